@@ -1,0 +1,115 @@
+package auth
+
+import "github.com/koban-project/koban/internal/koban"
+
+// Role is what a user account may do; each account has exactly one role.
+type Role string
+
+// The roles. The values are stored in the database, so they never change.
+const (
+	RoleIntake       Role = "intake"
+	RoleInvestigator Role = "investigator"
+	RoleAnalyst      Role = "analyst"
+	RoleSupervisor   Role = "supervisor"
+	RoleAdmin        Role = "admin"
+	RolePartner      Role = "partner"
+)
+
+// Permission names one action that handlers check before acting.
+type Permission string
+
+// The permissions. Handlers ask Role.Can for one of these rather than
+// comparing roles, so that who may do what is decided in one place.
+const (
+	// PermQueueRead lets a user see the report queue.
+	PermQueueRead Permission = "queue.read"
+	// PermReportRead lets a user read a report's content.
+	PermReportRead Permission = "report.read"
+	// PermReportPersonal lets a user see the reporter's contact details.
+	PermReportPersonal Permission = "report.personal"
+	// PermReportTriage lets a user assign, categorise, mark as duplicate and close.
+	PermReportTriage Permission = "report.triage"
+	// PermReportReply lets a user write to the reporter.
+	PermReportReply Permission = "report.reply"
+	// PermReportTransfer lets a user hand a report to another unit.
+	PermReportTransfer Permission = "report.transfer"
+	// PermReportSubmit lets a partner submit reports through the API.
+	PermReportSubmit Permission = "report.submit"
+	// PermUserAdmin lets a user create, change and disable accounts.
+	PermUserAdmin Permission = "user.admin"
+	// PermAuditRead lets a user read the audit log.
+	PermAuditRead Permission = "audit.read"
+)
+
+// roles lists every role in display order, from least to most privileged
+// staff role, then the partner role.
+var roles = []Role{RoleIntake, RoleInvestigator, RoleAnalyst, RoleSupervisor, RoleAdmin, RolePartner}
+
+// permissions lists every permission in display order.
+var permissions = []Permission{
+	PermQueueRead, PermReportRead, PermReportPersonal, PermReportTriage,
+	PermReportReply, PermReportTransfer, PermReportSubmit, PermUserAdmin, PermAuditRead,
+}
+
+// grants is the permission matrix. It is built by adding to the role below so
+// that a supervisor can never silently lose something an intake officer has.
+var grants = func() map[Role]map[Permission]bool {
+	set := func(base map[Permission]bool, add ...Permission) map[Permission]bool {
+		m := make(map[Permission]bool, len(base)+len(add))
+		for p := range base {
+			m[p] = true
+		}
+		for _, p := range add {
+			m[p] = true
+		}
+		return m
+	}
+	// Intake officers and investigators handle reports end to end, so they
+	// need the reporter's contact details to reply.
+	intake := set(nil, PermQueueRead, PermReportRead, PermReportPersonal,
+		PermReportTriage, PermReportReply, PermReportTransfer)
+	supervisor := set(intake, PermAuditRead)
+	return map[Role]map[Permission]bool{
+		RoleIntake:       intake,
+		RoleInvestigator: set(intake),
+		// Analysts look for patterns across reports; they never need to know
+		// who reported, so they get no personal data and cannot reply.
+		RoleAnalyst:    set(nil, PermQueueRead, PermReportRead),
+		RoleSupervisor: supervisor,
+		RoleAdmin:      set(supervisor, PermUserAdmin),
+		// Partners are machines submitting reports; they read nothing back.
+		RolePartner: set(nil, PermReportSubmit),
+	}
+}()
+
+// Roles returns every role, for forms that offer a choice; the slice is a copy.
+func Roles() []Role { return append([]Role(nil), roles...) }
+
+// Permissions returns every permission; the slice is a copy.
+func Permissions() []Permission { return append([]Permission(nil), permissions...) }
+
+// ParseRole turns stored or submitted text into a Role, refusing anything
+// unknown so that a typo can never create a role with no permissions.
+func ParseRole(s string) (Role, error) {
+	r := Role(s)
+	if !r.Valid() {
+		return "", koban.Errorf(koban.Invalid, "auth.role_unknown")
+	}
+	return r, nil
+}
+
+// Valid reports whether r is one of the defined roles.
+func (r Role) Valid() bool {
+	_, ok := grants[r]
+	return ok
+}
+
+// Can reports whether r holds permission p; unknown roles hold nothing.
+func (r Role) Can(p Permission) bool { return grants[r][p] }
+
+// WebLogin reports whether r may sign in to the web interface. Partners use
+// API tokens only, so a leaked partner credential never opens the web UI.
+func (r Role) WebLogin() bool { return r.Valid() && r != RolePartner }
+
+// String returns the stored form of the role.
+func (r Role) String() string { return string(r) }

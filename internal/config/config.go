@@ -1,0 +1,189 @@
+// Package config reads koban's settings from KOBAN_* environment variables
+// and command-line flags (flags win), checks them, and prints them with
+// secrets masked. There are no globals: the app passes a Config along.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Config is every setting koban reads.
+type Config struct {
+	Addr        string // KOBAN_ADDR
+	DataDir     string // KOBAN_DATA_DIR
+	DatabaseURL string // KOBAN_DATABASE_URL (secret: may hold a password)
+	BaseURL     string // KOBAN_BASE_URL: the public address, for links in e-mail; "" = from the request
+	TimeZone    string // KOBAN_TIMEZONE: how dates are shown (IANA name)
+	LogLevel    string // KOBAN_LOG_LEVEL: debug, info, warn, error
+	SMTPURL     string // KOBAN_SMTP_URL: smtp://user:pass@host:port (secret); "" = no e-mail
+	MailFrom    string // KOBAN_MAIL_FROM
+	TrustProxy  bool   // KOBAN_TRUST_PROXY: take the client address from X-Forwarded-For
+	SubmitRate  float64
+	SubmitBurst int
+
+	Location *time.Location // TimeZone, loaded
+}
+
+// vars maps each environment variable to its field and help text.
+type setting struct {
+	env, flag, help string
+	secret          bool
+	set             func(c *Config, v string) error
+	get             func(c *Config) string
+}
+
+var settings = []setting{
+	{"KOBAN_ADDR", "addr", "address to listen on", false, func(c *Config, v string) error { c.Addr = v; return nil }, func(c *Config) string { return c.Addr }},
+	{"KOBAN_DATA_DIR", "data-dir", "folder for the SQLite database and evidence files", false, func(c *Config, v string) error { c.DataDir = v; return nil }, func(c *Config) string { return c.DataDir }},
+	{"KOBAN_DATABASE_URL", "database-url", "empty: SQLite in the data folder; postgres://…: PostgreSQL", true, func(c *Config, v string) error { c.DatabaseURL = v; return nil }, func(c *Config) string { return c.DatabaseURL }},
+	{"KOBAN_BASE_URL", "base-url", "public address of koban, e.g. https://koban.example.jp", false, func(c *Config, v string) error { c.BaseURL = strings.TrimRight(v, "/"); return nil }, func(c *Config) string { return c.BaseURL }},
+	{"KOBAN_TIMEZONE", "timezone", "time zone dates are shown in", false, func(c *Config, v string) error { c.TimeZone = v; return nil }, func(c *Config) string { return c.TimeZone }},
+	{"KOBAN_LOG_LEVEL", "log-level", "debug, info, warn or error", false, func(c *Config, v string) error { c.LogLevel = v; return nil }, func(c *Config) string { return c.LogLevel }},
+	{"KOBAN_SMTP_URL", "smtp-url", "smtp://user:password@host:587 to e-mail reporters; empty: no e-mail", true, func(c *Config, v string) error { c.SMTPURL = v; return nil }, func(c *Config) string { return c.SMTPURL }},
+	{"KOBAN_MAIL_FROM", "mail-from", "sender address of e-mail to reporters", false, func(c *Config, v string) error { c.MailFrom = v; return nil }, func(c *Config) string { return c.MailFrom }},
+	{"KOBAN_TRUST_PROXY", "trust-proxy", "true when behind a reverse proxy that sets X-Forwarded-For", false, func(c *Config, v string) error {
+		switch strings.ToLower(v) {
+		case "true", "1", "yes":
+			c.TrustProxy = true
+		case "false", "0", "no", "":
+			c.TrustProxy = false
+		default:
+			return fmt.Errorf("want true or false, got %q", v)
+		}
+		return nil
+	}, func(c *Config) string { return fmt.Sprint(c.TrustProxy) }},
+	{"KOBAN_SUBMIT_RATE", "submit-rate", "public submissions per second per client address", false, func(c *Config, v string) error {
+		_, err := fmt.Sscanf(v, "%g", &c.SubmitRate)
+		return err
+	}, func(c *Config) string { return fmt.Sprint(c.SubmitRate) }},
+	{"KOBAN_SUBMIT_BURST", "submit-burst", "public submissions a client may make at once", false, func(c *Config, v string) error {
+		_, err := fmt.Sscanf(v, "%d", &c.SubmitBurst)
+		return err
+	}, func(c *Config) string { return fmt.Sprint(c.SubmitBurst) }},
+}
+
+// Default returns the settings koban runs with when nothing is set.
+func Default() Config {
+	return Config{Addr: "localhost:8080", DataDir: "./koban-data", TimeZone: "Asia/Tokyo", LogLevel: "info",
+		MailFrom: "koban@localhost", SubmitRate: 0.2, SubmitBurst: 10}
+}
+
+// Load reads the environment (through getenv and environ, for tests) and
+// then the flags in args. An unknown KOBAN_* variable is an error: a typo
+// must not silently leave a default in force.
+func Load(args []string, getenv func(string) string, environ []string, stderr io.Writer) (Config, []string, error) {
+	c := Default()
+	known := map[string]bool{"KOBAN_TEST_POSTGRES": true, "KOBAN_TEST_BROWSER": true, "KOBAN_BENCH_N": true}
+	for _, s := range settings {
+		known[s.env] = true
+		v := getenv(s.env)
+		if v == "" {
+			// *_FILE lets secrets come from files (Docker/Kubernetes secrets).
+			if f := getenv(s.env + "_FILE"); f != "" {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return c, nil, fmt.Errorf("%s_FILE: %w", s.env, err)
+				}
+				v = strings.TrimSpace(string(b))
+			}
+		}
+		known[s.env+"_FILE"] = true
+		if v != "" {
+			if err := s.set(&c, v); err != nil {
+				return c, nil, fmt.Errorf("%s: %w", s.env, err)
+			}
+		}
+	}
+	var unknown []string
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "KOBAN_") && !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return c, nil, fmt.Errorf("unknown setting %s (known: see `koban help`)", strings.Join(unknown, ", "))
+	}
+	fs := flag.NewFlagSet("koban", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range settings {
+		s := s
+		fs.Func(s.flag, s.help+" ("+s.env+")", func(v string) error { return s.set(&c, v) })
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	return c, fs.Args(), c.Validate()
+}
+
+// Validate checks the settings, across fields too, and loads the time zone.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("KOBAN_ADDR %q: want host:port", c.Addr))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("KOBAN_DATA_DIR is empty"))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("KOBAN_DATABASE_URL: want postgres://… or empty for SQLite"))
+	}
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("KOBAN_BASE_URL %q: want http(s)://host", c.BaseURL))
+		}
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("KOBAN_TIMEZONE %q: %v", c.TimeZone, err))
+	}
+	c.Location = loc
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("KOBAN_LOG_LEVEL %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			errs = append(errs, errors.New("KOBAN_SMTP_URL: want smtp://[user:password@]host:port"))
+		}
+	}
+	if c.SubmitRate <= 0 || c.SubmitBurst <= 0 {
+		errs = append(errs, errors.New("KOBAN_SUBMIT_RATE and KOBAN_SUBMIT_BURST must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// Print writes the settings, secrets masked.
+func (c *Config) Print(w io.Writer) {
+	for _, s := range settings {
+		v := s.get(c)
+		if s.secret && v != "" {
+			v = mask(v)
+		}
+		fmt.Fprintf(w, "%s=%s\n", s.env, v)
+	}
+}
+
+// mask hides a secret, keeping a URL's scheme and host so the setting can
+// still be recognised.
+func mask(v string) string {
+	if u, err := url.Parse(v); err == nil && u.Host != "" {
+		if u.User != nil {
+			u.User = url.User("***")
+		}
+		u.RawQuery = ""
+		return u.String()
+	}
+	return "***"
+}

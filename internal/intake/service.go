@@ -1,0 +1,391 @@
+package intake
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/blob"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/observe"
+	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/taxonomy"
+)
+
+// Store is what intake needs from the database. Methods return a koban
+// NotFound error for a missing report.
+type Store interface {
+	// CreateReports stores each report with its files, observables and audit
+	// entry in one transaction, drawing a fresh receipt on a collision; it
+	// sets ID and Receipt.
+	CreateReports(ctx context.Context, rs []*Report, entries []audit.Entry) error
+	ReportByTokenHash(ctx context.Context, tokenHash string) (*Report, error)
+	Report(ctx context.Context, id int64) (*Report, error)
+	Queue(ctx context.Context, f QueueFilter) ([]QueueItem, int, error)
+	// UpdateReport loads the report, lets fn change it and name the audit
+	// entry, and stores both in one transaction.
+	UpdateReport(ctx context.Context, id int64, fn func(*Report) (audit.Entry, error)) error
+	// AddToReport stores new messages and files on a report, with the audit entry.
+	AddToReport(ctx context.Context, reportID int64, msgs []Message, files []File, setStatus Status, e audit.Entry) error
+	Audit(ctx context.Context, e audit.Entry) error
+	AuditOf(ctx context.Context, objectType, objectID string) ([]audit.Row, error)
+}
+
+// Notifier tells a reporter by e-mail that the police wrote to them.
+type Notifier interface {
+	NotifyReply(ctx context.Context, to, language, receipt string) error
+}
+
+// Service is the intake capability.
+type Service struct {
+	store    Store
+	blobs    *blob.Store
+	tree     func() *org.Tree
+	clock    koban.Clock
+	limits   Limits
+	notifier Notifier
+	log      *slog.Logger
+}
+
+// NewService wires the intake service. tree returns the current organisation tree.
+func NewService(st Store, blobs *blob.Store, tree func() *org.Tree, clock koban.Clock, log *slog.Logger) *Service {
+	return &Service{store: st, blobs: blobs, tree: tree, clock: clock, limits: DefaultLimits, log: log}
+}
+
+// SetNotifier makes replies send an e-mail to reporters who gave an address.
+func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
+
+// Limits returns the submission limits in force.
+func (s *Service) Limits() Limits { return s.limits }
+
+// Receipt is what the submitter takes away.
+type Receipt struct {
+	ReportID int64
+	Receipt  string
+	Token    string // secret; shown once, only its hash is stored
+	Report   *Report
+	Advice   []Advice
+}
+
+// Submit validates, routes and stores one submission. The report and its
+// files are durable when Submit returns.
+func (s *Service) Submit(ctx context.Context, sub Submission, o Origin) (*Receipt, error) {
+	rs, errs := s.SubmitBatch(ctx, []Submission{sub}, o)
+	if errs[0] != nil {
+		return nil, errs[0]
+	}
+	return rs[0], nil
+}
+
+// SubmitBatch validates each submission on its own and stores the valid ones
+// in one transaction. errs[i] says why submission i was rejected; a storage
+// failure rejects all of them.
+func (s *Service) SubmitBatch(ctx context.Context, subs []Submission, o Origin) ([]*Receipt, []error) {
+	now := s.clock.Now()
+	receipts := make([]*Receipt, len(subs))
+	errs := make([]error, len(subs))
+	var reports []*Report
+	var entries []audit.Entry
+	var index []int
+	for i := range subs {
+		r, err := s.prepare(&subs[i], o, now)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		token, hash := auth.NewStatusToken()
+		r.TokenHash = hash
+		receipts[i] = &Receipt{Token: token, Report: r}
+		reports = append(reports, r)
+		entries = append(entries, audit.Entry{
+			Actor: actorOf(o), Action: "report.create", ObjectType: "report",
+			Detail: map[string]any{"kind": string(r.Kind), "org": r.OrgID, "source": r.Source, "files": len(r.Files)},
+		})
+		index = append(index, i)
+	}
+	if len(reports) == 0 {
+		return receipts, errs
+	}
+	if err := s.store.CreateReports(ctx, reports, entries); err != nil {
+		err = fmt.Errorf("store reports: %w", err)
+		for _, i := range index {
+			receipts[i], errs[i] = nil, err
+		}
+		return receipts, errs
+	}
+	for _, i := range index {
+		rc := receipts[i]
+		rc.ReportID, rc.Receipt, rc.Advice = rc.Report.ID, rc.Report.Receipt, AdviceFor(rc.Report)
+	}
+	return receipts, errs
+}
+
+func actorOf(o Origin) audit.Actor {
+	if o.Partner() {
+		return audit.Actor{UserID: o.SubmittedBy, OrgID: o.OrgID, Label: o.Label, IP: o.IP}
+	}
+	return audit.Public(o.IP)
+}
+
+// prepare turns a valid submission into a report, its files already stored.
+func (s *Service) prepare(sub *Submission, o Origin, now time.Time) (*Report, error) {
+	if err := validate(sub, o, s.limits, now); err != nil {
+		return nil, err
+	}
+	tree := s.tree()
+	owner, ok := tree.ForPrefecture(sub.Prefecture)
+	if sub.Prefecture == "" || !ok {
+		owner, ok = tree.ByCode(org.NationalQueueCode)
+		if !ok {
+			return nil, fmt.Errorf("route report: national queue %q missing", org.NationalQueueCode)
+		}
+	}
+	r := &Report{
+		Kind: sub.Kind, Category: sub.Category, ReportedCategory: sub.Category,
+		Description: sub.Description, OccurredAt: sub.OccurredAt, Prefecture: sub.Prefecture,
+		OrgID: owner.ID, Money: sub.Money, Status: StatusNew, Contact: sub.Contact,
+		Consent: sub.Consent, Language: sub.Language, Source: o.Source, SubmittedBy: o.SubmittedBy,
+		ExternalID: sub.ExternalID, CreatedAt: now, UpdatedAt: now,
+	}
+	r.Urgent = Urgent(r.Category, r.Description)
+	r.FreezeDeadline = FreezeDeadline(r.Money.SentAt, now)
+	files, text, err := s.storeUploads(sub.Files, "reporter", now)
+	if err != nil {
+		return nil, err
+	}
+	r.Files = files
+	r.Observables = observe.Extract(r.Description + "\n" + text)
+	return r, nil
+}
+
+// allowedTypes are the evidence types accepted, by sniffed content.
+var allowedTypes = map[string]bool{
+	"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true,
+	"application/pdf": true, "text/plain": true,
+}
+
+// storeUploads checks each file's type by its content, stores it by SHA-256
+// and returns the text of the text files for extraction.
+func (s *Service) storeUploads(ups []Upload, by string, now time.Time) ([]File, string, error) {
+	var files []File
+	var text strings.Builder
+	var p koban.Problems
+	for i, u := range ups {
+		field := "files." + strconv.Itoa(i)
+		br := bufio.NewReaderSize(u.Body, 512)
+		head, _ := br.Peek(512)
+		if len(head) == 0 {
+			p.Add(field, "intake.error.file_empty")
+			continue
+		}
+		ct := http.DetectContentType(head)
+		if i := strings.IndexByte(ct, ';'); i >= 0 {
+			ct = ct[:i]
+		}
+		if !allowedTypes[ct] {
+			p.Add(field, "intake.error.file_type")
+			continue
+		}
+		var body io.Reader = br
+		var textBuf *strings.Builder
+		if ct == "text/plain" {
+			textBuf = &strings.Builder{}
+			body = io.TeeReader(br, limitedWriter{textBuf, 1 << 20})
+		}
+		sum, size, err := s.blobs.Put(body, s.limits.FileBytes)
+		if errors.Is(err, blob.ErrTooLarge) {
+			p.Add(field, "intake.error.file_too_large")
+			continue
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("store upload: %w", err)
+		}
+		name := cleanFileName(u.Name)
+		if ct == "text/plain" && strings.EqualFold(filepath.Ext(name), ".eml") {
+			ct = "message/rfc822"
+		}
+		files = append(files, File{SHA256: sum, Name: name, ContentType: ct, Size: size, AddedBy: by, CreatedAt: now})
+		if textBuf != nil {
+			text.WriteString(textBuf.String())
+			text.WriteByte('\n')
+		}
+	}
+	return files, text.String(), p.Err()
+}
+
+type limitedWriter struct {
+	b *strings.Builder
+	n int
+}
+
+func (w limitedWriter) Write(p []byte) (int, error) {
+	if room := w.n - w.b.Len(); room > 0 {
+		if len(p) > room {
+			w.b.Write(p[:room])
+		} else {
+			w.b.Write(p)
+		}
+	}
+	return len(p), nil
+}
+
+// cleanFileName keeps a display name that is safe in headers and pages.
+func cleanFileName(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '"' || r == '/' {
+			return -1
+		}
+		return r
+	}, name)
+	for utf8.RuneCountInString(name) > 120 {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	if name == "" || name == "." {
+		name = "file"
+	}
+	return name
+}
+
+// StatusView is what the reporter sees on the status page.
+type StatusView struct {
+	Report *Report
+	Advice []Advice
+}
+
+// Status returns the reporter's view of the report whose status token is token.
+func (s *Service) Status(ctx context.Context, token string) (*StatusView, error) {
+	if !auth.PlausibleStatusToken(token) {
+		return nil, koban.Errorf(koban.NotFound, "status.error.not_found")
+	}
+	r, err := s.store.ReportByTokenHash(ctx, auth.HashToken(token))
+	if err != nil {
+		return nil, err
+	}
+	return &StatusView{Report: r, Advice: AdviceFor(r)}, nil
+}
+
+// AddInfo lets the reporter add text and files to their report.
+func (s *Service) AddInfo(ctx context.Context, token, text string, ups []Upload, ip string) error {
+	view, err := s.Status(ctx, token)
+	if err != nil {
+		return err
+	}
+	r := view.Report
+	text = strings.TrimSpace(text)
+	var p koban.Problems
+	if text == "" && len(ups) == 0 {
+		p.Add("body", "status.error.empty")
+	}
+	if utf8.RuneCountInString(text) > s.limits.DescriptionRunes {
+		p.Add("body", "intake.error.description_too_long")
+	}
+	if len(ups)+len(r.Files) > s.limits.Files*3 {
+		p.Add("files", "intake.error.too_many_files")
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	files, _, err := s.storeUploads(ups, "reporter", now)
+	if err != nil {
+		return err
+	}
+	var msgs []Message
+	if text != "" {
+		msgs = append(msgs, Message{ReportID: r.ID, Author: "reporter", Body: text, CreatedAt: now})
+	}
+	return s.store.AddToReport(ctx, r.ID, msgs, files, "", audit.Entry{
+		Actor: audit.Public(ip), Action: "report.add_info", ObjectType: "report", ObjectID: strconv.FormatInt(r.ID, 10),
+		Detail: map[string]any{"files": len(files), "message": text != ""},
+	})
+}
+
+// Queue lists the reports the principal may see.
+func (s *Service) Queue(ctx context.Context, p auth.Principal, f QueueFilter) ([]QueueItem, int, error) {
+	if !p.Can(auth.PermQueueRead) {
+		return nil, 0, koban.Errorf(koban.Forbidden, "error.forbidden")
+	}
+	f.OrgIDs = s.tree().Visible(p.OrgID)
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	return s.store.Queue(ctx, f)
+}
+
+// Get returns one report for an officer. A report the principal may not see
+// is reported as not found, so its existence does not leak. Contact details
+// are cleared for roles without PermReportPersonal; the view is audited when
+// they are shown.
+func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (*Report, error) {
+	r, err := s.visible(ctx, p, id, auth.PermReportRead)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Can(auth.PermReportPersonal) {
+		r.Contact = Contact{}
+		return r, nil
+	}
+	if !r.Contact.Empty() {
+		if err := s.store.Audit(ctx, audit.Entry{Actor: p.Actor(), Action: "report.view_personal", ObjectType: "report", ObjectID: strconv.FormatInt(id, 10)}); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// History returns the audit trail of one report.
+func (s *Service) History(ctx context.Context, p auth.Principal, id int64) ([]audit.Row, error) {
+	if _, err := s.visible(ctx, p, id, auth.PermReportRead); err != nil {
+		return nil, err
+	}
+	return s.store.AuditOf(ctx, "report", strconv.FormatInt(id, 10))
+}
+
+// FileOf returns one evidence file of a report the principal may see.
+func (s *Service) FileOf(ctx context.Context, p auth.Principal, reportID, fileID int64) (File, error) {
+	r, err := s.visible(ctx, p, reportID, auth.PermReportRead)
+	if err != nil {
+		return File{}, err
+	}
+	for _, f := range r.Files {
+		if f.ID == fileID {
+			err := s.store.Audit(ctx, audit.Entry{Actor: p.Actor(), Action: "report.file_download", ObjectType: "report",
+				ObjectID: strconv.FormatInt(reportID, 10), Detail: map[string]any{"file": fileID, "sha256": f.SHA256}})
+			return f, err
+		}
+	}
+	return File{}, koban.Errorf(koban.NotFound, "error.not_found")
+}
+
+// Blobs gives read access to stored evidence.
+func (s *Service) Blobs() *blob.Store { return s.blobs }
+
+func (s *Service) visible(ctx context.Context, p auth.Principal, id int64, perm auth.Permission) (*Report, error) {
+	if !p.Can(perm) {
+		return nil, koban.Errorf(koban.Forbidden, "error.forbidden")
+	}
+	r, err := s.store.Report(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.tree().Sees(p.OrgID, r.OrgID) {
+		return nil, koban.Errorf(koban.NotFound, "error.not_found")
+	}
+	return r, nil
+}
+
+// Categories returns the valid categories for forms.
+func Categories() []taxonomy.Category { return taxonomy.All() }

@@ -1,0 +1,143 @@
+package intake
+
+import (
+	"io"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/taxonomy"
+)
+
+// Limits bound what one submission may carry.
+type Limits struct {
+	DescriptionRunes int
+	FileBytes        int64
+	Files            int
+}
+
+// DefaultLimits are the limits of the public form.
+var DefaultLimits = Limits{DescriptionRunes: 20000, FileBytes: 10 << 20, Files: 5}
+
+// Submission is a report as it arrives, from the form or the API.
+type Submission struct {
+	Kind        Kind
+	Category    string // taxonomy code, "" for "I don't know"
+	Description string
+	OccurredAt  time.Time
+	Prefecture  string
+	Money       Money
+	Contact     Contact
+	Consent     bool
+	Language    string
+	Files       []Upload
+	ExternalID  string
+}
+
+// Upload is one file as it arrives.
+type Upload struct {
+	Name string
+	Body io.Reader
+}
+
+// Origin says who submitted: the public (web form or public API) or a partner.
+type Origin struct {
+	Source      string // "web", "api" or "partner"
+	SubmittedBy int64
+	OrgID       int64 // the partner's organisation, for the audit trail
+	Label       string
+	IP          string
+}
+
+// Partner reports whether the submission came from an authenticated partner.
+func (o Origin) Partner() bool { return o.Source == "partner" }
+
+// validate checks a submission and returns every problem at once, by field.
+func validate(s *Submission, o Origin, lim Limits, now time.Time) error {
+	var p koban.Problems
+	s.Description = strings.TrimSpace(s.Description)
+	s.Category = strings.ToUpper(strings.TrimSpace(s.Category))
+	s.Prefecture = strings.TrimSpace(s.Prefecture)
+	s.Contact.Name = strings.TrimSpace(s.Contact.Name)
+	s.Contact.Email = strings.TrimSpace(s.Contact.Email)
+	s.Contact.Phone = strings.TrimSpace(s.Contact.Phone)
+	if s.Language == "" {
+		s.Language = "ja"
+	}
+	switch s.Kind {
+	case KindReport, KindConsultation, KindTip:
+	default:
+		p.Add("kind", "intake.error.kind")
+	}
+	if s.Category != "" && !taxonomy.Valid(s.Category) {
+		p.Add("category", "intake.error.category")
+	}
+	switch n := utf8.RuneCountInString(s.Description); {
+	case n == 0:
+		p.Add("description", "intake.error.description_required")
+	case n > lim.DescriptionRunes:
+		p.Add("description", "intake.error.description_too_long")
+	case !utf8.ValidString(s.Description) || strings.ContainsFunc(s.Description, badControl):
+		p.Add("description", "intake.error.description_invalid")
+	}
+	if !s.OccurredAt.IsZero() && s.OccurredAt.After(now.Add(10*time.Minute)) {
+		p.Add("occurred_at", "intake.error.future")
+	}
+	if s.Prefecture != "" {
+		if _, ok := org.PrefectureByCode(s.Prefecture); !ok {
+			p.Add("prefecture", "intake.error.prefecture")
+		}
+	}
+	if s.Money.AmountJPY < 0 || s.Money.AmountJPY > 1e13 {
+		p.Add("money.amount_jpy", "intake.error.amount")
+	}
+	if !s.Money.SentAt.IsZero() && s.Money.SentAt.After(now.Add(10*time.Minute)) {
+		p.Add("money.sent_at", "intake.error.future")
+	}
+	if utf8.RuneCountInString(s.Contact.Name) > 200 {
+		p.Add("contact.name", "intake.error.too_long")
+	}
+	if s.Contact.Email != "" {
+		if a, err := mail.ParseAddress(s.Contact.Email); err != nil || a.Address != s.Contact.Email || len(s.Contact.Email) > 254 {
+			p.Add("contact.email", "intake.error.email")
+		}
+	}
+	if s.Contact.Phone != "" && !plausiblePhone(s.Contact.Phone) {
+		p.Add("contact.phone", "intake.error.phone")
+	}
+	needContact := !o.Partner() && s.Kind != KindTip
+	if needContact && s.Contact.Email == "" && s.Contact.Phone == "" {
+		p.Add("contact", "intake.error.contact_required")
+	}
+	if !s.Contact.Empty() && !s.Consent {
+		p.Add("consent", "intake.error.consent")
+	}
+	if len(s.Files) > lim.Files {
+		p.Add("files", "intake.error.too_many_files")
+	}
+	return p.Err()
+}
+
+func badControl(r rune) bool {
+	return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t'
+}
+
+// plausiblePhone accepts what people write as a phone number to be called
+// back on: digits (half- or full-width) with the usual separators.
+func plausiblePhone(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9', r >= '０' && r <= '９':
+			digits++
+		case strings.ContainsRune(" -+()（）－ー‐＋", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 6 && digits <= 20
+}

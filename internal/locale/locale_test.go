@@ -1,0 +1,72 @@
+package locale
+
+import (
+	"testing"
+	"testing/fstest"
+)
+
+func TestEveryKeyInEveryLanguage(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range Languages {
+		for _, other := range Languages {
+			for _, k := range c.Keys(lang) {
+				if !c.Has(other, k) {
+					t.Errorf("key %q is in %s but not in %s", k, lang, other)
+				}
+				if c.T(lang, k) == "" {
+					t.Errorf("key %q is empty in %s", k, lang)
+				}
+			}
+		}
+	}
+}
+
+func TestDuplicateKeyRejected(t *testing.T) {
+	fsys := fstest.MapFS{
+		"catalog/ja/a.json": {Data: []byte(`{"x":"1"}`)},
+		"catalog/ja/b.json": {Data: []byte(`{"x":"2"}`)},
+		"catalog/en/a.json": {Data: []byte(`{"x":"1"}`)},
+	}
+	if _, err := load(fsys); err == nil {
+		t.Fatal("duplicate key accepted")
+	}
+}
+
+func TestPlaceholdersAndFallback(t *testing.T) {
+	fsys := fstest.MapFS{
+		"catalog/ja/a.json": {Data: []byte(`{"greet":"{name}さん","only.ja":"日本語"}`)},
+		"catalog/en/a.json": {Data: []byte(`{"greet":"Hello {name}"}`)},
+	}
+	c, err := load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.T("en", "greet", "name", "Aoi"); got != "Hello Aoi" {
+		t.Errorf("got %q", got)
+	}
+	if got := c.T("en", "only.ja"); got != "日本語" {
+		t.Errorf("fallback: got %q", got)
+	}
+	if got := c.T("ja", "missing.key"); got != "missing.key" {
+		t.Errorf("missing: got %q", got)
+	}
+}
+
+func TestMatch(t *testing.T) {
+	for _, tc := range []struct{ name, header, want string }{
+		{"empty", "", "ja"},
+		{"english", "en-US,en;q=0.9", "en"},
+		{"japanese preferred", "ja,en;q=0.5", "ja"},
+		{"english preferred by q", "ja;q=0.2,en;q=0.8", "en"},
+		{"unsupported only", "fr-FR", "ja"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Match(tc.header); got != tc.want {
+				t.Errorf("Match(%q) = %q, want %q", tc.header, got, tc.want)
+			}
+		})
+	}
+}

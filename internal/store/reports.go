@@ -1,0 +1,324 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/observe"
+)
+
+// CreateReports stores reports, their files, observables and audit entries
+// in one transaction.
+func (db *DB) CreateReports(ctx context.Context, rs []*intake.Report, entries []audit.Entry) error {
+	if len(rs) != len(entries) {
+		return fmt.Errorf("create reports: %d reports, %d audit entries", len(rs), len(entries))
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		for i, r := range rs {
+			if err := db.insertReport(ctx, tx, r); err != nil {
+				return err
+			}
+			e := entries[i]
+			e.ObjectID = strconv.FormatInt(r.ID, 10)
+			if e.Detail == nil {
+				e.Detail = map[string]any{}
+			}
+			e.Detail["receipt"] = r.Receipt
+			if err := db.appendAudit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (db *DB) insertReport(ctx context.Context, tx *sql.Tx, r *intake.Report) error {
+	for attempt := 0; ; attempt++ {
+		r.Receipt = intake.NewReceipt()
+		var exists int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM reports WHERE receipt = ?`, r.Receipt).Scan(&exists)
+		if errors.Is(err, sql.ErrNoRows) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("check receipt: %w", err)
+		}
+		if attempt > 10 {
+			return errors.New("no free receipt number after 10 tries")
+		}
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO reports (receipt, token_hash, kind, category, reported_category, description,
+		occurred_at, prefecture, org_id, amount_jpy, money_sent_at, freeze_deadline, urgent, status, close_reason,
+		duplicate_of, assignee_id, contact_name, contact_email, contact_phone, consent, language, source, submitted_by,
+		external_id, created_at, updated_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		r.Receipt, r.TokenHash, string(r.Kind), r.Category, r.ReportedCategory, r.Description,
+		ts(r.OccurredAt), r.Prefecture, r.OrgID, r.Money.AmountJPY, ts(r.Money.SentAt), ts(r.FreezeDeadline), r.Urgent,
+		string(r.Status), r.CloseReason, nullID(r.DuplicateOf), nullID(r.AssigneeID), r.Contact.Name, r.Contact.Email,
+		r.Contact.Phone, r.Consent, r.Language, r.Source, nullID(r.SubmittedBy), r.ExternalID, ts(r.CreatedAt), ts(r.UpdatedAt),
+	).Scan(&r.ID)
+	if err != nil {
+		return fmt.Errorf("insert report: %w", err)
+	}
+	if err := db.insertFiles(ctx, tx, r.ID, r.Files); err != nil {
+		return err
+	}
+	for _, o := range r.Observables {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO report_observables (report_id, type, value) VALUES (?,?,?) ON CONFLICT DO NOTHING`,
+			r.ID, string(o.Type), o.Value); err != nil {
+			return fmt.Errorf("insert observable: %w", err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) insertFiles(ctx context.Context, tx *sql.Tx, reportID int64, files []intake.File) error {
+	for i := range files {
+		f := &files[i]
+		f.ReportID = reportID
+		err := tx.QueryRowContext(ctx, `INSERT INTO report_files (report_id, sha256, name, content_type, size, added_by, created_at)
+			VALUES (?,?,?,?,?,?,?) RETURNING id`, reportID, f.SHA256, f.Name, f.ContentType, f.Size, f.AddedBy, ts(f.CreatedAt)).Scan(&f.ID)
+		if err != nil {
+			return fmt.Errorf("insert file: %w", err)
+		}
+	}
+	return nil
+}
+
+const reportCols = `id, receipt, token_hash, kind, category, reported_category, description, occurred_at, prefecture, org_id,
+	amount_jpy, money_sent_at, freeze_deadline, urgent, status, close_reason, COALESCE(duplicate_of, 0), COALESCE(assignee_id, 0),
+	contact_name, contact_email, contact_phone, consent, language, source, COALESCE(submitted_by, 0), external_id, created_at, updated_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanReport(s scanner) (*intake.Report, error) {
+	var r intake.Report
+	var kind, status string
+	var occurred, sent, deadline, created, updated int64
+	err := s.Scan(&r.ID, &r.Receipt, &r.TokenHash, &kind, &r.Category, &r.ReportedCategory, &r.Description, &occurred,
+		&r.Prefecture, &r.OrgID, &r.Money.AmountJPY, &sent, &deadline, &r.Urgent, &status, &r.CloseReason, &r.DuplicateOf,
+		&r.AssigneeID, &r.Contact.Name, &r.Contact.Email, &r.Contact.Phone, &r.Consent, &r.Language, &r.Source,
+		&r.SubmittedBy, &r.ExternalID, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	r.Kind, r.Status = intake.Kind(kind), intake.Status(status)
+	r.OccurredAt, r.Money.SentAt, r.FreezeDeadline, r.CreatedAt, r.UpdatedAt = tm(occurred), tm(sent), tm(deadline), tm(created), tm(updated)
+	return &r, nil
+}
+
+// ReportByTokenHash returns the report whose status token hashes to h.
+func (db *DB) ReportByTokenHash(ctx context.Context, h string) (*intake.Report, error) {
+	return db.loadReport(ctx, db.read, `token_hash = ?`, h)
+}
+
+// Report returns a report with its files, messages and observables.
+func (db *DB) Report(ctx context.Context, id int64) (*intake.Report, error) {
+	return db.loadReport(ctx, db.read, `id = ?`, id)
+}
+
+// ReportIDByReceipt returns the id of the report with that receipt number.
+func (db *DB) ReportIDByReceipt(ctx context.Context, receipt string) (int64, error) {
+	var id int64
+	err := db.read.QueryRowContext(ctx, `SELECT id FROM reports WHERE receipt = ?`, receipt).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound("error.not_found")
+	}
+	return id, err
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func (db *DB) loadReport(ctx context.Context, q querier, where string, arg any) (*intake.Report, error) {
+	r, err := scanReport(q.QueryRowContext(ctx, `SELECT `+reportCols+` FROM reports WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("error.not_found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load report: %w", err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, sha256, name, content_type, size, added_by, created_at FROM report_files WHERE report_id = ? ORDER BY id`, r.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load files: %w", err)
+	}
+	for rows.Next() {
+		f := intake.File{ReportID: r.ID}
+		var at int64
+		if err := rows.Scan(&f.ID, &f.SHA256, &f.Name, &f.ContentType, &f.Size, &f.AddedBy, &at); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		f.CreatedAt = tm(at)
+		r.Files = append(r.Files, f)
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT id, author, COALESCE(user_id, 0), body, created_at FROM report_messages WHERE report_id = ? ORDER BY id`, r.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
+	}
+	for rows.Next() {
+		m := intake.Message{ReportID: r.ID}
+		var at int64
+		if err := rows.Scan(&m.ID, &m.Author, &m.UserID, &m.Body, &at); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		m.CreatedAt = tm(at)
+		r.Messages = append(r.Messages, m)
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT type, value FROM report_observables WHERE report_id = ? ORDER BY type, value`, r.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load observables: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o observe.Observable
+		var t string
+		if err := rows.Scan(&t, &o.Value); err != nil {
+			return nil, err
+		}
+		o.Type = observe.Type(t)
+		r.Observables = append(r.Observables, o)
+	}
+	return r, rows.Err()
+}
+
+// Queue lists reports for triage, urgent ones first unless another sort is asked.
+func (db *DB) Queue(ctx context.Context, f intake.QueueFilter) ([]intake.QueueItem, int, error) {
+	if len(f.OrgIDs) == 0 {
+		return nil, 0, nil
+	}
+	var where []string
+	var args []any
+	where = append(where, `org_id IN (`+placeholders(len(f.OrgIDs))+`)`)
+	for _, id := range f.OrgIDs {
+		args = append(args, id)
+	}
+	if f.Kind != "" {
+		where, args = append(where, `kind = ?`), append(args, string(f.Kind))
+	}
+	switch f.Category {
+	case "":
+	case "-":
+		where = append(where, `category = ''`)
+	default:
+		where, args = append(where, `category = ?`), append(args, f.Category)
+	}
+	if f.Urgent {
+		where = append(where, `urgent = 1`)
+	}
+	if f.Freeze {
+		where, args = append(where, `freeze_deadline > ?`), append(args, ts(db.clock.Now()))
+	}
+	if f.Status != "" {
+		where, args = append(where, `status = ?`), append(args, string(f.Status))
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, `created_at >= ?`), append(args, ts(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, `created_at < ?`), append(args, ts(f.To))
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count queue: %w", err)
+	}
+	order := `urgent DESC, CASE WHEN freeze_deadline > ? THEN 0 ELSE 1 END, created_at DESC, id DESC`
+	orderArgs := []any{ts(db.clock.Now())}
+	switch f.Sort {
+	case "newest":
+		order, orderArgs = `created_at DESC, id DESC`, nil
+	case "oldest":
+		order, orderArgs = `created_at ASC, id ASC`, nil
+	}
+	q := `SELECT id, receipt, kind, category, prefecture, org_id, urgent, freeze_deadline, status, COALESCE(assignee_id, 0),
+		substr(description, 1, 120), created_at FROM reports WHERE ` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	all := append(append(append([]any{}, args...), orderArgs...), f.Limit, f.Offset)
+	rows, err := db.read.QueryContext(ctx, q, all...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("queue: %w", err)
+	}
+	defer rows.Close()
+	var items []intake.QueueItem
+	for rows.Next() {
+		var it intake.QueueItem
+		var kind, status string
+		var deadline, created int64
+		if err := rows.Scan(&it.ID, &it.Receipt, &kind, &it.Category, &it.Prefecture, &it.OrgID, &it.Urgent, &deadline,
+			&status, &it.AssigneeID, &it.Summary, &created); err != nil {
+			return nil, 0, err
+		}
+		it.Kind, it.Status, it.FreezeDeadline, it.CreatedAt = intake.Kind(kind), intake.Status(status), tm(deadline), tm(created)
+		items = append(items, it)
+	}
+	return items, total, rows.Err()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// UpdateReport applies fn to the stored report and saves the triage fields
+// and the audit entry in one transaction.
+func (db *DB) UpdateReport(ctx context.Context, id int64, fn func(*intake.Report) (audit.Entry, error)) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		r, err := scanReport(tx.QueryRowContext(ctx, `SELECT `+reportCols+` FROM reports WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("error.not_found")
+		}
+		if err != nil {
+			return fmt.Errorf("load report %d: %w", id, err)
+		}
+		e, err := fn(r)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE reports SET category = ?, org_id = ?, urgent = ?, status = ?, close_reason = ?,
+			duplicate_of = ?, assignee_id = ?, updated_at = ? WHERE id = ?`,
+			r.Category, r.OrgID, r.Urgent, string(r.Status), r.CloseReason, nullID(r.DuplicateOf), nullID(r.AssigneeID), ts(r.UpdatedAt), id)
+		if err != nil {
+			return fmt.Errorf("update report %d: %w", id, err)
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
+}
+
+// AddToReport stores messages and files on a report.
+func (db *DB) AddToReport(ctx context.Context, id int64, msgs []intake.Message, files []intake.File, status intake.Status, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		for i := range msgs {
+			m := &msgs[i]
+			err := tx.QueryRowContext(ctx, `INSERT INTO report_messages (report_id, author, user_id, body, created_at) VALUES (?,?,?,?,?) RETURNING id`,
+				id, m.Author, nullID(m.UserID), m.Body, ts(m.CreatedAt)).Scan(&m.ID)
+			if err != nil {
+				return fmt.Errorf("insert message: %w", err)
+			}
+		}
+		if err := db.insertFiles(ctx, tx, id, files); err != nil {
+			return err
+		}
+		set, args := `updated_at = ?`, []any{ts(db.clock.Now())}
+		if status != "" {
+			set, args = set+`, status = ?`, append(args, string(status))
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE reports SET `+set+` WHERE id = ?`, append(args, id)...)
+		if err != nil {
+			return fmt.Errorf("touch report: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("error.not_found")
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
+}

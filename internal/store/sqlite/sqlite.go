@@ -1,0 +1,63 @@
+// Package sqlite opens koban's embedded SQLite database and holds its
+// migrations.
+package sqlite
+
+import (
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+
+	_ "modernc.org/sqlite" // the pure-Go driver: the binary builds without cgo
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the numbered SQL migrations.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the folder is embedded: it exists
+	}
+	return sub
+}
+
+// Open opens the database file at path twice: a writer pool of one
+// connection, so that writers queue in Go instead of spinning on SQLITE_BUSY,
+// and a reader pool for the WAL's concurrent readers.
+func Open(path string) (write, read *sql.DB, err error) {
+	q := url.Values{}
+	for _, p := range []string{
+		"journal_mode(WAL)",
+		"foreign_keys(1)",
+		"busy_timeout(10000)",
+		// NORMAL in WAL mode loses no committed transaction when the process
+		// dies; only a power cut can take the last few. See docs/deploy.md.
+		"synchronous(NORMAL)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	write, err = sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	q.Set("_txlock", "deferred")
+	q.Add("_pragma", "query_only(1)")
+	read, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		write.Close()
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(8)
+	if err := write.Ping(); err != nil {
+		write.Close()
+		read.Close()
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return write, read, nil
+}

@@ -1,0 +1,250 @@
+// Package store is the SQL that implements the modules' Store interfaces.
+// Each public method owns its transaction; unexported helpers take the
+// transaction and compose inside it. Every change writes its audit row in the
+// same transaction, so nothing changes without a trace.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/store/sqlite"
+)
+
+// DB is koban's database.
+type DB struct {
+	write *sql.DB // one connection for SQLite: writers queue here
+	read  *sql.DB
+	clock koban.Clock
+	log   *slog.Logger
+	mig   fs.FS
+	goose goose.Dialect
+}
+
+// Options say which database to open.
+type Options struct {
+	DataDir     string // SQLite file lives here when URL is empty
+	DatabaseURL string
+	Clock       koban.Clock
+	Log         *slog.Logger
+}
+
+// Open opens the database and brings its schema up to date. It refuses a
+// database whose schema is newer than this binary knows.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	if o.Clock == nil {
+		o.Clock = koban.SystemClock{}
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.DatabaseURL != "" {
+		return nil, fmt.Errorf("open database: %q is not supported yet: leave KOBAN_DATABASE_URL empty for SQLite", schemeOf(o.DatabaseURL))
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	w, r, err := sqlite.Open(filepath.Join(o.DataDir, "koban.db"))
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{write: w, read: r, clock: o.Clock, log: o.Log, mig: sqlite.Migrations(), goose: goose.DialectSQLite3}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func schemeOf(u string) string {
+	if i := strings.Index(u, "://"); i > 0 {
+		return u[:i]
+	}
+	return "this URL"
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	return errors.Join(db.write.Close(), db.read.Close())
+}
+
+func (db *DB) provider() (*goose.Provider, error) {
+	return goose.NewProvider(db.goose, db.write, db.mig, goose.WithDisableGlobalRegistry(true))
+}
+
+// migrate applies pending migrations, each in its own transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	p, err := db.provider()
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if err := db.checkNotNewer(ctx, p); err != nil {
+		return err
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, m := range res {
+		db.log.Info("migrated", "version", m.Source.Version, "file", filepath.Base(m.Source.Path), "took", m.Duration)
+	}
+	return nil
+}
+
+func (db *DB) checkNotNewer(ctx context.Context, p *goose.Provider) error {
+	cur, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return nil // a new database has no version table yet
+	}
+	srcs := p.ListSources()
+	if len(srcs) > 0 && cur > srcs[len(srcs)-1].Version {
+		return fmt.Errorf("database schema version %d is newer than this koban knows (%d): use a newer koban", cur, srcs[len(srcs)-1].Version)
+	}
+	return nil
+}
+
+// Ready reports whether the database answers and its schema is current.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if pending {
+		return errors.New("migrations pending")
+	}
+	return nil
+}
+
+// inTx runs fn in a write transaction.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// appendAudit writes the next row of the audit chain inside tx.
+func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e audit.Entry) error {
+	var lastID int64
+	prev := audit.Genesis
+	err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&lastID, &prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	row, err := audit.NewRow(lastID+1, db.clock.Now(), prev, e)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor_id, actor, org_id, action, object_type, object_id, detail, ip, prev_hash, hash)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		row.ID, ts(row.At), row.ActorID, row.Actor, row.OrgID, row.Action, row.ObjectType, row.ObjectID, row.Detail, row.IP, row.PrevHash, row.Hash)
+	if err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	return nil
+}
+
+// Audit records an entry on its own (a view of personal data, a download).
+func (db *DB) Audit(ctx context.Context, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error { return db.appendAudit(ctx, tx, e) })
+}
+
+const auditCols = `id, at, actor_id, actor, org_id, action, object_type, object_id, detail, ip, prev_hash, hash`
+
+func scanAudit(rows *sql.Rows) (audit.Row, error) {
+	var r audit.Row
+	var at int64
+	err := rows.Scan(&r.ID, &at, &r.ActorID, &r.Actor, &r.OrgID, &r.Action, &r.ObjectType, &r.ObjectID, &r.Detail, &r.IP, &r.PrevHash, &r.Hash)
+	r.At = tm(at)
+	return r, err
+}
+
+// AuditOf returns the audit rows about one object, oldest first.
+func (db *DB) AuditOf(ctx context.Context, objectType, objectID string) ([]audit.Row, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log WHERE object_type = ? AND object_id = ? ORDER BY id`, objectType, objectID)
+	if err != nil {
+		return nil, fmt.Errorf("audit of %s %s: %w", objectType, objectID, err)
+	}
+	defer rows.Close()
+	var out []audit.Row
+	for rows.Next() {
+		r, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// VerifyAudit walks the whole chain and reports the first broken row.
+func (db *DB) VerifyAudit(ctx context.Context) (audit.Result, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY id`)
+	if err != nil {
+		return audit.Result{}, fmt.Errorf("verify audit: %w", err)
+	}
+	defer rows.Close()
+	v := audit.NewVerifier()
+	for rows.Next() {
+		r, err := scanAudit(rows)
+		if err != nil {
+			return audit.Result{}, err
+		}
+		if !v.Check(r) {
+			break
+		}
+	}
+	return v.Result(), rows.Err()
+}
+
+// ts stores a time as microseconds since the epoch; the zero time is 0.
+func ts(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// tm reads a time stored by ts.
+func tm(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(v).UTC()
+}
+
+func notFound(key string) error { return koban.Errorf(koban.NotFound, key) }
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}

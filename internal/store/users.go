@@ -1,0 +1,269 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/koban"
+)
+
+func isUnique(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint") || strings.Contains(err.Error(), "duplicate key"))
+}
+
+// CreateUser stores a new account.
+func (db *DB) CreateUser(ctx context.Context, u *auth.User, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, org_id, role, password_hash, created_at) VALUES (?,?,?,?,?,?) RETURNING id`,
+			u.Email, u.Name, u.OrgID, string(u.Role), u.PasswordHash, ts(u.CreatedAt)).Scan(&u.ID)
+		if isUnique(err) {
+			return koban.FieldError("email", "auth.error.email_taken")
+		}
+		if err != nil {
+			return fmt.Errorf("create user: %w", err)
+		}
+		e.ObjectID = strconv.FormatInt(u.ID, 10)
+		return db.appendAudit(ctx, tx, e)
+	})
+}
+
+const userCols = `id, email, name, org_id, role, password_hash, totp_secret, totp_last_step, failed_logins, locked_until, disabled, created_at`
+
+func scanUser(s scanner) (*auth.User, error) {
+	var u auth.User
+	var role string
+	var locked, created int64
+	err := s.Scan(&u.ID, &u.Email, &u.Name, &u.OrgID, &role, &u.PasswordHash, &u.TOTPSecret, &u.TOTPLastStep, &u.FailedLogins, &locked, &u.Disabled, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("error.not_found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load user: %w", err)
+	}
+	u.Role, u.LockedUntil, u.CreatedAt = auth.Role(role), tm(locked), tm(created)
+	return &u, nil
+}
+
+// UserByEmail finds an account by its (lower-case) e-mail.
+func (db *DB) UserByEmail(ctx context.Context, email string) (*auth.User, error) {
+	return scanUser(db.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, email))
+}
+
+// User finds an account by id.
+func (db *DB) User(ctx context.Context, id int64) (*auth.User, error) {
+	return scanUser(db.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+}
+
+// Users lists accounts of the given organisations.
+func (db *DB) Users(ctx context.Context, orgIDs []int64) ([]auth.User, error) {
+	if len(orgIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(orgIDs))
+	for i, id := range orgIDs {
+		args[i] = id
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE org_id IN (`+placeholders(len(orgIDs))+`) ORDER BY email`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []auth.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}
+
+// CountUsers counts accounts.
+func (db *DB) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, err
+}
+
+// LoginFailed counts a failure and locks the account when lockedUntil is set.
+func (db *DB) LoginFailed(ctx context.Context, userID int64, lockedUntil time.Time, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		q := `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?`
+		args := []any{userID}
+		if !lockedUntil.IsZero() {
+			q = `UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?`
+			args = []any{ts(lockedUntil), userID}
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("count login failure: %w", err)
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
+}
+
+// LoginSucceeded clears the failure count.
+func (db *DB) LoginSucceeded(ctx context.Context, userID int64, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?`, userID); err != nil {
+			return fmt.Errorf("clear login failures: %w", err)
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
+}
+
+// SetTOTP stores a confirmed TOTP secret and the step of the code that confirmed it.
+func (db *DB) SetTOTP(ctx context.Context, userID int64, secret string, step int64, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = ?, totp_last_step = ? WHERE id = ?`, secret, step, userID); err != nil {
+			return fmt.Errorf("set totp: %w", err)
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
+}
+
+// UseTOTPStep records a used TOTP step; false means a replay.
+func (db *DB) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error) {
+	res, err := db.write.ExecContext(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, userID, step)
+	if err != nil {
+		return false, fmt.Errorf("use totp step: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// CreateSession stores a session.
+func (db *DB) CreateSession(ctx context.Context, s auth.Session) error {
+	_, err := db.write.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, stage, pending, created_at, last_seen_at, expires_at) VALUES (?,?,?,?,?,?,?)`,
+		s.IDHash, s.UserID, s.Stage, s.Pending, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// Session loads a session by the hash of its id.
+func (db *DB) Session(ctx context.Context, idHash string) (*auth.Session, error) {
+	var s auth.Session
+	var c, l, e int64
+	err := db.read.QueryRowContext(ctx, `SELECT id_hash, user_id, stage, pending, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = ?`, idHash).
+		Scan(&s.IDHash, &s.UserID, &s.Stage, &s.Pending, &c, &l, &e)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("auth.error.session")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session: %w", err)
+	}
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = tm(c), tm(l), tm(e)
+	return &s, nil
+}
+
+// TouchSession records activity on a session.
+func (db *DB) TouchSession(ctx context.Context, idHash string, seen, expires time.Time) error {
+	_, err := db.write.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?`, ts(seen), ts(expires), idHash)
+	return err
+}
+
+// SetSessionPending keeps a TOTP secret being enrolled on the session.
+func (db *DB) SetSessionPending(ctx context.Context, idHash, secret string) error {
+	_, err := db.write.ExecContext(ctx, `UPDATE sessions SET pending = ? WHERE id_hash = ?`, secret, idHash)
+	return err
+}
+
+// DeleteSession removes a session.
+func (db *DB) DeleteSession(ctx context.Context, idHash string) error {
+	_, err := db.write.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash)
+	return err
+}
+
+// DeleteExpiredSessions removes sessions past their end.
+func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ?`, ts(now))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// CreateToken stores an API token (its hash).
+func (db *DB) CreateToken(ctx context.Context, t *auth.APIToken, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?,?,?,?) RETURNING id`,
+			t.UserID, t.Name, t.Hash, ts(t.CreatedAt)).Scan(&t.ID)
+		if err != nil {
+			return fmt.Errorf("create token: %w", err)
+		}
+		e.Detail["token_id"] = t.ID
+		return db.appendAudit(ctx, tx, e)
+	})
+}
+
+const tokenCols = `id, user_id, name, token_hash, created_at, last_used_at, revoked_at`
+
+func scanToken(s scanner) (*auth.APIToken, error) {
+	var t auth.APIToken
+	var c, u, r int64
+	err := s.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, &c, &u, &r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("auth.error.token")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load token: %w", err)
+	}
+	t.CreatedAt, t.LastUsedAt, t.RevokedAt = tm(c), tm(u), tm(r)
+	return &t, nil
+}
+
+// TokenByHash finds an API token by its hash.
+func (db *DB) TokenByHash(ctx context.Context, hash string) (*auth.APIToken, error) {
+	return scanToken(db.read.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE token_hash = ?`, hash))
+}
+
+// TouchToken records the use of a token.
+func (db *DB) TouchToken(ctx context.Context, id int64, at time.Time) error {
+	_, err := db.write.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, ts(at), id)
+	return err
+}
+
+// RevokeToken revokes a token; revoking twice is not an error.
+func (db *DB) RevokeToken(ctx context.Context, id int64, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at = 0`, ts(db.clock.Now()), id)
+		if err != nil {
+			return fmt.Errorf("revoke token: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var exists int
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM api_tokens WHERE id = ?`, id).Scan(&exists); err != nil {
+				return notFound("auth.error.token")
+			}
+			return nil
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
+}
+
+// Tokens lists a user's tokens.
+func (db *DB) Tokens(ctx context.Context, userID int64) ([]auth.APIToken, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE user_id = ? ORDER BY id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []auth.APIToken
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *t)
+	}
+	return out, rows.Err()
+}
