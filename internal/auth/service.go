@@ -408,3 +408,6 @@ func (s *Service) RevokeToken(ctx context.Context, by audit.Actor, id int64) err
 
 // CountUsers tells whether koban has any account yet.
 func (s *Service) CountUsers(ctx context.Context) (int, error) { return s.store.CountUsers(ctx) }
+
+// User returns an account by id.
+func (s *Service) User(ctx context.Context, id int64) (*User, error) { return s.store.User(ctx, id) }

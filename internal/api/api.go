@@ -1,0 +1,161 @@
+// Package api is koban's JSON interface under /api/v1: the public report
+// endpoint, partner intake (single and bulk NDJSON) and the officers' queue,
+// over the same services as the pages.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/guard"
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/locale"
+	"github.com/koban-project/koban/internal/org"
+)
+
+// Deps are what the API needs.
+type Deps struct {
+	Intake     *intake.Service
+	Auth       *auth.Service
+	Catalogs   *locale.Catalogs
+	Tree       func() *org.Tree
+	TrustProxy bool
+	Submit     *guard.Limiter
+	Log        *slog.Logger
+	Now        func() time.Time
+	Metrics    *Metrics
+}
+
+// API serves /api/v1.
+type API struct{ Deps }
+
+// New returns the API.
+func New(d Deps) *API { return &API{d} }
+
+// Handler mounts the API routes.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/public/reports", a.publicReport)
+	mux.HandleFunc("POST /api/v1/reports", a.token(a.partnerReport))
+	mux.HandleFunc("POST /api/v1/reports/bulk", a.token(a.bulkReports))
+	mux.HandleFunc("GET /api/v1/reports", a.token(a.queue))
+	mux.HandleFunc("GET /api/v1/reports/{id}", a.token(a.report))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))
+	})
+	return mux
+}
+
+type ctxKey int
+
+const principalKey ctxKey = 1
+
+// token authenticates a machine client by its bearer token.
+func (a *API) token(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="koban"`)
+			a.fail(w, r, koban.Errorf(koban.Unauthorized, "auth.error.token"))
+			return
+		}
+		p, err := a.Auth.TokenPrincipal(r.Context(), strings.TrimSpace(bearer), guard.ClientIP(r, a.TrustProxy))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="koban", error="invalid_token"`)
+			a.fail(w, r, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+	}
+}
+
+func principal(r *http.Request) auth.Principal {
+	p, _ := r.Context().Value(principalKey).(auth.Principal)
+	return p
+}
+
+// lang is the language of error messages: ?lang=, then Accept-Language.
+func lang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); locale.Supported(l) {
+		return l
+	}
+	return locale.Match(r.Header.Get("Accept-Language"))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// Problem is one error in a response: the field, a stable code (the
+// message key) and the message in the caller's language.
+type Problem struct {
+	Field   string `json:"field,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (a *API) problems(err error, lang string) []Problem {
+	var out []Problem
+	var pe *koban.ProblemsError
+	if errors.As(err, &pe) {
+		for _, p := range pe.Problems {
+			out = append(out, Problem{Field: p.Field, Code: p.Key, Message: a.Catalogs.T(lang, p.Key)})
+		}
+		return out
+	}
+	key := koban.ErrorKey(err)
+	var ke *koban.Error
+	field := ""
+	if errors.As(err, &ke) {
+		field = ke.Field
+	}
+	return []Problem{{Field: field, Code: key, Message: a.Catalogs.T(lang, key)}}
+}
+
+// fail writes an error response; only internal errors are logged.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := koban.ErrorCode(err)
+	if code == koban.Internal {
+		a.Log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, statusOf(code), map[string]any{"errors": a.problems(err, lang(r))})
+}
+
+func statusOf(c koban.Code) int {
+	switch c {
+	case koban.Invalid:
+		return http.StatusUnprocessableEntity
+	case koban.NotFound:
+		return http.StatusNotFound
+	case koban.Conflict:
+		return http.StatusConflict
+	case koban.Forbidden:
+		return http.StatusForbidden
+	case koban.Unauthorized:
+		return http.StatusUnauthorized
+	case koban.TooMany:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// malformed is the 400 for a body that cannot be read at all.
+func malformed(why string) error {
+	return &koban.Error{Code: koban.Invalid, Key: "error.malformed", Err: errors.New(why)}
+}
+
+func (a *API) badRequest(w http.ResponseWriter, r *http.Request, field string) {
+	writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []Problem{{Field: field, Code: "error.malformed", Message: a.Catalogs.T(lang(r), "error.malformed")}}})
+}

@@ -1,0 +1,210 @@
+// Package app wires koban together: config → store → services → HTTP, and
+// runs the subcommands. End-to-end tests drive it through Open and Run.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/koban-project/koban/internal/api"
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/blob"
+	"github.com/koban-project/koban/internal/config"
+	"github.com/koban-project/koban/internal/guard"
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/locale"
+	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/store"
+	"github.com/koban-project/koban/internal/web"
+)
+
+// App is a running koban: its database, services and HTTP handler.
+type App struct {
+	Config  config.Config
+	Log     *slog.Logger
+	Clock   koban.Clock
+	DB      *store.DB
+	Blobs   *blob.Store
+	Intake  *intake.Service
+	Auth    *auth.Service
+	Metrics *api.Metrics
+	tree    atomic.Pointer[org.Tree]
+	handler http.Handler
+}
+
+// Options change how Open builds the app (tests fix the clock).
+type Options struct {
+	Clock        koban.Clock
+	HasherParams *auth.Params // nil: the production cost
+}
+
+// Open opens the database (creating the default organisations on first
+// start) and builds the services and handler.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*App, error) {
+	if o.Clock == nil {
+		o.Clock = koban.SystemClock{}
+	}
+	a := &App{Config: cfg, Log: log, Clock: o.Clock}
+	db, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, Clock: o.Clock, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	a.DB = db
+	if _, err := db.SeedOrgs(ctx, org.DefaultTree()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := a.ReloadTree(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Blobs, err = blob.Open(filepath.Join(cfg.DataDir, "files"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Intake = intake.NewService(db, a.Blobs, a.Tree, o.Clock, log)
+	a.Auth = auth.NewService(db, a.Tree, o.Clock)
+	if o.HasherParams != nil {
+		a.Auth.SetHasherParams(*o.HasherParams)
+	}
+	if cfg.SMTPURL != "" {
+		n, err := newMailer(cfg)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		a.Intake.SetNotifier(n)
+	}
+	cats, err := locale.Load()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	submit := guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
+	now := func() time.Time { return o.Clock.Now() }
+	pages, err := web.New(web.Deps{Intake: a.Intake, Auth: a.Auth, Users: db, Catalogs: cats, Tree: a.Tree,
+		Location: cfg.Location, TrustProxy: cfg.TrustProxy, Submit: submit, Log: log, Now: now})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Metrics = api.NewMetrics()
+	jsonAPI := api.New(api.Deps{Intake: a.Intake, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy,
+		Submit: submit, Log: log, Now: now, Metrics: a.Metrics})
+	root := http.NewServeMux()
+	root.Handle("/api/", jsonAPI.Handler())
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	root.HandleFunc("GET /readyz", a.readyz)
+	root.Handle("GET /metrics", a.Metrics.Handler())
+	root.Handle("/", pages.Handler())
+	// Cross-origin protection rejects state-changing requests that a browser
+	// marks as cross-site; API clients without browser headers pass.
+	a.handler = guard.Headers(http.NewCrossOriginProtection().Handler(a.Metrics.Instrument(root)))
+	return a, nil
+}
+
+// Tree returns the current organisation tree.
+func (a *App) Tree() *org.Tree { return a.tree.Load() }
+
+// ReloadTree reads the organisations from the database.
+func (a *App) ReloadTree(ctx context.Context) error {
+	orgs, err := a.DB.Orgs(ctx)
+	if err != nil {
+		return err
+	}
+	t, err := org.NewTree(orgs)
+	if err != nil {
+		return fmt.Errorf("organisation tree: %w", err)
+	}
+	a.tree.Store(t)
+	return nil
+}
+
+// Handler is the whole HTTP surface.
+func (a *App) Handler() http.Handler { return a.handler }
+
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.DB.Ready(ctx); err != nil {
+		a.Log.Warn("not ready", "err", err)
+		http.Error(w, "not ready\n", http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// FirstAdmin creates an administrator with a random password when koban has
+// no account yet, and returns the e-mail and password (or "" when there were
+// accounts already).
+func (a *App) FirstAdmin(ctx context.Context) (email, password string, err error) {
+	n, err := a.Auth.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return "", "", err
+	}
+	email, password = "admin@koban.local", auth.RandomPassword()
+	_, err = a.Auth.CreateUser(ctx, audit.System, auth.NewUser{Email: email, Name: "Administrator", OrgCode: "npa", Role: auth.RoleAdmin, Password: password})
+	return email, password, err
+}
+
+// Serve serves HTTP on ln until ctx ends, then shuts down gracefully.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // evidence uploads on slow phones
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	go a.sweep(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// sweep removes expired sessions now and then.
+func (a *App) sweep(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := a.DB.DeleteExpiredSessions(ctx, a.Clock.Now()); err != nil && ctx.Err() == nil {
+			a.Log.Warn("sweep sessions", "err", err)
+		} else if n > 0 {
+			a.Log.Debug("swept sessions", "n", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

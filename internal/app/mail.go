@@ -1,0 +1,94 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"github.com/koban-project/koban/internal/config"
+	"github.com/koban-project/koban/internal/locale"
+)
+
+// mailer tells reporters by e-mail that the police wrote to them. The mail
+// carries no content of the report and no status link: only the receipt
+// number, so a mailbox read by someone else reveals little.
+type mailer struct {
+	host       string
+	port       int
+	user, pass string
+	ssl        bool
+	plain      bool // loopback relay without TLS
+	from       string
+	cats       *locale.Catalogs
+}
+
+func newMailer(cfg config.Config) (*mailer, error) {
+	u, err := url.Parse(cfg.SMTPURL)
+	if err != nil {
+		return nil, fmt.Errorf("KOBAN_SMTP_URL: %w", err)
+	}
+	cats, err := locale.Load()
+	if err != nil {
+		return nil, err
+	}
+	m := &mailer{host: u.Hostname(), from: cfg.MailFrom, ssl: u.Scheme == "smtps", cats: cats}
+	m.port = 587
+	if m.ssl {
+		m.port = 465
+	}
+	if p := u.Port(); p != "" {
+		if m.port, err = strconv.Atoi(p); err != nil {
+			return nil, fmt.Errorf("KOBAN_SMTP_URL port: %w", err)
+		}
+	}
+	if u.User != nil {
+		m.user = u.User.Username()
+		m.pass, _ = u.User.Password()
+	}
+	// STARTTLS is required, except to a relay on this very machine.
+	if ip := net.ParseIP(m.host); (ip != nil && ip.IsLoopback()) || m.host == "localhost" {
+		m.plain = !m.ssl
+	}
+	return m, nil
+}
+
+// NotifyReply sends the notice.
+func (m *mailer) NotifyReply(ctx context.Context, to, lang, receipt string) error {
+	if !locale.Supported(lang) {
+		lang = locale.Default
+	}
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	if err := msg.From(m.from); err != nil {
+		return fmt.Errorf("mail from: %w", err)
+	}
+	if err := msg.To(to); err != nil {
+		return fmt.Errorf("mail to: %w", err)
+	}
+	msg.Subject(m.cats.T(lang, "mail.reply.subject", "receipt", receipt))
+	msg.SetBodyString(mail.TypeTextPlain, m.cats.T(lang, "mail.reply.body", "receipt", receipt))
+	opts := []mail.Option{mail.WithPort(m.port), mail.WithTimeout(20 * time.Second)}
+	switch {
+	case m.ssl:
+		opts = append(opts, mail.WithSSL())
+	case m.plain:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	}
+	if m.user != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(m.user), mail.WithPassword(m.pass))
+	}
+	c, err := mail.NewClient(m.host, opts...)
+	if err != nil {
+		return fmt.Errorf("mail client: %w", err)
+	}
+	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		return fmt.Errorf("send mail: %w", err)
+	}
+	return nil
+}

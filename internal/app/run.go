@@ -1,0 +1,305 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/config"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/observe"
+)
+
+// Env is the outside world a command sees; main passes the real one, tests
+// their own.
+type Env struct {
+	Args    []string // without the program name
+	Getenv  func(string) string
+	Environ []string
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	// Ready, when set, is told the address koban listens on (tests use :0).
+	Ready func(addr string)
+}
+
+const usage = `koban — police cyber operations platform
+
+Usage:
+  koban serve                      run the web server (KOBAN_ADDR, KOBAN_DATA_DIR, KOBAN_DATABASE_URL)
+  koban user add --email E --org CODE --role ROLE --password-stdin [--name N]
+  koban token create --email E --name N
+  koban token revoke --id ID
+  koban audit verify               check the audit log's hash chain (also: koban verify-audit)
+  koban extract [FILE…]            print observables as JSON lines (stdin when no file)
+  koban bench intake [-n N] [-c C] measure public-API intake throughput on a fresh SQLite
+  koban config                     print the settings in force, secrets masked
+  koban version
+
+Roles: intake, investigator, analyst, supervisor, admin, partner.
+Settings come from KOBAN_* environment variables or the flags of the same name (koban config -h).
+`
+
+// Version is set at build time.
+var Version = "dev"
+
+// Run runs one koban command and returns the process exit code.
+func Run(ctx context.Context, env Env) int {
+	if len(env.Args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return 2
+	}
+	cmd, rest := env.Args[0], env.Args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = runServe(ctx, env, rest)
+	case "user":
+		err = runUser(ctx, env, rest)
+	case "token":
+		err = runToken(ctx, env, rest)
+	case "audit":
+		if len(rest) == 0 || rest[0] != "verify" {
+			err = usageError("koban audit verify")
+			break
+		}
+		err = runAuditVerify(ctx, env, rest[1:])
+	case "verify-audit":
+		err = runAuditVerify(ctx, env, rest)
+	case "extract":
+		err = runExtract(env, rest)
+	case "bench":
+		err = runBench(ctx, env, rest)
+	case "config":
+		var cfg config.Config
+		if cfg, _, err = config.Load(rest, env.Getenv, env.Environ, env.Stderr); err == nil {
+			cfg.Print(env.Stdout)
+		}
+	case "version":
+		fmt.Fprintln(env.Stdout, "koban", Version)
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, usage)
+	default:
+		fmt.Fprintf(env.Stderr, "koban: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(env.Stderr, "usage: %s\n", string(ue))
+			return 2
+		}
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(env.Stderr, "koban %s: %v\n", cmd, describe(err))
+		return 1
+	}
+	return 0
+}
+
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+
+// describe turns koban errors into words for the command line.
+func describe(err error) string {
+	var pe *koban.ProblemsError
+	if errors.As(err, &pe) {
+		var parts []string
+		for _, p := range pe.Problems {
+			parts = append(parts, p.Field+": "+p.Key)
+		}
+		return strings.Join(parts, "; ")
+	}
+	var ke *koban.Error
+	if errors.As(err, &ke) && ke.Code != koban.Internal {
+		if ke.Field != "" {
+			return ke.Field + ": " + ke.Key
+		}
+		return ke.Key
+	}
+	return err.Error()
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// openFromEnv loads the config and opens the app.
+func openFromEnv(ctx context.Context, env Env, args []string) (*App, []string, error) {
+	cfg, rest, err := config.Load(args, env.Getenv, env.Environ, env.Stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := Open(ctx, cfg, newLogger(env.Stderr, cfg.LogLevel), Options{})
+	return a, rest, err
+}
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, _, err := openFromEnv(ctx, env, args)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	email, password, err := a.FirstAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	if password != "" {
+		fmt.Fprintf(env.Stdout, "\nFirst start: an administrator account was created.\n  e-mail:   %s\n  password: %s\nThis password is shown only once. Sign in at /login and set up two-factor sign-in.\n\n", email, password)
+	}
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return err
+	}
+	a.Log.Info("koban listening", "addr", "http://"+ln.Addr().String(), "data", a.Config.DataDir, "version", Version)
+	if env.Ready != nil {
+		env.Ready(ln.Addr().String())
+	}
+	return a.Serve(ctx, ln)
+}
+
+func runUser(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		return usageError("koban user add --email E --org CODE --role ROLE --password-stdin [--name N]")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	email := fs.String("email", "", "e-mail address (the sign-in name)")
+	orgCode := fs.String("org", "", "organisation code, e.g. pref-13 or npa")
+	role := fs.String("role", "", "intake, investigator, analyst, supervisor, admin or partner")
+	name := fs.String("name", "", "display name")
+	stdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" || *orgCode == "" || *role == "" || !*stdin {
+		return usageError("koban user add --email E --org CODE --role ROLE --password-stdin [--name N]")
+	}
+	r, err := auth.ParseRole(*role)
+	if err != nil {
+		return err
+	}
+	pw, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	pw = strings.TrimRight(pw, "\r\n")
+	a, _, err := openFromEnv(ctx, env, fs.Args())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.Auth.CreateUser(ctx, audit.Actor{Label: "cli"}, auth.NewUser{Email: *email, Name: *name, OrgCode: *orgCode, Role: r, Password: pw})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "created user %d %s (%s, %s)\n", u.ID, u.Email, *orgCode, u.Role)
+	return nil
+}
+
+func runToken(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || (args[0] != "create" && args[0] != "revoke") {
+		return usageError("koban token create --email E --name N | koban token revoke --id ID")
+	}
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	email := fs.String("email", "", "the user the token acts as")
+	name := fs.String("name", "", "what the token is for")
+	id := fs.Int64("id", 0, "token id to revoke")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	a, _, err := openFromEnv(ctx, env, fs.Args())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if args[0] == "revoke" {
+		if *id == 0 {
+			return usageError("koban token revoke --id ID")
+		}
+		if err := a.Auth.RevokeToken(ctx, audit.Actor{Label: "cli"}, *id); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "revoked token %d\n", *id)
+		return nil
+	}
+	if *email == "" || *name == "" {
+		return usageError("koban token create --email E --name N")
+	}
+	plain, t, err := a.Auth.CreateToken(ctx, audit.Actor{Label: "cli"}, *email, *name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, plain)
+	fmt.Fprintf(env.Stderr, "token %d for %s; shown once, stored hashed\n", t.ID, *email)
+	return nil
+}
+
+func runAuditVerify(ctx context.Context, env Env, args []string) error {
+	a, _, err := openFromEnv(ctx, env, args)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	res, err := a.DB.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if !res.OK() {
+		fmt.Fprintf(env.Stdout, "audit log BROKEN at row %d: %s (%d rows checked)\n", res.BadID, res.Problem, res.Rows)
+		return errors.New("audit chain broken")
+	}
+	fmt.Fprintf(env.Stdout, "audit log intact: %d rows, head %s\n", res.Rows, res.Head)
+	return nil
+}
+
+func runExtract(env Env, files []string) error {
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetEscapeHTML(false)
+	do := func(r io.Reader) error {
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		for _, o := range observe.Extract(string(b)) {
+			if err := enc.Encode(o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(files) == 0 {
+		return do(env.Stdin)
+	}
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return err
+		}
+		err = do(fh)
+		fh.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+	}
+	return nil
+}

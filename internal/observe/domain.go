@@ -1,0 +1,311 @@
+package observe
+
+import (
+	"strings"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
+)
+
+// idnaProfile converts a host name to its ASCII (punycode) form: UTS #46
+// mapping for lookup (so full-width and upper-case letters are folded), the
+// bidi rule and label validation. Underscores are allowed (they occur in
+// real DNS names); the characters are checked again afterwards.
+var idnaProfile = idna.New(
+	idna.MapForLookup(),
+	idna.BidiRule(),
+	idna.ValidateLabels(true),
+	idna.StrictDomainName(false),
+	idna.Transitional(false),
+)
+
+// fileExtTLDs are top-level domains that are also common file-name
+// extensions. A bare two-label name ending in one ("invoice.zip",
+// "setup.py", "README.md") is read as a file name, not a domain, unless one
+// of its dots was written defanged ("evil[.]zip"). Inside a URL or an e-mail
+// address, or with more labels ("www.evil.zip"), it is a domain.
+var fileExtTLDs = map[string]bool{
+	"zip": true, "mov": true, "py": true, "sh": true, "rs": true, "md": true,
+	"pm": true, "ps": true, "so": true, "one": true, "pub": true, "cab": true,
+	"mo": true, "java": true,
+}
+
+// normalizeDomain is the Domain normaliser: lower-case punycode, with a
+// real (ICANN-managed) top-level domain and more than a public suffix.
+func normalizeDomain(v string) (string, error) {
+	for i := 0; i < len(v); {
+		if v[i] == '.' {
+			i++
+			continue
+		}
+		cls, w := classAt(v, i)
+		if cls == classNone {
+			return "", invalid(Domain, "character not allowed in a host name")
+		}
+		i += w
+	}
+	return canonicalDomain(v)
+}
+
+// canonicalDomain returns the canonical form of a dotted host name made of
+// label characters.
+func canonicalDomain(name string) (string, error) {
+	name = strings.TrimSuffix(name, ".")
+	if name == "" {
+		return "", invalid(Domain, "empty name")
+	}
+	if last := name[strings.LastIndexByte(name, '.')+1:]; isASCII(last) && !strings.HasPrefix(last, "xn--") && !isTLD(strings.ToLower(last)) {
+		// Cheap rejection of the common case before any IDNA work.
+		return "", invalid(Domain, "top-level domain ."+strings.ToLower(last)+" is not an ICANN-managed public suffix")
+	}
+	if hasUpper(name) {
+		name = strings.ToLower(name)
+	}
+	if !isASCII(name) || strings.Contains(name, "xn--") {
+		a, err := idnaProfile.ToASCII(name)
+		if err != nil {
+			return "", invalid(Domain, err.Error())
+		}
+		name = strings.ToLower(a)
+	}
+	if len(name) > 253 {
+		return "", invalid(Domain, "name longer than 253 characters")
+	}
+	labels := 0
+	last := 0
+	for i := 0; i <= len(name); i++ {
+		if i < len(name) && name[i] != '.' {
+			c := name[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+				return "", invalid(Domain, "character not allowed in a host name")
+			}
+			continue
+		}
+		l := name[last:i]
+		switch {
+		case l == "":
+			return "", invalid(Domain, "empty label")
+		case len(l) > 63:
+			return "", invalid(Domain, "label longer than 63 characters")
+		case l[0] == '-' || l[len(l)-1] == '-':
+			return "", invalid(Domain, "label starts or ends with a hyphen")
+		}
+		labels++
+		last = i + 1
+	}
+	if labels < 2 {
+		return "", invalid(Domain, "a single label is not a domain")
+	}
+	tld := name[strings.LastIndexByte(name, '.')+1:]
+	if !isTLD(tld) {
+		return "", invalid(Domain, "top-level domain ."+tld+" is not an ICANN-managed public suffix")
+	}
+	if ps, icann := publicsuffix.PublicSuffix(name); icann && ps == name {
+		return "", invalid(Domain, name+" is a public suffix, not a registrable domain")
+	}
+	return name, nil
+}
+
+// isTLD reports whether the lower-case ASCII label is a top-level domain in
+// the ICANN section of the Public Suffix List.
+func isTLD(l string) bool {
+	if l == "" || isDigit(l[0]) {
+		return false
+	}
+	ps, icann := publicsuffix.PublicSuffix(l)
+	return icann && ps == l
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// maxLabelRunes is the most characters a label can have: 63 octets in its
+// ASCII form, which no longer run of characters fits in.
+const maxLabelRunes = 63
+
+// label is one label of a name found in the text.
+type label struct {
+	start, end int
+	cjk        bool
+}
+
+// scanName reads a dotted name starting at t[i], which starts a label. A
+// label is a run of label characters of one class; a dot followed by a label
+// character continues the name. It returns the end offset and the labels,
+// appended to buf[:0].
+func scanName(t string, i int, buf []label) (int, []label) {
+	labels := buf[:0]
+	for {
+		cls, w := classAt(t, i)
+		if cls == classNone {
+			return i, labels
+		}
+		j := i + w
+		for n := 1; j < len(t); n++ {
+			c, w := classAt(t, j)
+			if c != cls {
+				break
+			}
+			if n == maxLabelRunes {
+				// Too long for a label: the name ends before it.
+				if len(labels) == 0 {
+					return i, labels
+				}
+				return labels[len(labels)-1].end, labels
+			}
+			j += w
+		}
+		labels = append(labels, label{i, j, cls == classCJK})
+		if j+1 < len(t) && t[j] == '.' {
+			if c, _ := classAt(t, j+1); c != classNone {
+				i = j + 1
+				continue
+			}
+		}
+		return j, labels
+	}
+}
+
+// trimName cuts the Japanese words that cling to a name in text written
+// without spaces. Leading CJK labels are dropped when the ASCII labels after
+// them already form a registrable domain ("しました.example.com" from
+// "しました。example.com"); trailing CJK labels that are not a top-level
+// domain are dropped ("example.com.次は"). A name made only of CJK labels
+// and an ASCII TLD ("例え.jp") is kept whole.
+func trimName(t string, labels []label) []label {
+	for len(labels) > 1 {
+		l := labels[len(labels)-1]
+		if !l.cjk {
+			break
+		}
+		a, err := idnaProfile.ToASCII(t[l.start:l.end])
+		if err == nil && isTLD(strings.ToLower(a)) {
+			break
+		}
+		labels = labels[:len(labels)-1]
+	}
+	lastCJK := -1
+	for i, l := range labels {
+		if l.cjk {
+			lastCJK = i
+		}
+	}
+	if lastCJK >= 0 && len(labels)-lastCJK-1 >= 2 {
+		rest := labels[lastCJK+1:]
+		if _, err := canonicalDomain(t[rest[0].start:rest[len(rest)-1].end]); err == nil {
+			return rest
+		}
+	}
+	return labels
+}
+
+// scanDotted finds dotted names outside URLs, e-mail addresses and IPv6
+// addresses, and reads each as an IPv4 address (all labels numeric) or a
+// domain.
+func scanDotted(s *scanner) {
+	t := s.t
+	var buf []label
+	for i := 0; i < len(t); {
+		j := strings.IndexByte(t[i:], '.')
+		if j < 0 {
+			return
+		}
+		dot := i + j
+		i = dot + 1
+		cls, _ := classBefore(t, dot)
+		if cls == classNone {
+			continue
+		}
+		start := dot
+		for n := 0; ; n++ {
+			c, w := classBefore(t, start)
+			if c != cls {
+				break
+			}
+			if n == maxLabelRunes {
+				// Too long for a label (a Japanese sentence before "。"):
+				// the name can only start after this dot.
+				start = dot + 1
+				break
+			}
+			start -= w
+		}
+		if start == dot+1 {
+			if c, _ := classAt(t, start); c == classNone {
+				continue
+			}
+		}
+		end, labels := scanName(t, start, buf)
+		buf = labels
+		if end > i {
+			i = end
+		}
+		if len(labels) < 2 || s.claimed(start, claimURL, claimEmail, claimIPv6) {
+			continue
+		}
+		if allNumeric(t, labels) {
+			if len(labels) == 4 {
+				s.dottedIPv4(start, end)
+			}
+			continue
+		}
+		s.bareDomain(labels)
+	}
+}
+
+// allNumeric reports whether every label is ASCII digits only.
+func allNumeric(t string, labels []label) bool {
+	for _, l := range labels {
+		for k := l.start; k < l.end; k++ {
+			if !isDigit(t[k]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// bareDomain adds the domain written as labels in free text, if it is one.
+func (s *scanner) bareDomain(labels []label) {
+	t := s.t
+	labels = trimName(t, labels)
+	if len(labels) < 2 {
+		return
+	}
+	start, end := labels[0].start, labels[len(labels)-1].end
+	if start > 0 && t[start-1] == '\\' || end < len(t) && t[end] == '@' {
+		return // a Windows path component, or the local part of an address
+	}
+	tld := t[labels[len(labels)-1].start:end]
+	if len(labels) == 2 && fileExtTLDs[strings.ToLower(tld)] && !s.defanged(start, end) {
+		return
+	}
+	if titleCase(tld) {
+		return // "home.It was…": a sentence run into the next, not ".it"
+	}
+	d, err := canonicalDomain(t[start:end])
+	if err != nil {
+		return
+	}
+	s.add(start, Domain, d)
+}
+
+// titleCase reports whether the ASCII word starts with an upper-case letter
+// and goes on in lower case.
+func titleCase(w string) bool {
+	if len(w) < 2 || w[0] < 'A' || w[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(w); i++ {
+		if w[i] < 'a' || w[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}

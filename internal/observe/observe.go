@@ -1,0 +1,107 @@
+package observe
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Type names a kind of observable; the names are stable identifiers shared with the CLI and API.
+type Type string
+
+// The observable types koban extracts. Each one's canonical form is described in the package documentation.
+const (
+	IPv4   Type = "ipv4"
+	IPv6   Type = "ipv6"
+	Domain Type = "domain"
+	URL    Type = "url"
+	Email  Type = "email"
+	Phone  Type = "phone"
+	MD5    Type = "md5"
+	SHA1   Type = "sha1"
+	SHA256 Type = "sha256"
+	SHA512 Type = "sha512"
+	CVE    Type = "cve"
+)
+
+// Observable is one extracted value in its canonical form.
+type Observable struct {
+	Type  Type   `json:"type"`
+	Value string `json:"value"`
+}
+
+// ErrUnknownType is returned by Normalize for a type that is not registered.
+var ErrUnknownType = errors.New("observe: unknown observable type")
+
+// ErrInvalid is wrapped by every error Normalize returns for a value that is not of the asked type.
+var ErrInvalid = errors.New("observe: invalid value")
+
+// normalizer turns a value that has already been through prepare into its
+// canonical form, or says why it cannot.
+type normalizer func(string) (string, error)
+
+// registry maps each type to its normaliser, in the order Types lists them.
+// A new type adds its file (with its normaliser and, if it has one, its scan
+// pass in passes) and one line here.
+var registry = []struct {
+	typ  Type
+	norm normalizer
+}{
+	{IPv4, normalizeIPv4},
+	{IPv6, normalizeIPv6},
+	{Domain, normalizeDomain},
+	{URL, normalizeURL},
+	{Email, normalizeEmail},
+	{Phone, normalizePhone},
+	{MD5, hashNormalizer(32)},
+	{SHA1, hashNormalizer(40)},
+	{SHA256, hashNormalizer(64)},
+	{SHA512, hashNormalizer(128)},
+	{CVE, normalizeCVE},
+}
+
+// Types returns every observable type koban knows, in a stable order.
+func Types() []Type {
+	ts := make([]Type, len(registry))
+	for i, r := range registry {
+		ts[i] = r.typ
+	}
+	return ts
+}
+
+// Valid reports whether t is a registered observable type.
+func (t Type) Valid() bool { return lookup(t) != nil }
+
+func lookup(t Type) normalizer {
+	for _, r := range registry {
+		if r.typ == t {
+			return r.norm
+		}
+	}
+	return nil
+}
+
+// Normalize returns the canonical form of value read as type t, or an error saying why it is not one.
+//
+// The value goes through the same text normalisation as Extract (NFKC,
+// defanging undone) and surrounding white space is ignored, but otherwise the
+// whole value must be one observable of type t. The context heuristics of
+// Extract (file-extension names, version numbers, CIDR suffixes) do not apply:
+// Normalize(Domain, "evil.zip") is "evil.zip".
+func Normalize(t Type, value string) (string, error) {
+	n := lookup(t)
+	if n == nil {
+		return "", fmt.Errorf("%w %q", ErrUnknownType, string(t))
+	}
+	v, _ := prepare(value)
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", invalid(t, "empty value")
+	}
+	return n(v)
+}
+
+// invalid builds the error Normalize returns: it wraps ErrInvalid and says why.
+func invalid(t Type, why string) error {
+	return fmt.Errorf("%w: not a %s: %s", ErrInvalid, t, why)
+}

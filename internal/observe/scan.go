@@ -1,0 +1,98 @@
+package observe
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+)
+
+// match is one observable found at byte offset pos of the prepared text.
+type match struct {
+	pos int
+	obs Observable
+}
+
+// span is a half-open byte range of the prepared text.
+type span struct{ start, end int }
+
+// scanner holds the prepared text and what the passes have found so far.
+type scanner struct {
+	t       string
+	defangs []int // offsets of dots that came from a defanging marker, ascending
+	matches []match
+	// Ranges taken by a URL, an e-mail address or an IPv6 address: the later
+	// passes for host-like types do not look inside them.
+	claims [3][]span
+}
+
+// Claim sets, in pass order.
+const (
+	claimURL = iota
+	claimEmail
+	claimIPv6
+)
+
+// passes run in this order; a pass only sees the claims of the passes before
+// it. The hash and CVE passes ignore claims: a hash or CVE id inside a URL is
+// worth having.
+var passes = []func(*scanner){
+	scanURLs,
+	scanEmails,
+	scanIPv6,
+	scanDotted,
+	scanPhones,
+	scanHashes,
+	scanCVEs,
+}
+
+// Extract finds observables in free text: deduplicated by (type, value), in order of first appearance.
+func Extract(text string) []Observable {
+	t, dots := prepare(text)
+	s := &scanner{t: t, defangs: dots}
+	for _, p := range passes {
+		p(s)
+	}
+	if len(s.matches) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(s.matches, func(a, b match) int { return cmp.Compare(a.pos, b.pos) })
+	out := make([]Observable, 0, len(s.matches))
+	seen := make(map[Observable]struct{}, len(s.matches))
+	for _, m := range s.matches {
+		if _, ok := seen[m.obs]; ok {
+			continue
+		}
+		seen[m.obs] = struct{}{}
+		out = append(out, m.obs)
+	}
+	return out
+}
+
+// add records an observable found at pos.
+func (s *scanner) add(pos int, t Type, v string) {
+	s.matches = append(s.matches, match{pos, Observable{t, v}})
+}
+
+// claim records that [start, end) belongs to an observable of claim set k.
+// Claims within a set arrive in ascending order.
+func (s *scanner) claim(k, start, end int) {
+	s.claims[k] = append(s.claims[k], span{start, end})
+}
+
+// claimed reports whether pos lies inside a claim of any set in ks.
+func (s *scanner) claimed(pos int, ks ...int) bool {
+	for _, k := range ks {
+		c := s.claims[k]
+		i := sort.Search(len(c), func(i int) bool { return c[i].end > pos })
+		if i < len(c) && c[i].start <= pos {
+			return true
+		}
+	}
+	return false
+}
+
+// defanged reports whether a dot from a defanging marker lies in [start, end).
+func (s *scanner) defanged(start, end int) bool {
+	i := sort.SearchInts(s.defangs, start)
+	return i < len(s.defangs) && s.defangs[i] < end
+}

@@ -1,0 +1,420 @@
+package observe
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// prepare normalises text the way every observable is read: NFKC first (so
+// full-width digits, letters, "．", "＠" and "［．］" become ASCII), then the
+// defanging markers are undone and an ideographic full stop between a label
+// character and an ASCII letter or digit becomes a dot. It also returns the
+// offsets, in the returned string, of the dots that came from a defanging
+// marker such as "[.]" (a sign that the writer meant a domain).
+func prepare(text string) (string, []int) {
+	text = nfkc(text)
+	return refang(text)
+}
+
+// nfkc returns norm.NFKC.String(s), faster on Japanese text: runs of ASCII,
+// kana and kanji, which NFKC leaves alone and which never combine with what
+// precedes them, are copied as they are; full-width ASCII and the
+// ideographic space become ASCII directly when no combining character
+// follows; only the rest goes through the norm package. FuzzExtract checks
+// that the result is the same.
+func nfkc(s string) string {
+	i := skipStable(s, 0)
+	if i == len(s) {
+		return s
+	}
+	out := make([]byte, 0, len(s)+len(s)/16)
+	last := 0
+	for i < len(s) {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if a, ok := wideASCII(r); ok && followedByStarter(s, i+w) {
+			out = append(out, s[last:i]...)
+			out = append(out, a)
+			last = i + w
+			i = skipStable(s, last)
+			continue
+		}
+		// Start at the stable character before the unstable one: it may
+		// compose with it (か + ﾞ → が).
+		k := i
+		if k > last {
+			_, w := utf8.DecodeLastRuneInString(s[last:k])
+			k -= w
+		}
+		q := i
+		for q < len(s) {
+			r, w := utf8.DecodeRuneInString(s[q:])
+			if q > i && stableRune(r) {
+				break
+			}
+			q += w
+		}
+		out = append(out, s[last:k]...)
+		out = norm.NFKC.AppendString(out, s[k:q])
+		last = q
+		i = skipStable(s, q)
+	}
+	out = append(out, s[last:]...)
+	return string(out)
+}
+
+// wideASCII returns the ASCII character NFKC maps a full-width form
+// (U+FF01–U+FF5E) or the ideographic space to.
+func wideASCII(r rune) (byte, bool) {
+	switch {
+	case 0xFF01 <= r && r <= 0xFF5E:
+		return byte(r - 0xFEE0), true
+	case r == 0x3000:
+		return ' ', true
+	}
+	return 0, false
+}
+
+// followedByStarter reports whether the rune at s[i] (if any) is stable or
+// full-width ASCII, so that nothing can combine with the rune before it.
+func followedByStarter(s string, i int) bool {
+	if i >= len(s) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	if stableRune(r) {
+		return true
+	}
+	_, ok := wideASCII(r)
+	return ok
+}
+
+// skipStable returns the offset of the first rune at or after i that is not
+// stableRune.
+func skipStable(s string, i int) int {
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if !stableRune(r) {
+			return i
+		}
+		i += w
+	}
+	return i
+}
+
+// stableRune reports whether r is one of the common characters of Japanese
+// text that NFKC maps to themselves and that start a normalisation segment
+// (they never combine with the characters before them): ASCII, 、。「」『』,
+// hiragana, katakana, ー and the CJK unified ideographs. TestStableRunes
+// checks this against the norm package.
+func stableRune(r rune) bool {
+	switch {
+	case r < utf8.RuneSelf:
+		return true
+	case r < 0x3001:
+		return false
+	case r <= 0x3002 || 0x300C <= r && r <= 0x300F:
+		return true
+	case 0x3041 <= r && r <= 0x3096 || 0x30A1 <= r && r <= 0x30FA || r == 0x30FC:
+		return true
+	case 0x4E00 <= r && r <= 0x9FFF:
+		return true
+	}
+	return false
+}
+
+// isASCII reports whether s has only 7-bit bytes.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// defangs lists the bracketed markers that stand for a character, matched
+// without regard to case inside a matching pair of (), [] or {}.
+var defangs = []struct {
+	inner string
+	repl  byte
+	extra string // appended after repl
+}{
+	{".", '.', ""},
+	{"dot", '.', ""},
+	{"@", '@', ""},
+	{"at", '@', ""},
+	{":", ':', ""},
+	{"/", '/', ""},
+	{"://", ':', "//"},
+}
+
+// refangStop marks the bytes refang must look at: closing brackets and the
+// first byte of "。".
+var refangStop = [256]bool{']': true, ')': true, '}': true, 0xE3: true}
+
+// refang undoes the defanging markers in one left-to-right pass. Markers are
+// reduced as soon as their closing bracket is seen, so nested forms such as
+// "[[.]]" reduce fully and the result contains no marker (refang is
+// idempotent). Text without a marker or a "。" to change is returned as it is.
+func refang(text string) (string, []int) {
+	var out []byte
+	var dots []int
+	last := 0 // text[last:] is not yet in out
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if !refangStop[c] {
+			continue
+		}
+		switch c {
+		case ']', ')', '}':
+			if !hasMarker(text, out, last, i) {
+				continue
+			}
+			if out == nil {
+				out = make([]byte, 0, len(text))
+			}
+			out = append(out, text[last:i+1]...)
+			last = i + 1
+			out, dots = reduceMarker(out, dots)
+		default:
+			// 。 is E3 80 82; it becomes a dot between a label character
+			// and an ASCII letter or digit.
+			if i+3 >= len(text) || text[i+1] != 0x80 || text[i+2] != 0x82 || !isASCIIAlnum(text[i+3]) {
+				continue
+			}
+			var cls int
+			if out == nil {
+				cls, _ = classBefore(text, i)
+			} else {
+				out = append(out, text[last:i]...)
+				last = i
+				r, _ := utf8.DecodeLastRune(out)
+				cls = labelClass(r)
+			}
+			if cls == classNone {
+				continue
+			}
+			if out == nil {
+				out = make([]byte, 0, len(text))
+			}
+			out = append(out, text[last:i]...)
+			out = append(out, '.')
+			last = i + 3
+			i += 2
+		}
+	}
+	if out == nil {
+		return text, nil
+	}
+	out = append(out, text[last:]...)
+	return string(out), dots
+}
+
+// hasMarker reports whether a defanging marker ends at the closing bracket
+// text[i], given that the output so far is out followed by text[last:i].
+func hasMarker(text string, out []byte, last, i int) bool {
+	// The longest marker is 5 bytes ("[://]"); look at the 5 bytes that end
+	// at the bracket, taking them from text and, if that is too short, out.
+	var buf [5]byte
+	n := 0
+	for k := i; k >= last && n < 5; k-- {
+		buf[4-n] = text[k]
+		n++
+	}
+	for k := len(out) - 1; k >= 0 && n < 5; k-- {
+		buf[4-n] = out[k]
+		n++
+	}
+	_, ok := markerAt(buf[5-n:])
+	return ok
+}
+
+// markerAt reports which defanging marker the byte string b ends with.
+func markerAt(b []byte) (int, bool) {
+	n := len(b)
+	if n < 3 {
+		return 0, false
+	}
+	var open byte
+	switch b[n-1] {
+	case ']':
+		open = '['
+	case ')':
+		open = '('
+	case '}':
+		open = '{'
+	}
+	for k, d := range defangs {
+		m := len(d.inner) + 2
+		if n >= m && b[n-m] == open && equalFoldASCII(b[n-m+1:n-1], d.inner) {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// equalFoldASCII reports whether b equals the lower-case ASCII string s,
+// ignoring the case of ASCII letters.
+func equalFoldASCII(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// reduceMarker replaces a defanging marker at the end of out, if there is one.
+func reduceMarker(out []byte, dots []int) ([]byte, []int) {
+	k, ok := markerAt(out)
+	if !ok {
+		return out, dots
+	}
+	d := defangs[k]
+	out = out[:len(out)-len(d.inner)-2]
+	for len(dots) > 0 && dots[len(dots)-1] >= len(out) {
+		dots = dots[:len(dots)-1]
+	}
+	if d.repl == '.' {
+		dots = append(dots, len(out))
+	}
+	out = append(out, d.repl)
+	out = append(out, d.extra...)
+	return out, dots
+}
+
+// Byte classes, as bits of byteClass.
+const (
+	bDigit = 1 << iota
+	bHex
+	bAlpha
+	bLabel // ASCII label character: letter, digit, '-', '_'
+)
+
+// byteClass classifies every byte value; the predicates below are one load.
+var byteClass = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] |= bDigit | bHex | bLabel
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] |= bAlpha | bLabel
+		t[c-'a'+'A'] |= bAlpha | bLabel
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] |= bHex
+		t[c-'a'+'A'] |= bHex
+	}
+	t['-'] |= bLabel
+	t['_'] |= bLabel
+	return t
+}()
+
+func isASCIIAlnum(c byte) bool { return byteClass[c]&(bDigit|bAlpha) != 0 }
+
+func isDigit(c byte) bool { return byteClass[c]&bDigit != 0 }
+
+func isHex(c byte) bool { return byteClass[c]&bHex != 0 }
+
+// isWordByte reports whether c is an ASCII letter, digit or underscore: the
+// characters that glue tokens together.
+func isWordByte(c byte) bool { return byteClass[c]&(bDigit|bAlpha) != 0 || c == '_' }
+
+// Label character classes. A domain label is a run of characters of one
+// class; a change of class ends the label (and the name), which is how a
+// domain is cut out of Japanese text written without spaces.
+const (
+	classNone  = 0
+	classLatin = 1 // ASCII letters, digits, '-', '_' and non-CJK letters (ü, кириллица…)
+	classCJK   = 2 // kanji, hiragana, katakana and their marks
+)
+
+// labelClass returns the label class of r.
+func labelClass(r rune) int {
+	if r < utf8.RuneSelf {
+		if byteClass[byte(r)]&bLabel != 0 {
+			return classLatin
+		}
+		return classNone
+	}
+	switch {
+	case 0x4E00 <= r && r <= 0x9FFF || 0x3041 <= r && r <= 0x3096 || 0x30A1 <= r && r <= 0x30FA || r == 0x30FC:
+		return classCJK // the common case, without the unicode tables
+	case r == utf8.RuneError:
+		return classNone
+	case r == 'ー' || r == '々' || r == '〆' || r == 'ヶ' ||
+		unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana):
+		if r == '・' || r == '゠' { // katakana punctuation
+			return classNone
+		}
+		return classCJK
+	case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
+		return classLatin
+	}
+	return classNone
+}
+
+// classAt returns the label class of the rune starting at t[i] and its width.
+func classAt(t string, i int) (int, int) {
+	if i >= len(t) {
+		return classNone, 0
+	}
+	if c := t[i]; c < utf8.RuneSelf {
+		if byteClass[c]&bLabel != 0 {
+			return classLatin, 1
+		}
+		return classNone, 1
+	}
+	r, w := utf8.DecodeRuneInString(t[i:])
+	return labelClass(r), w
+}
+
+// classBefore returns the label class of the rune ending at t[i] and its width.
+func classBefore(t string, i int) (int, int) {
+	if i <= 0 {
+		return classNone, 0
+	}
+	if c := t[i-1]; c < utf8.RuneSelf {
+		if byteClass[c]&bLabel != 0 {
+			return classLatin, 1
+		}
+		return classNone, 1
+	}
+	r, w := utf8.DecodeLastRuneInString(t[:i])
+	return labelClass(r), w
+}
+
+// isDash reports whether the rune at t[i] is a hyphen or dash that people
+// write between digit groups (after NFKC): '-', U+2010–U+2015, U+2212 and the
+// katakana prolonged sound mark U+30FC, often typed for a dash in Japanese.
+// It returns the width, 0 if it is not one.
+func isDash(t string, i int) int {
+	if i >= len(t) {
+		return 0
+	}
+	c := t[i]
+	if c == '-' {
+		return 1
+	}
+	if c < 0xE2 || c > 0xE3 || i+2 >= len(t) {
+		return 0
+	}
+	r, w := utf8.DecodeRuneInString(t[i:])
+	if r >= 0x2010 && r <= 0x2015 || r == 0x2212 || r == 0x30FC {
+		return w
+	}
+	return 0
+}

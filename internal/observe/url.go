@@ -1,0 +1,261 @@
+package observe
+
+import (
+	"strconv"
+	"strings"
+)
+
+// schemes maps each scheme koban reads, lower-cased, to its canonical
+// spelling. The defanged spellings (hxxp, fxp) and the Japanese
+// "h抜き" spellings that drop the h so that a forum does not make a link
+// (ttp, ttps) map to the real scheme.
+var schemes = map[string]string{
+	"http": "http", "https": "https",
+	"hxxp": "http", "hxxps": "https",
+	"ttp": "http", "ttps": "https",
+	"ftp": "ftp", "ftps": "ftps", "fxp": "ftp", "fxps": "ftps", "sftp": "sftp",
+	"ws": "ws", "wss": "wss",
+	"tcp": "tcp", "udp": "udp",
+}
+
+// defaultPorts are removed from canonical URLs.
+var defaultPorts = map[string]string{
+	"http": "80", "https": "443", "ftp": "21", "ftps": "990", "sftp": "22", "ws": "80", "wss": "443",
+}
+
+// isURLByte reports whether c may appear in a URL: the RFC 3986 unreserved
+// and reserved characters and '%'. Anything else (space, non-ASCII, quotes,
+// <>, backslash…) ends a URL.
+func isURLByte(c byte) bool {
+	if isASCIIAlnum(c) {
+		return true
+	}
+	return strings.IndexByte("-._~:/?#[]@!$&'()*+,;=%", c) >= 0 && c != 0
+}
+
+// urlMatch is a URL read from text: its canonical form, where it ends and
+// the host it names.
+type urlMatch struct {
+	canon    string
+	end      int
+	hostPos  int
+	hostType Type
+	host     string
+}
+
+// parseURL reads the URL whose scheme is t[start:sep] and whose "://" is at
+// sep. In text mode trailing punctuation is trimmed and the URL ends at the
+// first character that cannot be in one; otherwise the caller checks that
+// the whole value was read.
+func parseURL(t string, start, sep int, text bool) (urlMatch, bool) {
+	var m urlMatch
+	scheme, ok := schemes[strings.ToLower(t[start:sep])]
+	if !ok {
+		return m, false
+	}
+	p := sep + 3
+	// Userinfo: up to the last '@' of the authority.
+	a := p
+	for a < len(t) && isURLByte(t[a]) && t[a] != '/' && t[a] != '?' && t[a] != '#' {
+		a++
+	}
+	userinfo := ""
+	if at := strings.LastIndexByte(t[p:a], '@'); at >= 0 {
+		userinfo = t[p : p+at]
+		p += at + 1
+	}
+	if p >= len(t) {
+		return m, false
+	}
+	// Host.
+	q, noPort := 0, false
+	switch {
+	case t[p] == '[':
+		c := strings.IndexByte(t[p:], ']')
+		if c < 0 {
+			return m, false
+		}
+		ip, ok := canonicalIPv6(t[p+1 : p+c])
+		if !ok {
+			return m, false
+		}
+		m.hostType, m.host, m.hostPos = IPv6, ip, p+1
+		q = p + c + 1
+	default:
+		k := p
+		for k < len(t) && isIPv6Byte(t[k]) {
+			k++
+		}
+		if strings.Count(t[p:k], ":") >= 2 && (k == len(t) || !isURLByte(t[k]) || strings.IndexByte("/?#", t[k]) >= 0) {
+			// An IPv6 address written without brackets: no port can follow.
+			if ip, ok := canonicalIPv6(t[p:k]); ok {
+				m.hostType, m.host, m.hostPos = IPv6, ip, p
+				q, noPort = k, true
+				break
+			}
+		}
+		end, labels := scanName(t, p, nil)
+		if text {
+			labels = trimName(t, labels)
+		}
+		if len(labels) == 0 {
+			return m, false
+		}
+		end = labels[len(labels)-1].end
+		name := t[p:end]
+		if allNumeric(t, labels) {
+			ip, ok := canonicalIPv4(name)
+			if !ok {
+				return m, false
+			}
+			m.hostType, m.host = IPv4, ip
+		} else {
+			d, err := canonicalDomain(name)
+			if err != nil {
+				return m, false
+			}
+			m.hostType, m.host = Domain, d
+		}
+		m.hostPos = p
+		q = end
+	}
+	hostText := m.host
+	if m.hostType == IPv6 {
+		hostText = "[" + m.host + "]"
+	}
+	// Port.
+	port := ""
+	if !noPort && q < len(t) && t[q] == ':' {
+		r := q + 1
+		for r < len(t) && isDigit(t[r]) {
+			r++
+		}
+		switch {
+		case r > q+1:
+			n, err := strconv.Atoi(t[q+1 : r])
+			if err != nil || n > 65535 || r-q-1 > 5 {
+				return m, false
+			}
+			port = strconv.Itoa(n)
+			if defaultPorts[scheme] == port {
+				port = ""
+			}
+			q = r
+		case r == len(t) || strings.IndexByte("/?#", t[r]) >= 0:
+			q = r // an empty port is the default one
+		}
+	}
+	// Path, query and fragment.
+	r := q
+	if q < len(t) && strings.IndexByte("/?#", t[q]) >= 0 {
+		for r < len(t) && isURLByte(t[r]) {
+			r++
+		}
+		if text {
+			r = trimURLTail(t, q, r)
+		}
+	}
+	rest := t[q:r]
+	if h := strings.IndexByte(rest, '#'); h >= 0 {
+		rest = rest[:h]
+	}
+	var b strings.Builder
+	b.Grow(len(scheme) + 3 + len(userinfo) + 1 + len(hostText) + 6 + len(rest))
+	b.WriteString(scheme)
+	b.WriteString("://")
+	if userinfo != "" {
+		b.WriteString(userinfo)
+		b.WriteByte('@')
+	}
+	b.WriteString(hostText)
+	if port != "" {
+		b.WriteByte(':')
+		b.WriteString(port)
+	}
+	b.WriteString(rest)
+	m.canon = b.String()
+	m.end = r
+	return m, true
+}
+
+// trimURLTail drops trailing punctuation from t[q:r]: . , ; : ! ? and
+// quotes always, and a closing bracket when the URL has fewer of its opening
+// kind (so "https://ja.wikipedia.org/wiki/Foo_(bar)" keeps its parenthesis).
+func trimURLTail(t string, q, r int) int {
+	var opens, closes [3]int
+	const pairs = "()[]{}"
+	for k := q; k < r; k++ {
+		if i := strings.IndexByte(pairs, t[k]); i >= 0 {
+			if i%2 == 0 {
+				opens[i/2]++
+			} else {
+				closes[i/2]++
+			}
+		}
+	}
+	for r > q {
+		c := t[r-1]
+		if strings.IndexByte(".,;:!?'\"", c) >= 0 {
+			r--
+			continue
+		}
+		if i := strings.IndexByte(pairs, c); i >= 0 && i%2 == 1 && closes[i/2] > opens[i/2] {
+			closes[i/2]--
+			r--
+			continue
+		}
+		break
+	}
+	return r
+}
+
+// normalizeURL is the URL normaliser: a known scheme, then a host that is
+// an IPv4, IPv6 or domain observable, with the scheme and host lower-cased,
+// the default port and the fragment removed, and the rest kept as written.
+func normalizeURL(v string) (string, error) {
+	sep := strings.Index(v, "://")
+	if sep <= 0 {
+		return "", invalid(URL, `want scheme "://" host`)
+	}
+	if _, ok := schemes[strings.ToLower(v[:sep])]; !ok {
+		return "", invalid(URL, "unknown scheme "+strconv.Quote(v[:sep]))
+	}
+	m, ok := parseURL(v, 0, sep, false)
+	if !ok {
+		return "", invalid(URL, "no valid host")
+	}
+	if m.end != len(v) {
+		return "", invalid(URL, "character not allowed in a URL at offset "+strconv.Itoa(m.end))
+	}
+	return m.canon, nil
+}
+
+// scanURLs finds URLs: a known scheme written as a whole word before "://".
+func scanURLs(s *scanner) {
+	t := s.t
+	for i := 0; i < len(t); {
+		j := strings.Index(t[i:], "://")
+		if j < 0 {
+			return
+		}
+		sep := i + j
+		i = sep + 3
+		start := sep
+		for start > 0 && start > sep-6 && ('a' <= t[start-1]|0x20 && t[start-1]|0x20 <= 'z') {
+			start--
+		}
+		if start == sep || start > 0 && isASCIIAlnum(t[start-1]) {
+			continue
+		}
+		m, ok := parseURL(t, start, sep, true)
+		if !ok {
+			continue
+		}
+		s.add(start, URL, m.canon)
+		s.add(m.hostPos, m.hostType, m.host)
+		s.claim(claimURL, start, m.end)
+		if m.end > i {
+			i = m.end
+		}
+	}
+}

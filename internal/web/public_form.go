@@ -1,0 +1,170 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/taxonomy"
+)
+
+type homePage struct {
+	page
+	Kinds []intake.Kind
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "home", homePage{page: s.newPage(r, "home.title"), Kinds: intake.Kinds})
+}
+
+// reportInput is the form as typed, kept to re-show it after an error.
+type reportInput struct {
+	Kind, Category, Description, OccurredAt, Prefecture string
+	Amount, SentAt, Name, Email, Phone                  string
+	Consent                                             bool
+}
+
+type reportPage struct {
+	page
+	In         reportInput
+	Kinds      []intake.Kind
+	Categories []taxonomy.Category
+	MaxFiles   int
+	MaxFileMB  int64
+}
+
+func (s *Server) formPage(r *http.Request, in reportInput) reportPage {
+	lim := s.Intake.Limits()
+	return reportPage{page: s.newPage(r, "form.title"), In: in, Kinds: intake.Kinds, Categories: taxonomy.All(),
+		MaxFiles: lim.Files, MaxFileMB: lim.FileBytes >> 20}
+}
+
+func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
+	in := reportInput{Kind: r.URL.Query().Get("kind")}
+	if in.Kind == "" {
+		in.Kind = string(intake.KindReport)
+	}
+	s.render(w, r, http.StatusOK, "report", s.formPage(r, in))
+}
+
+func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) {
+	lim := s.Intake.Limits()
+	r.Body = http.MaxBytesReader(w, r.Body, int64(lim.Files)*lim.FileBytes+(1<<20))
+	err := r.ParseMultipartForm(1 << 20)
+	if err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var tooBig *http.MaxBytesError
+		p := s.formPage(r, reportInput{})
+		if errors.As(err, &tooBig) {
+			p.setProblems(koban.FieldError("files", "intake.error.body_too_large"))
+		} else {
+			p.setProblems(koban.FieldError("form", "intake.error.malformed"))
+		}
+		s.render(w, r, http.StatusBadRequest, "report", p)
+		return
+	}
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
+	in := reportInput{
+		Kind: r.FormValue("kind"), Category: r.FormValue("category"), Description: r.FormValue("description"),
+		OccurredAt: r.FormValue("occurred_at"), Prefecture: r.FormValue("prefecture"), Amount: r.FormValue("amount_jpy"),
+		SentAt: r.FormValue("sent_at"), Name: r.FormValue("contact_name"), Email: r.FormValue("contact_email"),
+		Phone: r.FormValue("contact_phone"), Consent: r.FormValue("consent") == "yes",
+	}
+	p := s.formPage(r, in)
+	if ok, wait := s.Submit.Allow(s.clientIP(r), s.Now()); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		p.setProblems(koban.FieldError("form", "intake.error.rate"))
+		s.render(w, r, http.StatusTooManyRequests, "report", p)
+		return
+	}
+	sub, perr := s.submission(in, p.Lang)
+	var ups []intake.Upload
+	if r.MultipartForm != nil {
+		for _, fh := range r.MultipartForm.File["files"] {
+			if fh.Filename == "" && fh.Size == 0 {
+				continue // the empty file input of a form sent without a file
+			}
+			f, err := fh.Open()
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			defer f.Close()
+			ups = append(ups, intake.Upload{Name: fh.Filename, Body: f})
+		}
+	}
+	sub.Files = ups
+	if perr != nil {
+		p.setProblems(perr)
+		s.render(w, r, http.StatusUnprocessableEntity, "report", p)
+		return
+	}
+	rc, err := s.Intake.Submit(r.Context(), sub, intake.Origin{Source: "web", IP: s.clientIP(r)})
+	if err != nil {
+		if koban.ErrorCode(err) != koban.Invalid {
+			s.fail(w, r, err)
+			return
+		}
+		p.setProblems(err)
+		s.render(w, r, http.StatusUnprocessableEntity, "report", p)
+		return
+	}
+	// The report is stored: send the browser to its status page, which
+	// shows the receipt and the advice (a reload does not file it twice).
+	http.Redirect(w, r, "/s/"+rc.Token+"?new=1", http.StatusSeeOther)
+}
+
+// submission turns the typed form into a submission; fields that cannot be
+// read become problems, other checks are the service's.
+func (s *Server) submission(in reportInput, lang string) (intake.Submission, error) {
+	var p koban.Problems
+	sub := intake.Submission{
+		Kind: intake.Kind(in.Kind), Category: in.Category, Description: in.Description, Prefecture: in.Prefecture,
+		Contact: intake.Contact{Name: in.Name, Email: in.Email, Phone: in.Phone}, Consent: in.Consent, Language: lang,
+	}
+	if sub.Category == "unknown" {
+		sub.Category = ""
+	}
+	var err error
+	if sub.OccurredAt, err = s.parseLocal(in.OccurredAt); err != nil {
+		p.Add("occurred_at", "intake.error.date")
+	}
+	if sub.Money.SentAt, err = s.parseLocal(in.SentAt); err != nil {
+		p.Add("money.sent_at", "intake.error.date")
+	}
+	if a := strings.NewReplacer(",", "", "，", "", "円", "", " ", "").Replace(strings.TrimSpace(in.Amount)); a != "" {
+		if sub.Money.AmountJPY, err = strconv.ParseInt(toHalfWidthDigits(a), 10, 64); err != nil {
+			p.Add("money.amount_jpy", "intake.error.amount")
+		}
+	}
+	return sub, p.Err()
+}
+
+func toHalfWidthDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '０' && r <= '９' {
+			return r - '０' + '0'
+		}
+		return r
+	}, s)
+}
+
+// parseLocal reads a datetime-local (or date) value in the configured zone.
+func (s *Server) parseLocal(v string) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, v, s.Location); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, errors.New("bad date")
+}
+

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/koban-project/koban/internal/guard"
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/koban"
+)
+
+type statusPage struct {
+	page
+	View      *intake.StatusView
+	New       bool
+	StatusURL string
+	Body      string
+}
+
+func (s *Server) statusURL(r *http.Request, token string) string {
+	scheme := "http"
+	if r.TLS != nil || (s.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/s/" + token
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	view, err := s.Intake.Status(r.Context(), token)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	guard.NoStore(w)
+	p := statusPage{page: s.newPage(r, "status.title"), View: view, New: r.URL.Query().Get("new") == "1", StatusURL: s.statusURL(r, token)}
+	s.render(w, r, http.StatusOK, "status", p)
+}
+
+func (s *Server) statusAdd(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	lim := s.Intake.Limits()
+	r.Body = http.MaxBytesReader(w, r.Body, int64(lim.Files)*lim.FileBytes+(1<<20))
+	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		s.fail(w, r, koban.FieldError("files", "intake.error.body_too_large"))
+		return
+	}
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
+	guard.NoStore(w)
+	body := r.FormValue("body")
+	var ups []intake.Upload
+	if r.MultipartForm != nil {
+		for _, fh := range r.MultipartForm.File["files"] {
+			if fh.Filename == "" && fh.Size == 0 {
+				continue
+			}
+			f, err := fh.Open()
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			defer f.Close()
+			ups = append(ups, intake.Upload{Name: fh.Filename, Body: f})
+		}
+	}
+	if ok, _ := s.Submit.Allow(s.clientIP(r), s.Now()); !ok {
+		s.fail(w, r, koban.Errorf(koban.TooMany, "intake.error.rate"))
+		return
+	}
+	err := s.Intake.AddInfo(r.Context(), token, body, ups, s.clientIP(r))
+	if err != nil {
+		if koban.ErrorCode(err) != koban.Invalid {
+			s.fail(w, r, err)
+			return
+		}
+		view, verr := s.Intake.Status(r.Context(), token)
+		if verr != nil {
+			s.fail(w, r, verr)
+			return
+		}
+		p := statusPage{page: s.newPage(r, "status.title"), View: view, StatusURL: s.statusURL(r, token), Body: body}
+		p.setProblems(err)
+		s.render(w, r, http.StatusUnprocessableEntity, "status", p)
+		return
+	}
+	http.Redirect(w, r, "/s/"+token+"?done=added", http.StatusSeeOther)
+}

@@ -1,0 +1,70 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/taxonomy"
+)
+
+type queuePage struct {
+	page
+	Items      []intake.QueueItem
+	Total      int
+	F          queueInput
+	Kinds      []intake.Kind
+	Statuses   []intake.Status
+	Categories []taxonomy.Category
+	Prev, Next string
+}
+
+type queueInput struct {
+	Kind, Category, Status, From, To, Sort string
+	Urgent, Freeze                         bool
+	Page                                   int
+}
+
+const queuePageSize = 50
+
+func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	in := queueInput{Kind: q.Get("kind"), Category: q.Get("category"), Status: q.Get("status"), From: q.Get("from"),
+		To: q.Get("to"), Sort: q.Get("sort"), Urgent: q.Get("urgent") == "1", Freeze: q.Get("freeze") == "1"}
+	in.Page, _ = strconv.Atoi(q.Get("page"))
+	if in.Page < 1 {
+		in.Page = 1
+	}
+	f := intake.QueueFilter{Kind: intake.Kind(in.Kind), Category: in.Category, Status: intake.Status(in.Status),
+		Urgent: in.Urgent, Freeze: in.Freeze, Sort: in.Sort, Limit: queuePageSize, Offset: (in.Page - 1) * queuePageSize}
+	p := queuePage{page: s.newPage(r, "queue.title"), F: in, Kinds: intake.Kinds, Statuses: intake.Statuses, Categories: taxonomy.All()}
+	if t, err := s.parseLocal(in.From); err == nil {
+		f.From = t
+	}
+	if t, err := s.parseLocal(in.To); err == nil && !t.IsZero() {
+		f.To = t.AddDate(0, 0, 1) // "to" a day includes that day
+	}
+	items, total, err := s.Intake.Queue(r.Context(), *p.Principal, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Items, p.Total = items, total
+	if in.Page > 1 {
+		p.Prev = pageURL(q, in.Page-1)
+	}
+	if in.Page*queuePageSize < total {
+		p.Next = pageURL(q, in.Page+1)
+	}
+	s.render(w, r, http.StatusOK, "queue", p)
+}
+
+func pageURL(q url.Values, n int) string {
+	c := url.Values{}
+	for k, v := range q {
+		c[k] = v
+	}
+	c.Set("page", strconv.Itoa(n))
+	return "/queue?" + c.Encode()
+}

@@ -1,0 +1,313 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/locale"
+	"github.com/koban-project/koban/internal/org"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+type templates struct{ pages map[string]*template.Template }
+
+// parseTemplates parses each page together with the layout.
+func parseTemplates() (*templates, error) {
+	funcs := template.FuncMap{
+		"add":   func(a, b int) int { return a + b },
+		"lines": func(s string) []string { return strings.Split(s, "\n") },
+		"str":   func(v any) string { return fmt.Sprint(v) },
+	}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	t := &templates{pages: map[string]*template.Template{}}
+	for _, f := range files {
+		name := path.Base(f)
+		if name == "layout.html" || name == "partials.html" {
+			continue
+		}
+		clone, err := layout.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := clone.ParseFS(templateFS, f); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", name, err)
+		}
+		t.pages[strings.TrimSuffix(name, ".html")] = clone
+	}
+	return t, nil
+}
+
+// assets are koban's static files, served at URLs that carry their hash so
+// they can be cached for ever.
+type assets struct {
+	hashes map[string]string // name → hash
+}
+
+func loadAssets() (*assets, error) {
+	a := &assets{hashes: map[string]string{}}
+	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		a.hashes[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+	return a, err
+}
+
+func (a *assets) url(name string) string {
+	h, ok := a.hashes[name]
+	if !ok {
+		panic("web: unknown asset " + name) // caught by the template tests
+	}
+	return "/static/" + h + "/" + name
+}
+
+// page is what every template gets: the language, the catalogs, the viewer.
+type page struct {
+	Lang      string
+	Path      string
+	Principal *auth.Principal
+	Title     string
+	Notice    string // a message key shown once, after an action
+	Problems  map[string]string
+	Summary   []fieldProblem
+	cats      *locale.Catalogs
+	loc       *time.Location
+	now       time.Time
+	assets    *assets
+	tree      *org.Tree
+}
+
+type fieldProblem struct{ Field, Key string }
+
+// T translates a key into the page's language.
+func (p page) T(key string, pairs ...string) string { return p.cats.T(p.Lang, key, pairs...) }
+
+// Asset returns the hashed URL of a static file.
+func (p page) Asset(name string) string { return p.assets.url(name) }
+
+// OtherLang is the language the switch offers.
+func (p page) OtherLang() string {
+	if p.Lang == "ja" {
+		return "en"
+	}
+	return "ja"
+}
+
+// Date formats t in the configured zone, or "" when zero.
+func (p page) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(p.loc)
+	if p.Lang == "ja" {
+		return t.Format("2006年1月2日 15:04")
+	}
+	return t.Format("2 Jan 2006 15:04")
+}
+
+// DateInput formats t for a datetime-local input.
+func (p page) DateInput(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(p.loc).Format("2006-01-02T15:04")
+}
+
+// Zone names the time zone dates are shown in.
+func (p page) Zone() string { return p.now.In(p.loc).Format("MST") }
+
+// TimeLeft says how long until t, in hours and minutes.
+func (p page) TimeLeft(t time.Time) string {
+	d := t.Sub(p.now)
+	if d <= 0 {
+		return p.T("time.passed")
+	}
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	return p.T("time.left", "h", strconv.Itoa(h), "m", strconv.Itoa(m))
+}
+
+// Yen formats an amount of money.
+func (p page) Yen(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return p.T("money.yen", "n", b.String())
+}
+
+// OrgName names an organisation in the page's language.
+func (p page) OrgName(id int64) string {
+	o, ok := p.tree.ByID(id)
+	if !ok {
+		return "?"
+	}
+	if p.Lang == "ja" {
+		return o.NameJA
+	}
+	return o.NameEN
+}
+
+// PrefName names a prefecture in the page's language.
+func (p page) PrefName(code string) string {
+	pr, ok := org.PrefectureByCode(code)
+	if !ok {
+		return p.T("prefecture.unknown")
+	}
+	if p.Lang == "ja" {
+		return pr.NameJA
+	}
+	return pr.NameEN
+}
+
+// Prefectures lists the prefectures for a select.
+func (p page) Prefectures() []org.Prefecture { return org.Prefectures() }
+
+// Problem returns the message for a field, or "".
+func (p page) Problem(field string) string {
+	if k, ok := p.Problems[field]; ok {
+		return p.T(k)
+	}
+	return ""
+}
+
+// setProblems fills the per-field problems from a validation error.
+func (p *page) setProblems(err error) {
+	p.Problems = map[string]string{}
+	add := func(field, key string) {
+		if field == "" {
+			field = "form"
+		}
+		if _, dup := p.Problems[field]; !dup {
+			p.Problems[field] = key
+			p.Summary = append(p.Summary, fieldProblem{field, key})
+		}
+	}
+	var pe *koban.ProblemsError
+	if errors.As(err, &pe) {
+		for _, e := range pe.Problems {
+			add(e.Field, e.Key)
+		}
+		return
+	}
+	var ke *koban.Error
+	if errors.As(err, &ke) {
+		add(ke.Field, ke.Key)
+		return
+	}
+	add("form", "error.internal")
+}
+
+func (s *Server) newPage(r *http.Request, title string) page {
+	p := page{Lang: s.lang(r), Path: r.URL.Path, Title: title, cats: s.Catalogs, loc: s.Location, now: s.Now(), assets: s.assets, tree: s.Tree()}
+	if pr, ok := principalFrom(r.Context()); ok {
+		p.Principal = &pr
+	}
+	if n := r.URL.Query().Get("done"); n != "" && s.Catalogs.Has(p.Lang, "notice."+n) {
+		p.Notice = "notice." + n
+	}
+	return p
+}
+
+// render writes a page into a buffer first, so that a template error becomes
+// a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	t, ok := s.tmpl.pages[name]
+	if !ok {
+		s.Log.Error("no such template", "name", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		s.Log.Error("render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", s.lang(r))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+type errorPage struct {
+	page
+	Message string
+}
+
+// fail shows an error page in the user's language; internal errors are
+// logged and never shown.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := koban.ErrorCode(err)
+	status := statusOf(code)
+	if code == koban.Internal {
+		s.Log.Error("request failed", "method", r.Method, "path", redactPath(r.URL.Path), "err", err)
+	}
+	if code == koban.Unauthorized {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	p := s.newPage(r, "error.title")
+	s.render(w, r, status, "error", errorPage{page: p, Message: p.T(koban.ErrorKey(err))})
+}
+
+func statusOf(c koban.Code) int {
+	switch c {
+	case koban.Invalid:
+		return http.StatusUnprocessableEntity
+	case koban.NotFound:
+		return http.StatusNotFound
+	case koban.Conflict:
+		return http.StatusConflict
+	case koban.Forbidden:
+		return http.StatusForbidden
+	case koban.Unauthorized:
+		return http.StatusUnauthorized
+	case koban.TooMany:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// redactPath keeps status-link secrets out of logs.
+func redactPath(p string) string {
+	if strings.HasPrefix(p, "/s/") {
+		return "/s/…"
+	}
+	return p
+}

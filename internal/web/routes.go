@@ -1,0 +1,57 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Handler returns every page route, with the page middleware around them.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	// Public, no account.
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /report", s.reportForm)
+	mux.HandleFunc("POST /report", s.reportSubmit)
+	mux.HandleFunc("GET /s/{token}", s.status)
+	mux.HandleFunc("POST /s/{token}", s.statusAdd)
+	mux.HandleFunc("GET /static/{hash}/{name...}", s.static)
+
+	// Officers.
+	mux.HandleFunc("GET /login", s.loginForm)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("GET /login/totp", s.totpForm)
+	mux.HandleFunc("POST /login/totp", s.totp)
+	mux.HandleFunc("GET /login/enroll", s.enrollForm)
+	mux.HandleFunc("POST /login/enroll", s.enroll)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /queue", s.officer(s.queue))
+	mux.HandleFunc("GET /reports/{id}", s.officer(s.reportDetail))
+	mux.HandleFunc("GET /reports/{id}/files/{fid}", s.officer(s.reportFile))
+	mux.HandleFunc("POST /reports/{id}/{action}", s.officer(s.reportAction))
+	return rememberLang(mux)
+}
+
+func (s *Server) static(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if strings.Contains(name, "..") || s.assets.hashes[name] == "" {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := staticFS.ReadFile("static/" + name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	if r.PathValue("hash") == s.assets.hashes[name] {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	switch {
+	case strings.HasSuffix(name, ".css"):
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case strings.HasSuffix(name, ".js"):
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	case strings.HasSuffix(name, ".svg"):
+		w.Header().Set("Content-Type", "image/svg+xml")
+	}
+	w.Write(b)
+}

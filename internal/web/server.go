@@ -1,0 +1,59 @@
+// Package web serves koban's HTML pages: the public report form and status
+// page, and the officers' sign-in, queue and report pages. Pages work without
+// JavaScript; every string comes from the locale catalogs.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/guard"
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/locale"
+	"github.com/koban-project/koban/internal/org"
+)
+
+// Deps are what the pages need.
+type Deps struct {
+	Intake     *intake.Service
+	Auth       *auth.Service
+	Users      UserDirectory
+	Catalogs   *locale.Catalogs
+	Tree       func() *org.Tree
+	Location   *time.Location
+	TrustProxy bool
+	Submit     *guard.Limiter // public submissions per client
+	Log        *slog.Logger
+	Now        func() time.Time
+}
+
+// UserDirectory lists officers for the assign form.
+type UserDirectory interface {
+	Users(ctx context.Context, orgIDs []int64) ([]auth.User, error)
+}
+
+// Server renders the pages.
+type Server struct {
+	Deps
+	tmpl   *templates
+	assets *assets
+}
+
+// New parses the templates and hashes the assets; a broken template fails
+// here, at start-up, not on a request.
+func New(d Deps) (*Server, error) {
+	t, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	a, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{Deps: d, tmpl: t, assets: a}, nil
+}
+
+func (s *Server) clientIP(r *http.Request) string { return guard.ClientIP(r, s.TrustProxy) }

@@ -1,0 +1,78 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/locale"
+)
+
+const (
+	langCookie    = "koban_lang"
+	sessionCookie = "koban_session"
+)
+
+type ctxKey int
+
+const principalKey ctxKey = 1
+
+func principalFrom(ctx context.Context) (auth.Principal, bool) {
+	p, ok := ctx.Value(principalKey).(auth.Principal)
+	return p, ok
+}
+
+// lang picks the language: ?lang= (remembered by the middleware), then the
+// cookie, then the browser's Accept-Language, then Japanese.
+func (s *Server) lang(r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); locale.Supported(l) {
+		return l
+	}
+	if c, err := r.Cookie(langCookie); err == nil && locale.Supported(c.Value) {
+		return c.Value
+	}
+	return locale.Match(r.Header.Get("Accept-Language"))
+}
+
+// rememberLang stores a language chosen with ?lang= for a year.
+func rememberLang(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l := r.URL.Query().Get("lang"); locale.Supported(l) {
+			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// setSession gives the browser a session cookie: HttpOnly, SameSite=Lax,
+// Secure whenever the request came over TLS. It lives only as long as the
+// browser, the server ends it after idle time or 12 hours.
+func setSession(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"})
+}
+
+func clearSession(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+}
+
+// officer wraps a handler that needs a signed-in officer.
+func (s *Server) officer(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		if err != nil {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		p, err := s.Auth.Authenticate(r.Context(), c.Value, s.clientIP(r))
+		if err != nil {
+			clearSession(w, r)
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
+	}
+}
