@@ -10,7 +10,9 @@ import (
 	"github.com/koban-project/koban/internal/koban"
 )
 
-func sortResults(rs []BulkResult) { sort.SliceStable(rs, func(i, j int) bool { return rs[i].Line < rs[j].Line }) }
+func sortResults(rs []BulkResult) {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Line < rs[j].Line })
+}
 
 // QueueItemOut is one report in the queue, as the API shows it.
 type QueueItemOut struct {
@@ -75,7 +77,7 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id": rep.ID, "receipt": rep.Receipt, "kind": rep.Kind, "category": rep.Category, "description": rep.Description,
 		"prefecture": rep.Prefecture, "org": org, "urgent": rep.Urgent, "status": rep.Status,
-		"contact": map[string]string{"name": rep.Contact.Name, "email": rep.Contact.Email, "phone": rep.Contact.Phone},
+		"contact":     map[string]string{"name": rep.Contact.Name, "email": rep.Contact.Email, "phone": rep.Contact.Phone},
 		"observables": rep.Observables, "files": files, "created_at": rep.CreatedAt.Format(time.RFC3339),
 	})
 }

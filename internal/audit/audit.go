@@ -94,10 +94,10 @@ func (r Row) ComputeHash() string {
 
 // Result is the outcome of a verification.
 type Result struct {
-	Rows     int64  // rows checked
-	Head     string // hash of the last row: keep it outside koban to detect removal at the tail
-	BadID    int64  // first row found altered or following a removed row; 0 when intact
-	Problem  string // what is wrong with BadID
+	Rows    int64  // rows checked
+	Head    string // hash of the last row: keep it outside koban to detect removal at the tail
+	BadID   int64  // first row found altered or following a removed row; 0 when intact
+	Problem string // what is wrong with BadID
 }
 
 // OK reports whether the chain is intact.

@@ -2,6 +2,8 @@ package observe
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -44,19 +46,28 @@ func normalizeDomain(v string) (string, error) {
 		}
 		i += w
 	}
-	return canonicalDomain(v)
+	d, why := canonicalDomain(v)
+	if why != "" {
+		return "", invalid(Domain, why)
+	}
+	return d, nil
 }
 
 // canonicalDomain returns the canonical form of a dotted host name made of
-// label characters.
-func canonicalDomain(name string) (string, error) {
+// label characters, or why it is not a domain. (Extract calls it on every
+// candidate, so it reports with constant strings rather than errors.)
+func canonicalDomain(name string) (string, string) {
 	name = strings.TrimSuffix(name, ".")
 	if name == "" {
-		return "", invalid(Domain, "empty name")
+		return "", "empty name"
 	}
-	if last := name[strings.LastIndexByte(name, '.')+1:]; isASCII(last) && !strings.HasPrefix(last, "xn--") && !isTLD(strings.ToLower(last)) {
+	tldChecked := false
+	if last := name[strings.LastIndexByte(name, '.')+1:]; isASCII(last) && !hasPrefixFold(last, "xn--") {
 		// Cheap rejection of the common case before any IDNA work.
-		return "", invalid(Domain, "top-level domain ."+strings.ToLower(last)+" is not an ICANN-managed public suffix")
+		if !isTLD(last) {
+			return "", whyTLD
+		}
+		tldChecked = true
 	}
 	if hasUpper(name) {
 		name = strings.ToLower(name)
@@ -64,12 +75,12 @@ func canonicalDomain(name string) (string, error) {
 	if !isASCII(name) || strings.Contains(name, "xn--") {
 		a, err := idnaProfile.ToASCII(name)
 		if err != nil {
-			return "", invalid(Domain, err.Error())
+			return "", "not a valid internationalised domain name"
 		}
 		name = strings.ToLower(a)
 	}
 	if len(name) > 253 {
-		return "", invalid(Domain, "name longer than 253 characters")
+		return "", "name longer than 253 characters"
 	}
 	labels := 0
 	last := 0
@@ -77,43 +88,70 @@ func canonicalDomain(name string) (string, error) {
 		if i < len(name) && name[i] != '.' {
 			c := name[i]
 			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-				return "", invalid(Domain, "character not allowed in a host name")
+				return "", "character not allowed in a host name"
 			}
 			continue
 		}
 		l := name[last:i]
 		switch {
 		case l == "":
-			return "", invalid(Domain, "empty label")
+			return "", "empty label"
 		case len(l) > 63:
-			return "", invalid(Domain, "label longer than 63 characters")
+			return "", "label longer than 63 characters"
 		case l[0] == '-' || l[len(l)-1] == '-':
-			return "", invalid(Domain, "label starts or ends with a hyphen")
+			return "", "label starts or ends with a hyphen"
 		}
 		labels++
 		last = i + 1
 	}
 	if labels < 2 {
-		return "", invalid(Domain, "a single label is not a domain")
+		return "", "a single label is not a domain"
 	}
-	tld := name[strings.LastIndexByte(name, '.')+1:]
-	if !isTLD(tld) {
-		return "", invalid(Domain, "top-level domain ."+tld+" is not an ICANN-managed public suffix")
+	if !tldChecked && !isTLD(name[strings.LastIndexByte(name, '.')+1:]) {
+		return "", whyTLD
 	}
 	if ps, icann := publicsuffix.PublicSuffix(name); icann && ps == name {
-		return "", invalid(Domain, name+" is a public suffix, not a registrable domain")
+		return "", "a public suffix, not a registrable domain"
 	}
-	return name, nil
+	return name, ""
 }
 
-// isTLD reports whether the lower-case ASCII label is a top-level domain in
-// the ICANN section of the Public Suffix List.
+const whyTLD = "top-level domain is not an ICANN-managed public suffix"
+
+// tldCache remembers isTLD's answers: the Public Suffix List lookup is the
+// costliest step for the many dotted words of ordinary text. It is cleared
+// when it grows past tldCacheSize, so odd input cannot make it grow forever.
+var tldCache struct {
+	m sync.Map
+	n atomic.Int64
+}
+
+const tldCacheSize = 8192
+
+// isTLD reports whether the ASCII label, in any case, is a top-level domain
+// in the ICANN section of the Public Suffix List.
 func isTLD(l string) bool {
-	if l == "" || isDigit(l[0]) {
+	if l == "" || len(l) > 63 || isDigit(l[0]) {
 		return false
 	}
-	ps, icann := publicsuffix.PublicSuffix(l)
-	return icann && ps == l
+	if v, ok := tldCache.m.Load(l); ok {
+		return v.(bool)
+	}
+	ll := strings.ToLower(l)
+	ps, icann := publicsuffix.PublicSuffix(ll)
+	ok := icann && ps == ll
+	if tldCache.n.Add(1) > tldCacheSize {
+		tldCache.m.Clear()
+		tldCache.n.Store(0)
+	}
+	tldCache.m.Store(strings.Clone(l), ok)
+	return ok
+}
+
+// hasPrefixFold reports whether s starts with the lower-case ASCII prefix,
+// ignoring case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func hasUpper(s string) bool {
@@ -185,7 +223,7 @@ func trimName(t string, labels []label) []label {
 			break
 		}
 		a, err := idnaProfile.ToASCII(t[l.start:l.end])
-		if err == nil && isTLD(strings.ToLower(a)) {
+		if err == nil && isTLD(a) {
 			break
 		}
 		labels = labels[:len(labels)-1]
@@ -198,7 +236,7 @@ func trimName(t string, labels []label) []label {
 	}
 	if lastCJK >= 0 && len(labels)-lastCJK-1 >= 2 {
 		rest := labels[lastCJK+1:]
-		if _, err := canonicalDomain(t[rest[0].start:rest[len(rest)-1].end]); err == nil {
+		if _, why := canonicalDomain(t[rest[0].start:rest[len(rest)-1].end]); why == "" {
 			return rest
 		}
 	}
@@ -289,8 +327,8 @@ func (s *scanner) bareDomain(labels []label) {
 	if titleCase(tld) {
 		return // "home.It was…": a sentence run into the next, not ".it"
 	}
-	d, err := canonicalDomain(t[start:end])
-	if err != nil {
+	d, why := canonicalDomain(t[start:end])
+	if why != "" {
 		return
 	}
 	s.add(start, Domain, d)

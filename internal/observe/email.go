@@ -78,8 +78,8 @@ func scanEmails(s *scanner) {
 			continue
 		}
 		end = labels[len(labels)-1].end
-		d, err := canonicalDomain(t[at+1 : end])
-		if err != nil {
+		d, why := canonicalDomain(t[at+1 : end])
+		if why != "" {
 			continue
 		}
 		s.add(start, Email, t[start:at+1]+d)

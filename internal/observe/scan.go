@@ -8,8 +8,8 @@ import (
 
 // match is one observable found at byte offset pos of the prepared text.
 type match struct {
-	pos int
-	obs Observable
+	pos, seq int // seq orders matches found at the same offset
+	obs      Observable
 }
 
 // span is a half-open byte range of the prepared text.
@@ -55,7 +55,12 @@ func Extract(text string) []Observable {
 	if len(s.matches) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(s.matches, func(a, b match) int { return cmp.Compare(a.pos, b.pos) })
+	slices.SortFunc(s.matches, func(a, b match) int {
+		if c := cmp.Compare(a.pos, b.pos); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
 	out := make([]Observable, 0, len(s.matches))
 	seen := make(map[Observable]struct{}, len(s.matches))
 	for _, m := range s.matches {
@@ -70,7 +75,7 @@ func Extract(text string) []Observable {
 
 // add records an observable found at pos.
 func (s *scanner) add(pos int, t Type, v string) {
-	s.matches = append(s.matches, match{pos, Observable{t, v}})
+	s.matches = append(s.matches, match{pos, len(s.matches), Observable{t, v}})
 }
 
 // claim records that [start, end) belongs to an observable of claim set k.

@@ -110,8 +110,8 @@ func parseURL(t string, start, sep int, text bool) (urlMatch, bool) {
 			}
 			m.hostType, m.host = IPv4, ip
 		} else {
-			d, err := canonicalDomain(name)
-			if err != nil {
+			d, why := canonicalDomain(name)
+			if why != "" {
 				return m, false
 			}
 			m.hostType, m.host = Domain, d

@@ -21,8 +21,6 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "login", loginPage{page: s.newPage(r, "login.title")})
 }
 
-
-
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	email := r.FormValue("email")

@@ -167,4 +167,3 @@ func (s *Server) parseLocal(v string) (time.Time, error) {
 	}
 	return time.Time{}, errors.New("bad date")
 }
-
