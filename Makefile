@@ -1,0 +1,26 @@
+# koban: `make run` serves on http://localhost:8080 with SQLite in ./koban-data;
+# `make test` runs the whole suite (needs Debian's chromium and
+# fonts-ipafont-gothic for the browser test: `.ci/run` installs them).
+
+GO ?= go
+
+.PHONY: run test bench vet build npm
+
+run:
+	$(GO) run ./cmd/koban serve
+
+build:
+	$(GO) build -o koban ./cmd/koban
+
+npm: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+test: npm
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+	$(GO) run ./cmd/koban bench intake -n 20000 -c 16
