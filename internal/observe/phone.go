@@ -34,6 +34,13 @@ var phoneCache = struct {
 
 const phoneCacheSize = 4096
 
+// clearPhoneCache empties phoneCache.
+func clearPhoneCache() {
+	phoneCache.Lock()
+	clear(phoneCache.m)
+	phoneCache.Unlock()
+}
+
 // e164 returns the E.164 form of the number whose '+' (if any) and digits
 // are given, or "" if phonenumbers does not call it valid.
 func e164(digits string) string {
