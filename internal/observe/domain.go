@@ -211,19 +211,21 @@ func scanName(t string, i int, buf []label) (int, []label) {
 }
 
 // trimName cuts the Japanese words that cling to a name in text written
-// without spaces. Leading CJK labels are dropped when the ASCII labels after
-// them already form a registrable domain ("しました.example.com" from
-// "しました。example.com"); trailing CJK labels that are not a top-level
-// domain are dropped ("example.com.次は"). A name made only of CJK labels
-// and an ASCII TLD ("例え.jp") is kept whole.
-func trimName(t string, labels []label) []label {
+// without spaces. Trailing labels that are not a top-level domain are
+// dropped when they are CJK ("example.com.次は") or follow a "。"
+// ("support@example.xyz。IPは"); then leading CJK labels are dropped when
+// the ASCII labels after them already form a registrable domain
+// ("しました.example.com" from "しました。example.com"). A name made only of
+// CJK labels and an ASCII TLD ("例え.jp") is kept whole. kuten says whether
+// the dot at an offset was written "。"; it may be nil.
+func trimName(t string, labels []label, kuten func(int) bool) []label {
 	for len(labels) > 1 {
 		l := labels[len(labels)-1]
-		if !l.cjk {
-			break
-		}
-		a, err := idnaProfile.ToASCII(t[l.start:l.end])
-		if err == nil && isTLD(a) {
+		if l.cjk {
+			if a, err := idnaProfile.ToASCII(t[l.start:l.end]); err == nil && isTLD(a) {
+				break
+			}
+		} else if kuten == nil || !kuten(l.start-1) || isTLD(t[l.start:l.end]) {
 			break
 		}
 		labels = labels[:len(labels)-1]
@@ -312,7 +314,7 @@ func allNumeric(t string, labels []label) bool {
 // bareDomain adds the domain written as labels in free text, if it is one.
 func (s *scanner) bareDomain(labels []label) {
 	t := s.t
-	labels = trimName(t, labels)
+	labels = trimName(t, labels, s.kuten)
 	if len(labels) < 2 {
 		return
 	}

@@ -73,7 +73,7 @@ func scanEmails(s *scanner) {
 			continue
 		}
 		end, labels := scanName(t, at+1, nil)
-		labels = trimName(t, labels)
+		labels = trimName(t, labels, s.kuten)
 		if len(labels) < 2 {
 			continue
 		}

@@ -93,8 +93,7 @@ func Normalize(t Type, value string) (string, error) {
 	if n == nil {
 		return "", fmt.Errorf("%w %q", ErrUnknownType, string(t))
 	}
-	v, _ := prepare(value)
-	v = strings.TrimSpace(v)
+	v := strings.TrimSpace(prepare(value).text)
 	if v == "" {
 		return "", invalid(t, "empty value")
 	}

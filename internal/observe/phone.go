@@ -193,7 +193,7 @@ func scanPhones(s *scanner) {
 		if isDigit(c) {
 			digits = 1
 		}
-		for j < len(t) && digits <= maxPhoneDigits+2 {
+		for j < len(t) {
 			if isDigit(t[j]) {
 				j++
 				last = j

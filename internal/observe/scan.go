@@ -17,8 +17,8 @@ type span struct{ start, end int }
 
 // scanner holds the prepared text and what the passes have found so far.
 type scanner struct {
-	t       string
-	defangs []int // offsets of dots that came from a defanging marker, ascending
+	t string
+	prepared
 	matches []match
 	// Ranges taken by a URL, an e-mail address or an IPv6 address: the later
 	// passes for host-like types do not look inside them.
@@ -47,8 +47,8 @@ var passes = []func(*scanner){
 
 // Extract finds observables in free text: deduplicated by (type, value), in order of first appearance.
 func Extract(text string) []Observable {
-	t, dots := prepare(text)
-	s := &scanner{t: t, defangs: dots}
+	p := prepare(text)
+	s := &scanner{t: p.text, prepared: p}
 	for _, p := range passes {
 		p(s)
 	}
@@ -98,6 +98,12 @@ func (s *scanner) claimed(pos int, ks ...int) bool {
 
 // defanged reports whether a dot from a defanging marker lies in [start, end).
 func (s *scanner) defanged(start, end int) bool {
-	i := sort.SearchInts(s.defangs, start)
-	return i < len(s.defangs) && s.defangs[i] < end
+	i := sort.SearchInts(s.defangDots, start)
+	return i < len(s.defangDots) && s.defangDots[i] < end
+}
+
+// kuten reports whether the dot at t[i] was written "。".
+func (s *scanner) kuten(i int) bool {
+	k := sort.SearchInts(s.kutenDots, i)
+	return k < len(s.kutenDots) && s.kutenDots[k] == i
 }

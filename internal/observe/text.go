@@ -7,15 +7,21 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
+// prepared is text as the scanners read it.
+type prepared struct {
+	text string
+	// Offsets, in text, of the dots that came from a defanging marker such
+	// as "[.]" (a sign that the writer meant a domain) and of those that
+	// were a "。" (which may as well have ended a sentence), ascending.
+	defangDots, kutenDots []int
+}
+
 // prepare normalises text the way every observable is read: NFKC first (so
 // full-width digits, letters, "．", "＠" and "［．］" become ASCII), then the
 // defanging markers are undone and an ideographic full stop between a label
-// character and an ASCII letter or digit becomes a dot. It also returns the
-// offsets, in the returned string, of the dots that came from a defanging
-// marker such as "[.]" (a sign that the writer meant a domain).
-func prepare(text string) (string, []int) {
-	text = nfkc(text)
-	return refang(text)
+// character and an ASCII letter or digit becomes a dot.
+func prepare(text string) prepared {
+	return refang(nfkc(text))
 }
 
 // nfkc returns norm.NFKC.String(s), faster on Japanese text: runs of ASCII,
@@ -163,9 +169,9 @@ var refangStop = [256]bool{']': true, ')': true, '}': true, 0xE3: true}
 // reduced as soon as their closing bracket is seen, so nested forms such as
 // "[[.]]" reduce fully and the result contains no marker (refang is
 // idempotent). Text without a marker or a "。" to change is returned as it is.
-func refang(text string) (string, []int) {
+func refang(text string) prepared {
 	var out []byte
-	var dots []int
+	var p prepared
 	last := 0 // text[last:] is not yet in out
 	for i := 0; i < len(text); i++ {
 		c := text[i]
@@ -182,7 +188,7 @@ func refang(text string) (string, []int) {
 			}
 			out = append(out, text[last:i+1]...)
 			last = i + 1
-			out, dots = reduceMarker(out, dots)
+			out = p.reduceMarker(out)
 		default:
 			// 。 is E3 80 82; it becomes a dot between a label character
 			// and an ASCII letter or digit.
@@ -205,16 +211,19 @@ func refang(text string) (string, []int) {
 				out = make([]byte, 0, len(text))
 			}
 			out = append(out, text[last:i]...)
+			p.kutenDots = append(p.kutenDots, len(out))
 			out = append(out, '.')
 			last = i + 3
 			i += 2
 		}
 	}
 	if out == nil {
-		return text, nil
+		p.text = text
+		return p
 	}
 	out = append(out, text[last:]...)
-	return string(out), dots
+	p.text = string(out)
+	return p
 }
 
 // hasMarker reports whether a defanging marker ends at the closing bracket
@@ -278,23 +287,31 @@ func equalFoldASCII(b []byte, s string) bool {
 	return true
 }
 
-// reduceMarker replaces a defanging marker at the end of out, if there is one.
-func reduceMarker(out []byte, dots []int) ([]byte, []int) {
+// reduceMarker replaces a defanging marker at the end of out, if there is
+// one, keeping the dot offsets right.
+func (p *prepared) reduceMarker(out []byte) []byte {
 	k, ok := markerAt(out)
 	if !ok {
-		return out, dots
+		return out
 	}
 	d := defangs[k]
 	out = out[:len(out)-len(d.inner)-2]
-	for len(dots) > 0 && dots[len(dots)-1] >= len(out) {
-		dots = dots[:len(dots)-1]
-	}
+	p.defangDots = dropFrom(p.defangDots, len(out))
+	p.kutenDots = dropFrom(p.kutenDots, len(out))
 	if d.repl == '.' {
-		dots = append(dots, len(out))
+		p.defangDots = append(p.defangDots, len(out))
 	}
 	out = append(out, d.repl)
 	out = append(out, d.extra...)
-	return out, dots
+	return out
+}
+
+// dropFrom removes the trailing offsets at or past n.
+func dropFrom(offs []int, n int) []int {
+	for len(offs) > 0 && offs[len(offs)-1] >= n {
+		offs = offs[:len(offs)-1]
+	}
+	return offs
 }
 
 // Byte classes, as bits of byteClass.

@@ -44,10 +44,11 @@ type urlMatch struct {
 }
 
 // parseURL reads the URL whose scheme is t[start:sep] and whose "://" is at
-// sep. In text mode trailing punctuation is trimmed and the URL ends at the
-// first character that cannot be in one; otherwise the caller checks that
-// the whole value was read.
-func parseURL(t string, start, sep int, text bool) (urlMatch, bool) {
+// sep. Called with the scanner of free text, it trims the Japanese words
+// after the host and the punctuation after the URL; with nil, the caller
+// checks that the whole value was read.
+func parseURL(t string, start, sep int, s *scanner) (urlMatch, bool) {
+	text := s != nil
 	var m urlMatch
 	scheme, ok := schemes[strings.ToLower(t[start:sep])]
 	if !ok {
@@ -96,7 +97,7 @@ func parseURL(t string, start, sep int, text bool) (urlMatch, bool) {
 		}
 		end, labels := scanName(t, p, nil)
 		if text {
-			labels = trimName(t, labels)
+			labels = trimName(t, labels, s.kuten)
 		}
 		if len(labels) == 0 {
 			return m, false
@@ -220,7 +221,7 @@ func normalizeURL(v string) (string, error) {
 	if _, ok := schemes[strings.ToLower(v[:sep])]; !ok {
 		return "", invalid(URL, "unknown scheme "+strconv.Quote(v[:sep]))
 	}
-	m, ok := parseURL(v, 0, sep, false)
+	m, ok := parseURL(v, 0, sep, nil)
 	if !ok {
 		return "", invalid(URL, "no valid host")
 	}
@@ -247,7 +248,7 @@ func scanURLs(s *scanner) {
 		if start == sep || start > 0 && isASCIIAlnum(t[start-1]) {
 			continue
 		}
-		m, ok := parseURL(t, start, sep, true)
+		m, ok := parseURL(t, start, sep, s)
 		if !ok {
 			continue
 		}

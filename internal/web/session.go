@@ -68,7 +68,8 @@ func (s *Server) officer(h http.HandlerFunc) http.HandlerFunc {
 		}
 		p, err := s.Auth.Authenticate(r.Context(), c.Value, s.clientIP(r))
 		if err != nil {
-			clearSession(w, r)
+			// The cookie is left alone: it may be a session half-way through
+			// its second factor, which the sign-in pages still need.
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
