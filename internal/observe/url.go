@@ -23,15 +23,22 @@ var defaultPorts = map[string]string{
 	"http": "80", "https": "443", "ftp": "21", "ftps": "990", "sftp": "22", "ws": "80", "wss": "443",
 }
 
-// isURLByte reports whether c may appear in a URL: the RFC 3986 unreserved
-// and reserved characters and '%'. Anything else (space, non-ASCII, quotes,
-// <>, backslash…) ends a URL.
-func isURLByte(c byte) bool {
-	if isASCIIAlnum(c) {
-		return true
+// urlBytes marks the bytes that may appear in a URL: the RFC 3986
+// unreserved and reserved characters, '%', and the braces (seen in real
+// URLs, and trimmed at the end unless balanced). Anything else (space,
+// non-ASCII, double quote, <>, backquote, backslash, |, ^) ends a URL.
+var urlBytes = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = isASCIIAlnum(byte(c))
 	}
-	return strings.IndexByte("-._~:/?#[]@!$&'()*+,;=%", c) >= 0 && c != 0
-}
+	for _, c := range []byte("-._~:/?#[]@!$&'()*+,;=%{}") {
+		t[c] = true
+	}
+	return t
+}()
+
+// isURLByte reports whether c may appear in a URL.
+func isURLByte(c byte) bool { return urlBytes[c] }
 
 // urlMatch is a URL read from text: its canonical form, where it ends and
 // the host it names.

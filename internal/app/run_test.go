@@ -1,0 +1,112 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/koban-project/koban/internal/app"
+)
+
+// run runs a koban command with its own environment and returns the exit
+// code and output.
+func run(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var list []string
+	for k, v := range env {
+		list = append(list, k+"="+v)
+	}
+	var out, errb bytes.Buffer
+	code := app.Run(context.Background(), app.Env{Args: args, Getenv: func(k string) string { return env[k] }, Environ: list,
+		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb})
+	return code, out.String(), errb.String()
+}
+
+func TestUserAndTokenCommands(t *testing.T) {
+	env := map[string]string{"KOBAN_DATA_DIR": t.TempDir()}
+	code, out, errs := run(t, env, "a long enough passphrase\n", "user", "add", "--email", "Officer@Pref13.example", "--org", "pref-13", "--role", "intake", "--password-stdin")
+	if code != 0 || !strings.Contains(out, "officer@pref13.example") {
+		t.Fatalf("user add: %d %q %q", code, out, errs)
+	}
+	for _, tc := range []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"duplicate", "a long enough passphrase\n", []string{"user", "add", "--email", "officer@pref13.example", "--org", "pref-13", "--role", "intake", "--password-stdin"}, "email"},
+		{"short password", "short\n", []string{"user", "add", "--email", "b@x.example", "--org", "pref-13", "--role", "intake", "--password-stdin"}, "password"},
+		{"unknown org", "a long enough passphrase\n", []string{"user", "add", "--email", "c@x.example", "--org", "pref-99", "--role", "intake", "--password-stdin"}, "org"},
+		{"unknown role", "a long enough passphrase\n", []string{"user", "add", "--email", "d@x.example", "--org", "pref-13", "--role", "chief", "--password-stdin"}, "role"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := run(t, env, tc.stdin, tc.args...)
+			if code != 1 || !strings.Contains(errs, tc.want) {
+				t.Fatalf("exit %d, stderr %q, want mention of %q", code, errs, tc.want)
+			}
+		})
+	}
+	code, out, _ = run(t, env, "", "token", "create", "--email", "officer@pref13.example", "--name", "script")
+	if code != 0 || !strings.HasPrefix(out, "kbn_") {
+		t.Fatalf("token create: %d %q", code, out)
+	}
+	code, out, _ = run(t, env, "", "audit", "verify")
+	if code != 0 || !strings.Contains(out, "intact") {
+		t.Fatalf("audit verify: %d %q", code, out)
+	}
+	code, out, _ = run(t, env, "", "config")
+	if code != 0 || !strings.Contains(out, "KOBAN_DATA_DIR=") {
+		t.Fatalf("config: %d %q", code, out)
+	}
+	if code, _, errs := run(t, map[string]string{"KOBAN_DATA_DIR": env["KOBAN_DATA_DIR"], "KOBAN_DATADIR": "typo"}, "", "audit", "verify"); code != 1 || !strings.Contains(errs, "KOBAN_DATADIR") {
+		t.Fatalf("unknown setting accepted: %d %q", code, errs)
+	}
+	if code, _, _ := run(t, env, "", "frobnicate"); code != 2 {
+		t.Fatalf("unknown command: exit %d", code)
+	}
+}
+
+func TestExtractCommand(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "mail.txt")
+	os.WriteFile(f, []byte("連絡は ０９０－１２３４－５６７８ か hxxps://evil[.]example[.]com/pay まで"), 0o600)
+	code, out, errs := run(t, nil, "", "extract", f)
+	if code != 0 {
+		t.Fatalf("extract: %d %s", code, errs)
+	}
+	got := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var o struct{ Type, Value string }
+		if err := json.Unmarshal([]byte(line), &o); err != nil {
+			t.Fatalf("not JSON lines: %q", line)
+		}
+		got[o.Type+" "+o.Value] = true
+	}
+	for _, want := range []string{"phone +819012345678", "url https://evil.example.com/pay", "domain evil.example.com"} {
+		if !got[want] {
+			t.Errorf("missing %q in %v", want, got)
+		}
+	}
+	code, out, _ = run(t, nil, "mail me at taro@example.co.jp", "extract")
+	if code != 0 || !strings.Contains(out, `"type":"email","value":"taro@example.co.jp"`) {
+		t.Fatalf("stdin: %d %q", code, out)
+	}
+}
+
+func TestAuditVerifyFindsTampering(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"KOBAN_DATA_DIR": dir}
+	for _, e := range []string{"a@x.example", "b@x.example", "c@x.example"} {
+		if code, _, errs := run(t, env, "a long enough passphrase\n", "user", "add", "--email", e, "--org", "pref-13", "--role", "intake", "--password-stdin"); code != 0 {
+			t.Fatal(errs)
+		}
+	}
+	tamper(t, filepath.Join(dir, "koban.db"), `UPDATE audit_log SET actor = 'someone else' WHERE id = 3`)
+	code, out, _ := run(t, env, "", "verify-audit")
+	if code != 1 || !strings.Contains(out, "row 3") {
+		t.Fatalf("tampered log: exit %d, %q", code, out)
+	}
+}

@@ -1,0 +1,341 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// chromiumPath is Debian's Chromium; the browser tests need it and the
+// Japanese fonts, and fail (never skip) without them.
+const chromiumPath = "/usr/bin/chromium"
+
+// axeTags are the WCAG 2.1 A and AA rules the pages must pass.
+var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa"}
+
+// phone is a browser tab that looks like a Japanese smartphone.
+type phone struct {
+	t      *testing.T
+	ctx    context.Context // the tab; ends with the test's deadline
+	base   string          // koban's URL
+	arts   string          // where screenshots go
+	axeJS  string          // axe.min.js, injected into each page it checks
+	nshots atomic.Int32
+}
+
+// startPhone starts Chromium (headless, Japanese, a fresh profile) with one
+// tab at 360×740 CSS pixels. The browser ends with ctx or the test.
+func startPhone(t *testing.T, ctx context.Context, base string) *phone {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("Chromium not found at %s (%v): install Debian's chromium and fonts-ipafont-gothic "+
+			"(apt-get install chromium fonts-ipafont-gothic; .ci/run does this)", chromiumPath, err)
+	}
+	axeJS, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("axe-core is missing (%v): run npm ci (or make npm) in the repository root", err)
+	}
+	browserLog := &lockedWriter{w: new(strings.Builder)}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox, // the tests run as root in CI
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "ja-JP"),
+		chromedp.Flag("accept-lang", "ja-JP,ja"),
+		chromedp.Env("LANGUAGE=ja_JP:ja"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(360, 740),
+		chromedp.CombinedOutput(browserLog),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	tab, cancelTab := chromedp.NewContext(actx)
+	// Cleanups run last-in first-out: the browser stops before t.TempDir
+	// removes its profile.
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+
+	err = chromedp.Do(tab,
+		chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+				Headers: network.Headers{"Accept-Language": "ja-JP,ja;q=0.9"},
+			})
+			return err
+		}),
+	)
+	if err != nil {
+		t.Fatalf("start %s: %v\nbrowser output:\n%s", chromiumPath, err, browserLog.String())
+	}
+
+	arts := os.Getenv("KOBAN_ARTIFACTS")
+	if arts == "" {
+		arts = filepath.Join("..", "..", "artifacts", "browser")
+	}
+	if err := os.MkdirAll(arts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &phone{t: t, ctx: tab, base: base, arts: arts, axeJS: string(axeJS)}
+}
+
+// lockedWriter collects the browser's output, written from its own goroutine.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.String()
+}
+
+// do runs actions on the tab and fails the test on error.
+func (p *phone) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, actions...); err != nil {
+		p.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// open loads a koban path and checks the HTTP status.
+func (p *phone) open(path string, wantStatus int64) {
+	p.t.Helper()
+	resp, err := chromedp.Run(p.ctx, chromedp.NavigateResponse(p.base+path))
+	if err != nil {
+		p.t.Fatalf("open %s: %v", path, err)
+	}
+	if resp == nil || resp.Status != wantStatus {
+		p.t.Fatalf("open %s: status %v, want %d", path, statusOf(resp), wantStatus)
+	}
+}
+
+// keysAndWait presses keys that make the page navigate (a link or a form
+// submission) and waits for the new page, returning its status and URL.
+func (p *phone) keysAndWait(what, keys string) (int64, string) {
+	p.t.Helper()
+	resp, err := chromedp.RunResponse(p.ctx, chromedp.KeyEvent(keys))
+	if err != nil {
+		p.t.Fatalf("%s: %v", what, err)
+	}
+	loc, err := chromedp.Run(p.ctx, chromedp.Location())
+	if err != nil {
+		p.t.Fatalf("%s: %v", what, err)
+	}
+	if resp == nil {
+		p.t.Fatalf("%s: no response; now at %s", what, loc)
+	}
+	return resp.Status, loc
+}
+
+func statusOf(r *network.Response) any {
+	if r == nil {
+		return "none"
+	}
+	return r.Status
+}
+
+// eval evaluates JavaScript and returns its JSON-able result as a string.
+func eval[T any](p *phone, expr string) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		p.t.Fatalf("evaluate %q: %v", expr, err)
+	}
+	return v
+}
+
+// focused describes the focused element, for messages and for tabTo.
+func (p *phone) focused() string {
+	p.t.Helper()
+	return eval[string](p, `(() => { const e = document.activeElement;
+		if (!e || e === document.body) return "body";
+		let s = e.tagName.toLowerCase();
+		if (e.id) s += "#" + e.id;
+		if (e.getAttribute("type")) s += "[type=" + e.getAttribute("type") + "]";
+		if (e.getAttribute("href")) s += "[href=" + e.getAttribute("href") + "]";
+		return s; })()`)
+}
+
+// tabTo presses Tab until the focused element matches the CSS selector,
+// failing if it is not reached within max presses (so the element is
+// reachable by keyboard, in document order).
+func (p *phone) tabTo(sel string, max int) {
+	p.t.Helper()
+	match := fmt.Sprintf(`!!(document.activeElement && document.activeElement.matches(%q))`, sel)
+	var path []string
+	for i := 0; i <= max; i++ {
+		if eval[bool](p, match) {
+			return
+		}
+		if i == max {
+			break
+		}
+		p.do("press Tab", chromedp.KeyEvent(kb.Tab))
+		path = append(path, p.focused())
+	}
+	p.t.Fatalf("%s not reached with %d Tab presses; focus went: %s", sel, max, strings.Join(path, " → "))
+}
+
+// arrowTo presses ArrowDown in a radio group until the radio sel is focused
+// and checked, as a keyboard user moves through a group.
+func (p *phone) arrowTo(sel string, max int) {
+	p.t.Helper()
+	match := fmt.Sprintf(`(() => { const e = document.activeElement; return !!e && e.matches(%q) && e.checked; })()`, sel)
+	var path []string
+	for i := 0; i <= max; i++ {
+		if eval[bool](p, match) {
+			return
+		}
+		if i == max {
+			break
+		}
+		p.do("press ArrowDown", chromedp.KeyEvent(kb.ArrowDown))
+		path = append(path, p.focused())
+	}
+	p.t.Fatalf("%s not checked with %d ArrowDown presses; focus went: %s", sel, max, strings.Join(path, " → "))
+}
+
+// typeText types text into the focused element, one key event per character.
+func (p *phone) typeText(text string) {
+	p.t.Helper()
+	p.do("type "+text, chromedp.KeyEvent(text))
+}
+
+// text returns the visible text of the first element matching sel.
+func (p *phone) text(sel string) string {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
+	if err != nil {
+		p.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(v)
+}
+
+// shot saves a full-page PNG screenshot into the artefact folder.
+func (p *phone) shot(name string) {
+	p.t.Helper()
+	buf, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		p.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	n := p.nshots.Add(1)
+	path := filepath.Join(p.arts, fmt.Sprintf("%02d-%s.png", n, name))
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	p.t.Logf("screenshot %s: %s", name, path)
+}
+
+// axeResult is the part of axe-core's results the test reports.
+type axeResult struct {
+	Violations []struct {
+		ID      string `json:"id"`
+		Impact  string `json:"impact"`
+		Help    string `json:"help"`
+		HelpURL string `json:"helpUrl"`
+		Nodes   []struct {
+			Target  []any  `json:"target"`
+			HTML    string `json:"html"`
+			Summary string `json:"summary"`
+		} `json:"nodes"`
+	} `json:"violations"`
+	Passes     int      `json:"passes"`
+	Incomplete []string `json:"incomplete"`
+	Version    string   `json:"version"`
+}
+
+// checkAxe runs axe-core on the current page for WCAG 2.1 A and AA and fails
+// the test on any violation, naming each rule and element.
+func (p *phone) checkAxe(pageName string) {
+	p.t.Helper()
+	// Runtime.evaluate is not subject to the page's CSP (script-src 'self'),
+	// so axe can be injected without weakening koban's headers.
+	if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[chromedp.Void](p.axeJS)); err != nil {
+		p.t.Fatalf("inject axe-core on %s: %v", pageName, err)
+	}
+	tags, _ := json.Marshal(axeTags)
+	expr := `axe.run(document, {runOnly: {type: 'tag', values: ` + string(tags) + `}}).then(r => JSON.stringify({
+		version: r.testEngine.version,
+		passes: r.passes.length,
+		incomplete: r.incomplete.map(v => v.id),
+		violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+			nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary}))}))
+	}))`
+	raw, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("run axe-core on %s: %v", pageName, err)
+	}
+	var res axeResult
+	if err := json.Unmarshal([]byte(raw), &res); err != nil {
+		p.t.Fatalf("read axe-core results on %s: %v", pageName, err)
+	}
+	p.t.Logf("axe-core %s on %s: %d rules pass, %d violations, needs review: %v",
+		res.Version, pageName, res.Passes, len(res.Violations), res.Incomplete)
+	if len(res.Violations) == 0 {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "axe-core found %d WCAG 2.1 A/AA violation(s) on the %s page:", len(res.Violations), pageName)
+	for _, v := range res.Violations {
+		fmt.Fprintf(&b, "\n- %s (%s): %s <%s>", v.ID, v.Impact, v.Help, v.HelpURL)
+		for _, n := range v.Nodes {
+			fmt.Fprintf(&b, "\n    at %v: %s", n.Target, n.HTML)
+			if n.Summary != "" {
+				fmt.Fprintf(&b, "\n      %s", strings.ReplaceAll(n.Summary, "\n", "\n      "))
+			}
+		}
+	}
+	p.t.Error(b.String())
+}
+
+// evidencePNG writes a small PNG (a screenshot stand-in) and returns its path.
+func evidencePNG(t *testing.T) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for y := 0; y < 48; y++ {
+		for x := 0; x < 64; x++ {
+			img.Set(x, y, color.RGBA{R: uint8(x * 4), G: uint8(y * 5), B: 160, A: 255})
+		}
+	}
+	path := filepath.Join(t.TempDir(), "sms-screenshot.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
