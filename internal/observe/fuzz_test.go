@@ -95,8 +95,6 @@ func FuzzNormalize(f *testing.F) {
 // TestExtractInvariants runs the fuzz invariants over the seeds and the
 // benchmark corpus, so that plain go test checks them too.
 func TestExtractInvariants(t *testing.T) {
-	f := &testing.F{}
-	_ = f
 	data, err := os.ReadFile(filepath.Join(iocextractDir, "test_data", "input.txt"))
 	if err != nil {
 		t.Fatalf("iocextract corpus missing: %v", err)

@@ -2,10 +2,10 @@ package web_test
 
 import (
 	"bytes"
-	"html"
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -107,7 +107,7 @@ func TestPublicFormToReceiptAndStatus(t *testing.T) {
 		t.Fatalf("add info: %d %s", resp.StatusCode, body(t, resp))
 	}
 	resp.Body.Close()
-	page = body(t, must(c.Get(s.URL + path)))
+	page = body(t, must(c.Get(s.URL+path)))
 	if !strings.Contains(page, "scam_jp") || !strings.Contains(page, "mail.txt") {
 		t.Error("added information not shown on the status page")
 	}
@@ -216,7 +216,7 @@ func TestOfficersSeeOnlyTheirJurisdiction(t *testing.T) {
 	if id == "" {
 		t.Fatal("Tokyo officer does not see the Tokyo report in the queue")
 	}
-	detail := html.UnescapeString(body(t, must(tokyo.Get(s.URL + "/reports/" + id))))
+	detail := html.UnescapeString(body(t, must(tokyo.Get(s.URL+"/reports/"+id))))
 	for _, want := range []string{"victim@example.jp", "+819012345678", "https://sagawa-check.example.com/login", "screenshot.png"} {
 		if !strings.Contains(detail, want) {
 			t.Errorf("Tokyo detail lacks %q", want)
@@ -308,11 +308,11 @@ func TestTriageActionsAndReplyReachesReporter(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("duplicate: %d", resp.StatusCode)
 	}
-	status := body(t, must(s.Client().Get(s.URL + path)))
+	status := body(t, must(s.Client().Get(s.URL+path)))
 	if !strings.Contains(status, "警察です。カード会社に連絡してください。") || !strings.Contains(status, "対応中") {
 		t.Error("the reply and the new state do not show on the status page")
 	}
-	detail := body(t, must(c.Get(s.URL + "/reports/" + id)))
+	detail := body(t, must(c.Get(s.URL+"/reports/"+id)))
 	for _, want := range []string{"担当者を設定", "分類を変更", "通報者へ返信", "詐欺"} {
 		if !strings.Contains(detail, want) {
 			t.Errorf("history lacks %q", want)
@@ -357,7 +357,7 @@ func TestUrgentReportsComeFirst(t *testing.T) {
 		t.Error("urgent advice missing")
 	}
 	// Filter: urgent only.
-	if q := body(t, must(c.Get(s.URL + "/queue?urgent=1"))); !strings.Contains(q, receipt) || strings.Count(q, `<a href="/reports/`) != 1 {
+	if q := body(t, must(c.Get(s.URL+"/queue?urgent=1"))); !strings.Contains(q, receipt) || strings.Count(q, `<a href="/reports/`) != 1 {
 		t.Error("urgent filter")
 	}
 }
@@ -367,12 +367,12 @@ func TestFreezeWindowShown(t *testing.T) {
 	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleIntake, pw)
 	sent := time.Now().In(s.App.Config.Location).Add(-2 * time.Hour).Format("2006-01-02T15:04")
 	path := submit(t, s, with(validForm, "category", "FR", "amount_jpy", "３００，０００", "sent_at", sent))
-	page := body(t, must(s.Client().Get(s.URL + path + "?new=1")))
+	page := body(t, must(s.Client().Get(s.URL+path+"?new=1")))
 	if !strings.Contains(page, "freeze-box") {
 		t.Error("freeze advice missing")
 	}
 	c := s.Login(t, "tokyo@mpd.example", pw)
-	q := body(t, must(c.Get(s.URL + "/queue?freeze=1")))
+	q := body(t, must(c.Get(s.URL+"/queue?freeze=1")))
 	if !regexp.MustCompile(`凍結期限 残り(69|70)時間`).MatchString(q) {
 		t.Errorf("freeze time left not shown")
 	}
@@ -385,7 +385,7 @@ func TestFilesAreDownloadedNeverInline(t *testing.T) {
 	receipt := receiptRe.FindStringSubmatch(body(t, must(s.Client().Get(s.URL+path))))[1]
 	c := s.Login(t, "tokyo@mpd.example", pw)
 	id := reportIDFromQueue(t, body(t, must(c.Get(s.URL+"/queue"))), receipt)
-	detail := body(t, must(c.Get(s.URL + "/reports/" + id)))
+	detail := body(t, must(c.Get(s.URL+"/reports/"+id)))
 	m := regexp.MustCompile(`/reports/` + id + `/files/(\d+)`).FindStringSubmatch(detail)
 	if m == nil {
 		t.Fatal("no file link")
@@ -409,13 +409,13 @@ func TestFilesAreDownloadedNeverInline(t *testing.T) {
 func TestLanguageChoiceIsRemembered(t *testing.T) {
 	s := apptest.Start(t)
 	c := s.Client()
-	if page := body(t, must(c.Get(s.URL + "/"))); !strings.Contains(page, `<html lang="ja">`) {
+	if page := body(t, must(c.Get(s.URL+"/"))); !strings.Contains(page, `<html lang="ja">`) {
 		t.Error("default must be Japanese")
 	}
-	if page := body(t, must(c.Get(s.URL + "/?lang=en"))); !strings.Contains(page, `<html lang="en">`) || !strings.Contains(page, "Report cybercrime") {
+	if page := body(t, must(c.Get(s.URL+"/?lang=en"))); !strings.Contains(page, `<html lang="en">`) || !strings.Contains(page, "Report cybercrime") {
 		t.Error("?lang=en did not switch")
 	}
-	if page := body(t, must(c.Get(s.URL + "/report"))); !strings.Contains(page, `<html lang="en">`) {
+	if page := body(t, must(c.Get(s.URL+"/report"))); !strings.Contains(page, `<html lang="en">`) {
 		t.Error("language not remembered")
 	}
 	req, _ := http.NewRequest("GET", s.URL+"/", nil)
@@ -438,7 +438,7 @@ func TestAdministratorMustUseSecondFactor(t *testing.T) {
 	if resp := must(c.Get(s.URL + "/queue")); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("queue before TOTP: %d", resp.StatusCode)
 	}
-	page := body(t, must(c.Get(s.URL + "/login/enroll")))
+	page := body(t, must(c.Get(s.URL+"/login/enroll")))
 	m := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no secret on the enrolment page:\n%s", page)

@@ -39,7 +39,9 @@ func WithSubmitLimit(perSecond float64, burst int) Option {
 }
 
 // WithConfig edits the configuration.
-func WithConfig(f func(*config.Config)) Option { return func(c *config.Config, _ *app.Options) { f(c) } }
+func WithConfig(f func(*config.Config)) Option {
+	return func(c *config.Config, _ *app.Options) { f(c) }
+}
 
 // TestHasher is a cheap password cost so tests stay fast; production uses
 // auth.DefaultParams.
@@ -81,7 +83,10 @@ func Start(t testing.TB, opts ...Option) *Server {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // AddUser creates an account.
 func (s *Server) AddUser(t testing.TB, email, orgCode string, role auth.Role, password string) *auth.User {
