@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/koban-project/koban/internal/admin"
 	"github.com/koban-project/koban/internal/api"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
@@ -37,6 +38,7 @@ type App struct {
 	Blobs   *blob.Store
 	Intake  *intake.Service
 	Auth    *auth.Service
+	Admin   *admin.Service
 	Metrics *api.Metrics
 	tree    atomic.Pointer[org.Tree]
 	handler http.Handler
@@ -93,7 +95,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	submit := guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
 	now := func() time.Time { return o.Clock.Now() }
-	pages, err := web.New(web.Deps{Intake: a.Intake, Auth: a.Auth, Users: db, Catalogs: cats, Tree: a.Tree,
+	a.Admin = admin.NewService(db, a.Auth, a.Tree, a.ReloadTree)
+	pages, err := web.New(web.Deps{Intake: a.Intake, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()

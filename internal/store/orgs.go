@@ -79,3 +79,17 @@ func (db *DB) CreateOrg(ctx context.Context, o *org.Org, e audit.Entry) error {
 		return db.appendAudit(ctx, tx, e)
 	})
 }
+
+// SetRequireTOTP changes whether an organisation requires a second factor.
+func (db *DB) SetRequireTOTP(ctx context.Context, orgID int64, require bool, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE orgs SET require_totp = ? WHERE id = ?`, require, orgID)
+		if err != nil {
+			return fmt.Errorf("set require_totp: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("error.not_found")
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
+}

@@ -267,3 +267,22 @@ func (db *DB) Tokens(ctx context.Context, userID int64) ([]auth.APIToken, error)
 	}
 	return out, rows.Err()
 }
+
+// SetUserDisabled disables or enables an account; disabling ends its sessions.
+func (db *DB) SetUserDisabled(ctx context.Context, userID int64, disabled bool, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE id = ?`, disabled, userID)
+		if err != nil {
+			return fmt.Errorf("disable user: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("error.not_found")
+		}
+		if disabled {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+				return fmt.Errorf("end sessions: %w", err)
+			}
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
+}

@@ -311,3 +311,9 @@ func redactPath(p string) string {
 	}
 	return p
 }
+
+// CanAdmin tells whether the viewer administers accounts (shows the menu).
+func (p page) CanAdmin() bool { return p.Principal != nil && p.Principal.Can(auth.PermUserAdmin) }
+
+// RoleName names a role in the page's language.
+func (p page) RoleName(r auth.Role) string { return p.T("role." + string(r)) }

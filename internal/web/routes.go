@@ -28,6 +28,16 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /reports/{id}", s.officer(s.reportDetail))
 	mux.HandleFunc("GET /reports/{id}/files/{fid}", s.officer(s.reportFile))
 	mux.HandleFunc("POST /reports/{id}/{action}", s.officer(s.reportAction))
+
+	// Administrators.
+	mux.HandleFunc("GET /admin", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin/users", http.StatusSeeOther) })
+	mux.HandleFunc("GET /admin/users", s.officer(s.adminUsers))
+	mux.HandleFunc("POST /admin/users", s.officer(s.adminUserCreate))
+	mux.HandleFunc("GET /admin/users/{id}", s.officer(s.adminUser))
+	mux.HandleFunc("POST /admin/users/{id}/{action}", s.officer(s.adminUserAction))
+	mux.HandleFunc("GET /admin/orgs", s.officer(s.adminOrgs))
+	mux.HandleFunc("POST /admin/orgs", s.officer(s.adminOrgCreate))
+	mux.HandleFunc("POST /admin/orgs/{id}/totp", s.officer(s.adminOrgTOTP))
 	return rememberLang(mux)
 }
 

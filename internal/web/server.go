@@ -5,6 +5,8 @@ package web
 
 import (
 	"context"
+
+	"github.com/koban-project/koban/internal/admin"
 	"log/slog"
 	"net/http"
 	"time"
@@ -20,6 +22,7 @@ import (
 type Deps struct {
 	Intake     *intake.Service
 	Auth       *auth.Service
+	Admin      *admin.Service
 	Users      UserDirectory
 	Catalogs   *locale.Catalogs
 	Tree       func() *org.Tree
