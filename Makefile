@@ -4,7 +4,7 @@
 
 GO ?= go
 
-.PHONY: run test bench vet build npm
+.PHONY: run test bench vet build npm fuzz
 
 run:
 	$(GO) run ./cmd/koban serve
@@ -20,7 +20,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 test: npm
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	FUZZTIME=5s scripts/fuzz-short
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	$(GO) run ./cmd/koban bench intake -n 20000 -c 16
+
+fuzz:
+	FUZZTIME=60s scripts/fuzz-short
