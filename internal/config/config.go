@@ -82,7 +82,8 @@ func Default() Config {
 // must not silently leave a default in force.
 func Load(args []string, getenv func(string) string, environ []string, stderr io.Writer) (Config, []string, error) {
 	c := Default()
-	known := map[string]bool{"KOBAN_TEST_POSTGRES": true, "KOBAN_TEST_BROWSER": true, "KOBAN_BENCH_N": true}
+	// Test-only variables may share the environment with a running koban.
+	known := map[string]bool{"KOBAN_TEST_POSTGRES": true, "KOBAN_ARTIFACTS": true}
 	for _, s := range settings {
 		known[s.env] = true
 		v := getenv(s.env)

@@ -13,45 +13,53 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
 
-// chromiumPath is Debian's Chromium; the browser tests need it and the
+// browserChromium is Debian's Chromium; the browser tests need it and the
 // Japanese fonts, and fail (never skip) without them.
-const chromiumPath = "/usr/bin/chromium"
+const browserChromium = "/usr/bin/chromium"
 
-// axeTags are the WCAG 2.1 A and AA rules the pages must pass.
-var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa"}
+// browserAxeTags are the WCAG 2.1 A and AA rules the pages must pass.
+var browserAxeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa"}
 
-// phone is a browser tab that looks like a Japanese smartphone.
-type phone struct {
+// browserStepTimeout bounds one page load, so that a key press that does not
+// submit a form fails with a clear message instead of the test's deadline.
+const browserStepTimeout = 15 * time.Second
+
+// browserPhone is a browser tab that looks like a Japanese smartphone.
+type browserPhone struct {
 	t      *testing.T
 	ctx    context.Context // the tab; ends with the test's deadline
 	base   string          // koban's URL
 	arts   string          // where screenshots go
 	axeJS  string          // axe.min.js, injected into each page it checks
+	start  time.Time       // when the browser was asked for
 	nshots atomic.Int32
 }
 
-// startPhone starts Chromium (headless, Japanese, a fresh profile) with one
+// browserStart starts Chromium (headless, Japanese, a fresh profile) with one
 // tab at 360×740 CSS pixels. The browser ends with ctx or the test.
-func startPhone(t *testing.T, ctx context.Context, base string) *phone {
+func browserStart(t *testing.T, ctx context.Context, base string) *browserPhone {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
+	if _, err := os.Stat(browserChromium); err != nil {
 		t.Fatalf("Chromium not found at %s (%v): install Debian's chromium and fonts-ipafont-gothic "+
-			"(apt-get install chromium fonts-ipafont-gothic; .ci/run does this)", chromiumPath, err)
+			"(apt-get install chromium fonts-ipafont-gothic; .ci/run does this)", browserChromium, err)
 	}
 	axeJS, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
 	if err != nil {
 		t.Fatalf("axe-core is missing (%v): run npm ci (or make npm) in the repository root", err)
 	}
-	browserLog := &lockedWriter{w: new(strings.Builder)}
+	start := time.Now()
+	browserLog := &browserOutput{w: new(strings.Builder)}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
+		chromedp.ExecPath(browserChromium),
 		chromedp.Headless,
 		chromedp.NoSandbox, // the tests run as root in CI
 		chromedp.DisableGPU,
@@ -76,14 +84,22 @@ func startPhone(t *testing.T, ctx context.Context, base string) *phone {
 	err = chromedp.Do(tab,
 		chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+			// A Japanese phone: Japanese first in Accept-Language, a
+			// Japanese locale for JavaScript (Intl), Japan's time zone.
+			if _, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
 				Headers: network.Headers{"Accept-Language": "ja-JP,ja;q=0.9"},
-			})
+			}); err != nil {
+				return err
+			}
+			if _, err := cdp.Call(ctx, tg, emulation.SetLocaleOverride, emulation.SetLocaleOverrideParams{Locale: "ja_JP"}); err != nil {
+				return err
+			}
+			_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Tokyo"})
 			return err
 		}),
 	)
 	if err != nil {
-		t.Fatalf("start %s: %v\nbrowser output:\n%s", chromiumPath, err, browserLog.String())
+		t.Fatalf("start %s: %v\nbrowser output:\n%s", browserChromium, err, browserLog.String())
 	}
 
 	arts := os.Getenv("KOBAN_ARTIFACTS")
@@ -93,29 +109,31 @@ func startPhone(t *testing.T, ctx context.Context, base string) *phone {
 	if err := os.MkdirAll(arts, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &phone{t: t, ctx: tab, base: base, arts: arts, axeJS: string(axeJS)}
+	p := &browserPhone{t: t, ctx: tab, base: base, arts: arts, axeJS: string(axeJS), start: start}
+	t.Logf("Chromium started in %s", time.Since(start).Round(100*time.Millisecond))
+	return p
 }
 
-// lockedWriter collects the browser's output, written from its own goroutine.
-type lockedWriter struct {
+// browserOutput collects the browser's output, written from its own goroutine.
+type browserOutput struct {
 	mu sync.Mutex
 	w  *strings.Builder
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
+func (l *browserOutput) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
 
-func (l *lockedWriter) String() string {
+func (l *browserOutput) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.String()
 }
 
 // do runs actions on the tab and fails the test on error.
-func (p *phone) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+func (p *browserPhone) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
 	if err := chromedp.Do(p.ctx, actions...); err != nil {
 		p.t.Fatalf("%s: %v", what, err)
@@ -123,24 +141,29 @@ func (p *phone) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 }
 
 // open loads a koban path and checks the HTTP status.
-func (p *phone) open(path string, wantStatus int64) {
+func (p *browserPhone) open(path string, wantStatus int64) {
 	p.t.Helper()
-	resp, err := chromedp.Run(p.ctx, chromedp.NavigateResponse(p.base+path))
+	ctx, cancel := context.WithTimeout(p.ctx, browserStepTimeout)
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(p.base+path))
 	if err != nil {
 		p.t.Fatalf("open %s: %v", path, err)
 	}
 	if resp == nil || resp.Status != wantStatus {
-		p.t.Fatalf("open %s: status %v, want %d", path, statusOf(resp), wantStatus)
+		p.t.Fatalf("open %s: status %v, want %d", path, browserStatusOf(resp), wantStatus)
 	}
 }
 
 // keysAndWait presses keys that make the page navigate (a link or a form
 // submission) and waits for the new page, returning its status and URL.
-func (p *phone) keysAndWait(what, keys string) (int64, string) {
+func (p *browserPhone) keysAndWait(what, keys string) (int64, string) {
 	p.t.Helper()
-	resp, err := chromedp.RunResponse(p.ctx, chromedp.KeyEvent(keys))
+	ctx, cancel := context.WithTimeout(p.ctx, browserStepTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.KeyEvent(keys))
 	if err != nil {
-		p.t.Fatalf("%s: %v", what, err)
+		loc, _ := chromedp.Run(p.ctx, chromedp.Location())
+		p.t.Fatalf("%s: no new page (%v); still at %s, focus on %s", what, err, loc, p.focused())
 	}
 	loc, err := chromedp.Run(p.ctx, chromedp.Location())
 	if err != nil {
@@ -152,15 +175,15 @@ func (p *phone) keysAndWait(what, keys string) (int64, string) {
 	return resp.Status, loc
 }
 
-func statusOf(r *network.Response) any {
+func browserStatusOf(r *network.Response) any {
 	if r == nil {
 		return "none"
 	}
 	return r.Status
 }
 
-// eval evaluates JavaScript and returns its JSON-able result as a string.
-func eval[T any](p *phone, expr string) T {
+// browserEval evaluates a JavaScript expression in the page and decodes its value.
+func browserEval[T any](p *browserPhone, expr string) T {
 	p.t.Helper()
 	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
@@ -170,9 +193,9 @@ func eval[T any](p *phone, expr string) T {
 }
 
 // focused describes the focused element, for messages and for tabTo.
-func (p *phone) focused() string {
+func (p *browserPhone) focused() string {
 	p.t.Helper()
-	return eval[string](p, `(() => { const e = document.activeElement;
+	return browserEval[string](p, `(() => { const e = document.activeElement;
 		if (!e || e === document.body) return "body";
 		let s = e.tagName.toLowerCase();
 		if (e.id) s += "#" + e.id;
@@ -184,12 +207,12 @@ func (p *phone) focused() string {
 // tabTo presses Tab until the focused element matches the CSS selector,
 // failing if it is not reached within max presses (so the element is
 // reachable by keyboard, in document order).
-func (p *phone) tabTo(sel string, max int) {
+func (p *browserPhone) tabTo(sel string, max int) {
 	p.t.Helper()
 	match := fmt.Sprintf(`!!(document.activeElement && document.activeElement.matches(%q))`, sel)
 	var path []string
 	for i := 0; i <= max; i++ {
-		if eval[bool](p, match) {
+		if browserEval[bool](p, match) {
 			return
 		}
 		if i == max {
@@ -203,12 +226,12 @@ func (p *phone) tabTo(sel string, max int) {
 
 // arrowTo presses ArrowDown in a radio group until the radio sel is focused
 // and checked, as a keyboard user moves through a group.
-func (p *phone) arrowTo(sel string, max int) {
+func (p *browserPhone) arrowTo(sel string, max int) {
 	p.t.Helper()
 	match := fmt.Sprintf(`(() => { const e = document.activeElement; return !!e && e.matches(%q) && e.checked; })()`, sel)
 	var path []string
 	for i := 0; i <= max; i++ {
-		if eval[bool](p, match) {
+		if browserEval[bool](p, match) {
 			return
 		}
 		if i == max {
@@ -221,13 +244,13 @@ func (p *phone) arrowTo(sel string, max int) {
 }
 
 // typeText types text into the focused element, one key event per character.
-func (p *phone) typeText(text string) {
+func (p *browserPhone) typeText(text string) {
 	p.t.Helper()
 	p.do("type "+text, chromedp.KeyEvent(text))
 }
 
 // text returns the visible text of the first element matching sel.
-func (p *phone) text(sel string) string {
+func (p *browserPhone) text(sel string) string {
 	p.t.Helper()
 	v, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
 	if err != nil {
@@ -236,9 +259,14 @@ func (p *phone) text(sel string) string {
 	return strings.TrimSpace(v)
 }
 
-// shot saves a full-page PNG screenshot into the artefact folder.
-func (p *phone) shot(name string) {
+// shot saves a full-page PNG screenshot into the artefact folder, after
+// checking that the page fits the phone's width (wide content such as the
+// queue table must scroll inside its own region, not move the whole page).
+func (p *browserPhone) shot(name string) {
 	p.t.Helper()
+	if w := browserEval[[]int](p, `[document.documentElement.scrollWidth, window.innerWidth]`); len(w) == 2 && w[0] > w[1] {
+		p.t.Errorf("%s page is %d CSS px wide on a %d px screen: it scrolls sideways", name, w[0], w[1])
+	}
 	buf, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		p.t.Fatalf("screenshot %s: %v", name, err)
@@ -251,11 +279,11 @@ func (p *phone) shot(name string) {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	p.t.Logf("screenshot %s: %s", name, path)
+	p.t.Logf("screenshot %s (at %s): %s", name, time.Since(p.start).Round(100*time.Millisecond), path)
 }
 
-// axeResult is the part of axe-core's results the test reports.
-type axeResult struct {
+// browserAxeResult is the part of axe-core's results the test reports.
+type browserAxeResult struct {
 	Violations []struct {
 		ID      string `json:"id"`
 		Impact  string `json:"impact"`
@@ -274,14 +302,14 @@ type axeResult struct {
 
 // checkAxe runs axe-core on the current page for WCAG 2.1 A and AA and fails
 // the test on any violation, naming each rule and element.
-func (p *phone) checkAxe(pageName string) {
+func (p *browserPhone) checkAxe(pageName string) {
 	p.t.Helper()
 	// Runtime.evaluate is not subject to the page's CSP (script-src 'self'),
 	// so axe can be injected without weakening koban's headers.
 	if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[chromedp.Void](p.axeJS)); err != nil {
 		p.t.Fatalf("inject axe-core on %s: %v", pageName, err)
 	}
-	tags, _ := json.Marshal(axeTags)
+	tags, _ := json.Marshal(browserAxeTags)
 	expr := `axe.run(document, {runOnly: {type: 'tag', values: ` + string(tags) + `}}).then(r => JSON.stringify({
 		version: r.testEngine.version,
 		passes: r.passes.length,
@@ -293,7 +321,7 @@ func (p *phone) checkAxe(pageName string) {
 	if err != nil {
 		p.t.Fatalf("run axe-core on %s: %v", pageName, err)
 	}
-	var res axeResult
+	var res browserAxeResult
 	if err := json.Unmarshal([]byte(raw), &res); err != nil {
 		p.t.Fatalf("read axe-core results on %s: %v", pageName, err)
 	}
@@ -316,8 +344,8 @@ func (p *phone) checkAxe(pageName string) {
 	p.t.Error(b.String())
 }
 
-// evidencePNG writes a small PNG (a screenshot stand-in) and returns its path.
-func evidencePNG(t *testing.T) string {
+// browserEvidencePNG writes a small PNG (a screenshot stand-in) and returns its path.
+func browserEvidencePNG(t *testing.T) string {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
 	for y := 0; y < 48; y++ {

@@ -109,7 +109,16 @@ type page struct {
 	tree      *org.Tree
 }
 
-type fieldProblem struct{ Field, Key string }
+type fieldProblem struct{ Field, Key, Anchor string }
+
+// anchors send the error summary's links to the control itself where the
+// field has one; otherwise to the field's wrapper (id "f-" + field).
+var anchors = map[string]string{
+	"kind": "kind-report", "category": "cat-unknown", "description": "description", "occurred_at": "occurred_at",
+	"money.amount_jpy": "amount_jpy", "money.sent_at": "sent_at", "prefecture": "prefecture", "contact": "contact_email",
+	"contact.name": "contact_name", "contact.email": "contact_email", "contact.phone": "contact_phone", "consent": "consent",
+	"files": "files", "form": "f-form",
+}
 
 // T translates a key into the page's language.
 func (p page) T(key string, pairs ...string) string { return p.cats.T(p.Lang, key, pairs...) }
@@ -213,10 +222,17 @@ func (p *page) setProblems(err error) {
 		if field == "" {
 			field = "form"
 		}
+		if strings.HasPrefix(field, "files.") {
+			field = "files"
+		}
+		anchor, ok := anchors[field]
+		if !ok {
+			anchor = "f-" + field
+		}
 		if _, dup := p.Problems[field]; !dup {
 			p.Problems[field] = key
-			p.Summary = append(p.Summary, fieldProblem{field, key})
 		}
+		p.Summary = append(p.Summary, fieldProblem{field, key, anchor})
 	}
 	var pe *koban.ProblemsError
 	if errors.As(err, &pe) {
