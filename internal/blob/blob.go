@@ -18,10 +18,19 @@ import (
 // Store is a folder of content-addressed files.
 type Store struct{ dir string }
 
-// Open uses dir (created if missing) as the file store.
+// Open uses dir (created if missing) as the file store. Temporary files
+// left by uploads that a crash interrupted are removed: nothing refers to them.
 func Open(dir string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return nil, fmt.Errorf("blob store %s: %w", dir, err)
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("blob store %s: %w", dir, err)
+	}
+	for _, e := range left {
+		os.Remove(filepath.Join(tmp, e.Name()))
 	}
 	return &Store{dir: dir}, nil
 }
@@ -66,7 +75,7 @@ func (s *Store) Put(r io.Reader, limit int64) (sum string, size int64, err error
 		os.Remove(tmp.Name())
 		return sum, size, nil
 	}
-	if err = os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
+	if err = s.mkdirs(filepath.Dir(final)); err != nil {
 		return "", 0, fmt.Errorf("blob put: %w", err)
 	}
 	if err = os.Rename(tmp.Name(), final); err != nil {
@@ -102,4 +111,24 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// mkdirs creates the two levels of fan-out folders below the store and syncs
+// each parent after creating a child, so that a new folder survives a power
+// cut along with the file inside it.
+func (s *Store) mkdirs(dir string) error {
+	mid := filepath.Dir(dir)
+	for _, d := range []string{mid, dir} {
+		err := os.Mkdir(d, 0o700)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := syncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -69,3 +69,17 @@ func TestOpenRejectsPaths(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenRemovesInterruptedUploads(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "tmp", "put-123"), []byte("half an upload"), 0o600)
+	if _, err := Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(left) != 0 {
+		t.Fatalf("%d interrupted uploads left", len(left))
+	}
+}

@@ -14,28 +14,115 @@ import (
 )
 
 // CreateReports stores reports, their files, observables and audit entries
-// in one transaction.
+// in one transaction. Calls that arrive while another commit is on its way
+// to disk are grouped into the next transaction (group commit): each report
+// is durable (synchronous=FULL) when this returns, without paying one disk
+// flush per report.
 func (db *DB) CreateReports(ctx context.Context, rs []*intake.Report, entries []audit.Entry) error {
 	if len(rs) != len(entries) {
 		return fmt.Errorf("create reports: %d reports, %d audit entries", len(rs), len(entries))
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		for i, r := range rs {
-			if err := db.insertReport(ctx, tx, r); err != nil {
+	req := commitReq{reports: rs, entries: entries, done: make(chan error, 1)}
+	select {
+	case db.commits <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-db.closing:
+		return errors.New("create reports: database closing")
+	}
+	// Once queued, the request is committed or refused whatever the caller's
+	// context does, so its outcome is always known.
+	return <-req.done
+}
+
+type commitReq struct {
+	reports []*intake.Report
+	entries []audit.Entry
+	done    chan error
+}
+
+// maxGroup bounds how many reports one grouped transaction carries.
+const maxGroup = 1000
+
+// committer runs the grouped transactions until the database closes.
+func (db *DB) committer() {
+	defer close(db.committerDone)
+	for {
+		var first commitReq
+		select {
+		case first = <-db.commits:
+		case <-db.closing:
+			// Whoever queued before the close still gets an answer.
+			for {
+				select {
+				case r := <-db.commits:
+					db.commitGroup([]commitReq{r})
+				default:
+					return
+				}
+			}
+		}
+		group, n := []commitReq{first}, len(first.reports)
+	more:
+		for n < maxGroup {
+			select {
+			case r := <-db.commits:
+				group, n = append(group, r), n+len(r.reports)
+			default:
+				break more
+			}
+		}
+		db.commitGroup(group)
+	}
+}
+
+// commitGroup stores each request under its own savepoint, so that one bad
+// request fails alone, and commits them all at once.
+func (db *DB) commitGroup(group []commitReq) {
+	ctx := context.Background()
+	errs := make([]error, len(group))
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		for i, req := range group {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT report_batch`); err != nil {
 				return err
 			}
-			e := entries[i]
-			e.ObjectID = strconv.FormatInt(r.ID, 10)
-			if e.Detail == nil {
-				e.Detail = map[string]any{}
+			errs[i] = db.insertBatch(ctx, tx, req.reports, req.entries)
+			if errs[i] != nil {
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT report_batch`); err != nil {
+					return err
+				}
 			}
-			e.Detail["receipt"] = r.Receipt
-			if err := db.appendAudit(ctx, tx, e); err != nil {
+			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT report_batch`); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	for i, req := range group {
+		if err != nil {
+			req.done <- err
+		} else {
+			req.done <- errs[i]
+		}
+	}
+}
+
+func (db *DB) insertBatch(ctx context.Context, tx *sql.Tx, rs []*intake.Report, entries []audit.Entry) error {
+	for i, r := range rs {
+		if err := db.insertReport(ctx, tx, r); err != nil {
+			return err
+		}
+		e := entries[i]
+		e.ObjectID = strconv.FormatInt(r.ID, 10)
+		if e.Detail == nil {
+			e.Detail = map[string]any{}
+		}
+		e.Detail["receipt"] = r.Receipt
+		if err := db.appendAudit(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (db *DB) insertReport(ctx context.Context, tx *sql.Tx, r *intake.Report) error {
@@ -297,6 +384,12 @@ func (db *DB) UpdateReport(ctx context.Context, id int64, fn func(*intake.Report
 // AddToReport stores messages and files on a report.
 func (db *DB) AddToReport(ctx context.Context, id int64, msgs []intake.Message, files []intake.File, status intake.Status, e audit.Entry) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM reports WHERE id = ?`, id).Scan(&exists); errors.Is(err, sql.ErrNoRows) {
+			return notFound("error.not_found")
+		} else if err != nil {
+			return fmt.Errorf("find report %d: %w", id, err)
+		}
 		for i := range msgs {
 			m := &msgs[i]
 			err := tx.QueryRowContext(ctx, `INSERT INTO report_messages (report_id, author, user_id, body, created_at) VALUES (?,?,?,?,?) RETURNING id`,

@@ -31,6 +31,10 @@ type DB struct {
 	log   *slog.Logger
 	mig   fs.FS
 	goose goose.Dialect
+
+	commits       chan commitReq // reports waiting for the group committer
+	closing       chan struct{}
+	committerDone chan struct{}
 }
 
 // Options say which database to open.
@@ -62,9 +66,12 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	db := &DB{write: w, read: r, clock: o.Clock, log: o.Log, mig: sqlite.Migrations(), goose: goose.DialectSQLite3}
 	if err := db.migrate(ctx); err != nil {
-		db.Close()
+		w.Close()
+		r.Close()
 		return nil, err
 	}
+	db.commits, db.closing, db.committerDone = make(chan commitReq, 4096), make(chan struct{}), make(chan struct{})
+	go db.committer()
 	return db, nil
 }
 
@@ -75,8 +82,10 @@ func schemeOf(u string) string {
 	return "this URL"
 }
 
-// Close closes the database.
+// Close stops the group committer and closes the database.
 func (db *DB) Close() error {
+	close(db.closing)
+	<-db.committerDone
 	return errors.Join(db.write.Close(), db.read.Close())
 }
 

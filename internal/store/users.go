@@ -200,6 +200,9 @@ func (db *DB) CreateToken(ctx context.Context, t *auth.APIToken, e audit.Entry) 
 		if err != nil {
 			return fmt.Errorf("create token: %w", err)
 		}
+		if e.Detail == nil {
+			e.Detail = map[string]any{}
+		}
 		e.Detail["token_id"] = t.ID
 		return db.appendAudit(ctx, tx, e)
 	})
