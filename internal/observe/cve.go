@@ -45,19 +45,3 @@ func readCVE(t string, i int) (string, int) {
 	}
 	return "CVE-" + year + "-" + seq, j
 }
-
-// scanCVEs finds CVE ids not glued to a letter or digit.
-func scanCVEs(s *scanner) {
-	t := s.t
-	for i := 0; i+3 <= len(t); i++ {
-		if t[i]|0x20 != 'c' || t[i+1]|0x20 != 'v' || (i > 0 && isASCIIAlnum(t[i-1])) {
-			continue
-		}
-		id, end := readCVE(t, i)
-		if end < 0 || end < len(t) && isASCIIAlnum(t[end]) {
-			continue
-		}
-		s.add(i, CVE, id)
-		i = end - 1
-	}
-}

@@ -210,25 +210,46 @@ func scanName(t string, i int, buf []label) (int, []label) {
 	}
 }
 
-// trimName cuts the Japanese words that cling to a name in text written
-// without spaces. Trailing labels that are not a top-level domain are
-// dropped when they are CJK ("example.com.次は") or follow a "。"
-// ("support@example.xyz。IPは"); then leading CJK labels are dropped when
-// the ASCII labels after them already form a registrable domain
-// ("しました.example.com" from "しました。example.com"). A name made only of
-// CJK labels and an ASCII TLD ("例え.jp") is kept whole. kuten says whether
-// the dot at an offset was written "。"; it may be nil.
-func trimName(t string, labels []label, kuten func(int) bool) []label {
+// trimName cuts what clings to a name in text written without spaces.
+// Trailing hyphens and underscores go, and trailing CJK labels that are not
+// a top-level domain ("example.com.次は"). With head (a name whose start is
+// not fixed by a scheme or an '@'), leading hyphens and underscores go too,
+// and leading CJK labels are dropped when the ASCII labels after them
+// already form a registrable domain ("しました.example.com" from
+// "しました。example.com"). A name made only of CJK labels and a TLD
+// ("例え.jp") is kept whole.
+func trimName(t string, labels []label, head bool) []label {
+	if len(labels) == 0 {
+		return labels
+	}
+	if l := &labels[len(labels)-1]; l.end > l.start && (t[l.end-1] == '-' || t[l.end-1] == '_') {
+		for l.end > l.start && (t[l.end-1] == '-' || t[l.end-1] == '_') {
+			l.end--
+		}
+		if l.start == l.end {
+			return labels[:0]
+		}
+	}
+	if f := &labels[0]; head && (t[f.start] == '-' || t[f.start] == '_') {
+		for f.start < f.end && (t[f.start] == '-' || t[f.start] == '_') {
+			f.start++
+		}
+		if f.start == f.end {
+			return labels[:0]
+		}
+	}
 	for len(labels) > 1 {
 		l := labels[len(labels)-1]
-		if l.cjk {
-			if a, err := idnaProfile.ToASCII(t[l.start:l.end]); err == nil && isTLD(a) {
-				break
-			}
-		} else if kuten == nil || !kuten(l.start-1) || isTLD(t[l.start:l.end]) {
+		if !l.cjk {
+			break
+		}
+		if a, err := idnaProfile.ToASCII(t[l.start:l.end]); err == nil && isTLD(a) {
 			break
 		}
 		labels = labels[:len(labels)-1]
+	}
+	if !head {
+		return labels
 	}
 	lastCJK := -1
 	for i, l := range labels {
@@ -245,6 +266,53 @@ func trimName(t string, labels []label, kuten func(int) bool) []label {
 	return labels
 }
 
+// firstName returns how many of labels belong to the first name they
+// hold. A dot written "。" may be a dot ("example。com", "例え。co。jp") or
+// the end of a sentence ("example.com。Amazonを…", "192.0.2.1。3回"): it
+// ends the name when the labels before it already make a valid IPv4 address
+// or domain — unless the name was itself written with "。" and goes on
+// being valid.
+func (s *scanner) firstName(labels []label) int {
+	if len(s.kutenDots) == 0 || len(labels) < 2 {
+		return len(labels)
+	}
+	n, joined := 1, false
+	for n < len(labels) {
+		if !s.kuten(labels[n].start - 1) {
+			n++
+			continue
+		}
+		g := n + 1
+		for g < len(labels) && !s.kuten(labels[g].start-1) {
+			g++
+		}
+		if s.validName(labels[:n]) && (!joined || !s.validName(labels[:g])) {
+			return n
+		}
+		joined = true
+		n = g
+	}
+	return n
+}
+
+// validName reports whether labels make an IPv4 address or a domain.
+func (s *scanner) validName(labels []label) bool {
+	t := s.t
+	if len(labels) < 2 {
+		return false
+	}
+	if allNumeric(t, labels) {
+		_, ok := canonicalIPv4(t[labels[0].start:labels[len(labels)-1].end])
+		return ok
+	}
+	labels = trimName(t, labels, true)
+	if len(labels) < 2 {
+		return false
+	}
+	_, why := canonicalDomain(t[labels[0].start:labels[len(labels)-1].end])
+	return why == ""
+}
+
 // scanDotted finds dotted names outside URLs, e-mail addresses and IPv6
 // addresses, and reads each as an IPv4 address (all labels numeric) or a
 // domain.
@@ -258,6 +326,10 @@ func scanDotted(s *scanner) {
 		}
 		dot := i + j
 		i = dot + 1
+		if e := s.claimEnd(dot, claimURL, claimEmail, claimIPv6); e >= 0 {
+			i = max(e, i)
+			continue
+		}
 		cls, _ := classBefore(t, dot)
 		if cls == classNone {
 			continue
@@ -289,13 +361,18 @@ func scanDotted(s *scanner) {
 		if len(labels) < 2 || s.claimed(start, claimURL, claimEmail, claimIPv6) {
 			continue
 		}
-		if allNumeric(t, labels) {
-			if len(labels) == 4 {
-				s.dottedIPv4(start, end)
+		for len(labels) >= 2 {
+			n := s.firstName(labels)
+			name := labels[:n]
+			labels = labels[n:]
+			if allNumeric(t, name) {
+				if len(name) == 4 {
+					s.dottedIPv4(name[0].start, name[3].end)
+				}
+				continue
 			}
-			continue
+			s.bareDomain(name)
 		}
-		s.bareDomain(labels)
 	}
 }
 
@@ -314,13 +391,16 @@ func allNumeric(t string, labels []label) bool {
 // bareDomain adds the domain written as labels in free text, if it is one.
 func (s *scanner) bareDomain(labels []label) {
 	t := s.t
-	labels = trimName(t, labels, s.kuten)
+	labels = trimName(t, labels, true)
 	if len(labels) < 2 {
 		return
 	}
 	start, end := labels[0].start, labels[len(labels)-1].end
 	if start > 0 && t[start-1] == '\\' || end < len(t) && t[end] == '@' {
 		return // a Windows path component, or the local part of an address
+	}
+	if start > 0 && t[start-1] == '@' && (start == 1 || !isLocalByte(t[start-2])) {
+		return // a handle such as "@user.name"
 	}
 	tld := t[labels[len(labels)-1].start:end]
 	if len(labels) == 2 && fileExtTLDs[strings.ToLower(tld)] && !s.defanged(start, end) {

@@ -57,10 +57,10 @@ func scanEmails(s *scanner) {
 		at := i + j
 		i = at + 1
 		start := at
-		for start > 0 && isLocalByte(t[start-1]) && at-start < 64 {
+		for start > 0 && isLocalByte(t[start-1]) && at-start < 64 && !s.kuten(start-1) {
 			start--
 		}
-		if start > 0 && isLocalByte(t[start-1]) {
+		if start > 0 && isLocalByte(t[start-1]) && !s.kuten(start-1) {
 			continue // longer than any local part
 		}
 		for start < at && t[start] == '.' {
@@ -73,7 +73,7 @@ func scanEmails(s *scanner) {
 			continue
 		}
 		end, labels := scanName(t, at+1, nil)
-		labels = trimName(t, labels, s.kuten)
+		labels = trimName(t, labels[:s.firstName(labels)], false)
 		if len(labels) < 2 {
 			continue
 		}

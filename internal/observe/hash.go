@@ -25,9 +25,10 @@ func hashNormalizer(n int) normalizer {
 	}
 }
 
-// scanHashes finds whole runs of 32, 40, 64 or 128 hex digits: a run glued
-// to a letter, digit or underscore is not a hash.
-func scanHashes(s *scanner) {
+// scanHashesAndCVEs finds hashes — whole runs of 32, 40, 64 or 128 hex
+// digits (a run glued to a letter, digit or underscore is not a hash) — and
+// CVE ids, in one pass over the text: a CVE id starts with 'c', a hex digit.
+func scanHashesAndCVEs(s *scanner) {
 	t := s.t
 	for i := 0; i < len(t); {
 		if byteClass[t[i]]&bHex == 0 {
@@ -38,8 +39,15 @@ func scanHashes(s *scanner) {
 		for j < len(t) && byteClass[t[j]]&bHex != 0 {
 			j++
 		}
-		if typ, ok := hashTypes[j-i]; ok && (i == 0 || !isWordByte(t[i-1])) && (j == len(t) || !isWordByte(t[j])) {
+		glued := i > 0 && isWordByte(t[i-1])
+		if typ, ok := hashTypes[j-i]; ok && !glued && (j == len(t) || !isWordByte(t[j])) {
 			s.add(i, typ, strings.ToLower(t[i:j]))
+		}
+		if t[i]|0x20 == 'c' && j == i+1 && !(i > 0 && isASCIIAlnum(t[i-1])) {
+			if id, end := readCVE(t, i); end >= 0 && (end == len(t) || !isASCIIAlnum(t[end])) {
+				s.add(i, CVE, id)
+				j = end
+			}
 		}
 		i = j
 	}

@@ -71,6 +71,9 @@ func versionBefore(t string, start int) bool {
 	for k := 0; k < 3 && i > 0 && strings.IndexByte(" .:-", t[i-1]) >= 0; k++ {
 		i--
 	}
+	if i == 0 || t[i-1] < 0x80 && byteClass[t[i-1]]&bAlpha == 0 {
+		return false // no word ends here
+	}
 	for _, w := range versionWords {
 		if len(w) <= i && strings.EqualFold(t[i-len(w):i], w) {
 			if isASCIIAlnum(w[0]) && i-len(w) > 0 && isASCIIAlnum(t[i-len(w)-1]) {
@@ -84,17 +87,21 @@ func versionBefore(t string, start int) bool {
 
 // cidrAfter reports whether "/n" with 0 ≤ n ≤ 32 follows: the address then
 // names a network (a CIDR block, a later type of its own), not one host.
-func cidrAfter(t string, end int) bool {
+func cidrAfter(t string, end int) bool { return prefixAfter(t, end, 32) }
+
+// prefixAfter reports whether a prefix length "/n", 0 ≤ n ≤ maxLen, follows
+// t[:end] and ends the token.
+func prefixAfter(t string, end, maxLen int) bool {
 	if end >= len(t) || t[end] != '/' {
 		return false
 	}
 	j := end + 1
 	n := 0
-	for j < len(t) && isDigit(t[j]) && j-end <= 2 {
+	for j < len(t) && isDigit(t[j]) && j-end <= 3 {
 		n = n*10 + int(t[j]-'0')
 		j++
 	}
-	if j == end+1 || n > 32 {
+	if j == end+1 || n > maxLen {
 		return false
 	}
 	return j == len(t) || !isASCIIAlnum(t[j]) && t[j] != '/' && t[j] != '.'

@@ -70,7 +70,7 @@ func scanIPv6(s *scanner) {
 			end--
 			ip, ok = canonicalIPv6(t[start:end])
 		}
-		if !ok {
+		if !ok || prefixAfter(t, end, 128) {
 			continue
 		}
 		s.add(start, IPv6, ip)

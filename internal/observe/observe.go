@@ -11,17 +11,17 @@ type Type string
 
 // The observable types koban extracts. Each one's canonical form is described in the package documentation.
 const (
-	IPv4   Type = "ipv4"
-	IPv6   Type = "ipv6"
-	Domain Type = "domain"
-	URL    Type = "url"
-	Email  Type = "email"
-	Phone  Type = "phone"
-	MD5    Type = "md5"
-	SHA1   Type = "sha1"
-	SHA256 Type = "sha256"
-	SHA512 Type = "sha512"
-	CVE    Type = "cve"
+	IPv4   Type = "ipv4"   // dotted decimal, no leading zeros
+	IPv6   Type = "ipv6"   // RFC 5952 text form
+	Domain Type = "domain" // lower-case punycode with an ICANN TLD
+	URL    Type = "url"    // scheme and host lower-cased, default port and fragment removed
+	Email  Type = "email"  // local part as written, canonical domain
+	Phone  Type = "phone"  // E.164, valid per phonenumbers, region JP by default
+	MD5    Type = "md5"    // 32 lower-case hex digits
+	SHA1   Type = "sha1"   // 40 lower-case hex digits
+	SHA256 Type = "sha256" // 64 lower-case hex digits
+	SHA512 Type = "sha512" // 128 lower-case hex digits
+	CVE    Type = "cve"    // CVE-YYYY-NNNN…, upper case
 )
 
 // Observable is one extracted value in its canonical form.
@@ -72,6 +72,7 @@ func Types() []Type {
 // Valid reports whether t is a registered observable type.
 func (t Type) Valid() bool { return lookup(t) != nil }
 
+// lookup returns the normaliser of t, or nil.
 func lookup(t Type) normalizer {
 	for _, r := range registry {
 		if r.typ == t {
@@ -86,8 +87,9 @@ func lookup(t Type) normalizer {
 // The value goes through the same text normalisation as Extract (NFKC,
 // defanging undone) and surrounding white space is ignored, but otherwise the
 // whole value must be one observable of type t. The context heuristics of
-// Extract (file-extension names, version numbers, CIDR suffixes) do not apply:
-// Normalize(Domain, "evil.zip") is "evil.zip".
+// Extract (file-extension names, title-case TLDs, version numbers, CIDR
+// suffixes, trimming of Japanese words) do not apply: Normalize(Domain,
+// "evil.zip") is "evil.zip".
 func Normalize(t Type, value string) (string, error) {
 	n := lookup(t)
 	if n == nil {

@@ -58,6 +58,7 @@ func TestExtract(t *testing.T) {
 		{"ipv6/rfc5952 longest run", "2001:db8:0:0:1:0:0:1", []Observable{o(IPv6, "2001:db8::1:0:0:1")}},
 		{"ipv6/mapped ipv4", "::ffff:192.0.2.1", []Observable{o(IPv6, "::ffff:192.0.2.1")}},
 		{"ipv6/sentence colon", "address 2001:db8::1: blocked", []Observable{o(IPv6, "2001:db8::1")}},
+		{"ipv6/cidr is not a host", "2001:db8::/32", nil},
 		{"ipv6/time is not", "at 12:30:45", nil},
 		{"ipv6/mac is not", "00:1a:2b:3c:4d:5e", nil},
 		{"ipv6/c++ scope is not", "std::vector", nil},
@@ -91,6 +92,9 @@ func TestExtract(t *testing.T) {
 		{"domain/zip defanged", "evil[.]zip", []Observable{o(Domain, "evil.zip")}},
 		{"domain/zip with subdomain", "www.evil.zip", []Observable{o(Domain, "www.evil.zip")}},
 		{"domain/title-case TLD", "I went home.It was late.", nil},
+		{"domain/underscores around", "__example.com__", []Observable{o(Domain, "example.com")}},
+		{"domain/hyphens before", "--example.com", []Observable{o(Domain, "example.com")}},
+		{"domain/handle is not", "Instagram @user.name", nil},
 		{"domain/windows path", `C:\Users\me\evil.com`, nil},
 		{"domain/underscore", "_____.tld", nil},
 		{"domain/too short", "tooshor.t", nil},
@@ -290,6 +294,22 @@ func TestNormalize(t *testing.T) {
 func TestNormalizeUnknownType(t *testing.T) {
 	if _, err := Normalize("bitcoin", "x"); !errors.Is(err, ErrUnknownType) {
 		t.Fatalf("err = %v, want ErrUnknownType", err)
+	}
+}
+
+// TestExtractConcurrent runs Extract from several goroutines, for the race
+// detector (the phone and TLD caches are shared).
+func TestExtractConcurrent(t *testing.T) {
+	text := benchCorpus(32 << 10)
+	want := Extract(text)
+	done := make(chan []Observable)
+	for range 4 {
+		go func() { done <- Extract(text) }()
+	}
+	for range 4 {
+		if got := <-done; !reflect.DeepEqual(got, want) {
+			t.Fatal("concurrent Extract differs")
+		}
 	}
 }
 

@@ -165,54 +165,40 @@ func scanPhones(s *scanner) {
 	t := s.t
 	for i := 0; i < len(t); {
 		c := t[i]
-		if !isDigit(c) && c != '+' && c != '(' {
+		if !isDigit(c) && (c != '+' && c != '(' || i+1 == len(t) || !isDigit(t[i+1])) {
 			i++
 			continue
 		}
 		start := i
-		if c != '+' && c != '(' || i+1 < len(t) && isDigit(t[i+1]) {
-			// a candidate start
-		} else {
-			i++
-			continue
-		}
 		if !phoneLeftOK(t, start) {
-			// skip the glued run
-			i++
-			for i < len(t) && isDigit(t[i]) {
-				i++
+			// Skip the whole glued run of digits.
+			for i++; i < len(t) && isDigit(t[i]); i++ {
 			}
 			continue
 		}
-		j := start + 1
-		last := start + 1 // end of the last digit
-		if !isDigit(c) {
-			last = start
-		}
-		seps, digits := 0, 0
-		if isDigit(c) {
-			digits = 1
+		// Walk digits and separators; last is the end of the last digit.
+		last, seps := start, 0
+		j := start
+		if c == '+' {
+			j++
 		}
 		for j < len(t) {
 			if isDigit(t[j]) {
 				j++
-				last = j
-				seps = 0
-				digits++
+				last, seps = j, 0
 				continue
 			}
 			w := phoneSep(t, j)
-			if w == 0 || seps == 2 {
+			if w == 0 || seps == 2 && j > start {
 				break
 			}
-			seps++
+			if j > start {
+				seps++
+			}
 			j += w
 		}
-		i = last
-		if last <= start || !phoneRightOK(t, last) || s.claimed(start, claimURL, claimEmail) {
-			if i <= start {
-				i = start + 1
-			}
+		i = max(last, start+1)
+		if !phoneRightOK(t, last) || s.claimed(start, claimURL, claimEmail) {
 			continue
 		}
 		cand := t[start:last]
@@ -230,8 +216,7 @@ func scanPhones(s *scanner) {
 		}
 		off := start
 		for _, piece := range strings.Split(cand, " ") {
-			p := strings.Trim(piece, "()")
-			if p != "" {
+			if p := strings.Trim(piece, "()"); p != "" {
 				if e := phoneValue(p); e != "" {
 					s.add(off+strings.Index(piece, p), Phone, e)
 				}

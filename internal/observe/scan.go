@@ -33,7 +33,7 @@ const (
 )
 
 // passes run in this order; a pass only sees the claims of the passes before
-// it. The hash and CVE passes ignore claims: a hash or CVE id inside a URL is
+// it. The hash and CVE pass ignores claims: a hash or CVE id inside a URL is
 // worth having.
 var passes = []func(*scanner){
 	scanURLs,
@@ -41,16 +41,16 @@ var passes = []func(*scanner){
 	scanIPv6,
 	scanDotted,
 	scanPhones,
-	scanHashes,
-	scanCVEs,
+	scanHashesAndCVEs,
 }
 
 // Extract finds observables in free text: deduplicated by (type, value), in order of first appearance.
 func Extract(text string) []Observable {
 	p := prepare(text)
 	s := &scanner{t: p.text, prepared: p}
-	for _, p := range passes {
-		p(s)
+	s.matches = make([]match, 0, 16+len(p.text)/128)
+	for _, pass := range passes {
+		pass(s)
 	}
 	if len(s.matches) == 0 {
 		return nil
@@ -86,14 +86,29 @@ func (s *scanner) claim(k, start, end int) {
 
 // claimed reports whether pos lies inside a claim of any set in ks.
 func (s *scanner) claimed(pos int, ks ...int) bool {
+	return s.claimEnd(pos, ks...) >= 0
+}
+
+// claimEnd returns the end of the claim of a set in ks that pos lies in,
+// or -1.
+func (s *scanner) claimEnd(pos int, ks ...int) int {
 	for _, k := range ks {
 		c := s.claims[k]
-		i := sort.Search(len(c), func(i int) bool { return c[i].end > pos })
+		// The first claim that ends after pos (sort.Search, inlined).
+		i, j := 0, len(c)
+		for i < j {
+			h := int(uint(i+j) >> 1)
+			if c[h].end > pos {
+				j = h
+			} else {
+				i = h + 1
+			}
+		}
 		if i < len(c) && c[i].start <= pos {
-			return true
+			return c[i].end
 		}
 	}
-	return false
+	return -1
 }
 
 // defanged reports whether a dot from a defanging marker lies in [start, end).

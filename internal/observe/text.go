@@ -1,8 +1,10 @@
 package observe
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -34,6 +36,11 @@ func nfkc(s string) string {
 	i := skipStable(s, 0)
 	if i == len(s) {
 		return s
+	}
+	if !utf8.ValidString(s[i:]) {
+		// The norm package's handling of invalid bytes depends on what
+		// surrounds them; do not second-guess it.
+		return norm.NFKC.String(s)
 	}
 	out := make([]byte, 0, len(s)+len(s)/16)
 	last := 0
@@ -67,7 +74,7 @@ func nfkc(s string) string {
 		i = skipStable(s, q)
 	}
 	out = append(out, s[last:]...)
-	return string(out)
+	return ownString(out)
 }
 
 // wideASCII returns the ASCII character NFKC maps a full-width form
@@ -105,6 +112,12 @@ func skipStable(s string, i int) int {
 			i++
 			continue
 		}
+		// Lead bytes E4–E9 start U+4000–U+9FFF, all CJK ideographs (or
+		// Yijing symbols), when two continuation bytes follow.
+		if 0xE4 <= c && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
+		}
 		r, w := utf8.DecodeRuneInString(s[i:])
 		if !stableRune(r) {
 			return i
@@ -117,8 +130,9 @@ func skipStable(s string, i int) int {
 // stableRune reports whether r is one of the common characters of Japanese
 // text that NFKC maps to themselves and that start a normalisation segment
 // (they never combine with the characters before them): ASCII, 、。「」『』,
-// hiragana, katakana, ー and the CJK unified ideographs. TestStableRunes
-// checks this against the norm package.
+// hiragana, katakana, ー, the CJK unified ideographs and extension A, and
+// the Yijing hexagram symbols between them. TestStableRunes checks this
+// against the norm package.
 func stableRune(r rune) bool {
 	switch {
 	case r < utf8.RuneSelf:
@@ -129,7 +143,7 @@ func stableRune(r rune) bool {
 		return true
 	case 0x3041 <= r && r <= 0x3096 || 0x30A1 <= r && r <= 0x30FA || r == 0x30FC:
 		return true
-	case 0x4E00 <= r && r <= 0x9FFF:
+	case 0x3400 <= r && r <= 0x9FFF:
 		return true
 	}
 	return false
@@ -161,10 +175,6 @@ var defangs = []struct {
 	{"://", ':', "//"},
 }
 
-// refangStop marks the bytes refang must look at: closing brackets and the
-// first byte of "。".
-var refangStop = [256]bool{']': true, ')': true, '}': true, 0xE3: true}
-
 // refang undoes the defanging markers in one left-to-right pass. Markers are
 // reduced as soon as their closing bracket is seen, so nested forms such as
 // "[[.]]" reduce fully and the result contains no marker (refang is
@@ -172,13 +182,15 @@ var refangStop = [256]bool{']': true, ')': true, '}': true, 0xE3: true}
 func refang(text string) prepared {
 	var out []byte
 	var p prepared
+	var ev events
+	ev.init(text)
 	last := 0 // text[last:] is not yet in out
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if !refangStop[c] {
-			continue
+	for {
+		i := ev.next()
+		if i < 0 {
+			break
 		}
-		switch c {
+		switch text[i] {
 		case ']', ')', '}':
 			if !hasMarker(text, out, last, i) {
 				continue
@@ -190,9 +202,9 @@ func refang(text string) prepared {
 			last = i + 1
 			out = p.reduceMarker(out)
 		default:
-			// 。 is E3 80 82; it becomes a dot between a label character
-			// and an ASCII letter or digit.
-			if i+3 >= len(text) || text[i+1] != 0x80 || text[i+2] != 0x82 || !isASCIIAlnum(text[i+3]) {
+			// "。" becomes a dot between a label character and an ASCII
+			// letter or digit.
+			if i+3 >= len(text) || !isASCIIAlnum(text[i+3]) {
 				continue
 			}
 			var cls int
@@ -214,7 +226,6 @@ func refang(text string) prepared {
 			p.kutenDots = append(p.kutenDots, len(out))
 			out = append(out, '.')
 			last = i + 3
-			i += 2
 		}
 	}
 	if out == nil {
@@ -222,8 +233,53 @@ func refang(text string) prepared {
 		return p
 	}
 	out = append(out, text[last:]...)
-	p.text = string(out)
+	p.text = ownString(out)
 	return p
+}
+
+// events finds, in order, the offsets refang must look at: closing brackets
+// and "。". Each kind is searched with the (vectorised) strings.Index*.
+type events struct {
+	text string
+	pos  [4]int // next offset of ']', ')', '}', "。"; len(text) when none
+}
+
+var eventNeedles = [4]string{"]", ")", "}", "。"}
+
+func (e *events) init(text string) {
+	e.text = text
+	for k := range e.pos {
+		e.pos[k] = e.find(k, 0)
+	}
+}
+
+func (e *events) find(k, from int) int {
+	var j int
+	if k < 3 {
+		j = strings.IndexByte(e.text[from:], eventNeedles[k][0])
+	} else {
+		j = strings.Index(e.text[from:], eventNeedles[k])
+	}
+	if j < 0 {
+		return len(e.text)
+	}
+	return from + j
+}
+
+// next returns the next event offset, or -1.
+func (e *events) next() int {
+	k := 0
+	for j := 1; j < len(e.pos); j++ {
+		if e.pos[j] < e.pos[k] {
+			k = j
+		}
+	}
+	i := e.pos[k]
+	if i == len(e.text) {
+		return -1
+	}
+	e.pos[k] = e.find(k, i+len(eventNeedles[k]))
+	return i
 }
 
 // hasMarker reports whether a defanging marker ends at the closing bracket
@@ -395,6 +451,10 @@ func classAt(t string, i int) (int, int) {
 		}
 		return classNone, 1
 	}
+	if i+2 < len(t) && 0xE0 < t[i] && t[i] < 0xF0 && t[i+1]&0xC0 == 0x80 && t[i+2]&0xC0 == 0x80 {
+		// The three-byte form of kana and kanji, decoded inline.
+		return labelClass(rune(t[i]&0x0F)<<12 | rune(t[i+1]&0x3F)<<6 | rune(t[i+2]&0x3F)), 3
+	}
 	r, w := utf8.DecodeRuneInString(t[i:])
 	return labelClass(r), w
 }
@@ -409,6 +469,9 @@ func classBefore(t string, i int) (int, int) {
 			return classLatin, 1
 		}
 		return classNone, 1
+	}
+	if i >= 3 && 0xE0 < t[i-3] && t[i-3] < 0xF0 && t[i-2]&0xC0 == 0x80 && t[i-1]&0xC0 == 0x80 {
+		return labelClass(rune(t[i-3]&0x0F)<<12 | rune(t[i-2]&0x3F)<<6 | rune(t[i-1]&0x3F)), 3
 	}
 	r, w := utf8.DecodeLastRuneInString(t[:i])
 	return labelClass(r), w
@@ -435,3 +498,7 @@ func isDash(t string, i int) int {
 	}
 	return 0
 }
+
+// ownString returns b as a string without copying it. The caller must own b
+// and never change it afterwards (as strings.Builder does).
+func ownString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

@@ -104,7 +104,7 @@ func parseURL(t string, start, sep int, s *scanner) (urlMatch, bool) {
 		}
 		end, labels := scanName(t, p, nil)
 		if text {
-			labels = trimName(t, labels, s.kuten)
+			labels = trimName(t, labels[:s.firstName(labels)], false)
 		}
 		if len(labels) == 0 {
 			return m, false
@@ -156,7 +156,7 @@ func parseURL(t string, start, sep int, s *scanner) (urlMatch, bool) {
 	// Path, query and fragment.
 	r := q
 	if q < len(t) && strings.IndexByte("/?#", t[q]) >= 0 {
-		for r < len(t) && isURLByte(t[r]) {
+		for r < len(t) && isURLByte(t[r]) && !(text && t[r] == '.' && s.kuten(r)) {
 			r++
 		}
 		if text {
