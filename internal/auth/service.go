@@ -60,8 +60,8 @@ type APIToken struct {
 }
 
 // Store is what auth needs from the database. Lookups return a koban
-// NotFound error when nothing matches; CreateUser returns Conflict for an
-// e-mail already in use.
+// NotFound error when nothing matches; CreateUser returns an Invalid field
+// error on "email" for an e-mail already in use.
 type Store interface {
 	CreateUser(ctx context.Context, u *User, e audit.Entry) error
 	UserByEmail(ctx context.Context, email string) (*User, error)
@@ -211,6 +211,14 @@ func (s *Service) pending(ctx context.Context, token, stage string) (*Session, *
 	if err != nil || u.Disabled {
 		return nil, nil, koban.Errorf(koban.Unauthorized, "auth.error.session")
 	}
+	// A locked account stops second-factor guessing too: the half-open
+	// session is dropped and the user starts again after the lock.
+	if u.LockedUntil.After(s.clock.Now()) {
+		if err := s.store.DeleteSession(ctx, sess.IDHash); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, koban.Errorf(koban.TooMany, "auth.error.too_many")
+	}
 	return sess, u, nil
 }
 
@@ -226,6 +234,9 @@ func (s *Service) CompleteTOTP(ctx context.Context, token, code, ip string) (str
 
 func (s *Service) finishSecondFactor(ctx context.Context, sess *Session, u *User, secret, code, ip string, enroll bool) (string, error) {
 	now := s.clock.Now()
+	if ok, _ := s.ips.Check(ip, now); !ok {
+		return "", koban.Errorf(koban.TooMany, "auth.error.too_many")
+	}
 	actor := audit.Actor{UserID: u.ID, OrgID: u.OrgID, Label: u.Email, IP: ip}
 	step, ok := MatchTOTP(secret, code, now)
 	if ok && !enroll {

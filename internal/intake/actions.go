@@ -35,14 +35,16 @@ type AssigneeLookup func(ctx context.Context, userID int64) (orgID int64, err er
 
 // Assign gives the report to an officer who can see it (userID 0 unassigns).
 func (s *Service) Assign(ctx context.Context, p auth.Principal, id, userID int64, lookup AssigneeLookup) error {
+	// Visibility first: a report the caller may not see must look missing,
+	// whatever the assignee.
+	r, err := s.visible(ctx, p, id, auth.PermReportTriage)
+	if err != nil {
+		return err
+	}
 	if userID != 0 {
 		orgID, err := lookup(ctx, userID)
 		if err != nil {
 			return koban.FieldError("assignee", "triage.error.assignee")
-		}
-		r, err := s.store.Report(ctx, id)
-		if err != nil {
-			return err
 		}
 		if !s.tree().Sees(orgID, r.OrgID) {
 			return koban.FieldError("assignee", "triage.error.assignee")
@@ -146,7 +148,7 @@ func (s *Service) Transfer(ctx context.Context, p auth.Principal, id int64, orgC
 		from := r.OrgID
 		r.OrgID, r.AssigneeID = to.ID, 0
 		if r.Status == StatusClosed {
-			r.Status = StatusInProgress
+			r.Status, r.CloseReason, r.DuplicateOf = StatusInProgress, "", 0
 		}
 		return map[string]any{"from": from, "to": to.ID, "note": note}, nil
 	})

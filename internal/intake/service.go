@@ -126,7 +126,7 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission, o Origin) 
 	}
 	for _, i := range index {
 		rc := receipts[i]
-		rc.ReportID, rc.Receipt, rc.Advice = rc.Report.ID, rc.Report.Receipt, AdviceFor(rc.Report)
+		rc.ReportID, rc.Receipt, rc.Advice = rc.Report.ID, rc.Report.Receipt, AdviceFor(rc.Report, now)
 	}
 	return receipts, errs
 }
@@ -274,7 +274,7 @@ func (s *Service) Status(ctx context.Context, token string) (*StatusView, error)
 	if err != nil {
 		return nil, err
 	}
-	return &StatusView{Report: r, Advice: AdviceFor(r)}, nil
+	return &StatusView{Report: r, Advice: AdviceFor(r, s.clock.Now())}, nil
 }
 
 // AddInfo lets the reporter add text and files to their report.
@@ -291,6 +291,8 @@ func (s *Service) AddInfo(ctx context.Context, token, text string, ups []Upload,
 	}
 	if utf8.RuneCountInString(text) > s.limits.DescriptionRunes {
 		p.Add("body", "intake.error.description_too_long")
+	} else if !utf8.ValidString(text) || strings.ContainsFunc(text, badControl) {
+		p.Add("body", "intake.error.description_invalid")
 	}
 	if len(ups)+len(r.Files) > s.limits.Files*3 {
 		p.Add("files", "intake.error.too_many_files")
@@ -319,8 +321,11 @@ func (s *Service) Queue(ctx context.Context, p auth.Principal, f QueueFilter) ([
 		return nil, 0, koban.Errorf(koban.Forbidden, "error.forbidden")
 	}
 	f.OrgIDs = s.tree().Visible(p.OrgID)
-	if f.Limit <= 0 || f.Limit > 200 {
+	switch {
+	case f.Limit <= 0:
 		f.Limit = 50
+	case f.Limit > 200:
+		f.Limit = 200
 	}
 	return s.store.Queue(ctx, f)
 }

@@ -3,6 +3,8 @@ package intake
 import (
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -13,12 +15,14 @@ import (
 // freeze the receiving account with a good chance of the money being there.
 const FreezeWindow = 72 * time.Hour
 
-// lifeThreatWords mark a threat to life in the reporter's own words. They are
-// matched after NFKC and lower-casing, so full-width and upper-case forms count.
-var lifeThreatWords = []string{
-	"死にたい", "自殺", "消えたい", "殺す", "殺して", "殺される", "殺害", "殺すぞ", "爆破", "爆弾", "刺す", "命を狙", "首を吊",
-	"suicide", "kill myself", "end my life", "kill you", "going to kill", "bomb", "shoot",
-}
+// Words that mark a threat to life in the reporter's own words, matched after
+// NFKC and lower-casing so that full-width and upper-case forms count.
+// Japanese is written without spaces, so its words match anywhere; English
+// words match only as whole words ("troubleshooting" is not "shoot").
+var (
+	lifeThreatJA = []string{"死にたい", "自殺", "消えたい", "殺す", "殺して", "殺される", "殺害", "爆破", "爆弾", "刺す", "命を狙", "首を吊"}
+	lifeThreatEN = []string{"suicide", "suicidal", "kill myself", "end my life", "kill you", "going to kill", "bomb", "shoot"}
+)
 
 // Urgent reports whether a report must go to the top of the queue: a
 // life-safety category, or wording that speaks of a threat to life.
@@ -27,12 +31,39 @@ func Urgent(category, description string) bool {
 		return true
 	}
 	d := strings.ToLower(norm.NFKC.String(description))
-	for _, w := range lifeThreatWords {
+	for _, w := range lifeThreatJA {
 		if strings.Contains(d, w) {
 			return true
 		}
 	}
+	for _, w := range lifeThreatEN {
+		if containsWord(d, w) {
+			return true
+		}
+	}
 	return false
+}
+
+// containsWord reports whether w occurs in s with no letter or digit
+// directly before or after it.
+func containsWord(s, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], w)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(w)
+		before, _ := utf8.DecodeLastRuneInString(s[:start])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		if !isWordRune(before) && !isWordRune(after) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func isWordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
 // FreezeDeadline returns when the freeze window of money sent at sentAt
@@ -54,13 +85,13 @@ type Advice struct {
 	Deadline time.Time
 }
 
-// AdviceFor returns the first advice for a report, most pressing first.
-func AdviceFor(r *Report) []Advice {
+// AdviceFor returns the first advice for a report at now, most pressing first.
+func AdviceFor(r *Report, now time.Time) []Advice {
 	var a []Advice
 	if r.Urgent {
 		a = append(a, Advice{Key: "advice.urgent"})
 	}
-	if !r.FreezeDeadline.IsZero() && r.Status != StatusClosed {
+	if r.FreezeDeadline.After(now) && r.Status != StatusClosed {
 		a = append(a, Advice{Key: "advice.freeze", Deadline: r.FreezeDeadline})
 	}
 	if _, ok := taxonomy.Lookup(r.Category); ok {

@@ -65,8 +65,12 @@ func validate(s *Submission, o Origin, lim Limits, now time.Time) error {
 	s.Contact.Name = strings.TrimSpace(s.Contact.Name)
 	s.Contact.Email = strings.TrimSpace(s.Contact.Email)
 	s.Contact.Phone = strings.TrimSpace(s.Contact.Phone)
-	if s.Language == "" {
+	switch s.Language {
+	case "":
 		s.Language = "ja"
+	case "ja", "en":
+	default:
+		p.Add("language", "intake.error.language")
 	}
 	switch s.Kind {
 	case KindReport, KindConsultation, KindTip:

@@ -23,13 +23,18 @@ func (db *DB) CreateReports(ctx context.Context, rs []*intake.Report, entries []
 		return fmt.Errorf("create reports: %d reports, %d audit entries", len(rs), len(entries))
 	}
 	req := commitReq{reports: rs, entries: entries, done: make(chan error, 1)}
+	db.closeMu.RLock()
+	if db.closed {
+		db.closeMu.RUnlock()
+		return errors.New("create reports: database closed")
+	}
 	select {
 	case db.commits <- req:
 	case <-ctx.Done():
+		db.closeMu.RUnlock()
 		return ctx.Err()
-	case <-db.closing:
-		return errors.New("create reports: database closing")
 	}
+	db.closeMu.RUnlock()
 	// Once queued, the request is committed or refused whatever the caller's
 	// context does, so its outcome is always known.
 	return <-req.done

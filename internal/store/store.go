@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -35,6 +36,8 @@ type DB struct {
 	commits       chan commitReq // reports waiting for the group committer
 	closing       chan struct{}
 	committerDone chan struct{}
+	closeMu       sync.RWMutex // senders hold it shared; Close takes it alone
+	closed        bool
 }
 
 // Options say which database to open.
@@ -84,7 +87,14 @@ func schemeOf(u string) string {
 
 // Close stops the group committer and closes the database.
 func (db *DB) Close() error {
+	db.closeMu.Lock()
+	if db.closed {
+		db.closeMu.Unlock()
+		return nil
+	}
+	db.closed = true
 	close(db.closing)
+	db.closeMu.Unlock()
 	<-db.committerDone
 	return errors.Join(db.write.Close(), db.read.Close())
 }

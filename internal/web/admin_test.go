@@ -18,7 +18,7 @@ func loginAdmin(t *testing.T, s *apptest.Server, email string) *http.Client {
 	c := s.Client()
 	resp := must(c.PostForm(s.URL+"/login", url.Values{"email": {email}, "password": {pw}}))
 	resp.Body.Close()
-	page := body(t, must(c.Get(s.URL + "/login/enroll")))
+	page := body(t, must(c.Get(s.URL+"/login/enroll")))
 	m := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatal("no TOTP secret")
@@ -75,7 +75,7 @@ func TestAdministration(t *testing.T) {
 		t.Errorf("user in another prefecture: %d", resp.StatusCode)
 	}
 	// The Osaka officer is not in the Tokyo administrator's list, nor reachable by id.
-	users := body(t, must(c.Get(s.URL + "/admin/users")))
+	users := body(t, must(c.Get(s.URL+"/admin/users")))
 	if strings.Contains(users, "osaka@osaka.example") || !strings.Contains(users, "shinjuku@mpd.example") {
 		t.Error("user list crosses jurisdictions")
 	}
@@ -96,7 +96,7 @@ func TestAdministration(t *testing.T) {
 	// Station officers can sign in; once the station requires a second
 	// factor, they are sent to enrol.
 	s.Login(t, "shinjuku@mpd.example", pw)
-	orgs := body(t, must(c.Get(s.URL + "/admin/orgs")))
+	orgs := body(t, must(c.Get(s.URL+"/admin/orgs")))
 	om := regexp.MustCompile(`<code>pref-13-shinjuku</code>.*?action="/admin/orgs/(\d+)/totp"`).FindStringSubmatch(strings.ReplaceAll(orgs, "\n", " "))
 	if om == nil {
 		t.Fatal("station row not found")
