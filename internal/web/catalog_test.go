@@ -31,7 +31,7 @@ func TestTemplateKeysExist(t *testing.T) {
 		t.Fatalf("found only %d literal keys: is the pattern still right?", len(keys))
 	}
 	for _, k := range intake.Kinds {
-		keys = append(keys, "kind."+string(k), "kind."+string(k)+".help")
+		keys = append(keys, "kind."+string(k), "kind."+string(k)+".help", "kind."+string(k)+".short")
 	}
 	for _, s := range intake.Statuses {
 		keys = append(keys, "status."+string(s))
