@@ -31,6 +31,7 @@ type Deps struct {
 	Log        *slog.Logger
 	Now        func() time.Time
 	Metrics    *Metrics
+	Location   *time.Location // how times inside messages are written
 }
 
 // API serves /api/v1.

@@ -101,13 +101,21 @@ func (a *API) advice(lang string, list []intake.Advice) []AdviceOut {
 			o.Text = []string{a.Catalogs.T(lang, "advice.urgent.body"), a.Catalogs.T(lang, "advice.urgent.consult")}
 		case "advice.freeze":
 			o.Deadline = ad.Deadline.Format(time.RFC3339)
-			o.Text = []string{a.Catalogs.T(lang, "advice.freeze.body", "deadline", o.Deadline)}
+			local := ad.Deadline.In(a.location()).Format("2006-01-02 15:04 MST")
+			o.Text = []string{a.Catalogs.T(lang, "advice.freeze.body", "deadline", local)}
 		default:
 			o.Text = strings.Split(a.Catalogs.T(lang, ad.Key+".steps"), "\n")
 		}
 		out = append(out, o)
 	}
 	return out
+}
+
+func (a *API) location() *time.Location {
+	if a.Location == nil {
+		return time.UTC
+	}
+	return a.Location
 }
 
 func (a *API) statusURL(r *http.Request, token string) string {

@@ -104,7 +104,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Metrics = api.NewMetrics()
 	jsonAPI := api.New(api.Deps{Intake: a.Intake, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy,
-		Submit: submit, Log: log, Now: now, Metrics: a.Metrics})
+		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
 	root.Handle("/api/", jsonAPI.Handler())
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
