@@ -27,6 +27,7 @@ type Deps struct {
 	Catalogs   *locale.Catalogs
 	Tree       func() *org.Tree
 	TrustProxy bool
+	BaseURL    string
 	Submit     *guard.Limiter
 	Log        *slog.Logger
 	Now        func() time.Time
@@ -131,25 +132,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if code == koban.Internal {
 		a.Log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, statusOf(code), map[string]any{"errors": a.problems(err, lang(r))})
-}
-
-func statusOf(c koban.Code) int {
-	switch c {
-	case koban.Invalid:
-		return http.StatusUnprocessableEntity
-	case koban.NotFound:
-		return http.StatusNotFound
-	case koban.Conflict:
-		return http.StatusConflict
-	case koban.Forbidden:
-		return http.StatusForbidden
-	case koban.Unauthorized:
-		return http.StatusUnauthorized
-	case koban.TooMany:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
+	writeJSON(w, guard.Status(code), map[string]any{"errors": a.problems(err, lang(r))})
 }
 
 // malformed is the 400 for a body that cannot be read at all.

@@ -118,18 +118,10 @@ func (a *API) location() *time.Location {
 	return a.Location
 }
 
-func (a *API) statusURL(r *http.Request, token string) string {
-	scheme := "http"
-	if r.TLS != nil || (a.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + "/s/" + token
-}
-
 func (a *API) created(w http.ResponseWriter, r *http.Request, rc *intake.Receipt) {
 	lang := rc.Report.Language
 	writeJSON(w, http.StatusCreated, map[string]any{
-		"receipt": rc.Receipt, "token": rc.Token, "status_url": a.statusURL(r, rc.Token),
+		"receipt": rc.Receipt, "token": rc.Token, "status_url": guard.PublicBase(r, a.BaseURL, a.TrustProxy) + "/s/" + rc.Token,
 		"urgent": rc.Report.Urgent, "advice": a.advice(lang, rc.Advice),
 	})
 }

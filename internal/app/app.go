@@ -97,13 +97,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	now := func() time.Time { return o.Clock.Now() }
 	a.Admin = admin.NewService(db, a.Auth, a.Tree, a.ReloadTree)
 	pages, err := web.New(web.Deps{Intake: a.Intake, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
-		Location: cfg.Location, TrustProxy: cfg.TrustProxy, Submit: submit, Log: log, Now: now})
+		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	a.Metrics = api.NewMetrics()
-	jsonAPI := api.New(api.Deps{Intake: a.Intake, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy,
+	jsonAPI := api.New(api.Deps{Intake: a.Intake, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
 	root.Handle("/api/", jsonAPI.Handler())

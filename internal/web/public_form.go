@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,20 +84,11 @@ func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sub, perr := s.submission(in, p.Lang)
-	var ups []intake.Upload
-	if r.MultipartForm != nil {
-		for _, fh := range r.MultipartForm.File["files"] {
-			if fh.Filename == "" && fh.Size == 0 {
-				continue // the empty file input of a form sent without a file
-			}
-			f, err := fh.Open()
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			defer f.Close()
-			ups = append(ups, intake.Upload{Name: fh.Filename, Body: f})
-		}
+	ups, closeUploads, err := uploads(r)
+	defer closeUploads()
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	sub.Files = ups
 	if perr != nil {
@@ -166,4 +158,31 @@ func (s *Server) parseLocal(v string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errors.New("bad date")
+}
+
+// uploads opens the files of a parsed multipart form; the returned func
+// closes them.
+func uploads(r *http.Request) ([]intake.Upload, func(), error) {
+	var ups []intake.Upload
+	var open []io.Closer
+	closeAll := func() {
+		for _, f := range open {
+			f.Close()
+		}
+	}
+	if r.MultipartForm == nil {
+		return nil, closeAll, nil
+	}
+	for _, fh := range r.MultipartForm.File["files"] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue // the empty file input of a form sent without a file
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, closeAll, err
+		}
+		open = append(open, f)
+		ups = append(ups, intake.Upload{Name: fh.Filename, Body: f})
+	}
+	return ups, closeAll, nil
 }

@@ -17,14 +17,6 @@ type statusPage struct {
 	Body      string
 }
 
-func (s *Server) statusURL(r *http.Request, token string) string {
-	scheme := "http"
-	if r.TLS != nil || (s.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + "/s/" + token
-}
-
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	view, err := s.Intake.Status(r.Context(), token)
@@ -33,7 +25,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	guard.NoStore(w)
-	p := statusPage{page: s.newPage(r, "status.title"), View: view, New: r.URL.Query().Get("new") == "1", StatusURL: s.statusURL(r, token)}
+	p := statusPage{page: s.newPage(r, "status.title"), View: view, New: r.URL.Query().Get("new") == "1", StatusURL: guard.PublicBase(r, s.BaseURL, s.TrustProxy) + "/s/" + token}
 	s.render(w, r, http.StatusOK, "status", p)
 }
 
@@ -50,26 +42,17 @@ func (s *Server) statusAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	guard.NoStore(w)
 	body := r.FormValue("body")
-	var ups []intake.Upload
-	if r.MultipartForm != nil {
-		for _, fh := range r.MultipartForm.File["files"] {
-			if fh.Filename == "" && fh.Size == 0 {
-				continue
-			}
-			f, err := fh.Open()
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			defer f.Close()
-			ups = append(ups, intake.Upload{Name: fh.Filename, Body: f})
-		}
+	ups, closeUploads, err := uploads(r)
+	defer closeUploads()
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if ok, _ := s.Submit.Allow(s.clientIP(r), s.Now()); !ok {
 		s.fail(w, r, koban.Errorf(koban.TooMany, "intake.error.rate"))
 		return
 	}
-	err := s.Intake.AddInfo(r.Context(), token, body, ups, s.clientIP(r))
+	err = s.Intake.AddInfo(r.Context(), token, body, ups, s.clientIP(r))
 	if err != nil {
 		if koban.ErrorCode(err) != koban.Invalid {
 			s.fail(w, r, err)
@@ -80,7 +63,7 @@ func (s *Server) statusAdd(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, verr)
 			return
 		}
-		p := statusPage{page: s.newPage(r, "status.title"), View: view, StatusURL: s.statusURL(r, token), Body: body}
+		p := statusPage{page: s.newPage(r, "status.title"), View: view, StatusURL: guard.PublicBase(r, s.BaseURL, s.TrustProxy) + "/s/" + token, Body: body}
 		p.setProblems(err)
 		s.render(w, r, http.StatusUnprocessableEntity, "status", p)
 		return

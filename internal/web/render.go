@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/koban-project/koban/internal/guard"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -290,7 +291,7 @@ type errorPage struct {
 // logged and never shown.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := koban.ErrorCode(err)
-	status := statusOf(code)
+	status := guard.Status(code)
 	if code == koban.Internal {
 		s.Log.Error("request failed", "method", r.Method, "path", redactPath(r.URL.Path), "err", err)
 	}
@@ -300,24 +301,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p := s.newPage(r, "error.title")
 	s.render(w, r, status, "error", errorPage{page: p, Message: p.T(koban.ErrorKey(err))})
-}
-
-func statusOf(c koban.Code) int {
-	switch c {
-	case koban.Invalid:
-		return http.StatusUnprocessableEntity
-	case koban.NotFound:
-		return http.StatusNotFound
-	case koban.Conflict:
-		return http.StatusConflict
-	case koban.Forbidden:
-		return http.StatusForbidden
-	case koban.Unauthorized:
-		return http.StatusUnauthorized
-	case koban.TooMany:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
 }
 
 // redactPath keeps status-link secrets out of logs.

@@ -28,6 +28,7 @@ type Deps struct {
 	Tree       func() *org.Tree
 	Location   *time.Location
 	TrustProxy bool
+	BaseURL    string         // KOBAN_BASE_URL, "" = from the request
 	Submit     *guard.Limiter // public submissions per client
 	Log        *slog.Logger
 	Now        func() time.Time

@@ -17,6 +17,7 @@ import (
 
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/config"
 )
 
 const pw = "correct horse battery staple"
@@ -586,5 +587,14 @@ func TestPublicAPIContract(t *testing.T) {
 	}
 	if !fields["occurred_at"] {
 		t.Errorf("errors by field: %v", errs)
+	}
+}
+
+func TestStatusLinkUsesConfiguredBaseURL(t *testing.T) {
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) { c.BaseURL = "https://koban.police.example" }))
+	path := submit(t, s, validForm)
+	page := body(t, must(s.Client().Get(s.URL + path + "?new=1")))
+	if !strings.Contains(page, `href="https://koban.police.example`+path+`"`) {
+		t.Error("status link does not use KOBAN_BASE_URL")
 	}
 }
