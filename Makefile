@@ -20,6 +20,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 test: npm
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	@if [ -n "$$KOBAN_TEST_POSTGRES" ]; then \
+	  echo "end-to-end tests again on PostgreSQL"; \
+	  KOBAN_TEST_BACKEND=postgres $(GO) test -count=1 -timeout 20m ./internal/app/... ./internal/web/... ./internal/e2e/...; \
+	else echo "KOBAN_TEST_POSTGRES not set: PostgreSQL tests skipped (CI sets it)"; fi
 	FUZZTIME=5s scripts/fuzz-short
 
 bench:

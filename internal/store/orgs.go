@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/koban-project/koban/internal/audit"
@@ -13,7 +12,7 @@ import (
 // reports whether it did.
 func (db *DB) SeedOrgs(ctx context.Context, seeds []org.Seed) (bool, error) {
 	created := false
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&n); err != nil {
 			return fmt.Errorf("count orgs: %w", err)
@@ -68,7 +67,7 @@ func (db *DB) Orgs(ctx context.Context) ([]org.Org, error) {
 
 // CreateOrg adds an organisation (a station, a partner) and sets its ID.
 func (db *DB) CreateOrg(ctx context.Context, o *org.Org, e audit.Entry) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO orgs (code, parent_id, kind, name_ja, name_en, prefecture, require_totp, created_at)
 			VALUES (?,?,?,?,?,?,?,?) RETURNING id`, o.Code, nullID(o.ParentID), string(o.Kind), o.NameJA, o.NameEN, o.Prefecture,
 			o.RequireTOTP, ts(db.clock.Now())).Scan(&o.ID)
@@ -82,7 +81,7 @@ func (db *DB) CreateOrg(ctx context.Context, o *org.Org, e audit.Entry) error {
 
 // SetRequireTOTP changes whether an organisation requires a second factor.
 func (db *DB) SetRequireTOTP(ctx context.Context, orgID int64, require bool, e audit.Entry) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE orgs SET require_totp = ? WHERE id = ?`, require, orgID)
 		if err != nil {
 			return fmt.Errorf("set require_totp: %w", err)

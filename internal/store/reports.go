@@ -86,7 +86,7 @@ func (db *DB) committer() {
 func (db *DB) commitGroup(group []commitReq) {
 	ctx := context.Background()
 	errs := make([]error, len(group))
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		for i, req := range group {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT report_batch`); err != nil {
 				return err
@@ -112,7 +112,7 @@ func (db *DB) commitGroup(group []commitReq) {
 	}
 }
 
-func (db *DB) insertBatch(ctx context.Context, tx *sql.Tx, rs []*intake.Report, entries []audit.Entry) error {
+func (db *DB) insertBatch(ctx context.Context, tx *txn, rs []*intake.Report, entries []audit.Entry) error {
 	for i, r := range rs {
 		if err := db.insertReport(ctx, tx, r); err != nil {
 			return err
@@ -130,7 +130,7 @@ func (db *DB) insertBatch(ctx context.Context, tx *sql.Tx, rs []*intake.Report, 
 	return nil
 }
 
-func (db *DB) insertReport(ctx context.Context, tx *sql.Tx, r *intake.Report) error {
+func (db *DB) insertReport(ctx context.Context, tx *txn, r *intake.Report) error {
 	for attempt := 0; ; attempt++ {
 		r.Receipt = intake.NewReceipt()
 		var exists int
@@ -170,7 +170,7 @@ func (db *DB) insertReport(ctx context.Context, tx *sql.Tx, r *intake.Report) er
 	return nil
 }
 
-func (db *DB) insertFiles(ctx context.Context, tx *sql.Tx, reportID int64, files []intake.File) error {
+func (db *DB) insertFiles(ctx context.Context, tx *txn, reportID int64, files []intake.File) error {
 	for i := range files {
 		f := &files[i]
 		f.ReportID = reportID
@@ -307,7 +307,7 @@ func (db *DB) Queue(ctx context.Context, f intake.QueueFilter) ([]intake.QueueIt
 		where, args = append(where, `category = ?`), append(args, f.Category)
 	}
 	if f.Urgent {
-		where = append(where, `urgent = 1`)
+		where, args = append(where, `urgent = ?`), append(args, true)
 	}
 	if f.Freeze {
 		where, args = append(where, `freeze_deadline > ?`), append(args, ts(db.clock.Now()))
@@ -364,8 +364,8 @@ func placeholders(n int) string {
 // UpdateReport applies fn to the stored report and saves the triage fields
 // and the audit entry in one transaction.
 func (db *DB) UpdateReport(ctx context.Context, id int64, fn func(*intake.Report) (audit.Entry, error)) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		r, err := scanReport(tx.QueryRowContext(ctx, `SELECT `+reportCols+` FROM reports WHERE id = ?`, id))
+	return db.inTx(ctx, func(tx *txn) error {
+		r, err := scanReport(tx.QueryRowContext(ctx, `SELECT `+reportCols+` FROM reports WHERE id = ?`+db.d.forUpdate, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("error.not_found")
 		}
@@ -388,7 +388,7 @@ func (db *DB) UpdateReport(ctx context.Context, id int64, fn func(*intake.Report
 
 // AddToReport stores messages and files on a report.
 func (db *DB) AddToReport(ctx context.Context, id int64, msgs []intake.Message, files []intake.File, status intake.Status, e audit.Entry) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		var exists int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM reports WHERE id = ?`, id).Scan(&exists); errors.Is(err, sql.ErrNoRows) {
 			return notFound("error.not_found")

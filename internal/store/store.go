@@ -21,13 +21,15 @@ import (
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/store/postgres"
 	"github.com/koban-project/koban/internal/store/sqlite"
 )
 
 // DB is koban's database.
 type DB struct {
-	write *sql.DB // one connection for SQLite: writers queue here
-	read  *sql.DB
+	write handle // one connection for SQLite: writers queue here
+	read  handle
+	d     *dialect
 	clock koban.Clock
 	log   *slog.Logger
 	mig   fs.FS
@@ -57,20 +59,32 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if o.DatabaseURL != "" {
-		return nil, fmt.Errorf("open database: %q is not supported yet: leave KOBAN_DATABASE_URL empty for SQLite", schemeOf(o.DatabaseURL))
+	var db *DB
+	switch {
+	case strings.HasPrefix(o.DatabaseURL, "postgres://"), strings.HasPrefix(o.DatabaseURL, "postgresql://"):
+		pool, err := postgres.Open(ctx, o.DatabaseURL)
+		if err != nil {
+			return nil, err
+		}
+		h := handle{DB: pool, d: postgresDialect}
+		db = &DB{write: h, read: h, d: postgresDialect, mig: postgres.Migrations(), goose: goose.DialectPostgres}
+	case o.DatabaseURL == "":
+		if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		w, r, err := sqlite.Open(filepath.Join(o.DataDir, "koban.db"))
+		if err != nil {
+			return nil, err
+		}
+		db = &DB{write: handle{DB: w, d: sqliteDialect}, read: handle{DB: r, d: sqliteDialect}, d: sqliteDialect,
+			mig: sqlite.Migrations(), goose: goose.DialectSQLite3}
+	default:
+		return nil, fmt.Errorf("open database: %q is not a database koban knows: leave KOBAN_DATABASE_URL empty for SQLite or give postgres://…", schemeOf(o.DatabaseURL))
 	}
-	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-	w, r, err := sqlite.Open(filepath.Join(o.DataDir, "koban.db"))
-	if err != nil {
-		return nil, err
-	}
-	db := &DB{write: w, read: r, clock: o.Clock, log: o.Log, mig: sqlite.Migrations(), goose: goose.DialectSQLite3}
+	db.clock, db.log = o.Clock, o.Log
 	if err := db.migrate(ctx); err != nil {
-		w.Close()
-		r.Close()
+		db.write.Close()
+		db.read.Close()
 		return nil, err
 	}
 	db.commits, db.closing, db.committerDone = make(chan commitReq, 4096), make(chan struct{}), make(chan struct{})
@@ -96,11 +110,14 @@ func (db *DB) Close() error {
 	close(db.closing)
 	db.closeMu.Unlock()
 	<-db.committerDone
+	if db.read.DB == db.write.DB {
+		return db.write.Close()
+	}
 	return errors.Join(db.write.Close(), db.read.Close())
 }
 
 func (db *DB) provider() (*goose.Provider, error) {
-	return goose.NewProvider(db.goose, db.write, db.mig, goose.WithDisableGlobalRegistry(true))
+	return goose.NewProvider(db.goose, db.write.DB, db.mig, goose.WithDisableGlobalRegistry(true))
 }
 
 // migrate applies pending migrations, each in its own transaction.
@@ -154,8 +171,8 @@ func (db *DB) Ready(ctx context.Context) error {
 }
 
 // inTx runs fn in a write transaction.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+func (db *DB) inTx(ctx context.Context, fn func(tx *txn) error) error {
+	tx, err := db.write.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -170,7 +187,12 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // appendAudit writes the next row of the audit chain inside tx.
-func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e audit.Entry) error {
+func (db *DB) appendAudit(ctx context.Context, tx *txn, e audit.Entry) error {
+	if db.d.auditLock != "" {
+		if _, err := tx.ExecContext(ctx, db.d.auditLock); err != nil {
+			return fmt.Errorf("lock audit chain: %w", err)
+		}
+	}
 	var lastID int64
 	prev := audit.Genesis
 	err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&lastID, &prev)
@@ -192,7 +214,7 @@ func (db *DB) appendAudit(ctx context.Context, tx *sql.Tx, e audit.Entry) error 
 
 // Audit records an entry on its own (a view of personal data, a download).
 func (db *DB) Audit(ctx context.Context, e audit.Entry) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error { return db.appendAudit(ctx, tx, e) })
+	return db.inTx(ctx, func(tx *txn) error { return db.appendAudit(ctx, tx, e) })
 }
 
 const auditCols = `id, at, actor_id, actor, org_id, action, object_type, object_id, detail, ip, prev_hash, hash`

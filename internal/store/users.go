@@ -20,7 +20,7 @@ func isUnique(err error) bool {
 
 // CreateUser stores a new account.
 func (db *DB) CreateUser(ctx context.Context, u *auth.User, e audit.Entry) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, org_id, role, password_hash, created_at) VALUES (?,?,?,?,?,?) RETURNING id`,
 			u.Email, u.Name, u.OrgID, string(u.Role), u.PasswordHash, ts(u.CreatedAt)).Scan(&u.ID)
 		if isUnique(err) {
@@ -95,7 +95,7 @@ func (db *DB) CountUsers(ctx context.Context) (int, error) {
 
 // LoginFailed counts a failure and locks the account when lockedUntil is set.
 func (db *DB) LoginFailed(ctx context.Context, userID int64, lockedUntil time.Time, e audit.Entry) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		q := `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?`
 		args := []any{userID}
 		if !lockedUntil.IsZero() {
@@ -111,7 +111,7 @@ func (db *DB) LoginFailed(ctx context.Context, userID int64, lockedUntil time.Ti
 
 // LoginSucceeded clears the failure count.
 func (db *DB) LoginSucceeded(ctx context.Context, userID int64, e audit.Entry) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?`, userID); err != nil {
 			return fmt.Errorf("clear login failures: %w", err)
 		}
@@ -121,7 +121,7 @@ func (db *DB) LoginSucceeded(ctx context.Context, userID int64, e audit.Entry) e
 
 // SetTOTP stores a confirmed TOTP secret and the step of the code that confirmed it.
 func (db *DB) SetTOTP(ctx context.Context, userID int64, secret string, step int64, e audit.Entry) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = ?, totp_last_step = ? WHERE id = ?`, secret, step, userID); err != nil {
 			return fmt.Errorf("set totp: %w", err)
 		}
@@ -194,7 +194,7 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, 
 
 // CreateToken stores an API token (its hash).
 func (db *DB) CreateToken(ctx context.Context, t *auth.APIToken, e audit.Entry) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?,?,?,?) RETURNING id`,
 			t.UserID, t.Name, t.Hash, ts(t.CreatedAt)).Scan(&t.ID)
 		if err != nil {
@@ -237,7 +237,7 @@ func (db *DB) TouchToken(ctx context.Context, id int64, at time.Time) error {
 
 // RevokeToken revokes a token; revoking twice is not an error.
 func (db *DB) RevokeToken(ctx context.Context, id int64, e audit.Entry) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at = 0`, ts(db.clock.Now()), id)
 		if err != nil {
 			return fmt.Errorf("revoke token: %w", err)
@@ -273,7 +273,7 @@ func (db *DB) Tokens(ctx context.Context, userID int64) ([]auth.APIToken, error)
 
 // SetUserDisabled disables or enables an account; disabling ends its sessions.
 func (db *DB) SetUserDisabled(ctx context.Context, userID int64, disabled bool, e audit.Entry) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE id = ?`, disabled, userID)
 		if err != nil {
 			return fmt.Errorf("disable user: %w", err)

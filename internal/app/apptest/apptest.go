@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -18,7 +19,13 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/store/pgtest"
 )
+
+// BackendEnv chooses the database the end-to-end tests run on: "postgres"
+// (a fresh database on the KOBAN_TEST_POSTGRES server per test) or, by
+// default, SQLite in a temporary folder.
+const BackendEnv = "KOBAN_TEST_BACKEND"
 
 // Server is a running koban.
 type Server struct {
@@ -53,6 +60,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	dir := t.TempDir()
 	cfg := config.Default()
 	cfg.DataDir, cfg.Addr, cfg.SubmitRate, cfg.SubmitBurst = dir, "127.0.0.1:0", 1e6, 1e6
+	if os.Getenv(BackendEnv) == "postgres" {
+		cfg.DatabaseURL = pgtest.Database(t)
+	}
 	o := app.Options{HasherParams: &TestHasher}
 	for _, f := range opts {
 		f(&cfg, &o)
