@@ -593,7 +593,7 @@ func TestPublicAPIContract(t *testing.T) {
 func TestStatusLinkUsesConfiguredBaseURL(t *testing.T) {
 	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) { c.BaseURL = "https://koban.police.example" }))
 	path := submit(t, s, validForm)
-	page := body(t, must(s.Client().Get(s.URL + path + "?new=1")))
+	page := body(t, must(s.Client().Get(s.URL+path+"?new=1")))
 	if !strings.Contains(page, `href="https://koban.police.example`+path+`"`) {
 		t.Error("status link does not use KOBAN_BASE_URL")
 	}
