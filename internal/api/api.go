@@ -28,7 +28,7 @@ type Deps struct {
 	Tree       func() *org.Tree
 	TrustProxy bool
 	BaseURL    string
-	Submit     *guard.Limiter
+	Submit     guard.RateLimiter
 	Log        *slog.Logger
 	Now        func() time.Time
 	Metrics    *Metrics

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/store"
@@ -31,17 +33,18 @@ import (
 
 // App is a running koban: its database, services and HTTP handler.
 type App struct {
-	Config  config.Config
-	Log     *slog.Logger
-	Clock   koban.Clock
-	DB      *store.DB
-	Blobs   *blob.Store
-	Intake  *intake.Service
-	Auth    *auth.Service
-	Admin   *admin.Service
-	Metrics *api.Metrics
-	tree    atomic.Pointer[org.Tree]
-	handler http.Handler
+	Config   config.Config
+	Log      *slog.Logger
+	Clock    koban.Clock
+	DB       *store.DB
+	Blobs    *blob.Store
+	Intake   *intake.Service
+	Auth     *auth.Service
+	Admin    *admin.Service
+	Metrics  *api.Metrics
+	tree     atomic.Pointer[org.Tree]
+	instance string // host:pid, who ran a job
+	handler  http.Handler
 }
 
 // Options change how Open builds the app (tests fix the clock).
@@ -56,7 +59,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	if o.Clock == nil {
 		o.Clock = koban.SystemClock{}
 	}
-	a := &App{Config: cfg, Log: log, Clock: o.Clock}
+	host, _ := os.Hostname()
+	a := &App{Config: cfg, Log: log, Clock: o.Clock, instance: fmt.Sprintf("%s:%d", host, os.Getpid())}
 	db, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, Clock: o.Clock, Log: log})
 	if err != nil {
 		return nil, err
@@ -93,10 +97,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		db.Close()
 		return nil, err
 	}
-	submit := guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
+	var submit guard.RateLimiter = guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
+	if db.Shared() {
+		submit = &guard.SharedLimiter{Store: db, Name: "submit", PerSecond: cfg.SubmitRate, Burst: cfg.SubmitBurst, Log: log}
+	}
 	now := func() time.Time { return o.Clock.Now() }
 	a.Admin = admin.NewService(db, a.Auth, a.Tree, a.ReloadTree)
-	pages, err := web.New(web.Deps{Intake: a.Intake, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	hub := live.NewHub()
+	db.OnNewReports(func(n store.NewReport) { hub.Publish(live.Event{ReportID: n.ReportID, OrgID: n.OrgID}) })
+	pages, err := web.New(web.Deps{Live: hub, Intake: a.Intake, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()
@@ -194,15 +203,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// sweep removes expired sessions now and then.
+// sweep removes expired sessions and idle rate-limit buckets every ten
+// minutes. With several servers on one database the job row decides which
+// one runs it, so it runs once.
 func (a *App) sweep(ctx context.Context) {
-	t := time.NewTicker(10 * time.Minute)
+	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
-		if n, err := a.DB.DeleteExpiredSessions(ctx, a.Clock.Now()); err != nil && ctx.Err() == nil {
-			a.Log.Warn("sweep sessions", "err", err)
-		} else if n > 0 {
-			a.Log.Debug("swept sessions", "n", n)
+		if _, err := a.RunJob(ctx, "sweep", 10*time.Minute, a.sweepOnce); err != nil && ctx.Err() == nil {
+			a.Log.Warn("sweep", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -210,4 +219,25 @@ func (a *App) sweep(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+func (a *App) sweepOnce(ctx context.Context) error {
+	now := a.Clock.Now()
+	n, err := a.DB.DeleteExpiredSessions(ctx, now)
+	if err != nil {
+		return err
+	}
+	m, err := a.DB.SweepRateLimits(ctx, now.Add(-time.Hour))
+	a.Log.Debug("swept", "sessions", n, "rate_limits", m)
+	return err
+}
+
+// RunJob runs fn if this process wins the job's next run, and reports
+// whether it did.
+func (a *App) RunJob(ctx context.Context, name string, every time.Duration, fn func(context.Context) error) (bool, error) {
+	won, err := a.DB.ClaimJob(ctx, name, a.instance, every, a.Clock.Now())
+	if err != nil || !won {
+		return false, err
+	}
+	return true, fn(ctx)
 }

@@ -4,6 +4,8 @@
 package guard
 
 import (
+	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -33,7 +35,13 @@ func ClientIP(r *http.Request, trustProxy bool) string {
 	return host
 }
 
-// Limiter is a token bucket per client key, with bounded memory.
+// RateLimiter decides whether key may act now, and if not, how long to wait.
+type RateLimiter interface {
+	Allow(key string, now time.Time) (bool, time.Duration)
+}
+
+// Limiter is a token bucket per client key in this process's memory, with
+// bounded memory: right for a single koban.
 type Limiter struct {
 	mu      sync.Mutex
 	rate    rate.Limit
@@ -117,4 +125,33 @@ func Headers(next http.Handler) http.Handler {
 // or secrets).
 func NoStore(w http.ResponseWriter) {
 	w.Header().Set("Cache-Control", "no-store")
+}
+
+// SharedStore keeps token buckets where every koban process sees them.
+type SharedStore interface {
+	Allow(ctx context.Context, key string, perSecond float64, burst int, now time.Time) (bool, time.Duration, error)
+}
+
+// SharedLimiter is a token bucket per client key kept in the database, so
+// that several koban servers behind one load balancer share one limit. When
+// the database cannot answer, it lets the request through (and logs): the
+// public form staying up matters more than the limit.
+type SharedLimiter struct {
+	Store     SharedStore
+	Name      string
+	PerSecond float64
+	Burst     int
+	Log       *slog.Logger
+}
+
+// Allow takes a token for key.
+func (l *SharedLimiter) Allow(key string, now time.Time) (bool, time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	ok, wait, err := l.Store.Allow(ctx, l.Name+":"+key, l.PerSecond, l.Burst, now)
+	if err != nil {
+		l.Log.Warn("shared rate limit unavailable; allowing", "err", err)
+		return true, 0
+	}
+	return ok, wait
 }

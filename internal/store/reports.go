@@ -86,7 +86,9 @@ func (db *DB) committer() {
 func (db *DB) commitGroup(group []commitReq) {
 	ctx := context.Background()
 	errs := make([]error, len(group))
+	var stored []NewReport
 	err := db.inTx(ctx, func(tx *txn) error {
+		stored = stored[:0]
 		for i, req := range group {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT report_batch`); err != nil {
 				return err
@@ -100,9 +102,19 @@ func (db *DB) commitGroup(group []commitReq) {
 			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT report_batch`); err != nil {
 				return err
 			}
+			if errs[i] == nil {
+				for _, r := range req.reports {
+					stored = append(stored, NewReport{ReportID: r.ID, OrgID: r.OrgID})
+				}
+			}
 		}
-		return nil
+		return db.notifyInTx(ctx, tx, stored)
 	})
+	if err == nil && db.d.name != "postgres" {
+		for _, n := range stored {
+			db.announce(n)
+		}
+	}
 	for i, req := range group {
 		if err != nil {
 			req.done <- err

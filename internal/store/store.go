@@ -40,6 +40,7 @@ type DB struct {
 	committerDone chan struct{}
 	closeMu       sync.RWMutex // senders hold it shared; Close takes it alone
 	closed        bool
+	listeners     []func(NewReport)
 }
 
 // Options say which database to open.

@@ -14,6 +14,7 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
 )
@@ -28,8 +29,9 @@ type Deps struct {
 	Tree       func() *org.Tree
 	Location   *time.Location
 	TrustProxy bool
-	BaseURL    string         // KOBAN_BASE_URL, "" = from the request
-	Submit     *guard.Limiter // public submissions per client
+	BaseURL    string            // KOBAN_BASE_URL, "" = from the request
+	Submit     guard.RateLimiter // public submissions per client
+	Live       *live.Hub         // new-report events for open queue pages; nil: none
 	Log        *slog.Logger
 	Now        func() time.Time
 }

@@ -598,3 +598,42 @@ func TestStatusLinkUsesConfiguredBaseURL(t *testing.T) {
 		t.Error("status link does not use KOBAN_BASE_URL")
 	}
 }
+
+func TestQueueHearsOfNewReports(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleIntake, pw)
+	c := s.Login(t, "tokyo@mpd.example", pw)
+	if q := body(t, must(c.Get(s.URL + "/queue"))); !strings.Contains(q, `id="live-notice"`) || !strings.Contains(q, "/queue.js") {
+		t.Fatal("queue page lacks the live notice and its script")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+"/queue/events", nil)
+	stream := must(c.Do(req))
+	defer stream.Body.Close()
+	if ct := stream.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	got := make(chan string, 4)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := stream.Body.Read(buf)
+			if n > 0 && strings.Contains(string(buf[:n]), "event: report") {
+				got <- string(buf[:n])
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	submit(t, s, validForm)
+	select {
+	case e := <-got:
+		if !regexp.MustCompile(`data: \{"id":\d+\}`).MatchString(e) {
+			t.Errorf("event %q", e)
+		}
+	case <-ctx.Done():
+		t.Fatal("no event for a new Tokyo report")
+	}
+}

@@ -60,12 +60,12 @@ func Start(t testing.TB, opts ...Option) *Server {
 	dir := t.TempDir()
 	cfg := config.Default()
 	cfg.DataDir, cfg.Addr, cfg.SubmitRate, cfg.SubmitBurst = dir, "127.0.0.1:0", 1e6, 1e6
-	if os.Getenv(BackendEnv) == "postgres" {
-		cfg.DatabaseURL = pgtest.Database(t)
-	}
 	o := app.Options{HasherParams: &TestHasher}
 	for _, f := range opts {
 		f(&cfg, &o)
+	}
+	if cfg.DatabaseURL == "" && os.Getenv(BackendEnv) == "postgres" {
+		cfg.DatabaseURL = pgtest.Database(t)
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	done := make(chan struct{})
 	go func() { a.Serve(ctx, ln); close(done) }()
 	t.Cleanup(func() { cancel(); <-done; a.Close() })
-	return &Server{URL: "http://" + ln.Addr().String(), App: a, Dir: dir}
+	return &Server{URL: "http://" + ln.Addr().String(), App: a, Dir: cfg.DataDir}
 }
 
 type testWriter struct{ t testing.TB }

@@ -1,0 +1,53 @@
+// Package live passes events inside one koban process to whoever waits for
+// them: today, "a report was stored" to the officers' open queue pages. The
+// store feeds it from every process on the database (LISTEN/NOTIFY on
+// PostgreSQL), so a queue open on one server hears of reports filed on another.
+package live
+
+import "sync"
+
+// Event is one stored report.
+type Event struct {
+	ReportID int64
+	OrgID    int64
+}
+
+// Hub fans events out to subscribers. A subscriber that does not keep up
+// loses events rather than slowing the others: a queue page only needs to
+// know that something is new.
+type Hub struct {
+	mu   sync.Mutex
+	subs map[chan Event]struct{}
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{subs: map[chan Event]struct{}{}} }
+
+// Subscribe returns a channel of events and the function that ends the
+// subscription.
+func (h *Hub) Subscribe() (<-chan Event, func()) {
+	ch := make(chan Event, 64)
+	h.mu.Lock()
+	h.subs[ch] = struct{}{}
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		if _, ok := h.subs[ch]; ok {
+			delete(h.subs, ch)
+			close(ch)
+		}
+		h.mu.Unlock()
+	}
+}
+
+// Publish sends e to every subscriber without blocking.
+func (h *Hub) Publish(e Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- e:
+		default:
+		}
+	}
+}
