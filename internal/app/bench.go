@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,29 +17,47 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+
 	"github.com/koban-project/koban/internal/config"
 )
 
-// runBench measures end-to-end public-API intake on a fresh SQLite database:
-// HTTP, JSON, validation, routing, extraction, persistence and audit.
+// runBench measures end-to-end intake: HTTP, JSON, validation, routing,
+// extraction, persistence and audit, on a fresh database.
 func runBench(ctx context.Context, env Env, args []string) error {
-	if len(args) == 0 || args[0] != "intake" {
-		return usageError("koban bench intake [-n N] [-c C]")
+	if len(args) == 0 || (args[0] != "intake" && args[0] != "bulk") {
+		return usageError("koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url postgres://…]")
 	}
-	fs := flag.NewFlagSet("bench intake", flag.ContinueOnError)
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	n := fs.Int("n", 20000, "reports to send")
-	c := fs.Int("c", 16, "concurrent clients")
+	o := BenchOptions{}
+	fs.IntVar(&o.N, "n", 20000, "reports to send")
+	fs.IntVar(&o.Clients, "c", 16, "concurrent clients")
+	fs.IntVar(&o.Servers, "servers", 1, "koban servers on the one database (PostgreSQL only for more than one)")
+	fs.StringVar(&o.DatabaseURL, "database-url", "", "empty: a fresh SQLite; postgres://…: that (empty) PostgreSQL database")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	res, err := BenchIntake(ctx, *n, *c)
+	o.Bulk = args[0] == "bulk"
+	res, err := Bench(ctx, o)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "intake: %d reports in %v with %d clients on SQLite: %.0f reports/s (p50 %v, p99 %v; %d rejected)\n",
-		res.N, res.Elapsed.Round(time.Millisecond), *c, res.PerSecond(), res.P50, res.P99, res.Failed)
+	db := "SQLite"
+	if o.DatabaseURL != "" {
+		db = "PostgreSQL"
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d reports in %v, %d clients, %d server(s) on %s: %.0f reports/s (p50 %v, p99 %v per request; %d failed)\n",
+		args[0], res.N, res.Elapsed.Round(time.Millisecond), o.Clients, o.Servers, db, res.PerSecond(), res.P50, res.P99, res.Failed)
 	return nil
+}
+
+// BenchOptions choose what Bench measures.
+type BenchOptions struct {
+	N, Clients, Servers int
+	DatabaseURL         string
+	Bulk                bool // partner NDJSON, 1,000 reports per request, instead of the public API
 }
 
 // BenchResult is what an intake benchmark measured.
@@ -51,54 +70,103 @@ type BenchResult struct {
 // PerSecond is the throughput.
 func (r BenchResult) PerSecond() float64 { return float64(r.N-r.Failed) / r.Elapsed.Seconds() }
 
-// BenchIntake sends n generated reports through POST /api/v1/public/reports
-// from c concurrent clients to a koban on loopback with a fresh data folder.
+// BenchIntake sends n public reports from c clients to one koban on SQLite.
 func BenchIntake(ctx context.Context, n, c int) (BenchResult, error) {
+	return Bench(ctx, BenchOptions{N: n, Clients: c, Servers: 1})
+}
+
+const bulkLines = 1000
+
+// Bench starts the servers on loopback with a fresh data folder and sends
+// the reports.
+func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
+	if o.Servers < 1 {
+		o.Servers = 1
+	}
+	if o.Servers > 1 && o.DatabaseURL == "" {
+		return BenchResult{}, errors.New("several servers need one PostgreSQL database: give -database-url")
+	}
 	dir, err := os.MkdirTemp("", "koban-bench-")
 	if err != nil {
 		return BenchResult{}, err
 	}
 	defer os.RemoveAll(dir)
-	cfg := config.Default()
-	cfg.DataDir, cfg.Addr, cfg.SubmitRate, cfg.SubmitBurst, cfg.LogLevel = dir, "127.0.0.1:0", 1e9, 1e9, "error"
-	if err := cfg.Validate(); err != nil {
-		return BenchResult{}, err
-	}
-	a, err := Open(ctx, cfg, newLogger(io.Discard, "error"), Options{})
-	if err != nil {
-		return BenchResult{}, err
-	}
-	defer a.Close()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return BenchResult{}, err
-	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go a.Serve(sctx, ln)
-	url := "http://" + ln.Addr().String() + "/api/v1/public/reports"
-	bodies := make([][]byte, 256)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range bodies {
-		bodies[i], _ = json.Marshal(BenchReport(rng, time.Now()))
+	var urls []string
+	var first *App
+	for i := 0; i < o.Servers; i++ {
+		cfg := config.Default()
+		cfg.DataDir, cfg.Addr, cfg.SubmitRate, cfg.SubmitBurst, cfg.LogLevel = dir, "127.0.0.1:0", 1e9, 1e9, "error"
+		cfg.DatabaseURL = o.DatabaseURL
+		if err := cfg.Validate(); err != nil {
+			return BenchResult{}, err
+		}
+		a, err := Open(ctx, cfg, newLogger(io.Discard, "error"), Options{HasherParams: &auth.Params{Memory: 64, Time: 1, Threads: 1}})
+		if err != nil {
+			return BenchResult{}, err
+		}
+		defer a.Close()
+		if first == nil {
+			first = a
+		}
+		ln, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			return BenchResult{}, err
+		}
+		go a.Serve(sctx, ln)
+		urls = append(urls, "http://"+ln.Addr().String())
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c, MaxConnsPerHost: c}, Timeout: 30 * time.Second}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var bodies [][]byte
+	path, ctype, token := "/api/v1/public/reports", "application/json", ""
+	requests := o.N
+	if o.Bulk {
+		if _, err := first.Auth.CreateUser(ctx, audit.System, auth.NewUser{Email: "bench@partner.example", OrgCode: "npa", Role: auth.RolePartner, Password: "bench partner password"}); err != nil {
+			return BenchResult{}, err
+		}
+		if token, _, err = first.Auth.CreateToken(ctx, audit.System, "bench@partner.example", "bench"); err != nil {
+			return BenchResult{}, err
+		}
+		path, ctype = "/api/v1/reports/bulk", "application/x-ndjson"
+		requests = (o.N + bulkLines - 1) / bulkLines
+		for i := 0; i < 8; i++ {
+			var b bytes.Buffer
+			for j := 0; j < bulkLines; j++ {
+				line, _ := json.Marshal(BenchReport(rng, time.Now()))
+				b.Write(line)
+				b.WriteByte('\n')
+			}
+			bodies = append(bodies, b.Bytes())
+		}
+	} else {
+		for i := 0; i < 256; i++ {
+			b, _ := json.Marshal(BenchReport(rng, time.Now()))
+			bodies = append(bodies, b)
+		}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Clients, MaxConnsPerHost: o.Clients}, Timeout: 5 * time.Minute}
 	var next, failed atomic.Int64
-	lat := make([]time.Duration, n)
+	lat := make([]time.Duration, requests)
 	var wg sync.WaitGroup
 	var firstErr atomic.Value
 	start := time.Now()
-	for w := 0; w < c; w++ {
+	for w := 0; w < o.Clients; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= n {
+				if i >= requests {
 					return
 				}
+				req, _ := http.NewRequest("POST", urls[i%len(urls)]+path, bytes.NewReader(bodies[i%len(bodies)]))
+				req.Header.Set("Content-Type", ctype)
+				if token != "" {
+					req.Header.Set("Authorization", "Bearer "+token)
+				}
 				t0 := time.Now()
-				resp, err := client.Post(url, "application/json", bytes.NewReader(bodies[i%len(bodies)]))
+				resp, err := client.Do(req)
 				if err != nil {
 					failed.Add(1)
 					firstErr.CompareAndSwap(nil, err)
@@ -106,7 +174,7 @@ func BenchIntake(ctx context.Context, n, c int) (BenchResult, error) {
 				}
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode != http.StatusCreated {
+				if want := http.StatusCreated; (o.Bulk && resp.StatusCode != http.StatusOK) || (!o.Bulk && resp.StatusCode != want) {
 					failed.Add(1)
 					firstErr.CompareAndSwap(nil, fmt.Errorf("status %d", resp.StatusCode))
 				}
@@ -115,18 +183,16 @@ func BenchIntake(ctx context.Context, n, c int) (BenchResult, error) {
 		}()
 	}
 	wg.Wait()
-	res := BenchResult{N: n, Failed: int(failed.Load()), Elapsed: time.Since(start)}
-	sortDurations(lat)
-	res.P50, res.P99 = lat[n/2], lat[n*99/100]
-	if e := firstErr.Load(); e != nil && res.Failed == n {
+	res := BenchResult{N: requests, Failed: int(failed.Load()), Elapsed: time.Since(start)}
+	slices.Sort(lat)
+	res.P50, res.P99 = lat[requests/2], lat[requests*99/100]
+	if o.Bulk {
+		res.N, res.Failed = requests*bulkLines, res.Failed*bulkLines
+	}
+	if e := firstErr.Load(); e != nil && res.Failed == res.N {
 		return res, fmt.Errorf("every request failed: %v", e)
 	}
 	return res, nil
-}
-
-func sortDurations(d []time.Duration) {
-	// insertion into buckets would do; a plain sort is fast enough for 1e6
-	slices.Sort(d)
 }
 
 // BenchReport makes a realistic public report: mixed Japanese and English

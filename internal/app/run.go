@@ -44,7 +44,8 @@ Usage:
   koban token revoke --id ID
   koban audit verify               check the audit log's hash chain (also: koban verify-audit)
   koban extract [FILE…]            print observables as JSON lines (stdin when no file)
-  koban bench intake [-n N] [-c C] measure public-API intake throughput on a fresh SQLite
+  koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url URL]
+                                   measure intake throughput (public API, or partner NDJSON) on a fresh database
   koban config                     print the settings in force, secrets masked
   koban version
 

@@ -85,6 +85,10 @@ func (h handle) begin(ctx context.Context) (*txn, error) {
 type txn struct {
 	*sql.Tx
 	d *dialect
+	// The audit chain's head as this transaction left it, once read.
+	auditHeld bool
+	auditID   int64
+	auditHash string
 }
 
 func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {

@@ -89,18 +89,30 @@ func (db *DB) commitGroup(group []commitReq) {
 	var stored []NewReport
 	err := db.inTx(ctx, func(tx *txn) error {
 		stored = stored[:0]
-		for i, req := range group {
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT report_batch`); err != nil {
-				return err
+		// Fast path: the whole group in a few multi-row statements. If any
+		// of it fails, undo it and store request by request, so that one bad
+		// request fails alone.
+		ok, err := db.trySavepoint(ctx, tx, func() error {
+			var rs []*intake.Report
+			var es []audit.Entry
+			for _, req := range group {
+				rs, es = append(rs, req.reports...), append(es, req.entries...)
 			}
-			errs[i] = db.insertBatch(ctx, tx, req.reports, req.entries)
-			if errs[i] != nil {
-				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT report_batch`); err != nil {
+			return db.insertMany(ctx, tx, rs, es)
+		})
+		if err != nil {
+			return err
+		}
+		for i, req := range group {
+			if !ok {
+				var rerr error
+				if _, err := db.trySavepoint(ctx, tx, func() error {
+					rerr = db.insertBatch(ctx, tx, req.reports, req.entries)
+					return rerr
+				}); err != nil {
 					return err
 				}
-			}
-			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT report_batch`); err != nil {
-				return err
+				errs[i] = rerr
 			}
 			if errs[i] == nil {
 				for _, r := range req.reports {
@@ -124,6 +136,113 @@ func (db *DB) commitGroup(group []commitReq) {
 	}
 }
 
+// trySavepoint runs fn under a savepoint and rolls back to it (restoring the
+// transaction's view of the audit chain) when fn fails. It reports whether
+// fn succeeded; the error is only for a failure of the savepoint itself.
+func (db *DB) trySavepoint(ctx context.Context, tx *txn, fn func() error) (bool, error) {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT report_batch`); err != nil {
+		return false, err
+	}
+	held, id, hash := tx.auditHeld, tx.auditID, tx.auditHash
+	failed := fn() != nil
+	if failed {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT report_batch`); err != nil {
+			return false, err
+		}
+		tx.auditHeld, tx.auditID, tx.auditHash = held, id, hash
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT report_batch`); err != nil {
+		return false, err
+	}
+	return !failed, nil
+}
+
+const reportInsertCols = `receipt, token_hash, kind, category, reported_category, description,
+	occurred_at, prefecture, org_id, amount_jpy, money_sent_at, freeze_deadline, urgent, status, close_reason,
+	duplicate_of, assignee_id, contact_name, contact_email, contact_phone, consent, language, source, submitted_by,
+	external_id, created_at, updated_at`
+
+func reportValues(r *intake.Report) []any {
+	return []any{r.Receipt, r.TokenHash, string(r.Kind), r.Category, r.ReportedCategory, r.Description,
+		ts(r.OccurredAt), r.Prefecture, r.OrgID, r.Money.AmountJPY, ts(r.Money.SentAt), ts(r.FreezeDeadline), r.Urgent,
+		string(r.Status), r.CloseReason, nullID(r.DuplicateOf), nullID(r.AssigneeID), r.Contact.Name, r.Contact.Email,
+		r.Contact.Phone, r.Consent, r.Language, r.Source, nullID(r.SubmittedBy), r.ExternalID, ts(r.CreatedAt), ts(r.UpdatedAt)}
+}
+
+// values returns "(?,?,…),(?,?,…)…" for rows of n columns.
+func values(rows, n int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+",", rows), ",")
+}
+
+// insertMany stores reports with a handful of multi-row statements: the
+// reports, their observables and their audit rows, each in chunks that stay
+// under both databases' limits on bound values.
+func (db *DB) insertMany(ctx context.Context, tx *txn, rs []*intake.Report, entries []audit.Entry) error {
+	const chunk = 400 // 27 values a report: under SQLite's 32,766
+	for start := 0; start < len(rs); start += chunk {
+		part := rs[start:min(start+chunk, len(rs))]
+		byReceipt := make(map[string]*intake.Report, len(part))
+		args := make([]any, 0, 27*len(part))
+		for _, r := range part {
+			r.Receipt = intake.NewReceipt()
+			if byReceipt[r.Receipt] != nil {
+				return errors.New("receipt drawn twice in one batch")
+			}
+			byReceipt[r.Receipt] = r
+			args = append(args, reportValues(r)...)
+		}
+		rows, err := tx.QueryContext(ctx, `INSERT INTO reports (`+reportInsertCols+`) VALUES `+values(len(part), 27)+
+			` ON CONFLICT (receipt) DO NOTHING RETURNING id, receipt`, args...)
+		if err != nil {
+			return fmt.Errorf("insert reports: %w", err)
+		}
+		n := 0
+		for rows.Next() {
+			var id int64
+			var receipt string
+			if err := rows.Scan(&id, &receipt); err != nil {
+				rows.Close()
+				return err
+			}
+			byReceipt[receipt].ID = id
+			n++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if n != len(part) {
+			return errors.New("receipt collision: retry one by one")
+		}
+	}
+	var obs []any
+	for _, r := range rs {
+		if err := db.insertFiles(ctx, tx, r.ID, r.Files); err != nil {
+			return err
+		}
+		for _, o := range r.Observables {
+			obs = append(obs, r.ID, string(o.Type), o.Value)
+		}
+	}
+	const obsChunk = 3 * 3000
+	for start := 0; start < len(obs); start += obsChunk {
+		part := obs[start:min(start+obsChunk, len(obs))]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO report_observables (report_id, type, value) VALUES `+
+			values(len(part)/3, 3)+` ON CONFLICT DO NOTHING`, part...); err != nil {
+			return fmt.Errorf("insert observables: %w", err)
+		}
+	}
+	for i := range entries {
+		entries[i].ObjectID = strconv.FormatInt(rs[i].ID, 10)
+		if entries[i].Detail == nil {
+			entries[i].Detail = map[string]any{}
+		}
+		entries[i].Detail["receipt"] = rs[i].Receipt
+	}
+	return db.appendAudits(ctx, tx, entries)
+}
+
 func (db *DB) insertBatch(ctx context.Context, tx *txn, rs []*intake.Report, entries []audit.Entry) error {
 	for i, r := range rs {
 		if err := db.insertReport(ctx, tx, r); err != nil {
@@ -143,41 +262,45 @@ func (db *DB) insertBatch(ctx context.Context, tx *txn, rs []*intake.Report, ent
 }
 
 func (db *DB) insertReport(ctx context.Context, tx *txn, r *intake.Report) error {
+	// A receipt collision (40 random bits) is rare enough that the insert
+	// itself is the check: ON CONFLICT returns no row, and a new number is drawn.
 	for attempt := 0; ; attempt++ {
 		r.Receipt = intake.NewReceipt()
-		var exists int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM reports WHERE receipt = ?`, r.Receipt).Scan(&exists)
-		if errors.Is(err, sql.ErrNoRows) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("check receipt: %w", err)
-		}
-		if attempt > 10 {
-			return errors.New("no free receipt number after 10 tries")
-		}
-	}
-	err := tx.QueryRowContext(ctx, `INSERT INTO reports (receipt, token_hash, kind, category, reported_category, description,
+		err := tx.QueryRowContext(ctx, `INSERT INTO reports (receipt, token_hash, kind, category, reported_category, description,
 		occurred_at, prefecture, org_id, amount_jpy, money_sent_at, freeze_deadline, urgent, status, close_reason,
 		duplicate_of, assignee_id, contact_name, contact_email, contact_phone, consent, language, source, submitted_by,
 		external_id, created_at, updated_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
-		r.Receipt, r.TokenHash, string(r.Kind), r.Category, r.ReportedCategory, r.Description,
-		ts(r.OccurredAt), r.Prefecture, r.OrgID, r.Money.AmountJPY, ts(r.Money.SentAt), ts(r.FreezeDeadline), r.Urgent,
-		string(r.Status), r.CloseReason, nullID(r.DuplicateOf), nullID(r.AssigneeID), r.Contact.Name, r.Contact.Email,
-		r.Contact.Phone, r.Consent, r.Language, r.Source, nullID(r.SubmittedBy), r.ExternalID, ts(r.CreatedAt), ts(r.UpdatedAt),
-	).Scan(&r.ID)
-	if err != nil {
-		return fmt.Errorf("insert report: %w", err)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (receipt) DO NOTHING RETURNING id`,
+			r.Receipt, r.TokenHash, string(r.Kind), r.Category, r.ReportedCategory, r.Description,
+			ts(r.OccurredAt), r.Prefecture, r.OrgID, r.Money.AmountJPY, ts(r.Money.SentAt), ts(r.FreezeDeadline), r.Urgent,
+			string(r.Status), r.CloseReason, nullID(r.DuplicateOf), nullID(r.AssigneeID), r.Contact.Name, r.Contact.Email,
+			r.Contact.Phone, r.Consent, r.Language, r.Source, nullID(r.SubmittedBy), r.ExternalID, ts(r.CreatedAt), ts(r.UpdatedAt),
+		).Scan(&r.ID)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("insert report: %w", err)
+		}
+		if attempt >= 10 {
+			return errors.New("insert report: no free receipt number after 10 tries")
+		}
 	}
 	if err := db.insertFiles(ctx, tx, r.ID, r.Files); err != nil {
 		return err
 	}
+	if len(r.Observables) == 0 {
+		return nil
+	}
+	// One statement for all of the report's observables.
+	args := make([]any, 0, 3*len(r.Observables))
 	for _, o := range r.Observables {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO report_observables (report_id, type, value) VALUES (?,?,?) ON CONFLICT DO NOTHING`,
-			r.ID, string(o.Type), o.Value); err != nil {
-			return fmt.Errorf("insert observable: %w", err)
-		}
+		args = append(args, r.ID, string(o.Type), o.Value)
+	}
+	q := `INSERT INTO report_observables (report_id, type, value) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?,?,?),", len(r.Observables)), ",") + ` ON CONFLICT DO NOTHING`
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("insert observables: %w", err)
 	}
 	return nil
 }

@@ -189,26 +189,45 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *txn) error) error {
 
 // appendAudit writes the next row of the audit chain inside tx.
 func (db *DB) appendAudit(ctx context.Context, tx *txn, e audit.Entry) error {
-	if db.d.auditLock != "" {
-		if _, err := tx.ExecContext(ctx, db.d.auditLock); err != nil {
-			return fmt.Errorf("lock audit chain: %w", err)
+	return db.appendAudits(ctx, tx, []audit.Entry{e})
+}
+
+// appendAudits writes the next rows of the audit chain, many per statement.
+func (db *DB) appendAudits(ctx context.Context, tx *txn, es []audit.Entry) error {
+	// The head of the chain is read once per transaction, under the lock
+	// that keeps other writers out until commit, then carried along.
+	if !tx.auditHeld {
+		if db.d.auditLock != "" {
+			if _, err := tx.ExecContext(ctx, db.d.auditLock); err != nil {
+				return fmt.Errorf("lock audit chain: %w", err)
+			}
 		}
+		tx.auditID, tx.auditHash = 0, audit.Genesis
+		err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&tx.auditID, &tx.auditHash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("audit head: %w", err)
+		}
+		tx.auditHeld = true
 	}
-	var lastID int64
-	prev := audit.Genesis
-	err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&lastID, &prev)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("audit head: %w", err)
-	}
-	row, err := audit.NewRow(lastID+1, db.clock.Now(), prev, e)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor_id, actor, org_id, action, object_type, object_id, detail, ip, prev_hash, hash)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
-		row.ID, ts(row.At), row.ActorID, row.Actor, row.OrgID, row.Action, row.ObjectType, row.ObjectID, row.Detail, row.IP, row.PrevHash, row.Hash)
-	if err != nil {
-		return fmt.Errorf("append audit: %w", err)
+	const chunk = 2000 // 12 values a row
+	for start := 0; start < len(es); start += chunk {
+		part := es[start:min(start+chunk, len(es))]
+		args := make([]any, 0, 12*len(part))
+		id, hash := tx.auditID, tx.auditHash
+		now := db.clock.Now()
+		for _, e := range part {
+			row, err := audit.NewRow(id+1, now, hash, e)
+			if err != nil {
+				return err
+			}
+			args = append(args, row.ID, ts(row.At), row.ActorID, row.Actor, row.OrgID, row.Action, row.ObjectType, row.ObjectID,
+				row.Detail, row.IP, row.PrevHash, row.Hash)
+			id, hash = row.ID, row.Hash
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditCols+`) VALUES `+values(len(part), 12), args...); err != nil {
+			return fmt.Errorf("append audit: %w", err)
+		}
+		tx.auditID, tx.auditHash = id, hash
 	}
 	return nil
 }

@@ -603,7 +603,7 @@ func TestQueueHearsOfNewReports(t *testing.T) {
 	s := apptest.Start(t)
 	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleIntake, pw)
 	c := s.Login(t, "tokyo@mpd.example", pw)
-	if q := body(t, must(c.Get(s.URL + "/queue"))); !strings.Contains(q, `id="live-notice"`) || !strings.Contains(q, "/queue.js") {
+	if q := body(t, must(c.Get(s.URL+"/queue"))); !strings.Contains(q, `id="live-notice"`) || !strings.Contains(q, "/queue.js") {
 		t.Fatal("queue page lacks the live notice and its script")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
