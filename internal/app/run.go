@@ -44,6 +44,7 @@ Usage:
   koban token revoke --id ID
   koban audit verify               check the audit log's hash chain (also: koban verify-audit)
   koban extract [FILE…]            print observables as JSON lines (stdin when no file)
+  koban migrate-db --from sqlite:PATH --to postgres://… [--files-to DIR]  copy SQLite into PostgreSQL (resumable), then verify
   koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url URL]
                                    measure intake throughput (public API, or partner NDJSON) on a fresh database
   koban config                     print the settings in force, secrets masked
@@ -83,6 +84,8 @@ func Run(ctx context.Context, env Env) int {
 		err = runExtract(env, rest)
 	case "bench":
 		err = runBench(ctx, env, rest)
+	case "migrate-db":
+		err = runMigrateDB(ctx, env, rest)
 	case "config":
 		var cfg config.Config
 		if cfg, _, err = config.Load(rest, env.Getenv, env.Environ, env.Stderr); err == nil {

@@ -83,7 +83,8 @@ func Default() Config {
 func Load(args []string, getenv func(string) string, environ []string, stderr io.Writer) (Config, []string, error) {
 	c := Default()
 	// Test-only variables may share the environment with a running koban.
-	known := map[string]bool{"KOBAN_TEST_POSTGRES": true, "KOBAN_TEST_BACKEND": true, "KOBAN_ARTIFACTS": true}
+	known := map[string]bool{"KOBAN_TEST_POSTGRES": true, "KOBAN_TEST_BACKEND": true, "KOBAN_ARTIFACTS": true,
+		"KOBAN_MIGRATE_BENCH_REPORTS": true, "KOBAN_MIGRATE_BENCH_BATCH": true}
 	for _, s := range settings {
 		known[s.env] = true
 		v := getenv(s.env)

@@ -1,0 +1,225 @@
+package dbcopy
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+)
+
+// FileResult is what happened to the evidence files that report_files
+// refers to (each distinct SHA-256 once).
+type FileResult struct {
+	Referenced int
+	Copied     int    // written to FilesTo by this run, hash verified
+	Present    int    // already in FilesTo with the right hash
+	Replaced   int    // in FilesTo with a wrong hash, copied again
+	Dir        string // the folder the files now live in (its files/ subfolder)
+	CheckedAt  string // "" or the folder checked when nothing was copied
+	// Missing and Corrupt name files that could not be vouched for: absent
+	// from the source, or whose content does not match their hash (or size).
+	Missing, Corrupt []string
+}
+
+// OK reports whether every referenced file was found intact.
+func (f FileResult) OK() bool { return len(f.Missing) == 0 && len(f.Corrupt) == 0 }
+
+var validSum = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// blobPath is where koban keeps the file with that SHA-256 under a data folder.
+func blobPath(dataDir, sum string) string {
+	return filepath.Join(dataDir, "files", sum[:2], sum[2:4], sum)
+}
+
+type fileRef struct {
+	sum  string
+	size int64
+}
+
+func referencedFiles(ctx context.Context, src *sql.Tx) ([]fileRef, error) {
+	rows, err := src.QueryContext(ctx, `SELECT sha256, MAX(size) FROM report_files GROUP BY sha256 ORDER BY sha256`)
+	if err != nil {
+		return nil, fmt.Errorf("list evidence files: %w", err)
+	}
+	defer rows.Close()
+	var out []fileRef
+	for rows.Next() {
+		var f fileRef
+		if err := rows.Scan(&f.sum, &f.size); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// copyFiles copies every referenced file from srcDir into dstDir, skipping
+// those already there with the right hash and verifying every copy.
+func copyFiles(ctx context.Context, refs []fileRef, srcDir, dstDir string, o *Options) (FileResult, error) {
+	res := FileResult{Referenced: len(refs), Dir: dstDir}
+	for _, f := range refs {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if !validSum.MatchString(f.sum) {
+			res.Corrupt = append(res.Corrupt, f.sum)
+			continue
+		}
+		dst := blobPath(dstDir, f.sum)
+		got, err := fileSum(dst)
+		switch {
+		case err == nil && got == f.sum:
+			res.Present++
+			continue
+		case err == nil:
+			res.Replaced++
+		case !errors.Is(err, fs.ErrNotExist):
+			return res, fmt.Errorf("evidence %s: %w", dst, err)
+		}
+		src := blobPath(srcDir, f.sum)
+		switch err := copyFile(src, dst, f.sum); {
+		case errors.Is(err, fs.ErrNotExist):
+			res.Missing = append(res.Missing, f.sum)
+		case errors.Is(err, errCorrupt):
+			res.Corrupt = append(res.Corrupt, f.sum)
+		case err != nil:
+			return res, err
+		default:
+			res.Copied++
+		}
+		if n := res.Copied + res.Present; n%500 == 0 && n > 0 {
+			o.printf("  evidence: %d/%d files …\n", n, len(refs))
+		}
+	}
+	return res, nil
+}
+
+// checkFiles checks that every referenced file is in dir with its size, and
+// with hashes set, with its SHA-256 too.
+func checkFiles(ctx context.Context, refs []fileRef, dir string, hashes bool) (FileResult, error) {
+	res := FileResult{Referenced: len(refs), Dir: dir, CheckedAt: dir}
+	for _, f := range refs {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if !validSum.MatchString(f.sum) {
+			res.Corrupt = append(res.Corrupt, f.sum)
+			continue
+		}
+		p := blobPath(dir, f.sum)
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			res.Missing = append(res.Missing, f.sum)
+			continue
+		case err != nil:
+			return res, fmt.Errorf("evidence %s: %w", p, err)
+		case !fi.Mode().IsRegular() || fi.Size() != f.size:
+			res.Corrupt = append(res.Corrupt, f.sum)
+			continue
+		}
+		if hashes {
+			got, err := fileSum(p)
+			if err != nil {
+				return res, fmt.Errorf("evidence %s: %w", p, err)
+			}
+			if got != f.sum {
+				res.Corrupt = append(res.Corrupt, f.sum)
+				continue
+			}
+		}
+		res.Present++
+	}
+	return res, nil
+}
+
+var errCorrupt = errors.New("content does not match its SHA-256")
+
+func fileSum(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// copyFile copies src to dst through a temporary file in dst's folder,
+// checks the bytes read against sum, syncs, renames into place, and reads
+// the result back to check it again.
+func copyFile(src, dst, sum string) (err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	dir := filepath.Dir(dst)
+	if _, statErr := os.Stat(dir); statErr != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("evidence: %w", err)
+		}
+		// New folders must survive a power cut along with the file.
+		for _, d := range []string{filepath.Dir(dir), filepath.Dir(filepath.Dir(dir))} {
+			if err := syncDir(d); err != nil {
+				return fmt.Errorf("evidence: %w", err)
+			}
+		}
+	}
+	tmp, err := os.CreateTemp(dir, "."+sum[:16]+".migrate-*")
+	if err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	if _, err = io.Copy(io.MultiWriter(tmp, h), in); err != nil {
+		return fmt.Errorf("evidence %s: %w", src, err)
+	}
+	if hex.EncodeToString(h.Sum(nil)) != sum {
+		return errCorrupt
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), dst); err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	if err = syncDir(dir); err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	got, err := fileSum(dst)
+	if err != nil {
+		return fmt.Errorf("evidence %s: %w", dst, err)
+	}
+	if got != sum {
+		return fmt.Errorf("evidence %s: the copy reads back as %s", dst, got)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
