@@ -243,13 +243,28 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("target: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	// A run that just ended may still be leaving the server: wait a moment
+	// for its lock before deciding another run is busy.
 	var locked bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, lockKey).Scan(&locked); err != nil {
-		return nil, fmt.Errorf("target: %w", err)
+	for try := 0; ; try++ {
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, lockKey).Scan(&locked); err != nil {
+			return nil, fmt.Errorf("target: %w", err)
+		}
+		if locked || try == 20 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	if !locked {
 		return nil, errors.New("target: another migrate-db is running against this database")
 	}
+	// Unlock explicitly, so the lock is gone when Run returns, not when the
+	// server gets round to ending the closed connection.
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, lockKey)
 	// Before koban's migrations touch it: a database holding other tables
 	// is not a koban database (a wrong URL), and is left alone.
 	if err := onlyKobanTables(ctx, conn); err != nil {
