@@ -1,8 +1,10 @@
-// Package observe extracts observables — IP addresses, domains, URLs, e-mail
-// addresses, phone numbers, file hashes and CVE ids — from the free text of
-// citizens' reports, and puts each in one canonical form so that the same
-// phone number or domain written in different ways correlates across
-// reports.
+// Package observe extracts observables — IP addresses and networks,
+// domains, URLs, e-mail addresses, phone numbers, Japanese bank accounts,
+// cryptocurrency addresses, file hashes, CVE ids, autonomous system numbers
+// and social-network accounts — from the free text of citizens' reports,
+// and puts each in one canonical form so that the same phone number or
+// account written in different ways correlates across reports.
+// ExtractEmail does the same for an e-mail message given as evidence.
 //
 // Extract finds every observable in a text; Normalize reads one value as a
 // given type. Both first normalise the text the same way, and every value
@@ -57,16 +59,24 @@
 // ten, never octal. A dotted quad is not extracted when it is part of a
 // longer dotted run ("1.2.3.4.5"), glued to letters ("v1.2.3.4"), preceded
 // by a version word ("version", "ver", "v", "rev", "build", "release",
-// "firmware", "バージョン"; "Ver. 10.0.19045.3570"), or followed by "/n"
-// with n ≤ 32: a CIDR block names a network, and is left to a later type of
-// its own.
+// "firmware", "バージョン"; "Ver. 10.0.19045.3570"). Followed by "/n" with
+// n ≤ 32 it is a cidr.
 //
 // ipv6: the RFC 5952 text form as net/netip prints it (lower case, longest
 // run of zero groups compressed, "::ffff:192.0.2.1" for IPv4-mapped
 // addresses). In text, a run of hex digits and colons with at least two
-// colons and a hex digit, not glued to a letter or digit, and not followed
-// by a prefix length ("2001:db8::/32" is a network); a zone ("%eth0") is
-// not part of the observable, and Normalize rejects one.
+// colons and a hex digit, not glued to a letter or digit; followed by a
+// prefix length ("2001:db8::/32") it is a cidr. A zone ("%eth0") is not
+// part of the observable, and Normalize rejects one.
+//
+// cidr: the network address (host bits cleared) and the prefix length, as
+// net/netip prints them: "203.0.113.5/24" is "203.0.113.0/24",
+// "2001:db8::1/32" is "2001:db8::/32". The address is read as ipv4 and
+// ipv6 read theirs; the length has no leading zero and is at most 32 or
+// 128. A longer "/n" after an address is a path, and the address stays an
+// ipv4 or ipv6 host. ContainsIP(cidr, ip) tests membership for the
+// correlation engine, reading both in any spelling; an IPv4-mapped IPv6
+// address is in the IPv4 network of its IPv4 address.
 //
 // domain: lower-case punycode (IDN accepted in Unicode and stored as
 // "xn--…"), without the trailing dot. Its top-level domain must be in the
@@ -122,6 +132,84 @@
 // not. Recent verdicts are cached, since the same numbers come back report
 // after report.
 //
+// bank_account (Japanese): "BBBB-SSS-T-NNNNNNN" — the four-digit Zengin
+// bank code, the three-digit branch code, the account type (1 普通
+// ordinary, 2 当座 current, 4 貯蓄 savings, Zengin's codes; 1 when the text
+// names none, as almost every transfer-fraud account is ordinary) and the
+// seven-digit number, zero-padded. Reports mostly give names, and koban
+// ships no table of codes (zengin-code is a later import), so an account
+// whose bank or branch is named and not coded keeps the names:
+// "name:BANK/BRANCH/T/NNNNNNN", e.g. "name:みずほ銀行/新宿支店/1/1234567".
+// BANK is the name as written after NFKC, without spaces, ASCII letters in
+// upper case ("name:PAYPAY銀行/…", "三菱UFJ銀行"), "株式会社" and "(株)"
+// dropped, words such as 振込先 that cling to its front dropped, and the
+// abbreviated suffixes written out (信金 → 信用金庫, 信組 → 信用組合, 労金 →
+// 労働金庫, 農協 → 農業協同組合, 漁協 → 漁業協同組合); a name written after a
+// label without suffix ("銀行名：楽天") gets 銀行. BRANCH is the branch's
+// name with its suffix (支店, 出張所, 営業部, 本店, 支所; 支店 added when the
+// text has none, "支店名：新宿" → 新宿支店). Either is its code instead when
+// the text gives the code (a code is preferred to a name); with both codes
+// the numeric form is used. ゆうちょ銀行 is bank 9900, and its branches
+// named by three kanji numerals ("〇一八店") have that code, so such an
+// account always has the numeric form. A ゆうちょ 記号 (5 digits) and 番号
+// (up to 8 digits) convert by the rule ゆうちょ銀行 publishes for 総合口座
+// — 記号 starting with 1, 番号 ending in 1: branch = the 記号's second and
+// third digits and 8, ordinary, number = the 番号 without its last digit —
+// so "記号12345 番号12345671" is "9900-238-1-1234567". Any other pair (a
+// 振替口座's 記号 starts with 0) keeps "yucho:KKKKK-NNNNNNNN" (番号
+// zero-padded to 8).
+//
+// In text, an account is found from its number back. The number is seven
+// digits not glued to letters, digits or a decimal, nor followed by a
+// counter that makes it an amount or a count (円, 万, 件, 回, 日, ドル…);
+// fewer digits only after a label such as 口座番号, 番号 or No.; up to eight
+// for a ゆうちょ 番号. Within 320 bytes before it there must be a financial institution
+// — a name ending in 銀行, 信用金庫, 信金, 信用組合, 信組, 労働金庫, 労金, 農協,
+// 漁協 or 農業協同組合, "JA" and a name, ゆうちょ, a bank code after 銀行コード
+// or 金融機関コード, or a name after 銀行名 — then a branch (a name with its
+// suffix, a code after 店番, 支店番号 or 支店コード, a code in parentheses
+// after the name, or a name after 支店名 or 店名) and the optional type
+// (普通, 当座, 貯蓄, with 預金 or 口座, or the abbreviations 普 and 当), in
+// that order, with nothing between them but labels (口座番号, 種別,
+// 預金種目…), particles (の, は, で, です), spaces, line breaks and
+// punctuation, at most 72 bytes at a time. So
+// "振込先はみずほ銀行新宿支店の普通口座1234567です", "三菱UFJ銀行 渋谷支店
+// 普通預金 口座番号1234567", full-width digits and a form over several lines
+// are read, and "会員番号1234567", a bank named in one sentence and a number
+// in another, and a bank and number without a branch are not. A name is
+// read back from its suffix over kanji, kana and ASCII letters and digits,
+// and ends at a particle that follows a non-hiragana word ("振込先はみずほ銀行"
+// is みずほ銀行, "みちのく銀行" stays whole); generic words ("ネット銀行",
+// "地方銀行") are not names.
+//
+// btc: a Bitcoin mainnet address. Base58check P2PKH ("1…", version 0) and
+// P2SH ("3…", version 5) addresses are kept as written, after their
+// double-SHA-256 checksum is verified; segwit addresses ("bc1…") must have
+// the BIP-173 bech32 checksum for witness version 0 (a 20- or 32-byte
+// program) or the BIP-350 bech32m checksum for versions 1 to 16 (2 to 40
+// bytes), one case throughout, and are stored in lower case. Testnet
+// addresses are not read.
+//
+// eth: "0x" and 40 hex digits in the EIP-55 mixed-case form (the checksum
+// is Keccak-256). An all-lower or all-upper address is converted to it; a
+// mixed-case address whose case is not its EIP-55 checksum is rejected. 40
+// hex digits without "0x" are a sha1, not an address.
+//
+// trx: a TRON address as written: 34 base58 characters starting with T,
+// decoding to version byte 0x41, 20 bytes and a valid double-SHA-256
+// checksum.
+//
+// xmr: a Monero mainnet standard address ('4…', network byte 18) or
+// subaddress ('8…', 42) as written: 95 characters of Monero's block-wise
+// base58 (8-byte blocks as 11 characters), whose last 4 bytes must be the
+// Keccak-256 of the rest. Integrated addresses (106 characters) are not
+// read.
+//
+// In text, an address is a whole run of ASCII letters and digits (not
+// glued to an underscore) whose checksum holds, so a random string is not
+// taken for one. Like hashes, addresses are also read inside URLs
+// ("https://etherscan.io/address/0x…").
+//
 // md5, sha1, sha256, sha512: lower-case hex, chosen by length (32, 40, 64,
 // 128 digits). In text only a whole run of hex digits of exactly that length,
 // not glued to a letter, digit or underscore, is a hash: a 32-digit piece
@@ -131,11 +219,92 @@
 // four digits or more without a leading zero; written in any case and with
 // any of the dashes above.
 //
+// asn: "AS" and the number, from 1 to 4294967295, without a leading zero.
+// In text it is written "AS64500", "AS 64500", "ASN 64500" or "ASN:
+// 64500", "AS" in upper case (after NFKC, so "ＡＳ６４５００" too), not
+// glued to a word before nor to a letter, digit or decimal after; "as" in
+// lower case is an English word, and a number alone is never an ASN in
+// text. Normalize accepts any case and a bare number.
+//
+// x, instagram, telegram, line, tiktok: the account's handle in lower case,
+// without '@' (handles are case-insensitive on these networks). X: 1–15
+// letters, digits and '_'. Instagram: 1–30 letters, digits, '.' and '_',
+// no dot at either end or doubled. Telegram: 5–32 letters, digits and '_',
+// starting with a letter. LINE: 4–20 letters, digits, '.', '_' and '-'; a
+// LINE official account's ID ("@123abcde", 2–20 characters) keeps its '@',
+// as it is another namespace than personal IDs. TikTok: 2–24 letters,
+// digits, '.' and '_'. In text an account is either a profile link — x.com
+// or twitter.com/handle, instagram.com/handle, t.me, telegram.me or
+// telegram.dog/handle, line.me/ti/p/~id (or /R/ti/p/~id, and @id or %40id
+// for an official account), tiktok.com/@handle, each also under www., m.
+// or mobile., with or without a scheme — or a handle after the platform's
+// name: "Xの@abc", "ツイッター @abc", "X(旧Twitter)の@abc", "インスタ @abc",
+// "インスタグラムのアカウント @abc", "テレグラム @abc", "TikTok @abc",
+// "LINE ID: abc", "LINEのID abc", "ライン ID abc", "LINE @abc". Between the
+// name and the handle only connectors may stand: spaces, ':', の, は, が,
+// で, 、, brackets, "ID", アカウント, ユーザー名, 公式, 旧, 現; after "ID" the
+// '@' may be left out. The names are X (upper case, a word of its own),
+// Twitter, ツイッター, エックス, Instagram, インスタグラム, インスタ, insta,
+// Telegram, テレグラム, LINE or Line (not "line", an English word), ライン
+// (not inside a longer katakana word such as オンライン), TikTok,
+// ティックトック; ASCII names other than X and LINE in any case. A bare
+// "@abc" is not extracted. A handle must be whole: one too long, or
+// followed by a character that would continue it or make it an e-mail
+// address, is not read. Pages that are not accounts are not: x.com/home,
+// /search, /explore, /i, /intent, /share, /hashtag, /settings…,
+// instagram.com/p/, /reel, /explore, /accounts, /stories…,
+// t.me/joinchat/, /s/, /c/, /addstickers, /share, /proxy, invite links
+// ("t.me/+…"), LINE QR-code tokens (line.me/ti/p/ without ~ or @) and
+// tiktok.com paths without '@'. A profile path written without a scheme
+// ("instagram.com/shop.jp") yields no domain from the path. Normalize
+// accepts the handle with or without '@' and a profile URL.
+//
 // Normalize applies the same text normalisation and ignores surrounding
 // white space, but the whole value must then be one observable of the type,
 // and the context rules of extraction (file-extension names, title-case
 // TLDs, version words, CIDR suffixes, Japanese trimming) do not apply:
-// Normalize(Domain, "evil.zip") is "evil.zip".
+// Normalize(Domain, "evil.zip") is "evil.zip". Normalize(BankAccount, v)
+// reads the three canonical forms and an account written out in full
+// ("みずほ銀行 新宿支店 普通 1234567").
+//
+// # E-mail evidence
+//
+// ExtractEmail reads an e-mail message (an .eml file, RFC 5322 with MIME)
+// with github.com/emersion/go-message's header, address and charset code
+// and koban's own lenient reading of everything else, and returns an
+// Evidence: a header summary (subject, date, addresses, Message-ID, the
+// Received chain), the observables, the HTML links, the attachments and
+// warnings. Its observables are, in this order and each once: the From,
+// Sender, Reply-To and Return-Path addresses each followed by its domain
+// (To and Cc are the victims, not observables); the Message-ID's domain;
+// for each Received field (newest first) the HELO name, the name the
+// sender's address resolved to and the address itself, from the "from"
+// clause ("from HELO (HOST [IP])", Exim's "helo=", "[IPv6:…]") — private,
+// loopback, link-local and shared (100.64/10) addresses are left out, and
+// the receiving hosts ("by") are in the summary only; the observables of
+// the subject; those of each body part in order — text parts through
+// Extract, HTML parts through their text (scripts and styles left out) and
+// their link targets (a and area href, form action, iframe src; mailto:
+// gives an e-mail address, tel: a phone number); and the SHA-256 and MD5
+// of each attachment (each part that is not text, or has a file name or
+// the attachment disposition). A Link is marked Deceptive when its text
+// names a domain or address with another registrable domain than its
+// target. An attached message (message/rfc822, how a citizen forwards a
+// phishing mail) is hashed as an attachment and read like the message
+// itself, its observables added. Bodies are decoded from base64 (stray
+// characters skipped, missing padding accepted) and quoted-printable, and
+// text from the part's charset (ISO-2022-JP, Shift_JIS, EUC-JP, UTF-8 and
+// the others the WHATWG and IANA lists name); a text part without charset
+// is UTF-8, or ISO-2022-JP when its escapes are there, or else Shift_JIS.
+// Raw ISO-2022-JP in a header, as some Japanese mailers send it, is read
+// too. A broken message gives what could be read and a warning for each
+// problem — a header line without a name (skipped), a header without its
+// empty line, an unknown charset or transfer encoding (read as is), a
+// corrupt body (the part before the damage kept), a multipart without its
+// closing boundary (the parts read so far kept) — and never a panic; at
+// most 500 parts and 8 levels of nesting are read. The error is
+// ErrNotEmail only when the input has no header field at all; the
+// Evidence then holds the observables of its text.
 //
 // # Design
 //
@@ -144,6 +313,11 @@
 // lists the scan passes in priority order. A pass is a hand-written
 // single-pass scanner (no regular expressions); URLs, then e-mail addresses,
 // then IPv6 addresses claim the text they cover, so the passes after them
-// do not find a domain or phone number inside. A new type adds a file, a
-// registry line and, if it has one, a pass.
+// do not find a domain or phone number inside. The passes for the types
+// found by a few characters search for those with the vectorised
+// strings.Index ("@", "ID", "AS"); the bank-account pass finds its digit
+// runs eight bytes at a time and only then looks back for a bank; the
+// cryptocurrency pass probes every 26th byte for a long enough run of
+// letters and digits. A new type adds a file, a registry line and, if it
+// has one, a pass.
 package observe

@@ -371,7 +371,9 @@ func scanDotted(s *scanner) {
 				}
 				continue
 			}
-			s.bareDomain(name)
+			if e := s.bareDomain(name); e > i {
+				i = e // the profile path after "x.com/" holds no domain
+			}
 		}
 	}
 }
@@ -389,31 +391,46 @@ func allNumeric(t string, labels []label) bool {
 }
 
 // bareDomain adds the domain written as labels in free text, if it is one.
-func (s *scanner) bareDomain(labels []label) {
+// When it is a social network's and an account's path follows
+// ("x.com/handle"), it adds the account too and returns where the path
+// ends; otherwise it returns 0.
+func (s *scanner) bareDomain(labels []label) int {
 	t := s.t
 	labels = trimName(t, labels, true)
 	if len(labels) < 2 {
-		return
+		return 0
 	}
 	start, end := labels[0].start, labels[len(labels)-1].end
 	if start > 0 && t[start-1] == '\\' || end < len(t) && t[end] == '@' {
-		return // a Windows path component, or the local part of an address
+		return 0 // a Windows path component, or the local part of an address
 	}
 	if start > 0 && t[start-1] == '@' && (start == 1 || !isLocalByte(t[start-2])) {
-		return // a handle such as "@user.name"
+		return 0 // a handle such as "@user.name"
 	}
 	tld := t[labels[len(labels)-1].start:end]
 	if len(labels) == 2 && fileExtTLDs[strings.ToLower(tld)] && !s.defanged(start, end) {
-		return
+		return 0
 	}
 	if titleCase(tld) {
-		return // "home.It was…": a sentence run into the next, not ".it"
+		return 0 // "home.It was…": a sentence run into the next, not ".it"
 	}
 	d, why := canonicalDomain(t[start:end])
 	if why != "" {
-		return
+		return 0
 	}
 	s.add(start, Domain, d)
+	if end+1 < len(t) && t[end] == '/' && isSocialHost(d) {
+		// "x.com/handle" written without a scheme names an account too.
+		r := end + 1
+		for r < len(t) && isURLByte(t[r]) && !(t[r] == '.' && s.kuten(r)) {
+			r++
+		}
+		r = trimURLTail(t, end, r)
+		if s.socialURL(start, d, t[end+1:r]) {
+			return r
+		}
+	}
+	return 0
 }
 
 // titleCase reports whether the ASCII word starts with an upper-case letter

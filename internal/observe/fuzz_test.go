@@ -1,11 +1,14 @@
 package observe
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -30,6 +33,13 @@ func fuzzSeeds(f *testing.F) []string {
 		"support@bank-login.xyz。IPは198.51.100.7。",
 		"ｶﾞ か\uFF9E e\u0301 Ａ\u0301 [[.]] (at) [://] ttps://例え.jp/",
 		"::ffff:1.2.3.4 fe80::1%eth0 CVE‐2021‐44228 ０３（１２３４）５６７８",
+		"203.0.113.5/24 2001:db8::1/48 AS64500 ＡＳＮ ６４５０１",
+		"振込先：みずほ銀行　新宿支店　普通　１２３４５６７ ゆうちょ銀行 記号12345 番号12345671",
+		"銀行名：楽天銀行\n支店名：第一営業\n種別：普通\n口座番号：7654321",
+		"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4 0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+		"TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t "+xmrFund,
+		"Xの@scam_user インスタ @shop.jp テレグラム @scam_support LINE ID: scam-01 TikTok @tok.tok",
+		"https://x.com/abc t.me/joinchat/x line.me/R/ti/p/@123abcde tiktok.com/@abc",
 	)
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 20 {
@@ -60,22 +70,46 @@ func checkExtract(t *testing.T, text string) {
 	}
 }
 
+// watchdog crashes the fuzzing worker, so that the input is saved, when
+// one input takes longer than any should: Go's fuzzing has no per-input
+// time limit, and a hang would only show as a stalled exec count.
+func watchdog[T string | []byte](in T) *time.Timer {
+	return time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("input took over 10 s: %q", in)) })
+}
+
 func FuzzExtract(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
 		f.Add(s)
 	}
-	f.Fuzz(checkExtract)
+	f.Fuzz(func(t *testing.T, text string) {
+		tm := watchdog(text)
+		defer tm.Stop()
+		checkExtract(t, text)
+	})
 }
 
 func FuzzNormalize(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
 		f.Add(uint8(0), s)
 	}
-	for i, s := range []string{"192.168.0.1", "2001:db8::1", "例え.jp", "HXXPS://Example[.]com:443/a#b",
-		"a@b.co.jp", "090-1234-5678", "D41D8CD98F00B204E9800998ECF8427E", "cve-2021-44228"} {
+	types := Types()
+	for ty, s := range map[Type]string{
+		IPv4: "192.168.0.1", IPv6: "2001:db8::1", CIDR: "203.0.113.5/24", Domain: "例え.jp",
+		URL: "HXXPS://Example[.]com:443/a#b", Email: "a@b.co.jp", Phone: "090-1234-5678",
+		BankAccount: "name:みずほ銀行/新宿支店/1/1234567", BTC: "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4",
+		ETH: "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", TRX: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", XMR: xmrFund,
+		MD5: "D41D8CD98F00B204E9800998ECF8427E", SHA1: "adc83b19e793491b1c6ea0fd8b46cd9f32e592fc",
+		SHA256: "01ba4719c80b6fe911b091a7c05124b64eeece964e09c058ef8f9805daca546b", SHA512: strings.Repeat("ab", 64),
+		CVE: "cve-2021-44228", ASN: "ASN 64500", X: "https://twitter.com/Jack", Instagram: "@Shop.JP",
+		Telegram: "t.me/durov", Line: "@123abcde", TikTok: "tiktok.com/@scam.tok",
+	} {
+		i := slices.Index(types, ty)
 		f.Add(uint8(i), s)
 	}
-	types := Types()
+	for _, s := range []string{"yucho:12345-12345671", "0001-123-1-1234567", "name:0001/123/4/12",
+		"みずほ銀行 新宿支店 普通 1234567", "ゆうちょ銀行 〇一八店 普通 1234567"} {
+		f.Add(uint8(slices.Index(types, BankAccount)), s)
+	}
 	f.Fuzz(func(t *testing.T, k uint8, value string) {
 		ty := types[int(k)%len(types)]
 		v, err := Normalize(ty, value)
@@ -154,4 +188,23 @@ func TestNFKCMatchesNorm(t *testing.T) {
 			t.Fatalf("nfkc(%q) = %q, norm gives %q", s, got, want)
 		}
 	}
+}
+
+func FuzzExtractEmail(f *testing.F) {
+	for _, name := range []string{"phish_iso2022jp.eml", "alternative_html.eml", "attachment.eml", "broken.eml"} {
+		f.Add(readEML(f, name))
+	}
+	f.Add([]byte("From: a@example.com\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\nhi\r\n--x--"))
+	f.Add([]byte("Subject: =?ISO-2022-JP?B?GyRCJDMkcyRLJEEkTxsoQg==?=\n\n\x1b$B$3$s$K$A$O\x1b(B"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		tm := watchdog(raw)
+		defer tm.Stop()
+		ev, _ := ExtractEmail(raw)
+		for _, w := range ev.Warnings {
+			if strings.HasPrefix(w, "internal error") {
+				t.Fatalf("ExtractEmail panicked: %s", w)
+			}
+		}
+		checkEvidence(t, ev)
+	})
 }

@@ -54,11 +54,17 @@ func canonicalIPv4(v string) (string, bool) {
 var versionWords = []string{"version", "ver", "v", "rev", "revision", "build", "release", "firmware", "バージョン"}
 
 // dottedIPv4 adds the IPv4 address t[start:end] unless its context says it
-// is a version number or a CIDR block.
+// is a version number; followed by a prefix length, it is a CIDR block.
 func (s *scanner) dottedIPv4(start, end int) {
 	t := s.t
 	ip, ok := canonicalIPv4(t[start:end])
-	if !ok || versionBefore(t, start) || cidrAfter(t, end) {
+	if !ok || versionBefore(t, start) {
+		return
+	}
+	if cidrAfter(t, end) {
+		if c, ok := cidrValue(t, start, end); ok {
+			s.add(start, CIDR, c)
+		}
 		return
 	}
 	s.add(start, IPv4, ip)
@@ -86,7 +92,7 @@ func versionBefore(t string, start int) bool {
 }
 
 // cidrAfter reports whether "/n" with 0 ≤ n ≤ 32 follows: the address then
-// names a network (a CIDR block, a later type of its own), not one host.
+// names a network (a CIDR block), not one host.
 func cidrAfter(t string, end int) bool { return prefixAfter(t, end, 32) }
 
 // prefixAfter reports whether a prefix length "/n", 0 ≤ n ≤ maxLen, follows
@@ -104,5 +110,12 @@ func prefixAfter(t string, end, maxLen int) bool {
 	if j == end+1 || n > maxLen {
 		return false
 	}
-	return j == len(t) || !isASCIIAlnum(t[j]) && t[j] != '/' && t[j] != '.'
+	if j == len(t) {
+		return true
+	}
+	if t[j] == '.' {
+		// A full stop may follow; "1.2.3.0/24.5" is something else.
+		return j+1 == len(t) || !isASCIIAlnum(t[j+1])
+	}
+	return !isASCIIAlnum(t[j]) && t[j] != '/'
 }

@@ -70,7 +70,14 @@ func scanIPv6(s *scanner) {
 			end--
 			ip, ok = canonicalIPv6(t[start:end])
 		}
-		if !ok || prefixAfter(t, end, 128) {
+		if !ok {
+			continue
+		}
+		if prefixAfter(t, end, 128) {
+			if c, ok := cidrValue(t, start, end); ok {
+				s.add(start, CIDR, c)
+			}
+			s.claim(claimIPv6, start, end)
 			continue
 		}
 		s.add(start, IPv6, ip)

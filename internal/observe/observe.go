@@ -11,17 +11,29 @@ type Type string
 
 // The observable types koban extracts. Each one's canonical form is described in the package documentation.
 const (
-	IPv4   Type = "ipv4"   // dotted decimal, no leading zeros
-	IPv6   Type = "ipv6"   // RFC 5952 text form
-	Domain Type = "domain" // lower-case punycode with an ICANN TLD
-	URL    Type = "url"    // scheme and host lower-cased, default port and fragment removed
-	Email  Type = "email"  // local part as written, canonical domain
-	Phone  Type = "phone"  // E.164, valid per phonenumbers, region JP by default
-	MD5    Type = "md5"    // 32 lower-case hex digits
-	SHA1   Type = "sha1"   // 40 lower-case hex digits
-	SHA256 Type = "sha256" // 64 lower-case hex digits
-	SHA512 Type = "sha512" // 128 lower-case hex digits
-	CVE    Type = "cve"    // CVE-YYYY-NNNN…, upper case
+	IPv4        Type = "ipv4"         // dotted decimal, no leading zeros
+	IPv6        Type = "ipv6"         // RFC 5952 text form
+	CIDR        Type = "cidr"         // network address and prefix length
+	Domain      Type = "domain"       // lower-case punycode with an ICANN TLD
+	URL         Type = "url"          // scheme and host lower-cased, default port and fragment removed
+	Email       Type = "email"        // local part as written, canonical domain
+	Phone       Type = "phone"        // E.164, valid per phonenumbers, region JP by default
+	BankAccount Type = "bank_account" // Japanese account: BBBB-SSS-T-NNNNNNN, or by names
+	BTC         Type = "btc"          // Bitcoin mainnet address, checksum verified
+	ETH         Type = "eth"          // Ethereum address in EIP-55 mixed case
+	TRX         Type = "trx"          // TRON address, checksum verified
+	XMR         Type = "xmr"          // Monero mainnet address, checksum verified
+	MD5         Type = "md5"          // 32 lower-case hex digits
+	SHA1        Type = "sha1"         // 40 lower-case hex digits
+	SHA256      Type = "sha256"       // 64 lower-case hex digits
+	SHA512      Type = "sha512"       // 128 lower-case hex digits
+	CVE         Type = "cve"          // CVE-YYYY-NNNN…, upper case
+	ASN         Type = "asn"          // "AS" and the number
+	X           Type = "x"            // X (Twitter) handle, lower case, no '@'
+	Instagram   Type = "instagram"    // Instagram handle, lower case
+	Telegram    Type = "telegram"     // Telegram username, lower case
+	Line        Type = "line"         // LINE ID, lower case ('@' kept for official accounts)
+	TikTok      Type = "tiktok"       // TikTok handle, lower case, no '@'
 )
 
 // Observable is one extracted value in its canonical form.
@@ -49,15 +61,27 @@ var registry = []struct {
 }{
 	{IPv4, normalizeIPv4},
 	{IPv6, normalizeIPv6},
+	{CIDR, normalizeCIDR},
 	{Domain, normalizeDomain},
 	{URL, normalizeURL},
 	{Email, normalizeEmail},
 	{Phone, normalizePhone},
+	{BankAccount, normalizeBankAccount},
+	{BTC, normalizeBTC},
+	{ETH, normalizeETH},
+	{TRX, normalizeTRX},
+	{XMR, normalizeXMR},
 	{MD5, hashNormalizer(32)},
 	{SHA1, hashNormalizer(40)},
 	{SHA256, hashNormalizer(64)},
 	{SHA512, hashNormalizer(128)},
 	{CVE, normalizeCVE},
+	{ASN, normalizeASN},
+	{X, socialNormalizer(X)},
+	{Instagram, socialNormalizer(Instagram)},
+	{Telegram, socialNormalizer(Telegram)},
+	{Line, socialNormalizer(Line)},
+	{TikTok, socialNormalizer(TikTok)},
 }
 
 // Types returns every observable type koban knows, in a stable order.

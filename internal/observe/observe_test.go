@@ -47,7 +47,7 @@ func TestExtract(t *testing.T) {
 		{"ipv4/version word", "version 1.2.3.4", nil},
 		{"ipv4/Ver. word", "Ver. 10.0.19045.3570", nil},
 		{"ipv4/server is not ver", "server 10.0.0.1", []Observable{o(IPv4, "10.0.0.1")}},
-		{"ipv4/cidr is not a host", "100.20.30.0/24", nil},
+		{"ipv4/cidr is not a host", "100.20.30.0/24", []Observable{o(CIDR, "100.20.30.0/24")}},
 		{"ipv4/path is not cidr", "192.168.0.1/some/url", []Observable{o(IPv4, "192.168.0.1")}},
 		{"ipv4/three parts", "85.85.85", nil},
 
@@ -58,7 +58,7 @@ func TestExtract(t *testing.T) {
 		{"ipv6/rfc5952 longest run", "2001:db8:0:0:1:0:0:1", []Observable{o(IPv6, "2001:db8::1:0:0:1")}},
 		{"ipv6/mapped ipv4", "::ffff:192.0.2.1", []Observable{o(IPv6, "::ffff:192.0.2.1")}},
 		{"ipv6/sentence colon", "address 2001:db8::1: blocked", []Observable{o(IPv6, "2001:db8::1")}},
-		{"ipv6/cidr is not a host", "2001:db8::/32", nil},
+		{"ipv6/cidr is not a host", "2001:db8::/32", []Observable{o(CIDR, "2001:db8::/32")}},
 		{"ipv6/time is not", "at 12:30:45", nil},
 		{"ipv6/mac is not", "00:1a:2b:3c:4d:5e", nil},
 		{"ipv6/c++ scope is not", "std::vector", nil},
@@ -94,7 +94,8 @@ func TestExtract(t *testing.T) {
 		{"domain/title-case TLD", "I went home.It was late.", nil},
 		{"domain/underscores around", "__example.com__", []Observable{o(Domain, "example.com")}},
 		{"domain/hyphens before", "--example.com", []Observable{o(Domain, "example.com")}},
-		{"domain/handle is not", "Instagram @user.name", nil},
+		{"domain/handle is not", "Instagram @user.name", []Observable{o(Instagram, "user.name")}},
+		{"domain/bare handle is not", "follow @user.name", nil},
 		{"domain/windows path", `C:\Users\me\evil.com`, nil},
 		{"domain/underscore", "_____.tld", nil},
 		{"domain/too short", "tooshor.t", nil},
@@ -314,7 +315,9 @@ func TestExtractConcurrent(t *testing.T) {
 }
 
 func TestTypes(t *testing.T) {
-	want := []Type{IPv4, IPv6, Domain, URL, Email, Phone, MD5, SHA1, SHA256, SHA512, CVE}
+	// The order of the API documentation (BRIEF "Interfaces").
+	want := []Type{IPv4, IPv6, CIDR, Domain, URL, Email, Phone, BankAccount, BTC, ETH, TRX, XMR,
+		MD5, SHA1, SHA256, SHA512, CVE, ASN, X, Instagram, Telegram, Line, TikTok}
 	if got := Types(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Types() = %v, want %v", got, want)
 	}

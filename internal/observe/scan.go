@@ -33,8 +33,8 @@ const (
 )
 
 // passes run in this order; a pass only sees the claims of the passes before
-// it. The hash and CVE pass ignores claims: a hash or CVE id inside a URL is
-// worth having.
+// it. The hash and CVE pass, the cryptocurrency pass and the ASN pass ignore
+// URL claims: a hash, CVE id, wallet or ASN inside a URL is worth having.
 var passes = []func(*scanner){
 	scanURLs,
 	scanEmails,
@@ -42,6 +42,10 @@ var passes = []func(*scanner){
 	scanDotted,
 	scanPhones,
 	scanHashesAndCVEs,
+	scanCryptoAddresses,
+	scanASNs,
+	scanSocial,
+	scanBankAccounts,
 }
 
 // Extract finds observables in free text: deduplicated by (type, value), in order of first appearance.

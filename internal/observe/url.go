@@ -48,6 +48,7 @@ type urlMatch struct {
 	hostPos  int
 	hostType Type
 	host     string
+	rest     string // path and query, as written
 }
 
 // parseURL reads the URL whose scheme is t[start:sep] and whose "://" is at
@@ -182,6 +183,7 @@ func parseURL(t string, start, sep int, s *scanner) (urlMatch, bool) {
 	}
 	b.WriteString(rest)
 	m.canon = b.String()
+	m.rest = rest
 	m.end = r
 	return m, true
 }
@@ -261,9 +263,16 @@ func scanURLs(s *scanner) {
 		}
 		s.add(start, URL, m.canon)
 		s.add(m.hostPos, m.hostType, m.host)
+		if m.hostType == Domain && len(m.rest) > 1 && m.rest[0] == '/' && userinfoFree(t, sep, m.hostPos) && isSocialHost(m.host) {
+			s.socialURL(start, m.host, m.rest[1:])
+		}
 		s.claim(claimURL, start, m.end)
 		if m.end > i {
 			i = m.end
 		}
 	}
 }
+
+// userinfoFree reports whether nothing stands between "://" at sep and the
+// host at hostPos: a profile link with userinfo is not read as one.
+func userinfoFree(t string, sep, hostPos int) bool { return hostPos == sep+3 }
