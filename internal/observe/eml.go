@@ -399,11 +399,14 @@ func parseReceived(v string) ReceivedHop {
 	if semi := strings.LastIndexByte(v, ';'); semi >= 0 {
 		v = v[:semi] // the date
 	}
-	lower := strings.ToLower(v)
+	// Byte offsets found in the lower-cased text index the original, so only
+	// ASCII may change case: strings.ToLower would turn a stray invalid byte
+	// into a three-byte U+FFFD and shift every offset after it.
+	lower := asciiLower(v)
 	from := ""
 	if k := wordIndex(lower, "from"); k >= 0 {
 		from = v[k+len("from"):]
-		if b := wordIndex(strings.ToLower(from), "by"); b >= 0 {
+		if b := wordIndex(asciiLower(from), "by"); b >= 0 {
 			from = from[:b]
 		}
 	}
@@ -893,4 +896,15 @@ func siteOf(host string) string {
 		return s
 	}
 	return host
+}
+
+// asciiLower lower-cases ASCII letters only, keeping every byte offset.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
