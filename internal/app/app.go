@@ -103,6 +103,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	now := func() time.Time { return o.Clock.Now() }
 	a.Admin = admin.NewService(db, a.Auth, a.Tree, a.ReloadTree)
+	db.OnOrgsChanged(func() {
+		if err := a.ReloadTree(context.Background()); err != nil {
+			log.Error("reload organisation tree", "err", err)
+		}
+	})
 	hub := live.NewHub()
 	db.OnNewReports(func(n store.NewReport) { hub.Publish(live.Event{ReportID: n.ReportID, OrgID: n.OrgID}) })
 	pages, err := web.New(web.Deps{Live: hub, Intake: a.Intake, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,

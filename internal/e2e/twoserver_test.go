@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/koban-project/koban/internal/admin"
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/config"
+	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/store/pgtest"
 )
 
@@ -117,5 +119,22 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	wg.Wait()
 	if runs.Load() != 1 {
 		t.Fatalf("job ran %d times, want once", runs.Load())
+	}
+
+	// A station added on A is known to B without a restart.
+	npa, _ := a.App.Tree().ByCode("npa")
+	adminP := auth.Principal{UserID: 1, OrgID: npa.ID, Role: auth.RoleAdmin, Email: "admin@npa.example"}
+	if _, err := a.App.Admin.AddOrg(context.Background(), adminP, admin.NewOrg{Kind: org.KindStation, ParentCode: "pref-13", Code: "pref-13-shinjuku", NameJA: "新宿警察署", NameEN: "Shinjuku"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, ok := b.App.Tree().ByCode("pref-13-shinjuku"); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("B never learnt of the station added on A")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -16,7 +16,10 @@ type NewReport struct {
 	OrgID    int64
 }
 
-const reportsChannel = "koban_reports"
+const (
+	reportsChannel = "koban_reports"
+	orgsChannel    = "koban_orgs"
+)
 
 // OnNewReports registers fn to hear of every report stored through this
 // database, by any koban process on it: on PostgreSQL through LISTEN/NOTIFY
@@ -25,9 +28,30 @@ const reportsChannel = "koban_reports"
 // serving; fn must not block for long.
 func (db *DB) OnNewReports(fn func(NewReport)) {
 	db.listeners = append(db.listeners, fn)
-	if db.d.name == "postgres" && len(db.listeners) == 1 {
-		go db.listen()
+	db.startListening()
+}
+
+// OnOrgsChanged registers fn to hear that another koban process on this
+// PostgreSQL database changed the organisation tree, so that every server
+// reloads its copy. (On SQLite there is no other process.)
+func (db *DB) OnOrgsChanged(fn func()) {
+	db.orgListeners = append(db.orgListeners, fn)
+	db.startListening()
+}
+
+func (db *DB) startListening() {
+	if db.d.name == "postgres" {
+		db.listenOnce.Do(func() { go db.listen() })
 	}
+}
+
+// notifyOrgsInTx tells the other processes, at commit, that the tree changed.
+func (db *DB) notifyOrgsInTx(ctx context.Context, tx *txn) error {
+	if db.d.name != "postgres" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_notify(?, '')`, orgsChannel)
+	return err
 }
 
 func (db *DB) announce(n NewReport) {
@@ -75,7 +99,7 @@ func (db *DB) listen() {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-db.closing; cancel() }()
 	for ctx.Err() == nil {
-		err := db.listenOnce(ctx)
+		err := db.listenConn(ctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -88,7 +112,7 @@ func (db *DB) listen() {
 	}
 }
 
-func (db *DB) listenOnce(ctx context.Context) error {
+func (db *DB) listenConn(ctx context.Context) error {
 	conn, err := db.write.DB.Conn(ctx)
 	if err != nil {
 		return err
@@ -96,13 +120,23 @@ func (db *DB) listenOnce(ctx context.Context) error {
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
 		pc := dc.(*stdlib.Conn).Conn()
-		if _, err := pc.Exec(ctx, "LISTEN "+reportsChannel); err != nil {
+		if _, err := pc.Exec(ctx, "LISTEN "+reportsChannel+"; LISTEN "+orgsChannel); err != nil {
 			return err
+		}
+		// Changes made while this connection was down were missed: reload.
+		for _, fn := range db.orgListeners {
+			fn()
 		}
 		for {
 			n, err := pc.WaitForNotification(ctx)
 			if err != nil {
 				return err
+			}
+			if n.Channel == orgsChannel {
+				for _, fn := range db.orgListeners {
+					fn()
+				}
+				continue
 			}
 			for _, part := range strings.Split(n.Payload, ",") {
 				o, r, ok := strings.Cut(part, ":")

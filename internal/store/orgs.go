@@ -75,6 +75,9 @@ func (db *DB) CreateOrg(ctx context.Context, o *org.Org, e audit.Entry) error {
 			return fmt.Errorf("create org %s: %w", o.Code, err)
 		}
 		e.ObjectType, e.ObjectID = "org", o.Code
+		if err := db.notifyOrgsInTx(ctx, tx); err != nil {
+			return err
+		}
 		return db.appendAudit(ctx, tx, e)
 	})
 }
@@ -88,6 +91,9 @@ func (db *DB) SetRequireTOTP(ctx context.Context, orgID int64, require bool, e a
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("error.not_found")
+		}
+		if err := db.notifyOrgsInTx(ctx, tx); err != nil {
+			return err
 		}
 		return db.appendAudit(ctx, tx, e)
 	})

@@ -41,6 +41,8 @@ type DB struct {
 	closeMu       sync.RWMutex // senders hold it shared; Close takes it alone
 	closed        bool
 	listeners     []func(NewReport)
+	orgListeners  []func()
+	listenOnce    sync.Once
 }
 
 // Options say which database to open.
