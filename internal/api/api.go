@@ -49,6 +49,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/reports/bulk", a.token(a.bulkReports))
 	mux.HandleFunc("GET /api/v1/reports", a.token(a.queue))
 	mux.HandleFunc("GET /api/v1/reports/{id}", a.token(a.report))
+	mux.HandleFunc("GET /api/v1/search", a.token(a.search))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))
 	})

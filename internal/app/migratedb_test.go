@@ -34,7 +34,7 @@ import (
 
 // migTables are every table migrate-db copies.
 var migTables = []string{"orgs", "users", "sessions", "api_tokens", "reports", "report_files", "report_messages",
-	"report_observables", "audit_log", "rate_limits", "jobs"}
+	"report_observables", "report_search", "audit_log", "rate_limits", "jobs"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {
@@ -346,6 +346,26 @@ func TestMigrateDB(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("report %d differs:\nsource %+v\ntarget %+v", id, want, got)
+		}
+	}
+	// The search index came along: the same searches find the same reports.
+	orgs, err := sdb.Orgs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var everyOrg []int64
+	for _, o := range orgs {
+		everyOrg = append(everyOrg, o.ID)
+	}
+	for _, q := range []string{"sms", "追加の情報", "example", "詐欺 0120"} {
+		terms, err := intake.SearchTerms(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sh, sn, err1 := sdb.SearchReports(ctx, everyOrg, terms, 200, 0)
+		th, tn, err2 := tdb.SearchReports(ctx, everyOrg, terms, 200, 0)
+		if err1 != nil || err2 != nil || sn == 0 || sn != tn || !reflect.DeepEqual(sh, th) {
+			t.Errorf("search %q: source %d, target %d (%v, %v)", q, sn, tn, err1, err2)
 		}
 	}
 	r3, _ := tdb.Report(ctx, 3)

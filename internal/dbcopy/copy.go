@@ -25,7 +25,7 @@ type resume struct {
 }
 
 func (c *copier) count(ctx context.Context, t *table) (src, dst int64, err error) {
-	if err := c.src.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+q(t.name)).Scan(&src); err != nil {
+	if err := c.src.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t.source()).Scan(&src); err != nil {
 		return 0, 0, fmt.Errorf("%s: count source rows: %w", t.name, err)
 	}
 	if err := c.dst.QueryRow(ctx, `SELECT COUNT(*) FROM `+q(t.name)).Scan(&dst); err != nil {
@@ -174,7 +174,7 @@ func (c *copier) fixSelfRefs(ctx context.Context, t *table) (int, error) {
 		return 0, nil
 	}
 	id, ref := q(t.key[0]), q(t.selfRef)
-	rows, err := c.src.QueryContext(ctx, `SELECT `+id+`, `+ref+` FROM `+q(t.name)+` WHERE `+ref+` > `+id+` ORDER BY `+id)
+	rows, err := c.src.QueryContext(ctx, `SELECT `+id+`, `+ref+` FROM `+t.source()+` WHERE `+ref+` > `+id+` ORDER BY `+id)
 	if err != nil {
 		return 0, fmt.Errorf("%s: read %s: %w", t.name, t.selfRef, err)
 	}

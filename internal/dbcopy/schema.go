@@ -42,7 +42,8 @@ type table struct {
 
 	cols   []column // in the target's column order
 	keyIdx []int
-	refIdx int // index of selfRef in cols, -1 without one
+	refIdx int    // index of selfRef in cols, -1 without one
+	from   string // the source's query for this table (sourceViews), "" to read the table itself
 }
 
 type planEntry struct {
@@ -61,12 +62,31 @@ var plan = []planEntry{
 	{"report_files", "", []string{"id"}},
 	{"report_messages", "", []string{"id"}},
 	{"report_observables", "", []string{"report_id", "type", "value"}},
+	// The search index: derived from the reports, but copied as it is
+	// (read through sourceViews), so that the target answers searches at
+	// once and the digest shows it is the source's.
+	{"report_search", "", []string{"report_id"}},
 	{"audit_log", "", []string{"id"}},
 	// State shared by several servers on PostgreSQL (rate-limit buckets, job
 	// schedules): a SQLite koban keeps little or nothing here; copied all
 	// the same, so that the target is the whole of the source.
 	{"rate_limits", "", []string{"key"}},
 	{"jobs", "", []string{"name"}},
+}
+
+// sourceView reads a table that SQLite keeps in another shape than
+// PostgreSQL: query gives the target's columns, cols their declared types.
+type sourceView struct {
+	query string
+	cols  map[string]string
+}
+
+// sourceViews are the tables read through a query on the source. SQLite's
+// search index is an FTS5 table (with shadow tables of its own, which are
+// not copied) whose rowid is the report id.
+var sourceViews = map[string]sourceView{
+	"report_search": {query: `SELECT rowid AS report_id, text FROM report_search`,
+		cols: map[string]string{"report_id": "INTEGER", "text": "TEXT"}},
 }
 
 // gooseTable is the migration tool's own table: not copied, compared.
@@ -165,7 +185,7 @@ func discover(ctx context.Context, src *sql.Tx, dst *pgx.Conn) ([]*table, error)
 
 	var out []*table
 	for _, p := range plan {
-		t := &table{name: p.name, key: p.key, selfRef: p.selfRef, cols: tgtCols[p.name], refIdx: -1}
+		t := &table{name: p.name, key: p.key, selfRef: p.selfRef, cols: tgtCols[p.name], refIdx: -1, from: sourceViews[p.name].query}
 		srcTypes := srcTables[p.name]
 		if len(srcTypes) != len(t.cols) {
 			return nil, fmt.Errorf("table %s: source has columns %v, target %v", t.name, sortedKeys(srcTypes), t.colNames())
@@ -198,9 +218,12 @@ func discover(ctx context.Context, src *sql.Tx, dst *pgx.Conn) ([]*table, error)
 	return out, nil
 }
 
-// sourceTables returns each source table's column → declared type.
+// sourceTables returns each source table's column → declared type (for a
+// table in sourceViews, the view's). Virtual tables count as tables; their
+// shadow tables, SQLite's own and goose's do not.
 func sourceTables(ctx context.Context, src *sql.Tx) (map[string]map[string]string, error) {
-	rows, err := src.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name <> ?`, gooseTable)
+	rows, err := src.QueryContext(ctx, `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'virtual')
+		AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name <> ?`, gooseTable)
 	if err != nil {
 		return nil, fmt.Errorf("read source tables: %w", err)
 	}
@@ -219,6 +242,10 @@ func sourceTables(ctx context.Context, src *sql.Tx) (map[string]map[string]strin
 	}
 	out := map[string]map[string]string{}
 	for _, n := range names {
+		if v, ok := sourceViews[n]; ok {
+			out[n] = v.cols
+			continue
+		}
 		cols := map[string]string{}
 		rows, err := src.QueryContext(ctx, `SELECT name, type FROM pragma_table_info(?)`, n)
 		if err != nil {
@@ -294,10 +321,18 @@ func (t *table) keyCond(op string) string {
 	return "(" + strings.Join(cols, ", ") + ") " + op + " (" + strings.TrimSuffix(strings.Repeat("?, ", len(t.key)), ", ") + ")"
 }
 
+// source names the table to read in the source: the table, or its view.
+func (t *table) source() string {
+	if t.from != "" {
+		return `(` + t.from + `) AS src`
+	}
+	return q(t.name)
+}
+
 // sourceQuery selects the source rows in key order, optionally only those
 // whose key compares with after by op.
 func (t *table) sourceQuery(op string) string {
-	s := `SELECT ` + t.colList() + ` FROM ` + q(t.name)
+	s := `SELECT ` + t.colList() + ` FROM ` + t.source()
 	if op != "" {
 		s += ` WHERE ` + t.keyCond(op)
 	}

@@ -33,6 +33,9 @@ type Store interface {
 	ReportByTokenHash(ctx context.Context, tokenHash string) (*Report, error)
 	Report(ctx context.Context, id int64) (*Report, error)
 	Queue(ctx context.Context, f QueueFilter) ([]QueueItem, int, error)
+	// SearchReports returns the reports owned by orgIDs whose search text
+	// holds every (normalised) term, newest first, and how many there are.
+	SearchReports(ctx context.Context, orgIDs []int64, terms []string, limit, offset int) ([]SearchHit, int, error)
 	// UpdateReport loads the report, lets fn change it and name the audit
 	// entry, and stores both in one transaction.
 	UpdateReport(ctx context.Context, id int64, fn func(*Report) (audit.Entry, error)) error

@@ -17,13 +17,21 @@ type dialect struct {
 	// auditLock serialises writers of the audit chain across connections
 	// and processes; SQLite's single writer needs none.
 	auditLock string
-	cache     sync.Map // query → rebound query
+	// searchKey is the report_search column that holds the report id: the
+	// SQLite FTS5 table keys its rows by rowid.
+	searchKey string
+	// searchSkipDup ends an INSERT into report_search that leaves rows
+	// already there alone (several PostgreSQL servers may fill in the index
+	// at once; SQLite has one writer).
+	searchSkipDup string
+	cache         sync.Map // query → rebound query
 }
 
 var (
-	sqliteDialect   = &dialect{name: "sqlite"}
+	sqliteDialect   = &dialect{name: "sqlite", searchKey: "rowid"}
 	postgresDialect = &dialect{name: "postgres", numbered: true, forUpdate: " FOR UPDATE",
-		auditLock: `SELECT pg_advisory_xact_lock(7458912)`}
+		auditLock: `SELECT pg_advisory_xact_lock(7458912)`,
+		searchKey: "report_id", searchSkipDup: ` ON CONFLICT (report_id) DO NOTHING`}
 )
 
 // rebind turns ? placeholders into the dialect's form. The SQL here never

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,13 @@ func (db *DB) CreateReports(ctx context.Context, rs []*intake.Report, entries []
 	if len(rs) != len(entries) {
 		return fmt.Errorf("create reports: %d reports, %d audit entries", len(rs), len(entries))
 	}
-	req := commitReq{reports: rs, entries: entries, done: make(chan error, 1)}
+	// The search texts are built here, on the caller's goroutine, so that
+	// the committer only writes them.
+	texts := make([]string, len(rs))
+	for i, r := range rs {
+		texts[i] = searchTextOf(r)
+	}
+	req := commitReq{reports: rs, entries: entries, search: texts, done: make(chan error, 1)}
 	db.closeMu.RLock()
 	if db.closed {
 		db.closeMu.RUnlock()
@@ -43,6 +50,7 @@ func (db *DB) CreateReports(ctx context.Context, rs []*intake.Report, entries []
 type commitReq struct {
 	reports []*intake.Report
 	entries []audit.Entry
+	search  []string // each report's search text
 	done    chan error
 }
 
@@ -95,10 +103,11 @@ func (db *DB) commitGroup(group []commitReq) {
 		ok, err := db.trySavepoint(ctx, tx, func() error {
 			var rs []*intake.Report
 			var es []audit.Entry
+			var texts []string
 			for _, req := range group {
-				rs, es = append(rs, req.reports...), append(es, req.entries...)
+				rs, es, texts = append(rs, req.reports...), append(es, req.entries...), append(texts, req.search...)
 			}
-			return db.insertMany(ctx, tx, rs, es)
+			return db.insertMany(ctx, tx, rs, es, texts)
 		})
 		if err != nil {
 			return err
@@ -107,7 +116,7 @@ func (db *DB) commitGroup(group []commitReq) {
 			if !ok {
 				var rerr error
 				if _, err := db.trySavepoint(ctx, tx, func() error {
-					rerr = db.insertBatch(ctx, tx, req.reports, req.entries)
+					rerr = db.insertBatch(ctx, tx, req.reports, req.entries, req.search)
 					return rerr
 				}); err != nil {
 					return err
@@ -176,9 +185,10 @@ func values(rows, n int) string {
 }
 
 // insertMany stores reports with a handful of multi-row statements: the
-// reports, their observables and their audit rows, each in chunks that stay
-// under both databases' limits on bound values.
-func (db *DB) insertMany(ctx context.Context, tx *txn, rs []*intake.Report, entries []audit.Entry) error {
+// reports, their observables, their search index rows (texts[i] for rs[i])
+// and their audit rows, each in chunks that stay under both databases'
+// limits on bound values.
+func (db *DB) insertMany(ctx context.Context, tx *txn, rs []*intake.Report, entries []audit.Entry, texts []string) error {
 	const chunk = 400 // 27 values a report: under SQLite's 32,766
 	for start := 0; start < len(rs); start += chunk {
 		part := rs[start:min(start+chunk, len(rs))]
@@ -233,6 +243,9 @@ func (db *DB) insertMany(ctx context.Context, tx *txn, rs []*intake.Report, entr
 			return fmt.Errorf("insert observables: %w", err)
 		}
 	}
+	if err := db.insertSearch(ctx, tx, rs, texts); err != nil {
+		return err
+	}
 	for i := range entries {
 		entries[i].ObjectID = strconv.FormatInt(rs[i].ID, 10)
 		if entries[i].Detail == nil {
@@ -243,9 +256,9 @@ func (db *DB) insertMany(ctx context.Context, tx *txn, rs []*intake.Report, entr
 	return db.appendAudits(ctx, tx, entries)
 }
 
-func (db *DB) insertBatch(ctx context.Context, tx *txn, rs []*intake.Report, entries []audit.Entry) error {
+func (db *DB) insertBatch(ctx context.Context, tx *txn, rs []*intake.Report, entries []audit.Entry, texts []string) error {
 	for i, r := range rs {
-		if err := db.insertReport(ctx, tx, r); err != nil {
+		if err := db.insertReport(ctx, tx, r, texts[i]); err != nil {
 			return err
 		}
 		e := entries[i]
@@ -261,7 +274,9 @@ func (db *DB) insertBatch(ctx context.Context, tx *txn, rs []*intake.Report, ent
 	return nil
 }
 
-func (db *DB) insertReport(ctx context.Context, tx *txn, r *intake.Report) error {
+// insertReport stores one report with its files, observables and search
+// index row (text).
+func (db *DB) insertReport(ctx context.Context, tx *txn, r *intake.Report, text string) error {
 	// A receipt collision (40 random bits) is rare enough that the insert
 	// itself is the check: ON CONFLICT returns no row, and a new number is drawn.
 	for attempt := 0; ; attempt++ {
@@ -288,6 +303,9 @@ func (db *DB) insertReport(ctx context.Context, tx *txn, r *intake.Report) error
 	}
 	if err := db.insertFiles(ctx, tx, r.ID, r.Files); err != nil {
 		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO report_search (`+db.d.searchKey+`, text) VALUES (?, ?)`, r.ID, text); err != nil {
+		return fmt.Errorf("index report: %w", err)
 	}
 	if len(r.Observables) == 0 {
 		return nil
@@ -521,7 +539,8 @@ func (db *DB) UpdateReport(ctx context.Context, id int64, fn func(*intake.Report
 	})
 }
 
-// AddToReport stores messages and files on a report.
+// AddToReport stores messages and files on a report. The reporter's
+// messages become part of the report's search text.
 func (db *DB) AddToReport(ctx context.Context, id int64, msgs []intake.Message, files []intake.File, status intake.Status, e audit.Entry) error {
 	return db.inTx(ctx, func(tx *txn) error {
 		var exists int
@@ -551,6 +570,11 @@ func (db *DB) AddToReport(ctx context.Context, id int64, msgs []intake.Message, 
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("error.not_found")
+		}
+		if slices.ContainsFunc(msgs, func(m intake.Message) bool { return m.Author == "reporter" }) {
+			if err := db.reindexReport(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		return db.appendAudit(ctx, tx, e)
 	})

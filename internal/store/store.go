@@ -90,6 +90,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.read.Close()
 		return nil, err
 	}
+	if err := db.backfillSearch(ctx); err != nil {
+		db.write.Close()
+		db.read.Close()
+		return nil, err
+	}
 	db.commits, db.closing, db.committerDone = make(chan commitReq, 4096), make(chan struct{}), make(chan struct{})
 	go db.committer()
 	return db, nil

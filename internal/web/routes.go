@@ -26,6 +26,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("GET /queue", s.officer(s.queue))
 	mux.HandleFunc("GET /queue/events", s.officer(s.queueEvents))
+	mux.HandleFunc("GET /search", s.officer(s.search))
 	mux.HandleFunc("GET /reports/{id}", s.officer(s.reportDetail))
 	mux.HandleFunc("GET /reports/{id}/files/{fid}", s.officer(s.reportFile))
 	mux.HandleFunc("POST /reports/{id}/{action}", s.officer(s.reportAction))

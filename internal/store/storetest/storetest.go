@@ -88,6 +88,14 @@ func Run(t *testing.T, h Harness) {
 		{"AuditAppendOnly", testAuditAppendOnly},
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"ConcurrentCreateMixed", testConcurrentCreateMixed},
+		{"SearchJapanese", testSearchJapanese},
+		{"SearchNormalisation", testSearchNormalisation},
+		{"SearchNoContactDetails", testSearchNoContactDetails},
+		{"SearchVisibility", testSearchVisibility},
+		{"SearchOrderAndPaging", testSearchOrderAndPaging},
+		{"SearchHitFields", testSearchHitFields},
+		{"SearchReporterMessages", testSearchReporterMessages},
+		{"SearchBatchAndGroups", testSearchBatchAndGroups},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,380 @@
+package store
+
+// The search index (report_search) holds one row per report: its search
+// text as intake.SearchText builds it. It is written in the transaction that
+// stores the report and rewritten when the reporter adds a message. A search
+// is one LIKE '%term%' per term over that text, joined to the reports the
+// caller may see, newest first, counted in the same pass:
+//
+//   - SQLite: report_search is an FTS5 table with the trigram tokenizer, and
+//     FTS5 answers LIKE from its index when the pattern holds at least three
+//     characters: EXPLAIN QUERY PLAN shows "SCAN s VIRTUAL TABLE INDEX 0:L0"
+//     and then "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)". FTS5 only
+//     narrows the candidates (with detail=none it keeps no positions); SQLite
+//     checks the LIKE itself on each, so the answer is exact. Shorter terms
+//     make FTS5 read every row. When that, or a common term, would read more
+//     rows than the caller's own reports, the search starts from those
+//     instead (choosePlan).
+//   - PostgreSQL: a plain table with a pg_trgm GIN index, which serves the
+//     same LIKE for terms of three characters or more; the planner chooses
+//     between it and the organisation index.
+//
+// CROSS JOIN fixes SQLite's join order; PostgreSQL's planner reorders a
+// CROSS JOIN freely.
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/observe"
+)
+
+// searchTextOf builds a new report's search text. Observables go in sorted
+// and without repeats, as searchTexts reads them back from the database.
+func searchTextOf(r *intake.Report) string {
+	return intake.SearchText(r.Description, observableValues(r.Observables), nil)
+}
+
+func observableValues(obs []observe.Observable) []string {
+	sorted := slices.Clone(obs)
+	slices.SortFunc(sorted, func(a, b observe.Observable) int {
+		return cmp.Or(cmp.Compare(a.Type, b.Type), cmp.Compare(a.Value, b.Value))
+	})
+	sorted = slices.CompactFunc(sorted, func(a, b observe.Observable) bool { return a.Type == b.Type && a.Value == b.Value })
+	vals := make([]string, len(sorted))
+	for i, o := range sorted {
+		vals[i] = o.Value
+	}
+	return vals
+}
+
+// searchTexts computes the search text of each stored report in ids.
+func (db *DB) searchTexts(ctx context.Context, q querier, ids []int64) (map[int64]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in := `(` + placeholders(len(ids)) + `)`
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	desc := make(map[int64]string, len(ids))
+	obs := map[int64][]observe.Observable{}
+	msgs := map[int64][]string{}
+	rows, err := q.QueryContext(ctx, `SELECT id, description FROM reports WHERE id IN `+in, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search text: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var d string
+		if err := rows.Scan(&id, &d); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		desc[id] = d
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT report_id, type, value FROM report_observables WHERE report_id IN `+in, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search text: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var o observe.Observable
+		var t string
+		if err := rows.Scan(&id, &t, &o.Value); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		o.Type = observe.Type(t)
+		obs[id] = append(obs[id], o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT report_id, body FROM report_messages WHERE author = 'reporter' AND report_id IN `+in+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search text: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var body string
+		if err := rows.Scan(&id, &body); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		msgs[id] = append(msgs[id], body)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(desc))
+	for id, d := range desc {
+		out[id] = intake.SearchText(d, observableValues(obs[id]), msgs[id])
+	}
+	return out, nil
+}
+
+// insertSearch writes the index rows of new reports, texts[i] for rs[i],
+// many rows per statement.
+func (db *DB) insertSearch(ctx context.Context, tx *txn, rs []*intake.Report, texts []string) error {
+	const chunk = 4000 // two values a row
+	for start := 0; start < len(rs); start += chunk {
+		end := min(start+chunk, len(rs))
+		args := make([]any, 0, 2*(end-start))
+		for i := start; i < end; i++ {
+			args = append(args, rs[i].ID, texts[i])
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO report_search (`+db.d.searchKey+`, text) VALUES `+values(end-start, 2), args...); err != nil {
+			return fmt.Errorf("index reports: %w", err)
+		}
+	}
+	return nil
+}
+
+// reindexReport rewrites one report's index row from what is stored.
+func (db *DB) reindexReport(ctx context.Context, tx *txn, id int64) error {
+	texts, err := db.searchTexts(ctx, tx, []int64{id})
+	if err != nil {
+		return err
+	}
+	text, ok := texts[id]
+	if !ok {
+		return notFound("error.not_found")
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE report_search SET text = ? WHERE `+db.d.searchKey+` = ?`, text, id)
+	if err != nil {
+		return fmt.Errorf("reindex report %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	// No row yet: a report from before the index whose backfill is pending.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO report_search (`+db.d.searchKey+`, text) VALUES (?, ?)`+db.d.searchSkipDup, id, text); err != nil {
+		return fmt.Errorf("reindex report %d: %w", id, err)
+	}
+	return nil
+}
+
+// searchBackfillJob names the jobs row that migration 00003 leaves when the
+// database held reports before the search index existed.
+const searchBackfillJob = "search.backfill"
+
+// backfillSearch indexes the reports stored before the search index existed,
+// a batch per transaction, once, after the migration that created the index.
+// An interrupted backfill carries on at the next start.
+func (db *DB) backfillSearch(ctx context.Context) error {
+	var pending int
+	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE name = ?`, searchBackfillJob).Scan(&pending); err != nil {
+		return fmt.Errorf("search backfill: %w", err)
+	}
+	if pending == 0 {
+		return nil
+	}
+	db.log.Info("indexing stored reports for search")
+	const batch = 1000
+	var after int64
+	total := 0
+	for {
+		var ids []int64
+		err := db.inTx(ctx, func(tx *txn) error {
+			rows, err := tx.QueryContext(ctx, `SELECT r.id FROM reports r WHERE r.id > ? AND NOT EXISTS
+				(SELECT 1 FROM report_search s WHERE s.`+db.d.searchKey+` = r.id) ORDER BY r.id LIMIT ?`, after, batch)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				ids = append(ids, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil || len(ids) == 0 {
+				return err
+			}
+			texts, err := db.searchTexts(ctx, tx, ids)
+			if err != nil {
+				return err
+			}
+			args := make([]any, 0, 2*len(ids))
+			for _, id := range ids {
+				args = append(args, id, texts[id])
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO report_search (`+db.d.searchKey+`, text) VALUES `+values(len(ids), 2)+db.d.searchSkipDup, args...)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("search backfill: %w", err)
+		}
+		if len(ids) == 0 {
+			break
+		}
+		total += len(ids)
+		after = ids[len(ids)-1]
+	}
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM jobs WHERE name = ?`, searchBackfillJob); err != nil {
+		return fmt.Errorf("search backfill: %w", err)
+	}
+	db.log.Info("indexed stored reports for search", "reports", total)
+	return nil
+}
+
+// searchPlan is where a search starts.
+type searchPlan int
+
+const (
+	// fromIndex reads the trigram index, then each candidate's report by id.
+	fromIndex searchPlan = iota
+	// fromReports reads the caller's reports, then each one's text by id
+	// (SQLite only).
+	fromReports
+)
+
+// choosePlan decides where a search starts. PostgreSQL's planner weighs the
+// trigram index against the organisation index itself. SQLite's cannot (it
+// knows nothing of how common a term is), so this does it for a caller who
+// sees part of the country: the index narrows the candidates only for terms
+// of three characters or more, and it is worth it only when it yields fewer
+// candidates than half the caller's own reports (a candidate costs about
+// twice what checking one of the caller's reports does). A term found in a
+// quarter of all reports is cheaper to look for in the 2 % a prefecture
+// sees. The probe reads at most that many candidates.
+func (db *DB) choosePlan(ctx context.Context, orgIDs []int64, terms []string) (searchPlan, error) {
+	if db.d.name != "sqlite" {
+		return fromIndex, nil
+	}
+	var orgs int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&orgs); err != nil {
+		return 0, fmt.Errorf("search plan: %w", err)
+	}
+	if 2*len(orgIDs) >= orgs {
+		return fromIndex, nil // a national view: most reports are the caller's anyway
+	}
+	args := make([]any, len(orgIDs))
+	for i, id := range orgIDs {
+		args[i] = id
+	}
+	var visible int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE org_id IN (`+placeholders(len(orgIDs))+`)`, args...).Scan(&visible); err != nil {
+		return 0, fmt.Errorf("search plan: %w", err)
+	}
+	var probe []string
+	var probeArgs []any
+	for _, t := range terms {
+		if utf8.RuneCountInString(t) >= 3 {
+			probe = append(probe, `text LIKE ?`)
+			probeArgs = append(probeArgs, "%"+t+"%")
+		}
+	}
+	if len(probe) == 0 {
+		return fromReports, nil
+	}
+	budget := visible / 2
+	var candidates int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM report_search WHERE `+strings.Join(probe, ` AND `)+` LIMIT ?)`,
+		append(probeArgs, budget+1)...).Scan(&candidates)
+	if err != nil {
+		return 0, fmt.Errorf("search plan: %w", err)
+	}
+	if candidates <= budget {
+		return fromIndex, nil
+	}
+	return fromReports, nil
+}
+
+// searchFrom is the FROM and WHERE of a search, with its arguments.
+func (db *DB) searchFrom(plan searchPlan, orgIDs []int64, terms []string) (string, []any, error) {
+	from := ` FROM report_search s CROSS JOIN reports r WHERE r.id = s.` + db.d.searchKey + ` AND r.org_id IN (` + placeholders(len(orgIDs)) + `)`
+	like := ` AND s.text LIKE ?`
+	if plan == fromReports {
+		// +s.text keeps SQLite from handing the LIKE to FTS5, which would
+		// run the pattern through its index once for every report.
+		from = ` FROM reports r CROSS JOIN report_search s WHERE s.` + db.d.searchKey + ` = r.id AND r.org_id IN (` + placeholders(len(orgIDs)) + `)`
+		like = ` AND +s.text LIKE ?`
+	}
+	args := make([]any, 0, len(orgIDs)+len(terms)+2)
+	for _, id := range orgIDs {
+		args = append(args, id)
+	}
+	for _, t := range terms {
+		if t == "" || strings.ContainsAny(t, `%_\`) {
+			return "", nil, errors.New("search: a term is empty or holds a LIKE wildcard")
+		}
+		from += like
+		args = append(args, "%"+t+"%")
+	}
+	return from, args, nil
+}
+
+// SearchReports returns the reports owned by orgIDs whose search text holds
+// every term, newest first, with the text around the first term, and how
+// many match in all. Terms come from intake.SearchTerms: normalised, and
+// free of the LIKE wildcards and the escape character.
+func (db *DB) SearchReports(ctx context.Context, orgIDs []int64, terms []string, limit, offset int) ([]intake.SearchHit, int, error) {
+	if len(orgIDs) == 0 || len(terms) == 0 {
+		return nil, 0, nil
+	}
+	plan, err := db.choosePlan(ctx, orgIDs, terms)
+	if err != nil {
+		return nil, 0, err
+	}
+	return db.search(ctx, plan, orgIDs, terms, limit, offset)
+}
+
+func (db *DB) search(ctx context.Context, plan searchPlan, orgIDs []int64, terms []string, limit, offset int) ([]intake.SearchHit, int, error) {
+	from, args, err := db.searchFrom(plan, orgIDs, terms)
+	if err != nil {
+		return nil, 0, err
+	}
+	// One pass finds the matches, counts them (the window) and keeps the
+	// page; the page's reports and texts are then read by id.
+	rows, err := db.read.QueryContext(ctx, `SELECT m.total, r.id, r.receipt, r.kind, r.category, r.prefecture, r.org_id, r.urgent,
+		r.freeze_deadline, r.status, COALESCE(r.assignee_id, 0), substr(r.description, 1, 120), r.created_at, s.text
+		FROM (SELECT r.id AS id, r.created_at AS created_at, COUNT(*) OVER () AS total`+from+`
+			ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?) m
+		CROSS JOIN reports r CROSS JOIN report_search s WHERE r.id = m.id AND s.`+db.d.searchKey+` = m.id
+		ORDER BY m.created_at DESC, m.id DESC`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	var hits []intake.SearchHit
+	total := 0
+	for rows.Next() {
+		var h intake.SearchHit
+		var kind, status, text string
+		var deadline, created int64
+		if err := rows.Scan(&total, &h.ID, &h.Receipt, &kind, &h.Category, &h.Prefecture, &h.OrgID, &h.Urgent, &deadline,
+			&status, &h.AssigneeID, &h.Summary, &created, &text); err != nil {
+			return nil, 0, err
+		}
+		h.Kind, h.Status, h.FreezeDeadline, h.CreatedAt = intake.Kind(kind), intake.Status(status), tm(deadline), tm(created)
+		h.Snippet = intake.Snippet(text, terms[0], intake.SnippetRunes)
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	if len(hits) == 0 && offset > 0 {
+		// Past the last page: the window counted nothing, so count.
+		if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count search: %w", err)
+		}
+	}
+	return hits, total, nil
+}
