@@ -24,14 +24,17 @@ type dialect struct {
 	// already there alone (several PostgreSQL servers may fill in the index
 	// at once; SQLite has one writer).
 	searchSkipDup string
-	cache         sync.Map // query → rebound query
+	// strpos names the function that finds a string in another (position,
+	// 0 when absent).
+	strpos string
+	cache  sync.Map // query → rebound query
 }
 
 var (
-	sqliteDialect   = &dialect{name: "sqlite", searchKey: "rowid"}
+	sqliteDialect   = &dialect{name: "sqlite", searchKey: "rowid", strpos: "instr"}
 	postgresDialect = &dialect{name: "postgres", numbered: true, forUpdate: " FOR UPDATE",
 		auditLock: `SELECT pg_advisory_xact_lock(7458912)`,
-		searchKey: "report_id", searchSkipDup: ` ON CONFLICT (report_id) DO NOTHING`}
+		searchKey: "report_id", searchSkipDup: ` ON CONFLICT (report_id) DO NOTHING`, strpos: "strpos"}
 )
 
 // rebind turns ? placeholders into the dialect's form. The SQL here never

@@ -12,12 +12,14 @@ package store
 //     and then "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)". FTS5 only
 //     narrows the candidates (with detail=none it keeps no positions); SQLite
 //     checks the LIKE itself on each, so the answer is exact. Shorter terms
-//     make FTS5 read every row. When that, or a common term, would read more
-//     rows than the caller's own reports, the search starts from those
-//     instead (choosePlan).
+//     are only checked (instr), never looked up: FTS5 would read every row.
+//     When the index would yield more rows than the caller's own reports, or
+//     no term is long enough, the search starts from those reports instead
+//     (choosePlan).
 //   - PostgreSQL: a plain table with a pg_trgm GIN index, which serves the
-//     same LIKE for terms of three characters or more; the planner chooses
-//     between it and the organisation index.
+//     same LIKE for terms of three characters or more (shorter ones are only
+//     checked, with strpos: pg_trgm would read the whole index); the planner
+//     chooses between it and the organisation index.
 //
 // CROSS JOIN fixes SQLite's join order; PostgreSQL's planner reorders a
 // CROSS JOIN freely.
@@ -240,20 +242,21 @@ type searchPlan int
 const (
 	// fromIndex reads the trigram index, then each candidate's report by id.
 	fromIndex searchPlan = iota
-	// fromReports reads the caller's reports, then each one's text by id
-	// (SQLite only).
+	// fromReports reads the caller's reports, then each one's text by id.
 	fromReports
 )
 
-// choosePlan decides where a search starts. PostgreSQL's planner weighs the
-// trigram index against the organisation index itself. SQLite's cannot (it
-// knows nothing of how common a term is), so this does it for a caller who
-// sees part of the country: the index narrows the candidates only for terms
-// of three characters or more, and it is worth it only when it yields fewer
-// candidates than half the caller's own reports (a candidate costs about
-// twice what checking one of the caller's reports does). A term found in a
-// quarter of all reports is cheaper to look for in the 2 % a prefecture
-// sees. The probe reads at most that many candidates.
+// choosePlan decides where a search starts on SQLite. The trigram index
+// narrows the candidates only for terms of three characters or more, and it
+// is worth it only when it yields fewer candidates than half the caller's
+// own reports (a candidate costs about twice what checking one of the
+// caller's reports does): a term found in a quarter of all reports is
+// cheaper to look for in the 2 % a prefecture sees. SQLite's planner knows
+// nothing of how common a term is, so this decides, with a probe that reads
+// at most that many candidates. A caller who sees most of the country
+// starts from the index. PostgreSQL's planner makes the choice itself from
+// its statistics (and makes it worse when pushed: it takes an unindexed
+// LIKE for a rare one and scans the whole text table).
 func (db *DB) choosePlan(ctx context.Context, orgIDs []int64, terms []string) (searchPlan, error) {
 	if db.d.name != "sqlite" {
 		return fromIndex, nil
@@ -263,31 +266,31 @@ func (db *DB) choosePlan(ctx context.Context, orgIDs []int64, terms []string) (s
 		return 0, fmt.Errorf("search plan: %w", err)
 	}
 	if 2*len(orgIDs) >= orgs {
-		return fromIndex, nil // a national view: most reports are the caller's anyway
-	}
-	args := make([]any, len(orgIDs))
-	for i, id := range orgIDs {
-		args[i] = id
-	}
-	var visible int
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE org_id IN (`+placeholders(len(orgIDs))+`)`, args...).Scan(&visible); err != nil {
-		return 0, fmt.Errorf("search plan: %w", err)
+		return fromIndex, nil
 	}
 	var probe []string
-	var probeArgs []any
+	var args []any
 	for _, t := range terms {
-		if utf8.RuneCountInString(t) >= 3 {
+		if indexable(t) {
 			probe = append(probe, `text LIKE ?`)
-			probeArgs = append(probeArgs, "%"+t+"%")
+			args = append(args, "%"+t+"%")
 		}
 	}
 	if len(probe) == 0 {
 		return fromReports, nil
 	}
+	orgArgs := make([]any, len(orgIDs))
+	for i, id := range orgIDs {
+		orgArgs[i] = id
+	}
+	var visible int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE org_id IN (`+placeholders(len(orgIDs))+`)`, orgArgs...).Scan(&visible); err != nil {
+		return 0, fmt.Errorf("search plan: %w", err)
+	}
 	budget := visible / 2
 	var candidates int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM report_search WHERE `+strings.Join(probe, ` AND `)+` LIMIT ?)`,
-		append(probeArgs, budget+1)...).Scan(&candidates)
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM report_search WHERE `+strings.Join(probe, ` AND `)+` LIMIT ?) c`,
+		append(args, budget+1)...).Scan(&candidates)
 	if err != nil {
 		return 0, fmt.Errorf("search plan: %w", err)
 	}
@@ -297,16 +300,21 @@ func (db *DB) choosePlan(ctx context.Context, orgIDs []int64, terms []string) (s
 	return fromReports, nil
 }
 
-// searchFrom is the FROM and WHERE of a search, with its arguments.
+// indexable tells whether the trigram index can look a term up.
+func indexable(term string) bool { return utf8.RuneCountInString(term) >= 3 }
+
+// searchFrom is the FROM and WHERE of a search, with its arguments. A term
+// the index is not to look up is found with instr (SQLite) or strpos
+// (PostgreSQL), the same test as LIKE '%term%' on this text but one neither
+// database hands to an index: SQLite would pass a LIKE to FTS5, which runs
+// the pattern through its index once per row, and PostgreSQL may read the
+// whole trigram index for a term too short to have a trigram.
 func (db *DB) searchFrom(plan searchPlan, orgIDs []int64, terms []string) (string, []any, error) {
-	from := ` FROM report_search s CROSS JOIN reports r WHERE r.id = s.` + db.d.searchKey + ` AND r.org_id IN (` + placeholders(len(orgIDs)) + `)`
-	like := ` AND s.text LIKE ?`
+	from := ` FROM report_search s CROSS JOIN reports r WHERE r.id = s.` + db.d.searchKey
 	if plan == fromReports {
-		// +s.text keeps SQLite from handing the LIKE to FTS5, which would
-		// run the pattern through its index once for every report.
-		from = ` FROM reports r CROSS JOIN report_search s WHERE s.` + db.d.searchKey + ` = r.id AND r.org_id IN (` + placeholders(len(orgIDs)) + `)`
-		like = ` AND +s.text LIKE ?`
+		from = ` FROM reports r CROSS JOIN report_search s WHERE s.` + db.d.searchKey + ` = r.id`
 	}
+	from += ` AND r.org_id IN (` + placeholders(len(orgIDs)) + `)`
 	args := make([]any, 0, len(orgIDs)+len(terms)+2)
 	for _, id := range orgIDs {
 		args = append(args, id)
@@ -315,8 +323,13 @@ func (db *DB) searchFrom(plan searchPlan, orgIDs []int64, terms []string) (strin
 		if t == "" || strings.ContainsAny(t, `%_\`) {
 			return "", nil, errors.New("search: a term is empty or holds a LIKE wildcard")
 		}
-		from += like
-		args = append(args, "%"+t+"%")
+		if plan == fromIndex && indexable(t) {
+			from += ` AND s.text LIKE ?`
+			args = append(args, "%"+t+"%")
+		} else {
+			from += ` AND ` + db.d.strpos + `(s.text, ?) > 0`
+			args = append(args, t)
+		}
 	}
 	return from, args, nil
 }
@@ -342,11 +355,14 @@ func (db *DB) search(ctx context.Context, plan searchPlan, orgIDs []int64, terms
 		return nil, 0, err
 	}
 	// One pass finds the matches, counts them (the window) and keeps the
-	// page; the page's reports and texts are then read by id.
+	// page; the page's reports and texts are then read by id. Every match is
+	// counted anyway, so reading reports in created_at order gains nothing:
+	// created_at + 0 keeps PostgreSQL from walking the whole table backwards
+	// along reports_created to avoid a sort of a few thousand rows.
 	rows, err := db.read.QueryContext(ctx, `SELECT m.total, r.id, r.receipt, r.kind, r.category, r.prefecture, r.org_id, r.urgent,
 		r.freeze_deadline, r.status, COALESCE(r.assignee_id, 0), substr(r.description, 1, 120), r.created_at, s.text
 		FROM (SELECT r.id AS id, r.created_at AS created_at, COUNT(*) OVER () AS total`+from+`
-			ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?) m
+			ORDER BY r.created_at + 0 DESC, r.id DESC LIMIT ? OFFSET ?) m
 		CROSS JOIN reports r CROSS JOIN report_search s WHERE r.id = m.id AND s.`+db.d.searchKey+` = m.id
 		ORDER BY m.created_at DESC, m.id DESC`, append(args, limit, offset)...)
 	if err != nil {
