@@ -70,3 +70,25 @@ func TestMatch(t *testing.T) {
 		})
 	}
 }
+
+// Advice shown together must not repeat a heading: two pieces with the same
+// title read to a victim as the same advice twice.
+func TestAdviceTitlesDistinct(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range Languages {
+		seen := map[string]string{}
+		for _, k := range c.Keys(lang) {
+			if len(k) < 7 || k[:7] != "advice." || k[len(k)-6:] != ".title" {
+				continue
+			}
+			v := c.T(lang, k)
+			if prev, dup := seen[v]; dup {
+				t.Errorf("%s: %s and %s share the title %q", lang, prev, k, v)
+			}
+			seen[v] = k
+		}
+	}
+}
