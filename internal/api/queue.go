@@ -39,20 +39,24 @@ func (a *API) queue(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	tree := a.Tree()
 	out := make([]QueueItemOut, 0, len(items))
 	for _, it := range items {
-		o := QueueItemOut{ID: it.ID, Receipt: it.Receipt, Kind: string(it.Kind), Category: it.Category, Prefecture: it.Prefecture,
-			Urgent: it.Urgent, Status: string(it.Status), CreatedAt: it.CreatedAt.Format(time.RFC3339)}
-		if org, ok := tree.ByID(it.OrgID); ok {
-			o.Org = org.Code
-		}
-		if !it.FreezeDeadline.IsZero() {
-			o.FreezeDeadline = it.FreezeDeadline.Format(time.RFC3339)
-		}
-		out = append(out, o)
+		out = append(out, a.queueItemOut(it))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"total": total, "reports": out})
+}
+
+// queueItemOut is a report row as the queue and search show it.
+func (a *API) queueItemOut(it intake.QueueItem) QueueItemOut {
+	o := QueueItemOut{ID: it.ID, Receipt: it.Receipt, Kind: string(it.Kind), Category: it.Category, Prefecture: it.Prefecture,
+		Urgent: it.Urgent, Status: string(it.Status), CreatedAt: it.CreatedAt.Format(time.RFC3339)}
+	if org, ok := a.Tree().ByID(it.OrgID); ok {
+		o.Org = org.Code
+	}
+	if !it.FreezeDeadline.IsZero() {
+		o.FreezeDeadline = it.FreezeDeadline.Format(time.RFC3339)
+	}
+	return o
 }
 
 func (a *API) report(w http.ResponseWriter, r *http.Request) {

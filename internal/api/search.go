@@ -3,20 +3,13 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"time"
 )
 
-// SearchResultOut is one report found by GET /api/v1/search.
+// SearchResultOut is one report found by GET /api/v1/search: the queue's
+// fields and the text around the first term.
 type SearchResultOut struct {
-	ID         int64  `json:"id"`
-	Receipt    string `json:"receipt"`
-	Kind       string `json:"kind"`
-	Category   string `json:"category"`
-	Prefecture string `json:"prefecture"`
-	Org        string `json:"org"`
-	Status     string `json:"status"`
-	CreatedAt  string `json:"created_at"`
-	Snippet    string `json:"snippet"`
+	QueueItemOut
+	Snippet string `json:"snippet"`
 }
 
 // search answers GET /api/v1/search?q=…&limit=&offset=: the reports the
@@ -31,15 +24,9 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	tree := a.Tree()
 	out := make([]SearchResultOut, 0, len(hits))
 	for _, h := range hits {
-		o := SearchResultOut{ID: h.ID, Receipt: h.Receipt, Kind: string(h.Kind), Category: h.Category, Prefecture: h.Prefecture,
-			Status: string(h.Status), CreatedAt: h.CreatedAt.Format(time.RFC3339), Snippet: h.Snippet}
-		if org, ok := tree.ByID(h.OrgID); ok {
-			o.Org = org.Code
-		}
-		out = append(out, o)
+		out = append(out, SearchResultOut{QueueItemOut: a.queueItemOut(h.QueueItem), Snippet: h.Snippet})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"results": out, "total": total})
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/koban-project/koban/internal/guard"
+	"github.com/koban-project/koban/internal/intake"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -30,12 +31,20 @@ var staticFS embed.FS
 
 type templates struct{ pages map[string]*template.Template }
 
+// reportRow is the dot of the "reportcells" partial.
+type reportRow struct {
+	P any // the page, for its T, Date, TimeLeft and PrefName
+	I intake.QueueItem
+}
+
 // parseTemplates parses each page together with the layout.
 func parseTemplates() (*templates, error) {
 	funcs := template.FuncMap{
 		"add":   func(a, b int) int { return a + b },
 		"lines": func(s string) []string { return strings.Split(s, "\n") },
 		"str":   func(v any) string { return fmt.Sprint(v) },
+		// row pairs the page with one report for the "reportcells" partial.
+		"row": func(p any, it intake.QueueItem) reportRow { return reportRow{P: p, I: it} },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 	if err != nil {

@@ -130,7 +130,7 @@ func TestSearchAPI(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if want := []string{"category", "created_at", "id", "kind", "org", "prefecture", "receipt", "snippet", "status"}; !reflect.DeepEqual(keys, want) {
+	if want := []string{"category", "created_at", "id", "kind", "org", "prefecture", "receipt", "snippet", "status", "urgent"}; !reflect.DeepEqual(keys, want) {
 		t.Errorf("result fields %v, want %v", keys, want)
 	}
 	if hit["receipt"] != receipt || hit["org"] != "pref-13" || hit["prefecture"] != "13" || hit["kind"] != "report" ||
