@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -42,9 +43,28 @@ var validSum = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 func (s *Store) path(sum string) string { return filepath.Join(s.dir, sum[:2], sum[2:4], sum) }
 
+// ErrMismatch is returned by PutAs when the content is not what its
+// expected SHA-256 says.
+var ErrMismatch = errors.New("blob: content does not match its SHA-256")
+
 // Put stores at most limit bytes from r and returns their SHA-256 (hex) and
 // size. The data is synced to disk before Put returns.
 func (s *Store) Put(r io.Reader, limit int64) (sum string, size int64, err error) {
+	return s.put(r, limit, "")
+}
+
+// PutAs stores r under want, its expected SHA-256, replacing whatever is
+// stored under that name; content with another hash is refused with
+// ErrMismatch and nothing is stored. Copies between stores use it.
+func (s *Store) PutAs(r io.Reader, want string, limit int64) error {
+	if !validSum.MatchString(want) {
+		return fmt.Errorf("blob put: malformed sum %q", want)
+	}
+	_, _, err := s.put(r, limit, want)
+	return err
+}
+
+func (s *Store) put(r io.Reader, limit int64, want string) (sum string, size int64, err error) {
 	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
 	if err != nil {
 		return "", 0, fmt.Errorf("blob put: %w", err)
@@ -56,7 +76,8 @@ func (s *Store) Put(r io.Reader, limit int64) (sum string, size int64, err error
 		}
 	}()
 	h := sha256.New()
-	size, err = io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, limit+1))
+	// One byte past the limit tells "too large" from "exactly the limit".
+	size, err = io.Copy(io.MultiWriter(tmp, h), io.LimitReader(r, min(limit, math.MaxInt64-1)+1))
 	if err != nil {
 		return "", 0, fmt.Errorf("blob put: %w", err)
 	}
@@ -70,8 +91,11 @@ func (s *Store) Put(r io.Reader, limit int64) (sum string, size int64, err error
 		return "", 0, fmt.Errorf("blob put: %w", err)
 	}
 	sum = hex.EncodeToString(h.Sum(nil))
+	if want != "" && sum != want {
+		return "", 0, ErrMismatch
+	}
 	final := s.path(sum)
-	if _, statErr := os.Stat(final); statErr == nil {
+	if _, statErr := os.Stat(final); statErr == nil && want == "" {
 		os.Remove(tmp.Name())
 		return sum, size, nil
 	}

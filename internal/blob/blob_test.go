@@ -83,3 +83,28 @@ func TestOpenRemovesInterruptedUploads(t *testing.T) {
 		t.Fatalf("%d interrupted uploads left", len(left))
 	}
 }
+
+func TestPutAs(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	data := []byte("evidence copied from another store")
+	sum := sha256.Sum256(data)
+	want := hex.EncodeToString(sum[:])
+	if err := s.PutAs(bytes.NewReader([]byte("something else")), want, 1<<20); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("wrong content: %v, want ErrMismatch", err)
+	}
+	if s.Has(want) {
+		t.Fatal("mismatched content stored")
+	}
+	// A damaged file under the right name is replaced.
+	os.MkdirAll(filepath.Dir(s.path(want)), 0o700)
+	os.WriteFile(s.path(want), []byte("damaged"), 0o600)
+	if err := s.PutAs(bytes.NewReader(data), want, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(s.path(want)); !bytes.Equal(got, data) {
+		t.Fatal("damaged file not replaced")
+	}
+	if left, _ := os.ReadDir(filepath.Join(s.dir, "tmp")); len(left) != 0 {
+		t.Fatalf("%d temporary files left behind", len(left))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/koban-project/koban/internal/blob"
 	"io"
 	"io/fs"
 	"os"
@@ -64,6 +65,10 @@ func referencedFiles(ctx context.Context, src *sql.Tx) ([]fileRef, error) {
 // those already there with the right hash and verifying every copy.
 func copyFiles(ctx context.Context, refs []fileRef, srcDir, dstDir string, o *Options) (FileResult, error) {
 	res := FileResult{Referenced: len(refs), Dir: dstDir}
+	store, err := blob.Open(filepath.Join(dstDir, "files"))
+	if err != nil {
+		return res, fmt.Errorf("evidence: %w", err)
+	}
 	for _, f := range refs {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -84,7 +89,7 @@ func copyFiles(ctx context.Context, refs []fileRef, srcDir, dstDir string, o *Op
 			return res, fmt.Errorf("evidence %s: %w", dst, err)
 		}
 		src := blobPath(srcDir, f.sum)
-		switch err := copyFile(src, dst, f.sum); {
+		switch err := copyFile(store, src, dst, f.sum); {
 		case errors.Is(err, fs.ErrNotExist):
 			res.Missing = append(res.Missing, f.sum)
 		case errors.Is(err, errCorrupt):
@@ -155,71 +160,27 @@ func fileSum(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// copyFile copies src to dst through a temporary file in dst's folder,
-// checks the bytes read against sum, syncs, renames into place, and reads
-// the result back to check it again.
-func copyFile(src, dst, sum string) (err error) {
+// copyFile copies src into the evidence store through blob.PutAs, which
+// refuses content that does not match sum and syncs the file and its new
+// folders, then reads the result back to check it again.
+func copyFile(dst *blob.Store, src, dstPath, sum string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	dir := filepath.Dir(dst)
-	if _, statErr := os.Stat(dir); statErr != nil {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("evidence: %w", err)
-		}
-		// New folders must survive a power cut along with the file.
-		for _, d := range []string{filepath.Dir(dir), filepath.Dir(filepath.Dir(dir))} {
-			if err := syncDir(d); err != nil {
-				return fmt.Errorf("evidence: %w", err)
-			}
-		}
-	}
-	tmp, err := os.CreateTemp(dir, "."+sum[:16]+".migrate-*")
-	if err != nil {
-		return fmt.Errorf("evidence: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	h := sha256.New()
-	if _, err = io.Copy(io.MultiWriter(tmp, h), in); err != nil {
+	switch err := dst.PutAs(in, sum, 1<<40); {
+	case errors.Is(err, blob.ErrMismatch):
+		return errCorrupt
+	case err != nil:
 		return fmt.Errorf("evidence %s: %w", src, err)
 	}
-	if hex.EncodeToString(h.Sum(nil)) != sum {
-		return errCorrupt
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("evidence: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("evidence: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), dst); err != nil {
-		return fmt.Errorf("evidence: %w", err)
-	}
-	if err = syncDir(dir); err != nil {
-		return fmt.Errorf("evidence: %w", err)
-	}
-	got, err := fileSum(dst)
+	got, err := fileSum(dstPath)
 	if err != nil {
-		return fmt.Errorf("evidence %s: %w", dst, err)
+		return fmt.Errorf("evidence %s: %w", dstPath, err)
 	}
 	if got != sum {
-		return fmt.Errorf("evidence %s: the copy reads back as %s", dst, got)
+		return fmt.Errorf("evidence %s: the copy reads back as %s", dstPath, got)
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
