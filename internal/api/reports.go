@@ -136,17 +136,17 @@ func (a *API) publicReport(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, koban.Errorf(koban.TooMany, "intake.error.rate"))
 		return
 	}
-	lim := a.Intake.Limits()
-	in, ups, cleanup, err := a.readReport(w, r, int64(lim.Files)*lim.FileBytes+maxJSONBody)
+	a.submit(w, r, intake.Origin{Source: "api", IP: ip})
+}
+
+// submit reads one report (JSON, or multipart with files) and stores it.
+func (a *API) submit(w http.ResponseWriter, r *http.Request, o intake.Origin) {
+	in, ups, cleanup, err := a.readReport(w, r, a.Intake.Limits().MaxBody())
 	defer cleanup()
 	if err != nil {
 		a.badRequest(w, r, "")
 		return
 	}
-	a.submit(w, r, in, ups, intake.Origin{Source: "api", IP: ip})
-}
-
-func (a *API) submit(w http.ResponseWriter, r *http.Request, in ReportIn, ups []intake.Upload, o intake.Origin) {
 	sub, err := in.submission()
 	sub.Files = ups
 	if err != nil {
@@ -232,14 +232,7 @@ func (a *API) partnerReport(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	lim := a.Intake.Limits()
-	in, ups, cleanup, err := a.readReport(w, r, int64(lim.Files)*lim.FileBytes+maxJSONBody)
-	defer cleanup()
-	if err != nil {
-		a.badRequest(w, r, "")
-		return
-	}
-	a.submit(w, r, in, ups, o)
+	a.submit(w, r, o)
 }
 
 // BulkResult is the outcome of one NDJSON line.

@@ -20,6 +20,10 @@ type Limits struct {
 	Files            int
 }
 
+// MaxBody is the largest request body that can carry a submission within
+// these limits: every file at its largest, plus 1 MiB for the fields.
+func (l Limits) MaxBody() int64 { return int64(l.Files)*l.FileBytes + 1<<20 }
+
 // DefaultLimits are the limits of the public form.
 var DefaultLimits = Limits{DescriptionRunes: 20000, FileBytes: 10 << 20, Files: 5}
 

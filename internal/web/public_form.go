@@ -53,8 +53,7 @@ func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) {
-	lim := s.Intake.Limits()
-	r.Body = http.MaxBytesReader(w, r.Body, int64(lim.Files)*lim.FileBytes+(1<<20))
+	r.Body = http.MaxBytesReader(w, r.Body, s.Intake.Limits().MaxBody())
 	err := r.ParseMultipartForm(1 << 20)
 	if err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		var tooBig *http.MaxBytesError

@@ -31,8 +31,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) statusAdd(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	lim := s.Intake.Limits()
-	r.Body = http.MaxBytesReader(w, r.Body, int64(lim.Files)*lim.FileBytes+(1<<20))
+	r.Body = http.MaxBytesReader(w, r.Body, s.Intake.Limits().MaxBody())
 	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		s.fail(w, r, koban.FieldError("files", "intake.error.body_too_large"))
 		return
