@@ -281,16 +281,8 @@ func (db *DB) insertReport(ctx context.Context, tx *txn, r *intake.Report, text 
 	// itself is the check: ON CONFLICT returns no row, and a new number is drawn.
 	for attempt := 0; ; attempt++ {
 		r.Receipt = intake.NewReceipt()
-		err := tx.QueryRowContext(ctx, `INSERT INTO reports (receipt, token_hash, kind, category, reported_category, description,
-		occurred_at, prefecture, org_id, amount_jpy, money_sent_at, freeze_deadline, urgent, status, close_reason,
-		duplicate_of, assignee_id, contact_name, contact_email, contact_phone, consent, language, source, submitted_by,
-		external_id, created_at, updated_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (receipt) DO NOTHING RETURNING id`,
-			r.Receipt, r.TokenHash, string(r.Kind), r.Category, r.ReportedCategory, r.Description,
-			ts(r.OccurredAt), r.Prefecture, r.OrgID, r.Money.AmountJPY, ts(r.Money.SentAt), ts(r.FreezeDeadline), r.Urgent,
-			string(r.Status), r.CloseReason, nullID(r.DuplicateOf), nullID(r.AssigneeID), r.Contact.Name, r.Contact.Email,
-			r.Contact.Phone, r.Consent, r.Language, r.Source, nullID(r.SubmittedBy), r.ExternalID, ts(r.CreatedAt), ts(r.UpdatedAt),
-		).Scan(&r.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO reports (`+reportInsertCols+`) VALUES `+values(1, 27)+
+			` ON CONFLICT (receipt) DO NOTHING RETURNING id`, reportValues(r)...).Scan(&r.ID)
 		if err == nil {
 			break
 		}
