@@ -51,20 +51,26 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Items, p.Total = items, total
-	if in.Page > 1 {
-		p.Prev = pageURL(q, in.Page-1)
-	}
-	if in.Page*queuePageSize < total {
-		p.Next = pageURL(q, in.Page+1)
-	}
+	p.Prev, p.Next = pageLinks("/queue", q, in.Page, queuePageSize, total)
 	s.render(w, r, http.StatusOK, "queue", p)
 }
 
-func pageURL(q url.Values, n int) string {
-	c := url.Values{}
-	for k, v := range q {
-		c[k] = v
+// pageLinks returns the addresses of the previous and next pages of a
+// paged list at path, keeping the other parameters of q ("" at either end).
+func pageLinks(path string, q url.Values, page, size, total int) (prev, next string) {
+	at := func(n int) string {
+		c := url.Values{}
+		for k, v := range q {
+			c[k] = v
+		}
+		c.Set("page", strconv.Itoa(n))
+		return path + "?" + c.Encode()
 	}
-	c.Set("page", strconv.Itoa(n))
-	return "/queue?" + c.Encode()
+	if page > 1 {
+		prev = at(page - 1)
+	}
+	if page*size < total {
+		next = at(page + 1)
+	}
+	return prev, next
 }

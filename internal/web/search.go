@@ -61,21 +61,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	if len(hits) > 0 {
 		p.From, p.To = (n-1)*searchPageSize+1, (n-1)*searchPageSize+len(hits)
 	}
-	if n > 1 {
-		p.Prev = searchURL(p.Q, n-1)
-	}
-	if n*searchPageSize < total {
-		p.Next = searchURL(p.Q, n+1)
-	}
+	p.Prev, p.Next = pageLinks("/search", url.Values{"q": {p.Q}}, n, searchPageSize, total)
 	s.render(w, r, http.StatusOK, "search", p)
-}
-
-func searchURL(q string, page int) string {
-	v := url.Values{"q": {q}}
-	if page > 1 {
-		v.Set("page", strconv.Itoa(page))
-	}
-	return "/search?" + v.Encode()
 }
 
 // highlight cuts a snippet into parts, marking every place a term occurs.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/url"
 	"testing"
 	"time"
 )
@@ -29,4 +30,28 @@ func FuzzFormSubmission(f *testing.F) {
 			t.Fatalf("category changed: %q -> %q", cat, sub.Category)
 		}
 	})
+}
+
+func TestPageLinks(t *testing.T) {
+	q := url.Values{"status": {"new"}, "page": {"2"}}
+	for _, tc := range []struct {
+		name              string
+		page, total       int
+		wantPrev, wantNxt string
+	}{
+		{"only page", 1, 10, "", ""},
+		{"first of three", 1, 120, "", "/queue?page=2&status=new"},
+		{"middle", 2, 120, "/queue?page=1&status=new", "/queue?page=3&status=new"},
+		{"last, exactly full", 3, 150, "/queue?page=2&status=new", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			prev, next := pageLinks("/queue", q, tc.page, 50, tc.total)
+			if prev != tc.wantPrev || next != tc.wantNxt {
+				t.Fatalf("got %q %q, want %q %q", prev, next, tc.wantPrev, tc.wantNxt)
+			}
+		})
+	}
+	if q.Get("page") != "2" {
+		t.Fatal("pageLinks changed its input")
+	}
 }
