@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
@@ -23,6 +24,7 @@ import (
 // Deps are what the API needs.
 type Deps struct {
 	Intake     *intake.Service
+	Index      *correlate.Service
 	Auth       *auth.Service
 	Catalogs   *locale.Catalogs
 	Tree       func() *org.Tree
@@ -50,6 +52,12 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/reports", a.token(a.queue))
 	mux.HandleFunc("GET /api/v1/reports/{id}", a.token(a.report))
 	mux.HandleFunc("GET /api/v1/search", a.token(a.search))
+	mux.HandleFunc("GET /api/v1/reports/{id}/links", a.token(a.reportLinks))
+	mux.HandleFunc("GET /api/v1/observables/{type}/{value...}", a.token(a.observable))
+	mux.HandleFunc("POST /api/v1/access-requests", a.token(a.requestAccess))
+	mux.HandleFunc("GET /api/v1/graph", a.token(a.graph))
+	mux.HandleFunc("GET /api/v1/clusters", a.token(a.clusters))
+	mux.HandleFunc("GET /api/v1/clusters/{id}", a.token(a.cluster))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))
 	})

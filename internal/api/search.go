@@ -28,5 +28,14 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 	for _, h := range hits {
 		out = append(out, SearchResultOut{QueueItemOut: a.queueItemOut(h.QueueItem), Snippet: h.Snippet})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"results": out, "total": total})
+	resp := map[string]any{"results": out, "total": total}
+	// A query that is one observable also says how many records the caller
+	// may not see hold it: counts, never content.
+	if o, hidden, ok, err := a.Index.Elsewhere(r.Context(), principal(r), q.Get("q")); err != nil {
+		a.fail(w, r, err)
+		return
+	} else if ok {
+		resp["elsewhere"] = map[string]any{"type": o.Type, "value": o.Value, "hidden": a.hiddenOut(hidden)}
+	}
+	writeJSON(w, http.StatusOK, resp)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/blob"
 	"github.com/koban-project/koban/internal/config"
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
@@ -28,6 +29,7 @@ import (
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/store"
+	"github.com/koban-project/koban/internal/warnlist"
 	"github.com/koban-project/koban/internal/web"
 )
 
@@ -41,9 +43,11 @@ type App struct {
 	Intake   *intake.Service
 	Auth     *auth.Service
 	Admin    *admin.Service
+	Index    *correlate.Service
 	Metrics  *api.Metrics
 	tree     atomic.Pointer[org.Tree]
-	instance string // host:pid, who ran a job
+	instance string       // host:pid, who ran a job
+	listsAt  atomic.Value // the stamp of the warning lists in force (string)
 	handler  http.Handler
 }
 
@@ -80,6 +84,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Intake = intake.NewService(db, a.Blobs, a.Tree, o.Clock, log)
+	if err := a.LoadWarningLists(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Index = correlate.NewService(db, a.Tree, db.Policy, o.Clock, cfg.Location)
 	a.Auth = auth.NewService(db, a.Tree, o.Clock)
 	if o.HasherParams != nil {
 		a.Auth.SetHasherParams(*o.HasherParams)
@@ -110,14 +119,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	})
 	hub := live.NewHub()
 	db.OnNewReports(func(n store.NewReport) { hub.Publish(live.Event{ReportID: n.ReportID, OrgID: n.OrgID}) })
-	pages, err := web.New(web.Deps{Live: hub, Intake: a.Intake, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	pages, err := web.New(web.Deps{Live: hub, Intake: a.Intake, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	a.Metrics = api.NewMetrics()
-	jsonAPI := api.New(api.Deps{Intake: a.Intake, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
+	jsonAPI := api.New(api.Deps{Intake: a.Intake, Index: a.Index, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
 	root.Handle("/api/", jsonAPI.Handler())
@@ -145,6 +154,28 @@ func (a *App) ReloadTree(ctx context.Context) error {
 		return fmt.Errorf("organisation tree: %w", err)
 	}
 	a.tree.Store(t)
+	return nil
+}
+
+// LoadWarningLists puts koban's own warning lists and the imported ones in
+// force, when the imported ones changed since the last load.
+func (a *App) LoadWarningLists(ctx context.Context) error {
+	stamp, err := a.DB.WarningListsStamp(ctx)
+	if err != nil {
+		return err
+	}
+	if a.listsAt.Load() == stamp {
+		return nil
+	}
+	imported, err := a.DB.WarningLists(ctx)
+	if err != nil {
+		return err
+	}
+	p := a.DB.Policy()
+	p.Lists = warnlist.NewMatcher(append(warnlist.Builtin(), imported...))
+	a.DB.SetPolicy(p)
+	a.listsAt.Store(stamp)
+	a.Log.Debug("warning lists loaded", "imported", len(imported))
 	return nil
 }
 
@@ -209,14 +240,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // sweep removes expired sessions and idle rate-limit buckets every ten
-// minutes. With several servers on one database the job row decides which
-// one runs it, so it runs once.
+// minutes (with several servers on one database the job row decides which
+// one runs it, so it runs once) and reloads changed warning lists every
+// minute.
 func (a *App) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
 		if _, err := a.RunJob(ctx, "sweep", 10*time.Minute, a.sweepOnce); err != nil && ctx.Err() == nil {
 			a.Log.Warn("sweep", "err", err)
+		}
+		// Every server picks up warning lists imported on any of them.
+		if err := a.LoadWarningLists(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Warn("warning lists", "err", err)
 		}
 		select {
 		case <-ctx.Done():

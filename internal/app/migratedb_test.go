@@ -25,16 +25,20 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/config"
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/dbcopy"
 	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/store/pgtest"
+	"github.com/koban-project/koban/internal/warnlist"
 )
 
 // migTables are every table migrate-db copies.
 var migTables = []string{"orgs", "users", "sessions", "api_tokens", "reports", "report_files", "report_messages",
-	"report_observables", "report_search", "audit_log", "rate_limits", "jobs"}
+	"observables", "occurrences", "clusters", "cluster_members", "warninglists", "access_requests",
+	"report_search", "audit_log", "rate_limits", "jobs"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {
@@ -178,6 +182,28 @@ func buildSource(t testing.TB, n int) *kobanSource {
 		_, err := a.Intake.Get(ctx, ap, id(i)) // audits a view of personal data
 		must(err)
 	}
+	// Two reports that share a number: a cluster.
+	for _, tok := range tokens[:2] {
+		must(a.Intake.AddInfo(ctx, tok, "同じ番号から電話: 090-4444-5555", nil, "203.0.113.6"))
+	}
+	// The national index's own tables: an imported warning list, and a
+	// request for access to records seen only as counts.
+	must(a.DB.SaveWarningLists(ctx, []warnlist.List{{Name: "テスト一覧", Source: warnlist.SourceMISP, Version: 3,
+		Kind: warnlist.KindString, Types: []observe.Type{observe.Phone}, Entries: []string{"+819000000000"}}},
+		audit.Entry{Actor: audit.System, Action: "warninglists.import", ObjectType: "warninglists"}))
+	shared, err := a.DB.ValuesOf(ctx, correlate.Key{Type: correlate.Report, ID: 1})
+	must(err)
+	if len(shared) == 0 {
+		t.Fatal("report 1 holds no observable: the test koban is not realistic enough")
+	}
+	r1, err := a.DB.Report(ctx, 1)
+	must(err)
+	asker := user(ap.Actor(), "asker@hokkaido.example", "pref-01", auth.RoleInvestigator)
+	if asker.OrgID == r1.OrgID {
+		asker = user(ap.Actor(), "asker@okinawa.example", "pref-47", auth.RoleInvestigator)
+	}
+	_, err = a.Index.RequestAccess(ctx, principal(asker), shared[0].Observable, r1.OrgID, "同一番号の事件を捜査中")
+	must(err)
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))
@@ -613,7 +639,7 @@ func TestMigrateDBVerifyFindsDifferences(t *testing.T) {
 		t.Fatalf("copy onto a changed target: exit %d\n%s\n%s", code, out, errs)
 	}
 	// A row missing from the target is named too.
-	pgExec(t, pg, `DELETE FROM report_observables WHERE report_id = (SELECT MAX(report_id) FROM report_observables)`)
+	pgExec(t, pg, `DELETE FROM occurrences WHERE record_id = (SELECT MAX(record_id) FROM occurrences)`)
 	code, out, _ = migrate(t, "--from", "sqlite:"+src.dir, "--to", pg, "--verify-only")
 	if code != 1 || !strings.Contains(out, "is missing from the target") {
 		t.Fatalf("missing rows: exit %d\n%s", code, out)

@@ -44,6 +44,9 @@ Usage:
   koban token revoke --id ID
   koban audit verify               check the audit log's hash chain (also: koban verify-audit)
   koban extract [FILE…]            print observables as JSON lines (stdin when no file)
+  koban warninglists import DIR…   import MISP warning lists (benign values that link no records)
+  koban warninglists list          the warning lists in force
+  koban observables reindex        extract every report's observables again and rebuild the clusters
   koban migrate-db --from sqlite:PATH --to postgres://… [--files-to DIR]  copy SQLite into PostgreSQL (resumable), then verify
   koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url URL]
                                    measure intake throughput (public API, or partner NDJSON) on a fresh database
@@ -86,6 +89,10 @@ func Run(ctx context.Context, env Env) int {
 		err = runBench(ctx, env, rest)
 	case "migrate-db":
 		err = runMigrateDB(ctx, env, rest)
+	case "warninglists":
+		err = runWarningLists(ctx, env, rest)
+	case "observables":
+		err = runObservables(ctx, env, rest)
 	case "config":
 		var cfg config.Config
 		if cfg, _, err = config.Load(rest, env.Getenv, env.Environ, env.Stderr); err == nil {

@@ -37,6 +37,11 @@ const (
 	PermReportSubmit Permission = "report.submit"
 	// PermUserAdmin lets a user create, change and disable accounts.
 	PermUserAdmin Permission = "user.admin"
+	// PermObservableRead lets a user look values up in the national index:
+	// in full for the records they may see, as counts for the rest.
+	PermObservableRead Permission = "observable.read"
+	// PermClusterRead lets a user list and open clusters (campaigns).
+	PermClusterRead Permission = "cluster.read"
 	// PermAuditRead lets a user read the audit log.
 	PermAuditRead Permission = "audit.read"
 )
@@ -49,6 +54,7 @@ var roles = []Role{RoleIntake, RoleInvestigator, RoleAnalyst, RoleSupervisor, Ro
 var permissions = []Permission{
 	PermQueueRead, PermReportRead, PermReportPersonal, PermReportTriage,
 	PermReportReply, PermReportTransfer, PermReportSubmit, PermUserAdmin, PermAuditRead,
+	PermObservableRead, PermClusterRead,
 }
 
 // grants is the permission matrix. It is built by adding to the role below so
@@ -67,14 +73,14 @@ var grants = func() map[Role]map[Permission]bool {
 	// Intake officers and investigators handle reports end to end, so they
 	// need the reporter's contact details to reply.
 	intake := set(nil, PermQueueRead, PermReportRead, PermReportPersonal,
-		PermReportTriage, PermReportReply, PermReportTransfer)
-	supervisor := set(intake, PermAuditRead)
+		PermReportTriage, PermReportReply, PermReportTransfer, PermObservableRead)
+	supervisor := set(intake, PermAuditRead, PermClusterRead)
 	return map[Role]map[Permission]bool{
 		RoleIntake:       intake,
-		RoleInvestigator: set(intake),
+		RoleInvestigator: set(intake, PermClusterRead),
 		// Analysts look for patterns across reports; they never need to know
 		// who reported, so they get no personal data and cannot reply.
-		RoleAnalyst:    set(nil, PermQueueRead, PermReportRead),
+		RoleAnalyst:    set(nil, PermQueueRead, PermReportRead, PermObservableRead, PermClusterRead),
 		RoleSupervisor: supervisor,
 		RoleAdmin:      set(supervisor, PermUserAdmin),
 		// Partners are machines submitting reports; they read nothing back.

@@ -14,6 +14,11 @@ func TestRoleMatrix(t *testing.T) {
 	staff := perms{
 		PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 		PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
+		PermObservableRead: true,
+	}
+	investigator := perms{PermClusterRead: true}
+	for p := range staff {
+		investigator[p] = true
 	}
 	tests := []struct {
 		role     Role
@@ -21,17 +26,17 @@ func TestRoleMatrix(t *testing.T) {
 		webLogin bool
 	}{
 		{RoleIntake, staff, true},
-		{RoleInvestigator, staff, true},
-		{RoleAnalyst, perms{PermQueueRead: true, PermReportRead: true}, true},
+		{RoleInvestigator, investigator, true},
+		{RoleAnalyst, perms{PermQueueRead: true, PermReportRead: true, PermObservableRead: true, PermClusterRead: true}, true},
 		{RoleSupervisor, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
-			PermAuditRead: true,
+			PermAuditRead: true, PermObservableRead: true, PermClusterRead: true,
 		}, true},
 		{RoleAdmin, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
-			PermAuditRead: true, PermUserAdmin: true,
+			PermAuditRead: true, PermUserAdmin: true, PermObservableRead: true, PermClusterRead: true,
 		}, true},
 		{RolePartner, perms{PermReportSubmit: true}, false},
 		{Role(""), perms{}, false},
@@ -57,8 +62,8 @@ func TestRolesAndPermissionsComplete(t *testing.T) {
 	if len(Roles()) != 6 {
 		t.Errorf("Roles() has %d entries, want 6", len(Roles()))
 	}
-	if len(Permissions()) != 9 {
-		t.Errorf("Permissions() has %d entries, want 9", len(Permissions()))
+	if len(Permissions()) != 11 {
+		t.Errorf("Permissions() has %d entries, want 11", len(Permissions()))
 	}
 	for _, r := range Roles() {
 		if !r.Valid() {

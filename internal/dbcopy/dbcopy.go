@@ -11,8 +11,8 @@
 // copied ids.
 //
 // Resuming: a second run with the same arguments carries on. For each table
-// it reads the greatest key the target holds (for report_observables, the
-// whole primary key report_id, type, value, compared byte-wise on both
+// it reads the greatest key the target holds (for occurrences, the whole
+// primary key record_type, record_id, observable_id, compared on both
 // sides), checks that the target's rows are exactly the source's rows up to
 // that key, and copies only the rows after it. Rows are therefore copied
 // exactly once whatever the point of interruption, and a target that holds

@@ -61,7 +61,13 @@ var plan = []planEntry{
 	{"reports", "duplicate_of", []string{"id"}},
 	{"report_files", "", []string{"id"}},
 	{"report_messages", "", []string{"id"}},
-	{"report_observables", "", []string{"report_id", "type", "value"}},
+	// The national observable index and its clusters.
+	{"observables", "", []string{"id"}},
+	{"occurrences", "", []string{"record_type", "record_id", "observable_id"}},
+	{"clusters", "", []string{"id"}},
+	{"cluster_members", "", []string{"record_type", "record_id"}},
+	{"warninglists", "", []string{"id"}},
+	{"access_requests", "", []string{"id"}},
 	// The search index: derived from the reports, but copied as it is
 	// (read through sourceViews), so that the target answers searches at
 	// once and the digest shows it is the source's.

@@ -170,7 +170,7 @@ func (s *Service) Reply(ctx context.Context, p auth.Principal, id int64, body st
 		status = StatusInProgress
 	}
 	msg := Message{ReportID: id, Author: "officer", UserID: p.UserID, Body: body, CreatedAt: s.clock.Now()}
-	if err := s.store.AddToReport(ctx, id, []Message{msg}, nil, status, audit.Entry{
+	if err := s.store.AddToReport(ctx, id, Addition{Messages: []Message{msg}, Status: status}, audit.Entry{
 		Actor: p.Actor(), Action: "report.reply", ObjectType: "report", ObjectID: strconv.FormatInt(id, 10),
 	}); err != nil {
 		return err

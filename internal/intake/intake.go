@@ -138,3 +138,13 @@ type QueueItem struct {
 	Summary        string
 	CreatedAt      time.Time
 }
+
+// Addition is what is added to a stored report at once: messages, files,
+// the observables found in them (indexed with the report) and, when not
+// empty, a new status.
+type Addition struct {
+	Messages    []Message
+	Files       []File
+	Observables []observe.Observable
+	Status      Status
+}

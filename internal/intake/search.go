@@ -36,6 +36,7 @@ import (
 
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/observe"
 )
 
 // Limits on a search query.
@@ -177,6 +178,14 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q string, limit,
 	if err != nil {
 		return nil, 0, err
 	}
+	// A query that is one observable in any spelling (090-1234-5678,
+	// ０９０…, hxxp://…) finds the reports holding it: the search text
+	// carries every observable in its canonical form.
+	if found := observe.Extract(q); len(found) == 1 && (len(terms) == 1 || numberLike(q)) {
+		if canon, err := SearchTerms(found[0].Value); err == nil && len(canon) == 1 {
+			terms = canon
+		}
+	}
 	switch {
 	case limit <= 0:
 		limit = 50
@@ -189,4 +198,13 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q string, limit,
 		return nil, 0, nil
 	}
 	return s.store.SearchReports(ctx, orgs, terms, limit, offset)
+}
+
+// numberLike reports whether q holds only digits, spaces and the signs
+// numbers are written with (a phone number or an account typed with
+// spaces), so that it may stand for one observable as a whole.
+func numberLike(q string) bool {
+	return !strings.ContainsFunc(q, func(r rune) bool {
+		return !unicode.IsDigit(r) && !unicode.IsSpace(r) && !strings.ContainsRune("+-()（）－ー‐", r)
+	})
 }

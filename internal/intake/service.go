@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ type Store interface {
 	// entry, and stores both in one transaction.
 	UpdateReport(ctx context.Context, id int64, fn func(*Report) (audit.Entry, error)) error
 	// AddToReport stores new messages and files on a report, with the audit entry.
-	AddToReport(ctx context.Context, reportID int64, msgs []Message, files []File, setStatus Status, e audit.Entry) error
+	AddToReport(ctx context.Context, reportID int64, add Addition, e audit.Entry) error
 	Audit(ctx context.Context, e audit.Entry) error
 	AuditOf(ctx context.Context, objectType, objectID string) ([]audit.Row, error)
 }
@@ -163,12 +164,12 @@ func (s *Service) prepare(sub *Submission, o Origin, now time.Time) (*Report, er
 	}
 	r.Urgent = Urgent(r.Category, r.Description)
 	r.FreezeDeadline = FreezeDeadline(r.Money.SentAt, now)
-	files, text, err := s.storeUploads(sub.Files, "reporter", now)
+	files, found, err := s.storeUploads(sub.Files, "reporter", now)
 	if err != nil {
 		return nil, err
 	}
 	r.Files = files
-	r.Observables = observe.Extract(r.Description + "\n" + text)
+	r.Observables = mergeObservables(observe.Extract(r.Description), found)
 	return r, nil
 }
 
@@ -179,10 +180,10 @@ var allowedTypes = map[string]bool{
 }
 
 // storeUploads checks each file's type by its content, stores it by SHA-256
-// and returns the text of the text files for extraction.
-func (s *Service) storeUploads(ups []Upload, by string, now time.Time) ([]File, string, error) {
+// and returns the observables of the text files and e-mail messages.
+func (s *Service) storeUploads(ups []Upload, by string, now time.Time) ([]File, []observe.Observable, error) {
 	var files []File
-	var text strings.Builder
+	var found []observe.Observable
 	var p koban.Problems
 	for i, u := range ups {
 		field := "files." + strconv.Itoa(i)
@@ -212,7 +213,7 @@ func (s *Service) storeUploads(ups []Upload, by string, now time.Time) ([]File, 
 			continue
 		}
 		if err != nil {
-			return nil, "", fmt.Errorf("store upload: %w", err)
+			return nil, nil, fmt.Errorf("store upload: %w", err)
 		}
 		name := cleanFileName(u.Name)
 		if ct == "text/plain" && strings.EqualFold(filepath.Ext(name), ".eml") {
@@ -220,11 +221,39 @@ func (s *Service) storeUploads(ups []Upload, by string, now time.Time) ([]File, 
 		}
 		files = append(files, File{SHA256: sum, Name: name, ContentType: ct, Size: size, AddedBy: by, CreatedAt: now})
 		if textBuf != nil {
-			text.WriteString(textBuf.String())
-			text.WriteByte('\n')
+			found = append(found, ObservablesOfFile(ct, textBuf.String())...)
 		}
 	}
-	return files, text.String(), p.Err()
+	return files, found, p.Err()
+}
+
+// ObservablesOfFile returns the observables of an evidence file's text (its
+// first MiB): an e-mail message is read as one (senders, Received chain,
+// links, attachment hashes), any other text as free text.
+func ObservablesOfFile(contentType, text string) []observe.Observable {
+	if contentType == "message/rfc822" {
+		if ev, err := observe.ExtractEmail([]byte(text)); err == nil {
+			return ev.Observables
+		}
+	}
+	return observe.Extract(text)
+}
+
+// mergeObservables returns a's observables followed by those of b that a
+// does not hold.
+func mergeObservables(a, b []observe.Observable) []observe.Observable {
+	if len(b) == 0 {
+		return a
+	}
+	seen := make(map[observe.Observable]bool, len(a)+len(b))
+	out := make([]observe.Observable, 0, len(a)+len(b))
+	for _, o := range slices.Concat(a, b) {
+		if !seen[o] {
+			seen[o] = true
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 type limitedWriter struct {
@@ -304,15 +333,18 @@ func (s *Service) AddInfo(ctx context.Context, token, text string, ups []Upload,
 		return err
 	}
 	now := s.clock.Now()
-	files, _, err := s.storeUploads(ups, "reporter", now)
+	files, found, err := s.storeUploads(ups, "reporter", now)
 	if err != nil {
 		return err
+	}
+	if text != "" {
+		found = mergeObservables(observe.Extract(text), found)
 	}
 	var msgs []Message
 	if text != "" {
 		msgs = append(msgs, Message{ReportID: r.ID, Author: "reporter", Body: text, CreatedAt: now})
 	}
-	return s.store.AddToReport(ctx, r.ID, msgs, files, "", audit.Entry{
+	return s.store.AddToReport(ctx, r.ID, Addition{Messages: msgs, Files: files, Observables: found}, audit.Entry{
 		Actor: audit.Public(ip), Action: "report.add_info", ObjectType: "report", ObjectID: strconv.FormatInt(r.ID, 10),
 		Detail: map[string]any{"files": len(files), "message": text != ""},
 	})

@@ -27,14 +27,16 @@ type dialect struct {
 	// strpos names the function that finds a string in another (position,
 	// 0 when absent).
 	strpos string
-	cache  sync.Map // query → rebound query
+	// least and greatest name the two-argument minimum and maximum.
+	least, greatest string
+	cache           sync.Map // query → rebound query
 }
 
 var (
-	sqliteDialect   = &dialect{name: "sqlite", searchKey: "rowid", strpos: "instr"}
+	sqliteDialect   = &dialect{name: "sqlite", searchKey: "rowid", strpos: "instr", least: "min", greatest: "max"}
 	postgresDialect = &dialect{name: "postgres", numbered: true, forUpdate: " FOR UPDATE",
 		auditLock: `SELECT pg_advisory_xact_lock(7458912)`,
-		searchKey: "report_id", searchSkipDup: ` ON CONFLICT (report_id) DO NOTHING`, strpos: "strpos"}
+		searchKey: "report_id", searchSkipDup: ` ON CONFLICT (report_id) DO NOTHING`, strpos: "strpos", least: "LEAST", greatest: "GREATEST"}
 )
 
 // rebind turns ? placeholders into the dialect's form. The SQL here never

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/observe"
 )
@@ -226,22 +227,13 @@ func (db *DB) insertMany(ctx context.Context, tx *txn, rs []*intake.Report, entr
 			return errors.New("receipt collision: retry one by one")
 		}
 	}
-	var obs []any
 	for _, r := range rs {
 		if err := db.insertFiles(ctx, tx, r.ID, r.Files); err != nil {
 			return err
 		}
-		for _, o := range r.Observables {
-			obs = append(obs, r.ID, string(o.Type), o.Value)
-		}
 	}
-	const obsChunk = 3 * 3000
-	for start := 0; start < len(obs); start += obsChunk {
-		part := obs[start:min(start+obsChunk, len(obs))]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO report_observables (report_id, type, value) VALUES `+
-			values(len(part)/3, 3)+` ON CONFLICT DO NOTHING`, part...); err != nil {
-			return fmt.Errorf("insert observables: %w", err)
-		}
+	if err := db.indexRecords(ctx, tx, recordsOf(rs)); err != nil {
+		return err
 	}
 	if err := db.insertSearch(ctx, tx, rs, texts); err != nil {
 		return err
@@ -299,20 +291,17 @@ func (db *DB) insertReport(ctx context.Context, tx *txn, r *intake.Report, text 
 	if _, err := tx.ExecContext(ctx, `INSERT INTO report_search (`+db.d.searchKey+`, text) VALUES (?, ?)`, r.ID, text); err != nil {
 		return fmt.Errorf("index report: %w", err)
 	}
-	if len(r.Observables) == 0 {
-		return nil
+	return db.indexRecords(ctx, tx, recordsOf([]*intake.Report{r}))
+}
+
+// recordsOf describes reports to the national index.
+func recordsOf(rs []*intake.Report) []correlate.Record {
+	out := make([]correlate.Record, len(rs))
+	for i, r := range rs {
+		out[i] = correlate.Record{Key: correlate.Key{Type: correlate.Report, ID: r.ID}, OrgID: r.OrgID,
+			TLP: correlate.DefaultTLP, At: r.CreatedAt, Observables: r.Observables}
 	}
-	// One statement for all of the report's observables.
-	args := make([]any, 0, 3*len(r.Observables))
-	for _, o := range r.Observables {
-		args = append(args, r.ID, string(o.Type), o.Value)
-	}
-	q := `INSERT INTO report_observables (report_id, type, value) VALUES ` +
-		strings.TrimSuffix(strings.Repeat("(?,?,?),", len(r.Observables)), ",") + ` ON CONFLICT DO NOTHING`
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("insert observables: %w", err)
-	}
-	return nil
+	return out
 }
 
 func (db *DB) insertFiles(ctx context.Context, tx *txn, reportID int64, files []intake.File) error {
@@ -413,7 +402,8 @@ func (db *DB) loadReport(ctx context.Context, q querier, where string, arg any) 
 		r.Messages = append(r.Messages, m)
 	}
 	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT type, value FROM report_observables WHERE report_id = ? ORDER BY type, value`, r.ID)
+	rows, err = q.QueryContext(ctx, `SELECT o.type, o.value FROM occurrences oc JOIN observables o ON o.id = oc.observable_id
+		WHERE oc.record_type = 'report' AND oc.record_id = ? ORDER BY o.type, o.value`, r.ID)
 	if err != nil {
 		return nil, fmt.Errorf("load observables: %w", err)
 	}
@@ -517,9 +507,21 @@ func (db *DB) UpdateReport(ctx context.Context, id int64, fn func(*intake.Report
 		if err != nil {
 			return fmt.Errorf("load report %d: %w", id, err)
 		}
+		owner := r.OrgID
 		e, err := fn(r)
 		if err != nil {
 			return err
+		}
+		if r.OrgID != owner {
+			// The index applies access by owner: it follows a transfer.
+			for _, q := range []string{
+				`UPDATE occurrences SET org_id = ? WHERE record_type = 'report' AND record_id = ?`,
+				`UPDATE cluster_members SET org_id = ? WHERE record_type = 'report' AND record_id = ?`,
+			} {
+				if _, err := tx.ExecContext(ctx, q, r.OrgID, id); err != nil {
+					return fmt.Errorf("transfer report %d in the index: %w", id, err)
+				}
+			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE reports SET category = ?, org_id = ?, urgent = ?, status = ?, close_reason = ?,
 			duplicate_of = ?, assignee_id = ?, updated_at = ? WHERE id = ?`,
@@ -533,10 +535,11 @@ func (db *DB) UpdateReport(ctx context.Context, id int64, fn func(*intake.Report
 
 // AddToReport stores messages and files on a report. The reporter's
 // messages become part of the report's search text.
-func (db *DB) AddToReport(ctx context.Context, id int64, msgs []intake.Message, files []intake.File, status intake.Status, e audit.Entry) error {
+func (db *DB) AddToReport(ctx context.Context, id int64, add intake.Addition, e audit.Entry) error {
+	msgs, status := add.Messages, add.Status
 	return db.inTx(ctx, func(tx *txn) error {
-		var exists int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM reports WHERE id = ?`, id).Scan(&exists); errors.Is(err, sql.ErrNoRows) {
+		var org, created int64
+		if err := tx.QueryRowContext(ctx, `SELECT org_id, created_at FROM reports WHERE id = ?`, id).Scan(&org, &created); errors.Is(err, sql.ErrNoRows) {
 			return notFound("error.not_found")
 		} else if err != nil {
 			return fmt.Errorf("find report %d: %w", id, err)
@@ -549,7 +552,11 @@ func (db *DB) AddToReport(ctx context.Context, id int64, msgs []intake.Message, 
 				return fmt.Errorf("insert message: %w", err)
 			}
 		}
-		if err := db.insertFiles(ctx, tx, id, files); err != nil {
+		if err := db.insertFiles(ctx, tx, id, add.Files); err != nil {
+			return err
+		}
+		rec := &intake.Report{ID: id, OrgID: org, CreatedAt: tm(created), Observables: add.Observables}
+		if err := db.indexRecords(ctx, tx, recordsOf([]*intake.Report{rec})); err != nil {
 			return err
 		}
 		set, args := `updated_at = ?`, []any{ts(db.clock.Now())}
@@ -570,4 +577,31 @@ func (db *DB) AddToReport(ctx context.Context, id int64, msgs []intake.Message, 
 		}
 		return db.appendAudit(ctx, tx, e)
 	})
+}
+
+// ReportIDsAfter returns up to n report ids greater than after, in order.
+func (db *DB) ReportIDsAfter(ctx context.Context, after int64, n int) ([]int64, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM reports WHERE id > ? ORDER BY id LIMIT `+strconv.Itoa(n), after)
+	if err != nil {
+		return nil, fmt.Errorf("report ids: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// CountReports counts the stored reports.
+func (db *DB) CountReports(ctx context.Context) (int, error) {
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count reports: %w", err)
+	}
+	return n, nil
 }

@@ -86,7 +86,8 @@ func (db *DB) searchTexts(ctx context.Context, q querier, ids []int64) (map[int6
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = q.QueryContext(ctx, `SELECT report_id, type, value FROM report_observables WHERE report_id IN `+in, args...)
+	rows, err = q.QueryContext(ctx, `SELECT oc.record_id, o.type, o.value FROM occurrences oc JOIN observables o ON o.id = oc.observable_id
+		WHERE oc.record_type = 'report' AND oc.record_id IN `+in, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search text: %w", err)
 	}

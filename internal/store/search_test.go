@@ -13,6 +13,7 @@ import (
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/observe"
@@ -226,8 +227,16 @@ func checkUpgraded(t *testing.T, o Options, n int) {
 		}
 	}
 	var pending int
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE name = ?`, searchBackfillJob).Scan(&pending); err != nil || pending != 0 {
-		t.Errorf("backfill marker left behind: %d, %v", pending, err)
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE name IN (?, ?)`, searchBackfillJob, clustersRebuildJob).Scan(&pending); err != nil || pending != 0 {
+		t.Errorf("backfill markers left behind: %d, %v", pending, err)
+	}
+	// Migration 00004 moved the reports' observables into the national index.
+	v, err := db.Value(ctx, observe.Observable{Type: observe.Phone, Value: "+819012345678"})
+	if err != nil || v.Records != 1 || !v.FirstSeen.Equal(time.UnixMicro(1).UTC()) {
+		t.Errorf("after the upgrade, the index holds %+v, %v; want the phone in 1 record", v, err)
+	}
+	if vals, err := db.ValuesOf(ctx, correlate.Key{Type: correlate.Report, ID: 1}); err != nil || len(vals) != 1 {
+		t.Errorf("after the upgrade, report 1 holds %v, %v", vals, err)
 	}
 }
 

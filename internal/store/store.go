@@ -15,11 +15,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
 
 	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/store/postgres"
 	"github.com/koban-project/koban/internal/store/sqlite"
@@ -43,6 +45,7 @@ type DB struct {
 	listeners     []func(NewReport)
 	orgListeners  []func()
 	listenOnce    sync.Once
+	policy        atomic.Pointer[correlate.Policy]
 }
 
 // Options say which database to open.
@@ -91,6 +94,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, err
 	}
 	if err := db.backfillSearch(ctx); err != nil {
+		db.write.Close()
+		db.read.Close()
+		return nil, err
+	}
+	if err := db.rebuildIfAsked(ctx); err != nil {
 		db.write.Close()
 		db.read.Close()
 		return nil, err
@@ -201,20 +209,8 @@ func (db *DB) appendAudit(ctx context.Context, tx *txn, e audit.Entry) error {
 
 // appendAudits writes the next rows of the audit chain, many per statement.
 func (db *DB) appendAudits(ctx context.Context, tx *txn, es []audit.Entry) error {
-	// The head of the chain is read once per transaction, under the lock
-	// that keeps other writers out until commit, then carried along.
-	if !tx.auditHeld {
-		if db.d.auditLock != "" {
-			if _, err := tx.ExecContext(ctx, db.d.auditLock); err != nil {
-				return fmt.Errorf("lock audit chain: %w", err)
-			}
-		}
-		tx.auditID, tx.auditHash = 0, audit.Genesis
-		err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&tx.auditID, &tx.auditHash)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("audit head: %w", err)
-		}
-		tx.auditHeld = true
+	if err := db.holdChain(ctx, tx); err != nil {
+		return err
 	}
 	const chunk = 2000 // 12 values a row
 	for start := 0; start < len(es); start += chunk {
@@ -236,6 +232,27 @@ func (db *DB) appendAudits(ctx context.Context, tx *txn, es []audit.Entry) error
 		}
 		tx.auditID, tx.auditHash = id, hash
 	}
+	return nil
+}
+
+// holdChain takes, once per transaction, the lock that keeps other writers
+// of the audit chain out until commit, and reads the chain's head, which
+// the transaction then carries along.
+func (db *DB) holdChain(ctx context.Context, tx *txn) error {
+	if tx.auditHeld {
+		return nil
+	}
+	if db.d.auditLock != "" {
+		if _, err := tx.ExecContext(ctx, db.d.auditLock); err != nil {
+			return fmt.Errorf("lock audit chain: %w", err)
+		}
+	}
+	tx.auditID, tx.auditHash = 0, audit.Genesis
+	err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&tx.auditID, &tx.auditHash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	tx.auditHeld = true
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
@@ -37,6 +38,19 @@ type reportRow struct {
 	I intake.QueueItem
 }
 
+// valueNotes is the dot of the "valuenotes" partial.
+type valueNotes struct {
+	P any
+	W []string
+	C bool
+}
+
+// hiddenCounts is the dot of the "hiddencounts" partial.
+type hiddenCounts struct {
+	P any
+	H correlate.Hidden
+}
+
 // parseTemplates parses each page together with the layout.
 func parseTemplates() (*templates, error) {
 	funcs := template.FuncMap{
@@ -45,6 +59,12 @@ func parseTemplates() (*templates, error) {
 		"str":   func(v any) string { return fmt.Sprint(v) },
 		// row pairs the page with one report for the "reportcells" partial.
 		"row": func(p any, it intake.QueueItem) reportRow { return reportRow{P: p, I: it} },
+		// notes pairs the page with a value's warning lists and common mark
+		// for the "valuenotes" partial; hidden pairs it with hidden counts
+		// for "hiddencounts".
+		"notes":  func(p any, w []string, common bool) valueNotes { return valueNotes{P: p, W: w, C: common} },
+		"hidden": func(p any, h correlate.Hidden) hiddenCounts { return hiddenCounts{P: p, H: h} },
+		"hops":   func() []int { return []int{1, 2, 3, 4} },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 	if err != nil {

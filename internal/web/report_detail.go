@@ -10,6 +10,7 @@ import (
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/org"
@@ -29,7 +30,11 @@ type detailPage struct {
 	CanTransfer  bool
 	CanPersonal  bool
 	Reply        string
+	Links        *correlate.Links // nil when the officer may not read the index
 }
+
+// GraphOf is the link graph around the report.
+func (p detailPage) GraphOf() string { return GraphURL("report:" + strconv.FormatInt(p.R.ID, 10)) }
 
 // OfficerName names a user for the page.
 func (p detailPage) OfficerName(id int64) string {
@@ -96,6 +101,12 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, st
 		Orgs: orgs, CanTriage: pr.Can(auth.PermReportTriage), CanReply: pr.Can(auth.PermReportReply),
 		CanTransfer: pr.Can(auth.PermReportTransfer), CanPersonal: pr.Can(auth.PermReportPersonal), Reply: reply}
 	d.Title = rep.Receipt
+	if pr.Can(auth.PermObservableRead) {
+		if d.Links, err = s.Index.LinksOf(r.Context(), pr, correlate.Key{Type: correlate.Report, ID: id}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if problem != nil {
 		d.setProblems(problem)
 	}

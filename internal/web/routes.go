@@ -30,6 +30,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /reports/{id}", s.officer(s.reportDetail))
 	mux.HandleFunc("GET /reports/{id}/files/{fid}", s.officer(s.reportFile))
 	mux.HandleFunc("POST /reports/{id}/{action}", s.officer(s.reportAction))
+	mux.HandleFunc("GET /observables/{type}/{value...}", s.officer(s.observablePage))
+	mux.HandleFunc("POST /access-requests", s.officer(s.accessRequest))
+	mux.HandleFunc("GET /graph", s.officer(s.graphPage))
+	mux.HandleFunc("GET /clusters", s.officer(s.clustersPage))
+	mux.HandleFunc("GET /clusters/{id}", s.officer(s.clusterPage))
 
 	// Administrators.
 	mux.HandleFunc("GET /admin", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin/users", http.StatusSeeOther) })

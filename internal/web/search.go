@@ -6,9 +6,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/observe"
 )
 
 type searchPage struct {
@@ -19,6 +21,10 @@ type searchPage struct {
 	Total      int
 	From, To   int // the rows shown, counted from 1
 	Prev, Next string
+	// Elsewhere counts the records the officer may not see that hold the
+	// query, when the query is one observable: counts, never content.
+	Elsewhere *correlate.Hidden
+	ElseObs   observe.Observable
 }
 
 // searchRow is one hit with its snippet cut into plain and matching parts.
@@ -62,6 +68,12 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		p.From, p.To = (n-1)*searchPageSize+1, (n-1)*searchPageSize+len(hits)
 	}
 	p.Prev, p.Next = pageLinks("/search", url.Values{"q": {p.Q}}, n, searchPageSize, total)
+	if o, h, ok, err := s.Index.Elsewhere(r.Context(), *p.Principal, p.Q); err != nil {
+		s.fail(w, r, err)
+		return
+	} else if ok {
+		p.Elsewhere, p.ElseObs = &h, o
+	}
 	s.render(w, r, http.StatusOK, "search", p)
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/live"
@@ -22,6 +23,7 @@ import (
 // Deps are what the pages need.
 type Deps struct {
 	Intake     *intake.Service
+	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service
 	Users      UserDirectory

@@ -328,7 +328,7 @@ func testAddToReport(t *testing.T, f *fixture) {
 	}
 	files := []intake.File{{SHA256: sumB, Name: "追加.pdf", ContentType: "application/pdf", Size: 999, AddedBy: "officer", CreatedAt: now}}
 	e := audit.Entry{Actor: audit.Actor{UserID: u.ID, OrgID: u.OrgID, Label: u.Email}, Action: "report.reply", ObjectType: "report", ObjectID: strconv.FormatInt(r.ID, 10)}
-	if err := f.db.AddToReport(f.ctx, r.ID, msgs, files, intake.StatusInProgress, e); err != nil {
+	if err := f.db.AddToReport(f.ctx, r.ID, intake.Addition{Messages: msgs, Files: files, Status: intake.StatusInProgress}, e); err != nil {
 		t.Fatalf("AddToReport: %v", err)
 	}
 	for i, m := range msgs {
@@ -349,7 +349,7 @@ func testAddToReport(t *testing.T, f *fixture) {
 	f.clock.Advance(time.Minute)
 	more := []intake.Message{{ReportID: r.ID, Author: "reporter", Body: "もう一つ", CreatedAt: f.clock.Now()}}
 	e.Action, e.Actor = "report.add_info", audit.Public("192.0.2.77")
-	if err := f.db.AddToReport(f.ctx, r.ID, more, nil, "", e); err != nil {
+	if err := f.db.AddToReport(f.ctx, r.ID, intake.Addition{Messages: more}, e); err != nil {
 		t.Fatalf("AddToReport: %v", err)
 	}
 	want.UpdatedAt = f.clock.Now()
@@ -373,7 +373,7 @@ func testNotFound(t *testing.T, f *fixture) {
 	e := audit.Entry{Actor: audit.System, Action: "x", ObjectType: "report", ObjectID: strconv.Itoa(missing)}
 	err = f.db.UpdateReport(f.ctx, missing, func(*intake.Report) (audit.Entry, error) { return e, nil })
 	wantNotFound(t, "UpdateReport", err)
-	err = f.db.AddToReport(f.ctx, missing, nil, nil, intake.StatusInProgress, e)
+	err = f.db.AddToReport(f.ctx, missing, intake.Addition{Status: intake.StatusInProgress}, e)
 	wantNotFound(t, "AddToReport", err)
 	_, err = f.db.User(f.ctx, missing)
 	wantNotFound(t, "User", err)
@@ -397,10 +397,10 @@ func testAddToMissingReportWithContent(t *testing.T, f *fixture) {
 	const missing = 987_654
 	e := audit.Entry{Actor: audit.Public("192.0.2.1"), Action: "report.add_info", ObjectType: "report", ObjectID: strconv.Itoa(missing)}
 	msgs := []intake.Message{{Author: "reporter", Body: "hello", CreatedAt: t0}}
-	err := f.db.AddToReport(f.ctx, missing, msgs, nil, "", e)
+	err := f.db.AddToReport(f.ctx, missing, intake.Addition{Messages: msgs}, e)
 	wantNotFound(t, "AddToReport with a message", err)
 	files := []intake.File{{SHA256: sumA, Name: "a.png", ContentType: "image/png", Size: 1, AddedBy: "reporter", CreatedAt: t0}}
-	err = f.db.AddToReport(f.ctx, missing, nil, files, "", e)
+	err = f.db.AddToReport(f.ctx, missing, intake.Addition{Files: files}, e)
 	wantNotFound(t, "AddToReport with a file", err)
 	if n := f.verified(); n != before {
 		t.Errorf("failed calls wrote %d audit rows", n-before)

@@ -242,7 +242,7 @@ func testSearchReporterMessages(t *testing.T, f *fixture) {
 		{ReportID: r.ID, Author: "reporter", Body: "追加：相手のLINE IDは Scam_JP です", CreatedAt: f.clock.Now()},
 		{ReportID: r.ID, Author: "officer", UserID: u.ID, Body: "確認しました（内部メモ）", CreatedAt: f.clock.Now()},
 	}
-	if err := f.db.AddToReport(f.ctx, r.ID, msgs, nil, "", audit.Entry{Actor: audit.Public("192.0.2.1"), Action: "report.add_info",
+	if err := f.db.AddToReport(f.ctx, r.ID, intake.Addition{Messages: msgs}, audit.Entry{Actor: audit.Public("192.0.2.1"), Action: "report.add_info",
 		ObjectType: "report", ObjectID: strconv.FormatInt(r.ID, 10)}); err != nil {
 		t.Fatalf("AddToReport: %v", err)
 	}
@@ -252,15 +252,15 @@ func testSearchReporterMessages(t *testing.T, f *fixture) {
 
 	// A second message is added to the text, the first stays.
 	f.clock.Advance(time.Minute)
-	if err := f.db.AddToReport(f.ctx, r.ID, []intake.Message{{ReportID: r.ID, Author: "reporter", Body: "振込先は楽天銀行です", CreatedAt: f.clock.Now()}},
-		nil, "", audit.Entry{Actor: audit.Public("192.0.2.1"), Action: "report.add_info", ObjectType: "report", ObjectID: strconv.FormatInt(r.ID, 10)}); err != nil {
+	if err := f.db.AddToReport(f.ctx, r.ID, intake.Addition{Messages: []intake.Message{{ReportID: r.ID, Author: "reporter", Body: "振込先は楽天銀行です", CreatedAt: f.clock.Now()}}},
+		audit.Entry{Actor: audit.Public("192.0.2.1"), Action: "report.add_info", ObjectType: "report", ObjectID: strconv.FormatInt(r.ID, 10)}); err != nil {
 		t.Fatalf("AddToReport: %v", err)
 	}
 	s.expect(t, "pref-13", map[string]string{"楽天銀行": "A", "line id": "A", "ロマンス 楽天": "A"})
 
 	// An officer's reply alone leaves the text as it was.
-	if err := f.db.AddToReport(f.ctx, r.ID, []intake.Message{{ReportID: r.ID, Author: "officer", UserID: u.ID, Body: "返信文", CreatedAt: f.clock.Now()}},
-		nil, intake.StatusInProgress, audit.Entry{Actor: audit.System, Action: "report.reply", ObjectType: "report", ObjectID: strconv.FormatInt(r.ID, 10)}); err != nil {
+	if err := f.db.AddToReport(f.ctx, r.ID, intake.Addition{Messages: []intake.Message{{ReportID: r.ID, Author: "officer", UserID: u.ID, Body: "返信文", CreatedAt: f.clock.Now()}},
+		Status: intake.StatusInProgress}, audit.Entry{Actor: audit.System, Action: "report.reply", ObjectType: "report", ObjectID: strconv.FormatInt(r.ID, 10)}); err != nil {
 		t.Fatalf("AddToReport: %v", err)
 	}
 	s.expect(t, "pref-13", map[string]string{"返信文": "", "楽天銀行": "A"})

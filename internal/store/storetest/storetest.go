@@ -96,6 +96,13 @@ func Run(t *testing.T, h Harness) {
 		{"SearchHitFields", testSearchHitFields},
 		{"SearchReporterMessages", testSearchReporterMessages},
 		{"SearchBatchAndGroups", testSearchBatchAndGroups},
+		{"IndexClusters", testIndexClusters},
+		{"IndexBenignAndCommon", testIndexBenignAndCommon},
+		{"IndexContainment", testIndexContainment},
+		{"IndexReads", testIndexReads},
+		{"IndexTransferAndAdd", testIndexTransferAndAdd},
+		{"IndexRebuild", testIndexRebuild},
+		{"IndexAccessRequest", testIndexAccessRequest},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

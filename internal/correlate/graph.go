@@ -1,0 +1,230 @@
+package correlate
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/observe"
+)
+
+// Node kinds of the link graph.
+const (
+	NodeRecord     = "record"     // a record the viewer sees
+	NodeObservable = "observable" // a value
+	NodeHidden     = "hidden"     // the records of a value the viewer may not see, as one count
+)
+
+// Node is one node of the link graph. A hidden node carries a count and
+// nothing that names a record.
+type Node struct {
+	ID       string   `json:"id"` // "report:42", "phone:+819012345678", "hidden:phone:+819012345678"
+	Kind     string   `json:"kind"`
+	Type     string   `json:"type"`            // record or observable type
+	Label    string   `json:"label"`           // receipt, or the value
+	Records  int      `json:"records"`         // a value's records nationally; a hidden node's count
+	Warnings []string `json:"warnings,omitempty"`
+	Common   bool     `json:"common,omitempty"`
+	Depth    int      `json:"depth"`
+	More     int      `json:"more,omitempty"` // neighbours left out by the per-node limit
+}
+
+// Edge joins a record to a value it holds (or a value to its hidden records).
+type Edge struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Graph is the link graph around one node.
+type Graph struct {
+	Root      string `json:"root"`
+	Nodes     []Node `json:"nodes"`
+	Edges     []Edge `json:"edges"`
+	Hops      int    `json:"hops"`
+	Limit     int    `json:"limit"`
+	Offset    int    `json:"offset"`
+	Truncated bool   `json:"truncated"` // the node limit stopped the walk
+}
+
+// Graph limits: hops and nodes asked for are brought within these.
+const (
+	MaxHops      = 4
+	MaxNodes     = 2000
+	defaultNodes = 200
+	perNode      = 50 // neighbours of one node per page
+)
+
+// Graph walks the index from root ("report:42" or "phone:090-…", any
+// spelling) for up to hops steps: a record to the values it holds, a value
+// to the records holding it. Records the viewer may not see become one
+// hidden node per value with their count; benign and common values are
+// shown but not walked through. offset pages through the root's
+// neighbours.
+func (s *Service) Graph(ctx context.Context, p auth.Principal, root string, hops, limit, offset int) (*Graph, error) {
+	if !p.Can(auth.PermObservableRead) {
+		return nil, koban.Errorf(koban.Forbidden, "error.forbidden")
+	}
+	key, obs, ok := ParseRef(root)
+	if !ok {
+		return nil, koban.FieldError("node", "graph.error.node")
+	}
+	hops = min(max(hops, 1), MaxHops)
+	if limit <= 0 {
+		limit = defaultNodes
+	}
+	limit, offset = min(limit, MaxNodes), max(offset, 0)
+	w := &walk{s: s, p: p, g: &Graph{Hops: hops, Limit: limit, Offset: offset}, seen: map[string]bool{}}
+	var err error
+	if key.ID != 0 {
+		var rec Occurrence
+		if rec, err = s.record(ctx, p, key); err != nil {
+			return nil, err
+		}
+		w.g.Root = w.addRecord(rec, 0)
+	} else {
+		var v Value
+		if v, err = s.store.Value(ctx, obs); err != nil {
+			return nil, err
+		}
+		w.g.Root = w.addValue(v, 0)
+	}
+	if err := w.run(ctx); err != nil {
+		return nil, err
+	}
+	err = s.store.Audit(ctx, audit.Entry{Actor: p.Actor(), Action: "graph.view", ObjectType: "graph", ObjectID: w.g.Root,
+		Detail: map[string]any{"hops": hops, "nodes": len(w.g.Nodes)}})
+	return w.g, err
+}
+
+// walk is one breadth-first walk of the graph.
+type walk struct {
+	s     *Service
+	p     auth.Principal
+	g     *Graph
+	seen  map[string]bool
+	queue []pending
+}
+
+type pending struct {
+	id    string
+	key   Key   // a record to expand
+	value Value // or a value
+	depth int
+}
+
+func (w *walk) full() bool {
+	if len(w.g.Nodes) >= w.g.Limit {
+		w.g.Truncated = true
+		return true
+	}
+	return false
+}
+
+func recordID(k Key) string { return string(k.Type) + ":" + strconv.FormatInt(k.ID, 10) }
+
+func valueID(o observe.Observable) string { return string(o.Type) + ":" + o.Value }
+
+func (w *walk) addRecord(r Occurrence, depth int) string {
+	id := recordID(r.Key)
+	if !w.seen[id] {
+		w.seen[id] = true
+		w.g.Nodes = append(w.g.Nodes, Node{ID: id, Kind: NodeRecord, Type: string(r.Type), Label: r.Label, Depth: depth})
+		w.queue = append(w.queue, pending{id: id, key: r.Key, depth: depth})
+	}
+	return id
+}
+
+func (w *walk) addValue(v Value, depth int) string {
+	id := valueID(v.Observable)
+	if !w.seen[id] {
+		w.seen[id] = true
+		pol := w.s.policy()
+		n := Node{ID: id, Kind: NodeObservable, Type: string(v.Type), Label: v.Observable.Value, Records: v.Records,
+			Warnings: pol.Warnings(v.Observable), Common: pol.Common(v.Records), Depth: depth}
+		w.g.Nodes = append(w.g.Nodes, n)
+		if len(n.Warnings) == 0 && !n.Common {
+			w.queue = append(w.queue, pending{id: id, value: v, depth: depth})
+		}
+	}
+	return id
+}
+
+func (w *walk) edge(from, to string) { w.g.Edges = append(w.g.Edges, Edge{From: from, To: to}) }
+
+// run expands the queue until the hops or the node limit are reached.
+func (w *walk) run(ctx context.Context) error {
+	for len(w.queue) > 0 && !w.full() {
+		n := w.queue[0]
+		w.queue = w.queue[1:]
+		if n.depth >= w.g.Hops {
+			continue
+		}
+		offset := 0
+		if n.id == w.g.Root {
+			offset = w.g.Offset
+		}
+		var err error
+		if n.key.ID != 0 {
+			err = w.expandRecord(ctx, n, offset)
+		} else {
+			err = w.expandValue(ctx, n, offset)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *walk) expandRecord(ctx context.Context, n pending, offset int) error {
+	values, err := w.s.store.ValuesOf(ctx, n.key)
+	if err != nil {
+		return err
+	}
+	shown := 0
+	for i, v := range values {
+		if i < offset {
+			continue
+		}
+		if shown == perNode || w.full() {
+			w.setMore(n.id, len(values)-i)
+			return nil
+		}
+		w.edge(n.id, w.addValue(v, n.depth+1))
+		shown++
+	}
+	return nil
+}
+
+func (w *walk) expandValue(ctx context.Context, n pending, offset int) error {
+	occ, total, err := w.s.store.Occurrences(ctx, n.value.ID, w.s.visible(w.p), perNode, offset)
+	if err != nil {
+		return err
+	}
+	for i, o := range occ {
+		if w.full() {
+			w.setMore(n.id, total-offset-i)
+			return nil
+		}
+		w.edge(w.addRecord(o, n.depth+1), n.id)
+	}
+	if rest := total - offset - len(occ); rest > 0 {
+		w.setMore(n.id, rest)
+	}
+	if hidden := n.value.Records - total; hidden > 0 && !w.full() {
+		id := NodeHidden + ":" + n.id
+		w.g.Nodes = append(w.g.Nodes, Node{ID: id, Kind: NodeHidden, Type: string(n.value.Type), Records: hidden, Depth: n.depth + 1})
+		w.edge(id, n.id)
+	}
+	return nil
+}
+
+func (w *walk) setMore(id string, more int) {
+	for i := range w.g.Nodes {
+		if w.g.Nodes[i].ID == id {
+			w.g.Nodes[i].More = more
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package correlate
+
+import (
+	"context"
+	"time"
+
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/observe"
+)
+
+// Value is a stored observable as the index holds it nationally.
+type Value struct {
+	ID int64
+	observe.Observable
+	Records   int // records that hold it, whoever owns them
+	FirstSeen time.Time
+	LastSeen  time.Time
+	ClusterID int64
+}
+
+// Tally counts one organisation's records holding a value on one day.
+type Tally struct {
+	OrgID int64
+	Day   int64 // days since 1970-01-01 in the display time zone
+	N     int
+	First time.Time
+	Last  time.Time
+}
+
+// Occurrence is one record holding a value (or belonging to a cluster).
+type Occurrence struct {
+	Key
+	OrgID int64
+	TLP   string
+	At    time.Time
+	Label string // what officers call the record: a report's receipt
+}
+
+// Holder is a record that holds some of a set of values.
+type Holder struct {
+	Occurrence
+	Shared int // how many of the values it holds
+}
+
+// ClusterRow is a cluster as the index holds it.
+type ClusterRow struct {
+	ID     int64
+	Size   int
+	First  time.Time
+	Last   time.Time
+	Recent int // members that arrived since the time asked for
+}
+
+// ValueCount is a value and how many records of a set hold it.
+type ValueCount struct {
+	Value
+	N int
+}
+
+// AccessRequest asks an organisation for the records of a value that the
+// requester sees only as counts.
+type AccessRequest struct {
+	ID             int64
+	ValueID        int64
+	OwnerOrgID     int64
+	RequesterID    int64
+	RequesterOrgID int64
+	Reason         string
+	Status         string // "open"
+	CreatedAt      time.Time
+}
+
+// Store is what the Service needs of the database. Every method answers
+// for the whole country; the Service applies access.
+type Store interface {
+	// Value returns a stored value; a koban.NotFound error when no record holds it.
+	Value(ctx context.Context, o observe.Observable) (Value, error)
+	// Values returns the stored values with the given ids.
+	Values(ctx context.Context, ids []int64) ([]Value, error)
+	// Tallies counts a value's records by owning organisation and day;
+	// days begin at offset from UTC midnight.
+	Tallies(ctx context.Context, valueID int64, offset time.Duration) ([]Tally, error)
+	// Occurrences lists the records holding a value that belong to orgs
+	// (all organisations when orgs is nil), newest first, and their total.
+	Occurrences(ctx context.Context, valueID int64, orgs []int64, limit, offset int) ([]Occurrence, int, error)
+	// ValuesOf returns the values a record holds.
+	ValuesOf(ctx context.Context, k Key) ([]Value, error)
+	// Holders returns the records other than exclude that hold any of the
+	// values, those sharing most first, at most limit of them.
+	Holders(ctx context.Context, valueIDs []int64, exclude Key, limit int) ([]Holder, error)
+	// Related returns the values related to o by containment: the stored
+	// ranges holding address o, or the stored addresses inside range o.
+	Related(ctx context.Context, o observe.Observable, limit int) ([]Value, error)
+	// Record returns the owner, label and time of a record.
+	Record(ctx context.Context, k Key) (Occurrence, error)
+	// Clusters lists clusters, largest first or (by "growth") those that
+	// gained most members since since, and their total.
+	Clusters(ctx context.Context, order string, since time.Time, limit, offset int) ([]ClusterRow, int, error)
+	// Cluster returns one cluster, its Recent counted since since.
+	Cluster(ctx context.Context, id int64, since time.Time) (ClusterRow, error)
+	// ClusterOf returns a record's cluster, 0 for none.
+	ClusterOf(ctx context.Context, k Key) (int64, error)
+	// ClusterOrgs counts a cluster's members by owning organisation.
+	ClusterOrgs(ctx context.Context, id int64) (map[int64]int, error)
+	// ClusterMembers lists a cluster's members owned by orgs (nil: all),
+	// newest first, and their total.
+	ClusterMembers(ctx context.Context, id int64, orgs []int64, limit, offset int) ([]Occurrence, int, error)
+	// ClusterValues returns the values held by most of a cluster's members
+	// owned by orgs (nil: all).
+	ClusterValues(ctx context.Context, id int64, orgs []int64, limit int) ([]ValueCount, error)
+	// RequestAccess records a request and its audit entry.
+	RequestAccess(ctx context.Context, r *AccessRequest, e audit.Entry) error
+	// Audit records a read.
+	Audit(ctx context.Context, e audit.Entry) error
+}

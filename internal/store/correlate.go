@@ -1,0 +1,368 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/observe"
+)
+
+var _ correlate.Store = (*DB)(nil)
+
+const valueCols = `id, type, value, records, first_seen, last_seen, cluster_id`
+
+func scanValue(s scanner) (correlate.Value, error) {
+	var v correlate.Value
+	var t string
+	var first, last int64
+	err := s.Scan(&v.ID, &t, &v.Observable.Value, &v.Records, &first, &last, &v.ClusterID)
+	v.Type, v.FirstSeen, v.LastSeen = observe.Type(t), tm(first), tm(last)
+	return v, err
+}
+
+func (db *DB) values(ctx context.Context, q string, args ...any) ([]correlate.Value, error) {
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("values: %w", err)
+	}
+	defer rows.Close()
+	var out []correlate.Value
+	for rows.Next() {
+		v, err := scanValue(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// Value returns a stored value that at least one record holds.
+func (db *DB) Value(ctx context.Context, o observe.Observable) (correlate.Value, error) {
+	v, err := scanValue(db.read.QueryRowContext(ctx, `SELECT `+valueCols+` FROM observables WHERE type = ? AND value = ? AND records > 0`,
+		string(o.Type), o.Value))
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, notFound("observable.error.not_seen")
+	}
+	if err != nil {
+		return v, fmt.Errorf("value %s: %w", o.Type, err)
+	}
+	return v, nil
+}
+
+// Values returns the stored values with the given ids.
+func (db *DB) Values(ctx context.Context, ids []int64) ([]correlate.Value, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return db.values(ctx, `SELECT `+valueCols+` FROM observables WHERE id IN (`+placeholders(len(ids))+`)`, args...)
+}
+
+// Tallies counts a value's records by organisation and day.
+func (db *DB) Tallies(ctx context.Context, valueID int64, offset time.Duration) ([]correlate.Tally, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT org_id, day, COUNT(*), MIN(at), MAX(at) FROM
+		(SELECT org_id, (at + ?) / 86400000000 AS day, at FROM occurrences WHERE observable_id = ?) t
+		GROUP BY org_id, day`, offset.Microseconds(), valueID)
+	if err != nil {
+		return nil, fmt.Errorf("tallies: %w", err)
+	}
+	defer rows.Close()
+	var out []correlate.Tally
+	for rows.Next() {
+		var t correlate.Tally
+		var first, last int64
+		if err := rows.Scan(&t.OrgID, &t.Day, &t.N, &first, &last); err != nil {
+			return nil, err
+		}
+		t.First, t.Last = tm(first), tm(last)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// orgFilter returns " AND col IN (…)" with its arguments; nothing for nil
+// (every organisation) and a false condition for an empty list.
+func orgFilter(col string, orgs []int64) (string, []any) {
+	if orgs == nil {
+		return "", nil
+	}
+	if len(orgs) == 0 {
+		return " AND 1 = 0", nil
+	}
+	args := make([]any, len(orgs))
+	for i, o := range orgs {
+		args[i] = o
+	}
+	return " AND " + col + " IN (" + placeholders(len(orgs)) + ")", args
+}
+
+// labelled is the part of a query that names each record: a report by its
+// receipt. The occurrence rows are aliased oc.
+const labelled = ` LEFT JOIN reports r ON oc.record_type = 'report' AND r.id = oc.record_id`
+
+// Occurrences lists the records of orgs holding a value, newest first.
+func (db *DB) Occurrences(ctx context.Context, valueID int64, orgs []int64, limit, offset int) ([]correlate.Occurrence, int, error) {
+	filter, fargs := orgFilter("oc.org_id", orgs)
+	args := append([]any{valueID}, fargs...)
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM occurrences oc WHERE oc.observable_id = ?`+filter, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("occurrences: %w", err)
+	}
+	if total == 0 {
+		return nil, 0, nil
+	}
+	out, err := db.occurrences(ctx, `SELECT oc.record_type, oc.record_id, oc.org_id, oc.tlp, oc.at, COALESCE(r.receipt, '')
+		FROM occurrences oc`+labelled+` WHERE oc.observable_id = ?`+filter+
+		` ORDER BY oc.at DESC, oc.record_id DESC LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
+	return out, total, err
+}
+
+func (db *DB) occurrences(ctx context.Context, q string, args ...any) ([]correlate.Occurrence, error) {
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("occurrences: %w", err)
+	}
+	defer rows.Close()
+	var out []correlate.Occurrence
+	for rows.Next() {
+		var o correlate.Occurrence
+		var t string
+		var at int64
+		if err := rows.Scan(&t, &o.ID, &o.OrgID, &o.TLP, &at, &o.Label); err != nil {
+			return nil, err
+		}
+		o.Type, o.At = correlate.RecordType(t), tm(at)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// ValuesOf returns the values a record holds, by type and value.
+func (db *DB) ValuesOf(ctx context.Context, k correlate.Key) ([]correlate.Value, error) {
+	return db.values(ctx, `SELECT o.id, o.type, o.value, o.records, o.first_seen, o.last_seen, o.cluster_id
+		FROM occurrences oc JOIN observables o ON o.id = oc.observable_id
+		WHERE oc.record_type = ? AND oc.record_id = ? ORDER BY o.type, o.value`, string(k.Type), k.ID)
+}
+
+// Holders returns the records other than exclude holding any of the
+// values, those sharing most first.
+func (db *DB) Holders(ctx context.Context, valueIDs []int64, exclude correlate.Key, limit int) ([]correlate.Holder, error) {
+	if len(valueIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(valueIDs)+2)
+	for _, id := range valueIDs {
+		args = append(args, id)
+	}
+	args = append(args, string(exclude.Type), exclude.ID)
+	rows, err := db.read.QueryContext(ctx, `SELECT oc.record_type, oc.record_id, MAX(oc.org_id), MAX(oc.tlp), MAX(oc.at),
+		COALESCE(MAX(r.receipt), ''), COUNT(*)
+		FROM occurrences oc`+labelled+`
+		WHERE oc.observable_id IN (`+placeholders(len(valueIDs))+`) AND NOT (oc.record_type = ? AND oc.record_id = ?)
+		GROUP BY oc.record_type, oc.record_id
+		ORDER BY COUNT(*) DESC, MAX(oc.at) DESC LIMIT `+strconv.Itoa(limit), args...)
+	if err != nil {
+		return nil, fmt.Errorf("holders: %w", err)
+	}
+	defer rows.Close()
+	var out []correlate.Holder
+	for rows.Next() {
+		var h correlate.Holder
+		var t string
+		var at int64
+		if err := rows.Scan(&t, &h.ID, &h.OrgID, &h.TLP, &at, &h.Label, &h.Shared); err != nil {
+			return nil, err
+		}
+		h.Type, h.At = correlate.RecordType(t), tm(at)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// Related returns the stored ranges holding address o, or the stored
+// addresses inside range o.
+func (db *DB) Related(ctx context.Context, o observe.Observable, limit int) ([]correlate.Value, error) {
+	if ranges := correlate.Ranges(o); len(ranges) > 0 {
+		args := append([]any{string(observe.CIDR)}, anySlice(ranges)...)
+		return db.values(ctx, `SELECT `+valueCols+` FROM observables WHERE type = ? AND value IN (`+placeholders(len(ranges))+`)
+			AND records > 0 ORDER BY value LIMIT `+strconv.Itoa(limit), args...)
+	}
+	if span, ok := correlate.SpanOf(o); ok {
+		return db.values(ctx, `SELECT `+valueCols+` FROM observables WHERE type = ? AND ip_key >= ? AND ip_key <= ? AND ip_key <> ''
+			AND records > 0 ORDER BY ip_key LIMIT `+strconv.Itoa(limit), string(span.Type), span.From, span.To)
+	}
+	return nil, nil
+}
+
+// Record returns a record's owner, time and label.
+func (db *DB) Record(ctx context.Context, k correlate.Key) (correlate.Occurrence, error) {
+	o := correlate.Occurrence{Key: k, TLP: correlate.DefaultTLP}
+	switch k.Type {
+	case correlate.Report:
+		var at int64
+		err := db.read.QueryRowContext(ctx, `SELECT org_id, created_at, receipt FROM reports WHERE id = ?`, k.ID).Scan(&o.OrgID, &at, &o.Label)
+		if errors.Is(err, sql.ErrNoRows) {
+			return o, notFound("error.not_found")
+		}
+		if err != nil {
+			return o, fmt.Errorf("record %s %d: %w", k.Type, k.ID, err)
+		}
+		o.At = tm(at)
+		return o, nil
+	}
+	return o, notFound("error.not_found")
+}
+
+const clusterCols = `c.id, c.size, c.first_at, c.last_at`
+
+// Clusters lists clusters by size or by members gained since since.
+func (db *DB) Clusters(ctx context.Context, order string, since time.Time, limit, offset int) ([]correlate.ClusterRow, int, error) {
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM clusters`).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("clusters: %w", err)
+	}
+	page := ` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset)
+	var q string
+	if order == "growth" {
+		q = `SELECT ` + clusterCols + `, g.n FROM (SELECT cluster_id, COUNT(*) AS n FROM cluster_members WHERE at >= ?
+			GROUP BY cluster_id) g JOIN clusters c ON c.id = g.cluster_id ORDER BY g.n DESC, c.size DESC, c.id` + page
+	} else {
+		q = `SELECT ` + clusterCols + `, (SELECT COUNT(*) FROM cluster_members m WHERE m.cluster_id = c.id AND m.at >= ?)
+			FROM clusters c ORDER BY c.size DESC, c.id` + page
+	}
+	rows, err := db.read.QueryContext(ctx, q, ts(since))
+	if err != nil {
+		return nil, 0, fmt.Errorf("clusters: %w", err)
+	}
+	defer rows.Close()
+	var out []correlate.ClusterRow
+	for rows.Next() {
+		c, err := scanCluster(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, c)
+	}
+	return out, total, rows.Err()
+}
+
+func scanCluster(s scanner) (correlate.ClusterRow, error) {
+	var c correlate.ClusterRow
+	var first, last int64
+	err := s.Scan(&c.ID, &c.Size, &first, &last, &c.Recent)
+	c.First, c.Last = tm(first), tm(last)
+	return c, err
+}
+
+// Cluster returns one cluster.
+func (db *DB) Cluster(ctx context.Context, id int64, since time.Time) (correlate.ClusterRow, error) {
+	c, err := scanCluster(db.read.QueryRowContext(ctx, `SELECT `+clusterCols+`,
+		(SELECT COUNT(*) FROM cluster_members m WHERE m.cluster_id = c.id AND m.at >= ?) FROM clusters c WHERE c.id = ?`, ts(since), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, notFound("error.not_found")
+	}
+	if err != nil {
+		return c, fmt.Errorf("cluster %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// ClusterOf returns a record's cluster, 0 for none.
+func (db *DB) ClusterOf(ctx context.Context, k correlate.Key) (int64, error) {
+	var c int64
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(cluster_id), 0) FROM cluster_members WHERE record_type = ? AND record_id = ?`,
+		string(k.Type), k.ID).Scan(&c)
+	if err != nil {
+		return 0, fmt.Errorf("cluster of %s %d: %w", k.Type, k.ID, err)
+	}
+	return c, nil
+}
+
+// ClusterOrgs counts a cluster's members by owning organisation.
+func (db *DB) ClusterOrgs(ctx context.Context, id int64) (map[int64]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT org_id, COUNT(*) FROM cluster_members WHERE cluster_id = ? GROUP BY org_id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("cluster organisations: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var o int64
+		var n int
+		if err := rows.Scan(&o, &n); err != nil {
+			return nil, err
+		}
+		out[o] = n
+	}
+	return out, rows.Err()
+}
+
+// ClusterMembers lists a cluster's members owned by orgs, newest first.
+func (db *DB) ClusterMembers(ctx context.Context, id int64, orgs []int64, limit, offset int) ([]correlate.Occurrence, int, error) {
+	filter, fargs := orgFilter("oc.org_id", orgs)
+	args := append([]any{id}, fargs...)
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM cluster_members oc WHERE oc.cluster_id = ?`+filter, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("cluster members: %w", err)
+	}
+	if total == 0 {
+		return nil, 0, nil
+	}
+	out, err := db.occurrences(ctx, `SELECT oc.record_type, oc.record_id, oc.org_id, '`+correlate.DefaultTLP+`', oc.at, COALESCE(r.receipt, '')
+		FROM cluster_members oc`+labelled+` WHERE oc.cluster_id = ?`+filter+
+		` ORDER BY oc.at DESC, oc.record_id DESC LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
+	return out, total, err
+}
+
+// ClusterValues returns the values held by most of a cluster's members
+// owned by orgs.
+func (db *DB) ClusterValues(ctx context.Context, id int64, orgs []int64, limit int) ([]correlate.ValueCount, error) {
+	filter, fargs := orgFilter("m.org_id", orgs)
+	args := append([]any{id}, fargs...)
+	rows, err := db.read.QueryContext(ctx, `SELECT o.id, o.type, o.value, o.records, o.first_seen, o.last_seen, o.cluster_id, COUNT(*)
+		FROM cluster_members m JOIN occurrences oc ON oc.record_type = m.record_type AND oc.record_id = m.record_id
+		JOIN observables o ON o.id = oc.observable_id
+		WHERE m.cluster_id = ?`+filter+`
+		GROUP BY o.id, o.type, o.value, o.records, o.first_seen, o.last_seen, o.cluster_id
+		ORDER BY COUNT(*) DESC, o.type, o.value LIMIT `+strconv.Itoa(limit), args...)
+	if err != nil {
+		return nil, fmt.Errorf("cluster values: %w", err)
+	}
+	defer rows.Close()
+	var out []correlate.ValueCount
+	for rows.Next() {
+		var vc correlate.ValueCount
+		var t string
+		var first, last int64
+		if err := rows.Scan(&vc.ID, &t, &vc.Observable.Value, &vc.Records, &first, &last, &vc.ClusterID, &vc.N); err != nil {
+			return nil, err
+		}
+		vc.Type, vc.FirstSeen, vc.LastSeen = observe.Type(t), tm(first), tm(last)
+		out = append(out, vc)
+	}
+	return out, rows.Err()
+}
+
+// RequestAccess records a request for access and its audit entry.
+func (db *DB) RequestAccess(ctx context.Context, r *correlate.AccessRequest, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO access_requests (observable_id, owner_org_id, requester_id, requester_org_id,
+			reason, status, created_at) VALUES (?,?,?,?,?,?,?) RETURNING id`,
+			r.ValueID, r.OwnerOrgID, r.RequesterID, r.RequesterOrgID, r.Reason, r.Status, ts(r.CreatedAt)).Scan(&r.ID)
+		if err != nil {
+			return fmt.Errorf("request access: %w", err)
+		}
+		e.Detail["request_id"] = r.ID
+		return db.appendAudit(ctx, tx, e)
+	})
+}

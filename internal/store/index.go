@@ -1,0 +1,721 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/observe"
+)
+
+// SetPolicy sets the warning lists and the common threshold that decide,
+// from now on, which stored values link records.
+func (db *DB) SetPolicy(p correlate.Policy) { db.policy.Store(&p) }
+
+// Policy returns the policy in force.
+func (db *DB) Policy() correlate.Policy {
+	if p := db.policy.Load(); p != nil {
+		return *p
+	}
+	return correlate.Policy{}
+}
+
+// indexed is one observables row as the indexer holds it during a
+// transaction: its id, how many records hold it and its cluster.
+type indexed struct {
+	id      int64
+	obs     observe.Observable
+	records int
+	cluster int64
+}
+
+// indexer adds records to the national index inside one transaction: their
+// values (one row each, nationally), their occurrences and their clusters.
+type indexer struct {
+	db     *DB
+	tx     *txn
+	policy correlate.Policy
+	now    time.Time
+	byObs  map[observe.Observable]*indexed
+	byID   map[int64]*indexed
+	// noCluster leaves clusters alone (a re-index rebuilds them after).
+	noCluster bool
+}
+
+// indexRecords indexes records that are being stored in tx. A record
+// already indexed keeps its occurrences; values new to it are added.
+func (db *DB) indexRecords(ctx context.Context, tx *txn, recs []correlate.Record) error {
+	return db.newIndexer(tx).index(ctx, recs)
+}
+
+func (db *DB) newIndexer(tx *txn) *indexer {
+	return &indexer{db: db, tx: tx, policy: db.Policy(), now: db.clock.Now(),
+		byObs: map[observe.Observable]*indexed{}, byID: map[int64]*indexed{}}
+}
+
+func (ix *indexer) index(ctx context.Context, recs []correlate.Record) error {
+	if !slices.ContainsFunc(recs, func(r correlate.Record) bool { return len(r.Observables) > 0 }) {
+		return nil
+	}
+	// On PostgreSQL, several servers index at once: the audit chain's lock
+	// (which every storing transaction takes anyway) keeps clusters from
+	// being merged by two of them at the same time.
+	if err := ix.db.holdChain(ctx, ix.tx); err != nil {
+		return err
+	}
+	if err := ix.upsertValues(ctx, recs); err != nil {
+		return err
+	}
+	added, err := ix.addOccurrences(ctx, recs)
+	if err != nil {
+		return err
+	}
+	for i, r := range recs {
+		if added[i] && !ix.noCluster {
+			if err := ix.cluster(ctx, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// upsertValues makes sure each distinct value of recs has its row, and
+// reads the rows' ids, record counts and clusters.
+func (ix *indexer) upsertValues(ctx context.Context, recs []correlate.Record) error {
+	first := map[observe.Observable]time.Time{}
+	last := map[observe.Observable]time.Time{}
+	for _, r := range recs {
+		for _, o := range r.Observables {
+			if f, ok := first[o]; !ok || r.At.Before(f) {
+				first[o] = r.At
+			}
+			if l, ok := last[o]; !ok || r.At.After(l) {
+				last[o] = r.At
+			}
+		}
+	}
+	// In one order, so that two PostgreSQL transactions never wait on each
+	// other's rows the other way round.
+	all := make([]observe.Observable, 0, len(first))
+	for o := range first {
+		all = append(all, o)
+	}
+	slices.SortFunc(all, func(a, b observe.Observable) int {
+		return cmp.Or(cmp.Compare(a.Type, b.Type), cmp.Compare(a.Value, b.Value))
+	})
+	const chunk = 2000 // 6 values a row
+	for start := 0; start < len(all); start += chunk {
+		part := all[start:min(start+chunk, len(all))]
+		args := make([]any, 0, 6*len(part))
+		for _, o := range part {
+			args = append(args, string(o.Type), o.Value, ts(first[o]), ts(last[o]), 0, correlate.IPKey(o))
+		}
+		rows, err := ix.tx.QueryContext(ctx, `INSERT INTO observables (type, value, first_seen, last_seen, records, ip_key) VALUES `+
+			values(len(part), 6)+` ON CONFLICT (type, value) DO UPDATE SET
+			first_seen = `+ix.db.d.least+`(observables.first_seen, excluded.first_seen),
+			last_seen = `+ix.db.d.greatest+`(observables.last_seen, excluded.last_seen)
+			RETURNING id, type, value, records, cluster_id`, args...)
+		if err != nil {
+			return fmt.Errorf("index values: %w", err)
+		}
+		for rows.Next() {
+			v := &indexed{}
+			var t string
+			if err := rows.Scan(&v.id, &t, &v.obs.Value, &v.records, &v.cluster); err != nil {
+				rows.Close()
+				return err
+			}
+			v.obs.Type = observe.Type(t)
+			ix.byObs[v.obs], ix.byID[v.id] = v, v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("index values: %w", err)
+		}
+	}
+	return nil
+}
+
+// addOccurrences writes one occurrence per record and value, counts the new
+// ones on their values, and reports which records gained any.
+func (ix *indexer) addOccurrences(ctx context.Context, recs []correlate.Record) ([]bool, error) {
+	type occ struct {
+		rec int
+		v   *indexed
+	}
+	var all []occ
+	for i, r := range recs {
+		for _, o := range r.Observables {
+			all = append(all, occ{i, ix.byObs[o]})
+		}
+	}
+	added := make([]bool, len(recs))
+	index := make(map[correlate.Key]int, len(recs))
+	for i, r := range recs {
+		index[r.Key] = i
+	}
+	gained := map[int64]int{}
+	const chunk = 2000 // 6 values a row
+	for start := 0; start < len(all); start += chunk {
+		part := all[start:min(start+chunk, len(all))]
+		args := make([]any, 0, 6*len(part))
+		for _, o := range part {
+			r := recs[o.rec]
+			tlp := cmp.Or(r.TLP, correlate.DefaultTLP)
+			args = append(args, o.v.id, string(r.Type), r.ID, r.OrgID, tlp, ts(r.At))
+		}
+		rows, err := ix.tx.QueryContext(ctx, `INSERT INTO occurrences (observable_id, record_type, record_id, org_id, tlp, at) VALUES `+
+			values(len(part), 6)+` ON CONFLICT DO NOTHING RETURNING observable_id, record_type, record_id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("index occurrences: %w", err)
+		}
+		for rows.Next() {
+			var id, recID int64
+			var rt string
+			if err := rows.Scan(&id, &rt, &recID); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			gained[id]++
+			added[index[correlate.Key{Type: correlate.RecordType(rt), ID: recID}]] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("index occurrences: %w", err)
+		}
+	}
+	return added, ix.count(ctx, gained)
+}
+
+// count adds to each value's record count the records that gained it; the
+// values gaining one record (nearly all) share one statement.
+func (ix *indexer) count(ctx context.Context, gained map[int64]int) error {
+	byN := map[int][]any{}
+	for id, n := range gained {
+		byN[n] = append(byN[n], id)
+		ix.byID[id].records += n
+	}
+	for n, ids := range byN {
+		for start := 0; start < len(ids); start += 5000 {
+			part := ids[start:min(start+5000, len(ids))]
+			if _, err := ix.tx.ExecContext(ctx, `UPDATE observables SET records = records + `+strconv.Itoa(n)+
+				` WHERE id IN (`+placeholders(len(part))+`)`, part...); err != nil {
+				return fmt.Errorf("count occurrences: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// cluster joins r to the records it shares linking values with: each such
+// value's cluster, or the records holding a value that had none. Values
+// linked by containment (an address inside a reported range, a range
+// holding reported addresses) count as shared. The largest cluster takes in
+// the others, so a record moves cluster at most log n times.
+func (ix *indexer) cluster(ctx context.Context, r correlate.Record) error {
+	links, err := ix.links(ctx, r)
+	if err != nil || len(links) == 0 {
+		return err
+	}
+	clusters := map[int64]bool{}
+	loose := map[correlate.Key]bool{} // holders in no cluster yet
+	own, err := ix.clusterOf(ctx, r.Key)
+	if err != nil {
+		return err
+	}
+	if own != 0 {
+		clusters[own] = true
+	} else {
+		loose[r.Key] = true
+	}
+	for _, v := range links {
+		if v.cluster != 0 {
+			clusters[v.cluster] = true
+			continue
+		}
+		holders, err := ix.holders(ctx, v.id, ix.policy.CommonThreshold())
+		if err != nil {
+			return err
+		}
+		for _, h := range holders {
+			c, err := ix.clusterOf(ctx, h)
+			if err != nil {
+				return err
+			}
+			if c != 0 {
+				clusters[c] = true
+			} else {
+				loose[h] = true
+			}
+		}
+	}
+	if len(clusters) == 0 && len(loose) < 2 {
+		return nil // nobody else holds these values yet
+	}
+	target, err := ix.merge(ctx, clusters)
+	if err != nil {
+		return err
+	}
+	if err := ix.join(ctx, target, loose); err != nil {
+		return err
+	}
+	var ids []any
+	for _, v := range links {
+		if v.cluster != target {
+			v.cluster = target
+			ids = append(ids, v.id)
+		}
+	}
+	if len(ids) > 0 {
+		if _, err := ix.tx.ExecContext(ctx, `UPDATE observables SET cluster_id = ? WHERE id IN (`+placeholders(len(ids))+`)`,
+			append([]any{target}, ids...)...); err != nil {
+			return fmt.Errorf("cluster values: %w", err)
+		}
+	}
+	return nil
+}
+
+// links returns the values through which r joins other records: its own
+// values held by another record that are neither benign nor common, and
+// the values related to its addresses and ranges by containment.
+func (ix *indexer) links(ctx context.Context, r correlate.Record) ([]*indexed, error) {
+	var out []*indexed
+	seen := map[int64]bool{}
+	add := func(v *indexed) {
+		if !seen[v.id] && ix.policy.Links(v.obs, v.records) {
+			seen[v.id] = true
+			out = append(out, v)
+		}
+	}
+	for _, o := range r.Observables {
+		v := ix.byObs[o]
+		if v.records >= 2 {
+			add(v)
+		}
+		if !ix.policy.Links(o, v.records) {
+			continue // a benign address links nothing, not even by containment
+		}
+		near, err := ix.contained(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range near {
+			add(n)
+		}
+	}
+	return out, nil
+}
+
+// maxContained bounds the addresses a reported range links when it is
+// stored; the observable page still lists them all.
+const maxContained = 1000
+
+// contained returns the stored ranges that hold address o, or the stored
+// addresses inside range o.
+func (ix *indexer) contained(ctx context.Context, o observe.Observable) ([]*indexed, error) {
+	var rows interface {
+		Next() bool
+		Scan(...any) error
+		Close() error
+		Err() error
+	}
+	var err error
+	if ranges := correlate.Ranges(o); len(ranges) > 0 {
+		args := append([]any{string(observe.CIDR)}, anySlice(ranges)...)
+		rows, err = ix.tx.QueryContext(ctx, `SELECT id, type, value, records, cluster_id FROM observables
+			WHERE type = ? AND value IN (`+placeholders(len(ranges))+`) AND records > 0`, args...)
+	} else if span, ok := correlate.SpanOf(o); ok {
+		rows, err = ix.tx.QueryContext(ctx, `SELECT id, type, value, records, cluster_id FROM observables
+			WHERE type = ? AND ip_key >= ? AND ip_key <= ? AND ip_key <> '' AND records > 0 LIMIT `+strconv.Itoa(maxContained),
+			string(span.Type), span.From, span.To)
+	} else {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("contained values: %w", err)
+	}
+	defer rows.Close()
+	var out []*indexed
+	for rows.Next() {
+		v := &indexed{}
+		var t string
+		if err := rows.Scan(&v.id, &t, &v.obs.Value, &v.records, &v.cluster); err != nil {
+			return nil, err
+		}
+		v.obs.Type = observe.Type(t)
+		if known := ix.byID[v.id]; known != nil {
+			v = known // this transaction's view of it
+		} else {
+			ix.byID[v.id] = v
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// holders returns the records holding a value, at most limit of them.
+func (ix *indexer) holders(ctx context.Context, id int64, limit int) ([]correlate.Key, error) {
+	rows, err := ix.tx.QueryContext(ctx, `SELECT record_type, record_id FROM occurrences WHERE observable_id = ? LIMIT `+strconv.Itoa(limit), id)
+	if err != nil {
+		return nil, fmt.Errorf("holders: %w", err)
+	}
+	defer rows.Close()
+	var out []correlate.Key
+	for rows.Next() {
+		var k correlate.Key
+		var t string
+		if err := rows.Scan(&t, &k.ID); err != nil {
+			return nil, err
+		}
+		k.Type = correlate.RecordType(t)
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// clusterOf returns the cluster of a record, 0 for none.
+func (ix *indexer) clusterOf(ctx context.Context, k correlate.Key) (int64, error) {
+	var c int64
+	err := ix.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(cluster_id), 0) FROM cluster_members WHERE record_type = ? AND record_id = ?`,
+		string(k.Type), k.ID).Scan(&c)
+	if err != nil {
+		return 0, fmt.Errorf("cluster of %s %d: %w", k.Type, k.ID, err)
+	}
+	return c, nil
+}
+
+// merge folds the given clusters into the largest of them and returns it;
+// with none, it makes a new empty cluster.
+func (ix *indexer) merge(ctx context.Context, clusters map[int64]bool) (int64, error) {
+	if len(clusters) == 0 {
+		var id int64
+		err := ix.tx.QueryRowContext(ctx, `INSERT INTO clusters (size, first_at, last_at, created_at, updated_at)
+			VALUES (0, 0, 0, ?, ?) RETURNING id`, ts(ix.now), ts(ix.now)).Scan(&id)
+		if err != nil {
+			return 0, fmt.Errorf("new cluster: %w", err)
+		}
+		return id, nil
+	}
+	ids := make([]any, 0, len(clusters))
+	for c := range clusters {
+		ids = append(ids, c)
+	}
+	var target int64
+	if err := ix.tx.QueryRowContext(ctx, `SELECT id FROM clusters WHERE id IN (`+placeholders(len(ids))+`)
+		ORDER BY size DESC, id LIMIT 1`, ids...).Scan(&target); err != nil {
+		return 0, fmt.Errorf("largest cluster: %w", err)
+	}
+	for c := range clusters {
+		if c == target {
+			continue
+		}
+		var size int
+		var first, last int64
+		if err := ix.tx.QueryRowContext(ctx, `SELECT size, first_at, last_at FROM clusters WHERE id = ?`, c).Scan(&size, &first, &last); err != nil {
+			return 0, fmt.Errorf("merge cluster %d: %w", c, err)
+		}
+		for _, q := range []string{
+			`UPDATE cluster_members SET cluster_id = ? WHERE cluster_id = ?`,
+			`UPDATE observables SET cluster_id = ? WHERE cluster_id = ?`,
+		} {
+			if _, err := ix.tx.ExecContext(ctx, q, target, c); err != nil {
+				return 0, fmt.Errorf("merge cluster %d into %d: %w", c, target, err)
+			}
+		}
+		if _, err := ix.tx.ExecContext(ctx, `DELETE FROM clusters WHERE id = ?`, c); err != nil {
+			return 0, fmt.Errorf("merge cluster %d: %w", c, err)
+		}
+		if err := ix.grow(ctx, target, size, first, last); err != nil {
+			return 0, err
+		}
+		for _, v := range ix.byID {
+			if v.cluster == c {
+				v.cluster = target
+			}
+		}
+	}
+	return target, nil
+}
+
+// join makes records members of cluster c, with their organisation and time
+// as the index holds them.
+func (ix *indexer) join(ctx context.Context, c int64, recs map[correlate.Key]bool) error {
+	for k := range recs {
+		var org, at int64
+		if err := ix.tx.QueryRowContext(ctx, `SELECT MAX(org_id), MIN(at) FROM occurrences WHERE record_type = ? AND record_id = ?`,
+			string(k.Type), k.ID).Scan(&org, &at); err != nil {
+			return fmt.Errorf("join cluster: %w", err)
+		}
+		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO cluster_members (record_type, record_id, cluster_id, org_id, at)
+			VALUES (?, ?, ?, ?, ?)`, string(k.Type), k.ID, c, org, at); err != nil {
+			return fmt.Errorf("join cluster: %w", err)
+		}
+		if err := ix.grow(ctx, c, 1, at, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// grow adds n members, the earliest at first and the latest at last, to
+// cluster c's size and span.
+func (ix *indexer) grow(ctx context.Context, c int64, n int, first, last int64) error {
+	_, err := ix.tx.ExecContext(ctx, `UPDATE clusters SET size = size + ?,
+		first_at = CASE WHEN size = 0 THEN ? ELSE `+ix.db.d.least+`(first_at, ?) END,
+		last_at = CASE WHEN size = 0 THEN ? ELSE `+ix.db.d.greatest+`(last_at, ?) END,
+		updated_at = ? WHERE id = ?`, n, first, first, last, last, ts(ix.now), c)
+	if err != nil {
+		return fmt.Errorf("grow cluster %d: %w", c, err)
+	}
+	return nil
+}
+
+// ReplaceObservables re-indexes reports with the values given for each:
+// their old occurrences go (each value's count with them), the new ones
+// are written. Clusters are left as they were: RebuildClusters follows.
+func (db *DB) ReplaceObservables(ctx context.Context, found map[int64][]observe.Observable) error {
+	if len(found) == 0 {
+		return nil
+	}
+	ids := make([]any, 0, len(found))
+	for id := range found {
+		ids = append(ids, id)
+	}
+	return db.inTx(ctx, func(tx *txn) error {
+		in := `(` + placeholders(len(ids)) + `)`
+		if _, err := tx.ExecContext(ctx, `UPDATE observables SET records = records - (SELECT COUNT(*) FROM occurrences oc
+			WHERE oc.observable_id = observables.id AND oc.record_type = 'report' AND oc.record_id IN `+in+`)
+			WHERE id IN (SELECT observable_id FROM occurrences WHERE record_type = 'report' AND record_id IN `+in+`)`,
+			append(ids, ids...)...); err != nil {
+			return fmt.Errorf("re-index: uncount: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM occurrences WHERE record_type = 'report' AND record_id IN `+in, ids...); err != nil {
+			return fmt.Errorf("re-index: clear: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, org_id, created_at FROM reports WHERE id IN `+in, ids...)
+		if err != nil {
+			return fmt.Errorf("re-index: %w", err)
+		}
+		var recs []correlate.Record
+		for rows.Next() {
+			var id, org, at int64
+			if err := rows.Scan(&id, &org, &at); err != nil {
+				rows.Close()
+				return err
+			}
+			recs = append(recs, correlate.Record{Key: correlate.Key{Type: correlate.Report, ID: id}, OrgID: org,
+				TLP: correlate.DefaultTLP, At: tm(at), Observables: found[id]})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		ix := db.newIndexer(tx)
+		ix.noCluster = true
+		return ix.index(ctx, recs)
+	})
+}
+
+// RebuildClusters forgets every cluster and builds them again from the
+// index, record by record in the order they arrived, as intake would have.
+// It also fills in address keys that an older koban did not write.
+// progress, when not nil, is told how many records are done of how many.
+func (db *DB) RebuildClusters(ctx context.Context, progress func(done, total int)) error {
+	if err := db.fillIPKeys(ctx); err != nil {
+		return err
+	}
+	err := db.inTx(ctx, func(tx *txn) error {
+		for _, q := range []string{`DELETE FROM cluster_members`, `DELETE FROM clusters`,
+			`UPDATE observables SET cluster_id = 0 WHERE cluster_id <> 0`} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("rebuild clusters: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(DISTINCT record_id) FROM occurrences`).Scan(&total); err != nil {
+		return fmt.Errorf("rebuild clusters: %w", err)
+	}
+	var afterID int64
+	afterType, done := "", 0
+	const batch = 500
+	for {
+		var recs []correlate.Record
+		err := db.inTx(ctx, func(tx *txn) error {
+			var err error
+			recs, err = db.recordsAfter(ctx, tx, afterType, afterID, batch)
+			if err != nil || len(recs) == 0 {
+				return err
+			}
+			ix := db.newIndexer(tx)
+			if err := ix.db.holdChain(ctx, tx); err != nil {
+				return err
+			}
+			if err := ix.load(ctx, recs); err != nil {
+				return err
+			}
+			for _, r := range recs {
+				if err := ix.cluster(ctx, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(recs) == 0 {
+			break
+		}
+		last := recs[len(recs)-1]
+		afterType, afterID = string(last.Type), last.ID
+		done += len(recs)
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+	_, err = db.write.ExecContext(ctx, `DELETE FROM jobs WHERE name = ?`, clustersRebuildJob)
+	return err
+}
+
+// clustersRebuildJob is the job row a migration leaves when the clusters
+// are to be built at the next start.
+const clustersRebuildJob = "clusters.rebuild"
+
+// recordsAfter reads the next records of the index after (typ, id), in
+// key order (for reports, the order they arrived), with their values.
+func (db *DB) recordsAfter(ctx context.Context, tx *txn, typ string, id int64, n int) ([]correlate.Record, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT record_type, record_id FROM occurrences
+		WHERE record_type > ? OR (record_type = ? AND record_id > ?)
+		ORDER BY record_type, record_id LIMIT `+strconv.Itoa(n), typ, typ, id)
+	if err != nil {
+		return nil, fmt.Errorf("records: %w", err)
+	}
+	var recs []correlate.Record
+	for rows.Next() {
+		var r correlate.Record
+		var t string
+		if err := rows.Scan(&t, &r.ID); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r.Type = correlate.RecordType(t)
+		recs = append(recs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range recs {
+		r := &recs[i]
+		if r.Observables, err = db.valuesIn(ctx, tx, r.Key); err != nil {
+			return nil, err
+		}
+	}
+	return recs, nil
+}
+
+func (db *DB) valuesIn(ctx context.Context, tx *txn, k correlate.Key) ([]observe.Observable, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT o.type, o.value FROM occurrences oc JOIN observables o ON o.id = oc.observable_id
+		WHERE oc.record_type = ? AND oc.record_id = ?`, string(k.Type), k.ID)
+	if err != nil {
+		return nil, fmt.Errorf("record values: %w", err)
+	}
+	defer rows.Close()
+	var out []observe.Observable
+	for rows.Next() {
+		var o observe.Observable
+		var t string
+		if err := rows.Scan(&t, &o.Value); err != nil {
+			return nil, err
+		}
+		o.Type = observe.Type(t)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// load reads the index rows of the records' values.
+func (ix *indexer) load(ctx context.Context, recs []correlate.Record) error {
+	for _, r := range recs {
+		for _, o := range r.Observables {
+			if ix.byObs[o] != nil {
+				continue
+			}
+			v := &indexed{obs: o}
+			err := ix.tx.QueryRowContext(ctx, `SELECT id, records, cluster_id FROM observables WHERE type = ? AND value = ?`,
+				string(o.Type), o.Value).Scan(&v.id, &v.records, &v.cluster)
+			if err != nil {
+				return fmt.Errorf("load value: %w", err)
+			}
+			ix.byObs[o], ix.byID[v.id] = v, v
+		}
+	}
+	return nil
+}
+
+// fillIPKeys writes the address key of addresses and ranges stored without one.
+func (db *DB) fillIPKeys(ctx context.Context) error {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, type, value FROM observables WHERE ip_key = '' AND type IN (?, ?, ?)`,
+		string(observe.IPv4), string(observe.IPv6), string(observe.CIDR))
+	if err != nil {
+		return fmt.Errorf("address keys: %w", err)
+	}
+	keys := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var o observe.Observable
+		var t string
+		if err := rows.Scan(&id, &t, &o.Value); err != nil {
+			rows.Close()
+			return err
+		}
+		o.Type = observe.Type(t)
+		if k := correlate.IPKey(o); k != "" {
+			keys[id] = k
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(keys) == 0 {
+		return err
+	}
+	return db.inTx(ctx, func(tx *txn) error {
+		for id, k := range keys {
+			if _, err := tx.ExecContext(ctx, `UPDATE observables SET ip_key = ? WHERE id = ?`, k, id); err != nil {
+				return fmt.Errorf("address keys: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// rebuildIfAsked builds the clusters when a migration asked for it (the
+// reports of a koban that had no clusters yet).
+func (db *DB) rebuildIfAsked(ctx context.Context) error {
+	var pending int
+	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE name = ?`, clustersRebuildJob).Scan(&pending); err != nil {
+		return fmt.Errorf("clusters: %w", err)
+	}
+	if pending == 0 {
+		return nil
+	}
+	db.log.Info("building clusters from the stored reports")
+	return db.RebuildClusters(ctx, nil)
+}

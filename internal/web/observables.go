@@ -1,0 +1,241 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/guard"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/observe"
+)
+
+// The pages of the national index: one value, the link graph, clusters.
+// Every one applies access the same way: records the officer may see in
+// full, the rest as counts by organisation.
+
+// ObservableURL is the page of one value.
+func ObservableURL(o observe.Observable) string {
+	return "/observables/" + url.PathEscape(string(o.Type)) + "/" + url.PathEscape(o.Value)
+}
+
+// GraphURL is the link graph around a node ("report:42", "phone:+81…").
+func GraphURL(node string) string { return "/graph?" + url.Values{"node": {node}}.Encode() }
+
+// ObsURL and GraphOf give templates the links of values and records.
+func (p page) ObsURL(o observe.Observable) string { return ObservableURL(o) }
+
+// GraphOfValue is the graph around a value.
+func (p page) GraphOfValue(o observe.Observable) string {
+	return GraphURL(string(o.Type) + ":" + o.Value)
+}
+
+// RecordURL is the page of a record.
+func (p page) RecordURL(k correlate.Key) string {
+	if k.Type == correlate.Report {
+		return "/reports/" + strconv.FormatInt(k.ID, 10)
+	}
+	return ""
+}
+
+// CanClusters tells whether the viewer may list clusters (shows the menu).
+func (p page) CanClusters() bool { return p.Principal != nil && p.Principal.Can(auth.PermClusterRead) }
+
+// Month formats a month of a timeline.
+func (p page) Month(m correlate.Month) string {
+	if p.Lang == "ja" {
+		return m.Month.Format("2006年1月")
+	}
+	return m.Month.Format("Jan 2006")
+}
+
+// Bar is a timeline bar's width in percent of the busiest month.
+func (p page) Bar(n, most int) int {
+	if most == 0 {
+		return 0
+	}
+	return max(1, n*100/most)
+}
+
+type observablePage struct {
+	page
+	V          *correlate.ObservableView
+	Prev, Next string
+	Busiest    int    // records in the busiest month, for the bars
+	Reason     string // the access request being written, on a problem
+	Owner      int64
+}
+
+func (s *Server) observablePage(w http.ResponseWriter, r *http.Request) {
+	s.showObservable(w, r, observe.Type(r.PathValue("type")), r.PathValue("value"), http.StatusOK, nil, 0, "")
+}
+
+func (s *Server) showObservable(w http.ResponseWriter, r *http.Request, t observe.Type, value string, status int, problem error, owner int64, reason string) {
+	p := observablePage{page: s.newPage(r, "observable.title"), Owner: owner, Reason: reason}
+	n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	n = max(n, 1)
+	const size = 50
+	v, err := s.Index.Lookup(r.Context(), *p.Principal, t, value, correlate.Page{Limit: size, Offset: (n - 1) * size})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.V, p.Title = v, v.Observable.Value
+	for _, m := range v.Timeline {
+		p.Busiest = max(p.Busiest, m.Visible+m.Hidden)
+	}
+	p.Prev, p.Next = pageLinks(ObservableURL(v.Observable), url.Values{}, n, size, v.VisibleTotal)
+	if problem != nil {
+		p.setProblems(problem)
+	}
+	s.render(w, r, status, "observable", p)
+}
+
+// accessRequest records a request to the owning organisation for the
+// records of a value that the officer sees only as counts.
+func (s *Server) accessRequest(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	pr, _ := principalFrom(r.Context())
+	t, value, reason := observe.Type(r.FormValue("type")), r.FormValue("value"), r.FormValue("reason")
+	owner, _ := strconv.ParseInt(r.FormValue("owner"), 10, 64)
+	norm, err := observe.Normalize(t, value)
+	if err != nil {
+		s.fail(w, r, koban.Errorf(koban.NotFound, "observable.error.not_seen"))
+		return
+	}
+	o := observe.Observable{Type: t, Value: norm}
+	if _, err := s.Index.RequestAccess(r.Context(), pr, o, owner, reason); err != nil {
+		if koban.ErrorCode(err) == koban.Invalid {
+			s.showObservable(w, r, t, norm, guard.Status(koban.Invalid), err, owner, reason)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, ObservableURL(o)+"?done=access_requested", http.StatusSeeOther)
+}
+
+type graphPage struct {
+	page
+	Node  string
+	Hops  int
+	G     *correlate.Graph
+	Data  string // the graph as JSON, for the script
+	Nodes map[string]correlate.Node
+	Next  string // the next page of the root's neighbours
+}
+
+// Label names a node in the table.
+func (p graphPage) Label(id string) string {
+	n, ok := p.Nodes[id]
+	if !ok {
+		return id
+	}
+	if n.Kind == correlate.NodeHidden {
+		return p.T("graph.hidden", "n", strconv.Itoa(n.Records))
+	}
+	return n.Label
+}
+
+// Link is where a node's name leads: a record's page, or the graph around a value.
+func (p graphPage) Link(id string) string {
+	n, ok := p.Nodes[id]
+	if !ok || n.Kind == correlate.NodeHidden {
+		return ""
+	}
+	if n.Kind == correlate.NodeRecord {
+		k, _, _ := correlate.ParseRef(id)
+		return p.RecordURL(k)
+	}
+	_, o, _ := correlate.ParseRef(id)
+	return ObservableURL(o)
+}
+
+func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := graphPage{page: s.newPage(r, "graph.title"), Node: q.Get("node")}
+	p.Hops, _ = strconv.Atoi(q.Get("hops"))
+	if p.Hops == 0 {
+		p.Hops = 2
+	}
+	if p.Node == "" {
+		s.render(w, r, http.StatusOK, "graph", p)
+		return
+	}
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	g, err := s.Index.Graph(r.Context(), *p.Principal, p.Node, p.Hops, 0, offset)
+	if koban.ErrorCode(err) == koban.Invalid {
+		p.setProblems(err)
+		s.render(w, r, guard.Status(koban.Invalid), "graph", p)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.G, p.Hops, p.Nodes = g, g.Hops, map[string]correlate.Node{}
+	for _, n := range g.Nodes {
+		p.Nodes[n.ID] = n
+	}
+	if root := p.Nodes[g.Root]; root.More > 0 {
+		p.Next = "/graph?" + url.Values{"node": {p.Node}, "hops": {strconv.Itoa(p.Hops)}, "offset": {strconv.Itoa(offset + 50)}}.Encode()
+	}
+	b, err := json.Marshal(g)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Data = string(b)
+	s.render(w, r, http.StatusOK, "graph", p)
+}
+
+type clustersPage struct {
+	page
+	L          *correlate.ClusterList
+	Prev, Next string
+}
+
+func (s *Server) clustersPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := clustersPage{page: s.newPage(r, "clusters.title")}
+	n, _ := strconv.Atoi(q.Get("page"))
+	n = max(n, 1)
+	const size = 50
+	l, err := s.Index.Clusters(r.Context(), *p.Principal, q.Get("order"), correlate.Page{Limit: size, Offset: (n - 1) * size})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.L = l
+	p.Prev, p.Next = pageLinks("/clusters", url.Values{"order": {l.Order}}, n, size, l.Total)
+	s.render(w, r, http.StatusOK, "clusters", p)
+}
+
+type clusterPage struct {
+	page
+	C          *correlate.ClusterView
+	Prev, Next string
+}
+
+func (s *Server) clusterPage(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))
+		return
+	}
+	p := clusterPage{page: s.newPage(r, "cluster.title")}
+	n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	n = max(n, 1)
+	const size = 50
+	c, err := s.Index.Cluster(r.Context(), *p.Principal, id, correlate.Page{Limit: size, Offset: (n - 1) * size})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.C = c
+	p.Prev, p.Next = pageLinks("/clusters/"+strconv.FormatInt(id, 10), url.Values{}, n, size, c.MembersTotal)
+	s.render(w, r, http.StatusOK, "cluster", p)
+}

@@ -1,0 +1,260 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"html"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/koban-project/koban/internal/app/apptest"
+	"github.com/koban-project/koban/internal/auth"
+)
+
+// filed submits a report through the public form and returns its receipt and id.
+func filed(t *testing.T, s *apptest.Server, fields map[string]string) (string, string) {
+	t.Helper()
+	path := submit(t, s, fields)
+	receipt := receiptRe.FindStringSubmatch(body(t, must(s.Client().Get(s.URL+path))))[1]
+	id, err := s.App.DB.ReportIDByReceipt(context.Background(), receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return receipt, strconv.FormatInt(id, 10)
+}
+
+// apiGet calls the JSON API with a token and decodes the answer.
+func apiGet(t *testing.T, s *apptest.Server, token, path string, into any) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp := must(http.DefaultClient.Do(req))
+	raw := body(t, resp)
+	if into != nil && resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal([]byte(raw), into); err != nil {
+			t.Fatalf("GET %s: %v\n%s", path, err, raw)
+		}
+	}
+	return resp.StatusCode, raw
+}
+
+// TestIndexGivesCountsNotContent: an Osaka officer learns that a Tokyo
+// report shares the phone number of an Osaka report — how many, where and
+// since when — through every path (observable page and API, report page
+// and API, graph page and API, search page and API, clusters), and never a
+// word of the Tokyo report: not its receipt, id, text or reporter.
+func TestIndexGivesCountsNotContent(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "osaka@osaka.example", "pref-27", auth.RoleInvestigator, pw)
+	s.AddUser(t, "npa@npa.example", "npa", auth.RoleSupervisor, pw)
+	tokyoReceipt, tokyoID := filed(t, s, with(validForm, "description", "東京の被害。東京秘密メモ 犯人の番号は０９０－１２３４－５６７８でした。",
+		"contact_email", "tokyo-victim@example.jp"))
+	osakaReceipt, osakaID := filed(t, s, with(validForm, "prefecture", "27",
+		"description", "大阪の被害。電話 090 1234 5678 から指示された。", "contact_email", "osaka-victim@example.jp"))
+	secrets := []string{tokyoReceipt, "東京秘密メモ", "tokyo-victim@example.jp", "/reports/" + tokyoID + `"`, "report:" + tokyoID}
+	noSecrets := func(where, page string) {
+		t.Helper()
+		page = html.UnescapeString(page)
+		for _, s := range secrets {
+			if strings.Contains(page, s) {
+				t.Errorf("%s shows the Tokyo report's %q", where, s)
+			}
+		}
+	}
+	osaka := s.Login(t, "osaka@osaka.example", pw)
+	token := s.Token(t, "osaka@osaka.example")
+
+	// The observable page, by another spelling of the number.
+	resp := must(osaka.Get(s.URL + "/observables/phone/" + url.PathEscape("090-1234-5678")))
+	page := html.UnescapeString(body(t, resp))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, osakaReceipt) || !strings.Contains(page, "+819012345678") {
+		t.Fatalf("observable page: %d, Osaka receipt shown %v", resp.StatusCode, strings.Contains(page, osakaReceipt))
+	}
+	for _, want := range []string{`id="hidden-owners"`, "警視庁", "2件の記録", "2都道府県"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("observable page lacks %q (the counts of what Osaka cannot see)", want)
+		}
+	}
+	noSecrets("observable page", page)
+
+	// The API's answer: the promised fields, the national count, one occurrence.
+	var obs struct {
+		Type        string `json:"type"`
+		Value       string `json:"value"`
+		Count       int    `json:"count"`
+		Prefectures int    `json:"prefectures"`
+		FirstSeen   string `json:"first_seen"`
+		LastSeen    string `json:"last_seen"`
+		Occurrences []struct {
+			ID      int64  `json:"id"`
+			Receipt string `json:"receipt"`
+			Org     string `json:"org"`
+		} `json:"occurrences"`
+		Hidden struct {
+			Count  int `json:"count"`
+			Owners []struct {
+				Org   string `json:"org"`
+				Count int    `json:"count"`
+			} `json:"owners"`
+		} `json:"hidden"`
+	}
+	code, raw := apiGet(t, s, token, "/api/v1/observables/phone/"+url.PathEscape("+81 90-1234-5678"), &obs)
+	if code != http.StatusOK || obs.Type != "phone" || obs.Value != "+819012345678" || obs.Count != 2 || obs.Prefectures != 2 ||
+		obs.FirstSeen == "" || obs.LastSeen == "" || len(obs.Occurrences) != 1 || obs.Occurrences[0].Receipt != osakaReceipt ||
+		obs.Hidden.Count != 1 || len(obs.Hidden.Owners) != 1 || obs.Hidden.Owners[0].Org != "pref-13" {
+		t.Errorf("observable API: %d\n%s", code, raw)
+	}
+	noSecrets("observable API", raw)
+	if code, _ := apiGet(t, s, token, "/api/v1/observables/phone/"+url.PathEscape("+819099999999"), nil); code != http.StatusNotFound {
+		t.Errorf("a number nobody reported: %d, want 404", code)
+	}
+
+	// The Osaka report's page and links: related as a count only.
+	page = body(t, must(osaka.Get(s.URL + "/reports/" + osakaID)))
+	if !strings.Contains(page, `id="related-hidden"`) {
+		t.Error("Osaka report page does not say that a record elsewhere shares its number")
+	}
+	noSecrets("Osaka report page", page)
+	var links struct {
+		Related []any `json:"related"`
+		Hidden  struct {
+			Count int `json:"count"`
+		} `json:"hidden"`
+		Cluster struct {
+			ID   int64 `json:"id"`
+			Size int   `json:"size"`
+		} `json:"cluster"`
+	}
+	code, raw = apiGet(t, s, token, "/api/v1/reports/"+osakaID+"/links", &links)
+	if code != http.StatusOK || len(links.Related) != 0 || links.Hidden.Count != 1 || links.Cluster.Size != 2 {
+		t.Errorf("links API: %d\n%s", code, raw)
+	}
+	noSecrets("links API", raw)
+
+	// The graph around the number: the Osaka report, and the Tokyo one as a hidden count.
+	var g struct {
+		Nodes []struct {
+			ID      string `json:"id"`
+			Kind    string `json:"kind"`
+			Records int    `json:"records"`
+		} `json:"nodes"`
+	}
+	code, raw = apiGet(t, s, token, "/api/v1/graph?hops=3&node="+url.QueryEscape("phone:090-1234-5678"), &g)
+	kinds := map[string]int{}
+	for _, n := range g.Nodes {
+		kinds[n.Kind]++
+		if n.Kind == "hidden" && n.Records != 1 {
+			t.Errorf("hidden node counts %d records, want 1", n.Records)
+		}
+	}
+	if code != http.StatusOK || kinds["record"] != 1 || kinds["hidden"] != 1 {
+		t.Errorf("graph API: %d, kinds %v\n%s", code, kinds, raw)
+	}
+	noSecrets("graph API", raw)
+	page = body(t, must(osaka.Get(s.URL + "/graph?node=" + url.QueryEscape("report:"+osakaID))))
+	if !strings.Contains(page, `id="graph-table"`) || !strings.Contains(page, osakaReceipt) {
+		t.Error("graph page lacks its table")
+	}
+	noSecrets("graph page", page)
+	if resp := must(osaka.Get(s.URL + "/graph?node=report:" + tokyoID)); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("graph around the Tokyo report: %d, want 404", resp.StatusCode)
+	}
+	if code, _ := apiGet(t, s, token, "/api/v1/reports/"+tokyoID+"/links", nil); code != http.StatusNotFound {
+		t.Errorf("links of the Tokyo report: %d, want 404", code)
+	}
+
+	// Search: the Osaka report, and a count of the others.
+	page = html.UnescapeString(body(t, must(osaka.Get(s.URL + "/search?q=" + url.QueryEscape("090-1234-5678")))))
+	if !strings.Contains(page, osakaReceipt) || !strings.Contains(page, `id="search-elsewhere"`) {
+		t.Error("search page: the Osaka report or the count of others is missing")
+	}
+	noSecrets("search page", page)
+	var found struct {
+		Results   []any `json:"results"`
+		Elsewhere struct {
+			Hidden struct {
+				Count int `json:"count"`
+			} `json:"hidden"`
+		} `json:"elsewhere"`
+	}
+	code, raw = apiGet(t, s, token, "/api/v1/search?q="+url.QueryEscape("+819012345678"), &found)
+	if code != http.StatusOK || len(found.Results) != 1 || found.Elsewhere.Hidden.Count != 1 {
+		t.Errorf("search API: %d\n%s", code, raw)
+	}
+	noSecrets("search API", raw)
+
+	// Clusters: the cluster's size counts both; its content is Osaka's only.
+	code, raw = apiGet(t, s, token, "/api/v1/clusters/"+strconv.FormatInt(links.Cluster.ID, 10), nil)
+	if code != http.StatusOK || !strings.Contains(raw, osakaReceipt) || !strings.Contains(raw, `"members_total":1`) {
+		t.Errorf("cluster API: %d\n%s", code, raw)
+	}
+	noSecrets("cluster API", raw)
+	page = body(t, must(osaka.Get(s.URL + "/clusters/" + strconv.FormatInt(links.Cluster.ID, 10))))
+	noSecrets("cluster page", page)
+
+	// The NPA sees both in full.
+	npa := s.Login(t, "npa@npa.example", pw)
+	page = html.UnescapeString(body(t, must(npa.Get(s.URL + "/observables/phone/%2B819012345678"))))
+	if !strings.Contains(page, tokyoReceipt) || !strings.Contains(page, osakaReceipt) {
+		t.Error("the NPA does not see both reports on the observable page")
+	}
+}
+
+// TestAccessRequestIsRecorded: asking the owner for access is recorded
+// and audited; asking one's own organisation, or without a reason, is refused.
+func TestAccessRequestIsRecorded(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "osaka@osaka.example", "pref-27", auth.RoleInvestigator, pw)
+	filed(t, s, with(validForm, "description", "電話 090-5555-6666"))
+	filed(t, s, with(validForm, "prefecture", "27", "description", "電話 090-5555-6666"))
+	osaka := s.Login(t, "osaka@osaka.example", pw)
+	tokyoOrg, _ := s.App.Tree().ByCode("pref-13")
+
+	resp := formPost(t, osaka, s.URL+"/access-requests", map[string]string{"type": "phone", "value": "09055556666",
+		"owner": strconv.FormatInt(tokyoOrg.ID, 10), "reason": ""}, "", nil)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body(t, resp), "理由") {
+		t.Errorf("request without a reason: %d", resp.StatusCode)
+	}
+	resp = formPost(t, osaka, s.URL+"/access-requests", map[string]string{"type": "phone", "value": "09055556666",
+		"owner": strconv.FormatInt(tokyoOrg.ID, 10), "reason": "同一番号の捜査のため"}, "", nil)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "done=access_requested") {
+		t.Fatalf("request: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	rows, err := s.App.DB.AuditOf(context.Background(), "observable", "phone:+819055556666")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requested := 0
+	for _, r := range rows {
+		if r.Action == "observable.request_access" && r.Actor == "osaka@osaka.example" {
+			requested++
+		}
+	}
+	if requested != 1 {
+		t.Errorf("%d audited requests, want 1", requested)
+	}
+
+	token := s.Token(t, "osaka@osaka.example")
+	post := func(owner string) int {
+		req, _ := http.NewRequest("POST", s.URL+"/api/v1/access-requests",
+			strings.NewReader(`{"type":"phone","value":"090-5555-6666","owner":"`+owner+`","reason":"捜査"}`))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp := must(http.DefaultClient.Do(req))
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("pref-13"); code != http.StatusCreated {
+		t.Errorf("API request to Tokyo: %d, want 201", code)
+	}
+	if code := post("pref-27"); code != http.StatusUnprocessableEntity {
+		t.Errorf("API request to one's own organisation: %d, want 422", code)
+	}
+	if code := post("pref-01"); code != http.StatusUnprocessableEntity {
+		t.Errorf("API request to an organisation without such records: %d, want 422", code)
+	}
+}
