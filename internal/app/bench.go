@@ -26,8 +26,11 @@ import (
 // runBench measures end-to-end intake: HTTP, JSON, validation, routing,
 // extraction, persistence and audit, on a fresh database.
 func runBench(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && args[0] == "index" {
+		return runBenchIndex(ctx, env, args[1:])
+	}
 	if len(args) == 0 || (args[0] != "intake" && args[0] != "bulk") {
-		return usageError("koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url postgres://…]")
+		return usageError("koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url postgres://…] | koban bench index [-n N] [-per P] [-q Q] [-adds A]")
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)

@@ -25,3 +25,28 @@ func BenchmarkPublicIntake(b *testing.B) {
 	b.ReportMetric(res.PerSecond(), "reports/s")
 	b.ReportMetric(float64(res.P99.Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkIndex loads generated reports into the national index and
+// reports the lookup and addition times; `koban bench index -n 1000000`
+// runs the same at full size.
+func BenchmarkIndex(b *testing.B) {
+	res, err := app.BenchIndex(context.Background(), app.IndexBenchOptions{Reports: max(b.N, 5000), PerReport: 10, Queries: 500, Adds: 50})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(res.Reports)/res.Load.Seconds(), "reports/s")
+	b.ReportMetric(float64(res.Query.P99.Microseconds())/1000, "lookup-p99-ms")
+	b.ReportMetric(float64(res.Add.P99.Microseconds())/1000, "add-p99-ms")
+}
+
+// TestBenchIndexSmall keeps the index generator working: a small load
+// forms clusters and the lookups find related records.
+func TestBenchIndexSmall(t *testing.T) {
+	res, err := app.BenchIndex(context.Background(), app.IndexBenchOptions{Reports: 600, PerReport: 10, Queries: 50, Adds: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Occurrences < 600*8 || res.Values == 0 || res.Clusters == 0 || res.Related == 0 {
+		t.Errorf("generated index looks empty: %+v", res)
+	}
+}

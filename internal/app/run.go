@@ -50,6 +50,8 @@ Usage:
   koban migrate-db --from sqlite:PATH --to postgres://… [--files-to DIR]  copy SQLite into PostgreSQL (resumable), then verify
   koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url URL]
                                    measure intake throughput (public API, or partner NDJSON) on a fresh database
+  koban bench index [-n N] [-per P] [-q Q] [-adds A] [-database-url URL]
+                                   load N generated reports into the national index, then time lookups and additions
   koban config                     print the settings in force, secrets masked
   koban version
 

@@ -22,9 +22,9 @@ const (
 type Node struct {
 	ID       string   `json:"id"` // "report:42", "phone:+819012345678", "hidden:phone:+819012345678"
 	Kind     string   `json:"kind"`
-	Type     string   `json:"type"`            // record or observable type
-	Label    string   `json:"label"`           // receipt, or the value
-	Records  int      `json:"records"`         // a value's records nationally; a hidden node's count
+	Type     string   `json:"type"`    // record or observable type
+	Label    string   `json:"label"`   // receipt, or the value
+	Records  int      `json:"records"` // a value's records nationally; a hidden node's count
 	Warnings []string `json:"warnings,omitempty"`
 	Common   bool     `json:"common,omitempty"`
 	Depth    int      `json:"depth"`

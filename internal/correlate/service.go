@@ -235,10 +235,11 @@ type ValueLine struct {
 
 // Links is what the index knows around one record.
 type Links struct {
-	Values  []ValueLine
-	Related []Holder // records the viewer sees that share a linking value, most shared first
-	Hidden  Hidden   // the others, as counts
-	Cluster ClusterRow
+	Values       []ValueLine
+	Related      []Holder // records the viewer sees that share a linking value, most shared first (at most maxRelated)
+	RelatedTotal int      // all of those
+	Hidden       Hidden   // the others, as counts
+	Cluster      ClusterRow
 }
 
 // maxRelated bounds the related records listed for one record.
@@ -266,22 +267,9 @@ func (s *Service) LinksOf(ctx context.Context, p auth.Principal, k Key) (*Links,
 		}
 	}
 	if len(linking) > 0 {
-		holders, err := s.store.Holders(ctx, linking, k, maxRelated*10)
-		if err != nil {
+		if err := s.related(ctx, p, k, linking, out); err != nil {
 			return nil, err
 		}
-		tree := s.tree()
-		var tallies []Tally
-		for _, h := range holders {
-			if tree.Sees(p.OrgID, h.OrgID) {
-				if len(out.Related) < maxRelated {
-					out.Related = append(out.Related, h)
-				}
-				continue
-			}
-			tallies = append(tallies, Tally{OrgID: h.OrgID, N: 1, First: h.At, Last: h.At})
-		}
-		out.Hidden, _ = s.split(tree, p.OrgID, tallies)
 	}
 	c, err := s.store.ClusterOf(ctx, k)
 	if err != nil || c == 0 {
@@ -289,6 +277,43 @@ func (s *Service) LinksOf(ctx context.Context, p auth.Principal, k Key) (*Links,
 	}
 	out.Cluster, err = s.store.Cluster(ctx, c, s.clock.Now().Add(-growthWindow))
 	return out, err
+}
+
+// related fills in the records sharing linking values with k: those the
+// viewer sees, most shared values first then newest, up to maxRelated and
+// labelled; every other one counted.
+func (s *Service) related(ctx context.Context, p auth.Principal, k Key, linking []int64, out *Links) error {
+	holders, err := s.store.Holders(ctx, linking, k)
+	if err != nil {
+		return err
+	}
+	tree := s.tree()
+	var tallies []Tally
+	for _, h := range holders {
+		if tree.Sees(p.OrgID, h.OrgID) {
+			out.Related = append(out.Related, h)
+		} else {
+			tallies = append(tallies, Tally{OrgID: h.OrgID, N: 1, First: h.At, Last: h.At})
+		}
+	}
+	out.Hidden, _ = s.split(tree, p.OrgID, tallies)
+	slices.SortFunc(out.Related, func(a, b Holder) int {
+		return cmp.Or(cmp.Compare(b.Shared, a.Shared), b.At.Compare(a.At), cmp.Compare(b.ID, a.ID))
+	})
+	out.RelatedTotal = len(out.Related)
+	out.Related = out.Related[:min(len(out.Related), maxRelated)]
+	keys := make([]Key, len(out.Related))
+	for i, h := range out.Related {
+		keys[i] = h.Key
+	}
+	labels, err := s.store.Labels(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for i := range out.Related {
+		out.Related[i].Label = labels[out.Related[i].Key]
+	}
+	return nil
 }
 
 // record returns a record the viewer may see; NotFound otherwise, so that

@@ -85,9 +85,11 @@ type Store interface {
 	Occurrences(ctx context.Context, valueID int64, orgs []int64, limit, offset int) ([]Occurrence, int, error)
 	// ValuesOf returns the values a record holds.
 	ValuesOf(ctx context.Context, k Key) ([]Value, error)
-	// Holders returns the records other than exclude that hold any of the
-	// values, those sharing most first, at most limit of them.
-	Holders(ctx context.Context, valueIDs []int64, exclude Key, limit int) ([]Holder, error)
+	// Holders returns every record other than exclude that holds any of
+	// the values, with how many it holds, unlabelled and in no order.
+	Holders(ctx context.Context, valueIDs []int64, exclude Key) ([]Holder, error)
+	// Labels names records as officers know them (a report's receipt).
+	Labels(ctx context.Context, keys []Key) (map[Key]string, error)
 	// Related returns the values related to o by containment: the stored
 	// ranges holding address o, or the stored addresses inside range o.
 	Related(ctx context.Context, o observe.Observable, limit int) ([]Value, error)

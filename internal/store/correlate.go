@@ -154,23 +154,21 @@ func (db *DB) ValuesOf(ctx context.Context, k correlate.Key) ([]correlate.Value,
 		WHERE oc.record_type = ? AND oc.record_id = ? ORDER BY o.type, o.value`, string(k.Type), k.ID)
 }
 
-// Holders returns the records other than exclude holding any of the
-// values, those sharing most first.
-func (db *DB) Holders(ctx context.Context, valueIDs []int64, exclude correlate.Key, limit int) ([]correlate.Holder, error) {
+// Holders returns every record other than exclude that holds any of the
+// values, with how many of them it holds; labels are left to Labels.
+func (db *DB) Holders(ctx context.Context, valueIDs []int64, exclude correlate.Key) ([]correlate.Holder, error) {
 	if len(valueIDs) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(valueIDs)+2)
+	args := make([]any, 0, len(valueIDs))
 	for _, id := range valueIDs {
 		args = append(args, id)
 	}
-	args = append(args, string(exclude.Type), exclude.ID)
-	rows, err := db.read.QueryContext(ctx, `SELECT oc.record_type, oc.record_id, MAX(oc.org_id), MAX(oc.tlp), MAX(oc.at),
-		COALESCE(MAX(r.receipt), ''), COUNT(*)
-		FROM occurrences oc`+labelled+`
-		WHERE oc.observable_id IN (`+placeholders(len(valueIDs))+`) AND NOT (oc.record_type = ? AND oc.record_id = ?)
-		GROUP BY oc.record_type, oc.record_id
-		ORDER BY COUNT(*) DESC, MAX(oc.at) DESC LIMIT `+strconv.Itoa(limit), args...)
+	// The index on observable_id holds every column read here, so the
+	// database never visits the rows themselves.
+	rows, err := db.read.QueryContext(ctx, `SELECT record_type, record_id, MAX(org_id), MAX(at), COUNT(*)
+		FROM occurrences WHERE observable_id IN (`+placeholders(len(valueIDs))+`)
+		GROUP BY record_type, record_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("holders: %w", err)
 	}
@@ -180,11 +178,41 @@ func (db *DB) Holders(ctx context.Context, valueIDs []int64, exclude correlate.K
 		var h correlate.Holder
 		var t string
 		var at int64
-		if err := rows.Scan(&t, &h.ID, &h.OrgID, &h.TLP, &at, &h.Label, &h.Shared); err != nil {
+		if err := rows.Scan(&t, &h.ID, &h.OrgID, &at, &h.Shared); err != nil {
 			return nil, err
 		}
-		h.Type, h.At = correlate.RecordType(t), tm(at)
-		out = append(out, h)
+		h.Type, h.At, h.TLP = correlate.RecordType(t), tm(at), correlate.DefaultTLP
+		if h.Key != exclude {
+			out = append(out, h)
+		}
+	}
+	return out, rows.Err()
+}
+
+// Labels returns what officers call each record: a report's receipt.
+func (db *DB) Labels(ctx context.Context, keys []correlate.Key) (map[correlate.Key]string, error) {
+	var ids []any
+	for _, k := range keys {
+		if k.Type == correlate.Report {
+			ids = append(ids, k.ID)
+		}
+	}
+	out := make(map[correlate.Key]string, len(keys))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, receipt FROM reports WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("labels: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var receipt string
+		if err := rows.Scan(&id, &receipt); err != nil {
+			return nil, err
+		}
+		out[correlate.Key{Type: correlate.Report, ID: id}] = receipt
 	}
 	return out, rows.Err()
 }

@@ -104,8 +104,11 @@ func ReadMISPDir(dir string) ([]List, []error) {
 	}
 	var files []string // in name order, as ReadDir sorts them
 	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
 		f := filepath.Join(dir, e.Name(), "list.json")
-		if _, err := os.Stat(f); e.IsDir() && err == nil {
+		if _, err := os.Stat(f); err == nil {
 			files = append(files, f)
 		}
 	}

@@ -25,9 +25,11 @@ func (b benignSet) Match(o observe.Observable) []string {
 func phone(v string) observe.Observable  { return observe.Observable{Type: observe.Phone, Value: v} }
 func email(v string) observe.Observable  { return observe.Observable{Type: observe.Email, Value: v} }
 func domain(v string) observe.Observable { return observe.Observable{Type: observe.Domain, Value: v} }
-func bank(v string) observe.Observable   { return observe.Observable{Type: observe.BankAccount, Value: v} }
-func ipv4(v string) observe.Observable   { return observe.Observable{Type: observe.IPv4, Value: v} }
-func cidr(v string) observe.Observable   { return observe.Observable{Type: observe.CIDR, Value: v} }
+func bank(v string) observe.Observable {
+	return observe.Observable{Type: observe.BankAccount, Value: v}
+}
+func ipv4(v string) observe.Observable { return observe.Observable{Type: observe.IPv4, Value: v} }
+func cidr(v string) observe.Observable { return observe.Observable{Type: observe.CIDR, Value: v} }
 
 // indexed stores one report of orgCode holding obs, a minute after the last.
 func (f *fixture) indexed(orgCode string, obs ...observe.Observable) *intake.Report {
@@ -39,7 +41,9 @@ func (f *fixture) indexed(orgCode string, obs ...observe.Observable) *intake.Rep
 	return r
 }
 
-func reportKey(r *intake.Report) correlate.Key { return correlate.Key{Type: correlate.Report, ID: r.ID} }
+func reportKey(r *intake.Report) correlate.Key {
+	return correlate.Key{Type: correlate.Report, ID: r.ID}
+}
 
 // clusterOf returns a report's cluster, 0 for none.
 func (f *fixture) clusterOf(r *intake.Report) int64 {
@@ -223,9 +227,15 @@ func testIndexReads(t *testing.T, f *fixture) {
 		t.Fatalf("ValuesOf(a) = %v, %v", vals, err)
 	}
 	ids := []int64{vals[0].ID, vals[1].ID}
-	holders, err := f.db.Holders(f.ctx, ids, reportKey(a), 10)
-	if err != nil || len(holders) != 2 || holders[0].ID != b.ID || holders[0].Shared != 2 || holders[1].ID != c.ID || holders[1].Shared != 1 {
-		t.Errorf("Holders = %+v, %v; want b (2 shared) then c (1)", holders, err)
+	holders, err := f.db.Holders(f.ctx, ids, reportKey(a))
+	slices.SortFunc(holders, func(x, y correlate.Holder) int { return y.Shared - x.Shared })
+	if err != nil || len(holders) != 2 || holders[0].ID != b.ID || holders[0].Shared != 2 || holders[1].ID != c.ID || holders[1].Shared != 1 ||
+		holders[1].OrgID != f.orgID("pref-27") || !holders[1].At.Equal(c.CreatedAt) {
+		t.Errorf("Holders = %+v, %v; want b (2 shared) and c (1, pref-27)", holders, err)
+	}
+	labels, err := f.db.Labels(f.ctx, []correlate.Key{reportKey(b), reportKey(c)})
+	if err != nil || labels[reportKey(b)] != b.Receipt || labels[reportKey(c)] != c.Receipt {
+		t.Errorf("Labels = %v, %v", labels, err)
 	}
 	rec, err := f.db.Record(f.ctx, reportKey(c))
 	if err != nil || rec.OrgID != f.orgID("pref-27") || rec.Label != c.Receipt {
