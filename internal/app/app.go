@@ -167,7 +167,7 @@ func (a *App) LoadWarningLists(ctx context.Context) error {
 	if a.listsAt.Load() == stamp {
 		return nil
 	}
-	imported, err := a.DB.WarningLists(ctx)
+	imported, _, err := a.DB.WarningLists(ctx, false)
 	if err != nil {
 		return err
 	}

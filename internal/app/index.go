@@ -13,7 +13,7 @@ import (
 
 // runWarningLists is `koban warninglists import DIR…` and `koban warninglists list`.
 func runWarningLists(ctx context.Context, env Env, args []string) error {
-	const use = "koban warninglists import DIR… (MISP warninglists: a checkout, or its lists/ folder) | koban warninglists list"
+	const use = "koban warninglists import DIR… (MISP warninglists: a checkout, or its lists/ folder) | koban warninglists list | koban warninglists enable|disable NAME"
 	if len(args) == 0 {
 		return usageError(use)
 	}
@@ -34,14 +34,32 @@ func runWarningLists(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		defer a.Close()
-		imported, err := a.DB.WarningLists(ctx)
+		imported, on, err := a.DB.WarningLists(ctx, true)
 		if err != nil {
 			return err
 		}
-		for _, l := range append(warnlist.Builtin(), imported...) {
-			fmt.Fprintf(env.Stdout, "%-6s %-9s %7d  %s\n", l.Source, l.Kind, len(l.Entries), l.Name)
+		for _, l := range warnlist.Builtin() {
+			fmt.Fprintf(env.Stdout, "on   %-6s %-9s %7d  %s\n", l.Source, l.Kind, len(l.Entries), l.Name)
+		}
+		for i, l := range imported {
+			state := "off"
+			if on[i] {
+				state = "on"
+			}
+			fmt.Fprintf(env.Stdout, "%-4s %-6s %-9s %7d  %s\n", state, l.Source, l.Kind, len(l.Entries), l.Name)
 		}
 		return nil
+	case "enable", "disable":
+		a, rest, err := openFromEnv(ctx, env, args[1:])
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		if len(rest) != 1 {
+			return usageError(use)
+		}
+		return a.DB.SetWarningListEnabled(ctx, rest[0], args[0] == "enable", audit.Entry{Actor: audit.Actor{Label: "cli"},
+			Action: "warninglists." + args[0], ObjectType: "warninglist", ObjectID: rest[0]})
 	}
 	return usageError(use)
 }
@@ -62,10 +80,13 @@ func (a *App) importWarningLists(ctx context.Context, out io.Writer, dirs []stri
 	if len(lists) == 0 {
 		return fmt.Errorf("no warning list found in %s", strings.Join(dirs, ", "))
 	}
-	entries, skipped := 0, 0
+	entries, skipped, off := 0, 0, 0
 	for _, l := range lists {
 		entries += len(l.Entries)
 		skipped += len(l.Skipped)
+		if warnlist.OffByDefault(l) {
+			off++
+		}
 	}
 	err := a.DB.SaveWarningLists(ctx, lists, audit.Entry{Actor: audit.Actor{Label: "cli"}, Action: "warninglists.import",
 		ObjectType: "warninglists", Detail: map[string]any{"lists": len(lists), "entries": entries, "from": dirs}})
@@ -73,6 +94,7 @@ func (a *App) importWarningLists(ctx context.Context, out io.Writer, dirs []stri
 		return err
 	}
 	fmt.Fprintf(out, "imported %d warning lists (%d entries; %d entries and %d lists could not be used)\n", len(lists), entries, skipped, failed)
+	fmt.Fprintf(out, "%d lists name places anyone can put content (cloud, hosting, shorteners, dynamic DNS…) and start switched off: see koban warninglists list\n", off)
 	return nil
 }
 

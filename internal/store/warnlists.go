@@ -25,11 +25,13 @@ func (db *DB) SaveWarningLists(ctx context.Context, lists []warnlist.List, e aud
 			for i, t := range l.Types {
 				types[i] = string(t)
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO warninglists (name, source, version, kind, types, description, entries, updated_at)
-				VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET source = excluded.source, version = excluded.version,
+			// A list imported again keeps the switch an administrator set.
+			_, err = tx.ExecContext(ctx, `INSERT INTO warninglists (name, source, version, kind, types, description, entries, updated_at, enabled)
+				VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET source = excluded.source, version = excluded.version,
 				kind = excluded.kind, types = excluded.types, description = excluded.description, entries = excluded.entries,
 				updated_at = excluded.updated_at`,
-				l.Name, l.Source, l.Version, string(l.Kind), strings.Join(types, " "), l.Description, string(entries), now)
+				l.Name, l.Source, l.Version, string(l.Kind), strings.Join(types, " "), l.Description, string(entries), now,
+				!warnlist.OffByDefault(l))
 			if err != nil {
 				return fmt.Errorf("save warning list %q: %w", l.Name, err)
 			}
@@ -38,31 +40,50 @@ func (db *DB) SaveWarningLists(ctx context.Context, lists []warnlist.List, e aud
 	})
 }
 
-// WarningLists returns the stored (imported) warning lists that are enabled.
-func (db *DB) WarningLists(ctx context.Context) ([]warnlist.List, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT name, source, version, kind, types, description, entries
-		FROM warninglists WHERE enabled = ? ORDER BY name`, true)
+// WarningLists returns the stored (imported) warning lists: only the ones
+// switched on, or all of them with each one's switch in on.
+func (db *DB) WarningLists(ctx context.Context, all bool) (lists []warnlist.List, on []bool, err error) {
+	where, args := ` WHERE enabled = ?`, []any{true}
+	if all {
+		where, args = "", nil
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT name, source, version, kind, types, description, entries, enabled
+		FROM warninglists`+where+` ORDER BY name`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("warning lists: %w", err)
+		return nil, nil, fmt.Errorf("warning lists: %w", err)
 	}
 	defer rows.Close()
-	var out []warnlist.List
 	for rows.Next() {
 		var l warnlist.List
 		var kind, types, entries string
-		if err := rows.Scan(&l.Name, &l.Source, &l.Version, &kind, &types, &l.Description, &entries); err != nil {
-			return nil, err
+		var enabled bool
+		if err := rows.Scan(&l.Name, &l.Source, &l.Version, &kind, &types, &l.Description, &entries, &enabled); err != nil {
+			return nil, nil, err
 		}
 		l.Kind = warnlist.Kind(kind)
 		for _, t := range strings.Fields(types) {
 			l.Types = append(l.Types, observe.Type(t))
 		}
 		if err := json.Unmarshal([]byte(entries), &l.Entries); err != nil {
-			return nil, fmt.Errorf("warning list %q: %w", l.Name, err)
+			return nil, nil, fmt.Errorf("warning list %q: %w", l.Name, err)
 		}
-		out = append(out, l)
+		lists, on = append(lists, l), append(on, enabled)
 	}
-	return out, rows.Err()
+	return lists, on, rows.Err()
+}
+
+// SetWarningListEnabled switches an imported list on or off, audited.
+func (db *DB) SetWarningListEnabled(ctx context.Context, name string, on bool, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE warninglists SET enabled = ?, updated_at = ? WHERE name = ?`, on, ts(db.clock.Now()), name)
+		if err != nil {
+			return fmt.Errorf("warning list %q: %w", name, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("warninglists.error.not_found")
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
 }
 
 // WarningListsStamp changes whenever a stored warning list does: servers

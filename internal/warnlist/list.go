@@ -33,6 +33,7 @@ type List struct {
 	Types       []observe.Type
 	Entries     []string
 	Skipped     []Skip // entries that could not be used, and why
+	Folder      string // the MISP folder it was read from (ReadMISPDir), "" otherwise
 }
 
 // Skip is an entry of a list that was left out, and why.

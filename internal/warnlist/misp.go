@@ -133,6 +133,7 @@ func ReadMISPDir(dir string) ([]List, []error) {
 			if lists[i], err = ParseMISP(data); err != nil {
 				errs[i] = fmt.Errorf("%s: %w", f, err)
 			}
+			lists[i].Folder = filepath.Base(filepath.Dir(f))
 		})
 	}
 	wg.Wait()

@@ -113,7 +113,7 @@ func TestIndexGivesCountsNotContent(t *testing.T) {
 	}
 
 	// The Osaka report's page and links: related as a count only.
-	page = body(t, must(osaka.Get(s.URL + "/reports/" + osakaID)))
+	page = body(t, must(osaka.Get(s.URL+"/reports/"+osakaID)))
 	if !strings.Contains(page, `id="related-hidden"`) {
 		t.Error("Osaka report page does not say that a record elsewhere shares its number")
 	}
@@ -154,7 +154,7 @@ func TestIndexGivesCountsNotContent(t *testing.T) {
 		t.Errorf("graph API: %d, kinds %v\n%s", code, kinds, raw)
 	}
 	noSecrets("graph API", raw)
-	page = body(t, must(osaka.Get(s.URL + "/graph?node=" + url.QueryEscape("report:"+osakaID))))
+	page = body(t, must(osaka.Get(s.URL+"/graph?node="+url.QueryEscape("report:"+osakaID))))
 	if !strings.Contains(page, `id="graph-table"`) || !strings.Contains(page, osakaReceipt) {
 		t.Error("graph page lacks its table")
 	}
@@ -167,7 +167,7 @@ func TestIndexGivesCountsNotContent(t *testing.T) {
 	}
 
 	// Search: the Osaka report, and a count of the others.
-	page = html.UnescapeString(body(t, must(osaka.Get(s.URL + "/search?q=" + url.QueryEscape("090-1234-5678")))))
+	page = html.UnescapeString(body(t, must(osaka.Get(s.URL+"/search?q="+url.QueryEscape("090-1234-5678")))))
 	if !strings.Contains(page, osakaReceipt) || !strings.Contains(page, `id="search-elsewhere"`) {
 		t.Error("search page: the Osaka report or the count of others is missing")
 	}
@@ -192,12 +192,12 @@ func TestIndexGivesCountsNotContent(t *testing.T) {
 		t.Errorf("cluster API: %d\n%s", code, raw)
 	}
 	noSecrets("cluster API", raw)
-	page = body(t, must(osaka.Get(s.URL + "/clusters/" + strconv.FormatInt(links.Cluster.ID, 10))))
+	page = body(t, must(osaka.Get(s.URL+"/clusters/"+strconv.FormatInt(links.Cluster.ID, 10))))
 	noSecrets("cluster page", page)
 
 	// The NPA sees both in full.
 	npa := s.Login(t, "npa@npa.example", pw)
-	page = html.UnescapeString(body(t, must(npa.Get(s.URL + "/observables/phone/%2B819012345678"))))
+	page = html.UnescapeString(body(t, must(npa.Get(s.URL+"/observables/phone/%2B819012345678"))))
 	if !strings.Contains(page, tokyoReceipt) || !strings.Contains(page, osakaReceipt) {
 		t.Error("the NPA does not see both reports on the observable page")
 	}
