@@ -196,7 +196,10 @@ func ParseRef(s string) (key Key, obs observe.Observable, ok bool) {
 			}
 			id = id*10 + int64(c-'0')
 		}
-		return Key{Type: RecordType(t), ID: id}, observe.Observable{}, id > 0
+		if id == 0 {
+			return Key{}, observe.Observable{}, false
+		}
+		return Key{Type: RecordType(t), ID: id}, observe.Observable{}, true
 	}
 	if !observe.Type(t).Valid() {
 		return Key{}, observe.Observable{}, false

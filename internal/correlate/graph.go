@@ -75,7 +75,7 @@ func (s *Service) Graph(ctx context.Context, p auth.Principal, root string, hops
 		limit = defaultNodes
 	}
 	limit, offset = min(limit, MaxNodes), max(offset, 0)
-	w := &walk{s: s, p: p, g: &Graph{Hops: hops, Limit: limit, Offset: offset}, seen: map[string]bool{}}
+	w := &walk{s: s, p: p, g: &Graph{Hops: hops, Limit: limit, Offset: offset}, seen: map[string]bool{}, linked: map[Edge]bool{}}
 	var err error
 	if key.ID != 0 {
 		var rec Occurrence
@@ -100,11 +100,12 @@ func (s *Service) Graph(ctx context.Context, p auth.Principal, root string, hops
 
 // walk is one breadth-first walk of the graph.
 type walk struct {
-	s     *Service
-	p     auth.Principal
-	g     *Graph
-	seen  map[string]bool
-	queue []pending
+	s      *Service
+	p      auth.Principal
+	g      *Graph
+	seen   map[string]bool
+	linked map[Edge]bool
+	queue  []pending
 }
 
 type pending struct {
@@ -151,7 +152,15 @@ func (w *walk) addValue(v Value, depth int) string {
 	return id
 }
 
-func (w *walk) edge(from, to string) { w.g.Edges = append(w.g.Edges, Edge{From: from, To: to}) }
+// edge links a record (or a hidden count) to a value, once: the walk meets
+// each link from both of its ends.
+func (w *walk) edge(from, to string) {
+	e := Edge{From: from, To: to}
+	if !w.linked[e] {
+		w.linked[e] = true
+		w.g.Edges = append(w.g.Edges, e)
+	}
+}
 
 // run expands the queue until the hops or the node limit are reached.
 func (w *walk) run(ctx context.Context) error {
@@ -192,7 +201,7 @@ func (w *walk) expandRecord(ctx context.Context, n pending, offset int) error {
 			w.setMore(n.id, len(values)-i)
 			return nil
 		}
-		w.edge(n.id, w.addValue(v, n.depth+1))
+		w.edge(n.id, w.addValue(v, n.depth+1)) // record → value
 		shown++
 	}
 	return nil

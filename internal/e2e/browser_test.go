@@ -179,6 +179,24 @@ func TestBrowserReportToReply(t *testing.T) {
 	}
 	p.shot("detail")
 
+	// 5b. The phone number's page in the national index, and the link
+	// graph around the report, drawn by cytoscape beside its table.
+	p.open("/observables/phone/%2B819012345678", http.StatusOK)
+	if nat := p.text("#national"); !strings.Contains(nat, "1件") {
+		t.Errorf("observable page national summary %q", nat)
+	}
+	p.checkAxe("observable (/observables/phone/…)")
+	p.open("/graph?node=report:"+strings.TrimPrefix(reportPath, "/reports/"), http.StatusOK)
+	if rows := p.text("#graph-table tbody"); !strings.Contains(rows, "+819012345678") {
+		t.Errorf("graph table lacks the phone number:\n%s", rows)
+	}
+	p.do("wait for the drawing", chromedp.WaitVisible("#graph canvas"))
+	if n := browserEval[int](p, `document.querySelectorAll("#graph canvas").length`); n == 0 {
+		t.Error("cytoscape drew nothing (blocked by the page's security policy?)")
+	}
+	p.shot("graph")
+	p.checkAxe("graph (/graph)")
+
 	// Sign out with the keyboard; the session must be gone.
 	p.tabTo(`form[action="/logout"] button`, 10)
 	if st, loc := p.keysAndWait("sign out with Enter", kb.Enter); st != http.StatusOK || !strings.HasSuffix(loc, "/login?done=logged_out") {
