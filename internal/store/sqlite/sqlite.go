@@ -37,6 +37,10 @@ func Open(path string) (write, read *sql.DB, err error) {
 		// survives a power cut too. The group committer in the store keeps
 		// this from costing one flush per report.
 		"synchronous(FULL)",
+		// 64 MiB of pages per connection (the default is 2 MiB): the
+		// national index's B-trees are read at random by every report
+		// stored, and a national database holds millions of them.
+		"cache_size(-65536)",
 	} {
 		q.Add("_pragma", p)
 	}
