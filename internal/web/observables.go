@@ -41,6 +41,15 @@ func (p page) RecordURL(k correlate.Key) string {
 	return ""
 }
 
+// Shown writes a value for people: an internationalised name in Unicode,
+// followed by the stored punycode form so that a look-alike cannot hide.
+func (p page) Shown(o observe.Observable) string {
+	if d := observe.Display(o); d != o.Value {
+		return d + " (" + o.Value + ")"
+	}
+	return o.Value
+}
+
 // CanClusters tells whether the viewer may list clusters (shows the menu).
 func (p page) CanClusters() bool { return p.Principal != nil && p.Principal.Can(auth.PermClusterRead) }
 

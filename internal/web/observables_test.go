@@ -258,3 +258,20 @@ func TestAccessRequestIsRecorded(t *testing.T) {
 		t.Errorf("API request to an organisation without such records: %d, want 422", code)
 	}
 }
+
+// TestInternationalNamesShownInUnicode: a Japanese domain is stored as
+// punycode and shown in Unicode with the stored form beside it.
+func TestInternationalNamesShownInUnicode(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	_, id := filed(t, s, with(validForm, "description", "偽サイト https://ドメイン.jp/login に誘導された"))
+	tokyo := s.Login(t, "tokyo@mpd.example", pw)
+	page := html.UnescapeString(body(t, must(tokyo.Get(s.URL + "/reports/" + id))))
+	if !strings.Contains(page, "ドメイン.jp (xn--eckwd4c7c.jp)") {
+		t.Error("report page does not show the domain in Unicode beside its stored form")
+	}
+	page = html.UnescapeString(body(t, must(tokyo.Get(s.URL + "/observables/domain/" + url.PathEscape("ドメイン.jp")))))
+	if !strings.Contains(page, "ドメイン.jp (xn--eckwd4c7c.jp)") {
+		t.Error("observable page does not show the domain in Unicode")
+	}
+}

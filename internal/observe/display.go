@@ -1,0 +1,52 @@
+package observe
+
+import (
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// Display returns how a value is shown to people: an internationalised
+// domain name (stored as punycode, "xn--…") in Unicode, in a domain, the
+// host of a URL or the domain of an e-mail address. Any other value, and a
+// name that does not decode, is shown as stored. Pages show the stored form
+// beside it (a look-alike name must not hide behind its Unicode form).
+func Display(o Observable) string {
+	if !strings.Contains(o.Value, "xn--") {
+		return o.Value
+	}
+	switch o.Type {
+	case Domain:
+		return unicodeHost(o.Value)
+	case Email:
+		if at := strings.LastIndexByte(o.Value, '@'); at >= 0 {
+			return o.Value[:at+1] + unicodeHost(o.Value[at+1:])
+		}
+	case URL:
+		u, err := url.Parse(o.Value)
+		if err != nil || u.Host == "" {
+			return o.Value
+		}
+		host := u.Hostname()
+		shown := unicodeHost(host)
+		if shown == host {
+			return o.Value
+		}
+		// Only the host changes; the rest of the URL is kept as stored.
+		i := strings.Index(o.Value, host)
+		if i < 0 {
+			return o.Value
+		}
+		return o.Value[:i] + shown + o.Value[i+len(host):]
+	}
+	return o.Value
+}
+
+func unicodeHost(h string) string {
+	u, err := idna.Punycode.ToUnicode(h)
+	if err != nil {
+		return h
+	}
+	return u
+}
