@@ -43,7 +43,7 @@ Usage:
   koban token create --email E --name N
   koban token revoke --id ID
   koban audit verify               check the audit log's hash chain (also: koban verify-audit)
-  koban extract [FILE…]            print observables as JSON lines (stdin when no file)
+  koban extract [FILE…]            print observables as JSON lines (stdin when no file; .eml and HTML read as such)
   koban warninglists import DIR…   import MISP warning lists (benign values that link no records)
   koban warninglists list          the warning lists in force
   koban observables reindex        extract every report's observables again and rebuild the clusters
@@ -288,12 +288,12 @@ func runAuditVerify(ctx context.Context, env Env, args []string) error {
 func runExtract(env Env, files []string) error {
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetEscapeHTML(false)
-	do := func(r io.Reader) error {
+	do := func(name string, r io.Reader) error {
 		b, err := io.ReadAll(r)
 		if err != nil {
 			return err
 		}
-		for _, o := range observe.Extract(string(b)) {
+		for _, o := range observe.ExtractFile(name, b) {
 			if err := enc.Encode(o); err != nil {
 				return err
 			}
@@ -301,14 +301,14 @@ func runExtract(env Env, files []string) error {
 		return nil
 	}
 	if len(files) == 0 {
-		return do(env.Stdin)
+		return do("", env.Stdin)
 	}
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {
 			return err
 		}
-		err = do(fh)
+		err = do(f, fh)
 		fh.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)

@@ -94,6 +94,13 @@ func TestExtractCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"type":"email","value":"taro@example.co.jp"`) {
 		t.Fatalf("stdin: %d %q", code, out)
 	}
+	// A saved page is read as HTML: its form's target, not its script.
+	page := filepath.Join(t.TempDir(), "phish.html")
+	os.WriteFile(page, []byte(`<html><script>x="https://in-script.example.net/"</script><form action="https://collect.evil.top/p.php"></form></html>`), 0o600)
+	code, out, _ = run(t, nil, "", "extract", page)
+	if code != 0 || !strings.Contains(out, `"value":"https://collect.evil.top/p.php"`) || strings.Contains(out, "in-script") {
+		t.Fatalf("extract page.html: %d %q", code, out)
+	}
 }
 
 func TestAuditVerifyFindsTampering(t *testing.T) {

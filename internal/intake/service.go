@@ -229,7 +229,9 @@ func (s *Service) storeUploads(ups []Upload, by string, now time.Time) ([]File, 
 
 // ObservablesOfFile returns the observables of an evidence file's text (its
 // first MiB): an e-mail message is read as one (senders, Received chain,
-// links, attachment hashes), any other text as free text.
+// links in its HTML, attachment hashes), any other text as free text. (HTML
+// files themselves are refused at upload; analysts read saved pages with
+// koban extract.)
 func ObservablesOfFile(contentType, text string) []observe.Observable {
 	if contentType == "message/rfc822" {
 		if ev, err := observe.ExtractEmail([]byte(text)); err == nil {

@@ -481,6 +481,14 @@ func TestFileTextExtracted(t *testing.T) {
 			t.Errorf("observable %v from the files not extracted; have %v", o, r.Observables)
 		}
 	}
+	// The message is read as e-mail, not as text: its sender's domain comes
+	// from the header, its Subject is decoded.
+	if !slices.Contains(r.Observables, observe.Observable{Type: observe.Domain, Value: "evil-bank.example.com"}) {
+		t.Errorf("the sender's domain was not taken from the header; have %v", r.Observables)
+	}
+	if slices.ContainsFunc(r.Observables, func(o observe.Observable) bool { return o.Value == "5pys5Lq656K66KqN" }) {
+		t.Error("the encoded Subject was read as text")
+	}
 }
 
 func TestFileNamesCleaned(t *testing.T) {
