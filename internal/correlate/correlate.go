@@ -51,6 +51,9 @@ type Record struct {
 	TLP         string // "clear", "green", "amber", "amber+strict", "red"
 	At          time.Time
 	Observables []observe.Observable
+	// Fresh says the record is being stored in the same transaction, so it
+	// belongs to no cluster yet (the indexer need not look).
+	Fresh bool
 }
 
 // DefaultTLP is the marking of a report from the public or a partner: it

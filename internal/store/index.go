@@ -44,6 +44,30 @@ type indexer struct {
 	byID   map[int64]*indexed
 	// noCluster leaves clusters alone (a re-index rebuilds them after).
 	noCluster bool
+	// known holds the owner and time of the records being indexed, which
+	// need not be read back when they join a cluster.
+	known map[correlate.Key][2]int64
+	// ranges is 1 once the database is known to hold a reported range, -1
+	// once known to hold none; addresses are looked up in ranges only then.
+	ranges int
+	// joined is the cluster each record joined in this transaction, and
+	// mergedInto where each cluster merged away in it went: a fresh record
+	// may have been joined by another record of its group before its turn.
+	joined     map[correlate.Key]int64
+	mergedInto map[int64]int64
+}
+
+// joinedTo returns the cluster a record joined in this transaction, 0 for none.
+func (ix *indexer) joinedTo(k correlate.Key) int64 {
+	c := ix.joined[k]
+	for c != 0 {
+		to, ok := ix.mergedInto[c]
+		if !ok {
+			break
+		}
+		c = to
+	}
+	return c
 }
 
 // indexRecords indexes records that are being stored in tx. A record
@@ -54,12 +78,17 @@ func (db *DB) indexRecords(ctx context.Context, tx *txn, recs []correlate.Record
 
 func (db *DB) newIndexer(tx *txn) *indexer {
 	return &indexer{db: db, tx: tx, policy: db.Policy(), now: db.clock.Now(),
-		byObs: map[observe.Observable]*indexed{}, byID: map[int64]*indexed{}}
+		byObs: map[observe.Observable]*indexed{}, byID: map[int64]*indexed{},
+		joined: map[correlate.Key]int64{}, mergedInto: map[int64]int64{}}
 }
 
 func (ix *indexer) index(ctx context.Context, recs []correlate.Record) error {
 	if !slices.ContainsFunc(recs, func(r correlate.Record) bool { return len(r.Observables) > 0 }) {
 		return nil
+	}
+	ix.known = make(map[correlate.Key][2]int64, len(recs))
+	for _, r := range recs {
+		ix.known[r.Key] = [2]int64{r.OrgID, ts(r.At)}
 	}
 	// On PostgreSQL, several servers index at once: the audit chain's lock
 	// (which every storing transaction takes anyway) keeps clusters from
@@ -224,9 +253,12 @@ func (ix *indexer) cluster(ctx context.Context, r correlate.Record) error {
 	}
 	clusters := map[int64]bool{}
 	loose := map[correlate.Key]bool{} // holders in no cluster yet
-	own, err := ix.clusterOf(ctx, r.Key)
-	if err != nil {
-		return err
+	own := ix.joinedTo(r.Key)
+	if !r.Fresh && own == 0 {
+		var err error
+		if own, err = ix.clusterOf(ctx, r.Key); err != nil {
+			return err
+		}
 	}
 	if own != 0 {
 		clusters[own] = true
@@ -243,6 +275,9 @@ func (ix *indexer) cluster(ctx context.Context, r correlate.Record) error {
 			return err
 		}
 		for _, h := range holders {
+			if h == r.Key {
+				continue // r is already counted, above
+			}
 			c, err := ix.clusterOf(ctx, h)
 			if err != nil {
 				return err
@@ -326,6 +361,19 @@ func (ix *indexer) contained(ctx context.Context, o observe.Observable) ([]*inde
 	}
 	var err error
 	if ranges := correlate.Ranges(o); len(ranges) > 0 {
+		if ix.ranges == 0 {
+			// Most databases hold far more addresses than ranges: ask once
+			// whether there is any range to be inside of.
+			var any int
+			if err := ix.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM observables WHERE type = ? AND records > 0 LIMIT 1) t`,
+				string(observe.CIDR)).Scan(&any); err != nil {
+				return nil, fmt.Errorf("ranges: %w", err)
+			}
+			ix.ranges = map[bool]int{true: 1, false: -1}[any > 0]
+		}
+		if ix.ranges < 0 {
+			return nil, nil
+		}
 		args := append([]any{string(observe.CIDR)}, anySlice(ranges)...)
 		rows, err = ix.tx.QueryContext(ctx, `SELECT id, type, value, records, cluster_id FROM observables
 			WHERE type = ? AND value IN (`+placeholders(len(ranges))+`) AND records > 0`, args...)
@@ -400,6 +448,11 @@ func (ix *indexer) clusterOf(ctx context.Context, k correlate.Key) (int64, error
 // merge folds the given clusters into the largest of them and returns it;
 // with none, it makes a new empty cluster.
 func (ix *indexer) merge(ctx context.Context, clusters map[int64]bool) (int64, error) {
+	if len(clusters) == 1 { // the usual case: a report joins its campaign
+		for c := range clusters {
+			return c, nil
+		}
+	}
 	if len(clusters) == 0 {
 		var id int64
 		err := ix.tx.QueryRowContext(ctx, `INSERT INTO clusters (size, first_at, last_at, created_at, updated_at)
@@ -441,6 +494,7 @@ func (ix *indexer) merge(ctx context.Context, clusters map[int64]bool) (int64, e
 		if err := ix.grow(ctx, target, size, first, last); err != nil {
 			return 0, err
 		}
+		ix.mergedInto[c] = target
 		for _, v := range ix.byID {
 			if v.cluster == c {
 				v.cluster = target
@@ -453,21 +507,26 @@ func (ix *indexer) merge(ctx context.Context, clusters map[int64]bool) (int64, e
 // join makes records members of cluster c, with their organisation and time
 // as the index holds them.
 func (ix *indexer) join(ctx context.Context, c int64, recs map[correlate.Key]bool) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	first, last := int64(1<<62), int64(0)
 	for k := range recs {
-		var org, at int64
-		if err := ix.tx.QueryRowContext(ctx, `SELECT MAX(org_id), MIN(at) FROM occurrences WHERE record_type = ? AND record_id = ?`,
-			string(k.Type), k.ID).Scan(&org, &at); err != nil {
-			return fmt.Errorf("join cluster: %w", err)
+		oa, ok := ix.known[k]
+		if !ok {
+			if err := ix.tx.QueryRowContext(ctx, `SELECT MAX(org_id), MIN(at) FROM occurrences WHERE record_type = ? AND record_id = ?`,
+				string(k.Type), k.ID).Scan(&oa[0], &oa[1]); err != nil {
+				return fmt.Errorf("join cluster: %w", err)
+			}
 		}
 		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO cluster_members (record_type, record_id, cluster_id, org_id, at)
-			VALUES (?, ?, ?, ?, ?)`, string(k.Type), k.ID, c, org, at); err != nil {
+			VALUES (?, ?, ?, ?, ?)`, string(k.Type), k.ID, c, oa[0], oa[1]); err != nil {
 			return fmt.Errorf("join cluster: %w", err)
 		}
-		if err := ix.grow(ctx, c, 1, at, at); err != nil {
-			return err
-		}
+		first, last = min(first, oa[1]), max(last, oa[1])
+		ix.joined[k] = c
 	}
-	return nil
+	return ix.grow(ctx, c, len(recs), first, last)
 }
 
 // grow adds n members, the earliest at first and the latest at last, to

@@ -113,6 +113,9 @@ func (db *DB) commitGroup(group []commitReq) {
 		if err != nil {
 			return err
 		}
+		if !ok {
+			db.fallbacks.Add(1)
+		}
 		for i, req := range group {
 			if !ok {
 				var rerr error
@@ -145,6 +148,11 @@ func (db *DB) commitGroup(group []commitReq) {
 		}
 	}
 }
+
+// GroupFallbacks counts the grouped commits whose fast path failed, so that
+// their reports were stored one request at a time (one bad request in the
+// group, or a bug: either way worth watching).
+func (db *DB) GroupFallbacks() int64 { return db.fallbacks.Load() }
 
 // trySavepoint runs fn under a savepoint and rolls back to it (restoring the
 // transaction's view of the audit chain) when fn fails. It reports whether
@@ -232,7 +240,7 @@ func (db *DB) insertMany(ctx context.Context, tx *txn, rs []*intake.Report, entr
 			return err
 		}
 	}
-	if err := db.indexRecords(ctx, tx, recordsOf(rs)); err != nil {
+	if err := db.indexRecords(ctx, tx, recordsOf(rs, true)); err != nil {
 		return err
 	}
 	if err := db.insertSearch(ctx, tx, rs, texts); err != nil {
@@ -291,15 +299,16 @@ func (db *DB) insertReport(ctx context.Context, tx *txn, r *intake.Report, text 
 	if _, err := tx.ExecContext(ctx, `INSERT INTO report_search (`+db.d.searchKey+`, text) VALUES (?, ?)`, r.ID, text); err != nil {
 		return fmt.Errorf("index report: %w", err)
 	}
-	return db.indexRecords(ctx, tx, recordsOf([]*intake.Report{r}))
+	return db.indexRecords(ctx, tx, recordsOf([]*intake.Report{r}, true))
 }
 
-// recordsOf describes reports to the national index.
-func recordsOf(rs []*intake.Report) []correlate.Record {
+// recordsOf describes reports to the national index; fresh when they are
+// being stored in this transaction.
+func recordsOf(rs []*intake.Report, fresh bool) []correlate.Record {
 	out := make([]correlate.Record, len(rs))
 	for i, r := range rs {
 		out[i] = correlate.Record{Key: correlate.Key{Type: correlate.Report, ID: r.ID}, OrgID: r.OrgID,
-			TLP: correlate.DefaultTLP, At: r.CreatedAt, Observables: r.Observables}
+			TLP: correlate.DefaultTLP, At: r.CreatedAt, Observables: r.Observables, Fresh: fresh}
 	}
 	return out
 }
@@ -556,7 +565,7 @@ func (db *DB) AddToReport(ctx context.Context, id int64, add intake.Addition, e 
 			return err
 		}
 		rec := &intake.Report{ID: id, OrgID: org, CreatedAt: tm(created), Observables: add.Observables}
-		if err := db.indexRecords(ctx, tx, recordsOf([]*intake.Report{rec})); err != nil {
+		if err := db.indexRecords(ctx, tx, recordsOf([]*intake.Report{rec}, false)); err != nil {
 			return err
 		}
 		set, args := `updated_at = ?`, []any{ts(db.clock.Now())}

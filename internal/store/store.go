@@ -46,6 +46,7 @@ type DB struct {
 	orgListeners  []func()
 	listenOnce    sync.Once
 	policy        atomic.Pointer[correlate.Policy]
+	fallbacks     atomic.Int64 // see GroupFallbacks
 }
 
 // Options say which database to open.

@@ -134,11 +134,17 @@ func testIndexClusters(t *testing.T, f *fixture) {
 	if !row.First.Equal(a.CreatedAt) || !row.Last.Equal(g.CreatedAt) {
 		t.Errorf("cluster span %v – %v, want %v – %v", row.First, row.Last, a.CreatedAt, g.CreatedAt)
 	}
-	// The same report stored in one batch with its partners clusters too.
-	x, y := f.newReport("pref-13"), f.newReport("pref-13")
+	// Reports stored in one batch cluster with each other and with those
+	// stored before, on the grouped fast path (no fallback to one by one).
+	before := f.db.GroupFallbacks()
+	x, y, z := f.newReport("pref-13"), f.newReport("pref-13"), f.newReport("pref-27")
 	x.Observables, y.Observables = []observe.Observable{domain("batch.example")}, []observe.Observable{domain("batch.example")}
-	f.create(x, y)
-	f.sameCluster(x, y)
+	z.Observables = []observe.Observable{domain("batch.example"), p1}
+	f.create(x, y, z)
+	f.sameCluster(a, b, c, d, e, g, x, y, z)
+	if n := f.db.GroupFallbacks() - before; n != 0 {
+		t.Errorf("the batch fell back to one-by-one storing %d times", n)
+	}
 }
 
 func testIndexBenignAndCommon(t *testing.T, f *fixture) {
