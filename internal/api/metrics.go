@@ -35,6 +35,14 @@ func (m *Metrics) received(source string, n int) {
 	}
 }
 
+// WatchFallbacks publishes how many grouped commits fell back to storing
+// one request at a time (store.DB.GroupFallbacks): a rising count means bad
+// requests in groups, or a bug, and slower intake either way.
+func (m *Metrics) WatchFallbacks(count func() int64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "koban_store_group_fallbacks_total",
+		Help: "Grouped report commits that fell back to one request at a time."}, func() float64 { return float64(count()) }))
+}
+
 // Handler serves /metrics.
 func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
 

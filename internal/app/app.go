@@ -126,6 +126,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Metrics = api.NewMetrics()
+	a.Metrics.WatchFallbacks(db.GroupFallbacks)
 	jsonAPI := api.New(api.Deps{Intake: a.Intake, Index: a.Index, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()

@@ -38,7 +38,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("metrics %d", code)
 	}
-	for _, want := range []string{`koban_reports_received_total{source="api"} 1`, `koban_http_requests_total{code="201",route="POST /api/v1/public/reports"} 1`, "go_goroutines"} {
+	for _, want := range []string{`koban_reports_received_total{source="api"} 1`, `koban_http_requests_total{code="201",route="POST /api/v1/public/reports"} 1`, "go_goroutines", "koban_store_group_fallbacks_total 0"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)
 		}
