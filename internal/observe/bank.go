@@ -1,11 +1,8 @@
 package observe
 
 import (
-	"encoding/binary"
-	"slices"
 	"strings"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // Japanese bank accounts.
@@ -362,6 +359,26 @@ var fillers = []string{
 	"、", "・", "「", "」", "『", "』", "【", "】", "〔", "〕", "→", "の", "は", "で", "です", "預金",
 }
 
+// byLead lists the indices of words in a list by the words' first byte,
+// in the order of the list: only those can start at a given byte, and the
+// first of them that does is the one the whole list would find.
+type byLead [256][]int
+
+// indexByLead returns the byLead of the n words that word gives.
+func indexByLead(n int, word func(int) string) *byLead {
+	var ix byLead
+	for k := range n {
+		ix[word(k)[0]] = append(ix[word(k)[0]], k)
+	}
+	return &ix
+}
+
+var (
+	labelsByLead  = indexByLead(len(bankLabels), func(k int) string { return bankLabels[k].word })
+	fillersByLead = indexByLead(len(fillers), func(k int) string { return fillers[k] })
+	kindsByLead   = indexByLead(len(accountKinds), func(k int) string { return accountKinds[k].word })
+)
+
 // accountKinds are the words for the account types, longest first.
 var accountKinds = []struct {
 	word string
@@ -383,32 +400,39 @@ const bankWindow = 320
 // labels that introduce a bank, and ゆうちょ.
 var bankAnchors = []string{"銀行", "金庫", "信金", "組合", "信組", "労金", "農協", "漁協", "金融機関", "JA", "ゆうちょ"}
 
-// nextDigit returns the offset of the first ASCII digit at or after t[i],
-// or len(t). It tests eight bytes at a time: most report text has few
-// digits.
-func nextDigit(t string, i int) int {
-	const (
-		ones  = 0x0101010101010101
-		highs = 0x8080808080808080
-		low7  = 0x7f7f7f7f7f7f7f7f
-	)
-	b := unsafe.Slice(unsafe.StringData(t), len(t)) // read only
-	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		// A byte b of w with b&0x7f above '0'-1 and below '9'+1, and its
-		// high bit clear, sets its high bit in m (SWAR range test).
-		x := w & low7
-		m := (ones*(127+('9'+1)) - x) & ^w & (x + ones*(127-('0'-1))) & highs
-		if m != 0 {
-			break // a digit is in these eight bytes; the loop below finds it
+// anchorsByLead lists bankAnchors by their first byte, and anchorPairs
+// holds one bit for each of their first two bytes: a window is mostly
+// Japanese text, whose lead bytes are those of the anchors, but few of
+// whose pairs of bytes are.
+var (
+	anchorsByLead [256][]string
+	anchorPairs   [1 << 16 / 64]uint64
+)
+
+func init() {
+	for _, an := range bankAnchors {
+		anchorsByLead[an[0]] = append(anchorsByLead[an[0]], an)
+		pair := uint16(an[0])<<8 | uint16(an[1])
+		anchorPairs[pair/64] |= 1 << (pair % 64)
+	}
+}
+
+// anchorBefore returns the latest offset in t[w:p] where an anchor starts
+// and ends by end, and the anchor, or -1. No anchor is a prefix of
+// another, so each offset has at most one.
+func anchorBefore(t string, w, p, end int) (int, string) {
+	for q := min(p, end-1) - 1; q >= w; q-- {
+		pair := uint16(t[q])<<8 | uint16(t[q+1])
+		if anchorPairs[pair/64]&(1<<(pair%64)) == 0 {
+			continue
+		}
+		for _, an := range anchorsByLead[t[q]] {
+			if strings.HasPrefix(t[q:end], an) {
+				return q, an
+			}
 		}
 	}
-	for ; i < len(t); i++ {
-		if isDigit(t[i]) {
-			return i
-		}
-	}
-	return i
+	return -1, ""
 }
 
 // digitRun returns the end of the run of ASCII digits at t[i].
@@ -506,8 +530,8 @@ func (p *accountParse) skip(i int) (int, bankLabel) {
 	start := i
 	for i < len(t) && i-start <= maxFiller {
 		matched := false
-		for _, l := range bankLabels {
-			if strings.HasPrefix(t[i:], l.word) {
+		for _, k := range labelsByLead[t[i]] {
+			if l := bankLabels[k]; strings.HasPrefix(t[i:], l.word) {
 				i += len(l.word)
 				last = l.label
 				matched = true
@@ -517,8 +541,8 @@ func (p *accountParse) skip(i int) (int, bankLabel) {
 		if matched {
 			continue
 		}
-		for _, f := range fillers {
-			if strings.HasPrefix(t[i:], f) {
+		for _, k := range fillersByLead[t[i]] {
+			if f := fillers[k]; strings.HasPrefix(t[i:], f) {
 				if f == "の" || f == "は" || f == "で" || f == "です" {
 					// A particle, not the start of a name (のぞみ支店).
 					if r, _ := utf8.DecodeRuneInString(t[i+len(f):]); isHiragana(r) {
@@ -657,8 +681,11 @@ func (p *accountParse) kindAt(i int) (int, bool) {
 	if p.acc.kind != 0 {
 		return 0, false
 	}
-	for _, k := range accountKinds {
-		if strings.HasPrefix(p.t[i:], k.word) {
+	if i >= len(p.t) {
+		return 0, false
+	}
+	for _, x := range kindsByLead[p.t[i]] {
+		if k := accountKinds[x]; strings.HasPrefix(p.t[i:], k.word) {
 			p.acc.kind = k.kind
 			return i + len(k.word), true
 		}
@@ -704,21 +731,15 @@ type bankMatch struct {
 	value      string
 }
 
-// findBankAccounts finds the accounts in t. skipNumber, if not nil, says
-// that a number at that offset is inside another observable.
-func findBankAccounts(t string, skipNumber func(int) bool) []bankMatch {
+// findBankAccounts finds the accounts in t, whose digit runs are digits.
+// skipNumber, if not nil, says that a number at that offset is inside
+// another observable.
+func findBankAccounts(t string, digits *digitRuns, skipNumber func(int) bool) []bankMatch {
 	var out []bankMatch
-	var anchors []int
-	var names []string
 	last := 0 // the end of the last account: anchors before it are spent
-	for i := 0; i < len(t); {
-		if i = nextDigit(t, i); i == len(t) {
-			break
-		}
-		e := digitRun(t, i)
-		n := e - i
-		start := i
-		i = e
+	for _, run := range digits.runs {
+		start, e := run.start, run.end
+		n := e - start
 		if n > 8 || start > 0 && isASCIIAlnum(t[start-1]) || e < len(t) && isASCIIAlnum(t[e]) {
 			continue
 		}
@@ -728,33 +749,18 @@ func findBankAccounts(t string, skipNumber func(int) bool) []bankMatch {
 		if skipNumber != nil && skipNumber(start) {
 			continue
 		}
-		// The anchors in the window before the number, latest first.
+		// The anchors in the window before the number, latest first, until
+		// one starts an account that ends with this number.
 		w := max(last, start-bankWindow)
 		for w < start && !utf8.RuneStart(t[w]) {
 			w++
 		}
-		anchors, names = anchors[:0], names[:0]
-		for _, an := range bankAnchors {
-			for k := w; ; {
-				j := strings.Index(t[k:start], an)
-				if j < 0 {
-					break
-				}
-				anchors = append(anchors, k+j)
-				names = append(names, an)
-				k += j + len(an)
+		for a := start; ; {
+			var anchor string
+			if a, anchor = anchorBefore(t, w, a, start); a < 0 {
+				break
 			}
-		}
-		if len(anchors) == 0 {
-			continue
-		}
-		order := make([]int, len(anchors))
-		for k := range order {
-			order[k] = k
-		}
-		slices.SortFunc(order, func(x, y int) int { return anchors[y] - anchors[x] })
-		for _, k := range order {
-			p, bs, be, ok := bankAt(t, anchors[k], names[k])
+			p, bs, be, ok := bankAt(t, a, anchor)
 			if !ok || bs < last {
 				continue
 			}
@@ -768,7 +774,6 @@ func findBankAccounts(t string, skipNumber func(int) bool) []bankMatch {
 			}
 			out = append(out, bankMatch{bs, ne, v})
 			last = ne
-			i = max(i, ne)
 			break
 		}
 	}
@@ -804,7 +809,8 @@ func numberLabelBefore(t string, i int) bool {
 // scanBankAccounts finds Japanese bank accounts outside URLs and e-mail
 // addresses.
 func scanBankAccounts(s *scanner) {
-	for _, m := range findBankAccounts(s.t, func(i int) bool { return s.claimed(i, claimURL, claimEmail) }) {
+	taken := s.cursor(claimURL, claimEmail)
+	for _, m := range findBankAccounts(s.t, s.digitRuns(), taken.claimed) {
 		s.add(m.start, BankAccount, m.value)
 	}
 }
@@ -834,7 +840,9 @@ func normalizeBankAccount(v string) (string, error) {
 		}
 		return "", invalid(BankAccount, `want "BBBB-SSS-T-NNNNNNN" with T 1, 2 or 4`)
 	}
-	ms := findBankAccounts(v, nil)
+	var digits digitRuns
+	digits.find(v)
+	ms := findBankAccounts(v, &digits, nil)
 	if len(ms) == 1 && ms[0].start == 0 && strings.TrimRight(v[ms[0].end:], " 。.") == "" {
 		return ms[0].value, nil
 	}

@@ -358,11 +358,12 @@ var (
 // (a legacy Bitcoin address; bech32 ones are longer in practice).
 const minAddressLen = 26
 
-// scanCryptoAddresses finds cryptocurrency addresses: whole runs of ASCII
-// letters and digits (not glued to an underscore) of the right length and
-// first characters whose checksum holds. Like hashes, addresses inside URLs
-// are kept ("…/address/0x…").
-func scanCryptoAddresses(s *scanner) {
+// scanLongWords finds the observables that are whole runs of ASCII letters
+// and digits (not glued to an underscore) of minAddressLen or more: hashes
+// (see hashWord) and cryptocurrency addresses (addressWord). Most text has
+// no run that long, so it probes every minAddressLen-th byte. Like hashes,
+// addresses inside URLs are kept ("…/address/0x…").
+func scanLongWords(s *scanner) {
 	t := s.t
 	isAlnum := func(c byte) bool { return byteClass[c]&(bDigit|bAlpha) != 0 }
 	// Invariant: i is 0 or follows a byte that is not a letter or digit.
@@ -373,37 +374,50 @@ func scanCryptoAddresses(s *scanner) {
 			i = p + 1
 			continue
 		}
-		start := p
-		for start > i && isAlnum(t[start-1]) {
-			start--
-		}
+		lo := i // the run holding t[p] starts here or later
 		end := p + 1
 		for end < len(t) && isAlnum(t[end]) {
 			end++
 		}
 		i = end + 1
-		n := end - start
-		if n < minAddressLen || start > 0 && t[start-1] == '_' || end < len(t) && t[end] == '_' {
+		// The run is long enough only if it reaches back to
+		// end-minAddressLen: one byte tells most words apart.
+		if end-minAddressLen < lo || !isAlnum(t[end-minAddressLen]) {
 			continue
 		}
-		w := t[start:end]
-		switch c := w[0]; {
-		case c == '0' && n == 42:
-			if v, ok := canonicalETH(w); ok {
-				s.add(start, ETH, v)
-			}
-		case (c == '1' || c == '3') && n <= 35, c|0x20 == 'b':
-			if v, ok := canonicalBTC(w); ok {
-				s.add(start, BTC, v)
-			}
-		case c == 'T' && n == 34:
-			if v, ok := canonicalTRX(w); ok {
-				s.add(start, TRX, v)
-			}
-		case (c == '4' || c == '8') && n == xmrAddressLen:
-			if v, ok := canonicalXMR(w); ok {
-				s.add(start, XMR, v)
-			}
+		start := p
+		for start > lo && isAlnum(t[start-1]) {
+			start--
+		}
+		if end-start < minAddressLen || start > 0 && t[start-1] == '_' || end < len(t) && t[end] == '_' {
+			continue
+		}
+		s.hashWord(start, end)
+		s.addressWord(start, end)
+	}
+}
+
+// addressWord adds the cryptocurrency address that the word t[start:end]
+// is, if it is one: the right length and first characters, and a checksum
+// that holds.
+func (s *scanner) addressWord(start, end int) {
+	w, n := s.t[start:end], end-start
+	switch c := w[0]; {
+	case c == '0' && n == 42:
+		if v, ok := canonicalETH(w); ok {
+			s.add(start, ETH, v)
+		}
+	case (c == '1' || c == '3') && n <= 35, c|0x20 == 'b':
+		if v, ok := canonicalBTC(w); ok {
+			s.add(start, BTC, v)
+		}
+	case c == 'T' && n == 34:
+		if v, ok := canonicalTRX(w); ok {
+			s.add(start, TRX, v)
+		}
+	case (c == '4' || c == '8') && n == xmrAddressLen:
+		if v, ok := canonicalXMR(w); ok {
+			s.add(start, XMR, v)
 		}
 	}
 }

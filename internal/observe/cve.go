@@ -1,5 +1,7 @@
 package observe
 
+import "strings"
+
 // normalizeCVE is the CVE normaliser: "CVE-", a four-digit year from 1999
 // and a sequence number of four digits or of more without a leading zero.
 // Any case and any dash are read; the canonical form is upper case with '-'.
@@ -44,4 +46,40 @@ func readCVE(t string, i int) (string, int) {
 		return "", -1
 	}
 	return "CVE-" + year + "-" + seq, j
+}
+
+// scanCVEs finds CVE ids: "cve" in any case, not glued to a letter or digit
+// on either side. It looks for the 'v' and 'V' with the vectorised
+// strings.IndexByte: they are rare in English and absent from Japanese.
+func scanCVEs(s *scanner) {
+	t := s.t
+	for i := 1; i < len(t); {
+		v := nextV(t, i)
+		if v == len(t) {
+			return
+		}
+		i = v + 1
+		c := v - 1
+		if t[c]|0x20 != 'c' || c > 0 && isASCIIAlnum(t[c-1]) {
+			continue
+		}
+		if id, end := readCVE(t, c); end >= 0 && (end == len(t) || !isASCIIAlnum(t[end])) {
+			s.add(c, CVE, id)
+			i = end
+		}
+	}
+}
+
+// nextV returns the offset of the first 'v' or 'V' at or after t[i], or
+// len(t).
+func nextV(t string, i int) int {
+	lo := strings.IndexByte(t[i:], 'v')
+	if lo < 0 {
+		lo = len(t) - i
+	}
+	// Only the part before the 'v' can hold an earlier 'V'.
+	if up := strings.IndexByte(t[i:i+lo], 'V'); up >= 0 {
+		return i + up
+	}
+	return i + lo
 }

@@ -313,11 +313,25 @@
 // lists the scan passes in priority order. A pass is a hand-written
 // single-pass scanner (no regular expressions); URLs, then e-mail addresses,
 // then IPv6 addresses claim the text they cover, so the passes after them
-// do not find a domain or phone number inside. The passes for the types
-// found by a few characters search for those with the vectorised
-// strings.Index ("@", "ID", "AS"); the bank-account pass finds its digit
-// runs eight bytes at a time and only then looks back for a bank; the
-// cryptocurrency pass probes every 26th byte for a long enough run of
-// letters and digits. A new type adds a file, a registry line and, if it
-// has one, a pass.
+// do not find a domain or phone number inside. A new type adds a file, a
+// registry line and, if it has one, a pass.
+//
+// Report text is mostly prose with nothing to find, so the passes skip it
+// fast. NFKC copies the runs of characters it leaves alone (ASCII, kana,
+// kanji, CJK punctuation, checked three bytes at a time) and maps
+// full-width ASCII and half-width katakana directly; only the rest goes
+// through the norm package (nfkc.go). The passes for the types found by a
+// few characters search for those with the vectorised strings.IndexByte
+// and strings.Index ("://", "@", ":", ".", "v" of CVE, "ID", "AS"); the
+// digit runs are found once, eight bytes at a time, for the phone pass,
+// which skips those with too few digits near each other for a number, and
+// for the bank-account pass, which only then looks back for a bank; the
+// pass for hashes and cryptocurrency addresses probes every 26th byte for a
+// long enough run of letters and digits. Numbers of the JP region are
+// checked against its phonenumbers metadata compiled once (phonenational.go),
+// the others by phonenumbers itself. Extract reuses the memory of the
+// normalised text, the matches and the claims from one call to the next,
+// and copies out the values that point into it. Each shortcut has a test
+// or fuzz target that holds it to the slow way (reference_test.go,
+// bytescan_test.go, nfkc_test.go, phonenational_test.go, fuzz_test.go).
 package observe

@@ -32,6 +32,19 @@ var fileExtTLDs = map[string]bool{
 	"mo": true, "java": true,
 }
 
+// isFileExtTLD reports whether the label, in any case, is one of
+// fileExtTLDs.
+func isFileExtTLD(l string) bool {
+	var b [4]byte
+	if len(l) > len(b) {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		b[i] = l[i] | 0x20 // lower case for letters; others match no entry
+	}
+	return fileExtTLDs[string(b[:len(l)])]
+}
+
 // normalizeDomain is the Domain normaliser: lower-case punycode, with a
 // real (ICANN-managed) top-level domain and more than a public suffix.
 func normalizeDomain(v string) (string, error) {
@@ -319,6 +332,8 @@ func (s *scanner) validName(labels []label) bool {
 func scanDotted(s *scanner) {
 	t := s.t
 	var buf []label
+	// The dots, and the starts of the names, ascend.
+	dots, starts := s.cursor(claimURL, claimEmail, claimIPv6), s.cursor(claimURL, claimEmail, claimIPv6)
 	for i := 0; i < len(t); {
 		j := strings.IndexByte(t[i:], '.')
 		if j < 0 {
@@ -326,8 +341,13 @@ func scanDotted(s *scanner) {
 		}
 		dot := i + j
 		i = dot + 1
-		if e := s.claimEnd(dot, claimURL, claimEmail, claimIPv6); e >= 0 {
+		if e := dots.end(dot); e >= 0 {
 			i = max(e, i)
+			continue
+		}
+		if c, _ := classAt(t, dot+1); c == classNone {
+			// No label after the dot (the end of a sentence): the labels
+			// before it make one label at most.
 			continue
 		}
 		cls, _ := classBefore(t, dot)
@@ -358,7 +378,7 @@ func scanDotted(s *scanner) {
 		if end > i {
 			i = end
 		}
-		if len(labels) < 2 || s.claimed(start, claimURL, claimEmail, claimIPv6) {
+		if len(labels) < 2 || starts.claimed(start) {
 			continue
 		}
 		for len(labels) >= 2 {
@@ -408,7 +428,7 @@ func (s *scanner) bareDomain(labels []label) int {
 		return 0 // a handle such as "@user.name"
 	}
 	tld := t[labels[len(labels)-1].start:end]
-	if len(labels) == 2 && fileExtTLDs[strings.ToLower(tld)] && !s.defanged(start, end) {
+	if len(labels) == 2 && isFileExtTLD(tld) && !s.defanged(start, end) {
 		return 0
 	}
 	if titleCase(tld) {

@@ -72,7 +72,8 @@ func scanEmails(s *scanner) {
 		if s.claimed(at, claimURL) {
 			continue
 		}
-		end, labels := scanName(t, at+1, nil)
+		end, labels := scanName(t, at+1, s.names)
+		s.names = labels[:0] // reused from one name to the next
 		labels = trimName(t, labels[:s.firstName(labels)], false)
 		if len(labels) < 2 {
 			continue

@@ -50,9 +50,7 @@ func fuzzSeeds(f *testing.F) []string {
 
 // checkExtract checks the invariants of Extract on one input.
 func checkExtract(t *testing.T, text string) {
-	if got, want := nfkc(text), norm.NFKC.String(text); got != want {
-		t.Fatalf("nfkc(%q) = %q, norm gives %q", text, got, want)
-	}
+	checkNFKC(t, text)
 	p := prepare(text)
 	if again := prepare(p.text).text; again != p.text {
 		t.Fatalf("prepare is not idempotent: %q → %q → %q", text, p.text, again)
@@ -67,6 +65,20 @@ func checkExtract(t *testing.T, text string) {
 		if err != nil || v != ob.Value {
 			t.Fatalf("Extract(%q) gave %v, which normalises to %q, %v", text, ob, v, err)
 		}
+	}
+}
+
+// checkNFKC checks nfkc against the norm package, and the offsets of "。"
+// the normaliser notes on the way against a search of its result.
+func checkNFKC(t *testing.T, text string) {
+	t.Helper()
+	var n normaliser
+	got := n.normalise(text)
+	if want := norm.NFKC.String(text); got != want {
+		t.Fatalf("nfkc(%q) = %q, norm gives %q", text, got, want)
+	}
+	if want := kutenOffsets(got); !slices.Equal(n.kuten, want) {
+		t.Fatalf("nfkc(%q) noted 。 at %v, want %v", text, n.kuten, want)
 	}
 }
 
@@ -172,7 +184,7 @@ func TestStableRunes(t *testing.T) {
 }
 
 func TestNFKCMatchesNorm(t *testing.T) {
-	alphabet := []rune("aA0.-@[]()ｶﾞﾟか\u3099\u309Aが\uFF9E\uFF9F１．Ａ＠（）\u3000\u0301\u0338=<e。｡例①㈱ﾊﾟ\u00A0ﬁ\uFFFD")
+	alphabet := []rune("aA0.-@[]()ｶﾞﾟか\u3099\u309Aが\uFF9E\uFF9F１．Ａ＠（）\u3000\u0301\u0338=<e。｡例①㈱ﾊﾟ\u00A0ﬁ\uFFFDｳｰ｢｣､･ｧﾝ【】・〒\u302A")
 	r := rand.New(rand.NewPCG(5, 6))
 	for range 20000 {
 		n := r.IntN(12)
@@ -184,9 +196,7 @@ func TestNFKCMatchesNorm(t *testing.T) {
 			b.WriteByte(0xff) // invalid UTF-8
 		}
 		s := b.String()
-		if got, want := nfkc(s), norm.NFKC.String(s); got != want {
-			t.Fatalf("nfkc(%q) = %q, norm gives %q", s, got, want)
-		}
+		checkNFKC(t, s)
 	}
 }
 

@@ -25,30 +25,18 @@ func hashNormalizer(n int) normalizer {
 	}
 }
 
-// scanHashesAndCVEs finds hashes — whole runs of 32, 40, 64 or 128 hex
-// digits (a run glued to a letter, digit or underscore is not a hash) — and
-// CVE ids, in one pass over the text: a CVE id starts with 'c', a hex digit.
-func scanHashesAndCVEs(s *scanner) {
-	t := s.t
-	for i := 0; i < len(t); {
-		if byteClass[t[i]]&bHex == 0 {
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(t) && byteClass[t[j]]&bHex != 0 {
-			j++
-		}
-		glued := i > 0 && isWordByte(t[i-1])
-		if typ, ok := hashTypes[j-i]; ok && !glued && (j == len(t) || !isWordByte(t[j])) {
-			s.add(i, typ, strings.ToLower(t[i:j]))
-		}
-		if t[i]|0x20 == 'c' && j == i+1 && !(i > 0 && isASCIIAlnum(t[i-1])) {
-			if id, end := readCVE(t, i); end >= 0 && (end == len(t) || !isASCIIAlnum(t[end])) {
-				s.add(i, CVE, id)
-				j = end
-			}
-		}
-		i = j
+// hashWord adds the hash that the word t[start:end] (a whole run of
+// letters and digits, see scanLongWords) is, if it is one: 32, 40, 64 or
+// 128 hex digits. A shorter hex run inside a longer word is not a hash.
+func (s *scanner) hashWord(start, end int) {
+	typ, ok := hashTypes[end-start]
+	if !ok {
+		return
 	}
+	for k := start; k < end; k++ {
+		if !isHex(s.t[k]) {
+			return
+		}
+	}
+	s.add(start, typ, strings.ToLower(s.t[start:end]))
 }

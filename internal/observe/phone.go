@@ -25,6 +25,11 @@ const (
 	maxPhoneDigits = 17
 )
 
+// maxPhoneGap is the most bytes that stand between two digits of a number:
+// two separators (see scanPhones) of at most three bytes (a dash such as
+// "ー").
+const maxPhoneGap = 2 * 3
+
 // phoneCache remembers the parser's verdict on recent digit strings: the
 // same scam numbers come back report after report.
 var phoneCache = struct {
@@ -42,7 +47,8 @@ func clearPhoneCache() {
 }
 
 // e164 returns the E.164 form of the number whose '+' (if any) and digits
-// are given, or "" if phonenumbers does not call it valid.
+// are given, or "" if phonenumbers does not call it valid. Numbers in
+// national form are read with nationalRules, the others by phonenumbers.
 func e164(digits string) string {
 	phoneCache.Lock()
 	v, ok := phoneCache.m[digits]
@@ -50,9 +56,12 @@ func e164(digits string) string {
 	if ok {
 		return v
 	}
-	n, err := phonenumbers.Parse(digits, defaultRegion)
-	if err == nil && phonenumbers.IsValidNumber(n) {
-		v = phonenumbers.Format(n, phonenumbers.E164)
+	v, ok = "", false
+	if r := national(); r != nil {
+		v, ok = r.nationalE164(digits)
+	}
+	if !ok {
+		v = parseE164(digits)
 	}
 	phoneCache.Lock()
 	if len(phoneCache.m) >= phoneCacheSize {
@@ -61,6 +70,15 @@ func e164(digits string) string {
 	phoneCache.m[digits] = v
 	phoneCache.Unlock()
 	return v
+}
+
+// parseE164 is e164 through phonenumbers alone, without the cache.
+func parseE164(digits string) string {
+	n, err := phonenumbers.Parse(digits, defaultRegion)
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return ""
+	}
+	return phonenumbers.Format(n, phonenumbers.E164)
 }
 
 // phoneSep returns the width of a separator people write between digit
@@ -93,6 +111,9 @@ func compactPhone(c string) string {
 
 // phoneValue returns the E.164 form of the candidate, or "".
 func phoneValue(c string) string {
+	if !phoneDigitsOK(c) {
+		return "" // spare compactPhone's copy: most candidates are not numbers
+	}
 	d := compactPhone(c)
 	n := len(d)
 	plus := strings.HasPrefix(d, "+")
@@ -103,6 +124,25 @@ func phoneValue(c string) string {
 		return ""
 	}
 	return e164(d)
+}
+
+// phoneDigitsOK reports what phoneValue checks first without building the
+// compact form: the number of digits, and the trunk prefix of a number
+// written without '+'.
+func phoneDigitsOK(c string) bool {
+	n, first := 0, byte(0)
+	for i := 0; i < len(c); i++ {
+		if isDigit(c[i]) {
+			if n == 0 {
+				first = c[i]
+			}
+			n++
+		}
+	}
+	if n < minPhoneDigits || n > maxPhoneDigits {
+		return false
+	}
+	return strings.HasPrefix(c, "+") || len(nationalPrefix) != 1 || first == nationalPrefix[0]
 }
 
 // normalizePhone is the Phone normaliser: E.164, for numbers phonenumbers
@@ -126,6 +166,15 @@ func normalizePhone(v string) (string, error) {
 	return e, nil
 }
 
+// phoneGlue marks the punctuation that glues a number to what is before
+// it: a decimal, a path, an address, a query, an amount.
+var phoneGlue = func() (t [256]bool) {
+	for _, c := range []byte(".,/@+-=&?#%\\$") {
+		t[c] = true
+	}
+	return t
+}()
+
 // phoneLeftOK reports whether a phone number may start at t[i]: not glued
 // to a word, a decimal, a path or another number.
 func phoneLeftOK(t string, i int) bool {
@@ -133,7 +182,7 @@ func phoneLeftOK(t string, i int) bool {
 		return true
 	}
 	c := t[i-1]
-	if isWordByte(c) || strings.IndexByte(".,/@+-=&?#%\\$", c) >= 0 {
+	if isWordByte(c) || phoneGlue[c] {
 		return false
 	}
 	if c >= 0x80 {
@@ -163,13 +212,27 @@ func phoneRightOK(t string, i int) bool {
 // between groups.
 func scanPhones(s *scanner) {
 	t := s.t
+	digits := s.digitRuns()
+	taken := s.cursor(claimURL, claimEmail)
 	for i := 0; i < len(t); {
-		c := t[i]
-		if !isDigit(c) && (c != '+' && c != '(' || i+1 == len(t) || !isDigit(t[i+1])) {
-			i++
+		// A number starts at the next digit, or at a '+' or '(' just
+		// before it.
+		k := digits.next(i, len(t))
+		if k == len(t) {
+			return
+		}
+		if n, end := digits.chain(k, maxPhoneGap, minPhoneDigits); n < minPhoneDigits {
+			// Too few digits here for any number: dates, amounts, pieces
+			// of hex.
+			i = end
 			continue
 		}
-		start := i
+		start := k
+		if k > i && (t[k-1] == '+' || t[k-1] == '(') {
+			start = k - 1
+		}
+		c := t[start]
+		i = start
 		if !phoneLeftOK(t, start) {
 			// Skip the whole glued run of digits.
 			for i++; i < len(t) && isDigit(t[i]); i++ {
@@ -198,7 +261,7 @@ func scanPhones(s *scanner) {
 			j += w
 		}
 		i = max(last, start+1)
-		if !phoneRightOK(t, last) || s.claimed(start, claimURL, claimEmail) {
+		if !phoneRightOK(t, last) || taken.claimed(start) {
 			continue
 		}
 		cand := t[start:last]

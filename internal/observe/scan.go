@@ -4,25 +4,52 @@ import (
 	"cmp"
 	"slices"
 	"sort"
+	"strings"
+	"sync"
+	"unsafe"
 )
 
 // match is one observable found at byte offset pos of the prepared text.
+// Matches at the same offset keep the order in which they were added.
 type match struct {
-	pos, seq int // seq orders matches found at the same offset
-	obs      Observable
+	pos int
+	obs Observable
 }
 
 // span is a half-open byte range of the prepared text.
 type span struct{ start, end int }
 
 // scanner holds the prepared text and what the passes have found so far.
+// Extract takes one from scanners and gives it back, so that the memory of
+// the normalised text, the matches and the claims is reused from one text
+// to the next (see reset and detach).
 type scanner struct {
 	t string
 	prepared
+	buf     buffers
 	matches []match
+	// runs[k] is where the matches of pass k start in matches.
+	runs []int
+	// spare is the other half of the merge in ordered.
+	spare []match
 	// Ranges taken by a URL, an e-mail address or an IPv6 address: the later
 	// passes for host-like types do not look inside them.
-	claims [3][]span
+	claims      [3][]span
+	digits      digitRuns
+	digitsFound bool
+	// names is memory for the labels of the name being read.
+	names []label
+}
+
+// digitRuns returns the digit runs of the text, found on first use, with
+// the cursor rewound for a new pass.
+func (s *scanner) digitRuns() *digitRuns {
+	if !s.digitsFound {
+		s.digits.find(s.t)
+		s.digitsFound = true
+	}
+	s.digits.k = 0
+	return &s.digits
 }
 
 // Claim sets, in pass order.
@@ -33,53 +60,158 @@ const (
 )
 
 // passes run in this order; a pass only sees the claims of the passes before
-// it. The hash and CVE pass, the cryptocurrency pass and the ASN pass ignore
-// URL claims: a hash, CVE id, wallet or ASN inside a URL is worth having.
+// it. The CVE pass, the pass for hashes and cryptocurrency addresses and the
+// ASN pass ignore URL claims: a hash, CVE id, wallet or ASN inside a URL is
+// worth having.
 var passes = []func(*scanner){
 	scanURLs,
 	scanEmails,
 	scanIPv6,
 	scanDotted,
 	scanPhones,
-	scanHashesAndCVEs,
-	scanCryptoAddresses,
+	scanCVEs,
+	scanLongWords,
 	scanASNs,
 	scanSocial,
 	scanBankAccounts,
 }
 
 // Extract finds observables in free text: deduplicated by (type, value), in order of first appearance.
-func Extract(text string) []Observable {
-	p := prepare(text)
-	s := &scanner{t: p.text, prepared: p}
-	s.matches = make([]match, 0, 16+len(p.text)/128)
+func Extract(text string) []Observable { return extract(text, passes) }
+
+// extract is Extract with the given passes.
+func extract(text string, passes []func(*scanner)) []Observable {
+	s := scanners.Get().(*scanner)
+	defer s.release()
+	s.reset(text)
 	for _, pass := range passes {
+		s.runs = append(s.runs, len(s.matches))
 		pass(s)
 	}
 	if len(s.matches) == 0 {
 		return nil
 	}
-	slices.SortFunc(s.matches, func(a, b match) int {
-		if c := cmp.Compare(a.pos, b.pos); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.seq, b.seq)
-	})
-	out := make([]Observable, 0, len(s.matches))
-	seen := make(map[Observable]struct{}, len(s.matches))
-	for _, m := range s.matches {
+	ms := s.ordered()
+	out := make([]Observable, 0, len(ms))
+	seen := make(map[Observable]struct{}, len(ms))
+	for _, m := range ms {
 		if _, ok := seen[m.obs]; ok {
 			continue
 		}
 		seen[m.obs] = struct{}{}
-		out = append(out, m.obs)
+		out = append(out, s.detach(m.obs))
 	}
 	return out
 }
 
+// scanners holds scanners between calls of Extract.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
+
+// maxPooled bounds the memory (in bytes of text) a pooled scanner keeps: a
+// huge text's buffers are left to the garbage collector.
+const maxPooled = 16 << 20
+
+// reset prepares text into the scanner's buffers and forgets the last text.
+func (s *scanner) reset(text string) {
+	s.prepared = s.buf.prepare(text)
+	s.t = s.prepared.text
+	s.matches = slices.Grow(s.matches[:0], 16+len(s.t)/128)
+	s.runs = s.runs[:0]
+	s.digitsFound = false
+	for k := range s.claims {
+		s.claims[k] = s.claims[k][:0]
+	}
+}
+
+// release gives the scanner back to scanners, unless its buffers grew too
+// big to keep. The matches are cleared so that they hold on to nothing.
+func (s *scanner) release() {
+	clear(s.matches)
+	clear(s.spare)
+	if cap(s.buf.norm.out) > maxPooled || cap(s.buf.refanged) > maxPooled {
+		return
+	}
+	s.t, s.prepared = "", prepared{}
+	scanners.Put(s)
+}
+
+// detach returns ob with a value that does not share memory with the
+// scanner's buffers, which the next text will overwrite: values are often
+// substrings of the prepared text (a lower-case hash, a domain).
+func (s *scanner) detach(ob Observable) Observable {
+	if within(ob.Value, s.buf.norm.out) || within(ob.Value, s.buf.refanged) {
+		ob.Value = strings.Clone(ob.Value)
+	}
+	return ob
+}
+
+// within reports whether v's bytes lie in the memory of b.
+func within(v string, b []byte) bool {
+	if len(v) == 0 || cap(b) == 0 {
+		return false
+	}
+	p := uintptr(unsafe.Pointer(unsafe.StringData(v)))
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return p >= lo && p < lo+uintptr(cap(b))
+}
+
+// ordered returns the matches in order of position, and of addition at the
+// same position. Each pass adds its matches mostly in order of position, so
+// instead of sorting them all, each pass's run is sorted (stably) only if it
+// needs to be, and the runs are merged, an earlier run first on ties.
+func (s *scanner) ordered() []match {
+	src := s.matches
+	bounds := append(s.runs, len(src))
+	for k := 0; k+1 < len(bounds); k++ {
+		run := src[bounds[k]:bounds[k+1]]
+		if !slices.IsSortedFunc(run, byPos) {
+			slices.SortStableFunc(run, byPos)
+		}
+	}
+	dst := slices.Grow(s.spare[:0], len(src))[:len(src)]
+	for len(bounds) > 2 {
+		// Merge runs 0 and 1, 2 and 3…; an odd last run is copied.
+		n := 1
+		for k := 0; k+1 < len(bounds); k += 2 {
+			lo, mid := bounds[k], bounds[k+1]
+			hi := mid
+			if k+2 < len(bounds) {
+				hi = bounds[k+2]
+			}
+			mergeRuns(dst[lo:hi], src[lo:mid], src[mid:hi])
+			bounds[n] = hi
+			n++
+		}
+		bounds = bounds[:n]
+		src, dst = dst, src
+	}
+	s.matches, s.spare = src, dst
+	return src
+}
+
+// byPos orders matches by position.
+func byPos(a, b match) int { return cmp.Compare(a.pos, b.pos) }
+
+// mergeRuns merges the ordered runs a and b into dst, a first on ties.
+func mergeRuns(dst, a, b []match) {
+	i, j, k := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		if b[j].pos < a[i].pos {
+			dst[k] = b[j]
+			j++
+		} else {
+			dst[k] = a[i]
+			i++
+		}
+		k++
+	}
+	k += copy(dst[k:], a[i:])
+	copy(dst[k:], b[j:])
+}
+
 // add records an observable found at pos.
 func (s *scanner) add(pos int, t Type, v string) {
-	s.matches = append(s.matches, match{pos, len(s.matches), Observable{t, v}})
+	s.matches = append(s.matches, match{pos, Observable{t, v}})
 }
 
 // claim records that [start, end) belongs to an observable of claim set k.
@@ -115,6 +247,42 @@ func (s *scanner) claimEnd(pos int, ks ...int) int {
 	return -1
 }
 
+// claimCursor answers claimEnd for a pass that asks about ascending
+// offsets by walking the claim sets along with it, instead of searching
+// them for each offset. (Claims within a set are ascending.) An offset
+// below the last one asked about is searched for.
+type claimCursor struct {
+	s    *scanner
+	ks   []int
+	next [len(scanner{}.claims)]int // claims before next[k] end at or before last
+	last int
+}
+
+// cursor returns a claimCursor over the claim sets ks.
+func (s *scanner) cursor(ks ...int) *claimCursor { return &claimCursor{s: s, ks: ks} }
+
+// end is claimEnd(pos, ks...).
+func (c *claimCursor) end(pos int) int {
+	if pos < c.last {
+		return c.s.claimEnd(pos, c.ks...)
+	}
+	c.last = pos
+	for _, k := range c.ks {
+		cl, i := c.s.claims[k], c.next[k]
+		for i < len(cl) && cl[i].end <= pos {
+			i++
+		}
+		c.next[k] = i
+		if i < len(cl) && cl[i].start <= pos {
+			return cl[i].end
+		}
+	}
+	return -1
+}
+
+// claimed is claimed(pos, ks...).
+func (c *claimCursor) claimed(pos int) bool { return c.end(pos) >= 0 }
+
 // defanged reports whether a dot from a defanging marker lies in [start, end).
 func (s *scanner) defanged(start, end int) bool {
 	i := sort.SearchInts(s.defangDots, start)
@@ -123,6 +291,9 @@ func (s *scanner) defanged(start, end int) bool {
 
 // kuten reports whether the dot at t[i] was written "。".
 func (s *scanner) kuten(i int) bool {
+	if s.t[i] != '.' {
+		return false // the common case, asked for every byte of some runs
+	}
 	k := sort.SearchInts(s.kutenDots, i)
 	return k < len(s.kutenDots) && s.kutenDots[k] == i
 }

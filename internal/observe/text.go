@@ -1,12 +1,11 @@
 package observe
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // prepared is text as the scanners read it.
@@ -23,130 +22,32 @@ type prepared struct {
 // defanging markers are undone and an ideographic full stop between a label
 // character and an ASCII letter or digit becomes a dot.
 func prepare(text string) prepared {
-	return refang(nfkc(text))
+	var b buffers
+	return b.prepare(text)
 }
 
-// nfkc returns norm.NFKC.String(s), faster on Japanese text: runs of ASCII,
-// kana and kanji, which NFKC leaves alone and which never combine with what
-// precedes them, are copied as they are; full-width ASCII and the
-// ideographic space become ASCII directly when no combining character
-// follows; only the rest goes through the norm package. FuzzExtract checks
-// that the result is the same.
-func nfkc(s string) string {
-	i := skipStable(s, 0)
-	if i == len(s) {
-		return s
-	}
-	if !utf8.ValidString(s[i:]) {
-		// The norm package's handling of invalid bytes depends on what
-		// surrounds them; do not second-guess it.
-		return norm.NFKC.String(s)
-	}
-	out := make([]byte, 0, len(s)+len(s)/16)
-	last := 0
-	for i < len(s) {
-		r, w := utf8.DecodeRuneInString(s[i:])
-		if a, ok := wideASCII(r); ok && followedByStarter(s, i+w) {
-			out = append(out, s[last:i]...)
-			out = append(out, a)
-			last = i + w
-			i = skipStable(s, last)
-			continue
-		}
-		// Start at the stable character before the unstable one: it may
-		// compose with it (か + ﾞ → が).
-		k := i
-		if k > last {
-			_, w := utf8.DecodeLastRuneInString(s[last:k])
-			k -= w
-		}
-		q := i
-		for q < len(s) {
-			r, w := utf8.DecodeRuneInString(s[q:])
-			if q > i && stableRune(r) {
-				break
-			}
-			q += w
-		}
-		out = append(out, s[last:k]...)
-		out = norm.NFKC.AppendString(out, s[k:q])
-		last = q
-		i = skipStable(s, q)
-	}
-	out = append(out, s[last:]...)
-	return ownString(out)
+// buffers is the memory prepare writes into. Extract keeps it from one
+// text to the next (see scanner), so the prepared text of the last call
+// may be a view of it.
+type buffers struct {
+	norm                  normaliser
+	refanged              []byte
+	defangDots, kutenDots []int
 }
 
-// wideASCII returns the ASCII character NFKC maps a full-width form
-// (U+FF01–U+FF5E) or the ideographic space to.
-func wideASCII(r rune) (byte, bool) {
-	switch {
-	case 0xFF01 <= r && r <= 0xFF5E:
-		return byte(r - 0xFEE0), true
-	case r == 0x3000:
-		return ' ', true
+// prepare is the package-level prepare, writing into b.
+func (b *buffers) prepare(text string) prepared {
+	t := b.norm.normalise(text)
+	p := prepared{defangDots: b.defangDots[:0], kutenDots: b.kutenDots[:0]}
+	if within(t, b.norm.out) {
+		// The normalised text is a copy of our own: undo the markers in
+		// place rather than write the text once more.
+		b.norm.out = refangAppend(b.norm.out, t, b.norm.kuten, &p)
+	} else {
+		b.refanged = refangAppend(b.refanged, t, b.norm.kuten, &p)
 	}
-	return 0, false
-}
-
-// followedByStarter reports whether the rune at s[i] (if any) is stable or
-// full-width ASCII, so that nothing can combine with the rune before it.
-func followedByStarter(s string, i int) bool {
-	if i >= len(s) {
-		return true
-	}
-	r, _ := utf8.DecodeRuneInString(s[i:])
-	if stableRune(r) {
-		return true
-	}
-	_, ok := wideASCII(r)
-	return ok
-}
-
-// skipStable returns the offset of the first rune at or after i that is not
-// stableRune.
-func skipStable(s string, i int) int {
-	for i < len(s) {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		// Lead bytes E4–E9 start U+4000–U+9FFF, all CJK ideographs (or
-		// Yijing symbols), when two continuation bytes follow.
-		if 0xE4 <= c && c <= 0xE9 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-			i += 3
-			continue
-		}
-		r, w := utf8.DecodeRuneInString(s[i:])
-		if !stableRune(r) {
-			return i
-		}
-		i += w
-	}
-	return i
-}
-
-// stableRune reports whether r is one of the common characters of Japanese
-// text that NFKC maps to themselves and that start a normalisation segment
-// (they never combine with the characters before them): ASCII, 、。「」『』,
-// hiragana, katakana, ー, the CJK unified ideographs and extension A, and
-// the Yijing hexagram symbols between them. TestStableRunes checks this
-// against the norm package.
-func stableRune(r rune) bool {
-	switch {
-	case r < utf8.RuneSelf:
-		return true
-	case r < 0x3001:
-		return false
-	case r <= 0x3002 || 0x300C <= r && r <= 0x300F:
-		return true
-	case 0x3041 <= r && r <= 0x3096 || 0x30A1 <= r && r <= 0x30FA || r == 0x30FC:
-		return true
-	case 0x3400 <= r && r <= 0x9FFF:
-		return true
-	}
-	return false
+	b.defangDots, b.kutenDots = p.defangDots, p.kutenDots
+	return p
 }
 
 // isASCII reports whether s has only 7-bit bytes.
@@ -180,10 +81,22 @@ var defangs = []struct {
 // "[[.]]" reduce fully and the result contains no marker (refang is
 // idempotent). Text without a marker or a "。" to change is returned as it is.
 func refang(text string) prepared {
-	var out []byte
 	var p prepared
+	refangAppend(nil, text, kutenOffsets(text), &p)
+	return p
+}
+
+// refangAppend is refang writing into buf's memory and appending to p's
+// dot offsets; kuten are the offsets of "。" in text. It sets p.text to
+// text itself, when nothing changes, or to a view of the returned buffer,
+// to be written into next time. buf may be text's own memory: the output
+// never runs ahead of the input, so the text is read before it is
+// overwritten.
+func refangAppend(buf []byte, text string, kuten []int, p *prepared) []byte {
+	out := buf[:0]
+	changed := false // whether out holds the text up to last
 	var ev events
-	ev.init(text)
+	ev.init(text, kuten)
 	last := 0 // text[last:] is not yet in out
 	for {
 		i := ev.next()
@@ -195,8 +108,8 @@ func refang(text string) prepared {
 			if !hasMarker(text, out, last, i) {
 				continue
 			}
-			if out == nil {
-				out = make([]byte, 0, len(text))
+			if !changed {
+				out, changed = slices.Grow(out, len(text)), true
 			}
 			out = append(out, text[last:i+1]...)
 			last = i + 1
@@ -208,7 +121,7 @@ func refang(text string) prepared {
 				continue
 			}
 			var cls int
-			if out == nil {
+			if !changed {
 				cls, _ = classBefore(text, i)
 			} else {
 				out = append(out, text[last:i]...)
@@ -219,8 +132,8 @@ func refang(text string) prepared {
 			if cls == classNone {
 				continue
 			}
-			if out == nil {
-				out = make([]byte, 0, len(text))
+			if !changed {
+				out, changed = slices.Grow(out, len(text)), true
 			}
 			out = append(out, text[last:i]...)
 			p.kutenDots = append(p.kutenDots, len(out))
@@ -228,42 +141,61 @@ func refang(text string) prepared {
 			last = i + 3
 		}
 	}
-	if out == nil {
+	if !changed {
 		p.text = text
-		return p
+		return out
 	}
 	out = append(out, text[last:]...)
 	p.text = ownString(out)
-	return p
+	return out
 }
 
-// events finds, in order, the offsets refang must look at: closing brackets
-// and "。". Each kind is searched with the (vectorised) strings.Index*.
+// events finds, in order, the offsets refang must look at: closing brackets,
+// each searched with the vectorised strings.IndexByte, and "。", whose
+// offsets the normaliser noted.
 type events struct {
-	text string
-	pos  [4]int // next offset of ']', ')', '}', "。"; len(text) when none
+	text  string
+	pos   [4]int // next offset of ']', ')', '}', "。"; len(text) when none
+	kuten []int  // the offsets of "。" after pos[3]
 }
 
 var eventNeedles = [4]string{"]", ")", "}", "。"}
 
-func (e *events) init(text string) {
-	e.text = text
+func (e *events) init(text string, kuten []int) {
+	e.text, e.kuten = text, kuten
 	for k := range e.pos {
 		e.pos[k] = e.find(k, 0)
 	}
 }
 
 func (e *events) find(k, from int) int {
-	var j int
-	if k < 3 {
-		j = strings.IndexByte(e.text[from:], eventNeedles[k][0])
-	} else {
-		j = strings.Index(e.text[from:], eventNeedles[k])
+	if k == 3 {
+		for len(e.kuten) > 0 && e.kuten[0] < from {
+			e.kuten = e.kuten[1:]
+		}
+		if len(e.kuten) == 0 {
+			return len(e.text)
+		}
+		return e.kuten[0]
 	}
+	j := strings.IndexByte(e.text[from:], eventNeedles[k][0])
 	if j < 0 {
 		return len(e.text)
 	}
 	return from + j
+}
+
+// kutenOffsets returns the offsets of "。" in t.
+func kutenOffsets(t string) []int {
+	var offs []int
+	for i := 0; ; i += len("。") {
+		j := strings.Index(t[i:], "。")
+		if j < 0 {
+			return offs
+		}
+		i += j
+		offs = append(offs, i)
+	}
 }
 
 // next returns the next event offset, or -1.

@@ -103,8 +103,13 @@ func parseURL(t string, start, sep int, s *scanner) (urlMatch, bool) {
 				break
 			}
 		}
-		end, labels := scanName(t, p, nil)
+		var buf []label
 		if text {
+			buf = s.names // reused from one name to the next
+		}
+		end, labels := scanName(t, p, buf)
+		if text {
+			s.names = labels[:0]
 			labels = trimName(t, labels[:s.firstName(labels)], false)
 		}
 		if len(labels) == 0 {

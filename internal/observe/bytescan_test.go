@@ -1,0 +1,171 @@
+package observe
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// scanTexts returns random texts of digits, ASCII letters and punctuation,
+// kana and kanji, of all lengths up to a few words, for the byte-scanning
+// helpers, whose word-at-a-time loops have edge cases at every length.
+func scanTexts() []string {
+	pieces := []string{"0", "7", "42", "2024", "a", "Z", "-", " ", ".", "\n", "あ", "漢", "。", "ｶ", "\xff", "v", "V"}
+	r := rand.New(rand.NewPCG(11, 12))
+	var texts []string
+	for range 3000 {
+		var b strings.Builder
+		for n := r.IntN(24); n > 0; n-- {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		texts = append(texts, b.String())
+	}
+	return texts
+}
+
+// TestByteScans checks the byte-scanning helpers against byte loops.
+func TestByteScans(t *testing.T) {
+	for _, s := range scanTexts() {
+		var want []span
+		for i := 0; i < len(s); {
+			if !isDigit(s[i]) {
+				i++
+				continue
+			}
+			j := i
+			for j < len(s) && isDigit(s[j]) {
+				j++
+			}
+			want = append(want, span{i, j})
+			i = j
+		}
+		var d digitRuns
+		d.find(s)
+		if !slices.Equal(d.runs, want) {
+			t.Fatalf("digit runs of %q: %v, want %v", s, d.runs, want)
+		}
+		for i := 0; i <= len(s); i++ {
+			nd, ae := len(s), len(s)
+			for k := len(s) - 1; k >= i; k-- {
+				if isDigit(s[k]) {
+					nd = k
+				}
+				if s[k] >= 0x80 {
+					ae = k
+				}
+			}
+			if got := nextDigit(s, i); got != nd {
+				t.Fatalf("nextDigit(%q, %d) = %d, want %d", s, i, got, nd)
+			}
+			if got := asciiEnd(s, i); got != ae {
+				t.Fatalf("asciiEnd(%q, %d) = %d, want %d", s, i, got, ae)
+			}
+			if got := nextV(s, i); got != min(len(s), i+indexAny(s[i:], "vV")) {
+				t.Fatalf("nextV(%q, %d) = %d", s, i, got)
+			}
+			// next, asked in order and out of order.
+			if got := d.next(i, len(s)); got != nd {
+				t.Fatalf("digitRuns.next(%d) on %q = %d, want %d", i, s, got, nd)
+			}
+		}
+		for i := len(s); i >= 0; i-- {
+			if got, want := d.next(i, len(s)), nextDigit(s, i); got != want {
+				t.Fatalf("digitRuns.next(%d) on %q, asked backwards, = %d, want %d", i, s, got, want)
+			}
+		}
+	}
+}
+
+// indexAny is strings.IndexAny, with len(s) for none.
+func indexAny(s, chars string) int {
+	if i := strings.IndexAny(s, chars); i >= 0 {
+		return i
+	}
+	return len(s)
+}
+
+// TestDigitChain checks that scanPhones may skip what digitRuns.chain says
+// holds too few digits: no separator is wider than maxPhoneGap allows.
+func TestDigitChain(t *testing.T) {
+	for r := rune(0); r <= 0x10FFFF; r++ {
+		if w := phoneSep(string(r), 0); w > maxPhoneGap/2 {
+			t.Fatalf("phoneSep(%U) is %d bytes: maxPhoneGap is too small", r, w)
+		}
+	}
+}
+
+// TestClaimCursor checks claimCursor against claimEnd, on random claims
+// and offsets asked mostly in ascending order.
+func TestClaimCursor(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for range 500 {
+		s := &scanner{}
+		for k := range s.claims {
+			for p := r.IntN(5); p < 200; {
+				n := 1 + r.IntN(10)
+				s.claims[k] = append(s.claims[k], span{p, p + n})
+				p += n + r.IntN(30)
+			}
+		}
+		ks := []int{claimURL, claimEmail, claimIPv6}[:1+r.IntN(3)]
+		c := s.cursor(ks...)
+		pos := 0
+		for range 100 {
+			pos += r.IntN(8)
+			if r.IntN(10) == 0 {
+				pos = max(0, pos-r.IntN(40))
+			}
+			if got, want := c.end(pos), s.claimEnd(pos, ks...); got != want {
+				t.Fatalf("cursor over %v: end(%d) = %d, claimEnd says %d", s.claims, pos, got, want)
+			}
+		}
+	}
+}
+
+// TestByLead checks that the first word of bankLabels, fillers and
+// accountKinds found through byLead is the first the whole list gives.
+func TestByLead(t *testing.T) {
+	lists := []struct {
+		ix    *byLead
+		words []string
+	}{
+		{labelsByLead, wordsOf(bankLabels, func(l struct {
+			word  string
+			label bankLabel
+		}) string {
+			return l.word
+		})},
+		{fillersByLead, fillers},
+		{kindsByLead, wordsOf(accountKinds, func(k struct {
+			word string
+			kind byte
+		}) string {
+			return k.word
+		})},
+	}
+	text := mixedCorpus(64<<10) + "金融機関コード 口座No.1 普通預金 当座 です、"
+	for _, l := range lists {
+		for i := 0; i < len(text); i++ {
+			want := slices.IndexFunc(l.words, func(w string) bool { return strings.HasPrefix(text[i:], w) })
+			got := -1
+			for _, k := range l.ix[text[i]] {
+				if strings.HasPrefix(text[i:], l.words[k]) {
+					got = k
+					break
+				}
+			}
+			if got != want {
+				t.Fatalf("at %q: byLead finds word %d, the list %d", text[i:min(len(text), i+12)], got, want)
+			}
+		}
+	}
+}
+
+func wordsOf[T any](xs []T, word func(T) string) []string {
+	var ws []string
+	for _, x := range xs {
+		ws = append(ws, word(x))
+	}
+	return ws
+}
