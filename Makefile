@@ -29,6 +29,8 @@ test: npm
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	$(GO) run ./cmd/koban bench intake -n 20000 -c 16
+	$(GO) run ./cmd/koban bench index -n 100000
+	scripts/bench-extract
 
 fuzz:
 	FUZZTIME=60s scripts/fuzz-short
