@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -697,6 +698,11 @@ func (db *DB) valuesIn(ctx context.Context, tx *txn, k correlate.Key) ([]observe
 	if err != nil {
 		return nil, fmt.Errorf("record values: %w", err)
 	}
+	return scanObservables(rows)
+}
+
+// scanObservables reads rows of (type, value) and closes them.
+func scanObservables(rows *sql.Rows) ([]observe.Observable, error) {
 	defer rows.Close()
 	var out []observe.Observable
 	for rows.Next() {
@@ -768,13 +774,19 @@ func (db *DB) fillIPKeys(ctx context.Context) error {
 // rebuildIfAsked builds the clusters when a migration asked for it (the
 // reports of a koban that had no clusters yet).
 func (db *DB) rebuildIfAsked(ctx context.Context) error {
-	var pending int
-	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE name = ?`, clustersRebuildJob).Scan(&pending); err != nil {
-		return fmt.Errorf("clusters: %w", err)
-	}
-	if pending == 0 {
-		return nil
+	if pending, err := db.migrationAsked(ctx, clustersRebuildJob); err != nil || !pending {
+		return err
 	}
 	db.log.Info("building clusters from the stored reports")
 	return db.RebuildClusters(ctx, nil)
+}
+
+// migrationAsked reports whether a migration left the job row name: work
+// koban does in Go at its next start (SQL alone cannot do it).
+func (db *DB) migrationAsked(ctx context.Context, name string) (bool, error) {
+	var pending int
+	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE name = ?`, name).Scan(&pending); err != nil {
+		return false, fmt.Errorf("job %s: %w", name, err)
+	}
+	return pending > 0, nil
 }

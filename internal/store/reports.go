@@ -12,7 +12,6 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/intake"
-	"github.com/koban-project/koban/internal/observe"
 )
 
 // CreateReports stores reports, their files, observables and audit entries
@@ -416,17 +415,8 @@ func (db *DB) loadReport(ctx context.Context, q querier, where string, arg any) 
 	if err != nil {
 		return nil, fmt.Errorf("load observables: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var o observe.Observable
-		var t string
-		if err := rows.Scan(&t, &o.Value); err != nil {
-			return nil, err
-		}
-		o.Type = observe.Type(t)
-		r.Observables = append(r.Observables, o)
-	}
-	return r, rows.Err()
+	r.Observables, err = scanObservables(rows)
+	return r, err
 }
 
 // Queue lists reports for triage, urgent ones first unless another sort is asked.

@@ -179,12 +179,8 @@ const searchBackfillJob = "search.backfill"
 // a batch per transaction, once, after the migration that created the index.
 // An interrupted backfill carries on at the next start.
 func (db *DB) backfillSearch(ctx context.Context) error {
-	var pending int
-	if err := db.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE name = ?`, searchBackfillJob).Scan(&pending); err != nil {
-		return fmt.Errorf("search backfill: %w", err)
-	}
-	if pending == 0 {
-		return nil
+	if pending, err := db.migrationAsked(ctx, searchBackfillJob); err != nil || !pending {
+		return err
 	}
 	db.log.Info("indexing stored reports for search")
 	const batch = 1000
