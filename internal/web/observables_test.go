@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -273,5 +274,24 @@ func TestInternationalNamesShownInUnicode(t *testing.T) {
 	page = html.UnescapeString(body(t, must(tokyo.Get(s.URL + "/observables/domain/" + url.PathEscape("ドメイン.jp")))))
 	if !strings.Contains(page, "ドメイン.jp (xn--eckwd4c7c.jp)") {
 		t.Error("observable page does not show the domain in Unicode")
+	}
+}
+
+// TestObservableLinksOfURLs: the link to a URL's page (slashes, a query)
+// leads to it, from the report page as written there.
+func TestObservableLinksOfURLs(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	_, id := filed(t, s, with(validForm, "description", "偽サイト https://kanri-check.jp/a/b?id=1&x=%2F に誘導された"))
+	tokyo := s.Login(t, "tokyo@mpd.example", pw)
+	page := body(t, must(tokyo.Get(s.URL + "/reports/" + id)))
+	link := regexp.MustCompile(`href="(/observables/url/[^"]+)"`).FindStringSubmatch(page)
+	if link == nil {
+		t.Fatal("report page has no link to the URL's page")
+	}
+	resp := must(tokyo.Get(s.URL + html.UnescapeString(link[1])))
+	got := html.UnescapeString(body(t, resp))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(got, "https://kanri-check.jp/a/b?id=1&amp;x=%2F") && !strings.Contains(got, "https://kanri-check.jp/a/b?id=1&x=%2F") {
+		t.Errorf("URL page via %s: %d", link[1], resp.StatusCode)
 	}
 }
