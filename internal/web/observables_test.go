@@ -267,11 +267,11 @@ func TestInternationalNamesShownInUnicode(t *testing.T) {
 	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, pw)
 	_, id := filed(t, s, with(validForm, "description", "偽サイト https://ドメイン.jp/login に誘導された"))
 	tokyo := s.Login(t, "tokyo@mpd.example", pw)
-	page := html.UnescapeString(body(t, must(tokyo.Get(s.URL + "/reports/" + id))))
+	page := html.UnescapeString(body(t, must(tokyo.Get(s.URL+"/reports/"+id))))
 	if !strings.Contains(page, "ドメイン.jp (xn--eckwd4c7c.jp)") {
 		t.Error("report page does not show the domain in Unicode beside its stored form")
 	}
-	page = html.UnescapeString(body(t, must(tokyo.Get(s.URL + "/observables/domain/" + url.PathEscape("ドメイン.jp")))))
+	page = html.UnescapeString(body(t, must(tokyo.Get(s.URL+"/observables/domain/"+url.PathEscape("ドメイン.jp")))))
 	if !strings.Contains(page, "ドメイン.jp (xn--eckwd4c7c.jp)") {
 		t.Error("observable page does not show the domain in Unicode")
 	}
@@ -284,7 +284,7 @@ func TestObservableLinksOfURLs(t *testing.T) {
 	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, pw)
 	_, id := filed(t, s, with(validForm, "description", "偽サイト https://kanri-check.jp/a/b?id=1&x=%2F に誘導された"))
 	tokyo := s.Login(t, "tokyo@mpd.example", pw)
-	page := body(t, must(tokyo.Get(s.URL + "/reports/" + id)))
+	page := body(t, must(tokyo.Get(s.URL+"/reports/"+id)))
 	link := regexp.MustCompile(`href="(/observables/url/[^"]+)"`).FindStringSubmatch(page)
 	if link == nil {
 		t.Fatal("report page has no link to the URL's page")
