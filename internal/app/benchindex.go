@@ -59,7 +59,7 @@ func runBenchIndex(ctx context.Context, env Env, args []string) error {
 	fs := flag.NewFlagSet("bench index", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	o := IndexBenchOptions{Progress: env.Stderr}
-	fs.IntVar(&o.Reports, "n", 100000, "reports to load")
+	fs.IntVar(&o.Reports, "n", 100000, "reports to load (0 with -dir: time lookups on the reports already there)")
 	fs.IntVar(&o.PerReport, "per", 10, "observables per report")
 	fs.IntVar(&o.Queries, "q", 2000, "lookups to time")
 	fs.IntVar(&o.Adds, "adds", 200, "single reports to add and time")
@@ -148,6 +148,11 @@ func BenchIndex(ctx context.Context, o IndexBenchOptions) (IndexBenchResult, err
 	bar.finish()
 	res.Load, res.Reports = time.Since(start), o.Reports
 	res.Occurrences, res.Values = gen.occurrences, len(gen.distinct)
+	if o.Reports == 0 { // the index already there is what is measured
+		if err := db.Stats(ctx, &res.Reports, &res.Occurrences, &res.Values); err != nil {
+			return res, err
+		}
+	}
 	rows, total, err := db.Clusters(ctx, "size", time.Time{}, 1, 0)
 	if err != nil {
 		return res, err
@@ -166,7 +171,7 @@ func BenchIndex(ctx context.Context, o IndexBenchOptions) (IndexBenchResult, err
 	var query, holders []time.Duration
 	related := 0
 	for range o.Queries {
-		k := correlate.Key{Type: correlate.Report, ID: 1 + rng.Int64N(int64(o.Reports))}
+		k := correlate.Key{Type: correlate.Report, ID: 1 + rng.Int64N(int64(max(res.Reports, 1)))}
 		t0 := time.Now()
 		l, err := svc.LinksOf(ctx, p, k)
 		if err != nil {

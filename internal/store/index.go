@@ -790,3 +790,9 @@ func (db *DB) migrationAsked(ctx context.Context, name string) (bool, error) {
 	}
 	return pending > 0, nil
 }
+
+// Stats counts the reports, occurrences and distinct values stored.
+func (db *DB) Stats(ctx context.Context, reports, occurrences, values *int) error {
+	return db.read.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM occurrences),
+		(SELECT COUNT(*) FROM observables WHERE records > 0)`).Scan(reports, occurrences, values)
+}
