@@ -84,8 +84,13 @@ func runBenchIndex(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "loaded %d reports with %d observables (%d distinct values) in %v: %.0f reports/s; %d clusters, the largest of %d\n",
-		r.Reports, r.Occurrences, r.Values, r.Load.Round(time.Second), float64(r.Reports)/r.Load.Seconds(), r.Clusters, r.Largest)
+	if o.Reports > 0 {
+		fmt.Fprintf(env.Stdout, "loaded %d reports with %d observables (%d distinct values) in %v: %.0f reports/s; %d clusters, the largest of %d\n",
+			r.Reports, r.Occurrences, r.Values, r.Load.Round(time.Second), float64(r.Reports)/r.Load.Seconds(), r.Clusters, r.Largest)
+	} else {
+		fmt.Fprintf(env.Stdout, "the index in %s holds %d reports with %d observables (%d distinct values); %d clusters, the largest of %d\n",
+			o.Dir, r.Reports, r.Occurrences, r.Values, r.Clusters, r.Largest)
+	}
 	fmt.Fprintf(env.Stdout, "what shares a value with this report (%d lookups, %.1f related records each):\n", o.Queries, r.Related)
 	fmt.Fprintf(env.Stdout, "  whole answer (values, related records, hidden counts, cluster): p50 %v  p99 %v  max %v\n", r.Query.P50, r.Query.P99, r.Query.Max)
 	fmt.Fprintf(env.Stdout, "  related-records query alone:                                    p50 %v  p99 %v  max %v\n", r.Holders.P50, r.Holders.P99, r.Holders.Max)
@@ -292,7 +297,7 @@ func (g *indexGen) report(at time.Time) *intake.Report {
 	}
 	g.occurrences += len(obs)
 	return &intake.Report{
-		TokenHash: fmt.Sprintf("bench-%d-%d", g.seq, g.rng.Uint64()), Kind: intake.KindReport,
+		TokenHash: fmt.Sprintf("bench-%d-%x", g.seq, rand.Uint64()), Kind: intake.KindReport, // unique across runs on one database
 		Description: fmt.Sprintf("生成された通報 %d", g.seq), OrgID: g.prefs[g.rng.IntN(len(g.prefs))],
 		Status: intake.StatusNew, Language: "ja", Source: "bench", CreatedAt: at, UpdatedAt: at, Observables: obs,
 	}
