@@ -446,6 +446,15 @@ func (ix *indexer) clusterOf(ctx context.Context, k correlate.Key) (int64, error
 	return c, nil
 }
 
+// The statements that move a merged cluster's members and values.
+// "cluster_id <> 0" in mergeValues is the partial index's own condition:
+// without it written out, the planner cannot use the index and reads the
+// whole table for every merge (a test holds SQLite's plan to it).
+const (
+	mergeMembers = `UPDATE cluster_members SET cluster_id = ? WHERE cluster_id = ?`
+	mergeValues  = `UPDATE observables SET cluster_id = ? WHERE cluster_id = ? AND cluster_id <> 0`
+)
+
 // merge folds the given clusters into the largest of them and returns it;
 // with none, it makes a new empty cluster.
 func (ix *indexer) merge(ctx context.Context, clusters map[int64]bool) (int64, error) {
@@ -481,10 +490,7 @@ func (ix *indexer) merge(ctx context.Context, clusters map[int64]bool) (int64, e
 		if err := ix.tx.QueryRowContext(ctx, `SELECT size, first_at, last_at FROM clusters WHERE id = ?`, c).Scan(&size, &first, &last); err != nil {
 			return 0, fmt.Errorf("merge cluster %d: %w", c, err)
 		}
-		for _, q := range []string{
-			`UPDATE cluster_members SET cluster_id = ? WHERE cluster_id = ?`,
-			`UPDATE observables SET cluster_id = ? WHERE cluster_id = ?`,
-		} {
+		for _, q := range []string{mergeMembers, mergeValues} {
 			if _, err := ix.tx.ExecContext(ctx, q, target, c); err != nil {
 				return 0, fmt.Errorf("merge cluster %d into %d: %w", c, target, err)
 			}
