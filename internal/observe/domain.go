@@ -151,8 +151,12 @@ func isTLD(l string) bool {
 		return v.(bool)
 	}
 	ll := strings.ToLower(l)
-	ps, icann := publicsuffix.PublicSuffix(ll)
-	ok := icann && ps == ll
+	// Asked about a name one label below it, so that a top-level domain
+	// whose only rule is a wildcard (*.np, *.ck, *.bd) counts too: its
+	// answer is then that name, not the label alone.
+	probe := "x." + ll
+	ps, icann := publicsuffix.PublicSuffix(probe)
+	ok := icann && (ps == ll || ps == probe)
 	if tldCache.n.Add(1) > tldCacheSize {
 		tldCache.m.Clear()
 		tldCache.n.Store(0)
