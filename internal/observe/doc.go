@@ -82,7 +82,9 @@
 // "xn--…"), without the trailing dot. Its top-level domain must be in the
 // ICANN section of the Public Suffix List (.onion is there), and the name
 // must be more than a public suffix ("co.jp" alone is not a domain; a
-// private suffix such as "blogspot.com" is). So "report.pdf", "image.png",
+// private suffix such as "blogspot.com" is; under a top-level domain whose
+// only rule is a wildcard, such as .np or .bd, "com.np" is a suffix and
+// "shop.com.np" a domain). So "report.pdf", "image.png",
 // "config.json" and "v1.2.3" are not domains. Some TLDs are also common
 // file-name extensions: a bare two-label name ending in .zip, .mov, .py,
 // .sh, .rs, .md, .pm, .ps, .so, .one, .pub, .cab, .mo or .java
