@@ -37,7 +37,7 @@ import (
 
 // migTables are every table migrate-db copies.
 var migTables = []string{"orgs", "users", "sessions", "api_tokens", "reports", "report_files", "report_messages",
-	"observables", "occurrences", "clusters", "cluster_members", "warninglists", "access_requests",
+	"observables", "occurrences", "clusters", "cluster_members", "cluster_growth", "warninglists", "access_requests",
 	"report_search", "audit_log", "rate_limits", "jobs"}
 
 // kobanSource is a SQLite koban built through koban's own services.

@@ -66,6 +66,7 @@ var plan = []planEntry{
 	{"occurrences", "", []string{"record_type", "record_id", "observable_id"}},
 	{"clusters", "", []string{"id"}},
 	{"cluster_members", "", []string{"record_type", "record_id"}},
+	{"cluster_growth", "", []string{"cluster_id", "hour"}},
 	{"warninglists", "", []string{"id"}},
 	{"access_requests", "", []string{"id"}},
 	// The search index: derived from the reports, but copied as it is

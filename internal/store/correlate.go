@@ -253,7 +253,12 @@ func (db *DB) Record(ctx context.Context, k correlate.Key) (correlate.Occurrence
 
 const clusterCols = `c.id, c.size, c.first_at, c.last_at`
 
-// Clusters lists clusters by size or by members gained since since.
+// recentMembers counts the members cluster c gained since the hour given as
+// its parameter: the hours of cluster_growth, never the members themselves.
+const recentMembers = `(SELECT CAST(COALESCE(SUM(g.members), 0) AS BIGINT) FROM cluster_growth g WHERE g.cluster_id = c.id AND g.hour >= ?)`
+
+// Clusters lists clusters by size or by members gained since since (to
+// the hour: the hour that holds since counts whole).
 func (db *DB) Clusters(ctx context.Context, order string, since time.Time, limit, offset int) ([]correlate.ClusterRow, int, error) {
 	var total int
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM clusters`).Scan(&total); err != nil {
@@ -262,13 +267,12 @@ func (db *DB) Clusters(ctx context.Context, order string, since time.Time, limit
 	page := ` LIMIT ` + strconv.Itoa(limit) + ` OFFSET ` + strconv.Itoa(offset)
 	var q string
 	if order == "growth" {
-		q = `SELECT ` + clusterCols + `, g.n FROM (SELECT cluster_id, COUNT(*) AS n FROM cluster_members WHERE at >= ?
+		q = `SELECT ` + clusterCols + `, g.n FROM (SELECT cluster_id, CAST(SUM(members) AS BIGINT) AS n FROM cluster_growth WHERE hour >= ?
 			GROUP BY cluster_id) g JOIN clusters c ON c.id = g.cluster_id ORDER BY g.n DESC, c.size DESC, c.id` + page
 	} else {
-		q = `SELECT ` + clusterCols + `, (SELECT COUNT(*) FROM cluster_members m WHERE m.cluster_id = c.id AND m.at >= ?)
-			FROM clusters c ORDER BY c.size DESC, c.id` + page
+		q = `SELECT ` + clusterCols + `, ` + recentMembers + ` FROM clusters c ORDER BY c.size DESC, c.id` + page
 	}
-	rows, err := db.read.QueryContext(ctx, q, ts(since))
+	rows, err := db.read.QueryContext(ctx, q, growthHour(ts(since)))
 	if err != nil {
 		return nil, 0, fmt.Errorf("clusters: %w", err)
 	}
@@ -294,8 +298,8 @@ func scanCluster(s scanner) (correlate.ClusterRow, error) {
 
 // Cluster returns one cluster.
 func (db *DB) Cluster(ctx context.Context, id int64, since time.Time) (correlate.ClusterRow, error) {
-	c, err := scanCluster(db.read.QueryRowContext(ctx, `SELECT `+clusterCols+`,
-		(SELECT COUNT(*) FROM cluster_members m WHERE m.cluster_id = c.id AND m.at >= ?) FROM clusters c WHERE c.id = ?`, ts(since), id))
+	c, err := scanCluster(db.read.QueryRowContext(ctx, `SELECT `+clusterCols+`, `+recentMembers+` FROM clusters c WHERE c.id = ?`,
+		growthHour(ts(since)), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, notFound("error.not_found")
 	}

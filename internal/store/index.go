@@ -453,7 +453,14 @@ func (ix *indexer) clusterOf(ctx context.Context, k correlate.Key) (int64, error
 const (
 	mergeMembers = `UPDATE cluster_members SET cluster_id = ? WHERE cluster_id = ?`
 	mergeValues  = `UPDATE observables SET cluster_id = ? WHERE cluster_id = ? AND cluster_id <> 0`
+	mergeGrowth  = `INSERT INTO cluster_growth (cluster_id, hour, members) SELECT ?, hour, members FROM cluster_growth
+		WHERE cluster_id = ? ON CONFLICT (cluster_id, hour) DO UPDATE SET members = cluster_growth.members + excluded.members`
+	dropGrowth = `DELETE FROM cluster_growth WHERE cluster_id = ?`
 )
+
+// growthHour is the hour of cluster_growth that a member stored at the
+// timestamp at (microseconds) counts in.
+func growthHour(at int64) int64 { return at / int64(time.Hour/time.Microsecond) }
 
 // merge folds the given clusters into the largest of them and returns it;
 // with none, it makes a new empty cluster.
@@ -490,13 +497,15 @@ func (ix *indexer) merge(ctx context.Context, clusters map[int64]bool) (int64, e
 		if err := ix.tx.QueryRowContext(ctx, `SELECT size, first_at, last_at FROM clusters WHERE id = ?`, c).Scan(&size, &first, &last); err != nil {
 			return 0, fmt.Errorf("merge cluster %d: %w", c, err)
 		}
-		for _, q := range []string{mergeMembers, mergeValues} {
+		for _, q := range []string{mergeMembers, mergeValues, mergeGrowth} {
 			if _, err := ix.tx.ExecContext(ctx, q, target, c); err != nil {
 				return 0, fmt.Errorf("merge cluster %d into %d: %w", c, target, err)
 			}
 		}
-		if _, err := ix.tx.ExecContext(ctx, `DELETE FROM clusters WHERE id = ?`, c); err != nil {
-			return 0, fmt.Errorf("merge cluster %d: %w", c, err)
+		for _, q := range []string{dropGrowth, `DELETE FROM clusters WHERE id = ?`} {
+			if _, err := ix.tx.ExecContext(ctx, q, c); err != nil {
+				return 0, fmt.Errorf("merge cluster %d: %w", c, err)
+			}
 		}
 		if err := ix.grow(ctx, target, size, first, last); err != nil {
 			return 0, err
@@ -518,6 +527,7 @@ func (ix *indexer) join(ctx context.Context, c int64, recs map[correlate.Key]boo
 		return nil
 	}
 	first, last := int64(1<<62), int64(0)
+	hours := map[int64]int{}
 	for k := range recs {
 		oa, ok := ix.known[k]
 		if !ok {
@@ -531,7 +541,14 @@ func (ix *indexer) join(ctx context.Context, c int64, recs map[correlate.Key]boo
 			return fmt.Errorf("join cluster: %w", err)
 		}
 		first, last = min(first, oa[1]), max(last, oa[1])
+		hours[growthHour(oa[1])]++
 		ix.joined[k] = c
+	}
+	for h, n := range hours {
+		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO cluster_growth (cluster_id, hour, members) VALUES (?, ?, ?)
+			ON CONFLICT (cluster_id, hour) DO UPDATE SET members = cluster_growth.members + excluded.members`, c, h, n); err != nil {
+			return fmt.Errorf("join cluster: %w", err)
+		}
 	}
 	return ix.grow(ctx, c, len(recs), first, last)
 }
@@ -604,7 +621,7 @@ func (db *DB) RebuildClusters(ctx context.Context, progress func(done, total int
 		return err
 	}
 	err := db.inTx(ctx, func(tx *txn) error {
-		for _, q := range []string{`DELETE FROM cluster_members`, `DELETE FROM clusters`,
+		for _, q := range []string{`DELETE FROM cluster_members`, `DELETE FROM cluster_growth`, `DELETE FROM clusters`,
 			`UPDATE observables SET cluster_id = 0 WHERE cluster_id <> 0`} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("rebuild clusters: %w", err)

@@ -145,6 +145,37 @@ func testIndexClusters(t *testing.T, f *fixture) {
 	if n := f.db.GroupFallbacks() - before; n != 0 {
 		t.Errorf("the batch fell back to one-by-one storing %d times", n)
 	}
+	// Growth counts every member once, those of the merged cluster too.
+	if got := f.recent(abc, a.CreatedAt.Add(-time.Hour)); got != 9 {
+		t.Errorf("members gained since before the first = %d, want 9", got)
+	}
+	if got := f.recent(abc, f.clock.Now().Add(2*time.Hour)); got != 0 {
+		t.Errorf("members gained since an hour to come = %d, want 0", got)
+	}
+}
+
+// recent is how many members cluster c gained since since, as a cluster's
+// page and the list by growth show it.
+func (f *fixture) recent(c int64, since time.Time) int {
+	f.t.Helper()
+	row, err := f.db.Cluster(f.ctx, c, since)
+	if err != nil {
+		f.t.Fatalf("Cluster(%d): %v", c, err)
+	}
+	l, _, err := f.db.Clusters(f.ctx, "growth", since, 1000, 0)
+	if err != nil {
+		f.t.Fatalf("Clusters(growth): %v", err)
+	}
+	listed := 0
+	for _, r := range l {
+		if r.ID == c {
+			listed = r.Recent
+		}
+	}
+	if listed != row.Recent {
+		f.t.Errorf("cluster %d gained %d on its page but %d in the list by growth", c, row.Recent, listed)
+	}
+	return row.Recent
 }
 
 func testIndexBenignAndCommon(t *testing.T, f *fixture) {
@@ -342,6 +373,9 @@ func testIndexRebuild(t *testing.T, f *fixture) {
 	}
 	if n := len(f.clusters()); n != 1 {
 		t.Errorf("%d clusters after the rebuild, want 1", n)
+	}
+	if got := f.recent(f.clusterOf(a), a.CreatedAt.Add(-time.Hour)); got != 2 {
+		t.Errorf("the rebuilt cluster gained %d members, want 2", got)
 	}
 }
 
