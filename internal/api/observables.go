@@ -131,16 +131,16 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// reportLinks answers GET /api/v1/reports/{id}/links: the report's values
-// with their national counts, the related records the caller may see, and
-// counts for the rest.
+// reportLinks answers GET /api/v1/reports/{id}/links?limit=50&offset=0:
+// the report's values with their national counts, a page of the related
+// records the caller may see, and counts for the rest.
 func (a *API) reportLinks(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		a.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))
 		return
 	}
-	l, err := a.Index.LinksOf(r.Context(), principal(r), correlate.Key{Type: correlate.Report, ID: id})
+	l, err := a.Index.LinksOf(r.Context(), principal(r), correlate.Key{Type: correlate.Report, ID: id}, page(r))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -155,7 +155,8 @@ func (a *API) reportLinks(w http.ResponseWriter, r *http.Request) {
 		o.Shared = h.Shared
 		related = append(related, o)
 	}
-	out := map[string]any{"observables": values, "related": related, "hidden": a.hiddenOut(l.Hidden)}
+	out := map[string]any{"observables": values, "related": related, "related_total": l.RelatedTotal,
+		"limit": l.Page.Limit, "offset": l.Page.Offset, "hidden": a.hiddenOut(l.Hidden)}
 	if l.Cluster.ID != 0 {
 		out["cluster"] = clusterOut(l.Cluster)
 	}

@@ -40,7 +40,7 @@ type IndexBenchResult struct {
 	Query                                           Percentiles // LinksOf: values, related records and counts, cluster
 	Holders                                         Percentiles // the store's "records sharing these values" alone
 	Add                                             Percentiles // storing one report (indexed and clustered), durable
-	Related                                         float64     // related records found per query, on average
+	Related, Listed                                 float64     // related records found, and listed (one page), per query on average
 }
 
 // Percentiles summarise timings.
@@ -91,7 +91,7 @@ func runBenchIndex(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "the index in %s holds %d reports with %d observables (%d distinct values); %d clusters, the largest of %d\n",
 			o.Dir, r.Reports, r.Occurrences, r.Values, r.Clusters, r.Largest)
 	}
-	fmt.Fprintf(env.Stdout, "what shares a value with this report (%d lookups, %.1f related records each):\n", o.Queries, r.Related)
+	fmt.Fprintf(env.Stdout, "what shares a value with this report (%d lookups, %.1f related records each, %.1f of them listed on the first page):\n", o.Queries, r.Related, r.Listed)
 	fmt.Fprintf(env.Stdout, "  whole answer (values, related records, hidden counts, cluster): p50 %v  p99 %v  max %v\n", r.Query.P50, r.Query.P99, r.Query.Max)
 	fmt.Fprintf(env.Stdout, "  related-records query alone:                                    p50 %v  p99 %v  max %v\n", r.Holders.P50, r.Holders.P99, r.Holders.Max)
 	fmt.Fprintf(env.Stdout, "add one report to the index (%d, each its own durable transaction): p50 %v  p99 %v  max %v\n", o.Adds, r.Add.P50, r.Add.P99, r.Add.Max)
@@ -174,16 +174,17 @@ func BenchIndex(ctx context.Context, o IndexBenchOptions) (IndexBenchResult, err
 	svc := correlate.NewService(db, func() *org.Tree { return tree }, db.Policy, koban.SystemClock{}, nil)
 	rng := rand.New(rand.NewPCG(11, 13))
 	var query, holders []time.Duration
-	related := 0
+	related, listed := 0, 0
 	for range o.Queries {
 		k := correlate.Key{Type: correlate.Report, ID: 1 + rng.Int64N(int64(max(res.Reports, 1)))}
 		t0 := time.Now()
-		l, err := svc.LinksOf(ctx, p, k)
+		l, err := svc.LinksOf(ctx, p, k, correlate.Page{})
 		if err != nil {
 			return res, err
 		}
 		query = append(query, time.Since(t0))
-		related += len(l.Related)
+		related += l.RelatedTotal
+		listed += len(l.Related)
 		var ids []int64
 		for _, v := range l.Values {
 			if len(v.Warnings) == 0 && !v.Common && v.Records > 1 {
@@ -198,7 +199,7 @@ func BenchIndex(ctx context.Context, o IndexBenchOptions) (IndexBenchResult, err
 	}
 	res.Query, res.Holders = percentiles(query), percentiles(holders)
 	if o.Queries > 0 {
-		res.Related = float64(related) / float64(o.Queries)
+		res.Related, res.Listed = float64(related)/float64(o.Queries), float64(listed)/float64(o.Queries)
 	}
 
 	var adds []time.Duration

@@ -236,19 +236,22 @@ type ValueLine struct {
 // Links is what the index knows around one record.
 type Links struct {
 	Values       []ValueLine
-	Related      []Holder // records the viewer sees that share a linking value, most shared first (at most maxRelated)
+	Related      []Holder // one page of the records the viewer sees that share a linking value, most shared first
 	RelatedTotal int      // all of those
+	Page         Page     // the page of them in Related
 	Hidden       Hidden   // the others, as counts
 	Cluster      ClusterRow
 }
 
-// maxRelated bounds the related records listed for one record.
-const maxRelated = 200
+// Related records are listed a page at a time, relatedPage of them unless
+// asked otherwise and maxRelated at most: each one listed is read from its
+// record for its label, the rest are only counted and sorted.
+const relatedPage, maxRelated = 50, 200
 
 // LinksOf returns a record's values and the records related to it through
 // values that link (not benign, not common). The record itself must be one
-// the viewer sees.
-func (s *Service) LinksOf(ctx context.Context, p auth.Principal, k Key) (*Links, error) {
+// the viewer sees. page chooses which of the related records are listed.
+func (s *Service) LinksOf(ctx context.Context, p auth.Principal, k Key, page Page) (*Links, error) {
 	if _, err := s.record(ctx, p, k); err != nil {
 		return nil, err
 	}
@@ -256,7 +259,7 @@ func (s *Service) LinksOf(ctx context.Context, p auth.Principal, k Key) (*Links,
 	if err != nil {
 		return nil, err
 	}
-	out := &Links{}
+	out := &Links{Page: page.norm(relatedPage, maxRelated)}
 	pol := s.policy()
 	var linking []int64
 	for _, v := range values {
@@ -280,8 +283,8 @@ func (s *Service) LinksOf(ctx context.Context, p auth.Principal, k Key) (*Links,
 }
 
 // related fills in the records sharing linking values with k: those the
-// viewer sees, most shared values first then newest, up to maxRelated and
-// labelled; every other one counted.
+// viewer sees, most shared values first then newest, the page of them asked
+// for labelled; every other one counted.
 func (s *Service) related(ctx context.Context, p auth.Principal, k Key, linking []int64, out *Links) error {
 	holders, err := s.store.Holders(ctx, linking, k)
 	if err != nil {
@@ -301,7 +304,8 @@ func (s *Service) related(ctx context.Context, p auth.Principal, k Key, linking 
 		return cmp.Or(cmp.Compare(b.Shared, a.Shared), b.At.Compare(a.At), cmp.Compare(b.ID, a.ID))
 	})
 	out.RelatedTotal = len(out.Related)
-	out.Related = out.Related[:min(len(out.Related), maxRelated)]
+	from := min(out.Page.Offset, len(out.Related))
+	out.Related = out.Related[from:min(len(out.Related), from+out.Page.Limit)]
 	keys := make([]Key, len(out.Related))
 	for i, h := range out.Related {
 		keys[i] = h.Key

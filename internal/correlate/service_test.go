@@ -185,7 +185,7 @@ func TestLinksOfOrdersAndCounts(t *testing.T) {
 	w.clock.Advance(time.Hour)
 	two := w.report("pref-13", phone(1), phone(2))
 	w.report("pref-01", phone(2))
-	l, err := w.svc.LinksOf(t.Context(), w.officer("pref-13", auth.RoleIntake), correlate.Key{Type: correlate.Report, ID: a.ID})
+	l, err := w.svc.LinksOf(t.Context(), w.officer("pref-13", auth.RoleIntake), correlate.Key{Type: correlate.Report, ID: a.ID}, correlate.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +195,11 @@ func TestLinksOfOrdersAndCounts(t *testing.T) {
 	}
 	if l.Hidden.Records != 1 || l.Hidden.Prefectures != 1 || l.Cluster.Size != 4 {
 		t.Errorf("hidden %+v, cluster %+v", l.Hidden, l.Cluster)
+	}
+	// The second of pages of one: the other record, labelled, the total kept.
+	l, err = w.svc.LinksOf(t.Context(), w.officer("pref-13", auth.RoleIntake), correlate.Key{Type: correlate.Report, ID: a.ID}, correlate.Page{Limit: 1, Offset: 1})
+	if err != nil || len(l.Related) != 1 || l.Related[0].ID != one.ID || l.Related[0].Label != one.Receipt || l.RelatedTotal != 2 {
+		t.Errorf("page 2 of 1: %+v (%d in all), %v; want report one, of 2", l.Related, l.RelatedTotal, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -293,5 +294,58 @@ func TestObservableLinksOfURLs(t *testing.T) {
 	got := html.UnescapeString(body(t, resp))
 	if resp.StatusCode != http.StatusOK || !strings.Contains(got, "https://kanri-check.jp/a/b?id=1&amp;x=%2F") && !strings.Contains(got, "https://kanri-check.jp/a/b?id=1&x=%2F") {
 		t.Errorf("URL page via %s: %d", link[1], resp.StatusCode)
+	}
+}
+
+// TestRelatedRecordsComeInPages: a report that shares its phone number with
+// 60 others lists the 50 closest on its page and the rest on the next, with
+// the total said; the API pages the same way and says the total.
+func TestRelatedRecordsComeInPages(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "feed@jc3.example", "npa", auth.RolePartner, pw)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	var nd strings.Builder
+	for i := range 61 {
+		fmt.Fprintf(&nd, `{"kind":"report","category":"PH","description":"SMS from 090-5555-0101 (%d)","prefecture":"13","external_id":"page-%d"}`+"\n", i, i)
+	}
+	req, _ := http.NewRequest("POST", s.URL+"/api/v1/reports/bulk", strings.NewReader(nd.String()))
+	req.Header.Set("Authorization", "Bearer "+s.Token(t, "feed@jc3.example"))
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	var bulk struct{ Accepted int }
+	if err := json.Unmarshal([]byte(body(t, must(http.DefaultClient.Do(req)))), &bulk); err != nil || bulk.Accepted != 61 {
+		t.Fatalf("bulk: %d accepted, %v", bulk.Accepted, err)
+	}
+	var queue struct{ Reports []struct{ ID int64 } }
+	token := s.Token(t, "tokyo@mpd.example")
+	apiGet(t, s, token, "/api/v1/reports?limit=1", &queue)
+	if len(queue.Reports) == 0 {
+		t.Fatal("the queue is empty")
+	}
+	id := strconv.FormatInt(queue.Reports[0].ID, 10)
+
+	tokyo := s.Login(t, "tokyo@mpd.example", pw)
+	rows := regexp.MustCompile(`<tr>\s*<td><a href="/reports/\d+">`)
+	page := body(t, must(tokyo.Get(s.URL+"/reports/"+id)))
+	if n := len(rows.FindAllString(page, -1)); n != 50 || !strings.Contains(page, "60件のうち1〜50件目") ||
+		!strings.Contains(page, `href="/reports/`+id+`?page=2#related-heading"`) {
+		t.Errorf("first page lists %d related records; range or next link missing", n)
+	}
+	page = body(t, must(tokyo.Get(s.URL+"/reports/"+id+"?page=2")))
+	if n := len(rows.FindAllString(page, -1)); n != 10 || !strings.Contains(page, "60件のうち51〜60件目") {
+		t.Errorf("second page lists %d related records, want 10", n)
+	}
+
+	var links struct {
+		Related       []struct{ ID int64 }
+		RelatedTotal  int `json:"related_total"`
+		Limit, Offset int
+	}
+	apiGet(t, s, token, "/api/v1/reports/"+id+"/links?limit=25&offset=50", &links)
+	if len(links.Related) != 10 || links.RelatedTotal != 60 || links.Limit != 25 || links.Offset != 50 {
+		t.Errorf("API links page: %d related of %d, limit %d offset %d", len(links.Related), links.RelatedTotal, links.Limit, links.Offset)
+	}
+	apiGet(t, s, token, "/api/v1/reports/"+id+"/links?limit=5000", &links)
+	if len(links.Related) != 60 || links.Limit != 200 {
+		t.Errorf("API links with a large limit: %d related, limit %d; want all 60, limit 200", len(links.Related), links.Limit)
 	}
 }

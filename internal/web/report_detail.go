@@ -31,7 +31,12 @@ type detailPage struct {
 	CanPersonal  bool
 	Reply        string
 	Links        *correlate.Links // nil when the officer may not read the index
+	// RelPrev and RelNext page through the related records (?page=N).
+	RelPrev, RelNext string
 }
+
+// relatedPageSize is how many related records the report page lists at once.
+const relatedPageSize = 50
 
 // GraphOf is the link graph around the report.
 func (p detailPage) GraphOf() string { return GraphURL("report:" + strconv.FormatInt(p.R.ID, 10)) }
@@ -102,10 +107,14 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, st
 		CanTransfer: pr.Can(auth.PermReportTransfer), CanPersonal: pr.Can(auth.PermReportPersonal), Reply: reply}
 	d.Title = rep.Receipt
 	if pr.Can(auth.PermObservableRead) {
-		if d.Links, err = s.Index.LinksOf(r.Context(), pr, correlate.Key{Type: correlate.Report, ID: id}); err != nil {
+		n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		n = max(n, 1)
+		rel := correlate.Page{Limit: relatedPageSize, Offset: (n - 1) * relatedPageSize}
+		if d.Links, err = s.Index.LinksOf(r.Context(), pr, correlate.Key{Type: correlate.Report, ID: id}, rel); err != nil {
 			s.fail(w, r, err)
 			return
 		}
+		d.RelPrev, d.RelNext = pageLinks("/reports/"+strconv.FormatInt(id, 10), url.Values{}, n, relatedPageSize, d.Links.RelatedTotal)
 	}
 	if problem != nil {
 		d.setProblems(problem)
