@@ -25,7 +25,8 @@
 //     "[@]", "(at)", "[:]" (so "http[:]//"), "[://]", "[/]". The words are
 //     matched in any case; nested markers ("[[.]]") reduce fully.
 //     "[ . ]", unbalanced brackets ("example[.com") and "at" or "dot"
-//     written as plain words are left alone.
+//     written as plain words are left alone, except in a URL's host (see
+//     url below).
 //
 // Observables are then found in the normalised text, and positions and
 // order refer to it. Extract's result is deduplicated by (type, value) and
@@ -107,7 +108,14 @@
 // must be a whole word. The host must itself be an IPv4, IPv6 (bracketed,
 // or unbracketed with no port) or domain observable, so "http://localhost/"
 // and "http://example.tld/" are not URLs. Text without a scheme is never a
-// URL: "example[.]com/login" yields the domain only. The URL ends at the
+// URL: "example[.]com/login" yields the domain only. After a scheme, a host
+// left half-defanged is mended, since the scheme says a host follows: a
+// bracket never closed beside a dot ("http://example[.com/",
+// "hxxp://evil.]com"), an opening bracket with no IPv6 address to close
+// ("http://[example.com") and a comma standing for the only dot
+// ("http://example,com/") all give http://example.com/. In running text
+// without a scheme they stay as they are ("example,com" is two words).
+// The URL ends at the
 // first character outside RFC 3986's set (plus '{' and '}'); then trailing
 // . , ; : ! ? ' are trimmed, and a closing ) ] or } unless the URL holds as
 // many of its opening bracket. Inside a URL only hashes and CVE ids are

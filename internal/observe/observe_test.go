@@ -136,7 +136,13 @@ func TestExtract(t *testing.T) {
 		{"url/unknown scheme", "gopher://example.com/", []Observable{o(Domain, "example.com")}},
 		{"url/no valid host", "http://localhost/admin", nil},
 		{"url/unknown tld", "http://example.tld/", nil},
-		{"url/unbalanced bracket", "http://[example.com", []Observable{o(Domain, "example.com")}},
+		{"url/unclosed bracket before the host", "http://[example.com", []Observable{o(URL, "http://example.com"), o(Domain, "example.com")}},
+		{"url/unclosed bracket beside a dot", "hxxp://example[.com/login と", []Observable{o(URL, "http://example.com/login"), o(Domain, "example.com")}},
+		{"url/unopened bracket beside a dot", "hxxps://evil.]co.jp/a?b=1.", []Observable{o(URL, "https://evil.co.jp/a?b=1"), o(Domain, "evil.co.jp")}},
+		{"url/comma for the only dot", "http://example,com/", []Observable{o(URL, "http://example.com/"), o(Domain, "example.com")}},
+		{"url/comma after a dotted host is a list", "http://a.com,b.com", []Observable{o(URL, "http://a.com"), o(Domain, "a.com"), o(Domain, "b.com")}},
+		{"url/two commas are not mended", "http://ex,ample,com/", nil},
+		{"url/IPv6 literal not mended", "http://[2001:db8::1]:8080/x", []Observable{o(URL, "http://[2001:db8::1]:8080/x"), o(IPv6, "2001:db8::1")}},
 		{"url/hash inside", "https://www.virustotal.com/gui/file/d41d8cd98f00b204e9800998ecf8427e", []Observable{
 			o(URL, "https://www.virustotal.com/gui/file/d41d8cd98f00b204e9800998ecf8427e"), o(Domain, "www.virustotal.com"), o(MD5, "d41d8cd98f00b204e9800998ecf8427e")}},
 		{"url/cve inside", "https://nvd.nist.gov/vuln/detail/CVE-2021-44228", []Observable{
@@ -240,6 +246,8 @@ func TestNormalize(t *testing.T) {
 		{"domain/space", Domain, "exa mple.com", ""},
 		{"domain/long label", Domain, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com", ""},
 		{"url", URL, "HXXPS://Example[.]com:443/a/B?c=D#frag", "https://example.com/a/B?c=D"},
+		{"url/half-defanged host", URL, "hxxp://Example[.com/x", "http://example.com/x"},
+		{"url/comma host", URL, "http://example,com", "http://example.com"},
 		{"url/port", URL, "http://example.com:8080", "http://example.com:8080"},
 		{"url/empty port", URL, "http://example.com:/x", "http://example.com/x"},
 		{"url/trailing dot kept", URL, "http://example.com/a.", "http://example.com/a."},

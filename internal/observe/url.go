@@ -79,17 +79,25 @@ func parseURL(t string, start, sep int, s *scanner) (urlMatch, bool) {
 	// Host.
 	q, noPort := 0, false
 	switch {
-	case t[p] == '[':
+	case t[p] == '[' && strings.IndexByte(t[p:], ']') >= 0: // an IPv6 literal
 		c := strings.IndexByte(t[p:], ']')
-		if c < 0 {
-			return m, false
-		}
 		ip, ok := canonicalIPv6(t[p+1 : p+c])
 		if !ok {
 			return m, false
 		}
 		m.hostType, m.host, m.hostPos = IPv6, ip, p+1
 		q = p + c + 1
+	case t[p] == '[' || mendable(t, p):
+		name, end := mendHost(t, p)
+		if name == "" {
+			return m, false
+		}
+		d, why := canonicalDomain(name)
+		if why != "" {
+			return m, false
+		}
+		m.hostType, m.host, m.hostPos = Domain, d, p
+		q = end
 	default:
 		k := p
 		for k < len(t) && isIPv6Byte(t[k]) {
@@ -191,6 +199,63 @@ func parseURL(t string, start, sep int, s *scanner) (urlMatch, bool) {
 	m.rest = rest
 	m.end = r
 	return m, true
+}
+
+// hostRegion returns where the host written at t[p:] ends: at the first
+// byte that cannot be in a URL or that starts a port, path, query or
+// fragment.
+func hostRegion(t string, p int) int {
+	e := p
+	for e < len(t) && isURLByte(t[e]) && strings.IndexByte(":/?#@", t[e]) < 0 {
+		e++
+	}
+	return e
+}
+
+// mendable reports whether the host after a scheme at t[p:] is written
+// with a defanging mark left half-done, so that no dotted name can be read
+// from it as it is: a bracket that is never closed around a dot
+// ("example[.com", "example.]com") or a comma for the only dot
+// ("example,com"). Brackets that close ("example[.]com") were undone
+// before, when the text was prepared.
+func mendable(t string, p int) bool {
+	region := t[p:hostRegion(t, p)]
+	if strings.ContainsAny(region, "[]()") {
+		return strings.Count(region, "[") != strings.Count(region, "]") || strings.Count(region, "(") != strings.Count(region, ")")
+	}
+	return strings.IndexByte(region, ',') > 0 && strings.IndexByte(region, '.') < 0
+}
+
+// mendHost reads the host at t[p:] that mendable (or an opening bracket
+// with no IPv6 address to close) found half-defanged: a bracket before the
+// name is dropped, a lone bracket beside a dot goes, and a comma standing
+// for the only dot becomes one. It returns the name and where it ends in
+// t, or "" when what is left is not a dotted name. Only a URL's host is
+// mended: the scheme before it says that a host follows, where in running
+// text "example,com" is more likely two words.
+func mendHost(t string, p int) (string, int) {
+	end := hostRegion(t, p)
+	for end > p && strings.IndexByte(".,;!?'", t[end-1]) >= 0 { // sentence punctuation after the URL
+		end--
+	}
+	region := t[p:end]
+	var b strings.Builder
+	for i := 0; i < len(region); i++ {
+		switch c := region[i]; c {
+		case '[', ']', '(', ')':
+			// Gone: beside a dot it was the defanging mark; before the
+			// name, the start of an IPv6 literal that never came.
+		case ',':
+			b.WriteByte('.')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	name := b.String()
+	if strings.Contains(name, "..") || !strings.Contains(name, ".") || strings.Count(region, ",") > 1 {
+		return "", 0
+	}
+	return name, end
 }
 
 // trimURLTail drops trailing punctuation from t[q:r]: . , ; : ! ? and
