@@ -47,7 +47,15 @@ type DB struct {
 	listenOnce    sync.Once
 	policy        atomic.Pointer[correlate.Policy]
 	fallbacks     atomic.Int64 // see GroupFallbacks
+
+	// SQLite only: the background checkpointer (see sqlite.Checkpoint).
+	stopCheckpoints context.CancelFunc
+	checkpointsDone <-chan struct{}
 }
+
+// checkpointEvery is how often the background checkpointer copies the WAL
+// into a SQLite database file.
+const checkpointEvery = time.Second
 
 // Options say which database to open.
 type Options struct {
@@ -104,6 +112,17 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.read.Close()
 		return nil, err
 	}
+	if db.d == sqliteDialect {
+		cctx, stop := context.WithCancel(context.Background())
+		done, err := sqlite.Checkpoint(cctx, filepath.Join(o.DataDir, "koban.db"), checkpointEvery, db.log)
+		if err != nil {
+			stop()
+			db.write.Close()
+			db.read.Close()
+			return nil, err
+		}
+		db.stopCheckpoints, db.checkpointsDone = stop, done
+	}
 	db.commits, db.closing, db.committerDone = make(chan commitReq, 4096), make(chan struct{}), make(chan struct{})
 	go db.committer()
 	return db, nil
@@ -127,6 +146,10 @@ func (db *DB) Close() error {
 	close(db.closing)
 	db.closeMu.Unlock()
 	<-db.committerDone
+	if db.stopCheckpoints != nil {
+		db.stopCheckpoints()
+		<-db.checkpointsDone
+	}
 	if db.read.DB == db.write.DB {
 		return db.write.Close()
 	}

@@ -45,7 +45,14 @@ func Open(path string) (write, read *sql.DB, err error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
+	w := url.Values{}
+	for k, v := range q {
+		w[k] = v
+	}
+	// The WAL is copied into the database file by Checkpoint, in the
+	// background; the writer does it only past the backstop.
+	w.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", BackstopPages))
+	dsn := "file:" + path + "?" + w.Encode()
 	write, err = sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
