@@ -276,17 +276,12 @@ func (ix *indexer) cluster(ctx context.Context, r correlate.Record) error {
 			return err
 		}
 		for _, h := range holders {
-			if h == r.Key {
-				continue // r is already counted, above
-			}
-			c, err := ix.clusterOf(ctx, h)
-			if err != nil {
-				return err
-			}
-			if c != 0 {
-				clusters[c] = true
-			} else {
-				loose[h] = true
+			switch {
+			case h.Key == r.Key: // r is already counted, above
+			case h.cluster != 0:
+				clusters[h.cluster] = true
+			default:
+				loose[h.Key] = true
 			}
 		}
 	}
@@ -415,22 +410,36 @@ func anySlice(ss []string) []any {
 	return out
 }
 
+// holder is a record holding a value, with its cluster (0 for none) as
+// this transaction sees it.
+type holder struct {
+	correlate.Key
+	cluster int64
+}
+
+// holdersQuery reads a value's holders with their clusters in one
+// statement: on PostgreSQL each statement is a round trip, and a value
+// shared by many records asked the cluster of each one by one.
+const holdersQuery = `SELECT oc.record_type, oc.record_id, COALESCE(m.cluster_id, 0) FROM occurrences oc
+	LEFT JOIN cluster_members m ON m.record_type = oc.record_type AND m.record_id = oc.record_id
+	WHERE oc.observable_id = ? LIMIT `
+
 // holders returns the records holding a value, at most limit of them.
-func (ix *indexer) holders(ctx context.Context, id int64, limit int) ([]correlate.Key, error) {
-	rows, err := ix.tx.QueryContext(ctx, `SELECT record_type, record_id FROM occurrences WHERE observable_id = ? LIMIT `+strconv.Itoa(limit), id)
+func (ix *indexer) holders(ctx context.Context, id int64, limit int) ([]holder, error) {
+	rows, err := ix.tx.QueryContext(ctx, holdersQuery+strconv.Itoa(limit), id)
 	if err != nil {
 		return nil, fmt.Errorf("holders: %w", err)
 	}
 	defer rows.Close()
-	var out []correlate.Key
+	var out []holder
 	for rows.Next() {
-		var k correlate.Key
+		var h holder
 		var t string
-		if err := rows.Scan(&t, &k.ID); err != nil {
+		if err := rows.Scan(&t, &h.ID, &h.cluster); err != nil {
 			return nil, err
 		}
-		k.Type = correlate.RecordType(t)
-		out = append(out, k)
+		h.Type = correlate.RecordType(t)
+		out = append(out, h)
 	}
 	return out, rows.Err()
 }
