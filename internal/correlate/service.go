@@ -389,15 +389,11 @@ func (s *Service) Cluster(ctx context.Context, p auth.Principal, id int64, page 
 	if err != nil {
 		return nil, err
 	}
-	byOrg, err := s.store.ClusterOrgs(ctx, id)
+	tallies, err := s.store.ClusterOrgs(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	tree := s.tree()
-	tallies := make([]Tally, 0, len(byOrg))
-	for o, n := range byOrg {
-		tallies = append(tallies, Tally{OrgID: o, N: n})
-	}
 	view := &ClusterView{ClusterRow: row, Page: page, Prefectures: countPrefectures(tree, tallies)}
 	view.Hidden, _ = s.split(tree, p.OrgID, tallies)
 	visible := s.visible(p)

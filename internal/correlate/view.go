@@ -102,8 +102,9 @@ type Store interface {
 	Cluster(ctx context.Context, id int64, since time.Time) (ClusterRow, error)
 	// ClusterOf returns a record's cluster, 0 for none.
 	ClusterOf(ctx context.Context, k Key) (int64, error)
-	// ClusterOrgs counts a cluster's members by owning organisation.
-	ClusterOrgs(ctx context.Context, id int64) (map[int64]int, error)
+	// ClusterOrgs counts a cluster's members by owning organisation, with
+	// the first and last of each organisation's.
+	ClusterOrgs(ctx context.Context, id int64) ([]Tally, error)
 	// ClusterMembers lists a cluster's members owned by orgs (nil: all),
 	// newest first, and their total.
 	ClusterMembers(ctx context.Context, id int64, orgs []int64, limit, offset int) ([]Occurrence, int, error)

@@ -320,21 +320,24 @@ func (db *DB) ClusterOf(ctx context.Context, k correlate.Key) (int64, error) {
 	return c, nil
 }
 
-// ClusterOrgs counts a cluster's members by owning organisation.
-func (db *DB) ClusterOrgs(ctx context.Context, id int64) (map[int64]int, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT org_id, COUNT(*) FROM cluster_members WHERE cluster_id = ? GROUP BY org_id`, id)
+// ClusterOrgs counts a cluster's members by owning organisation, with the
+// first and last of each organisation's.
+func (db *DB) ClusterOrgs(ctx context.Context, id int64) ([]correlate.Tally, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT org_id, COUNT(*), MIN(at), MAX(at) FROM cluster_members
+		WHERE cluster_id = ? GROUP BY org_id ORDER BY org_id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("cluster organisations: %w", err)
 	}
 	defer rows.Close()
-	out := map[int64]int{}
+	var out []correlate.Tally
 	for rows.Next() {
-		var o int64
-		var n int
-		if err := rows.Scan(&o, &n); err != nil {
+		var tl correlate.Tally
+		var first, last int64
+		if err := rows.Scan(&tl.OrgID, &tl.N, &first, &last); err != nil {
 			return nil, err
 		}
-		out[o] = n
+		tl.First, tl.Last = tm(first), tm(last)
+		out = append(out, tl)
 	}
 	return out, rows.Err()
 }

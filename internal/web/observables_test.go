@@ -196,6 +196,9 @@ func TestIndexGivesCountsNotContent(t *testing.T) {
 	noSecrets("cluster API", raw)
 	page = body(t, must(osaka.Get(s.URL+"/clusters/"+strconv.FormatInt(links.Cluster.ID, 10))))
 	noSecrets("cluster page", page)
+	if !regexp.MustCompile(`閲覧権限のない記録が1都道府県に1件あります（\d{4}年\d+月\d+日 \d+:\d+以降）`).MatchString(page) {
+		t.Error("cluster page does not say since when the records Osaka cannot see date")
+	}
 
 	// The NPA sees both in full.
 	npa := s.Login(t, "npa@npa.example", pw)
