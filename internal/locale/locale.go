@@ -87,8 +87,11 @@ func (c *Catalogs) Keys(lang string) []string {
 }
 
 // T returns the text for key in lang with {name} placeholders replaced from
-// pairs (name, value, name, value …). A missing key shows the key itself, so a
-// gap is visible without breaking the page; tests make sure there are none.
+// pairs (name, value, name, value …). {name|one|other} chooses a word by the
+// count in name: the first when it is 1, the second otherwise ("{n}
+// {n|record|records}"); Japanese has no need of it. A missing key shows the
+// key itself, so a gap is visible without breaking the page; tests make sure
+// there are none.
 func (c *Catalogs) T(lang, key string, pairs ...string) string {
 	s, ok := c.msgs[lang][key]
 	if !ok {
@@ -96,6 +99,9 @@ func (c *Catalogs) T(lang, key string, pairs ...string) string {
 		if !ok {
 			return key
 		}
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		s = plural(s, pairs[i], pairs[i+1])
 	}
 	if len(pairs) >= 2 {
 		r := make([]string, 0, len(pairs))
@@ -105,6 +111,28 @@ func (c *Catalogs) T(lang, key string, pairs ...string) string {
 		s = strings.NewReplacer(r...).Replace(s)
 	}
 	return s
+}
+
+// plural replaces each {name|one|other} in s by one when value is "1" and
+// by other otherwise.
+func plural(s, name, value string) string {
+	open := "{" + name + "|"
+	for {
+		i := strings.Index(s, open)
+		if i < 0 {
+			return s
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			return s
+		}
+		forms := strings.SplitN(s[i+len(open):i+j], "|", 2)
+		word := forms[0]
+		if value != "1" && len(forms) == 2 {
+			word = forms[1]
+		}
+		s = s[:i] + word + s[i+j+1:]
+	}
 }
 
 // Match picks the best supported language from an Accept-Language header.

@@ -92,3 +92,25 @@ func TestAdviceTitlesDistinct(t *testing.T) {
 		}
 	}
 }
+
+func TestPlurals(t *testing.T) {
+	fsys := fstest.MapFS{
+		"catalog/ja/a.json": {Data: []byte(`{"n":"{n}件の記録（{p}都道府県）"}`)},
+		"catalog/en/a.json": {Data: []byte(`{"n":"{n} {n|record|records} in {p} {p|prefecture|prefectures}"}`)},
+	}
+	c, err := load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ lang, n, p, want string }{
+		{"en", "1", "1", "1 record in 1 prefecture"},
+		{"en", "2", "1", "2 records in 1 prefecture"},
+		{"en", "0", "12", "0 records in 12 prefectures"},
+		{"en", "1,000", "2", "1,000 records in 2 prefectures"},
+		{"ja", "1", "1", "1件の記録（1都道府県）"},
+	} {
+		if got := c.T(tc.lang, "n", "n", tc.n, "p", tc.p); got != tc.want {
+			t.Errorf("T(%s, n=%s, p=%s) = %q, want %q", tc.lang, tc.n, tc.p, got, tc.want)
+		}
+	}
+}
