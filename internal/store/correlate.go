@@ -311,8 +311,13 @@ func (db *DB) Cluster(ctx context.Context, id int64, since time.Time) (correlate
 
 // ClusterOf returns a record's cluster, 0 for none.
 func (db *DB) ClusterOf(ctx context.Context, k correlate.Key) (int64, error) {
+	return clusterOf(ctx, db.read, k)
+}
+
+// clusterOf returns the cluster of a record as q sees it, 0 for none.
+func clusterOf(ctx context.Context, q querier, k correlate.Key) (int64, error) {
 	var c int64
-	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(cluster_id), 0) FROM cluster_members WHERE record_type = ? AND record_id = ?`,
+	err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(cluster_id), 0) FROM cluster_members WHERE record_type = ? AND record_id = ?`,
 		string(k.Type), k.ID).Scan(&c)
 	if err != nil {
 		return 0, fmt.Errorf("cluster of %s %d: %w", k.Type, k.ID, err)

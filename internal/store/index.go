@@ -257,7 +257,7 @@ func (ix *indexer) cluster(ctx context.Context, r correlate.Record) error {
 	own := ix.joinedTo(r.Key)
 	if !r.Fresh && own == 0 {
 		var err error
-		if own, err = ix.clusterOf(ctx, r.Key); err != nil {
+		if own, err = clusterOf(ctx, ix.tx, r.Key); err != nil {
 			return err
 		}
 	}
@@ -442,17 +442,6 @@ func (ix *indexer) holders(ctx context.Context, id int64, limit int) ([]holder, 
 		out = append(out, h)
 	}
 	return out, rows.Err()
-}
-
-// clusterOf returns the cluster of a record, 0 for none.
-func (ix *indexer) clusterOf(ctx context.Context, k correlate.Key) (int64, error) {
-	var c int64
-	err := ix.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(cluster_id), 0) FROM cluster_members WHERE record_type = ? AND record_id = ?`,
-		string(k.Type), k.ID).Scan(&c)
-	if err != nil {
-		return 0, fmt.Errorf("cluster of %s %d: %w", k.Type, k.ID, err)
-	}
-	return c, nil
 }
 
 // The statements that move a merged cluster's members and values.
