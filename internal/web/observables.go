@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/correlate"
@@ -42,12 +43,42 @@ func (p page) RecordURL(k correlate.Key) string {
 }
 
 // Shown writes a value for people: an internationalised name in Unicode,
-// followed by the stored punycode form so that a look-alike cannot hide.
+// followed by the stored punycode form so that a look-alike cannot hide; a
+// bank account as bank, branch, account type in words and number.
 func (p page) Shown(o observe.Observable) string {
+	if o.Type == observe.BankAccount {
+		return p.bankShown(o.Value)
+	}
 	if d := observe.Display(o); d != o.Value {
 		return d + " (" + o.Value + ")"
 	}
 	return o.Value
+}
+
+// bankShown writes a stored account, "BBBB-SSS-T-NNNNNNN" or
+// "name:BANK/BRANCH/T/NNNNNNN" (see internal/observe), as people read it:
+// "みずほ銀行 新宿支店 普通 1234567", a code named as one.
+func (p page) bankShown(v string) string {
+	var parts []string
+	if name, ok := strings.CutPrefix(v, "name:"); ok {
+		parts = strings.Split(name, "/")
+	} else {
+		parts = strings.Split(v, "-")
+	}
+	if len(parts) != 4 {
+		return v
+	}
+	coded := func(s, key string) string {
+		if s != "" && strings.Trim(s, "0123456789") == "" {
+			return p.T(key, "c", s)
+		}
+		return s
+	}
+	kind := parts[2]
+	if key := "bank.type." + kind; p.cats.Has(p.Lang, key) {
+		kind = p.T(key)
+	}
+	return coded(parts[0], "bank.code") + " " + coded(parts[1], "bank.branch_code") + " " + kind + " " + parts[3]
 }
 
 // CanClusters tells whether the viewer may list clusters (shows the menu).
@@ -143,8 +174,11 @@ func (p graphPage) Label(id string) string {
 	if !ok {
 		return id
 	}
-	if n.Kind == correlate.NodeHidden {
+	switch n.Kind {
+	case correlate.NodeHidden:
 		return p.T("graph.hidden", "n", strconv.Itoa(n.Records))
+	case correlate.NodeObservable:
+		return p.Shown(observe.Observable{Type: observe.Type(n.Type), Value: n.Label})
 	}
 	return n.Label
 }

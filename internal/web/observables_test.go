@@ -352,3 +352,32 @@ func TestRelatedRecordsComeInPages(t *testing.T) {
 		t.Errorf("API links with a large limit: %d related, limit %d; want all 60, limit 200", len(links.Related), links.Limit)
 	}
 }
+
+// TestBankAccountsShownAsRead: an account is shown as bank, branch, account
+// type in words and number — in Japanese and in English — not in its
+// stored form.
+func TestBankAccountsShownAsRead(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	_, id := filed(t, s, with(validForm, "description", "振込先は みずほ銀行 新宿支店 当座 1234567。次は 金融機関コード0001 支店番号123 普通 7654321 でした"))
+	tokyo := s.Login(t, "tokyo@mpd.example", pw)
+	page := html.UnescapeString(body(t, must(tokyo.Get(s.URL+"/reports/"+id))))
+	for _, want := range []string{"みずほ銀行 新宿支店 当座 1234567", "銀行コード0001 支店コード123 普通 7654321"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("Japanese report page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, ">name:") {
+		t.Error("Japanese report page shows an account in its stored form")
+	}
+	page = html.UnescapeString(body(t, must(tokyo.Get(s.URL+"/graph?node=report:"+id))))
+	if !strings.Contains(page, "みずほ銀行 新宿支店 当座 1234567</a>") {
+		t.Error("the graph's table does not show the account as read")
+	}
+	page = html.UnescapeString(body(t, must(tokyo.Get(s.URL+"/reports/"+id+"?lang=en"))))
+	for _, want := range []string{"みずほ銀行 新宿支店 current 1234567", "bank code 0001 branch code 123 ordinary 7654321"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("English report page lacks %q", want)
+		}
+	}
+}
