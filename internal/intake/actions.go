@@ -9,6 +9,7 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/taxonomy"
 )
 
@@ -30,10 +31,13 @@ func (s *Service) update(ctx context.Context, p auth.Principal, id int64, perm a
 	})
 }
 
-// AssigneeLookup tells whether a user exists and which organisation they act for.
-type AssigneeLookup func(ctx context.Context, userID int64) (orgID int64, err error)
+// AssigneeLookup returns the account a report is to be assigned to.
+type AssigneeLookup func(ctx context.Context, userID int64) (*auth.User, error)
 
-// Assign gives the report to an officer who can see it (userID 0 unassigns).
+// Assign gives the report to an officer who can see it (userID 0 unassigns):
+// an account that can sign in, may read reports, and belongs to an
+// organisation that sees this one. Anyone else would hold a report they
+// could never open.
 func (s *Service) Assign(ctx context.Context, p auth.Principal, id, userID int64, lookup AssigneeLookup) error {
 	// Visibility first: a report the caller may not see must look missing,
 	// whatever the assignee.
@@ -42,11 +46,8 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, id, userID int64
 		return err
 	}
 	if userID != 0 {
-		orgID, err := lookup(ctx, userID)
-		if err != nil {
-			return koban.FieldError("assignee", "triage.error.assignee")
-		}
-		if !s.tree().Sees(orgID, r.OrgID) {
+		u, err := lookup(ctx, userID)
+		if err != nil || u.Disabled || !u.Role.WebLogin() || !u.Role.Can(auth.PermReportRead) || !s.tree().Sees(u.OrgID, r.OrgID) {
 			return koban.FieldError("assignee", "triage.error.assignee")
 		}
 	}
@@ -136,6 +137,11 @@ func (s *Service) Transfer(ctx context.Context, p auth.Principal, id int64, orgC
 	to, ok := s.tree().ByCode(strings.TrimSpace(orgCode))
 	if !ok {
 		return koban.FieldError("org", "triage.error.org")
+	}
+	// A partner organisation is a root of its own: no police account would
+	// see the report again.
+	if to.Kind == org.KindPartner {
+		return koban.FieldError("org", "triage.error.org_partner")
 	}
 	note = strings.TrimSpace(note)
 	if note == "" || utf8.RuneCountInString(note) > 2000 {

@@ -106,13 +106,7 @@ func (e *env) officer(email, orgCode string, role auth.Role) auth.Principal {
 }
 
 // lookup is the AssigneeLookup the web handlers give Assign.
-func (e *env) lookup(ctx context.Context, id int64) (int64, error) {
-	u, err := e.db.User(ctx, id)
-	if err != nil {
-		return 0, err
-	}
-	return u.OrgID, nil
-}
+func (e *env) lookup(ctx context.Context, id int64) (*auth.User, error) { return e.db.User(ctx, id) }
 
 var public = intake.Origin{Source: "web", IP: "192.0.2.44"}
 
@@ -825,6 +819,18 @@ func TestAssign(t *testing.T) {
 	wantField(t, "assign to another prefecture's officer", err, "assignee", "triage.error.assignee")
 	err = e.svc.Assign(e.ctx, c.off13, id, 987_654, e.lookup)
 	wantField(t, "assign to an unknown user", err, "assignee", "triage.error.assignee")
+	// Accounts of the right organisation that could never open the report:
+	// a disabled officer, and a machine account given the partner role.
+	disabled := e.officer("retired@pref13.example.jp", "pref-13", auth.RoleInvestigator)
+	if err := e.db.SetUserDisabled(e.ctx, disabled.UserID, true, audit.Entry{Actor: audit.System, Action: "user.disable", ObjectType: "user"}); err != nil {
+		t.Fatal(err)
+	}
+	machine := e.officer("feed@pref13.example.jp", "pref-13", auth.RolePartner)
+	rows = e.auditRows()
+	err = e.svc.Assign(e.ctx, c.off13, id, disabled.UserID, e.lookup)
+	wantField(t, "assign to a disabled account", err, "assignee", "triage.error.assignee")
+	err = e.svc.Assign(e.ctx, c.off13, id, machine.UserID, e.lookup)
+	wantField(t, "assign to a partner-role account", err, "assignee", "triage.error.assignee")
 	wantCode(t, "analyst assigns", e.svc.Assign(e.ctx, c.ana13, id, 0, e.lookup), koban.Forbidden)
 	if e.auditRows() != rows {
 		t.Error("refused assignments were audited")
@@ -955,12 +961,16 @@ func TestTransfer(t *testing.T) {
 	if err := e.svc.Close(e.ctx, c.off13, id, "referred", ""); err != nil {
 		t.Fatal(err)
 	}
+	e.officer("feed@jc3.example", "jc3", auth.RolePartner)
 	rows := e.auditRows()
 	wantField(t, "no note", e.svc.Transfer(e.ctx, c.off13, id, "pref-27", ""), "note", "triage.error.note_required")
 	wantField(t, "blank note", e.svc.Transfer(e.ctx, c.off13, id, "pref-27", " \n\t "), "note", "triage.error.note_required")
 	wantField(t, "note too long", e.svc.Transfer(e.ctx, c.off13, id, "pref-27", strings.Repeat("長", 2001)), "note", "triage.error.note_required")
 	wantField(t, "unknown org", e.svc.Transfer(e.ctx, c.off13, id, "pref-99", "note"), "org", "triage.error.org")
 	wantField(t, "same org", e.svc.Transfer(e.ctx, c.off13, id, "pref-13", "note"), "org", "triage.error.same_org")
+	// A partner organisation is a root of the tree: no police account would
+	// see the report again.
+	wantField(t, "partner org", e.svc.Transfer(e.ctx, c.off13, id, "jc3", "フィード事業者へ"), "org", "triage.error.org_partner")
 	wantCode(t, "analyst transfers", e.svc.Transfer(e.ctx, c.ana13, id, "pref-27", "note"), koban.Forbidden)
 	if e.auditRows() != rows {
 		t.Error("refused Transfer wrote to the audit log")

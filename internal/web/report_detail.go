@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -140,13 +139,7 @@ func (s *Server) reportAction(w http.ResponseWriter, r *http.Request) {
 		} else if v != "" {
 			uid, _ = strconv.ParseInt(v, 10, 64)
 		}
-		err = s.Intake.Assign(ctx, pr, id, uid, func(ctx context.Context, userID int64) (int64, error) {
-			u, err := s.Auth.User(ctx, userID)
-			if err != nil {
-				return 0, err
-			}
-			return u.OrgID, nil
-		})
+		err = s.Intake.Assign(ctx, pr, id, uid, s.Auth.User)
 	case "reply":
 		err = s.Intake.Reply(ctx, pr, id, r.FormValue("body"))
 	case "category":
