@@ -138,7 +138,7 @@ func (a *API) problems(err error, lang string) []Problem {
 // fail writes an error response; only internal errors are logged.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := koban.ErrorCode(err)
-	if code == koban.Internal {
+	if code == koban.Internal || code == koban.Unavailable {
 		a.Log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, guard.Status(code), map[string]any{"errors": a.problems(err, lang(r))})

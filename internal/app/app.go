@@ -22,6 +22,7 @@ import (
 	"github.com/koban-project/koban/internal/blob"
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/datadir"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
@@ -46,8 +47,10 @@ type App struct {
 	Index    *correlate.Service
 	Metrics  *api.Metrics
 	tree     atomic.Pointer[org.Tree]
-	instance string       // host:pid, who ran a job
-	listsAt  atomic.Value // the stamp of the warning lists in force (string)
+	instance string                 // host:pid, who ran a job
+	listsAt  atomic.Value           // the stamp of the warning lists in force (string)
+	dbID     string                 // the database's identity, as the data folder's marker names it
+	down     atomic.Pointer[string] // why koban refuses requests, nil while it serves (see watch)
 	handler  http.Handler
 }
 
@@ -65,11 +68,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	host, _ := os.Hostname()
 	a := &App{Config: cfg, Log: log, Clock: o.Clock, instance: fmt.Sprintf("%s:%d", host, os.Getpid())}
-	db, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, Clock: o.Clock, Log: log})
+	db, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, Clock: o.Clock, Log: log,
+		OnCreate: func() error { return datadir.CheckUnused(cfg.DataDir) }})
 	if err != nil {
 		return nil, err
 	}
 	a.DB = db
+	if err := a.claimDataDir(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if _, err := db.SeedOrgs(ctx, org.DefaultTree()); err != nil {
 		db.Close()
 		return nil, err
@@ -137,7 +145,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	root.Handle("/", pages.Handler())
 	// Cross-origin protection rejects state-changing requests that a browser
 	// marks as cross-site; API clients without browser headers pass.
-	a.handler = guard.Headers(http.NewCrossOriginProtection().Handler(a.Metrics.Instrument(root)))
+	a.handler = guard.Headers(http.NewCrossOriginProtection().Handler(a.Metrics.Instrument(a.available(root, cats))))
 	return a, nil
 }
 
@@ -186,7 +194,7 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := a.DB.Ready(ctx); err != nil {
+	if err := a.check(ctx); err != nil {
 		a.Log.Warn("not ready", "err", err)
 		http.Error(w, "not ready\n", http.StatusServiceUnavailable)
 		return
@@ -222,6 +230,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	go a.sweep(ctx)
+	go a.watch(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -54,6 +54,9 @@ type planEntry struct {
 // plan lists koban's tables in dependency order: every table comes after the
 // tables it refers to.
 var plan = []planEntry{
+	// The database's identity: the copy is the same database, so the data
+	// folder's marker (koban.id) still names it.
+	{"instance", "", []string{"id"}},
 	{"orgs", "parent_id", []string{"id"}},
 	{"users", "", []string{"id"}},
 	{"sessions", "", []string{"id_hash"}},

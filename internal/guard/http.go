@@ -21,6 +21,8 @@ func Status(c koban.Code) int {
 		return http.StatusUnauthorized
 	case koban.TooMany:
 		return http.StatusTooManyRequests
+	case koban.Unavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

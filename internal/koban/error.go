@@ -11,7 +11,7 @@ import (
 // whether the error is logged.
 type Code string
 
-// The error codes. Only Internal errors are logged; the others are the
+// The error codes. Only Internal and Unavailable errors are logged; the others are the
 // caller's doing and are shown to them through their message key.
 const (
 	Invalid      Code = "invalid"
@@ -21,6 +21,9 @@ const (
 	Unauthorized Code = "unauthorized"
 	TooMany      Code = "too_many"
 	Internal     Code = "internal"
+	// Unavailable: koban cannot serve now (its database was removed or
+	// replaced under it); logged, like Internal, and answered with 503.
+	Unavailable Code = "unavailable"
 )
 
 // Error is koban's one error type. Key is a locale catalog key that is safe to

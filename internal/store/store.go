@@ -48,6 +48,12 @@ type DB struct {
 	policy        atomic.Pointer[correlate.Policy]
 	fallbacks     atomic.Int64 // see GroupFallbacks
 
+	id atomic.Pointer[string] // the identity read at start (EnsureIdentity)
+
+	// SQLite only: the file opened, to notice it removed or replaced.
+	path string
+	file os.FileInfo
+
 	// SQLite only: the background checkpointer (see sqlite.Checkpoint).
 	stopCheckpoints context.CancelFunc
 	checkpointsDone <-chan struct{}
@@ -63,6 +69,11 @@ type Options struct {
 	DatabaseURL string
 	Clock       koban.Clock
 	Log         *slog.Logger
+	// OnCreate, when set, is asked before a new database's schema is made
+	// (no SQLite file yet, or an empty PostgreSQL database); an error stops
+	// Open before anything is created. koban refuses there to start afresh
+	// over a previous database's evidence.
+	OnCreate func() error
 }
 
 // Open opens the database and brings its schema up to date. It refuses a
@@ -83,16 +94,34 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		}
 		h := handle{DB: pool, d: postgresDialect}
 		db = &DB{write: h, read: h, d: postgresDialect, mig: postgres.Migrations(), goose: goose.DialectPostgres}
+		if o.OnCreate != nil {
+			if err := db.refuseFresh(ctx, o.OnCreate); err != nil {
+				pool.Close()
+				return nil, err
+			}
+		}
 	case o.DatabaseURL == "":
 		if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
-		w, r, err := sqlite.Open(filepath.Join(o.DataDir, "koban.db"))
+		path := filepath.Join(o.DataDir, "koban.db")
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && o.OnCreate != nil {
+			if err := o.OnCreate(); err != nil {
+				return nil, err
+			}
+		}
+		w, r, err := sqlite.Open(path)
 		if err != nil {
 			return nil, err
 		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("open database: %w", err)
+		}
 		db = &DB{write: handle{DB: w, d: sqliteDialect}, read: handle{DB: r, d: sqliteDialect}, d: sqliteDialect,
-			mig: sqlite.Migrations(), goose: goose.DialectSQLite3}
+			mig: sqlite.Migrations(), goose: goose.DialectSQLite3, path: path, file: fi}
 	default:
 		return nil, fmt.Errorf("open database: %q is not a database koban knows: leave KOBAN_DATABASE_URL empty for SQLite or give postgres://…", schemeOf(o.DatabaseURL))
 	}
@@ -191,10 +220,30 @@ func (db *DB) checkNotNewer(ctx context.Context, p *goose.Provider) error {
 	return nil
 }
 
-// Ready reports whether the database answers and its schema is current.
+// refuseFresh asks onCreate when the PostgreSQL database holds no koban
+// schema yet.
+func (db *DB) refuseFresh(ctx context.Context, onCreate func() error) error {
+	p, err := db.provider()
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if v, err := p.GetDBVersion(ctx); err == nil && v > 0 {
+		return nil
+	}
+	return onCreate()
+}
+
+// Ready reports whether the database answers, is still the one opened at
+// start, and its schema is current.
 func (db *DB) Ready(ctx context.Context) error {
 	if err := db.read.PingContext(ctx); err != nil {
 		return fmt.Errorf("database: %w", err)
+	}
+	if err := db.checkFile(); err != nil {
+		return err
+	}
+	if err := db.checkIdentity(ctx); err != nil {
+		return err
 	}
 	p, err := db.provider()
 	if err != nil {
@@ -212,6 +261,9 @@ func (db *DB) Ready(ctx context.Context) error {
 
 // inTx runs fn in a write transaction.
 func (db *DB) inTx(ctx context.Context, fn func(tx *txn) error) error {
+	if err := db.checkFile(); err != nil {
+		return err
+	}
 	tx, err := db.write.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -321,7 +321,7 @@ type errorPage struct {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := koban.ErrorCode(err)
 	status := guard.Status(code)
-	if code == koban.Internal {
+	if code == koban.Internal || code == koban.Unavailable {
 		s.Log.Error("request failed", "method", r.Method, "path", redactPath(r.URL.Path), "err", err)
 	}
 	if code == koban.Unauthorized {
