@@ -19,7 +19,9 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/observe"
+	"github.com/koban-project/koban/internal/org"
 )
 
 // Env is the outside world a command sees; main passes the real one, tests
@@ -117,7 +119,7 @@ func Run(ctx context.Context, env Env) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintf(env.Stderr, "koban %s: %v\n", cmd, describe(err))
+		fmt.Fprintf(env.Stderr, "koban %s: %v\n", cmd, describe(err, cliLanguage(env.Getenv)))
 		return 1
 	}
 	return 0
@@ -127,24 +129,92 @@ type usageError string
 
 func (u usageError) Error() string { return string(u) }
 
-// describe turns koban errors into words for the command line.
-func describe(err error) string {
+// describe turns koban errors into sentences for the command line, in the
+// language of the environment (LC_ALL, LC_MESSAGES, LANG: Japanese when it
+// starts with "ja", English otherwise). Catalog keys never reach the
+// terminal; internal errors are shown as they are, for the operator.
+func describe(err error, lang string) string {
+	cats, lerr := locale.Load()
+	if lerr != nil {
+		return err.Error()
+	}
+	var ce cliError
+	if errors.As(err, &ce) {
+		return ce.text(cats, lang)
+	}
+	field := func(f, key string) string {
+		msg := cats.T(lang, key)
+		if f == "" {
+			return msg
+		}
+		return cats.T(lang, "cli.field", "field", f, "message", msg)
+	}
 	var pe *koban.ProblemsError
 	if errors.As(err, &pe) {
 		var parts []string
 		for _, p := range pe.Problems {
-			parts = append(parts, p.Field+": "+p.Key)
+			parts = append(parts, field(p.Field, p.Key))
 		}
-		return strings.Join(parts, "; ")
+		return strings.Join(parts, "\n")
 	}
 	var ke *koban.Error
 	if errors.As(err, &ke) && ke.Code != koban.Internal {
-		if ke.Field != "" {
-			return ke.Field + ": " + ke.Key
-		}
-		return ke.Key
+		return field(ke.Field, ke.Key)
 	}
 	return err.Error()
+}
+
+// cliLanguage is the language of the terminal's messages.
+func cliLanguage(getenv func(string) string) string {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if l := getenv(v); l != "" {
+			if strings.HasPrefix(l, "ja") {
+				return "ja"
+			}
+			return "en"
+		}
+	}
+	return "en"
+}
+
+// cliError is a refusal the command line words itself: a catalog key, its
+// values, and lines to list after the sentence (the valid choices).
+type cliError struct {
+	key   string
+	pairs []string
+	list  []string
+}
+
+func (e cliError) Error() string { return e.key }
+
+func (e cliError) text(cats *locale.Catalogs, lang string) string {
+	s := cats.T(lang, e.key, e.pairs...)
+	for _, l := range e.list {
+		s += "\n  " + l
+	}
+	return s
+}
+
+// unknownOrg lists the organisations by code and name.
+func unknownOrg(tree *org.Tree, code, lang string) error {
+	e := cliError{key: "cli.org_unknown", pairs: []string{"code", code}}
+	for _, o := range tree.All() {
+		name := o.NameEN
+		if lang == "ja" {
+			name = o.NameJA
+		}
+		e.list = append(e.list, fmt.Sprintf("%-24s %s", o.Code, name))
+	}
+	return e
+}
+
+// unknownRole lists the roles.
+func unknownRole(role string) error {
+	var names []string
+	for _, r := range auth.Roles() {
+		names = append(names, string(r))
+	}
+	return cliError{key: "cli.role_unknown", pairs: []string{"role", role, "roles", strings.Join(names, ", ")}}
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
@@ -208,7 +278,7 @@ func runUser(ctx context.Context, env Env, args []string) error {
 	}
 	r, err := auth.ParseRole(*role)
 	if err != nil {
-		return err
+		return unknownRole(*role)
 	}
 	pw, err := bufio.NewReader(env.Stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -221,6 +291,10 @@ func runUser(ctx context.Context, env Env, args []string) error {
 	}
 	defer a.Close()
 	u, err := a.Auth.CreateUser(ctx, audit.Actor{Label: "cli"}, auth.NewUser{Email: *email, Name: *name, OrgCode: *orgCode, Role: r, Password: pw})
+	var ke *koban.Error
+	if errors.As(err, &ke) && ke.Field == "org" && ke.Key == "auth.error.org" {
+		return unknownOrg(a.Tree(), *orgCode, cliLanguage(env.Getenv))
+	}
 	if err != nil {
 		return err
 	}
@@ -259,6 +333,9 @@ func runToken(ctx context.Context, env Env, args []string) error {
 		return usageError("koban token create --email E --name N")
 	}
 	plain, t, err := a.Auth.CreateToken(ctx, audit.Actor{Label: "cli"}, *email, *name)
+	if koban.ErrorCode(err) == koban.NotFound {
+		return cliError{key: "cli.user_unknown", pairs: []string{"email", *email}}
+	}
 	if err != nil {
 		return err
 	}

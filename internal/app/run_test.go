@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -115,5 +116,57 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	code, out, _ := run(t, env, "", "verify-audit")
 	if code != 1 || !strings.Contains(out, "row 3") {
 		t.Fatalf("tampered log: exit %d, %q", code, out)
+	}
+}
+
+// catalogKey looks like a message key (auth.error.org, error.not_found):
+// what a person must never read in place of a sentence.
+var catalogKey = regexp.MustCompile(`\b(error|auth|intake|triage|admin|cli|status|observable|api)\.[a-z_]+(\.[a-z_]+)*\b`)
+
+// TestCLISpeaksInSentences: refusals on the command line are sentences in
+// the terminal's language, and an unknown organisation or role lists the
+// valid ones (before, "koban user: org: auth.error.org").
+func TestCLISpeaksInSentences(t *testing.T) {
+	dir := t.TempDir()
+	base := map[string]string{"KOBAN_DATA_DIR": dir}
+	if code, _, errs := run(t, base, "a long enough passphrase\n", "user", "add", "--email", "taken@pref13.example", "--org", "pref-13", "--role", "intake", "--password-stdin"); code != 0 {
+		t.Fatal(errs)
+	}
+	add := func(email, orgCode, role, password string) []string {
+		return []string{"user", "add", "--email", email, "--org", orgCode, "--role", role, "--password-stdin"}
+	}
+	for _, tc := range []struct {
+		name, lang, stdin string
+		args              []string
+		want              []string
+	}{
+		{"unknown org", "", "a long enough passphrase\n", add("c@x.example", "pref-99", "intake", ""),
+			[]string{`There is no organisation with the code "pref-99"`, "pref-13", "Tokyo Metropolitan Police", "ncu"}},
+		{"unknown org in Japanese", "ja_JP.UTF-8", "a long enough passphrase\n", add("c@x.example", "pref-99", "intake", ""),
+			[]string{"組織コード「pref-99」の組織はありません", "警視庁", "pref-27"}},
+		{"unknown role", "C.UTF-8", "a long enough passphrase\n", add("d@x.example", "pref-13", "chief", ""),
+			[]string{`There is no role "chief"`, "investigator", "supervisor"}},
+		{"duplicate e-mail", "en_GB.UTF-8", "a long enough passphrase\n", add("taken@pref13.example", "pref-13", "intake", ""),
+			[]string{"email: "}},
+		{"short password in Japanese", "ja_JP.UTF-8", "short\n", add("e@x.example", "pref-13", "intake", ""),
+			[]string{"password: "}},
+		{"token for nobody", "", "", []string{"token", "create", "--email", "ghost@x.example", "--name", "feed"},
+			[]string{`No account has the e-mail address "ghost@x.example"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"KOBAN_DATA_DIR": dir, "LANG": tc.lang}
+			code, _, errs := run(t, env, tc.stdin, tc.args...)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errs)
+				}
+			}
+			if k := catalogKey.FindString(errs); k != "" {
+				t.Errorf("a message key reached the terminal (%s):\n%s", k, errs)
+			}
+		})
 	}
 }
