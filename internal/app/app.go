@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -141,7 +143,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	root.Handle("/api/", jsonAPI.Handler())
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	root.HandleFunc("GET /readyz", a.readyz)
-	root.Handle("GET /metrics", a.Metrics.Handler())
+	root.Handle("GET /metrics", a.metricsGate(a.Metrics.Handler()))
 	root.Handle("/", pages.Handler())
 	// Cross-origin protection rejects state-changing requests that a browser
 	// marks as cross-site; API clients without browser headers pass.
@@ -247,6 +249,48 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// ServeMetrics serves /metrics alone on ln (KOBAN_METRICS_ADDR) until ctx
+// ends: an address the monitoring network reaches and the public does not.
+func (a *App) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// metricsGate decides who reads /metrics on the main address: nobody when
+// it has an address of its own, the bearer of KOBAN_METRICS_TOKEN when one
+// is set, otherwise only a client on this machine talking to koban directly
+// (not through a proxy, which would make everyone look local). The figures
+// tell an outsider how busy koban is and which routes it has.
+func (a *App) metricsGate(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case a.Config.MetricsAddr != "":
+			http.NotFound(w, r)
+		case a.Config.MetricsToken != "":
+			got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if subtle.ConstantTimeCompare([]byte(got), []byte(a.Config.MetricsToken)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="koban metrics"`)
+				http.Error(w, "unauthorized\n", http.StatusUnauthorized)
+				return
+			}
+			h.ServeHTTP(w, r)
+		case guard.DirectLoopback(r):
+			h.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
 }
 
 // sweep removes expired sessions and idle rate-limit buckets every ten

@@ -65,7 +65,7 @@ func TestWarningListCommands(t *testing.T) {
 	if s := state("List of known IPv4 public DNS resolvers"); s != "off" {
 		t.Errorf("after disable: %s", s)
 	}
-	if code, _, errs := run(t, env, "", "warninglists", "enable", "no such list"); code != 1 || !strings.Contains(errs, "not_found") {
+	if code, _, errs := run(t, env, "", "warninglists", "enable", "no such list"); code != 1 || !strings.Contains(errs, "There is no imported warning list") {
 		t.Errorf("enable of an unknown list: %d %q", code, errs)
 	}
 	// Imported again, a list keeps the switch the administrator set.

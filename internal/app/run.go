@@ -256,6 +256,19 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())
 	}
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		a.Log.Info("metrics listening", "addr", "http://"+mln.Addr().String()+"/metrics")
+		go func() {
+			if err := a.ServeMetrics(ctx, mln); err != nil {
+				a.Log.Error("metrics server", "err", err)
+			}
+		}()
+	}
 	return a.Serve(ctx, ln)
 }
 

@@ -307,6 +307,17 @@ func (s *Service) ConfirmEnroll(ctx context.Context, token, code, ip string) (st
 
 // Authenticate returns the principal of a full session, sliding its idle timeout.
 func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal, error) {
+	return s.authenticate(ctx, token, ip, true)
+}
+
+// StillValid returns the principal of a full session without sliding its
+// idle timeout: a long-lived stream asks it again and again, and must not
+// keep a session alive that its officer left.
+func (s *Service) StillValid(ctx context.Context, token, ip string) (Principal, error) {
+	return s.authenticate(ctx, token, ip, false)
+}
+
+func (s *Service) authenticate(ctx context.Context, token, ip string, touch bool) (Principal, error) {
 	now := s.clock.Now()
 	sess, err := s.store.Session(ctx, HashToken(token))
 	if err != nil {
@@ -320,7 +331,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 	if err != nil || u.Disabled {
 		return Principal{}, koban.Errorf(koban.Unauthorized, "auth.error.session")
 	}
-	if now.Sub(sess.LastSeenAt) >= s.policy.TouchEvery {
+	if touch && now.Sub(sess.LastSeenAt) >= s.policy.TouchEvery {
 		if err := s.store.TouchSession(ctx, sess.IDHash, now, sess.ExpiresAt); err != nil {
 			return Principal{}, err
 		}

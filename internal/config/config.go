@@ -29,6 +29,12 @@ type Config struct {
 	TrustProxy  bool   // KOBAN_TRUST_PROXY: take the client address from X-Forwarded-For
 	SubmitRate  float64
 	SubmitBurst int
+	// MetricsAddr (KOBAN_METRICS_ADDR) serves /metrics on an address of its
+	// own, and no longer on Addr; MetricsToken (KOBAN_METRICS_TOKEN, secret)
+	// opens /metrics on Addr to a bearer of it. With neither, /metrics on
+	// Addr answers loopback clients only.
+	MetricsAddr  string
+	MetricsToken string
 
 	Location *time.Location // TimeZone, loaded
 }
@@ -69,6 +75,8 @@ var settings = []setting{
 		_, err := fmt.Sscanf(v, "%d", &c.SubmitBurst)
 		return err
 	}, func(c *Config) string { return fmt.Sprint(c.SubmitBurst) }},
+	{"KOBAN_METRICS_ADDR", "metrics-addr", "serve /metrics here alone (e.g. 127.0.0.1:9090) instead of on KOBAN_ADDR", false, func(c *Config, v string) error { c.MetricsAddr = v; return nil }, func(c *Config) string { return c.MetricsAddr }},
+	{"KOBAN_METRICS_TOKEN", "metrics-token", "bearer token that opens /metrics on KOBAN_ADDR to a remote Prometheus", true, func(c *Config, v string) error { c.MetricsToken = v; return nil }, func(c *Config) string { return c.MetricsToken }},
 }
 
 // Default returns the settings koban runs with when nothing is set.
@@ -133,6 +141,16 @@ func (c *Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("KOBAN_ADDR %q: want host:port", c.Addr))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("KOBAN_METRICS_ADDR %q: want host:port", c.MetricsAddr))
+		} else if c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") {
+			errs = append(errs, errors.New("KOBAN_METRICS_ADDR must differ from KOBAN_ADDR"))
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, errors.New("KOBAN_METRICS_TOKEN: use at least 16 characters"))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("KOBAN_DATA_DIR is empty"))

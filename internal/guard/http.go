@@ -1,7 +1,9 @@
 package guard
 
 import (
+	"net"
 	"net/http"
+	"net/netip"
 
 	"github.com/koban-project/koban/internal/koban"
 )
@@ -39,4 +41,19 @@ func PublicBase(r *http.Request, configured string, trustProxy bool) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// DirectLoopback reports whether r came straight from this machine: a
+// loopback peer and no forwarding header (a local reverse proxy forwards
+// everyone's requests from loopback).
+func DirectLoopback(r *http.Request) bool {
+	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != "" {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -4,7 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/koban"
 )
+
+// streamCheckEvery is how often an idle stream asks whether its session
+// still holds (and tells the browser it is alive).
+var streamCheckEvery = 25 * time.Second
 
 // queueEvents streams "a report arrived" to an open queue page (server-sent
 // events), for reports the officer may see. The page works without it; with
@@ -15,6 +22,11 @@ func (s *Server) queueEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := principalFrom(r.Context())
+	if !p.Can(auth.PermQueueRead) {
+		s.fail(w, r, koban.Errorf(koban.Forbidden, "error.forbidden"))
+		return
+	}
+	token, ip := sessionToken(r), s.clientIP(r)
 	visible := map[int64]bool{}
 	for _, id := range s.Tree().Visible(p.OrgID) {
 		visible[id] = true
@@ -28,13 +40,24 @@ func (s *Server) queueEvents(w http.ResponseWriter, r *http.Request) {
 	rc.Flush()
 	events, stop := s.Live.Subscribe()
 	defer stop()
-	beat := time.NewTicker(25 * time.Second)
+	beat := time.NewTicker(streamCheckEvery)
 	defer beat.Stop()
+	// The session is asked again before every event and at every beat: a
+	// stream must end when its officer signs out, the session expires, or
+	// the account is disabled, not go on telling a closed browser tab what
+	// arrives. Asking does not slide the idle timeout.
+	live := func() bool {
+		q, err := s.Auth.StillValid(r.Context(), token, ip)
+		return err == nil && q.UserID == p.UserID && q.Can(auth.PermQueueRead)
+	}
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-beat.C:
+			if !live() {
+				return
+			}
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case e, ok := <-events:
 			if !ok {
@@ -42,6 +65,9 @@ func (s *Server) queueEvents(w http.ResponseWriter, r *http.Request) {
 			}
 			if !visible[e.OrgID] {
 				continue
+			}
+			if !live() {
+				return
 			}
 			fmt.Fprintf(w, "event: report\ndata: {\"id\":%d}\n\n", e.ReportID)
 		}

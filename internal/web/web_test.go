@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/koban-project/koban/internal/app/apptest"
+	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/config"
 )
@@ -596,6 +597,49 @@ func TestStatusLinkUsesConfiguredBaseURL(t *testing.T) {
 	page := body(t, must(s.Client().Get(s.URL+path+"?new=1")))
 	if !strings.Contains(page, `href="https://koban.police.example`+path+`"`) {
 		t.Error("status link does not use KOBAN_BASE_URL")
+	}
+}
+
+// TestQueueEventsEndWithTheSession: the stream of new reports stops when its
+// session ends (signed out, account disabled); before, it went on telling a
+// signed-out browser about every report that arrived.
+func TestQueueEventsEndWithTheSession(t *testing.T) {
+	for _, how := range []string{"sign out", "account disabled"} {
+		t.Run(how, func(t *testing.T) {
+			s := apptest.Start(t)
+			u := s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleIntake, pw)
+			c := s.Login(t, "tokyo@mpd.example", pw)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "GET", s.URL+"/queue/events", nil)
+			stream := must(c.Do(req))
+			defer stream.Body.Close()
+			if stream.StatusCode != http.StatusOK {
+				t.Fatalf("stream: %d", stream.StatusCode)
+			}
+			ended := make(chan string, 1)
+			go func() {
+				b, _ := io.ReadAll(stream.Body)
+				ended <- string(b)
+			}()
+			switch how {
+			case "sign out":
+				must(c.PostForm(s.URL+"/logout", nil)).Body.Close()
+			case "account disabled":
+				if err := s.App.DB.SetUserDisabled(context.Background(), u.ID, true, audit.Entry{Actor: audit.System, Action: "user.disable", ObjectType: "user"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			submit(t, s, validForm)
+			select {
+			case got := <-ended:
+				if strings.Contains(got, "event: report") {
+					t.Errorf("a report was announced after the session ended:\n%s", got)
+				}
+			case <-ctx.Done():
+				t.Fatal("the stream goes on after the session ended")
+			}
+		})
 	}
 }
 
