@@ -120,7 +120,7 @@ func (a *API) observable(w http.ResponseWriter, r *http.Request) {
 		"first_seen": stamp(v.FirstSeen), "last_seen": stamp(v.LastSeen),
 		"warnings": nonNil(v.Warnings), "common": v.Common,
 		"occurrences": occ, "occurrences_total": v.VisibleTotal, "limit": v.Page.Limit, "offset": v.Page.Offset,
-		"hidden": a.hiddenOut(v.Hidden), "timeline": timeline, "related": related,
+		"hidden": a.hiddenOut(v.Hidden), "timeline": timeline, "related": related, "related_hidden": v.RelatedHidden,
 	})
 }
 

@@ -88,7 +88,11 @@ type ObservableView struct {
 	Page         Page
 	Hidden       Hidden
 	Timeline     []Month
-	Related      []Value // by containment: ranges holding it, or addresses inside it
+	Related      []Value // by containment (ranges holding it, or addresses inside it) and held by records the viewer sees
+	// RelatedHidden counts the values related by containment that only
+	// records the viewer may not see hold: listing them would tell an
+	// officer the addresses in other prefectures' reports.
+	RelatedHidden int
 }
 
 // maxOccurrencePage bounds one page of occurrences.
@@ -125,7 +129,7 @@ func (s *Service) Lookup(ctx context.Context, p auth.Principal, t observe.Type, 
 	if err != nil {
 		return nil, err
 	}
-	if view.Related, err = s.store.Related(ctx, o, 100); err != nil {
+	if view.Related, view.RelatedHidden, err = s.store.Related(ctx, o, visible, 100); err != nil {
 		return nil, err
 	}
 	err = s.store.Audit(ctx, audit.Entry{Actor: p.Actor(), Action: "observable.view", ObjectType: "observable",
