@@ -137,7 +137,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	root.Handle("/", pages.Handler())
 	// Cross-origin protection rejects state-changing requests that a browser
 	// marks as cross-site; API clients without browser headers pass.
-	a.handler = guard.Headers(http.NewCrossOriginProtection().Handler(a.Metrics.Instrument(root)))
+	a.handler = guard.Headers(http.NewCrossOriginProtection().Handler(
+		keepValuePaths(a.Metrics.Instrument(root), web.ObservablePrefix, api.ObservablePrefix)))
 	return a, nil
 }
 
