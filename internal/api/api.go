@@ -53,7 +53,8 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/reports/{id}", a.token(a.report))
 	mux.HandleFunc("GET /api/v1/search", a.token(a.search))
 	mux.HandleFunc("GET /api/v1/reports/{id}/links", a.token(a.reportLinks))
-	mux.HandleFunc("GET /api/v1/observables/{type}/{value...}", a.token(a.observable))
+	mux.HandleFunc("GET "+ObservablePrefix+"{type}/{value...}", a.token(a.observable))
+	mux.HandleFunc("GET "+ObservablePrefix+"{type}", a.token(a.observable)) // ?value=, for values the path form would mangle
 	mux.HandleFunc("POST /api/v1/access-requests", a.token(a.requestAccess))
 	mux.HandleFunc("GET /api/v1/graph", a.token(a.graph))
 	mux.HandleFunc("GET /api/v1/clusters", a.token(a.clusters))

@@ -94,11 +94,21 @@ func page(r *http.Request) correlate.Page {
 	return correlate.Page{Limit: limit, Offset: offset}
 }
 
-// observable answers GET /api/v1/observables/{type}/{value}: the value in
-// any spelling, its national count, the prefectures and time span, the
-// records the caller may see, and counts for the rest.
+// ObservablePrefix begins the path of a value's answer:
+// ObservablePrefix+"{type}/{value}", or ObservablePrefix+"{type}?value=".
+const ObservablePrefix = "/api/v1/observables/"
+
+// observable answers GET /api/v1/observables/{type}/{value} (or
+// {type}?value=): the value in any spelling, its national count, the
+// prefectures and time span, the records the caller may see, and counts
+// for the rest.
 func (a *API) observable(w http.ResponseWriter, r *http.Request) {
-	v, err := a.Index.Lookup(r.Context(), principal(r), observe.Type(r.PathValue("type")), r.PathValue("value"), page(r))
+	value := r.PathValue("value")
+	if value == "" {
+		// The query form: a URL holding "//" does not survive a path.
+		value = r.URL.Query().Get("value")
+	}
+	v, err := a.Index.Lookup(r.Context(), principal(r), observe.Type(r.PathValue("type")), value, page(r))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -120,7 +130,7 @@ func (a *API) observable(w http.ResponseWriter, r *http.Request) {
 		"first_seen": stamp(v.FirstSeen), "last_seen": stamp(v.LastSeen),
 		"warnings": nonNil(v.Warnings), "common": v.Common,
 		"occurrences": occ, "occurrences_total": v.VisibleTotal, "limit": v.Page.Limit, "offset": v.Page.Offset,
-		"hidden": a.hiddenOut(v.Hidden), "timeline": timeline, "related": related,
+		"hidden": a.hiddenOut(v.Hidden), "timeline": timeline, "related": related, "related_hidden": v.RelatedHidden,
 	})
 }
 

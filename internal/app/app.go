@@ -147,7 +147,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	root.Handle("/", pages.Handler())
 	// Cross-origin protection rejects state-changing requests that a browser
 	// marks as cross-site; API clients without browser headers pass.
-	a.handler = guard.Headers(http.NewCrossOriginProtection().Handler(a.Metrics.Instrument(a.available(root, cats))))
+	a.handler = guard.Headers(http.NewCrossOriginProtection().Handler(
+		keepValuePaths(a.Metrics.Instrument(a.available(root, cats)), web.ObservablePrefix, api.ObservablePrefix)))
 	return a, nil
 }
 

@@ -115,3 +115,20 @@ func (l lists) Match(o observe.Observable) []string {
 	}
 	return nil
 }
+
+func TestSlashMerged(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https:/kanri-check.jp/x":             true,
+		"hxxp:/kanri-check.jp/http:/b.jp":     true,
+		" http:/kanri-check.jp":               true,
+		"https://kanri-check.jp/r?u=https:/b": false, // its own "//" arrived; the rest is how it was written
+		"kanri-check.jp/a:/b":                 false,
+		"1http:/kanri-check.jp":               false,
+		":/kanri-check.jp":                    false,
+		"https://kanri-check.jp/http://b.jp/": false,
+	} {
+		if got := slashMerged(raw); got != want {
+			t.Errorf("slashMerged(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}

@@ -88,7 +88,11 @@ type ObservableView struct {
 	Page         Page
 	Hidden       Hidden
 	Timeline     []Month
-	Related      []Value // by containment: ranges holding it, or addresses inside it
+	Related      []Value // by containment (ranges holding it, or addresses inside it) and held by records the viewer sees
+	// RelatedHidden counts the values related by containment that only
+	// records the viewer may not see hold: listing them would tell an
+	// officer the addresses in other prefectures' reports.
+	RelatedHidden int
 }
 
 // maxOccurrencePage bounds one page of occurrences.
@@ -105,6 +109,9 @@ func (s *Service) Lookup(ctx context.Context, p auth.Principal, t observe.Type, 
 	}
 	norm, err := observe.Normalize(t, raw)
 	if err != nil {
+		if t == observe.URL && slashMerged(raw) {
+			return nil, koban.FieldError("value", "observable.error.slash_merged")
+		}
 		return nil, koban.Errorf(koban.NotFound, "observable.error.not_seen")
 	}
 	o := observe.Observable{Type: t, Value: norm}
@@ -125,12 +132,31 @@ func (s *Service) Lookup(ctx context.Context, p auth.Principal, t observe.Type, 
 	if err != nil {
 		return nil, err
 	}
-	if view.Related, err = s.store.Related(ctx, o, 100); err != nil {
+	if view.Related, view.RelatedHidden, err = s.store.Related(ctx, o, visible, 100); err != nil {
 		return nil, err
 	}
 	err = s.store.Audit(ctx, audit.Entry{Actor: p.Actor(), Action: "observable.view", ObjectType: "observable",
 		ObjectID: string(o.Type) + ":" + o.Value, Detail: map[string]any{"visible": view.VisibleTotal, "hidden": view.Hidden.Records}})
 	return view, err
+}
+
+// slashMerged reports whether raw reads as a URL whose "//" after the
+// scheme became "/" ("https:/evil.example/…"): what a router or proxy that
+// cleans paths makes of a URL written into one. Its other "//" ("?u=https://…")
+// may have gone the same way, so it cannot be repaired; the officer is told
+// how to ask again rather than that nobody reported it.
+func slashMerged(raw string) bool {
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(raw), ":/")
+	if !ok || scheme == "" || strings.HasPrefix(rest, "/") {
+		return false
+	}
+	for i, c := range scheme {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return true
 }
 
 // offset is how far the display zone's midnight is from UTC's, now.

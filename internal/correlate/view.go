@@ -90,9 +90,12 @@ type Store interface {
 	Holders(ctx context.Context, valueIDs []int64, exclude Key) ([]Holder, error)
 	// Labels names records as officers know them (a report's receipt).
 	Labels(ctx context.Context, keys []Key) (map[Key]string, error)
-	// Related returns the values related to o by containment: the stored
-	// ranges holding address o, or the stored addresses inside range o.
-	Related(ctx context.Context, o observe.Observable, limit int) ([]Value, error)
+	// Related returns the values related to o by containment (the stored
+	// ranges holding address o, or the stored addresses inside range o)
+	// that a record of orgs holds (all organisations when orgs is nil), up
+	// to limit of them, and the number of the others: related values that
+	// only records of other organisations hold.
+	Related(ctx context.Context, o observe.Observable, orgs []int64, limit int) ([]Value, int, error)
 	// Record returns the owner, label and time of a record.
 	Record(ctx context.Context, k Key) (Occurrence, error)
 	// Clusters lists clusters, largest first or (by "growth") those that

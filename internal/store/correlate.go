@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -218,18 +219,37 @@ func (db *DB) Labels(ctx context.Context, keys []correlate.Key) (map[correlate.K
 }
 
 // Related returns the stored ranges holding address o, or the stored
-// addresses inside range o.
-func (db *DB) Related(ctx context.Context, o observe.Observable, limit int) ([]correlate.Value, error) {
+// addresses inside range o, that a record of orgs holds (nil: any record),
+// and how many of them only other organisations' records hold: those are
+// counted, never read, so that a wide range does not list the addresses
+// of reports the viewer may not see.
+func (db *DB) Related(ctx context.Context, o observe.Observable, orgs []int64, limit int) ([]correlate.Value, int, error) {
+	var where string
+	var args []any
+	var order string
 	if ranges := correlate.Ranges(o); len(ranges) > 0 {
-		args := append([]any{string(observe.CIDR)}, anySlice(ranges)...)
-		return db.values(ctx, `SELECT `+valueCols+` FROM observables WHERE type = ? AND value IN (`+placeholders(len(ranges))+`)
-			AND records > 0 ORDER BY value LIMIT `+strconv.Itoa(limit), args...)
+		where = `o.type = ? AND o.value IN (` + placeholders(len(ranges)) + `)`
+		args, order = append([]any{string(observe.CIDR)}, anySlice(ranges)...), `o.value`
+	} else if span, ok := correlate.SpanOf(o); ok {
+		where = `o.type = ? AND o.ip_key >= ? AND o.ip_key <= ? AND o.ip_key <> ''`
+		args, order = []any{string(span.Type), span.From, span.To}, `o.ip_key`
+	} else {
+		return nil, 0, nil
 	}
-	if span, ok := correlate.SpanOf(o); ok {
-		return db.values(ctx, `SELECT `+valueCols+` FROM observables WHERE type = ? AND ip_key >= ? AND ip_key <= ? AND ip_key <> ''
-			AND records > 0 ORDER BY ip_key LIMIT `+strconv.Itoa(limit), string(span.Type), span.From, span.To)
+	where += ` AND o.records > 0`
+	filter, fargs := orgFilter("oc.org_id", orgs)
+	held := `EXISTS (SELECT 1 FROM occurrences oc WHERE oc.observable_id = o.id` + filter + `)`
+	args = slices.Concat(args, fargs)
+	vals, err := db.values(ctx, `SELECT o.id, o.type, o.value, o.records, o.first_seen, o.last_seen, o.cluster_id FROM observables o
+		WHERE `+where+` AND `+held+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), args...)
+	if err != nil || orgs == nil {
+		return vals, 0, err
 	}
-	return nil, nil
+	var hidden int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM observables o WHERE `+where+` AND NOT `+held, args...).Scan(&hidden); err != nil {
+		return nil, 0, fmt.Errorf("related values: %w", err)
+	}
+	return vals, hidden, nil
 }
 
 // Record returns a record's owner, time and label.

@@ -23,7 +23,10 @@ func TestIndexStatementsUseIndexes(t *testing.T) {
 		{`SELECT ` + clusterCols + `, ` + recentMembers + ` FROM clusters c WHERE c.id = ?`, "SEARCH g USING PRIMARY KEY (cluster_id=? AND hour>?)"},
 		{holdersQuery + "1000", "occurrences_observable"},
 		{`SELECT record_type, record_id, MAX(org_id), MAX(at), COUNT(*) FROM occurrences WHERE observable_id IN (?, ?) GROUP BY record_type, record_id`, "occurrences_observable"},
-		{`SELECT id, type, value, records, cluster_id FROM observables WHERE type = ? AND ip_key >= ? AND ip_key <= ? AND ip_key <> '' AND records > 0 LIMIT 10`, "observables_ip"},
+		{`SELECT o.id FROM observables o WHERE o.type = ? AND o.ip_key >= ? AND o.ip_key <= ? AND o.ip_key <> '' AND o.records > 0
+			AND EXISTS (SELECT 1 FROM occurrences oc WHERE oc.observable_id = o.id AND oc.org_id IN (5, 6)) ORDER BY o.ip_key LIMIT 10`, "observables_ip"},
+		{`SELECT COUNT(*) FROM observables o WHERE o.type = ? AND o.ip_key >= ? AND o.ip_key <= ? AND o.ip_key <> '' AND o.records > 0
+			AND NOT EXISTS (SELECT 1 FROM occurrences oc WHERE oc.observable_id = o.id AND oc.org_id IN (5, 6))`, "occurrences_observable"},
 	} {
 		rows, err := db.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+c.q, 1, 2, 3)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 
@@ -18,9 +19,36 @@ import (
 // Every one applies access the same way: records the officer may see in
 // full, the rest as counts by organisation.
 
+// ObservablePrefix begins the path of a value's page:
+// ObservablePrefix+"{type}/{value}", or ObservablePrefix+"{type}?value=".
+const ObservablePrefix = "/observables/"
+
 // ObservableURL is the page of one value.
 func ObservableURL(o observe.Observable) string {
-	return "/observables/" + url.PathEscape(string(o.Type)) + "/" + url.PathEscape(o.Value)
+	p, q := observablePath(o)
+	if len(q) == 0 {
+		return p
+	}
+	return p + "?" + q.Encode()
+}
+
+// observablePath is the page of one value as a path and its query. The
+// value goes in the path, its slashes kept so that a range reads as one
+// (/observables/cidr/203.0.113.0/24), unless the path would then not be
+// clean: a URL's "//" would be merged by any router or proxy on the way
+// (Go's ServeMux redirects to the cleaned path), so such values go in the
+// query instead.
+func observablePath(o observe.Observable) (string, url.Values) {
+	base := ObservablePrefix + url.PathEscape(string(o.Type))
+	segs := strings.Split(o.Value, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	p := base + "/" + strings.Join(segs, "/")
+	if path.Clean(p) != p || o.Value == "" {
+		return base, url.Values{"value": {o.Value}}
+	}
+	return p, url.Values{}
 }
 
 // GraphURL is the link graph around a node ("report:42", "phone:+81…").
@@ -110,7 +138,11 @@ type observablePage struct {
 }
 
 func (s *Server) observablePage(w http.ResponseWriter, r *http.Request) {
-	s.showObservable(w, r, observe.Type(r.PathValue("type")), r.PathValue("value"), http.StatusOK, nil, 0, "")
+	value := r.PathValue("value")
+	if value == "" {
+		value = r.URL.Query().Get("value") // the query form, see observablePath
+	}
+	s.showObservable(w, r, observe.Type(r.PathValue("type")), value, http.StatusOK, nil, 0, "")
 }
 
 func (s *Server) showObservable(w http.ResponseWriter, r *http.Request, t observe.Type, value string, status int, problem error, owner int64, reason string) {
@@ -127,7 +159,8 @@ func (s *Server) showObservable(w http.ResponseWriter, r *http.Request, t observ
 	for _, m := range v.Timeline {
 		p.Busiest = max(p.Busiest, m.Visible+m.Hidden)
 	}
-	p.Prev, p.Next = pageLinks(ObservableURL(v.Observable), url.Values{}, n, size, v.VisibleTotal)
+	at, q := observablePath(v.Observable)
+	p.Prev, p.Next = pageLinks(at, q, n, size, v.VisibleTotal)
 	if problem != nil {
 		p.setProblems(problem)
 	}
@@ -155,7 +188,9 @@ func (s *Server) accessRequest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, ObservableURL(o)+"?done=access_requested", http.StatusSeeOther)
+	at, q := observablePath(o)
+	q.Set("done", "access_requested")
+	http.Redirect(w, r, at+"?"+q.Encode(), http.StatusSeeOther)
 }
 
 type graphPage struct {

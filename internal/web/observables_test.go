@@ -14,6 +14,8 @@ import (
 
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/observe"
+	"github.com/koban-project/koban/internal/web"
 )
 
 // filed submits a report through the public form and returns its receipt and id.
@@ -289,7 +291,7 @@ func TestObservableLinksOfURLs(t *testing.T) {
 	_, id := filed(t, s, with(validForm, "description", "偽サイト https://kanri-check.jp/a/b?id=1&x=%2F に誘導された"))
 	tokyo := s.Login(t, "tokyo@mpd.example", pw)
 	page := body(t, must(tokyo.Get(s.URL+"/reports/"+id)))
-	link := regexp.MustCompile(`href="(/observables/url/[^"]+)"`).FindStringSubmatch(page)
+	link := regexp.MustCompile(`href="(/observables/url[/?][^"]+)"`).FindStringSubmatch(page)
 	if link == nil {
 		t.Fatal("report page has no link to the URL's page")
 	}
@@ -297,6 +299,108 @@ func TestObservableLinksOfURLs(t *testing.T) {
 	got := html.UnescapeString(body(t, resp))
 	if resp.StatusCode != http.StatusOK || !strings.Contains(got, "https://kanri-check.jp/a/b?id=1&amp;x=%2F") && !strings.Contains(got, "https://kanri-check.jp/a/b?id=1&x=%2F") {
 		t.Errorf("URL page via %s: %d", link[1], resp.StatusCode)
+	}
+}
+
+// TestObservableURLForms: a value's page keeps the value in its path,
+// slashes and all, where that path is clean; a URL ("//") goes in the query.
+func TestObservableURLForms(t *testing.T) {
+	for _, c := range []struct {
+		o    observe.Observable
+		want string
+	}{
+		{observe.Observable{Type: observe.Phone, Value: "+819012345678"}, "/observables/phone/+819012345678"},
+		{observe.Observable{Type: observe.CIDR, Value: "203.0.113.0/24"}, "/observables/cidr/203.0.113.0/24"},
+		{observe.Observable{Type: observe.BankAccount, Value: "name:みずほ銀行/新宿支店/当座/1234567"},
+			"/observables/bank_account/name:" + url.PathEscape("みずほ銀行") + "/" + url.PathEscape("新宿支店") + "/" + url.PathEscape("当座") + "/1234567"},
+		{observe.Observable{Type: observe.URL, Value: "http://a.example/x?y=1"}, "/observables/url?value=http%3A%2F%2Fa.example%2Fx%3Fy%3D1"},
+	} {
+		if got := web.ObservableURL(c.o); got != c.want {
+			t.Errorf("ObservableURL(%s) = %s, want %s", c.o.Value, got, c.want)
+		}
+	}
+}
+
+// TestURLsHoldingSchemesInTheirPath: a URL with "://" in its path or
+// query is found however it is asked for — written into the path with its
+// slashes, escaped, or in ?value= — on the page and in the API, and the
+// report page links to it in a form that arrives whole. Go's ServeMux used
+// to redirect the path form to a cleaned path ("http:/…"), and the index
+// said nobody had reported the URL. A URL that arrives merged anyway is
+// not called "not seen".
+func TestURLsHoldingSchemesInTheirPath(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	s.AddUser(t, "osaka@osaka.example", "pref-27", auth.RoleInvestigator, pw)
+	redirect, nested := "https://kanri-check.jp/redirect?u=https://b-check.jp/x", "http://kanri-check.jp/http://b-check.jp"
+	receipt, id := filed(t, s, with(validForm, "description", "偽サイト "+redirect+" に転送され、"+nested+" も開いた"))
+	tokyo := s.Login(t, "tokyo@mpd.example", pw)
+	token := s.Token(t, "tokyo@mpd.example")
+	report := body(t, must(tokyo.Get(s.URL+"/reports/"+id)))
+	// In the path, "?" and "%" must be escaped (or they begin a query or
+	// an escape); the slashes are written as they are.
+	inPath := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace
+	for _, u := range []string{redirect, nested} {
+		for form, path := range map[string]string{"path": "url/" + inPath(u), "escaped path": "url/" + url.PathEscape(u),
+			"query": "url?value=" + url.QueryEscape(u)} {
+			resp := must(tokyo.Get(s.URL + "/observables/" + path))
+			page := html.UnescapeString(body(t, resp))
+			if resp.StatusCode != http.StatusOK || !strings.Contains(page, receipt) || !strings.Contains(page, u) {
+				t.Errorf("page of %s, asked in the %s: %d (%s), receipt shown %v", u, form, resp.StatusCode, resp.Header.Get("Location"), strings.Contains(page, receipt))
+			}
+			req, _ := http.NewRequest("GET", s.URL+"/api/v1/observables/"+path, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp = must(s.Client().Do(req))
+			var got struct {
+				Value       string `json:"value"`
+				Occurrences []struct {
+					Receipt string `json:"receipt"`
+				} `json:"occurrences"`
+			}
+			raw := body(t, resp)
+			if resp.StatusCode == http.StatusOK {
+				json.Unmarshal([]byte(raw), &got)
+			}
+			if resp.StatusCode != http.StatusOK || got.Value != u || len(got.Occurrences) != 1 || got.Occurrences[0].Receipt != receipt {
+				t.Errorf("API for %s, asked in the %s: %d (%s)\n%s", u, form, resp.StatusCode, resp.Header.Get("Location"), raw)
+			}
+		}
+		// The report page's link to the value leads to it.
+		var link string
+		for _, m := range regexp.MustCompile(`href="(/observables/url[/?][^"]*)"`).FindAllStringSubmatch(report, -1) {
+			page := html.UnescapeString(body(t, must(tokyo.Get(s.URL+html.UnescapeString(m[1])))))
+			if strings.Contains(page, `<code class="obs-value">`+html.EscapeString(u)+`</code>`) {
+				link = m[1]
+			}
+		}
+		if link == "" {
+			t.Errorf("no link on the report page leads to the page of %s", u)
+		}
+	}
+
+	// Asking the owner for access comes back to the value's page, whole.
+	tokyoOrg, _ := s.App.Tree().ByCode("pref-13")
+	osaka := s.Login(t, "osaka@osaka.example", pw)
+	resp := formPost(t, osaka, s.URL+"/access-requests", map[string]string{"type": "url", "value": nested,
+		"owner": strconv.FormatInt(tokyoOrg.ID, 10), "reason": "同一URLの捜査のため"}, "", nil)
+	resp.Body.Close()
+	back := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(back, "done=access_requested") {
+		t.Fatalf("access request: %d to %q", resp.StatusCode, back)
+	}
+	resp = must(osaka.Get(s.URL + back))
+	if page := html.UnescapeString(body(t, resp)); resp.StatusCode != http.StatusOK || !strings.Contains(page, nested) {
+		t.Errorf("back from the access request at %s: %d", back, resp.StatusCode)
+	}
+
+	// A URL whose "//" a proxy merged before koban saw it is not "not seen".
+	resp = must(tokyo.Get(s.URL + "/observables/url/http:/kanri-check.jp/http:/b-check.jp"))
+	if page := body(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "まとめられて") || strings.Contains(page, "全国にありません") {
+		t.Errorf("a merged URL's page: %d", resp.StatusCode)
+	}
+	code, raw := apiGet(t, s, token, "/api/v1/observables/url?value="+url.QueryEscape("http:/kanri-check.jp/http:/b-check.jp"), nil)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(raw, "observable.error.slash_merged") {
+		t.Errorf("a merged URL in the API: %d\n%s", code, raw)
 	}
 }
 
@@ -369,6 +473,15 @@ func TestBankAccountsShownAsRead(t *testing.T) {
 	}
 	if strings.Contains(page, ">name:") {
 		t.Error("Japanese report page shows an account in its stored form")
+	}
+	// The link to the account's page keeps its slashes in the path, and leads there.
+	link := regexp.MustCompile(`href="(/observables/bank_account/name:[^"]+)"`).FindStringSubmatch(page)
+	if link == nil {
+		t.Fatal("no link to the page of the account named by bank and branch")
+	}
+	resp := must(tokyo.Get(s.URL + link[1]))
+	if got := html.UnescapeString(body(t, resp)); resp.StatusCode != http.StatusOK || !strings.Contains(got, "みずほ銀行 新宿支店 当座 1234567") {
+		t.Errorf("the account's page at %s: %d", link[1], resp.StatusCode)
 	}
 	page = html.UnescapeString(body(t, must(tokyo.Get(s.URL+"/graph?node=report:"+id))))
 	if !strings.Contains(page, "みずほ銀行 新宿支店 当座 1234567</a>") {

@@ -30,7 +30,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /reports/{id}", s.officer(s.reportDetail))
 	mux.HandleFunc("GET /reports/{id}/files/{fid}", s.officer(s.reportFile))
 	mux.HandleFunc("POST /reports/{id}/{action}", s.officer(s.reportAction))
-	mux.HandleFunc("GET /observables/{type}/{value...}", s.officer(s.observablePage))
+	mux.HandleFunc("GET "+ObservablePrefix+"{type}/{value...}", s.officer(s.observablePage))
+	mux.HandleFunc("GET "+ObservablePrefix+"{type}", s.officer(s.observablePage)) // ?value=, for values the path form would mangle
 	mux.HandleFunc("POST /access-requests", s.officer(s.accessRequest))
 	mux.HandleFunc("GET /graph", s.officer(s.graphPage))
 	mux.HandleFunc("GET /clusters", s.officer(s.clustersPage))

@@ -225,14 +225,37 @@ func testIndexContainment(t *testing.T, f *fixture) {
 	if f.clusterOf(e) != 0 {
 		t.Error("an address outside the range joined its cluster")
 	}
-	rel, err := f.db.Related(f.ctx, rng, 10)
-	if err != nil || len(rel) != 1 || rel[0].Observable != inside {
-		t.Errorf("Related(range) = %v, %v; want the address inside", rel, err)
+	tokyo, osaka, hokkaido := []int64{f.orgID("pref-13")}, []int64{f.orgID("pref-27")}, []int64{f.orgID("pref-01")}
+	related := func(o observe.Observable, orgs []int64, limit int, want []observe.Observable, hidden int) {
+		t.Helper()
+		rel, n, err := f.db.Related(f.ctx, o, orgs, limit)
+		got := []observe.Observable{}
+		for _, v := range rel {
+			got = append(got, v.Observable)
+		}
+		if err != nil || !slices.Equal(got, want) || n != hidden {
+			t.Errorf("Related(%s, orgs %v, %d) = %v, %d hidden, %v; want %v, %d hidden", o.Value, orgs, limit, got, n, err, want, hidden)
+		}
 	}
-	rel, err = f.db.Related(f.ctx, inside, 10)
-	if err != nil || len(rel) != 1 || rel[0].Observable != rng {
-		t.Errorf("Related(address) = %v, %v; want the range", rel, err)
-	}
+	none := []observe.Observable{}
+	related(rng, nil, 10, []observe.Observable{inside}, 0)
+	related(inside, nil, 10, []observe.Observable{rng}, 0)
+	// Only what a record of the organisations holds is read; the rest is a
+	// count, both ways.
+	related(rng, osaka, 10, []observe.Observable{inside}, 0)
+	related(rng, tokyo, 10, none, 1)
+	related(rng, []int64{}, 10, none, 1)
+	related(inside, tokyo, 10, []observe.Observable{rng}, 0)
+	related(inside, osaka, 10, none, 1)
+	// A range holding every address: each organisation reads its own, an
+	// address also held elsewhere included; the limit bounds the list only.
+	all := cidr("0.0.0.0/0")
+	f.indexed("pref-01", all)
+	f.indexed("pref-13", ipv4("198.51.100.7"))
+	related(all, tokyo, 10, []observe.Observable{ipv4("198.51.100.7")}, 2)
+	related(all, hokkaido, 10, []observe.Observable{ipv4("198.51.100.7"), ipv4("198.51.100.200")}, 1)
+	related(all, hokkaido, 1, []observe.Observable{ipv4("198.51.100.7")}, 1)
+	related(all, nil, 2, []observe.Observable{ipv4("198.51.100.7"), ipv4("198.51.100.200")}, 0)
 }
 
 func testIndexReads(t *testing.T, f *fixture) {
