@@ -104,7 +104,9 @@ func (s *Service) AddOrg(ctx context.Context, p auth.Principal, n NewOrg) (*org.
 	if n.NameEN == "" || len(n.NameEN) > 200 {
 		pr.Add("name_en", "admin.error.name")
 	}
-	o := &org.Org{Code: n.Code, Kind: n.Kind, NameJA: n.NameJA, NameEN: n.NameEN}
+	// A new station asks its officers for a second factor, like every
+	// police organisation, until an administrator decides otherwise.
+	o := &org.Org{Code: n.Code, Kind: n.Kind, NameJA: n.NameJA, NameEN: n.NameEN, RequireTOTP: n.Kind != org.KindPartner}
 	switch n.Kind {
 	case org.KindStation:
 		parent, ok := s.tree().ByCode(n.ParentCode)

@@ -43,6 +43,7 @@ type Session struct {
 	UserID     int64
 	Stage      string
 	Pending    string // TOTP secret being enrolled
+	IP         string // the address it signed in from
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
@@ -79,6 +80,13 @@ type Store interface {
 	TouchSession(ctx context.Context, idHash string, seen, expires time.Time) error
 	DeleteSession(ctx context.Context, idHash string) error
 	SetSessionPending(ctx context.Context, idHash, secret string) error
+	// SessionsOf lists a user's sessions, newest first.
+	SessionsOf(ctx context.Context, userID int64) ([]Session, error)
+	// EndSessions removes every session of the user but keep (an id hash,
+	// "" for none) and writes the audit entry with the count; it returns it.
+	EndSessions(ctx context.Context, userID int64, keep string, e audit.Entry) (int, error)
+	// SetPassword stores a new password hash with its audit entry.
+	SetPassword(ctx context.Context, userID int64, hash string, e audit.Entry) error
 	CreateToken(ctx context.Context, t *APIToken, e audit.Entry) error
 	TokenByHash(ctx context.Context, hash string) (*APIToken, error)
 	TouchToken(ctx context.Context, id int64, at time.Time) error
@@ -175,7 +183,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (token,
 		ObjectID: strconv.FormatInt(u.ID, 10), Detail: map[string]any{"stage": stage}}); err != nil {
 		return "", "", err
 	}
-	token, err = s.newSession(ctx, u.ID, stage, "")
+	token, err = s.newSession(ctx, u.ID, stage, "", ip)
 	return token, stage, err
 }
 
@@ -187,14 +195,14 @@ func (s *Service) needsTOTP(u *User) bool {
 	return ok && o.RequireTOTP
 }
 
-func (s *Service) newSession(ctx context.Context, userID int64, stage, pending string) (string, error) {
+func (s *Service) newSession(ctx context.Context, userID int64, stage, pending, ip string) (string, error) {
 	now := s.clock.Now()
 	token, hash := NewSessionID()
 	life := s.policy.MaxSession
 	if stage != StageFull {
 		life = s.policy.PendingLifetime
 	}
-	err := s.store.CreateSession(ctx, Session{IDHash: hash, UserID: userID, Stage: stage, Pending: pending, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(life)})
+	err := s.store.CreateSession(ctx, Session{IDHash: hash, UserID: userID, Stage: stage, Pending: pending, IP: ip, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(life)})
 	if err != nil {
 		return "", fmt.Errorf("create session: %w", err)
 	}
@@ -270,7 +278,7 @@ func (s *Service) finishSecondFactor(ctx context.Context, sess *Session, u *User
 	if err := s.store.LoginSucceeded(ctx, u.ID, audit.Entry{Actor: actor, Action: "auth.login", ObjectType: "user", ObjectID: strconv.FormatInt(u.ID, 10)}); err != nil {
 		return "", err
 	}
-	return s.newSession(ctx, u.ID, StageFull, "")
+	return s.newSession(ctx, u.ID, StageFull, "", ip)
 }
 
 // BeginEnroll makes (or returns the already made) TOTP secret for a session
@@ -279,6 +287,18 @@ func (s *Service) BeginEnroll(ctx context.Context, token string) (secret, url st
 	sess, u, err := s.pending(ctx, token, StageEnroll)
 	if err != nil {
 		return "", "", nil, err
+	}
+	return s.pendingKey(ctx, sess, u)
+}
+
+// pendingKey returns the secret being enrolled on the session, making one
+// the first time. Asking again (a reload, a mistyped code) shows the same
+// key: the user has just scanned it, and a new one would send them round in
+// circles.
+func (s *Service) pendingKey(ctx context.Context, sess *Session, u *User) (secret, url string, png []byte, err error) {
+	if sess.Pending != "" {
+		url, png, err = TOTPKeyOf(s.Issuer, u.Email, sess.Pending)
+		return sess.Pending, url, png, err
 	}
 	secret, url, png, err = NewTOTPKey(s.Issuer, u.Email)
 	if err != nil {

@@ -44,10 +44,32 @@ func newEnv(t *testing.T) *env {
 	if _, err := db.SeedOrgs(e.ctx, org.DefaultTree()); err != nil {
 		t.Fatal(err)
 	}
-	e.reloadTree()
 	e.svc = auth.NewService(db, func() *org.Tree { return e.tree }, e.clock)
 	e.svc.SetHasherParams(auth.Params{Memory: 64, Time: 1, Threads: 1})
+	// Most tests here are about passwords, sessions and tokens, so the
+	// Tokyo MPD has relaxed its second-factor rule, as an administrator
+	// may; TestSecondFactorByDefault holds the default.
+	if err := db.SetRequireTOTP(e.ctx, e.orgIDIn("pref-13", db), false, audit.Entry{Actor: audit.System, Action: "org.require_totp", ObjectType: "org"}); err != nil {
+		t.Fatal(err)
+	}
+	e.reloadTree()
 	return e
+}
+
+// orgIDIn finds an organisation's id before the tree is loaded.
+func (e *env) orgIDIn(code string, db *store.DB) int64 {
+	e.t.Helper()
+	orgs, err := db.Orgs(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, o := range orgs {
+		if o.Code == code {
+			return o.ID
+		}
+	}
+	e.t.Fatalf("no organisation %s", code)
+	return 0
 }
 
 func (e *env) reloadTree() {
@@ -273,6 +295,28 @@ func TestPartnerCannotLogIn(t *testing.T) {
 	}
 }
 
+// TestSecondFactorByDefault: every police organisation asks its officers
+// for a second factor unless an administrator relaxed it (before, only
+// administrators had to enrol, and investigators reached victims' contact
+// details with a password alone).
+func TestSecondFactorByDefault(t *testing.T) {
+	e := newEnv(t)
+	for _, code := range []string{"npa", "ncu", "rpb-kanto", "pref-27", "pref-01"} {
+		o, _ := e.tree.ByCode(code)
+		if !o.RequireTOTP {
+			t.Errorf("%s does not require a second factor", code)
+		}
+	}
+	for i, role := range []auth.Role{auth.RoleIntake, auth.RoleInvestigator, auth.RoleAnalyst, auth.RoleSupervisor} {
+		u := e.user("officer"+strconv.Itoa(i)+"@pref27.example.jp", "pref-27", role)
+		e.login(u.Email, "192.0.2.1", auth.StageEnroll)
+	}
+	// Relaxed (pref-13, in newEnv): a password is enough for officers, never
+	// for administrators.
+	e.login(e.user("officer@pref13.example.jp", "pref-13", auth.RoleInvestigator).Email, "192.0.2.1", auth.StageFull)
+	e.login(e.user("admin@pref13.example.jp", "pref-13", auth.RoleAdmin).Email, "192.0.2.1", auth.StageEnroll)
+}
+
 func TestRequireTOTPOrg(t *testing.T) {
 	e := newEnv(t)
 	e.addOrg(org.Org{Code: "pref-13-cyber", ParentID: e.orgID("pref-13"), Kind: org.KindUnit, NameJA: "サイバー", NameEN: "Cyber", RequireTOTP: true})
@@ -300,8 +344,8 @@ func TestEnrollAndTOTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if secret == first {
-		t.Error("BeginEnroll twice gave the same secret")
+	if secret != first {
+		t.Error("BeginEnroll twice gave two keys: a reload must show the key the user has just scanned")
 	}
 	if u, err := url.Parse(otpURL); err != nil || u.Scheme != "otpauth" || u.Host != "totp" || u.Query().Get("secret") != secret || u.Query().Get("issuer") != "koban" {
 		t.Errorf("otpauth URL %q", otpURL)
@@ -313,13 +357,15 @@ func TestEnrollAndTOTP(t *testing.T) {
 		t.Error("the secret reached the user before a code confirmed it")
 	}
 
-	// The first secret was replaced; a code for it does not count.
-	_, err = e.svc.ConfirmEnroll(e.ctx, pending, e.code(first), "192.0.2.1")
-	wantField(t, "code of the replaced secret", err, "code", "auth.error.totp")
+	// A wrong code keeps the key (before, the page showed a new QR code
+	// and the user went round in circles); it counts as a failure.
 	_, err = e.svc.ConfirmEnroll(e.ctx, pending, e.wrongCode(secret), "192.0.2.1")
 	wantField(t, "wrong code", err, "code", "auth.error.totp")
-	if s := e.stored(u.ID); s.FailedLogins != 2 {
-		t.Errorf("%d failures counted for two wrong codes", s.FailedLogins)
+	if again, _, _, err := e.svc.BeginEnroll(e.ctx, pending); err != nil || again != secret {
+		t.Errorf("after a wrong code the key is %q (%v), want the one scanned", again, err)
+	}
+	if s := e.stored(u.ID); s.FailedLogins != 1 {
+		t.Errorf("%d failures counted for one wrong code", s.FailedLogins)
 	}
 
 	enrolCode := e.code(secret)
@@ -377,7 +423,7 @@ func TestEnrollAndTOTP(t *testing.T) {
 	_, err = e.svc.CompleteTOTP(e.ctx, pending, e.code(secret), "192.0.2.1")
 	wantErr(t, "expired TOTP session", err, koban.Unauthorized, "auth.error.session")
 
-	want := []string{"user.create", "auth.password_ok", "auth.totp_failed", "auth.totp_failed", "auth.totp_enrolled", "auth.login"}
+	want := []string{"user.create", "auth.password_ok", "auth.totp_failed", "auth.totp_enrolled", "auth.login"}
 	if got := e.actions(u); len(got) < len(want) || strings.Join(got[:len(want)], " ") != strings.Join(want, " ") {
 		t.Errorf("audit %v, want it to start %v", got, want)
 	}

@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"crypto/subtle"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"image/png"
@@ -30,11 +31,27 @@ const (
 // of that URL for scanning. The secret must be stored only after the user has
 // proved with a valid code that their app holds it.
 func NewTOTPKey(issuer, account string) (secret, otpauthURL string, pngData []byte, err error) {
+	return totpKey(issuer, account, nil)
+}
+
+// TOTPKeyOf returns the otpauth:// URL and QR code of an existing secret
+// (base32), for showing a key being enrolled again.
+func TOTPKeyOf(issuer, account, secret string) (otpauthURL string, pngData []byte, err error) {
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(secret))
+	if err != nil {
+		return "", nil, fmt.Errorf("auth: TOTP secret: %w", err)
+	}
+	_, otpauthURL, pngData, err = totpKey(issuer, account, raw)
+	return otpauthURL, pngData, err
+}
+
+func totpKey(issuer, account string, secret []byte) (string, string, []byte, error) {
 	key, err := totp.Generate(totp.GenerateOpts{
 		Issuer:      issuer,
 		AccountName: account,
 		Period:      totpPeriod,
 		SecretSize:  totpSecretSize,
+		Secret:      secret,
 		Digits:      totpDigits,
 		Algorithm:   otp.AlgorithmSHA1,
 	})

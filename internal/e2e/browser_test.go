@@ -133,8 +133,14 @@ func TestBrowserReportToReply(t *testing.T) {
 	p.typeText(tokyo)
 	p.tabTo("#password", 1)
 	p.typeText(password)
-	if st, loc := p.keysAndWait("sign in with Enter", kb.Enter); st != http.StatusOK || loc != s.URL+"/queue" {
+	if st, loc := p.keysAndWait("sign in with Enter", kb.Enter); st != http.StatusOK || loc != s.URL+"/login/totp" {
 		t.Fatalf("sign in: status %d at %s; page says %q", st, loc, p.text("main"))
+	}
+	// The second factor, which police organisations require by default.
+	p.tabTo("#code", 10)
+	p.typeText(s.NextCode(t, tokyo))
+	if st, loc := p.keysAndWait("send the code with Enter", kb.Enter); st != http.StatusOK || loc != s.URL+"/queue" {
+		t.Fatalf("second factor: status %d at %s; page says %q", st, loc, p.text("main"))
 	}
 	first := browserEval[[]string](p, `(() => { const r = document.querySelector("#queue tbody tr");
 		if (!r) return [];
@@ -196,6 +202,14 @@ func TestBrowserReportToReply(t *testing.T) {
 	}
 	p.shot("graph")
 	p.checkAxe("graph (/graph)")
+
+	// The officer's own account: second factor, password, sessions.
+	p.open("/account", http.StatusOK)
+	if state := p.text("#totp-state"); !strings.Contains(state, "認証アプリが設定されています") {
+		t.Errorf("account page says of the second factor: %q", state)
+	}
+	p.shot("account")
+	p.checkAxe("account (/account)")
 
 	// Sign out with the keyboard; the session must be gone.
 	p.tabTo(`form[action="/logout"] button`, 10)

@@ -32,8 +32,10 @@ func (db *DB) SeedOrgs(ctx context.Context, seeds []org.Seed) (bool, error) {
 				parent = p
 			}
 			var id int64
-			err := tx.QueryRowContext(ctx, `INSERT INTO orgs (code, parent_id, kind, name_ja, name_en, prefecture, created_at)
-				VALUES (?,?,?,?,?,?,?) RETURNING id`, s.Code, parent, string(s.Kind), s.NameJA, s.NameEN, s.Prefecture, now).Scan(&id)
+			// Police organisations require a second factor from the start
+			// (see migration 00007).
+			err := tx.QueryRowContext(ctx, `INSERT INTO orgs (code, parent_id, kind, name_ja, name_en, prefecture, require_totp, created_at)
+				VALUES (?,?,?,?,?,?,?,?) RETURNING id`, s.Code, parent, string(s.Kind), s.NameJA, s.NameEN, s.Prefecture, s.Kind != org.KindPartner, now).Scan(&id)
 			if err != nil {
 				return fmt.Errorf("seed org %s: %w", s.Code, err)
 			}

@@ -141,8 +141,8 @@ func (db *DB) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error)
 
 // CreateSession stores a session.
 func (db *DB) CreateSession(ctx context.Context, s auth.Session) error {
-	_, err := db.write.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, stage, pending, created_at, last_seen_at, expires_at) VALUES (?,?,?,?,?,?,?)`,
-		s.IDHash, s.UserID, s.Stage, s.Pending, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt))
+	_, err := db.write.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, stage, pending, ip, created_at, last_seen_at, expires_at) VALUES (?,?,?,?,?,?,?,?)`,
+		s.IDHash, s.UserID, s.Stage, s.Pending, s.IP, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -151,18 +151,79 @@ func (db *DB) CreateSession(ctx context.Context, s auth.Session) error {
 
 // Session loads a session by the hash of its id.
 func (db *DB) Session(ctx context.Context, idHash string) (*auth.Session, error) {
-	var s auth.Session
-	var c, l, e int64
-	err := db.read.QueryRowContext(ctx, `SELECT id_hash, user_id, stage, pending, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = ?`, idHash).
-		Scan(&s.IDHash, &s.UserID, &s.Stage, &s.Pending, &c, &l, &e)
+	s, err := scanSession(db.read.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id_hash = ?`, idHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("auth.error.session")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load session: %w", err)
 	}
+	return s, nil
+}
+
+const sessionCols = `id_hash, user_id, stage, pending, ip, created_at, last_seen_at, expires_at`
+
+func scanSession(row interface{ Scan(...any) error }) (*auth.Session, error) {
+	var s auth.Session
+	var c, l, e int64
+	if err := row.Scan(&s.IDHash, &s.UserID, &s.Stage, &s.Pending, &s.IP, &c, &l, &e); err != nil {
+		return nil, err
+	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = tm(c), tm(l), tm(e)
 	return &s, nil
+}
+
+// SessionsOf lists a user's sessions, newest first.
+func (db *DB) SessionsOf(ctx context.Context, userID int64) ([]auth.Session, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id_hash`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []auth.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sessions: %w", err)
+		}
+		out = append(out, *s)
+	}
+	return out, rows.Err()
+}
+
+// EndSessions removes every session of the user but keep, with the audit
+// entry (its detail gains the count).
+func (db *DB) EndSessions(ctx context.Context, userID int64, keep string, e audit.Entry) (int, error) {
+	var n int64
+	err := db.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`, userID, keep)
+		if err != nil {
+			return fmt.Errorf("end sessions: %w", err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if e.Detail == nil {
+			e.Detail = map[string]any{}
+		}
+		e.Detail["ended"] = n
+		return db.appendAudit(ctx, tx, e)
+	})
+	return int(n), err
+}
+
+// SetPassword stores a new password hash, clearing failed attempts.
+func (db *DB) SetPassword(ctx context.Context, userID int64, hash string, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0 WHERE id = ?`, hash, userID)
+		if err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return notFound("error.not_found")
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
 }
 
 // TouchSession records activity on a session.

@@ -1,35 +1,21 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/auth"
 )
 
-// loginAdmin signs an administrator in through password and TOTP enrolment.
+// loginAdmin signs an administrator in, password and second factor.
 func loginAdmin(t *testing.T, s *apptest.Server, email string) *http.Client {
 	t.Helper()
-	c := s.Client()
-	resp := must(c.PostForm(s.URL+"/login", url.Values{"email": {email}, "password": {pw}}))
-	resp.Body.Close()
-	page := body(t, must(c.Get(s.URL+"/login/enroll")))
-	m := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(page)
-	if m == nil {
-		t.Fatal("no TOTP secret")
-	}
-	code, _ := auth.TOTPCode(m[1], time.Now())
-	resp = must(c.PostForm(s.URL+"/login/enroll", url.Values{"code": {code}}))
-	resp.Body.Close()
-	if resp.Header.Get("Location") != "/queue" {
-		t.Fatalf("admin enrolment failed: %d", resp.StatusCode)
-	}
-	return c
+	return s.Login(t, email, pw)
 }
 
 func TestAdministration(t *testing.T) {
@@ -93,20 +79,33 @@ func TestAdministration(t *testing.T) {
 	if strings.Contains(body(t, must(c.Get(s.URL+userPath))), m[1]) {
 		t.Error("token shown again")
 	}
-	// Station officers can sign in; once the station requires a second
-	// factor, they are sent to enrol.
-	s.Login(t, "shinjuku@mpd.example", pw)
+	// A new station asks its officers for a second factor from the start:
+	// the officer the administrator just added is sent to enrol.
+	loginGoesTo := func(want string) {
+		t.Helper()
+		resp := must(s.Client().PostForm(s.URL+"/login", url.Values{"email": {"shinjuku@mpd.example"}, "password": {pw}}))
+		resp.Body.Close()
+		if got := resp.Header.Get("Location"); got != want {
+			t.Errorf("station officer's sign-in goes to %q, want %q", got, want)
+		}
+	}
+	loginGoesTo("/login/enroll")
 	orgs := body(t, must(c.Get(s.URL+"/admin/orgs")))
 	om := regexp.MustCompile(`<code>pref-13-shinjuku</code>.*?action="/admin/orgs/(\d+)/totp"`).FindStringSubmatch(strings.ReplaceAll(orgs, "\n", " "))
 	if om == nil {
 		t.Fatal("station row not found")
 	}
+	// Relaxed by its administrator (audited), a password is enough; required
+	// again, the officer is sent to enrol.
+	resp = must(c.PostForm(s.URL+"/admin/orgs/"+om[1]+"/totp", url.Values{"require": {"0"}}))
+	resp.Body.Close()
+	loginGoesTo("/queue")
 	resp = must(c.PostForm(s.URL+"/admin/orgs/"+om[1]+"/totp", url.Values{"require": {"1"}}))
 	resp.Body.Close()
-	resp = must(s.Client().PostForm(s.URL+"/login", url.Values{"email": {"shinjuku@mpd.example"}, "password": {pw}}))
-	resp.Body.Close()
-	if resp.Header.Get("Location") != "/login/enroll" {
-		t.Errorf("after requiring TOTP: %q", resp.Header.Get("Location"))
+	loginGoesTo("/login/enroll")
+	rows, err := s.App.DB.AuditOf(context.Background(), "org", om[1])
+	if err != nil || len(rows) != 2 || rows[0].Action != "org.require_totp" || rows[0].Detail != `{"require":false}` {
+		t.Errorf("the rule's changes are not audited: %+v %v", rows, err)
 	}
 	// Disabling ends access.
 	resp = must(c.PostForm(s.URL+userPath+"/disable", nil))

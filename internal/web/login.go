@@ -101,9 +101,18 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
-		// A wrong code: show the same secret again is not possible (it is on
-		// the session); start enrolment over with a fresh one.
-		http.Redirect(w, r, "/login/enroll?done=totp_retry", http.StatusSeeOther)
+		// A wrong code: the same key again (the user has just scanned it),
+		// with the error beside the code field.
+		secret, _, png, berr := s.Auth.BeginEnroll(r.Context(), sessionToken(r))
+		if berr != nil {
+			clearSession(w, r)
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		p := loginPage{page: s.newPage(r, "login.enroll_title"), Secret: secret,
+			QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))}
+		p.setProblems(err)
+		s.render(w, r, http.StatusUnprocessableEntity, "enroll", p)
 		return
 	}
 	setSession(w, r, token)

@@ -24,6 +24,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /login/enroll", s.enrollForm)
 	mux.HandleFunc("POST /login/enroll", s.enroll)
 	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /account", s.officer(s.account))
+	mux.HandleFunc("POST /account/{action}", s.officer(s.accountAction))
 	mux.HandleFunc("GET /queue", s.officer(s.queue))
 	mux.HandleFunc("GET /queue/events", s.officer(s.queueEvents))
 	mux.HandleFunc("GET /search", s.officer(s.search))

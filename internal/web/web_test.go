@@ -429,7 +429,7 @@ func TestLanguageChoiceIsRemembered(t *testing.T) {
 
 func TestAdministratorMustUseSecondFactor(t *testing.T) {
 	s := apptest.Start(t)
-	s.AddUser(t, "admin@npa.example", "npa", auth.RoleAdmin, pw)
+	s.AddUserToEnrol(t, "admin@npa.example", "npa", auth.RoleAdmin, pw)
 	c := s.Client()
 	resp := must(c.PostForm(s.URL+"/login", url.Values{"email": {"admin@npa.example"}, "password": {pw}}))
 	resp.Body.Close()
@@ -444,6 +444,16 @@ func TestAdministratorMustUseSecondFactor(t *testing.T) {
 	m := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no secret on the enrolment page:\n%s", page)
+	}
+	// A mistyped code: the same key again with the error beside the field
+	// (before, a new QR code in a green notice, and the user looped).
+	resp = must(c.PostForm(s.URL+"/login/enroll", url.Values{"code": {"000000"}}))
+	again := body(t, resp)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(again, `id="totp-secret">`+m[1]+`<`) {
+		t.Fatalf("wrong enrolment code: %d, and the key shown is not the one scanned", resp.StatusCode)
+	}
+	if !strings.Contains(again, `aria-invalid="true" aria-describedby="e-code"`) || !strings.Contains(again, `id="e-code"`) {
+		t.Error("the wrong code is not marked on its field")
 	}
 	code, _ := auth.TOTPCode(m[1], time.Now())
 	resp = must(c.PostForm(s.URL+"/login/enroll", url.Values{"code": {code}}))

@@ -34,8 +34,8 @@ func testSeedOrgs(t *testing.T, f *fixture) {
 			t.Errorf("seed %s not stored", s.Code)
 			continue
 		}
-		if o.Kind != s.Kind || o.NameJA != s.NameJA || o.NameEN != s.NameEN || o.Prefecture != s.Prefecture || o.RequireTOTP {
-			t.Errorf("seed %s stored as %+v", s.Code, o)
+		if o.Kind != s.Kind || o.NameJA != s.NameJA || o.NameEN != s.NameEN || o.Prefecture != s.Prefecture || !o.RequireTOTP {
+			t.Errorf("seed %s stored as %+v (police organisations require a second factor from the start)", s.Code, o)
 		}
 		parent := ""
 		if p, ok := tree.ByID(o.ParentID); ok {
@@ -105,22 +105,23 @@ func testCreateOrg(t *testing.T, f *fixture) {
 func testSetRequireTOTP(t *testing.T, f *fixture) {
 	id := f.orgID("pref-13")
 	e := audit.Entry{Actor: audit.System, Action: "org.require_totp", ObjectType: "org", ObjectID: "pref-13"}
-	if err := f.db.SetRequireTOTP(f.ctx, id, true, e); err != nil {
-		t.Fatalf("SetRequireTOTP: %v", err)
-	}
-	f.reloadTree()
-	if o, _ := f.tree.ByID(id); !o.RequireTOTP {
-		t.Error("require_totp not set")
-	}
-	if o, _ := f.tree.ByCode("pref-27"); o.RequireTOTP {
-		t.Error("another organisation changed")
-	}
+	// Police organisations start with the rule on; an administrator relaxes it.
 	if err := f.db.SetRequireTOTP(f.ctx, id, false, e); err != nil {
-		t.Fatal(err)
+		t.Fatalf("SetRequireTOTP: %v", err)
 	}
 	f.reloadTree()
 	if o, _ := f.tree.ByID(id); o.RequireTOTP {
 		t.Error("require_totp not cleared")
+	}
+	if o, _ := f.tree.ByCode("pref-27"); !o.RequireTOTP {
+		t.Error("another organisation changed")
+	}
+	if err := f.db.SetRequireTOTP(f.ctx, id, true, e); err != nil {
+		t.Fatal(err)
+	}
+	f.reloadTree()
+	if o, _ := f.tree.ByID(id); !o.RequireTOTP {
+		t.Error("require_totp not set again")
 	}
 	before := f.verified()
 	err := f.db.SetRequireTOTP(f.ctx, 987_654, true, e)
