@@ -189,7 +189,7 @@ func ParsePublicKey(b []byte) (ed25519.PublicKey, error) {
 	}
 	pub, ok := k.(ed25519.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("it holds a %T key, not an Ed25519 one", k)
+		return nil, errors.New("it is not an Ed25519 public key")
 	}
 	return pub, nil
 }
