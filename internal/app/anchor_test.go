@@ -97,6 +97,16 @@ func newAnchored(t *testing.T) *anchored {
 	if len(files) != 1 {
 		t.Fatalf("anchor files %q, want one", files)
 	}
+	// Servers sharing a PostgreSQL database share the data folder: each
+	// writes a file named after its host.
+	host, _ := os.Hostname()
+	want := "audit-anchors"
+	if db.driver == "pgx" {
+		want += "." + host
+	}
+	if filepath.Base(files[0]) != want {
+		t.Errorf("anchor file %s, want %s", filepath.Base(files[0]), want)
+	}
 	f, err := os.Open(files[0])
 	if err != nil {
 		t.Fatal(err)

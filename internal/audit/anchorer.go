@@ -46,7 +46,11 @@ func (w *Anchorer) Anchor(ctx context.Context, why string) (Anchor, bool, error)
 	if err != nil {
 		return Anchor{}, false, fmt.Errorf("audit anchor: %w", err)
 	}
-	if id == 0 || (id == w.last.ID && hash == w.last.Hash) {
+	if id == 0 {
+		w.Log.Debug("audit anchor skipped: the log is empty", "why", why)
+		return Anchor{}, false, nil
+	}
+	if id == w.last.ID && hash == w.last.Hash {
 		w.Log.Debug("audit anchor unchanged", "id", id, "why", why)
 		return w.last, false, nil
 	}
