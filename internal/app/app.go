@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,7 @@ type App struct {
 	Admin    *admin.Service
 	Index    *correlate.Service
 	Metrics  *api.Metrics
+	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
 	instance string                 // host:pid, who ran a job
 	listsAt  atomic.Value           // the stamp of the warning lists in force (string)
@@ -80,6 +82,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		db.Close()
 		return nil, err
 	}
+	a.Anchors = &audit.Anchorer{Head: db.AuditHead, Path: anchorFile(cfg.DataDir, db.Shared()), Key: cfg.AuditSigner, Clock: o.Clock, Log: log}
 	if _, err := db.SeedOrgs(ctx, org.DefaultTree()); err != nil {
 		db.Close()
 		return nil, err
@@ -221,8 +224,54 @@ func (a *App) FirstAdmin(ctx context.Context) (email, password string, err error
 	return email, password, err
 }
 
-// Serve serves HTTP on ln until ctx ends, then shuts down gracefully.
+// anchorFile is where this server writes the audit chain's anchors. Servers
+// that share a PostgreSQL database share the data folder too (the evidence
+// lives in it), so there each writes a file of its own, named after its
+// host: one writer per file keeps every file's ids in order without a lock
+// across machines (appends from several NFS clients to one file can
+// interleave), and each file is a witness in its own right.
+func anchorFile(dataDir string, shared bool) string {
+	name := "audit-anchors"
+	if host, _ := os.Hostname(); shared && host != "" {
+		name += "." + strings.Map(func(r rune) rune {
+			if r == '.' || r == '-' || r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9') {
+				return r
+			}
+			return '_'
+		}, host)
+	}
+	return filepath.Join(dataDir, name)
+}
+
+// Serve serves HTTP on ln until ctx ends, then shuts down gracefully. The
+// audit chain's head is anchored before the first request, every
+// KOBAN_AUDIT_ANCHOR_INTERVAL, and once more after the last request: each
+// server anchors on its own rather than through RunJob, since anchors are
+// witnesses and every server's file is one more copy to check against.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if _, _, err := a.Anchors.Anchor(ctx, "start"); err != nil {
+		return err
+	}
+	// Background work stops, and is waited for, before Serve returns: the
+	// caller closes the database next, and the last anchor must come after
+	// every other write.
+	work, stopWork := context.WithCancel(ctx)
+	anchorTicks := time.NewTicker(a.Config.AuditAnchorInterval)
+	var background sync.WaitGroup
+	background.Go(func() { a.sweep(work) })
+	background.Go(func() { a.Anchors.Run(work, anchorTicks.C) })
+	background.Go(func() { a.watch(work) })
+	defer func() {
+		stopWork()
+		anchorTicks.Stop()
+		background.Wait()
+		// ctx has ended by now; the last anchor still needs a moment of its own.
+		last, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if _, _, err := a.Anchors.Anchor(last, "stop"); err != nil {
+			a.Log.Error("audit anchor failed", "err", err, "file", a.Anchors.Path)
+		}
+	}()
 	srv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -232,8 +281,6 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	go a.sweep(ctx)
-	go a.watch(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

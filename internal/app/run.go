@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -44,7 +45,9 @@ Usage:
   koban user add --email E --org CODE --role ROLE --password-stdin [--name N]
   koban token create --email E --name N
   koban token revoke --id ID
-  koban audit verify               check the audit log's hash chain (also: koban verify-audit)
+  koban audit verify [--expect-head ID:HASH] [--anchors FILE [--anchor-key PUBFILE]]
+                                   check the audit log's hash chain (also: koban verify-audit), and that it
+                                   still holds a head noted earlier or every anchor of an anchor file
   koban extract [FILE…]            print observables as JSON lines (stdin when no file; .eml and HTML read as such)
   koban warninglists import DIR…   import MISP warning lists (benign values that link no records)
   koban warninglists list          the warning lists in force
@@ -81,7 +84,7 @@ func Run(ctx context.Context, env Env) int {
 		err = runToken(ctx, env, rest)
 	case "audit":
 		if len(rest) == 0 || rest[0] != "verify" {
-			err = usageError("koban audit verify")
+			err = usageError(auditVerifyUsage)
 			break
 		}
 		err = runAuditVerify(ctx, env, rest[1:])
@@ -252,7 +255,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a.Log.Info("koban listening", "addr", "http://"+ln.Addr().String(), "data", a.Config.DataDir, "version", Version)
+	a.Log.Info("koban listening", "addr", "http://"+ln.Addr().String(), "data", a.Config.DataDir, "anchors", a.Anchors.Path, "version", Version)
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())
 	}
@@ -357,22 +360,130 @@ func runToken(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
+const auditVerifyUsage = "koban audit verify [--expect-head ID:HASH] [--anchors FILE [--anchor-key PUBFILE]]"
+
 func runAuditVerify(ctx context.Context, env Env, args []string) error {
-	a, _, err := openFromEnv(ctx, env, args)
+	var (
+		expect      *audit.Anchor
+		anchorsFile string
+		keyFile     string
+	)
+	cfg, _, err := config.LoadWith(args, env.Getenv, env.Environ, env.Stderr, func(fs *flag.FlagSet) {
+		fs.Func("expect-head", "ID:HASH of a row noted earlier (an anchor): the chain must still hold it", func(v string) error {
+			a, err := audit.ParseHead(v)
+			expect = &a
+			return err
+		})
+		fs.StringVar(&anchorsFile, "anchors", "", "anchor file (as koban serve writes) whose every anchor the chain must hold")
+		fs.StringVar(&keyFile, "anchor-key", "", "Ed25519 public key (PEM) every anchor in the file must be signed with")
+	})
+	if err != nil {
+		return err
+	}
+	if keyFile != "" && anchorsFile == "" {
+		return usageError(auditVerifyUsage)
+	}
+	var pub ed25519.PublicKey
+	if keyFile != "" {
+		b, err := os.ReadFile(keyFile)
+		if err != nil {
+			return fmt.Errorf("the anchor key cannot be read: %w", err)
+		}
+		if pub, err = audit.ParsePublicKey(b); err != nil {
+			return fmt.Errorf("%s is not a key anchors can be checked with: %w", keyFile, err)
+		}
+	}
+	var fileAnchors []audit.Anchor
+	if anchorsFile != "" {
+		f, err := os.Open(anchorsFile)
+		if err != nil {
+			return fmt.Errorf("the anchor file cannot be read: %w", err)
+		}
+		fileAnchors, err = audit.ReadAnchors(f, anchorsFile)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		if len(fileAnchors) == 0 {
+			return fmt.Errorf("%s holds no anchors, so there is nothing to check the chain against", anchorsFile)
+		}
+	}
+	// Anchors that fail among themselves (order, signature) are not looked
+	// up; those before the first such one are, and a failure among them
+	// comes first in the file.
+	passed, fileFailure := audit.CheckAnchors(fileAnchors, pub)
+	check := fileAnchors[:passed:passed]
+	if expect != nil {
+		check = append(check, *expect)
+	}
+
+	a, err := Open(ctx, cfg, newLogger(env.Stderr, cfg.LogLevel), Options{})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	res, err := a.DB.VerifyAudit(ctx)
+	res, err := a.DB.VerifyAudit(ctx, check...)
 	if err != nil {
 		return err
 	}
-	if !res.OK() {
+	if res.BadID != 0 {
 		fmt.Fprintf(env.Stdout, "audit log BROKEN at row %d: %s (%d rows checked)\n", res.BadID, res.Problem, res.Rows)
 		return errors.New("audit chain broken")
 	}
+	fail := res.Anchor
+	if fail == nil {
+		fail = fileFailure
+	}
+	if fail != nil {
+		if fail.Anchor.Line == 0 {
+			fmt.Fprintf(env.Stdout, "The expected head %d:%s does not hold: %s.\n", expect.ID, expect.Hash, fail.Problem)
+			return errors.New("the audit log does not hold the expected head")
+		}
+		before := 0
+		for _, x := range fileAnchors {
+			if x.Line < fail.Anchor.Line {
+				before++
+			}
+		}
+		fmt.Fprintf(env.Stdout, "The anchor on line %d of %s fails: %s. %s\n", fail.Anchor.Line, anchorsFile, fail.Problem, anchorsMatched(before))
+		return errors.New("the audit log does not match its anchors")
+	}
 	fmt.Fprintf(env.Stdout, "audit log intact: %d rows, head %s\n", res.Rows, res.Head)
+	if expect != nil {
+		fmt.Fprintf(env.Stdout, "Row %d still has hash %s, so no row up to it was rewritten or removed.\n", expect.ID, expect.Hash)
+	}
+	if anchorsFile != "" {
+		fmt.Fprintln(env.Stdout, anchorsHeld(len(fileAnchors), anchorsFile, keyFile))
+	}
 	return nil
+}
+
+// anchorsMatched says how many anchors before a failing one held.
+func anchorsMatched(n int) string {
+	switch n {
+	case 0:
+		return "No anchor came before it."
+	case 1:
+		return "The 1 anchor before it matches the chain."
+	}
+	return fmt.Sprintf("The %d anchors before it match the chain.", n)
+}
+
+// anchorsHeld says that all n anchors of file held, and were signed with
+// the key in keyFile when one was given.
+func anchorsHeld(n int, file, keyFile string) string {
+	if n == 1 {
+		s := fmt.Sprintf("The 1 anchor in %s matches the chain", file)
+		if keyFile != "" {
+			s += fmt.Sprintf(" and is signed with the key in %s", keyFile)
+		}
+		return s + "."
+	}
+	s := fmt.Sprintf("All %d anchors in %s match the chain", n, file)
+	if keyFile != "" {
+		s += fmt.Sprintf(", and every one is signed with the key in %s", keyFile)
+	}
+	return s + "."
 }
 
 func runExtract(env Env, files []string) error {

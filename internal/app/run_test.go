@@ -105,14 +105,14 @@ func TestExtractCommand(t *testing.T) {
 }
 
 func TestAuditVerifyFindsTampering(t *testing.T) {
-	dir := t.TempDir()
-	env := map[string]string{"KOBAN_DATA_DIR": dir}
+	db := newCLIDB(t)
+	env := db.env
 	for _, e := range []string{"a@x.example", "b@x.example", "c@x.example"} {
 		if code, _, errs := run(t, env, "a long enough passphrase\n", "user", "add", "--email", e, "--org", "pref-13", "--role", "intake", "--password-stdin"); code != 0 {
 			t.Fatal(errs)
 		}
 	}
-	tamper(t, filepath.Join(dir, "koban.db"), `UPDATE audit_log SET actor = 'someone else' WHERE id = 3`)
+	db.tamper(t, nil, `UPDATE audit_log SET actor = 'someone else' WHERE id = 3`)
 	code, out, _ := run(t, env, "", "verify-audit")
 	if code != 1 || !strings.Contains(out, "row 3") {
 		t.Fatalf("tampered log: exit %d, %q", code, out)

@@ -2,14 +2,18 @@
 // change, and every view of a reporter's personal data, is written as one Row
 // in the same transaction as the thing it records; each row's hash covers its
 // content and the previous row's hash, so an altered or removed row breaks the
-// chain at that point.
+// chain at that point. Rows cut from the end, or a chain rebuilt with fresh
+// hashes from some row on, still link up; anchors (the head written down
+// outside the database, see Anchor) catch those.
 package audit
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,26 +100,39 @@ func (r Row) ComputeHash() string {
 type Result struct {
 	Rows    int64  // rows checked
 	Head    string // hash of the last row: keep it outside koban to detect removal at the tail
+	HeadID  int64  // id of the last row
 	BadID   int64  // first row found altered or following a removed row; 0 when intact
 	Problem string // what is wrong with BadID
+	Anchors int    // anchors found in the chain with their hash
+	// Anchor is the first anchor, in row order, that the chain does not
+	// bear out; nil when every anchor given holds.
+	Anchor *AnchorFailure
 }
 
-// OK reports whether the chain is intact.
-func (r Result) OK() bool { return r.BadID == 0 }
+// OK reports whether the chain is intact and holds every anchor given.
+func (r Result) OK() bool { return r.BadID == 0 && r.Anchor == nil }
 
 // Verifier checks rows one by one in id order.
 type Verifier struct {
-	res    Result
-	prev   string
-	lastID int64
+	res     Result
+	prev    string
+	lastID  int64
+	anchors []Anchor // not yet reached, in row order
 }
 
-// NewVerifier starts a verification at the beginning of the log.
-func NewVerifier() *Verifier { return &Verifier{prev: Genesis} }
+// NewVerifier starts a verification at the beginning of the log. Each
+// anchor's row must turn up with the anchor's hash: the walk from the first
+// row proves that nothing before it changed either.
+func NewVerifier(anchors ...Anchor) *Verifier {
+	as := slices.Clone(anchors)
+	slices.SortStableFunc(as, func(a, b Anchor) int { return cmp.Compare(a.ID, b.ID) })
+	return &Verifier{prev: Genesis, anchors: as}
+}
 
-// Check takes the next row and reports false once the chain is broken.
+// Check takes the next row and reports false once the chain is broken or
+// fails an anchor.
 func (v *Verifier) Check(r Row) bool {
-	if v.res.BadID != 0 {
+	if !v.res.OK() {
 		return false
 	}
 	v.res.Rows++
@@ -135,9 +152,35 @@ func (v *Verifier) Check(r Row) bool {
 		return false
 	}
 	v.prev, v.lastID = r.Hash, r.ID
-	v.res.Head = r.Hash
+	v.res.Head, v.res.HeadID = r.Hash, r.ID
+	for len(v.anchors) > 0 && v.anchors[0].ID <= r.ID {
+		a := v.anchors[0]
+		switch {
+		case a.ID < r.ID: // ids run on from 1 without a gap, so only a row before the first could be passed over
+			v.res.Anchor = &AnchorFailure{a, fmt.Sprintf("row %d is not in the log, which starts at row %d", a.ID, r.ID)}
+		case a.Hash != r.Hash:
+			v.res.Anchor = &AnchorFailure{a, fmt.Sprintf("row %d now has hash %s, not %s, so the chain was rewritten at or before that row", a.ID, r.Hash, a.Hash)}
+		}
+		if v.res.Anchor != nil {
+			return false
+		}
+		v.res.Anchors++
+		v.anchors = v.anchors[1:]
+	}
 	return true
 }
 
-// Result returns the outcome so far.
-func (v *Verifier) Result() Result { return v.res }
+// Result returns the outcome so far: an anchor past the last row seen names
+// a row that is missing.
+func (v *Verifier) Result() Result {
+	res := v.res
+	if res.OK() && len(v.anchors) > 0 {
+		a := v.anchors[0]
+		p := fmt.Sprintf("row %d is missing and the log ends at row %d, so rows were cut from its end", a.ID, v.lastID)
+		if v.lastID == 0 {
+			p = fmt.Sprintf("row %d is missing and the log is empty, so every row was removed", a.ID)
+		}
+		res.Anchor = &AnchorFailure{a, p}
+	}
+	return res
+}

@@ -4,6 +4,9 @@
 package config
 
 import (
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,8 +38,16 @@ type Config struct {
 	// Addr answers loopback clients only.
 	MetricsAddr  string
 	MetricsToken string
+	// AuditKey (KOBAN_AUDIT_KEY, usually KOBAN_AUDIT_KEY_FILE; secret) is an
+	// Ed25519 private key in PEM that signs the audit anchors; "" leaves
+	// them unsigned.
+	AuditKey string
+	// AuditAnchorInterval (KOBAN_AUDIT_ANCHOR_INTERVAL) is how often the
+	// audit chain's head is written outside the database.
+	AuditAnchorInterval time.Duration
 
-	Location *time.Location // TimeZone, loaded
+	Location    *time.Location     // TimeZone, loaded
+	AuditSigner ed25519.PrivateKey // AuditKey, read; nil without one
 }
 
 // vars maps each environment variable to its field and help text.
@@ -77,18 +88,33 @@ var settings = []setting{
 	}, func(c *Config) string { return fmt.Sprint(c.SubmitBurst) }},
 	{"KOBAN_METRICS_ADDR", "metrics-addr", "serve /metrics here alone (e.g. 127.0.0.1:9090) instead of on KOBAN_ADDR", false, func(c *Config, v string) error { c.MetricsAddr = v; return nil }, func(c *Config) string { return c.MetricsAddr }},
 	{"KOBAN_METRICS_TOKEN", "metrics-token", "bearer token that opens /metrics on KOBAN_ADDR to a remote Prometheus", true, func(c *Config, v string) error { c.MetricsToken = v; return nil }, func(c *Config) string { return c.MetricsToken }},
+	{"KOBAN_AUDIT_KEY", "audit-key", "Ed25519 private key (PEM) that signs audit anchors; give it as KOBAN_AUDIT_KEY_FILE", true, func(c *Config, v string) error { c.AuditKey = v; return nil }, func(c *Config) string { return c.AuditKey }},
+	{"KOBAN_AUDIT_ANCHOR_INTERVAL", "audit-anchor-interval", "how often the audit chain's head is written to the anchor file and the log, e.g. 10m", false, func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("want a duration such as 10m, got %q", v)
+		}
+		c.AuditAnchorInterval = d
+		return nil
+	}, func(c *Config) string { return c.AuditAnchorInterval.String() }},
 }
 
 // Default returns the settings koban runs with when nothing is set.
 func Default() Config {
 	return Config{Addr: "localhost:8080", DataDir: "./koban-data", TimeZone: "Asia/Tokyo", LogLevel: "info",
-		MailFrom: "koban@localhost", SubmitRate: 0.2, SubmitBurst: 10}
+		MailFrom: "koban@localhost", SubmitRate: 0.2, SubmitBurst: 10, AuditAnchorInterval: 10 * time.Minute}
 }
 
 // Load reads the environment (through getenv and environ, for tests) and
 // then the flags in args. An unknown KOBAN_* variable is an error: a typo
 // must not silently leave a default in force.
 func Load(args []string, getenv func(string) string, environ []string, stderr io.Writer) (Config, []string, error) {
+	return LoadWith(args, getenv, environ, stderr, nil)
+}
+
+// LoadWith is Load for a command with flags of its own: more adds them to
+// the settings' flag set, so that the two kinds may come in any order.
+func LoadWith(args []string, getenv func(string) string, environ []string, stderr io.Writer, more func(*flag.FlagSet)) (Config, []string, error) {
 	c := Default()
 	// Test-only variables may share the environment with a running koban.
 	known := map[string]bool{"KOBAN_TEST_POSTGRES": true, "KOBAN_TEST_BACKEND": true, "KOBAN_ARTIFACTS": true,
@@ -129,6 +155,9 @@ func Load(args []string, getenv func(string) string, environ []string, stderr io
 	for _, s := range settings {
 		s := s
 		fs.Func(s.flag, s.help+" ("+s.env+")", func(v string) error { return s.set(&c, v) })
+	}
+	if more != nil {
+		more(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, nil, err
@@ -181,7 +210,37 @@ func (c *Config) Validate() error {
 	if c.SubmitRate <= 0 || c.SubmitBurst <= 0 {
 		errs = append(errs, errors.New("KOBAN_SUBMIT_RATE and KOBAN_SUBMIT_BURST must be positive"))
 	}
+	if c.AuditAnchorInterval < time.Second {
+		errs = append(errs, fmt.Errorf("KOBAN_AUDIT_ANCHOR_INTERVAL %s: want a second or more", c.AuditAnchorInterval))
+	}
+	c.AuditSigner = nil
+	if c.AuditKey != "" {
+		key, err := parseAuditKey(c.AuditKey)
+		if err != nil {
+			// The key itself stays out of the message: it is a secret.
+			errs = append(errs, fmt.Errorf("KOBAN_AUDIT_KEY: %v", err))
+		}
+		c.AuditSigner = key
+	}
 	return errors.Join(errs...)
+}
+
+// parseAuditKey reads an Ed25519 private key in PEM ("PRIVATE KEY", PKCS #8,
+// as `openssl genpkey -algorithm ed25519` writes it).
+func parseAuditKey(s string) (ed25519.PrivateKey, error) {
+	blk, _ := pem.Decode([]byte(s))
+	if blk == nil || blk.Type != "PRIVATE KEY" {
+		return nil, errors.New("want an Ed25519 private key in PEM (-----BEGIN PRIVATE KEY-----), as openssl genpkey -algorithm ed25519 writes it")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, errors.New("the PEM block is not a PKCS #8 private key")
+	}
+	key, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, errors.New("the key is not an Ed25519 key (RSA and ECDSA keys cannot sign anchors)")
+	}
+	return key, nil
 }
 
 // Print writes the settings, secrets masked.

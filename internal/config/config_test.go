@@ -2,9 +2,17 @@ package config
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"flag"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) (func(string) string, []string) {
@@ -76,5 +84,76 @@ func TestPrintMasksSecrets(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "db:5432") {
 		t.Fatalf("host should stay visible:\n%s", b.String())
+	}
+}
+
+func TestAuditSettings(t *testing.T) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "audit-key.pem")
+	os.WriteFile(keyFile, keyPEM, 0o600)
+
+	get, list := env(nil)
+	c, _, err := Load(nil, get, list, io.Discard)
+	if err != nil || c.AuditSigner != nil || c.AuditAnchorInterval != 10*time.Minute {
+		t.Fatalf("defaults: signer %v, interval %s, %v", c.AuditSigner, c.AuditAnchorInterval, err)
+	}
+
+	get, list = env(map[string]string{"KOBAN_AUDIT_KEY_FILE": keyFile, "KOBAN_AUDIT_ANCHOR_INTERVAL": "90s"})
+	c, _, err = Load(nil, get, list, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.AuditSigner.Equal(priv) || c.AuditAnchorInterval != 90*time.Second {
+		t.Errorf("key from file %v, interval %s", c.AuditSigner.Equal(priv), c.AuditAnchorInterval)
+	}
+	var b bytes.Buffer
+	c.Print(&b)
+	if strings.Contains(b.String(), "PRIVATE KEY") || !strings.Contains(b.String(), "KOBAN_AUDIT_KEY=***\n") || !strings.Contains(b.String(), "KOBAN_AUDIT_ANCHOR_INTERVAL=1m30s\n") {
+		t.Errorf("printed settings should mask the key:\n%s", b.String())
+	}
+
+	rsaLike := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte("not der")})
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"missing key file", map[string]string{"KOBAN_AUDIT_KEY_FILE": filepath.Join(dir, "nope")}, "KOBAN_AUDIT_KEY_FILE"},
+		{"not PEM", map[string]string{"KOBAN_AUDIT_KEY": "hunter2"}, "KOBAN_AUDIT_KEY: want an Ed25519 private key"},
+		{"public key", map[string]string{"KOBAN_AUDIT_KEY": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"}, "KOBAN_AUDIT_KEY: want"},
+		{"bad DER", map[string]string{"KOBAN_AUDIT_KEY": string(rsaLike)}, "not a PKCS #8 private key"},
+		{"interval not a duration", map[string]string{"KOBAN_AUDIT_ANCHOR_INTERVAL": "often"}, "KOBAN_AUDIT_ANCHOR_INTERVAL"},
+		{"interval too short", map[string]string{"KOBAN_AUDIT_ANCHOR_INTERVAL": "10ms"}, "KOBAN_AUDIT_ANCHOR_INTERVAL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			get, list := env(tc.env)
+			_, _, err := Load(nil, get, list, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("err = %v, want mention of %q and no secret", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadWithCommandFlags(t *testing.T) {
+	get, list := env(nil)
+	for _, args := range [][]string{
+		{"--anchors", "a.txt", "--data-dir", "/srv/koban"},
+		{"--data-dir", "/srv/koban", "--anchors", "a.txt"},
+	} {
+		var anchors string
+		c, rest, err := LoadWith(append(args, "more"), get, list, io.Discard, func(fs *flag.FlagSet) { fs.StringVar(&anchors, "anchors", "", "") })
+		if err != nil || c.DataDir != "/srv/koban" || anchors != "a.txt" || len(rest) != 1 {
+			t.Errorf("LoadWith(%q) = data dir %q, anchors %q, rest %q, %v", args, c.DataDir, anchors, rest, err)
+		}
 	}
 }

@@ -365,14 +365,15 @@ func (db *DB) AuditOf(ctx context.Context, objectType, objectID string) ([]audit
 	return out, rows.Err()
 }
 
-// VerifyAudit walks the whole chain and reports the first broken row.
-func (db *DB) VerifyAudit(ctx context.Context) (audit.Result, error) {
+// VerifyAudit walks the whole chain and reports the first broken row, or
+// the first anchor whose row is missing or carries another hash.
+func (db *DB) VerifyAudit(ctx context.Context, anchors ...audit.Anchor) (audit.Result, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY id`)
 	if err != nil {
 		return audit.Result{}, fmt.Errorf("verify audit: %w", err)
 	}
 	defer rows.Close()
-	v := audit.NewVerifier()
+	v := audit.NewVerifier(anchors...)
 	for rows.Next() {
 		r, err := scanAudit(rows)
 		if err != nil {
@@ -383,6 +384,21 @@ func (db *DB) VerifyAudit(ctx context.Context) (audit.Result, error) {
 		}
 	}
 	return v.Result(), rows.Err()
+}
+
+// AuditHead returns the id and hash of the chain's last committed row, or
+// 0 and "" when the log is empty.
+func (db *DB) AuditHead(ctx context.Context) (int64, string, error) {
+	var id int64
+	var hash string
+	err := db.read.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&id, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("audit head: %w", err)
+	}
+	return id, hash, nil
 }
 
 // ts stores a time as microseconds since the epoch; the zero time is 0.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,6 +114,100 @@ func testAuditTamperDelete(t *testing.T, f *fixture) {
 	f.chain(5)
 	f.h.Tamper(t, f.db, `DELETE FROM audit_log WHERE id = 3`)
 	f.verifyFails(4)
+}
+
+// head is the chain's head as AuditHead gives it, as an anchor.
+func (f *fixture) head() audit.Anchor {
+	f.t.Helper()
+	id, hash, err := f.db.AuditHead(f.ctx)
+	if err != nil {
+		f.t.Fatalf("AuditHead: %v", err)
+	}
+	return audit.Anchor{ID: id, Hash: hash, At: f.clock.Now()}
+}
+
+// anchorFails checks VerifyAudit with anchors keeps the chain whole but
+// names the anchor at row id as failing with a problem containing want.
+func (f *fixture) anchorFails(anchors []audit.Anchor, id int64, want string) {
+	f.t.Helper()
+	res, err := f.db.VerifyAudit(f.ctx, anchors...)
+	if err != nil {
+		f.t.Fatalf("VerifyAudit: %v", err)
+	}
+	if res.BadID != 0 || res.OK() || res.Anchor == nil || res.Anchor.Anchor.ID != id || !strings.Contains(res.Anchor.Problem, want) {
+		f.t.Errorf("VerifyAudit = %+v (anchor failure %+v), want the anchor at row %d failing with %q", res, res.Anchor, id, want)
+	}
+}
+
+func testAuditHead(t *testing.T, f *fixture) {
+	rs := f.chain(3)
+	h := f.head()
+	last := f.auditOf("report", rs[2].ID)[0]
+	if h.ID != 4 || h.Hash != last.Hash {
+		t.Errorf("AuditHead = %d %s, want row 4 %s", h.ID, h.Hash, last.Hash)
+	}
+	first := audit.Anchor{ID: 2, Hash: f.auditOf("report", rs[0].ID)[0].Hash}
+	res, err := f.db.VerifyAudit(f.ctx, first, h, h)
+	if err != nil || !res.OK() || res.Anchors != 3 || res.HeadID != 4 || res.Head != h.Hash {
+		t.Errorf("VerifyAudit with the head and an earlier anchor = %+v, %v", res, err)
+	}
+}
+
+// testAuditTamperCutTail: rows deleted from the end leave a chain that
+// links up; only an anchor taken before shows they are gone.
+func testAuditTamperCutTail(t *testing.T, f *fixture) {
+	rs := f.chain(5)
+	row4 := f.auditOf("report", rs[2].ID)[0]
+	early := audit.Anchor{ID: row4.ID, Hash: row4.Hash}
+	anchor := f.head()
+	if anchor.ID != 6 || early.ID != 4 {
+		t.Fatalf("anchors at rows %d and %d, want 4 and 6", early.ID, anchor.ID)
+	}
+	f.h.Tamper(t, f.db, `DELETE FROM audit_log WHERE id >= 5`)
+	if n := f.verified(); n != 4 {
+		t.Fatalf("after the cut the chain should still verify with 4 rows, got %d", n)
+	}
+	f.anchorFails([]audit.Anchor{early, anchor}, 6, "row 6 is missing and the log ends at row 4")
+	res, err := f.db.VerifyAudit(f.ctx, early)
+	if err != nil || !res.OK() || res.Anchors != 1 {
+		t.Errorf("the anchor before the cut should still hold: %+v, %v", res, err)
+	}
+}
+
+// testAuditTamperRebuild: a row rewritten and every later hash recomputed
+// with koban's own hashing leaves a chain that links up; an anchor taken
+// before shows the hash at its row changed.
+func testAuditTamperRebuild(t *testing.T, f *fixture) {
+	rs := f.chain(5)
+	before := f.auditOf("report", rs[0].ID)[0] // row 2, before the forgery
+	anchor := f.head()
+	var rows []audit.Row
+	for _, r := range rs {
+		rows = append(rows, f.auditOf("report", r.ID)[0])
+	}
+	// rows[1] is row 3: forge it, then relink and rehash rows 3 to 6.
+	rows[1].Detail = `{"receipt":"FAKE"}`
+	var detail, prev, hash strings.Builder
+	for i := 1; i < len(rows); i++ {
+		rows[i].PrevHash = rows[i-1].Hash
+		rows[i].Hash = rows[i].ComputeHash()
+		fmt.Fprintf(&detail, " WHEN %d THEN '%s'", rows[i].ID, rows[i].Detail)
+		fmt.Fprintf(&prev, " WHEN %d THEN '%s'", rows[i].ID, rows[i].PrevHash)
+		fmt.Fprintf(&hash, " WHEN %d THEN '%s'", rows[i].ID, rows[i].Hash)
+	}
+	f.h.Tamper(t, f.db, fmt.Sprintf(`UPDATE audit_log SET detail = CASE id%s END, prev_hash = CASE id%s END, hash = CASE id%s END WHERE id >= 3`,
+		detail.String(), prev.String(), hash.String()))
+	if n := f.verified(); n != 6 {
+		t.Fatalf("the rebuilt chain should verify with 6 rows, got %d", n)
+	}
+	if got := f.auditOf("report", rs[1].ID)[0]; got.Detail != `{"receipt":"FAKE"}` {
+		t.Fatalf("the forgery did not land: %+v", got)
+	}
+	f.anchorFails([]audit.Anchor{anchor}, 6, "row 6 now has hash "+rows[4].Hash+", not "+anchor.Hash)
+	res, err := f.db.VerifyAudit(f.ctx, audit.Anchor{ID: before.ID, Hash: before.Hash})
+	if err != nil || !res.OK() || res.Anchors != 1 {
+		t.Errorf("an anchor before the forged row should still hold: %+v, %v", res, err)
+	}
 }
 
 func testAuditAppendOnly(t *testing.T, f *fixture) {
