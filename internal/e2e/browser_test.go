@@ -236,6 +236,14 @@ func TestBrowserReportToReply(t *testing.T) {
 	p.shot("status")
 	p.checkAxe("status (/s/…)")
 
+	// A mistyped address: the site's own 404 page, which axe checks too.
+	p.open("/repot", http.StatusNotFound)
+	if h := p.text("h1"); h != ja("error.not_found_title") {
+		t.Errorf("404 page heading %q", h)
+	}
+	p.shot("not-found")
+	p.checkAxe("404 (/repot)")
+
 	// 7. Osaka's officer sees nothing of a Tokyo report.
 	c := s.Login(t, osaka, password)
 	if code, body := browserGet(t, c, s.URL+"/queue"); code != http.StatusOK || strings.Contains(body, receipt) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 )
@@ -15,6 +16,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /s/{token}", s.status)
 	mux.HandleFunc("POST /s/{token}", s.statusAdd)
 	mux.HandleFunc("GET /static/{hash}/{name...}", s.static)
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, s.assets.url("favicon.svg"), http.StatusMovedPermanently)
+	})
 
 	// Officers.
 	mux.HandleFunc("GET /login", s.loginForm)
@@ -48,18 +52,21 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /admin/orgs", s.officer(s.adminOrgs))
 	mux.HandleFunc("POST /admin/orgs", s.officer(s.adminOrgCreate))
 	mux.HandleFunc("POST /admin/orgs/{id}/totp", s.officer(s.adminOrgTOTP))
+	// Anything else: the site's own 404 page, in the visitor's language,
+	// with a way back (Go's default is a bare line of English).
+	mux.HandleFunc("/", s.notFound)
 	return rememberLang(mux)
 }
 
 func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if strings.Contains(name, "..") || s.assets.hashes[name] == "" {
-		http.NotFound(w, r)
+		s.notFound(w, r)
 		return
 	}
 	b, err := staticFS.ReadFile("static/" + name)
 	if err != nil {
-		http.NotFound(w, r)
+		s.notFound(w, r)
 		return
 	}
 	if r.PathValue("hash") == s.assets.hashes[name] {
@@ -74,4 +81,17 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/svg+xml")
 	}
 	w.Write(b)
+}
+
+// notFound is the 404 page for every address koban does not serve. A
+// signed-in officer is recognised (for the way back to the queue) without
+// sliding their session.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if p, err := s.Auth.StillValid(r.Context(), c.Value, s.clientIP(r)); err == nil {
+			r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
+		}
+	}
+	p := s.newPage(r, "error.not_found_title")
+	s.render(w, r, http.StatusNotFound, "error", errorPage{page: p, Message: p.T("error.not_found")})
 }

@@ -691,3 +691,41 @@ func TestQueueHearsOfNewReports(t *testing.T) {
 		t.Fatal("no event for a new Tokyo report")
 	}
 }
+
+// TestNotFoundPage: an unknown address answers with the site's own page, in
+// the visitor's language, with a heading and a way back (Go's default page
+// had none, and axe found five violations on it); the favicon is there.
+func TestNotFoundPage(t *testing.T) {
+	s := apptest.Start(t)
+	for _, tc := range []struct{ path, lang, heading string }{
+		{"/no-such-page", "ja", "ページが見つかりません"},
+		{"/no-such-page?lang=en", "en", "Page not found"},
+		{"/static/0000/nope.css", "ja", "ページが見つかりません"},
+	} {
+		resp := must(s.Client().Get(s.URL + tc.path))
+		page := body(t, resp)
+		if resp.StatusCode != http.StatusNotFound || !strings.Contains(page, `<html lang="`+tc.lang+`">`) ||
+			!strings.Contains(page, "<h1>"+tc.heading+"</h1>") || !strings.Contains(page, `<a href="/">`) || !strings.Contains(page, "koban.css") {
+			t.Errorf("%s: %d\n%s", tc.path, resp.StatusCode, page)
+		}
+	}
+	// A signed-in officer is offered the way back to the queue.
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleIntake, pw)
+	c := s.Login(t, "tokyo@mpd.example", pw)
+	if page := body(t, must(c.Get(s.URL+"/reportz"))); !strings.Contains(page, `<a href="/queue">`) {
+		t.Error("the officer's 404 page has no way back to the queue")
+	}
+	resp := must(s.Client().Get(s.URL + "/favicon.ico"))
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusMovedPermanently || !strings.HasSuffix(loc, "/favicon.svg") {
+		t.Fatalf("favicon.ico: %d %q", resp.StatusCode, loc)
+	}
+	resp = must(s.Client().Get(s.URL + loc))
+	if b := body(t, resp); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(b, "<svg") {
+		t.Errorf("favicon: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if page := body(t, must(s.Client().Get(s.URL+"/"))); !strings.Contains(page, `rel="icon"`) {
+		t.Error("pages do not name the icon")
+	}
+}
