@@ -19,6 +19,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/admin"
 	"github.com/koban-project/koban/internal/app"
 	"github.com/koban-project/koban/internal/app/apptest"
@@ -37,7 +38,7 @@ import (
 
 // migTables are every table migrate-db copies.
 var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", "reports", "report_files", "report_messages",
-	"observables", "occurrences", "clusters", "cluster_members", "cluster_growth", "warninglists", "access_requests",
+	"observables", "occurrences", "clusters", "cluster_members", "cluster_growth", "warninglists", "access_requests", "grants",
 	"report_search", "audit_log", "rate_limits", "jobs"}
 
 // kobanSource is a SQLite koban built through koban's own services.
@@ -197,6 +198,11 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	}
 	_, err = a.Index.RequestAccess(ctx, principal(asker), shared[0].Observable, r1.OrgID, "同一番号の事件を捜査中")
 	must(err)
+	// The owner answers with a week's grant on report 1 to the asker (the
+	// store's own call until the access-request inbox lands).
+	must(a.DB.CreateGrant(ctx, &access.GrantRow{ObjectType: "report", ObjectID: 1, UserID: asker.ID, Rights: []access.Right{access.View},
+		ExpiresAt: time.Now().Add(7 * 24 * time.Hour), GrantedBy: adm.ID, Reason: "照会に回答", CreatedAt: time.Now()},
+		audit.Entry{Actor: ap.Actor(), Action: "grant.create"}))
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

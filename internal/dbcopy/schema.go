@@ -72,6 +72,8 @@ var plan = []planEntry{
 	{"cluster_growth", "", []string{"cluster_id", "hour"}},
 	{"warninglists", "", []string{"id"}},
 	{"access_requests", "", []string{"id"}},
+	// Sharing beyond the organisation tree (cases, access requests).
+	{"grants", "", []string{"id"}},
 	// The search index: derived from the reports, but copied as it is
 	// (read through sourceViews), so that the target answers searches at
 	// once and the digest shows it is the source's.
