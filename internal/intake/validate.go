@@ -42,10 +42,13 @@ type Submission struct {
 	ExternalID  string
 }
 
-// Upload is one file as it arrives.
+// Upload is one file as it arrives: a Body read when the submission is, or
+// a file already read into the file store's temporary folder by
+// Service.Stage (from a request streamed part by part).
 type Upload struct {
-	Name string
-	Body io.Reader
+	Name   string
+	Body   io.Reader
+	staged *stagedFile
 }
 
 // Origin says who submitted: the public (web form or public API) or a partner.
