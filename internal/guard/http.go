@@ -11,6 +11,8 @@ func Status(c koban.Code) int {
 	switch c {
 	case koban.Invalid:
 		return http.StatusUnprocessableEntity
+	case koban.Malformed:
+		return http.StatusBadRequest
 	case koban.NotFound:
 		return http.StatusNotFound
 	case koban.Conflict:
@@ -21,6 +23,8 @@ func Status(c koban.Code) int {
 		return http.StatusUnauthorized
 	case koban.TooMany:
 		return http.StatusTooManyRequests
+	case koban.TooLarge:
+		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusInternalServerError
 }
