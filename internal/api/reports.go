@@ -239,10 +239,10 @@ func (a *API) readMultipart(w http.ResponseWriter, r *http.Request) (in ReportIn
 				tooMany = true // the rest of the part is skipped, unread
 				continue
 			}
-			body := &readErrors{r: part}
+			body := &guard.BodyReader{R: part}
 			up, err := a.Intake.Stage(part.FileName(), body)
-			if body.err != nil {
-				return in, nil, ups, bodyError(body.err, "intake.error.body_too_large")
+			if body.Err != nil {
+				return in, nil, ups, bodyError(body.Err, "intake.error.body_too_large")
 			}
 			if err != nil {
 				return in, nil, ups, err
@@ -259,21 +259,6 @@ func (a *API) readMultipart(w http.ResponseWriter, r *http.Request) (in ReportIn
 		return in, nil, ups, koban.FieldError("files", "intake.error.too_many_files")
 	}
 	return in, bad, ups, nil
-}
-
-// readErrors remembers the error of the reader it wraps, so that a failure
-// to read the request (the client's doing) is told from a failure to store.
-type readErrors struct {
-	r   io.Reader
-	err error
-}
-
-func (e *readErrors) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) {
-		e.err = err
-	}
-	return n, err
 }
 
 func (a *API) partnerOrigin(r *http.Request) (intake.Origin, error) {

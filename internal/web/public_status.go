@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/koban-project/koban/internal/guard"
@@ -31,19 +30,28 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) statusAdd(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	r.Body = http.MaxBytesReader(w, r.Body, s.Intake.Limits().MaxBody())
-	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		s.fail(w, r, koban.FieldError("files", "intake.error.body_too_large"))
-		return
-	}
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
-	}
+	form, err := s.readForm(w, r)
+	defer form.close()
 	guard.NoStore(w)
-	body := r.FormValue("body")
-	ups, closeUploads, err := uploads(r)
-	defer closeUploads()
-	if err != nil {
+	body := form.values.Get("body")
+	// again shows the status page once more, with the problem and what was
+	// typed.
+	again := func(status int, problem error) {
+		view, err := s.Intake.Status(r.Context(), token)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p := statusPage{page: s.newPage(r, "status.title"), View: view, StatusURL: guard.PublicBase(r, s.BaseURL, s.TrustProxy) + "/s/" + token, Body: body}
+		p.setProblems(problem)
+		s.render(w, r, status, "status", p)
+	}
+	switch code := koban.ErrorCode(err); {
+	case err == nil:
+	case code == koban.TooLarge || code == koban.Malformed:
+		again(guard.Status(code), koban.FieldError("files", koban.ErrorKey(err)))
+		return
+	default:
 		s.fail(w, r, err)
 		return
 	}
@@ -51,20 +59,16 @@ func (s *Server) statusAdd(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, koban.Errorf(koban.TooMany, "intake.error.rate"))
 		return
 	}
-	err = s.Intake.AddInfo(r.Context(), token, body, ups, s.clientIP(r))
-	if err != nil {
+	if form.tooMany {
+		again(http.StatusUnprocessableEntity, koban.FieldError("files", "intake.error.too_many_files"))
+		return
+	}
+	if err := s.Intake.AddInfo(r.Context(), token, body, form.files, s.clientIP(r)); err != nil {
 		if koban.ErrorCode(err) != koban.Invalid {
 			s.fail(w, r, err)
 			return
 		}
-		view, verr := s.Intake.Status(r.Context(), token)
-		if verr != nil {
-			s.fail(w, r, verr)
-			return
-		}
-		p := statusPage{page: s.newPage(r, "status.title"), View: view, StatusURL: guard.PublicBase(r, s.BaseURL, s.TrustProxy) + "/s/" + token, Body: body}
-		p.setProblems(err)
-		s.render(w, r, http.StatusUnprocessableEntity, "status", p)
+		again(http.StatusUnprocessableEntity, err)
 		return
 	}
 	http.Redirect(w, r, "/s/"+token+"?done=added", http.StatusSeeOther)
