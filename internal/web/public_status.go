@@ -24,7 +24,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	guard.NoStore(w)
-	p := statusPage{page: s.newPage(r, "status.title"), View: view, New: r.URL.Query().Get("new") == "1", StatusURL: guard.PublicBase(r, s.BaseURL, s.TrustProxy) + "/s/" + token}
+	p := statusPage{page: s.newPage(r, "status.title"), View: view, New: r.URL.Query().Get("new") == "1", StatusURL: s.statusURL(token)}
 	s.render(w, r, http.StatusOK, "status", p)
 }
 
@@ -42,7 +42,7 @@ func (s *Server) statusAdd(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		p := statusPage{page: s.newPage(r, "status.title"), View: view, StatusURL: guard.PublicBase(r, s.BaseURL, s.TrustProxy) + "/s/" + token, Body: body}
+		p := statusPage{page: s.newPage(r, "status.title"), View: view, StatusURL: s.statusURL(token), Body: body}
 		p.setProblems(problem)
 		s.render(w, r, status, "status", p)
 	}
@@ -73,3 +73,8 @@ func (s *Server) statusAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/s/"+token+"?done=added", http.StatusSeeOther)
 }
+
+// statusURL is the status link handed to the reporter: on the configured
+// public address, or relative to this server. Never on the request's Host
+// header, which whoever sends the request chooses.
+func (s *Server) statusURL(token string) string { return s.BaseURL + "/s/" + token }
