@@ -97,6 +97,16 @@ func (s *Store) Stage(r io.Reader, limit int64) (st *Staged, err error) {
 	return &Staged{s: s, f: f, Sum: hex.EncodeToString(h.Sum(nil)), Size: size}, nil
 }
 
+// Head returns the first n bytes of the staged content (fewer when it is
+// shorter). Call it before Commit.
+func (st *Staged) Head(n int) ([]byte, error) {
+	b := make([]byte, min(int64(n), st.Size))
+	if _, err := st.f.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("blob head: %w", err)
+	}
+	return b, nil
+}
+
 // Commit stores the staged content under its SHA-256, synced to disk. When
 // a file of that name is there already it is re-hashed: an intact one is
 // kept (and its time refreshed, so that a sweep of old unreferenced files

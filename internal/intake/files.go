@@ -26,7 +26,6 @@ type stagedFile struct {
 	blob        *blob.Staged // nil when the file is refused
 	problem     string       // the message key saying why it is refused
 	contentType string       // sniffed from the content
-	text        string       // the first MiB of a text file, for its observables
 }
 
 func (sf *stagedFile) sum() string {
@@ -88,26 +87,20 @@ func (s *Service) stage(body io.Reader) (*stagedFile, error) {
 	if !allowedTypes[ct] {
 		return &stagedFile{problem: "intake.error.file_type"}, nil
 	}
-	sf := &stagedFile{contentType: ct}
-	var r io.Reader = br
-	var text *strings.Builder
-	if ct == "text/plain" {
-		text = &strings.Builder{}
-		r = io.TeeReader(br, limitedWriter{text, 1 << 20})
-	}
-	st, err := s.blobs.Stage(r, s.limits.FileBytes)
+	st, err := s.blobs.Stage(br, s.limits.FileBytes)
 	if errors.Is(err, blob.ErrTooLarge) {
 		return &stagedFile{problem: "intake.error.file_too_large"}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("stage upload: %w", err)
 	}
-	sf.blob = st
-	if text != nil {
-		sf.text = text.String()
-	}
-	return sf, nil
+	return &stagedFile{blob: st, contentType: ct}, nil
 }
+
+// textHead is how much of a text file is read for its observables. It is
+// read back from the staged file once every file has passed, one file at a
+// time, rather than kept in memory for each file as it arrives.
+const textHead = 1 << 20
 
 // SweepOrphans removes the evidence files that no report names and that were
 // last written before cutoff, and temporary files older than cutoff: what a

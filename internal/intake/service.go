@@ -222,6 +222,18 @@ func (s *Service) storeUploads(ups []Upload, by string, now time.Time) (files []
 		return nil, nil, nil, err
 	}
 	for i, sf := range staged {
+		name := cleanFileName(ups[i].Name)
+		ct := sf.contentType
+		if ct == "text/plain" && strings.EqualFold(filepath.Ext(name), ".eml") {
+			ct = "message/rfc822"
+		}
+		if ct == "text/plain" || ct == "message/rfc822" {
+			head, err := sf.blob.Head(textHead)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("read upload: %w", err)
+			}
+			found = append(found, ObservablesOfFile(ct, string(head))...)
+		}
 		repaired, err := sf.blob.Commit()
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("store upload: %w", err)
@@ -229,15 +241,7 @@ func (s *Service) storeUploads(ups []Upload, by string, now time.Time) (files []
 		if repaired {
 			s.log.Error("EVIDENCE FILE WAS DAMAGED: replaced by the same content just received", "sha256", sf.sum())
 		}
-		name := cleanFileName(ups[i].Name)
-		ct := sf.contentType
-		if ct == "text/plain" && strings.EqualFold(filepath.Ext(name), ".eml") {
-			ct = "message/rfc822"
-		}
 		files = append(files, File{SHA256: sf.blob.Sum, Name: name, ContentType: ct, Size: sf.blob.Size, AddedBy: by, CreatedAt: now})
-		if ct == "text/plain" || ct == "message/rfc822" {
-			found = append(found, ObservablesOfFile(ct, sf.text)...)
-		}
 	}
 	return files, found, releaseAll, nil
 }
@@ -271,22 +275,6 @@ func mergeObservables(a, b []observe.Observable) []observe.Observable {
 		}
 	}
 	return out
-}
-
-type limitedWriter struct {
-	b *strings.Builder
-	n int
-}
-
-func (w limitedWriter) Write(p []byte) (int, error) {
-	if room := w.n - w.b.Len(); room > 0 {
-		if len(p) > room {
-			w.b.Write(p[:room])
-		} else {
-			w.b.Write(p)
-		}
-	}
-	return len(p), nil
 }
 
 // cleanFileName keeps a display name that is safe in headers and pages.
