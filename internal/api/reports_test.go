@@ -213,6 +213,27 @@ func TestJSONBodyCap(t *testing.T) {
 	check("multipart report part", do(t, req))
 }
 
+// A bulk body announced over its cap is refused before it is read; a line
+// over the JSON cap ends the reading there, the lines before it handled.
+func TestBulkCaps(t *testing.T) {
+	s := start(t)
+	req, _ := http.NewRequest("POST", s.URL+"/api/v1/reports/bulk", io.LimitReader(zeros{}, 65<<20))
+	req.ContentLength = 65 << 20
+	req.Header.Set("Authorization", "Bearer "+s.partner)
+	if a := do(t, req); a.Status != http.StatusRequestEntityTooLarge || a.Errors[0].Code != "api.error.bulk_too_large" {
+		t.Errorf("65 MiB announced: %d %+v, want 413 api.error.bulk_too_large", a.Status, a.Errors)
+	}
+	body := tip + "}\n" + tip + `,"external_id":"` + strings.Repeat("a", 1<<20) + `"}` + "\n" + tip + "}\n"
+	a := postJSON(t, s.URL+"/api/v1/reports/bulk", s.partner, body)
+	if a.Status != http.StatusOK || a.Accepted != 1 || a.Rejected != 1 || a.Results[1].Line != 2 || a.Results[1].Errors[0].Code != "api.error.bulk_unreadable" {
+		t.Errorf("a line over 1 MiB: %+v", a)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
 // An empty bulk body is a mistake, not a success with nothing in it.
 func TestEmptyBulkIsMalformed(t *testing.T) {
 	s := start(t)
