@@ -87,11 +87,21 @@ func schemaOf(t reflect.Type) schema {
 type walker struct {
 	dec          *json.Decoder
 	raw          []byte
+	depth        int
 	unknown, bad []string // dotted paths
 }
 
+// maxDepth bounds how deep objects and arrays may nest. A report nests two
+// deep; the walk recurses once per level, and a megabyte of [ would
+// otherwise cost a goroutine stack of a hundred megabytes.
+const maxDepth = 16
+
 // value reads one value at path; with check, an object's keys must be in sch.
 func (w *walker) value(path string, sch schema, check bool) error {
+	if w.depth++; w.depth > maxDepth {
+		return errors.New("nested too deep")
+	}
+	defer func() { w.depth-- }()
 	start := w.dec.InputOffset()
 	tok, err := w.dec.Token()
 	if err != nil {

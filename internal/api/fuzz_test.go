@@ -26,6 +26,7 @@ func FuzzReportJSON(f *testing.F) {
 		`{"description":"\ud800"}`, `{"description":"\udc00\ud800"}`, `{"description":"\ud83d\ude00"}`,
 		"{\"description\":\"\xff\"}", `{"description":"\ufffd"}`, "{\"contact\":{\"name\":\"a\xc3\"}}",
 		`{"contact":{"name":["\ud800"]}}`, `{"money":{"sent_at":{"x":1}}}`,
+		`{"x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`,
 	} {
 		f.Add(s)
 	}

@@ -278,3 +278,12 @@ func TestRefusedMultipartStoresNoFile(t *testing.T) {
 		t.Errorf("files left on disk by a refused submission: %v", left)
 	}
 }
+
+// Deep nesting is refused before it costs anything.
+func TestDeepNestingIsMalformed(t *testing.T) {
+	s := start(t)
+	body := `{"kind":"tip","description":"x","contact":` + strings.Repeat("[", 500_000) + strings.Repeat("]", 500_000) + `}`
+	if a := postJSON(t, s.URL+"/api/v1/public/reports", "", body); a.Status != http.StatusBadRequest {
+		t.Errorf("half a million nested arrays: %d %+v, want 400", a.Status, a.Errors)
+	}
+}
