@@ -40,9 +40,11 @@ func (f *formBody) close() {
 // kept up to maxFormText in all, files stream through intake's checks to
 // disk. A body announced as larger than the form may carry is read no
 // further than its text fields before the first file, which are kept to show
-// the form again. The error is a koban error, TooLarge or Malformed; the
-// fields read before it are in the formBody all the same.
-func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (*formBody, error) {
+// the form again. Without stageFiles, files are skipped unread (the client
+// is over its rate limit, and only its fields are wanted). The error is a
+// koban error, TooLarge or Malformed; the fields read before it are in the
+// formBody all the same.
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request, stageFiles bool) (*formBody, error) {
 	f := &formBody{values: url.Values{}}
 	lim := s.Intake.Limits()
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -84,9 +86,9 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (*formBody, er
 		switch {
 		case overLimit:
 			return f, koban.Errorf(koban.TooLarge, "intake.error.body_too_large")
-		case name != "files", part.FileName() == "":
-			// Not a field of the form, or the empty file input of a form
-			// sent without a file.
+		case name != "files", part.FileName() == "", !stageFiles:
+			// Not a field of the form, the empty file input of a form sent
+			// without a file, or files not wanted.
 			continue
 		case len(f.files) == lim.Files:
 			f.tooMany = true

@@ -53,7 +53,10 @@ func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) {
-	form, err := s.readForm(w, r)
+	// The rate limit is checked first, so that a client over it writes no
+	// file to disk; its text fields are still read, to show them again.
+	allowed, wait := s.Submit.Allow(s.clientIP(r), s.Now())
+	form, err := s.readForm(w, r, allowed)
 	defer form.close()
 	v := form.values
 	in := reportInput{
@@ -77,7 +80,7 @@ func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, guard.Status(koban.ErrorCode(err)), "report", p)
 		return
 	}
-	if ok, wait := s.Submit.Allow(s.clientIP(r), s.Now()); !ok {
+	if !allowed {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		p.setProblems(koban.FieldError("form", "intake.error.rate"))
 		s.render(w, r, http.StatusTooManyRequests, "report", p)

@@ -30,9 +30,19 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) statusAdd(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	form, err := s.readForm(w, r)
-	defer form.close()
 	guard.NoStore(w)
+	// Nothing is written to disk for a client over the rate limit, or for a
+	// status link that does not exist.
+	if ok, _ := s.Submit.Allow(s.clientIP(r), s.Now()); !ok {
+		s.fail(w, r, koban.Errorf(koban.TooMany, "intake.error.rate"))
+		return
+	}
+	if _, err := s.Intake.Status(r.Context(), token); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	form, err := s.readForm(w, r, true)
+	defer form.close()
 	body := form.values.Get("body")
 	// again shows the status page once more, with the problem and what was
 	// typed.
@@ -53,10 +63,6 @@ func (s *Server) statusAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 		s.fail(w, r, err)
-		return
-	}
-	if ok, _ := s.Submit.Allow(s.clientIP(r), s.Now()); !ok {
-		s.fail(w, r, koban.Errorf(koban.TooMany, "intake.error.rate"))
 		return
 	}
 	if form.tooMany {
