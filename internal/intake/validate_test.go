@@ -75,6 +75,9 @@ func TestValidate(t *testing.T) {
 		{"e-mail two addresses", func(s *intake.Submission) { s.Contact.Email = "a@example.jp, b@example.jp" }, false, P{"contact.email": "intake.error.email"}},
 		{"e-mail too long", func(s *intake.Submission) { s.Contact.Email = "taro@" + longDomain }, false, P{"contact.email": "intake.error.email"}},
 		{"e-mail with spaces around", func(s *intake.Submission) { s.Contact.Email = "  taro@example.jp " }, false, nil},
+		{"e-mail with a control character", func(s *intake.Submission) { s.Contact.Email = "taro\x07@example.jp" }, false, P{"contact.email": "intake.error.email"}},
+		{"e-mail with a NUL after it", func(s *intake.Submission) { s.Contact.Email = "taro@example.jp\x00" }, false, P{"contact.email": "intake.error.email"}},
+		{"phone with a control character", func(s *intake.Submission) { s.Contact.Phone = "090-1234-5678\x1b" }, false, P{"contact.phone": "intake.error.phone"}},
 
 		{"phone with letters", func(s *intake.Submission) { s.Contact.Phone = "090-CALL-ME" }, false, P{"contact.phone": "intake.error.phone"}},
 		{"phone too short", func(s *intake.Submission) { s.Contact.Phone = "12345" }, false, P{"contact.phone": "intake.error.phone"}},
