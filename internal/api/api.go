@@ -147,9 +147,19 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // malformed is the 400 for a body that cannot be read at all.
 func malformed(why string) error {
-	return &koban.Error{Code: koban.Invalid, Key: "error.malformed", Err: errors.New(why)}
+	return &koban.Error{Code: koban.Malformed, Key: "error.malformed", Err: errors.New(why)}
 }
 
 func (a *API) badRequest(w http.ResponseWriter, r *http.Request, field string) {
 	writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []Problem{{Field: field, Code: "error.malformed", Message: a.Catalogs.T(lang(r), "error.malformed")}}})
+}
+
+// bodyError is the error for a request body that could not be read to its
+// end: a 413 when it went past its limit (key says which), otherwise a 400.
+func bodyError(err error, key string) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &koban.Error{Code: koban.TooLarge, Key: key, Err: err}
+	}
+	return &koban.Error{Code: koban.Malformed, Key: "error.malformed", Err: err}
 }

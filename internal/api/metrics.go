@@ -16,6 +16,7 @@ type Metrics struct {
 	reports  *prometheus.CounterVec
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	orphans  prometheus.Counter
 }
 
 // NewMetrics creates the registry with Go and process collectors.
@@ -25,13 +26,22 @@ func NewMetrics() *Metrics {
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "koban_http_requests_total", Help: "HTTP requests, by route pattern and status."}, []string{"route", "code"})
 	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "koban_http_request_duration_seconds", Help: "HTTP request duration, by route pattern.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}, []string{"route"})
-	m.reg.MustRegister(m.reports, m.requests, m.duration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.orphans = prometheus.NewCounter(prometheus.CounterOpts{Name: "koban_evidence_orphans_removed_total",
+		Help: "Evidence files removed by the sweep because no report names them (left by a crash or a failed commit)."})
+	m.reg.MustRegister(m.reports, m.requests, m.duration, m.orphans, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
 func (m *Metrics) received(source string, n int) {
 	if m != nil && n > 0 {
 		m.reports.WithLabelValues(source).Add(float64(n))
+	}
+}
+
+// OrphansRemoved counts evidence files the sweep removed.
+func (m *Metrics) OrphansRemoved(n int) {
+	if m != nil && n > 0 {
+		m.orphans.Add(float64(n))
 	}
 }
 

@@ -3,11 +3,11 @@ package api
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,9 +46,10 @@ type ContactIn struct {
 }
 
 // submission converts the JSON into a submission; unreadable dates are
-// field problems (422), like any other invalid value.
-func (in ReportIn) submission() (intake.Submission, error) {
-	var p koban.Problems
+// field problems (422), like any other invalid value, and so are the fields
+// whose text was not valid (bad, from decodeReport).
+func (in ReportIn) submission(bad koban.Problems) (intake.Submission, error) {
+	p := slices.Clone(bad)
 	s := intake.Submission{Kind: intake.Kind(in.Kind), Category: in.Category, Description: in.Description,
 		Prefecture: in.Prefecture, Consent: in.Consent, Language: in.Language, ExternalID: strings.TrimSpace(in.ExternalID)}
 	if s.Language != "" && s.Language != "ja" && s.Language != "en" {
@@ -121,11 +122,16 @@ func (a *API) location() *time.Location {
 func (a *API) created(w http.ResponseWriter, r *http.Request, rc *intake.Receipt) {
 	lang := rc.Report.Language
 	writeJSON(w, http.StatusCreated, map[string]any{
-		"receipt": rc.Receipt, "token": rc.Token, "status_url": guard.PublicBase(r, a.BaseURL, a.TrustProxy) + "/s/" + rc.Token,
+		// Never the request's Host header, which the client chooses: the
+		// configured address, or a link relative to this server.
+		"receipt": rc.Receipt, "token": rc.Token, "status_url": a.BaseURL + "/s/" + rc.Token,
 		"urgent": rc.Report.Urgent, "advice": a.advice(lang, rc.Advice),
 	})
 }
 
+// maxJSONBody caps a report sent as JSON (the body, or the "report" part of
+// a multipart body): far above what a valid report holds, and all that is
+// ever read into memory for one.
 const maxJSONBody = 1 << 20
 
 // publicReport is the public form's API: no account, rate-limited per client.
@@ -141,13 +147,19 @@ func (a *API) publicReport(w http.ResponseWriter, r *http.Request) {
 
 // submit reads one report (JSON, or multipart with files) and stores it.
 func (a *API) submit(w http.ResponseWriter, r *http.Request, o intake.Origin) {
-	in, ups, cleanup, err := a.readReport(w, r, a.Intake.Limits().MaxBody())
-	defer cleanup()
+	in, bad, ups, err := a.readReport(w, r)
+	// Files of a refused submission are dropped from the temporary folder;
+	// those of an accepted one are stored by then, and this does nothing.
+	defer func() {
+		for _, u := range ups {
+			u.Close()
+		}
+	}()
 	if err != nil {
-		a.badRequest(w, r, "")
+		a.fail(w, r, err)
 		return
 	}
-	sub, err := in.submission()
+	sub, err := in.submission(bad)
 	sub.Files = ups
 	if err != nil {
 		a.fail(w, r, err)
@@ -163,58 +175,90 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request, o intake.Origin) {
 }
 
 // readReport reads a JSON body, or a multipart body whose "report" part is
-// the JSON and whose "files" parts are evidence.
-func (a *API) readReport(w http.ResponseWriter, r *http.Request, limit int64) (ReportIn, []intake.Upload, func(), error) {
-	var in ReportIn
-	noop := func() {}
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
+// the JSON and whose "files" parts are evidence. Nothing but the JSON is
+// held in memory: each file is streamed through its checks into the file
+// store's temporary folder. The error is a koban error: 400 for a body that
+// cannot be read, 413 for one over its cap, 422 for too many files.
+func (a *API) readReport(w http.ResponseWriter, r *http.Request) (in ReportIn, bad koban.Problems, ups []intake.Upload, err error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "multipart/form-data":
-		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			return in, nil, noop, err
-		}
-		cleanup := func() { r.MultipartForm.RemoveAll() }
-		raw := r.FormValue("report")
-		if err := decodeStrict([]byte(raw), &in); err != nil {
-			return in, nil, cleanup, err
-		}
-		var ups []intake.Upload
-		var files []io.Closer
-		for _, fh := range r.MultipartForm.File["files"] {
-			f, err := fh.Open()
-			if err != nil {
-				return in, nil, cleanup, err
-			}
-			files = append(files, f)
-			ups = append(ups, intake.Upload{Name: fh.Filename, Body: f})
-		}
-		return in, ups, func() {
-			for _, f := range files {
-				f.Close()
-			}
-			cleanup()
-		}, nil
+		return a.readMultipart(w, r)
 	case "application/json", "":
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			return in, nil, noop, err
+		// The announced length is checked before anything is read.
+		if r.ContentLength > maxJSONBody {
+			return in, nil, nil, koban.Errorf(koban.TooLarge, "api.error.json_too_large")
 		}
-		return in, nil, noop, decodeStrict(body, &in)
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+		if err != nil {
+			return in, nil, nil, bodyError(err, "api.error.json_too_large")
+		}
+		in, bad, err = decodeReport(body)
+		return in, bad, nil, err
 	}
-	return in, nil, noop, errors.New("unsupported content type " + mt)
+	return in, nil, nil, malformed("unsupported content type " + mt)
 }
 
-// decodeStrict reads exactly one JSON object.
-func decodeStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(v); err != nil {
-		return err
+func (a *API) readMultipart(w http.ResponseWriter, r *http.Request) (in ReportIn, bad koban.Problems, ups []intake.Upload, err error) {
+	lim := a.Intake.Limits()
+	if r.ContentLength > lim.MaxBody() {
+		return in, nil, nil, koban.Errorf(koban.TooLarge, "intake.error.body_too_large")
 	}
-	if dec.More() {
-		return errors.New("trailing data after the JSON object")
+	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxBody())
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return in, nil, nil, malformed(err.Error())
 	}
-	return nil
+	seen, tooMany := false, false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return in, nil, ups, bodyError(err, "intake.error.body_too_large")
+		}
+		switch name := part.FormName(); name {
+		case "report":
+			if seen {
+				return in, nil, ups, &koban.Error{Code: koban.Malformed, Key: "error.malformed", Field: "report", Err: errors.New("two report parts")}
+			}
+			seen = true
+			raw, err := io.ReadAll(io.LimitReader(part, maxJSONBody+1))
+			if err != nil {
+				return in, nil, ups, bodyError(err, "intake.error.body_too_large")
+			}
+			if len(raw) > maxJSONBody {
+				return in, nil, ups, &koban.Error{Code: koban.TooLarge, Key: "api.error.json_too_large", Field: "report"}
+			}
+			if in, bad, err = decodeReport(raw); err != nil {
+				return in, nil, ups, err
+			}
+		case "files":
+			if len(ups) == lim.Files {
+				tooMany = true // the rest of the part is skipped, unread
+				continue
+			}
+			body := &guard.BodyReader{R: part}
+			up, err := a.Intake.Stage(part.FileName(), body)
+			if body.Err != nil {
+				return in, nil, ups, bodyError(body.Err, "intake.error.body_too_large")
+			}
+			if err != nil {
+				return in, nil, ups, err
+			}
+			ups = append(ups, up)
+		default:
+			return in, nil, ups, &koban.Error{Code: koban.Malformed, Key: "api.error.unknown_field", Field: name}
+		}
+	}
+	if !seen {
+		return in, nil, ups, &koban.Error{Code: koban.Malformed, Key: "api.error.report_missing", Field: "report"}
+	}
+	if tooMany {
+		return in, nil, ups, koban.FieldError("files", "intake.error.too_many_files")
+	}
+	return in, bad, ups, nil
 }
 
 func (a *API) partnerOrigin(r *http.Request) (intake.Origin, error) {
@@ -245,12 +289,15 @@ type BulkResult struct {
 	External string    `json:"external_id,omitempty"`
 }
 
-// Bulk limits: a request is at most this many lines and bytes; lines are
-// stored in batches of bulkBatch, one transaction each.
+// Bulk limits: a request is at most this many lines and bytes, a line at
+// most maxJSONBody; lines are stored in batches of bulkBatch, one transaction
+// each, or fewer when they add up to bulkBatchBytes, so that what one
+// request holds in memory stays near that, whatever its lines weigh.
 const (
-	bulkMaxLines = 10000
-	bulkMaxBytes = 64 << 20
-	bulkBatch    = 500
+	bulkMaxLines   = 10000
+	bulkMaxBytes   = 64 << 20
+	bulkBatch      = 500
+	bulkBatchBytes = 4 << 20
 )
 
 // bulkReports takes NDJSON, one report per line; each line is accepted or
@@ -261,6 +308,10 @@ func (a *API) bulkReports(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	if r.ContentLength > bulkMaxBytes {
+		a.fail(w, r, koban.Errorf(koban.TooLarge, "api.error.bulk_too_large"))
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, bulkMaxBytes)
 	lang := lang(r)
 	sc := bufio.NewScanner(r.Body)
@@ -268,7 +319,7 @@ func (a *API) bulkReports(w http.ResponseWriter, r *http.Request) {
 	var results []BulkResult
 	var batch []intake.Submission
 	var batchLines []int
-	accepted, rejected := 0, 0
+	batchBytes, accepted, rejected, reports := 0, 0, 0, 0
 	flush := func() {
 		if len(batch) == 0 {
 			return
@@ -283,7 +334,7 @@ func (a *API) bulkReports(w http.ResponseWriter, r *http.Request) {
 			accepted++
 			results = append(results, BulkResult{Line: line, Status: "accepted", Receipt: rcs[i].Receipt, Token: rcs[i].Token, External: batch[i].ExternalID})
 		}
-		batch, batchLines = batch[:0], batchLines[:0]
+		batch, batchLines, batchBytes = batch[:0], batchLines[:0], 0
 	}
 	line := 0
 	for sc.Scan() {
@@ -292,25 +343,26 @@ func (a *API) bulkReports(w http.ResponseWriter, r *http.Request) {
 		if len(raw) == 0 {
 			continue
 		}
+		reports++
 		if line > bulkMaxLines {
 			rejected++
 			results = append(results, BulkResult{Line: line, Status: "rejected", Errors: []Problem{{Code: "api.error.bulk_too_many", Message: a.Catalogs.T(lang, "api.error.bulk_too_many")}}})
 			continue
 		}
-		var in ReportIn
-		if err := decodeStrict(raw, &in); err != nil {
+		in, bad, err := decodeReport(raw)
+		if err != nil {
 			rejected++
-			results = append(results, BulkResult{Line: line, Status: "rejected", Errors: []Problem{{Code: "error.malformed", Message: a.Catalogs.T(lang, "error.malformed")}}})
+			results = append(results, BulkResult{Line: line, Status: "rejected", Errors: a.problems(err, lang)})
 			continue
 		}
-		sub, err := in.submission()
+		sub, err := in.submission(bad)
 		if err != nil {
 			rejected++
 			results = append(results, BulkResult{Line: line, Status: "rejected", Errors: a.problems(err, lang), External: in.ExternalID})
 			continue
 		}
-		batch, batchLines = append(batch, sub), append(batchLines, line)
-		if len(batch) >= bulkBatch {
+		batch, batchLines, batchBytes = append(batch, sub), append(batchLines, line), batchBytes+len(raw)
+		if len(batch) >= bulkBatch || batchBytes >= bulkBatchBytes {
 			flush()
 		}
 	}
@@ -319,6 +371,9 @@ func (a *API) bulkReports(w http.ResponseWriter, r *http.Request) {
 		flush()
 		rejected++
 		results = append(results, BulkResult{Line: line + 1, Status: "rejected", Errors: []Problem{{Code: "api.error.bulk_unreadable", Message: a.Catalogs.T(lang, "api.error.bulk_unreadable")}}})
+	} else if reports == 0 {
+		a.fail(w, r, koban.Errorf(koban.Malformed, "api.error.bulk_empty"))
+		return
 	} else {
 		flush()
 	}

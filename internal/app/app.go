@@ -56,12 +56,17 @@ type App struct {
 	dbID     string                 // the database's identity, as the data folder's marker names it
 	down     atomic.Pointer[string] // why koban refuses requests, nil while it serves (see watch)
 	handler  http.Handler
+
+	orphanAge time.Duration // see Options.OrphanAge
 }
 
 // Options change how Open builds the app (tests fix the clock).
 type Options struct {
 	Clock        koban.Clock
 	HasherParams *auth.Params // nil: the production cost
+	// OrphanAge is how old an evidence file no report names must be for the
+	// background sweep to remove it; 0: blob.StaleAfter.
+	OrphanAge time.Duration
 }
 
 // Open opens the database (creating the default organisations on first
@@ -70,8 +75,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	if o.Clock == nil {
 		o.Clock = koban.SystemClock{}
 	}
+	if o.OrphanAge <= 0 {
+		o.OrphanAge = blob.StaleAfter
+	}
 	host, _ := os.Hostname()
-	a := &App{Config: cfg, Log: log, Clock: o.Clock, instance: fmt.Sprintf("%s:%d", host, os.Getpid())}
+	a := &App{Config: cfg, Log: log, Clock: o.Clock, instance: fmt.Sprintf("%s:%d", host, os.Getpid()), orphanAge: o.OrphanAge}
 	db, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, Clock: o.Clock, Log: log,
 		OnCreate: func() error { return datadir.CheckUnused(cfg.DataDir) }})
 	if err != nil {
@@ -342,15 +350,23 @@ func (a *App) metricsGate(h http.Handler) http.Handler {
 }
 
 // sweep removes expired sessions and idle rate-limit buckets every ten
-// minutes (with several servers on one database the job row decides which
-// one runs it, so it runs once) and reloads changed warning lists every
-// minute.
+// minutes and evidence files no report names every hour (with several
+// servers on one database the job row decides which one runs each, so it
+// runs once) and reloads changed warning lists every minute.
 func (a *App) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
 		if _, err := a.RunJob(ctx, "sweep", 10*time.Minute, a.sweepOnce); err != nil && ctx.Err() == nil {
 			a.Log.Warn("sweep", "err", err)
+		}
+		// Orphaned evidence files: a walk of the whole file store, so less
+		// often than the cheap sweep above.
+		if _, err := a.RunJob(ctx, "sweep-files", time.Hour, func(ctx context.Context) error {
+			_, err := a.SweepFiles(ctx, a.orphanAge)
+			return err
+		}); err != nil && ctx.Err() == nil {
+			a.Log.Warn("sweep evidence files", "err", err)
 		}
 		// Every server picks up warning lists imported on any of them.
 		if err := a.LoadWarningLists(ctx); err != nil && ctx.Err() == nil {
@@ -373,6 +389,20 @@ func (a *App) sweepOnce(ctx context.Context) error {
 	m, err := a.DB.SweepRateLimits(ctx, now.Add(-time.Hour))
 	a.Log.Debug("swept", "sessions", n, "rate_limits", m)
 	return err
+}
+
+// SweepFiles removes the evidence files no report names that were last
+// written more than age ago (see intake.Service.SweepOrphans), counts them in
+// /metrics and returns how many it removed.
+func (a *App) SweepFiles(ctx context.Context, age time.Duration) (int, error) {
+	// Files carry the operating system's times, not koban's clock (which
+	// tests may fix), so the cutoff is taken from the same.
+	n, err := a.Intake.SweepOrphans(ctx, time.Now().Add(-age))
+	a.Metrics.OrphansRemoved(n)
+	if n > 0 {
+		a.Log.Info("swept evidence files no report names", "removed", n, "older_than", age)
+	}
+	return n, err
 }
 
 // RunJob runs fn if this process wins the job's next run, and reports

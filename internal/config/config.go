@@ -24,7 +24,7 @@ type Config struct {
 	Addr        string // KOBAN_ADDR
 	DataDir     string // KOBAN_DATA_DIR
 	DatabaseURL string // KOBAN_DATABASE_URL (secret: may hold a password)
-	BaseURL     string // KOBAN_BASE_URL: the public address, for links in e-mail; "" = from the request
+	BaseURL     string // KOBAN_BASE_URL: the public address, for status links handed out; "" = links relative to this server
 	TimeZone    string // KOBAN_TIMEZONE: how dates are shown (IANA name)
 	LogLevel    string // KOBAN_LOG_LEVEL: debug, info, warn, error
 	SMTPURL     string // KOBAN_SMTP_URL: smtp://user:pass@host:port (secret); "" = no e-mail

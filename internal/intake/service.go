@@ -1,13 +1,10 @@
 package intake
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
+	"iter"
 	"log/slog"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -42,6 +39,9 @@ type Store interface {
 	UpdateReport(ctx context.Context, id int64, fn func(*Report) (audit.Entry, error)) error
 	// AddToReport stores new messages and files on a report, with the audit entry.
 	AddToReport(ctx context.Context, reportID int64, add Addition, e audit.Entry) error
+	// FileSums yields the SHA-256 of every file a report names, each once,
+	// in ascending byte order; a failure is yielded as the last error.
+	FileSums(ctx context.Context) iter.Seq2[string, error]
 	Audit(ctx context.Context, e audit.Entry) error
 	AuditOf(ctx context.Context, objectType, objectID string) ([]audit.Row, error)
 }
@@ -102,12 +102,21 @@ func (s *Service) SubmitBatch(ctx context.Context, subs []Submission, o Origin) 
 	var reports []*Report
 	var entries []audit.Entry
 	var index []int
+	var releases []func()
+	// Temporary copies of the files are dropped once the reports are
+	// written; see blob.Staged.Close.
+	defer func() {
+		for _, release := range releases {
+			release()
+		}
+	}()
 	for i := range subs {
-		r, err := s.prepare(&subs[i], o, now)
+		r, release, err := s.prepare(&subs[i], o, now)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
+		releases = append(releases, release)
 		token, hash := auth.NewStatusToken()
 		r.TokenHash = hash
 		receipts[i] = &Receipt{Token: token, Report: r}
@@ -142,17 +151,20 @@ func actorOf(o Origin) audit.Actor {
 	return audit.Public(o.IP)
 }
 
-// prepare turns a valid submission into a report, its files already stored.
-func (s *Service) prepare(sub *Submission, o Origin, now time.Time) (*Report, error) {
+// prepare turns a valid submission into a report, its files already stored;
+// release is to be run once the report is written or refused.
+func (s *Service) prepare(sub *Submission, o Origin, now time.Time) (*Report, func(), error) {
 	if err := validate(sub, o, s.limits, now); err != nil {
-		return nil, err
+		closeUploads(sub.Files)
+		return nil, nil, err
 	}
 	tree := s.tree()
 	owner, ok := tree.ForPrefecture(sub.Prefecture)
 	if sub.Prefecture == "" || !ok {
 		owner, ok = tree.ByCode(org.NationalQueueCode)
 		if !ok {
-			return nil, fmt.Errorf("route report: national queue %q missing", org.NationalQueueCode)
+			closeUploads(sub.Files)
+			return nil, nil, fmt.Errorf("route report: national queue %q missing", org.NationalQueueCode)
 		}
 	}
 	r := &Report{
@@ -164,67 +176,74 @@ func (s *Service) prepare(sub *Submission, o Origin, now time.Time) (*Report, er
 	}
 	r.Urgent = Urgent(r.Category, r.Description)
 	r.FreezeDeadline = FreezeDeadline(r.Money.SentAt, now)
-	files, found, err := s.storeUploads(sub.Files, "reporter", now)
+	files, found, release, err := s.storeUploads(sub.Files, "reporter", now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r.Files = files
 	r.Observables = mergeObservables(observe.Extract(r.Description), found)
-	return r, nil
+	return r, release, nil
 }
 
-// allowedTypes are the evidence types accepted, by sniffed content.
-var allowedTypes = map[string]bool{
-	"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true,
-	"application/pdf": true, "text/plain": true,
-}
-
-// storeUploads checks each file's type by its content, stores it by SHA-256
-// and returns the observables of the text files and e-mail messages.
-func (s *Service) storeUploads(ups []Upload, by string, now time.Time) ([]File, []observe.Observable, error) {
-	var files []File
-	var found []observe.Observable
+// storeUploads checks every file (type by content, size) before storing
+// any, so that a rejected submission leaves nothing on disk; then stores
+// each by SHA-256, synced, and returns them with the observables of the text
+// files and e-mail messages. The caller runs release once the records naming
+// the files are written (or failed to be): it drops the temporary copies.
+func (s *Service) storeUploads(ups []Upload, by string, now time.Time) (files []File, found []observe.Observable, release func(), err error) {
+	staged := make([]*stagedFile, 0, len(ups))
+	releaseAll := func() {
+		for _, sf := range staged {
+			if err := sf.close(); err != nil {
+				s.log.Error("evidence file", "sha256", sf.sum(), "err", err)
+			}
+		}
+	}
+	defer func() {
+		if err != nil {
+			releaseAll()
+			closeUploads(ups)
+		}
+	}()
 	var p koban.Problems
 	for i, u := range ups {
-		field := "files." + strconv.Itoa(i)
-		br := bufio.NewReaderSize(u.Body, 512)
-		head, _ := br.Peek(512)
-		if len(head) == 0 {
-			p.Add(field, "intake.error.file_empty")
-			continue
+		sf := u.staged
+		if sf == nil {
+			if sf, err = s.stage(u.Body); err != nil {
+				return nil, nil, nil, err
+			}
 		}
-		ct := http.DetectContentType(head)
-		if i := strings.IndexByte(ct, ';'); i >= 0 {
-			ct = ct[:i]
+		staged = append(staged, sf)
+		if sf.problem != "" {
+			p.Add("files."+strconv.Itoa(i), sf.problem)
 		}
-		if !allowedTypes[ct] {
-			p.Add(field, "intake.error.file_type")
-			continue
-		}
-		var body io.Reader = br
-		var textBuf *strings.Builder
-		if ct == "text/plain" {
-			textBuf = &strings.Builder{}
-			body = io.TeeReader(br, limitedWriter{textBuf, 1 << 20})
-		}
-		sum, size, err := s.blobs.Put(body, s.limits.FileBytes)
-		if errors.Is(err, blob.ErrTooLarge) {
-			p.Add(field, "intake.error.file_too_large")
-			continue
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("store upload: %w", err)
-		}
-		name := cleanFileName(u.Name)
+	}
+	if err := p.Err(); err != nil {
+		return nil, nil, nil, err
+	}
+	for i, sf := range staged {
+		name := cleanFileName(ups[i].Name)
+		ct := sf.contentType
 		if ct == "text/plain" && strings.EqualFold(filepath.Ext(name), ".eml") {
 			ct = "message/rfc822"
 		}
-		files = append(files, File{SHA256: sum, Name: name, ContentType: ct, Size: size, AddedBy: by, CreatedAt: now})
-		if textBuf != nil {
-			found = append(found, ObservablesOfFile(ct, textBuf.String())...)
+		if ct == "text/plain" || ct == "message/rfc822" {
+			head, err := sf.blob.Head(textHead)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("read upload: %w", err)
+			}
+			found = append(found, ObservablesOfFile(ct, string(head))...)
 		}
+		repaired, err := sf.blob.Commit()
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("store upload: %w", err)
+		}
+		if repaired {
+			s.log.Error("EVIDENCE FILE WAS DAMAGED: replaced by the same content just received", "sha256", sf.sum())
+		}
+		files = append(files, File{SHA256: sf.blob.Sum, Name: name, ContentType: ct, Size: sf.blob.Size, AddedBy: by, CreatedAt: now})
 	}
-	return files, found, p.Err()
+	return files, found, releaseAll, nil
 }
 
 // ObservablesOfFile returns the observables of an evidence file's text (its
@@ -256,22 +275,6 @@ func mergeObservables(a, b []observe.Observable) []observe.Observable {
 		}
 	}
 	return out
-}
-
-type limitedWriter struct {
-	b *strings.Builder
-	n int
-}
-
-func (w limitedWriter) Write(p []byte) (int, error) {
-	if room := w.n - w.b.Len(); room > 0 {
-		if len(p) > room {
-			w.b.Write(p[:room])
-		} else {
-			w.b.Write(p)
-		}
-	}
-	return len(p), nil
 }
 
 // cleanFileName keeps a display name that is safe in headers and pages.
@@ -315,6 +318,7 @@ func (s *Service) Status(ctx context.Context, token string) (*StatusView, error)
 func (s *Service) AddInfo(ctx context.Context, token, text string, ups []Upload, ip string) error {
 	view, err := s.Status(ctx, token)
 	if err != nil {
+		closeUploads(ups)
 		return err
 	}
 	r := view.Report
@@ -332,13 +336,15 @@ func (s *Service) AddInfo(ctx context.Context, token, text string, ups []Upload,
 		p.Add("files", "intake.error.too_many_files")
 	}
 	if err := p.Err(); err != nil {
+		closeUploads(ups)
 		return err
 	}
 	now := s.clock.Now()
-	files, found, err := s.storeUploads(ups, "reporter", now)
+	files, found, release, err := s.storeUploads(ups, "reporter", now)
 	if err != nil {
 		return err
 	}
+	defer release()
 	if text != "" {
 		found = mergeObservables(observe.Extract(text), found)
 	}

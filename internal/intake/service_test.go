@@ -35,6 +35,7 @@ var now0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 // env is an intake service on a real store and blob store.
 type env struct {
 	t     *testing.T
+	dir   string
 	ctx   context.Context
 	db    *store.DB
 	blobs *blob.Store
@@ -61,7 +62,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, ctx: ctx, db: db, blobs: blobs, clock: clock, mail: &recordingNotifier{}}
+	e := &env{t: t, dir: dir, ctx: ctx, db: db, blobs: blobs, clock: clock, mail: &recordingNotifier{}}
 	e.reloadTree()
 	e.svc = intake.NewService(db, blobs, func() *org.Tree { return e.tree }, clock, slog.New(slog.DiscardHandler))
 	e.svc.SetNotifier(e.mail)

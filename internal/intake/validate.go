@@ -42,10 +42,13 @@ type Submission struct {
 	ExternalID  string
 }
 
-// Upload is one file as it arrives.
+// Upload is one file as it arrives: a Body read when the submission is, or
+// a file already read into the file store's temporary folder by
+// Service.Stage (from a request streamed part by part).
 type Upload struct {
-	Name string
-	Body io.Reader
+	Name   string
+	Body   io.Reader
+	staged *stagedFile
 }
 
 // Origin says who submitted: the public (web form or public API) or a partner.
@@ -108,6 +111,11 @@ func validate(s *Submission, o Origin, lim Limits, now time.Time) error {
 	}
 	if utf8.RuneCountInString(s.Contact.Name) > 200 {
 		p.Add("contact.name", "intake.error.too_long")
+	} else if !oneLine(s.Contact.Name) {
+		p.Add("contact.name", "intake.error.text_invalid")
+	}
+	if !oneLine(s.ExternalID) {
+		p.Add("external_id", "intake.error.text_invalid")
 	}
 	if s.Contact.Email != "" {
 		if a, err := mail.ParseAddress(s.Contact.Email); err != nil || a.Address != s.Contact.Email || len(s.Contact.Email) > 254 {
@@ -132,6 +140,13 @@ func validate(s *Submission, o Origin, lim Limits, now time.Time) error {
 
 func badControl(r rune) bool {
 	return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t'
+}
+
+// oneLine reports whether s is valid UTF-8 with no control character at
+// all: names and identifiers have no use for line breaks or tabs, and
+// control characters in them can forge lines in logs and exports.
+func oneLine(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 // plausiblePhone accepts what people write as a phone number to be called

@@ -75,6 +75,9 @@ func TestValidate(t *testing.T) {
 		{"e-mail two addresses", func(s *intake.Submission) { s.Contact.Email = "a@example.jp, b@example.jp" }, false, P{"contact.email": "intake.error.email"}},
 		{"e-mail too long", func(s *intake.Submission) { s.Contact.Email = "taro@" + longDomain }, false, P{"contact.email": "intake.error.email"}},
 		{"e-mail with spaces around", func(s *intake.Submission) { s.Contact.Email = "  taro@example.jp " }, false, nil},
+		{"e-mail with a control character", func(s *intake.Submission) { s.Contact.Email = "taro\x07@example.jp" }, false, P{"contact.email": "intake.error.email"}},
+		{"e-mail with a NUL after it", func(s *intake.Submission) { s.Contact.Email = "taro@example.jp\x00" }, false, P{"contact.email": "intake.error.email"}},
+		{"phone with a control character", func(s *intake.Submission) { s.Contact.Phone = "090-1234-5678\x1b" }, false, P{"contact.phone": "intake.error.phone"}},
 
 		{"phone with letters", func(s *intake.Submission) { s.Contact.Phone = "090-CALL-ME" }, false, P{"contact.phone": "intake.error.phone"}},
 		{"phone too short", func(s *intake.Submission) { s.Contact.Phone = "12345" }, false, P{"contact.phone": "intake.error.phone"}},
@@ -83,6 +86,12 @@ func TestValidate(t *testing.T) {
 		{"phone international", func(s *intake.Submission) { s.Contact.Phone = "+81 (90) 1234-5678" }, false, nil},
 
 		{"name too long", func(s *intake.Submission) { s.Contact.Name = strings.Repeat("名", 201) }, false, P{"contact.name": "intake.error.too_long"}},
+		{"name with a control character", func(s *intake.Submission) { s.Contact.Name = "山田\x07花子" }, false, P{"contact.name": "intake.error.text_invalid"}},
+		{"name on two lines", func(s *intake.Submission) { s.Contact.Name = "山田\n花子" }, false, P{"contact.name": "intake.error.text_invalid"}},
+		{"name invalid UTF-8", func(s *intake.Submission) { s.Contact.Name = "山田\xff" }, false, P{"contact.name": "intake.error.text_invalid"}},
+		{"external id with a terminal escape", func(s *intake.Submission) { s.ExternalID = "jc3-\x1b[2J" }, true, P{"external_id": "intake.error.text_invalid"}},
+		{"external id with a tab", func(s *intake.Submission) { s.ExternalID = "jc3\t1" }, true, P{"external_id": "intake.error.text_invalid"}},
+		{"external id plain", func(s *intake.Submission) { s.ExternalID = "jc3-2026-000123" }, true, nil},
 		{"name at the limit", func(s *intake.Submission) { s.Contact.Name = strings.Repeat("名", 200) }, false, nil},
 
 		{"report without contact", func(s *intake.Submission) { s.Contact, s.Consent = intake.Contact{}, false }, false, P{"contact": "intake.error.contact_required"}},

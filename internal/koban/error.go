@@ -15,11 +15,13 @@ type Code string
 // caller's doing and are shown to them through their message key.
 const (
 	Invalid      Code = "invalid"
+	Malformed    Code = "malformed" // the input cannot be read as what it claims to be (a 400, before any field is judged)
 	NotFound     Code = "not_found"
 	Conflict     Code = "conflict"
 	Forbidden    Code = "forbidden"
 	Unauthorized Code = "unauthorized"
 	TooMany      Code = "too_many"
+	TooLarge     Code = "too_large" // the input is larger than koban reads at all
 	Internal     Code = "internal"
 	// Unavailable: koban cannot serve now (its database was removed or
 	// replaced under it); logged, like Internal, and answered with 503.

@@ -30,13 +30,17 @@ type dialect struct {
 	// least and greatest name the two-argument minimum and maximum.
 	least, greatest string
 	cache           sync.Map // query → rebound query
+	// bytewise is the collation that orders text byte by byte, as Go does
+	// (PostgreSQL's default follows the database's locale).
+	bytewise string
 }
 
 var (
-	sqliteDialect   = &dialect{name: "sqlite", searchKey: "rowid", strpos: "instr", least: "min", greatest: "max"}
+	sqliteDialect   = &dialect{name: "sqlite", searchKey: "rowid", strpos: "instr", least: "min", greatest: "max", bytewise: "BINARY"}
 	postgresDialect = &dialect{name: "postgres", numbered: true, forUpdate: " FOR UPDATE",
 		auditLock: `SELECT pg_advisory_xact_lock(7458912)`,
-		searchKey: "report_id", searchSkipDup: ` ON CONFLICT (report_id) DO NOTHING`, strpos: "strpos", least: "LEAST", greatest: "GREATEST"}
+		searchKey: "report_id", searchSkipDup: ` ON CONFLICT (report_id) DO NOTHING`, strpos: "strpos", least: "LEAST", greatest: "GREATEST",
+		bytewise: `"C"`}
 )
 
 // rebind turns ? placeholders into the dialect's form. The SQL here never

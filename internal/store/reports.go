@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -594,6 +595,34 @@ func (db *DB) ReportIDsAfter(ctx context.Context, after int64, n int) ([]int64, 
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// FileSums yields the SHA-256 of every evidence file a report names, each
+// once, in ascending byte order (the order of blob.Store.Walk); a failure is
+// yielded as the last error. The query runs until the loop ends, in one
+// snapshot of the table.
+func (db *DB) FileSums(ctx context.Context) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT sha256 COLLATE `+db.d.bytewise+` AS s FROM report_files ORDER BY s`)
+		if err != nil {
+			yield("", fmt.Errorf("evidence sums: %w", err))
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var sum string
+			if err := rows.Scan(&sum); err != nil {
+				yield("", fmt.Errorf("evidence sums: %w", err))
+				return
+			}
+			if !yield(sum, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield("", fmt.Errorf("evidence sums: %w", err))
+		}
+	}
 }
 
 // CountReports counts the stored reports.

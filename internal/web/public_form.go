@@ -2,12 +2,12 @@ package web
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/taxonomy"
@@ -53,43 +53,44 @@ func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reportSubmit(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.Intake.Limits().MaxBody())
-	err := r.ParseMultipartForm(1 << 20)
-	if err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		var tooBig *http.MaxBytesError
-		p := s.formPage(r, reportInput{})
-		if errors.As(err, &tooBig) {
-			p.setProblems(koban.FieldError("files", "intake.error.body_too_large"))
-		} else {
-			p.setProblems(koban.FieldError("form", "intake.error.malformed"))
-		}
-		s.render(w, r, http.StatusBadRequest, "report", p)
-		return
-	}
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
-	}
+	// The rate limit is checked first, so that a client over it writes no
+	// file to disk; its text fields are still read, to show them again.
+	allowed, wait := s.Submit.Allow(s.clientIP(r), s.Now())
+	form, err := s.readForm(w, r, allowed)
+	defer form.close()
+	v := form.values
 	in := reportInput{
-		Kind: r.FormValue("kind"), Category: r.FormValue("category"), Description: r.FormValue("description"),
-		OccurredAt: r.FormValue("occurred_at"), Prefecture: r.FormValue("prefecture"), Amount: r.FormValue("amount_jpy"),
-		SentAt: r.FormValue("sent_at"), Name: r.FormValue("contact_name"), Email: r.FormValue("contact_email"),
-		Phone: r.FormValue("contact_phone"), Consent: r.FormValue("consent") == "yes",
+		Kind: v.Get("kind"), Category: v.Get("category"), Description: v.Get("description"),
+		OccurredAt: v.Get("occurred_at"), Prefecture: v.Get("prefecture"), Amount: v.Get("amount_jpy"),
+		SentAt: v.Get("sent_at"), Name: v.Get("contact_name"), Email: v.Get("contact_email"),
+		Phone: v.Get("contact_phone"), Consent: v.Get("consent") == "yes",
 	}
 	p := s.formPage(r, in)
-	if ok, wait := s.Submit.Allow(s.clientIP(r), s.Now()); !ok {
+	if err != nil {
+		// What was typed before the body went wrong is shown again.
+		switch koban.ErrorCode(err) {
+		case koban.TooLarge:
+			p.setProblems(koban.FieldError("files", koban.ErrorKey(err)))
+		case koban.Malformed:
+			p.setProblems(koban.FieldError("form", koban.ErrorKey(err)))
+		default:
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, guard.Status(koban.ErrorCode(err)), "report", p)
+		return
+	}
+	if !allowed {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		p.setProblems(koban.FieldError("form", "intake.error.rate"))
 		s.render(w, r, http.StatusTooManyRequests, "report", p)
 		return
 	}
 	sub, perr := s.submission(in, p.Lang)
-	ups, closeUploads, err := uploads(r)
-	defer closeUploads()
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	sub.Files = form.files
+	if perr == nil && form.tooMany {
+		perr = koban.FieldError("files", "intake.error.too_many_files")
 	}
-	sub.Files = ups
 	if perr != nil {
 		p.setProblems(perr)
 		s.render(w, r, http.StatusUnprocessableEntity, "report", p)
@@ -157,31 +158,4 @@ func (s *Server) parseLocal(v string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errors.New("bad date")
-}
-
-// uploads opens the files of a parsed multipart form; the returned func
-// closes them.
-func uploads(r *http.Request) ([]intake.Upload, func(), error) {
-	var ups []intake.Upload
-	var open []io.Closer
-	closeAll := func() {
-		for _, f := range open {
-			f.Close()
-		}
-	}
-	if r.MultipartForm == nil {
-		return nil, closeAll, nil
-	}
-	for _, fh := range r.MultipartForm.File["files"] {
-		if fh.Filename == "" && fh.Size == 0 {
-			continue // the empty file input of a form sent without a file
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, closeAll, err
-		}
-		open = append(open, f)
-		ups = append(ups, intake.Upload{Name: fh.Filename, Body: f})
-	}
-	return ups, closeAll, nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/blob"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
@@ -211,6 +213,15 @@ func (s *Server) reportFile(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
 	if _, err := io.Copy(w, rc); err != nil {
-		s.Log.Warn("send evidence", "report", id, "file", fid, "err", err)
+		// The response must not complete: a download that ends normally
+		// would pass damaged or partial evidence off as the file received.
+		// ErrAbortHandler drops the connection without the final bytes.
+		if errors.Is(err, blob.ErrDamaged) {
+			s.Log.Error("EVIDENCE FILE DAMAGED: its content no longer matches its SHA-256; download refused",
+				"report", id, "file", fid, "sha256", f.SHA256, "err", err)
+		} else {
+			s.Log.Warn("send evidence", "report", id, "file", fid, "err", err)
+		}
+		panic(http.ErrAbortHandler)
 	}
 }

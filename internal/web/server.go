@@ -31,7 +31,7 @@ type Deps struct {
 	Tree       func() *org.Tree
 	Location   *time.Location
 	TrustProxy bool
-	BaseURL    string            // KOBAN_BASE_URL, "" = from the request
+	BaseURL    string            // KOBAN_BASE_URL, "" = links relative to this server
 	Submit     guard.RateLimiter // public submissions per client
 	Live       *live.Hub         // new-report events for open queue pages; nil: none
 	Log        *slog.Logger

@@ -98,7 +98,7 @@ func TestPublicFormToReceiptAndStatus(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no receipt number on the receipt page:\n%s", page)
 	}
-	for _, want := range []string{"受け付けました", "入力した情報を、すぐに守りましょう", s.URL + path, "screenshot.png"} {
+	for _, want := range []string{"受け付けました", "入力した情報を、すぐに守りましょう", `href="` + path + `"`, "screenshot.png"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("receipt page lacks %q", want)
 		}
@@ -650,6 +650,20 @@ func TestQueueEventsEndWithTheSession(t *testing.T) {
 				t.Fatal("the stream goes on after the session ended")
 			}
 		})
+	}
+}
+
+// Without KOBAN_BASE_URL the status link is relative: it never takes its
+// host from the request, which whoever sends the request chooses (a link to
+// a phishing host on koban's own receipt page).
+func TestStatusLinkIgnoresHostHeader(t *testing.T) {
+	s := apptest.Start(t)
+	path := submit(t, s, validForm)
+	req, _ := http.NewRequest("GET", s.URL+path+"?new=1", nil)
+	req.Host = "phish.example"
+	page := body(t, must(s.Client().Do(req)))
+	if strings.Contains(page, "phish.example") || !strings.Contains(page, `href="`+path+`"`) {
+		t.Error("the status link is not relative, or names the request's host")
 	}
 }
 

@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -358,6 +359,37 @@ func testAddToReport(t *testing.T, f *fixture) {
 
 	if got := strings.Join(actions(f.auditOf("report", r.ID)), " "); got != "report.create report.reply report.add_info" {
 		t.Errorf("audit actions %q", got)
+	}
+}
+
+// testFileSums: every evidence file named by a report, once each, in byte
+// order: the orphan sweep walks the file store in that order beside it.
+func testFileSums(t *testing.T, f *fixture) {
+	// Sums chosen so that byte order differs from a locale's, were it used
+	// (digits against letters, and the same prefix).
+	sums := []string{
+		strings.Repeat("f", 64), strings.Repeat("0", 64), "a" + strings.Repeat("0", 63), "9" + strings.Repeat("f", 63),
+		"0" + strings.Repeat("1", 63),
+	}
+	for i, s := range sums {
+		r := f.newReport("pref-13")
+		r.Files = []intake.File{{SHA256: s, Name: "a.png", ContentType: "image/png", Size: 1, AddedBy: "reporter", CreatedAt: t0}}
+		if i%2 == 0 { // the same file on a second report is listed once
+			r.Files = append(r.Files, intake.File{SHA256: sums[0], Name: "b.png", ContentType: "image/png", Size: 1, AddedBy: "reporter", CreatedAt: t0})
+		}
+		f.create(r)
+	}
+	var got []string
+	for s, err := range f.db.FileSums(f.ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, s)
+	}
+	want := slices.Clone(sums)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("FileSums = %q,\nwant %q", got, want)
 	}
 }
 

@@ -69,6 +69,7 @@ func Run(t *testing.T, h Harness) {
 		{"UpdateReport", testUpdateReport},
 		{"UpdateReportRollback", testUpdateReportRollback},
 		{"AddToReport", testAddToReport},
+		{"FileSums", testFileSums},
 		{"NotFound", testNotFound},
 		{"AddToMissingReportWithContent", testAddToMissingReportWithContent},
 		{"Users", testUsers},

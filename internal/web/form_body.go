@@ -1,0 +1,117 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+
+	"github.com/koban-project/koban/internal/guard"
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/koban"
+)
+
+// maxFormText caps the text fields of a public form, all together: far
+// above what the fields hold when valid, and all of a form that is ever
+// held in memory.
+const maxFormText = 1 << 20
+
+// formBody is a public form as read from its request: the text fields, and
+// the files already staged by intake in the file store's temporary folder.
+type formBody struct {
+	values url.Values
+	files  []intake.Upload
+	// tooMany: more files were sent than a submission may carry; the extra
+	// ones were skipped unread.
+	tooMany bool
+}
+
+// close drops the staged files that no accepted submission stored.
+func (f *formBody) close() {
+	for _, u := range f.files {
+		u.Close()
+	}
+}
+
+// readForm reads a form post part by part, so that neither a large file nor
+// a large body is held in memory (r.ParseMultipartForm keeps up to its
+// maxMemory in RAM per request, and ten more MiB of fields): text fields are
+// kept up to maxFormText in all, files stream through intake's checks to
+// disk. A body announced as larger than the form may carry is read no
+// further than its text fields before the first file, which are kept to show
+// the form again. Without stageFiles, files are skipped unread (the client
+// is over its rate limit, and only its fields are wanted). The error is a
+// koban error, TooLarge or Malformed; the fields read before it are in the
+// formBody all the same.
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request, stageFiles bool) (*formBody, error) {
+	f := &formBody{values: url.Values{}}
+	lim := s.Intake.Limits()
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormText)
+		if err := r.ParseForm(); err != nil {
+			return f, bodyError(err)
+		}
+		f.values = r.PostForm
+		return f, nil
+	}
+	overLimit := r.ContentLength > lim.MaxBody()
+	r.Body = http.MaxBytesReader(w, r.Body, lim.MaxBody())
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return f, bodyError(err)
+	}
+	text := int64(0)
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return f, nil
+		}
+		if err != nil {
+			return f, bodyError(err)
+		}
+		name := part.FormName()
+		if part.FileName() == "" && name != "files" {
+			v, err := io.ReadAll(io.LimitReader(part, maxFormText-text+1))
+			if err != nil {
+				return f, bodyError(err)
+			}
+			if text += int64(len(v)); text > maxFormText {
+				return f, koban.Errorf(koban.TooLarge, "intake.error.body_too_large")
+			}
+			f.values.Add(name, string(v))
+			continue
+		}
+		switch {
+		case overLimit:
+			return f, koban.Errorf(koban.TooLarge, "intake.error.body_too_large")
+		case name != "files", part.FileName() == "", !stageFiles:
+			// Not a field of the form, the empty file input of a form sent
+			// without a file, or files not wanted.
+			continue
+		case len(f.files) == lim.Files:
+			f.tooMany = true
+			continue
+		}
+		body := &guard.BodyReader{R: part}
+		up, err := s.Intake.Stage(part.FileName(), body)
+		if body.Err != nil {
+			return f, bodyError(body.Err)
+		}
+		if err != nil {
+			return f, err
+		}
+		f.files = append(f.files, up)
+	}
+}
+
+// bodyError is the error for a request body that could not be read to its
+// end: too large when it went past its limit, otherwise unreadable.
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &koban.Error{Code: koban.TooLarge, Key: "intake.error.body_too_large", Err: err}
+	}
+	return &koban.Error{Code: koban.Malformed, Key: "intake.error.malformed", Err: err}
+}
