@@ -35,7 +35,8 @@ type Store interface {
 	Report(ctx context.Context, id int64) (*Report, error)
 	Queue(ctx context.Context, f QueueFilter) ([]QueueItem, int, error)
 	// SearchReports returns the reports owned by orgIDs whose search text
-	// holds every (normalised) term, newest first, and how many there are.
+	// holds every (normalised) term, newest first, each with the text its
+	// reporter wrote (SearchHit.Text), and how many there are.
 	SearchReports(ctx context.Context, orgIDs []int64, terms []string, limit, offset int) ([]SearchHit, int, error)
 	// UpdateReport loads the report, lets fn change it and name the audit
 	// entry, and stores both in one transaction.
