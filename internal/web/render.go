@@ -128,7 +128,8 @@ type page struct {
 	Lang      string
 	Path      string
 	Principal *auth.Principal
-	Title     string
+	Title     string // a catalog key
+	TitleText string // or the title itself (a receipt, a value), when set
 	Notice    string // a message key shown once, after an action
 	Problems  map[string]string
 	Summary   []fieldProblem

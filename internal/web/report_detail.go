@@ -104,7 +104,7 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, st
 	d := detailPage{page: p, R: rep, History: hist, Officers: assignable, Categories: taxonomy.All(), CloseReasons: intake.CloseReasons,
 		Orgs: orgs, CanTriage: pr.Can(auth.PermReportTriage), CanReply: pr.Can(auth.PermReportReply),
 		CanTransfer: pr.Can(auth.PermReportTransfer), CanPersonal: pr.Can(auth.PermReportPersonal), Reply: reply}
-	d.Title = rep.Receipt
+	d.TitleText = rep.Receipt
 	if pr.Can(auth.PermObservableRead) {
 		n, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		n = max(n, 1)
