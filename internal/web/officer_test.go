@@ -62,7 +62,7 @@ func TestOfficerValuesShownAsRead(t *testing.T) {
 
 	// The graph: the drawing's labels and the table read as people write
 	// them; the node ids (links) keep the stored forms.
-	raw := body(t, must(c.Get(s.URL + "/graph?node=report:" + id)))
+	raw := body(t, must(c.Get(s.URL+"/graph?node=report:"+id)))
 	page = html.UnescapeString(raw)
 	m := regexp.MustCompile(`data-graph="([^"]*)"`).FindStringSubmatch(raw)
 	if m == nil {
