@@ -34,6 +34,14 @@ func (a *API) queue(w http.ResponseWriter, r *http.Request) {
 		Urgent: q.Get("urgent") == "true", Freeze: q.Get("freeze") == "true", Sort: q.Get("sort")}
 	f.Limit, _ = strconv.Atoi(q.Get("limit"))
 	f.Offset, _ = strconv.Atoi(q.Get("offset"))
+	switch q.Get("assignee") {
+	case "":
+	case "me": // the reports assigned to the token's owner
+		f.AssigneeID = principal(r).UserID
+	default:
+		a.fail(w, r, koban.FieldError("assignee", "api.error.assignee"))
+		return
+	}
 	items, total, err := a.Intake.Queue(r.Context(), principal(r), f)
 	if err != nil {
 		a.fail(w, r, err)

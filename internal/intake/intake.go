@@ -117,10 +117,12 @@ type QueueFilter struct {
 	Urgent   bool
 	Freeze   bool
 	Status   Status
-	From, To time.Time
-	Sort     string // "urgent" (default), "newest", "oldest"
-	Limit    int
-	Offset   int
+	// AssigneeID keeps the reports assigned to that officer; 0 keeps all.
+	AssigneeID int64
+	From, To   time.Time
+	Sort       string // "urgent" (default), "newest", "oldest"
+	Limit      int
+	Offset     int
 }
 
 // QueueItem is one row of the queue.

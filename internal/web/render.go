@@ -341,6 +341,11 @@ func redactPath(p string) string {
 	return p
 }
 
+// OfficerPage tells whether the page is for the police (signed in, or
+// signing in) rather than the public: it uses the width of the screen and
+// leaves out what is said to the public.
+func (p page) OfficerPage() bool { return p.Principal != nil || strings.HasPrefix(p.Path, "/login") }
+
 // CanAdmin tells whether the viewer administers accounts (shows the menu).
 func (p page) CanAdmin() bool { return p.Principal != nil && p.Principal.Can(auth.PermUserAdmin) }
 
