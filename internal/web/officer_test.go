@@ -14,11 +14,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/koban"
 )
 
 // officerPage gets a page as the signed-in client and returns it unescaped,
@@ -237,5 +240,187 @@ func TestOfficerPagesUseTheScreen(t *testing.T) {
 	c := s.Login(t, "tokyo@mpd.example", pw)
 	if page := officerPage(t, c, s.URL+"/queue"); !strings.Contains(page, `<body class="officer">`) {
 		t.Error("queue is not marked as an officer page")
+	}
+}
+
+// officerViews counts the report.view_personal rows of a report.
+func officerViews(t *testing.T, s *apptest.Server, id string) int {
+	t.Helper()
+	rows, err := s.App.DB.AuditOf(context.Background(), "report", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range rows {
+		if r.Action == "report.view_personal" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestOfficerWording: the report page speaks of the reporter (通報者,
+// 居住地), not to them (あなた, お住まいの都道府県); the history names
+// its actors in the page's language; the public footer stays on the public
+// pages; and the reply form says whether an e-mail will go out.
+func TestOfficerWording(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleIntake, pw)
+	statusPath := submit(t, s, validForm)
+	receipt := receiptRe.FindStringSubmatch(body(t, must(s.Client().Get(s.URL+statusPath))))[1]
+	resp := formPost(t, s.Client(), s.URL+statusPath, map[string]string{"body": "追加：相手から再びSMSが来ました"}, "", nil)
+	resp.Body.Close()
+	_, anonymous := filed(t, s, map[string]string{"kind": "tip", "category": "PH", "prefecture": "13", "description": "匿名の情報提供です"})
+	c := s.Login(t, "tokyo@mpd.example", pw)
+	id := reportIDFromQueue(t, body(t, must(c.Get(s.URL+"/queue"))), receipt)
+	resp = formPost(t, c, s.URL+"/reports/"+id+"/assign", map[string]string{"assignee": "me"}, "", nil)
+	resp.Body.Close()
+	resp = formPost(t, c, s.URL+"/reports/"+id+"/reply", map[string]string{"body": "確認しました。"}, "", nil)
+	resp.Body.Close()
+
+	footer := "このフォームは24時間見守られているわけではありません"
+	page := officerPage(t, c, s.URL+"/reports/"+id)
+	for _, want := range []string{"<dt>居住地（都道府県）</dt><dd>東京都</dd>", "<h2>通報内容</h2>", `<h2 id="contact-heading">通報者の連絡先</h2>`,
+		`<p class="meta">通報者 · `, `<p class="meta">担当者：tokyo@mpd.example · `, "<h2>通報者とのやりとり</h2>",
+		" · 一般（匿名） · 受付</li>", " · tokyo@mpd.example（警視庁） · 担当者を設定</li>",
+		`<p class="hint" id="reply-note">メールは送られません：このサーバーはメールを送る設定になっていません（KOBAN_SMTP_URL が未設定）。`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report page lacks %s", want)
+		}
+	}
+	for _, public := range []string{"あなた", "お住まいの都道府県", "何があったか", footer, " · public · "} {
+		if strings.Contains(page, public) {
+			t.Errorf("report page says %q, words for the public", public)
+		}
+	}
+	for _, p := range []string{"/queue", "/search?q=SMS"} {
+		if page := officerPage(t, c, s.URL+p); strings.Contains(page, "お住まいの都道府県") || strings.Contains(page, footer) ||
+			!strings.Contains(page, `<th scope="col">居住地</th>`) {
+			t.Errorf("%s speaks to the public", p)
+		}
+	}
+	if page := body(t, must(s.Client().Get(s.URL+"/"))); !strings.Contains(page, footer) {
+		t.Error("the public start page lost its footer")
+	}
+	page = officerPage(t, c, s.URL+"/reports/"+id+"?lang=en")
+	for _, want := range []string{"<dt>Reporter&#39;s prefecture</dt>", `<p class="meta">Reporter · `, " · member of the public · ", "Officer: tokyo@mpd.example",
+		"No e-mail will be sent: this server is not set up to send mail"} {
+		if !strings.Contains(page, html.UnescapeString(want)) {
+			t.Errorf("English report page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, `<p class="meta">You · `) || strings.Contains(page, "Prefecture where you live") {
+		t.Error("English report page speaks to the public")
+	}
+	// A reporter who gave no address gets no e-mail, whatever the server.
+	page = officerPage(t, c, s.URL+"/reports/"+anonymous+"?lang=ja")
+	if !strings.Contains(page, "メールは送られません：通報者はメールアドレスを記入していません。") || !strings.Contains(page, `<p id="contact-none">`) {
+		t.Errorf("the reply form of an anonymous tip does not say no e-mail will go:\n%s", page)
+	}
+}
+
+// TestOfficerReplyNoteWithMail: with SMTP set up, the reply form says an
+// e-mail will tell the reporter.
+func TestOfficerReplyNoteWithMail(t *testing.T) {
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) { c.SMTPURL, c.MailFrom = "smtp://127.0.0.1:2525", "koban@example.jp" }))
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleIntake, pw)
+	_, id := filed(t, s, validForm)
+	c := s.Login(t, "tokyo@mpd.example", pw)
+	if page := officerPage(t, c, s.URL+"/reports/"+id); !strings.Contains(page, `<p class="hint" id="reply-note">返信は通報者の状況確認ページに表示されます。通報者のメールアドレスには、返信があったことを知らせるメールも送ります`) {
+		t.Error("reply form does not say an e-mail will go")
+	}
+}
+
+// TestOfficerContactRevealAuditedOncePerDay: contact details are behind a
+// button (a POST); the first reveal of the day by an officer writes the
+// audit row, later ones that day — on the page or through the API — reuse
+// it; after midnight in Japan the next reveal writes a new one.
+func TestOfficerContactRevealAuditedOncePerDay(t *testing.T) {
+	jst := time.FixedZone("JST", 9*3600)
+	clock := koban.NewFixedClock(time.Date(2026, 3, 2, 23, 58, 0, 0, jst))
+	s := apptest.Start(t, apptest.WithClock(clock))
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleIntake, pw)
+	s.AddUser(t, "analyst@mpd.example", "pref-13", auth.RoleAnalyst, pw)
+	s.AddUser(t, "osaka@osaka.example", "pref-27", auth.RoleIntake, pw)
+	_, id := filed(t, s, validForm)
+	c := s.Login(t, "tokyo@mpd.example", pw)
+
+	// Loading the page shows what was given, not the details, and audits nothing.
+	for range 13 {
+		page := officerPage(t, c, s.URL+"/reports/"+id)
+		if strings.Contains(page, "victim@example.jp") || strings.Contains(page, "山田 花子") {
+			t.Fatal("the page shows contact details before they are asked for")
+		}
+		if !strings.Contains(page, `<p id="contact-given">記入あり：氏名・メールアドレス</p>`) ||
+			!strings.Contains(page, `<form method="post" action="/reports/`+id+`/contact#contact-heading" id="f-contact">`) ||
+			!strings.Contains(page, `>連絡先を表示</button>`) {
+			t.Fatalf("no reveal button:\n%s", page)
+		}
+	}
+	if n := officerViews(t, s, id); n != 0 {
+		t.Fatalf("page loads wrote %d view rows", n)
+	}
+
+	reveal := func(c *http.Client) (int, string) {
+		t.Helper()
+		resp := formPost(t, c, s.URL+"/reports/"+id+"/contact", nil, "", nil)
+		return resp.StatusCode, html.UnescapeString(body(t, resp))
+	}
+	code, page := reveal(c)
+	if code != http.StatusOK || !strings.Contains(page, "<dd>victim@example.jp</dd>") || !strings.Contains(page, "<dd>山田 花子</dd>") {
+		t.Fatalf("reveal: %d\n%s", code, page)
+	}
+	if !strings.Contains(page, `href="/reports/`+id+`?lang=en"`) {
+		t.Error("after a reveal the language switch does not lead back to the report")
+	}
+	if n := officerViews(t, s, id); n != 1 {
+		t.Fatalf("first reveal: %d rows, want 1", n)
+	}
+	for range 3 {
+		clock.Advance(10 * time.Second)
+		if code, _ := reveal(c); code != http.StatusOK {
+			t.Fatal(code)
+		}
+	}
+	if n := officerViews(t, s, id); n != 1 {
+		t.Errorf("four reveals before midnight: %d rows, want 1", n)
+	}
+
+	// Midnight in Japan: a new day, a new row; the API reuses it.
+	clock.Advance(2 * time.Minute)
+	if code, _ := reveal(c); code != http.StatusOK {
+		t.Fatal(code)
+	}
+	if n := officerViews(t, s, id); n != 2 {
+		t.Errorf("a reveal after midnight JST: %d rows, want 2", n)
+	}
+	token := s.Token(t, "tokyo@mpd.example")
+	var rep struct{ Contact map[string]string }
+	for range 2 {
+		if code, raw := apiGet(t, s, token, "/api/v1/reports/"+id, &rep); code != http.StatusOK || rep.Contact["email"] != "victim@example.jp" {
+			t.Fatalf("API report: %d %s", code, raw)
+		}
+	}
+	if n := officerViews(t, s, id); n != 2 {
+		t.Errorf("API reads the same day: %d rows, want 2", n)
+	}
+	// The history shows each day's view once, by name and organisation.
+	if page := officerPage(t, c, s.URL+"/reports/"+id); strings.Count(page, " · tokyo@mpd.example（警視庁） · 連絡先を閲覧</li>") != 2 {
+		t.Errorf("history of views:\n%s", page)
+	}
+
+	// An analyst may not; Osaka does not see the report at all.
+	an := s.Login(t, "analyst@mpd.example", pw)
+	if page := officerPage(t, an, s.URL+"/reports/"+id); strings.Contains(page, `id="f-contact"`) || !strings.Contains(page, "この役割では連絡先を表示できません。") {
+		t.Error("an analyst is offered the contact details")
+	}
+	if code, page := reveal(an); code != http.StatusForbidden || strings.Contains(page, "victim@example.jp") {
+		t.Errorf("analyst reveal: %d", code)
+	}
+	if code, page := reveal(s.Login(t, "osaka@osaka.example", pw)); code != http.StatusNotFound || strings.Contains(page, "victim@example.jp") {
+		t.Errorf("Osaka reveal: %d", code)
+	}
+	if n := officerViews(t, s, id); n != 2 {
+		t.Errorf("refused reveals wrote rows: %d, want 2", n)
 	}
 }

@@ -226,6 +226,9 @@ func (p page) OrgName(id int64) string {
 // PrefName names a prefecture in the page's language.
 func (p page) PrefName(code string) string {
 	pr, ok := org.PrefectureByCode(code)
+	if !ok && p.OfficerPage() {
+		return p.T("queue.prefecture_unknown")
+	}
 	if !ok {
 		return p.T("prefecture.unknown")
 	}
