@@ -36,7 +36,7 @@ type detailPage struct {
 	Reply        string
 	// people names the users the history and the messages mention.
 	people map[int64]*auth.User
-	Links        *correlate.Links // nil when the officer may not read the index
+	Links  *correlate.Links // nil when the officer may not read the index
 	// RelPrev and RelNext page through the related records (?page=N).
 	RelPrev, RelNext string
 }
