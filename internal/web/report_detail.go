@@ -34,11 +34,11 @@ type detailPage struct {
 	Contact      *intake.Contact // shown after the officer asked for it; nil until then
 	Mails        bool            // replies are sent by e-mail (SMTP is set up)
 	Reply        string
-	// people names the users the history and the messages mention.
-	people map[int64]*auth.User
-	Links  *correlate.Links // nil when the officer may not read the index
+	Links        *correlate.Links // nil when the officer may not read the index
 	// RelPrev and RelNext page through the related records (?page=N).
 	RelPrev, RelNext string
+	// people names the users the history and the messages mention.
+	people map[int64]*auth.User
 }
 
 // relatedPageSize is how many related records the report page lists at once.
