@@ -299,6 +299,19 @@ func TestOfficerWording(t *testing.T) {
 			t.Errorf("%s speaks to the public", p)
 		}
 	}
+	// A report the reporter could not place (the national queue's): 未分類
+	// and 不明, not the form's わからない and 選ばない.
+	unsure, unsureID := filed(t, s, with(validForm, "category", "unknown", "prefecture", ""))
+	s.AddUser(t, "npa@npa.example", "npa", auth.RoleSupervisor, pw)
+	c = s.Login(t, "npa@npa.example", pw)
+	page = officerPage(t, c, s.URL+"/queue?category=-")
+	if !strings.Contains(page, unsure) || !strings.Contains(page, "<td>未分類</td>") || !strings.Contains(page, "<td>不明</td>") ||
+		strings.Contains(page, "<td>わからない</td>") || strings.Contains(page, "選ばない") {
+		t.Errorf("queue row of an unplaced report:\n%s", page)
+	}
+	if page := officerPage(t, c, s.URL+"/reports/"+unsureID); !strings.Contains(page, "<dt>居住地（都道府県）</dt><dd>不明</dd>") {
+		t.Error("report page of an unplaced report")
+	}
 	if page := body(t, must(s.Client().Get(s.URL+"/"))); !strings.Contains(page, footer) {
 		t.Error("the public start page lost its footer")
 	}
