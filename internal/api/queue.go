@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
 )
@@ -34,6 +35,14 @@ func (a *API) queue(w http.ResponseWriter, r *http.Request) {
 		Urgent: q.Get("urgent") == "true", Freeze: q.Get("freeze") == "true", Sort: q.Get("sort")}
 	f.Limit, _ = strconv.Atoi(q.Get("limit"))
 	f.Offset, _ = strconv.Atoi(q.Get("offset"))
+	switch q.Get("assignee") {
+	case "":
+	case "me": // the reports assigned to the token's owner
+		f.AssigneeID = principal(r).UserID
+	default:
+		a.fail(w, r, koban.FieldError("assignee", "api.error.assignee"))
+		return
+	}
 	items, total, err := a.Intake.Queue(r.Context(), principal(r), f)
 	if err != nil {
 		a.fail(w, r, err)
@@ -69,6 +78,15 @@ func (a *API) report(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		a.fail(w, r, err)
 		return
+	}
+	// Scripts read the contact details as they always have, where the
+	// token's role may see them; like a reveal on the report page, the
+	// first read of the day is audited and covers the rest of that day.
+	if principal(r).Can(auth.PermReportPersonal) {
+		if rep.Contact, err = a.Intake.RevealContact(r.Context(), principal(r), id); err != nil {
+			a.fail(w, r, err)
+			return
+		}
 	}
 	org := ""
 	if o, ok := a.Tree().ByID(rep.OrgID); ok {

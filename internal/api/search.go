@@ -3,10 +3,12 @@ package api
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/koban-project/koban/internal/intake"
 )
 
 // SearchResultOut is one report found by GET /api/v1/search: the queue's
-// fields and the text around the first term.
+// fields and the reporter's text, as written, around the first match.
 type SearchResultOut struct {
 	QueueItemOut
 	Snippet string `json:"snippet"`
@@ -14,7 +16,7 @@ type SearchResultOut struct {
 
 // search answers GET /api/v1/search?q=…&limit=&offset=: the reports the
 // caller may see whose text holds every term of q, newest first, each with
-// the normalised text around the first term; total counts them all.
+// the reporter's text around the first match; total counts them all.
 func (a *API) search(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
@@ -26,7 +28,7 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]SearchResultOut, 0, len(hits))
 	for _, h := range hits {
-		out = append(out, SearchResultOut{QueueItemOut: a.queueItemOut(h.QueueItem), Snippet: h.Snippet})
+		out = append(out, SearchResultOut{QueueItemOut: a.queueItemOut(h.QueueItem), Snippet: intake.SnippetText(h.Snippet)})
 	}
 	resp := map[string]any{"results": out, "total": total}
 	// A query that is one observable also says how many records the caller

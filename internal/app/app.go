@@ -105,6 +105,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Intake = intake.NewService(db, a.Blobs, a.Tree, o.Clock, log)
+	a.Intake.SetZone(cfg.Location)
 	if err := a.LoadWarningLists(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -195,7 +195,7 @@ func TestBrowserReportToReply(t *testing.T) {
 	}
 	p.checkAxe("observable (/observables/phone/…)")
 	p.open("/graph?node=report:"+strings.TrimPrefix(reportPath, "/reports/"), http.StatusOK)
-	if rows := p.text("#graph-table tbody"); !strings.Contains(rows, "+819012345678") {
+	if rows := p.text("#graph-table tbody"); !strings.Contains(rows, "090-1234-5678") {
 		t.Errorf("graph table lacks the phone number:\n%s", rows)
 	}
 	p.do("wait for the drawing", chromedp.WaitVisible("#graph canvas"))

@@ -54,6 +54,18 @@ type Contact struct {
 // Empty reports whether no contact detail was given.
 func (c Contact) Empty() bool { return c.Name == "" && c.Email == "" && c.Phone == "" }
 
+// ContactGiven says which contact details a reporter gave, without them:
+// what an officer learns before revealing them.
+type ContactGiven struct{ Name, Email, Phone bool }
+
+// Any reports whether any detail was given.
+func (g ContactGiven) Any() bool { return g.Name || g.Email || g.Phone }
+
+// Given says which details c holds.
+func (c Contact) Given() ContactGiven {
+	return ContactGiven{Name: c.Name != "", Email: c.Email != "", Phone: c.Phone != ""}
+}
+
 // Report is one submission with what the police did with it.
 type Report struct {
 	ID               int64
@@ -74,6 +86,7 @@ type Report struct {
 	DuplicateOf      int64
 	AssigneeID       int64
 	Contact          Contact
+	Given            ContactGiven // which details Contact held, where Get left them out
 	Consent          bool
 	Language         string
 	Source           string // "web", "api", "partner"
@@ -117,10 +130,12 @@ type QueueFilter struct {
 	Urgent   bool
 	Freeze   bool
 	Status   Status
-	From, To time.Time
-	Sort     string // "urgent" (default), "newest", "oldest"
-	Limit    int
-	Offset   int
+	// AssigneeID keeps the reports assigned to that officer; 0 keeps all.
+	AssigneeID int64
+	From, To   time.Time
+	Sort       string // "urgent" (default), "newest", "oldest"
+	Limit      int
+	Offset     int
 }
 
 // QueueItem is one row of the queue.

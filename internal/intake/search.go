@@ -28,6 +28,7 @@ package intake
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -43,15 +44,21 @@ import (
 const (
 	SearchMaxRunes = 200 // of the query as typed
 	SearchMaxTerms = 10
-	// SnippetRunes is about how much of the search text a hit shows.
+	// SnippetRunes is about how much of the reporter's text a hit shows.
 	SnippetRunes = 80
 )
 
 // SearchHit is one report found by a search: the queue's fields plus the
-// part of the search text around the first term.
+// reporter's own text around the first match.
 type SearchHit struct {
 	QueueItem
-	Snippet string
+	// Text is what the reporter wrote, as written: the description and the
+	// messages they added, one per line. The store fills it in; Search
+	// cuts the Snippet from it and leaves it empty.
+	Text string
+	// Snippet is about SnippetRunes characters of Text around the first
+	// match, with the matches marked (see Excerpt).
+	Snippet []SnippetPart
 }
 
 // NormalizeSearch puts text into the form search compares: NFKC, lower case.
@@ -124,49 +131,6 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// Snippet returns about width characters of text around the first place
-// term occurs, cut on character boundaries, with line breaks shown as
-// spaces and "…" where text was left out. Without a match it shows the start.
-func Snippet(text, term string, width int) string {
-	at := 0
-	if term != "" {
-		if i := strings.Index(text, term); i >= 0 {
-			at = utf8.RuneCountInString(text[:i])
-		}
-	}
-	runes := []rune(text)
-	termRunes := utf8.RuneCountInString(term)
-	// Show some context before the match, more after it.
-	start := at - max(0, width-termRunes)/3
-	if start < 0 {
-		start = 0
-	}
-	end := min(len(runes), start+width)
-	if end-start < width { // near the end: show more of what comes before
-		start = max(0, end-width)
-	}
-	var b strings.Builder
-	if start > 0 {
-		b.WriteString("…")
-	}
-	space := false
-	for _, r := range runes[start:end] {
-		if unicode.IsSpace(r) {
-			if !space {
-				b.WriteByte(' ')
-			}
-			space = true
-			continue
-		}
-		space = false
-		b.WriteRune(r)
-	}
-	if end < len(runes) {
-		b.WriteString("…")
-	}
-	return b.String()
-}
-
 // Search finds the reports the principal may see whose search text holds
 // every term of q, newest first. It lists no contact details, so it is not
 // audited; opening a report is.
@@ -180,9 +144,15 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q string, limit,
 	}
 	// A query that is one observable in any spelling (090-1234-5678,
 	// ０９０…, hxxp://…) finds the reports holding it: the search text
-	// carries every observable in its canonical form.
+	// carries every observable in its canonical form. The snippet marks
+	// the value where the text has it as typed or as people write it.
+	marks := terms
 	if found := observe.Extract(q); len(found) == 1 && (len(terms) == 1 || numberLike(q)) {
 		if canon, err := SearchTerms(found[0].Value); err == nil && len(canon) == 1 {
+			marks = slices.Concat(terms, canon)
+			if shown, err := SearchTerms(observe.Display(found[0])); err == nil && len(shown) == 1 {
+				marks = append(marks, shown...)
+			}
 			terms = canon
 		}
 	}
@@ -197,7 +167,15 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q string, limit,
 	if len(orgs) == 0 {
 		return nil, 0, nil
 	}
-	return s.store.SearchReports(ctx, orgs, terms, limit, offset)
+	hits, total, err := s.store.SearchReports(ctx, orgs, terms, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range hits {
+		hits[i].Snippet = Excerpt(hits[i].Text, marks, SnippetRunes)
+		hits[i].Text = ""
+	}
+	return hits, total, nil
 }
 
 // numberLike reports whether q holds only digits, spaces and the signs

@@ -72,9 +72,49 @@ func TestSearchText(t *testing.T) {
 	}
 }
 
-func TestSnippet(t *testing.T) {
+// marked returns a snippet as text with each match in [brackets].
+func marked(parts []intake.SnippetPart) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p.Match {
+			b.WriteString("[" + p.Text + "]")
+		} else {
+			b.WriteString(p.Text)
+		}
+	}
+	return b.String()
+}
+
+func TestExcerpt(t *testing.T) {
+	terms := func(q string) []string {
+		t.Helper()
+		ts, err := intake.SearchTerms(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ts
+	}
+	for _, c := range []struct {
+		name, text, q, want string
+	}{
+		// The text as written, the match marked where it is: not the
+		// lower-cased, folded search text.
+		{"as written", "SNSで勧誘されました", "sns", "[SNS]で勧誘されました"},
+		{"full width", "ＳＮＳで勧誘された", "sns", "[ＳＮＳ]で勧誘された"},
+		{"half-width kana in the text", "ﾐｽﾞﾎ銀行を名乗る", "ミズホ", "[ﾐｽﾞﾎ]銀行を名乗る"},
+		{"half-width kana in the query", "ミズホ銀行を名乗る", "ﾐｽﾞﾎ", "[ミズホ]銀行を名乗る"},
+		{"every term, every place", "LINEで誘われ、LINEのグループへ", "line グループ", "[LINE]で誘われ、[LINE]の[グループ]へ"},
+		{"a character that expands", "㍿テストから電話", "会社", "[㍿]テストから電話"},
+		{"line breaks become a space", "説明\n\n追加：相手は scam_jp", "scam", "説明 追加：相手は [scam]_jp"},
+		{"no match shows the start", "あいうえお", "かき", "あいうえお"},
+	} {
+		if got := marked(intake.Excerpt(c.text, terms(c.q), 80)); got != c.want {
+			t.Errorf("%s: Excerpt(%q, %q) = %q, want %q", c.name, c.text, c.q, got, c.want)
+		}
+	}
+
 	long := strings.Repeat("前", 100) + "闇バイト" + strings.Repeat("後", 100)
-	s := intake.Snippet(long, "闇バイト", 80)
+	s := intake.SnippetText(intake.Excerpt(long, []string{"闇バイト"}, 80))
 	if !strings.HasPrefix(s, "…前") || !strings.HasSuffix(s, "後…") || !strings.Contains(s, "闇バイト") {
 		t.Errorf("middle: %q", s)
 	}
@@ -86,24 +126,24 @@ func TestSnippet(t *testing.T) {
 		t.Errorf("middle: too little before the match: %q", s)
 	}
 	// Near the start or the end, the window moves so that it stays full.
-	if s := intake.Snippet(long, "前前", 80); strings.HasPrefix(s, "…") || !strings.HasSuffix(s, "…") || utf8.RuneCountInString(s) != 81 {
+	if s := intake.SnippetText(intake.Excerpt(long, []string{"前前"}, 80)); strings.HasPrefix(s, "…") || !strings.HasSuffix(s, "…") || utf8.RuneCountInString(s) != 81 {
 		t.Errorf("start: %q", s)
 	}
 	end := strings.Repeat("前", 100) + "終わり"
-	if s := intake.Snippet(end, "終わり", 80); s != "…"+string([]rune(end)[23:]) {
+	if s := intake.SnippetText(intake.Excerpt(end, []string{"終わり"}, 80)); s != "…"+string([]rune(end)[23:]) {
 		t.Errorf("end: %q", s)
 	}
-	// Short text: all of it; line breaks and runs of space become one space.
-	if s := intake.Snippet("説明\n\n+819012345678\nline", "line", 80); s != "説明 +819012345678 line" {
-		t.Errorf("short: %q", s)
-	}
-	// No match (cannot happen for a hit, but stays safe): the start.
-	if s := intake.Snippet(long, "ない", 10); s != strings.Repeat("前", 10)+"…" {
-		t.Errorf("no match: %q", s)
+	// No match: the start, nothing marked.
+	if p := intake.Excerpt(long, []string{"ない"}, 10); marked(p) != strings.Repeat("前", 10)+"…" {
+		t.Errorf("no match: %q", marked(p))
 	}
 	// A term longer than the window: it starts the snippet.
-	if s := intake.Snippet(long, strings.Repeat("前", 50)+"闇", 20); !strings.HasPrefix(s, "…前") || utf8.RuneCountInString(s) != 22 {
+	if s := intake.SnippetText(intake.Excerpt(long, []string{strings.Repeat("前", 50) + "闇"}, 20)); !strings.HasPrefix(s, "…前") || utf8.RuneCountInString(s) != 22 {
 		t.Errorf("long term: %q", s)
+	}
+	// Text that is not UTF-8 is cut safely.
+	if s := intake.SnippetText(intake.Excerpt("a\xffb", []string{"b"}, 80)); !utf8.ValidString(s) {
+		t.Errorf("invalid UTF-8: %q", s)
 	}
 }
 
@@ -119,14 +159,18 @@ func TestSearchService(t *testing.T) {
 		t.Fatalf("Tokyo officer: %d hits, total %d, %v", len(hits), total, err)
 	}
 	for _, h := range hits {
-		if h.ID == osaka.ReportID || !strings.Contains(h.Snippet, "sms") {
+		if h.ID == osaka.ReportID || !strings.Contains(marked(h.Snippet), "[SMS]") || h.Text != "" {
 			t.Errorf("Tokyo hit %+v", h)
 		}
 	}
 	// Osaka sees only its own; the phone number is found by its canonical form.
 	hits, total, err = e.svc.Search(e.ctx, c.off27, "+819012345678", 10, 0)
 	if err != nil || total != 1 || hits[0].ID != osaka.ReportID {
-		t.Errorf("Osaka officer: %+v, total %d, %v", hits, total, err)
+		t.Fatalf("Osaka officer: %+v, total %d, %v", hits, total, err)
+	}
+	// The snippet marks the number as the reporter wrote it.
+	if got := marked(hits[0].Snippet); !strings.Contains(got, "[090-1234-5678]") {
+		t.Errorf("snippet for the canonical number: %q", got)
 	}
 	if _, total, _ := e.svc.Search(e.ctx, c.off27, "bank-login.example.com", 10, 0); total != 0 {
 		t.Errorf("Osaka officer finds %d Tokyo reports", total)
@@ -159,5 +203,19 @@ func TestSearchService(t *testing.T) {
 	// Searching is not audited (no contact details are shown).
 	if got := e.actions(c.r13.ReportID); slices.Contains(got, "report.view_personal") {
 		t.Errorf("search audited a personal-data view: %v", got)
+	}
+	// Half-width katakana and full-width letters find their other forms.
+	s.Description = "ﾐｽﾞﾎ銀行を名乗るＳＭＳが届いた"
+	kana := e.submit(s)
+	for _, q := range []string{"ミズホ", "ﾐｽﾞﾎ", "sms ミズホ", "ｓｍｓ"} {
+		hits, _, err := e.svc.Search(e.ctx, c.off27, q, 10, 0)
+		if err != nil || len(hits) == 0 || hits[0].ID != kana.ReportID {
+			t.Errorf("query %q does not find %q: %+v, %v", q, s.Description, hits, err)
+		}
+	}
+	s.Description = "ミズホ銀行を名乗るSMSが届いた（2通目）"
+	full := e.submit(s)
+	if hits, _, err := e.svc.Search(e.ctx, c.off27, "ﾐｽﾞﾎ 2通目", 10, 0); err != nil || len(hits) != 1 || hits[0].ID != full.ReportID {
+		t.Errorf("half-width query does not find the full-width text: %+v, %v", hits, err)
 	}
 }

@@ -32,7 +32,8 @@ type Store interface {
 	Report(ctx context.Context, id int64) (*Report, error)
 	Queue(ctx context.Context, f QueueFilter) ([]QueueItem, int, error)
 	// SearchReports returns the reports owned by orgIDs whose search text
-	// holds every (normalised) term, newest first, and how many there are.
+	// holds every (normalised) term, newest first, each with the text its
+	// reporter wrote (SearchHit.Text), and how many there are.
 	SearchReports(ctx context.Context, orgIDs []int64, terms []string, limit, offset int) ([]SearchHit, int, error)
 	// UpdateReport loads the report, lets fn change it and name the audit
 	// entry, and stores both in one transaction.
@@ -43,6 +44,10 @@ type Store interface {
 	// in ascending byte order; a failure is yielded as the last error.
 	FileSums(ctx context.Context) iter.Seq2[string, error]
 	Audit(ctx context.Context, e audit.Entry) error
+	// AuditOnce records e unless the log holds a row of the same action on
+	// the same object by the same user at or after since; it reports
+	// whether it wrote one.
+	AuditOnce(ctx context.Context, e audit.Entry, since time.Time) (bool, error)
 	AuditOf(ctx context.Context, objectType, objectID string) ([]audit.Row, error)
 }
 
@@ -59,16 +64,25 @@ type Service struct {
 	clock    koban.Clock
 	limits   Limits
 	notifier Notifier
+	zone     *time.Location // where a day of audited views begins
 	log      *slog.Logger
 }
 
 // NewService wires the intake service. tree returns the current organisation tree.
 func NewService(st Store, blobs *blob.Store, tree func() *org.Tree, clock koban.Clock, log *slog.Logger) *Service {
-	return &Service{store: st, blobs: blobs, tree: tree, clock: clock, limits: DefaultLimits, log: log}
+	return &Service{store: st, blobs: blobs, tree: tree, clock: clock, limits: DefaultLimits, zone: time.UTC, log: log}
 }
 
 // SetNotifier makes replies send an e-mail to reporters who gave an address.
 func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
+
+// Notifies tells whether replies are sent by e-mail (SetNotifier was
+// given a notifier), so the reply form can say when none will be.
+func (s *Service) Notifies() bool { return s.notifier != nil }
+
+// SetZone sets the time zone whose days count views of contact details
+// (KOBAN_TIMEZONE); UTC until set.
+func (s *Service) SetZone(loc *time.Location) { s.zone = loc }
 
 // Limits returns the submission limits in force.
 func (s *Service) Limits() Limits { return s.limits }
@@ -375,23 +389,42 @@ func (s *Service) Queue(ctx context.Context, p auth.Principal, f QueueFilter) ([
 
 // Get returns one report for an officer. A report the principal may not see
 // is reported as not found, so its existence does not leak. Contact details
-// are cleared for roles without PermReportPersonal; the view is audited when
-// they are shown.
+// are left out: Given says which the reporter gave, and RevealContact shows
+// them. Nothing personal is shown, so nothing is audited.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (*Report, error) {
 	r, err := s.visible(ctx, p, id, auth.PermReportRead)
 	if err != nil {
 		return nil, err
 	}
-	if !p.Can(auth.PermReportPersonal) {
-		r.Contact = Contact{}
-		return r, nil
-	}
-	if !r.Contact.Empty() {
-		if err := s.store.Audit(ctx, audit.Entry{Actor: p.Actor(), Action: "report.view_personal", ObjectType: "report", ObjectID: strconv.FormatInt(id, 10)}); err != nil {
-			return nil, err
-		}
-	}
+	r.Given = r.Contact.Given()
+	r.Contact = Contact{}
 	return r, nil
+}
+
+// RevealContact returns the reporter's contact details to an officer whose
+// role may see them (PermReportPersonal; Forbidden otherwise). The first
+// reveal of a report by an officer in a day (in the zone of SetZone) writes
+// the report.view_personal audit row; later ones that day are covered by
+// it, so the log says who saw whose details on which day without a row for
+// every page load.
+func (s *Service) RevealContact(ctx context.Context, p auth.Principal, id int64) (Contact, error) {
+	r, err := s.visible(ctx, p, id, auth.PermReportRead)
+	if err != nil {
+		return Contact{}, err
+	}
+	if !p.Can(auth.PermReportPersonal) {
+		return Contact{}, koban.Errorf(koban.Forbidden, "error.forbidden")
+	}
+	if r.Contact.Empty() {
+		return Contact{}, nil // nothing personal to show or audit
+	}
+	now := s.clock.Now().In(s.zone)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.zone)
+	e := audit.Entry{Actor: p.Actor(), Action: "report.view_personal", ObjectType: "report", ObjectID: strconv.FormatInt(id, 10)}
+	if _, err := s.store.AuditOnce(ctx, e, day); err != nil {
+		return Contact{}, err
+	}
+	return r.Contact, nil
 }
 
 // History returns the audit trail of one report.

@@ -677,6 +677,7 @@ func TestOtherPrefectureSeesNothing(t *testing.T) {
 	p := c.off27
 	checks := map[string]func(id int64) error{
 		"Get":           func(id int64) error { _, err := e.svc.Get(e.ctx, p, id); return err },
+		"RevealContact": func(id int64) error { _, err := e.svc.RevealContact(e.ctx, p, id); return err },
 		"History":       func(id int64) error { _, err := e.svc.History(e.ctx, p, id); return err },
 		"FileOf":        func(id int64) error { _, err := e.svc.FileOf(e.ctx, p, id, 1); return err },
 		"Assign nobody": func(id int64) error { return e.svc.Assign(e.ctx, p, id, 0, e.lookup) },
@@ -728,8 +729,11 @@ func TestNationalSeesAll(t *testing.T) {
 	e := newEnv(t)
 	c := cast(e)
 	r, err := e.svc.Get(e.ctx, c.npa, c.r13.ReportID)
-	if err != nil || r.Contact.Email != "taro@example.jp" {
+	if err != nil || !r.Given.Email {
 		t.Fatalf("NPA Get = %+v, %v", r, err)
+	}
+	if got, err := e.svc.RevealContact(e.ctx, c.npa, c.r13.ReportID); err != nil || got.Email != "taro@example.jp" {
+		t.Fatalf("NPA RevealContact = %+v, %v", got, err)
 	}
 	items, total, err := e.svc.Queue(e.ctx, c.npa, intake.QueueFilter{})
 	if err != nil || total != 2 || len(items) != 2 {
@@ -768,46 +772,104 @@ func TestPersonalDataViews(t *testing.T) {
 		return out
 	}
 
-	r, err := e.svc.Get(e.ctx, c.ana13, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !r.Contact.Empty() {
-		t.Errorf("analyst sees contact %+v", r.Contact)
-	}
-	if r.Description == "" {
-		t.Error("analyst does not see the description")
+	// Get leaves contact details out for every role, and says which were
+	// given; it audits nothing.
+	for _, p := range []auth.Principal{c.ana13, c.off13, c.inv13} {
+		r, err := e.svc.Get(e.ctx, p, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Contact.Empty() || r.Given != (intake.ContactGiven{Name: true, Email: true}) || r.Description == "" {
+			t.Errorf("%s: Get = contact %+v, given %+v", p.Email, r.Contact, r.Given)
+		}
 	}
 	if len(views()) != 0 {
-		t.Error("an analyst's view was audited as a view of personal data")
+		t.Error("Get was audited as a view of personal data")
 	}
 
-	r, err = e.svc.Get(e.ctx, c.off13, id)
-	if err != nil || r.Contact.Email != "taro@example.jp" || r.Contact.Name != "山田 太郎" {
-		t.Fatalf("intake officer Get = %+v, %v", r, err)
+	// An analyst may not reveal them.
+	_, err := e.svc.RevealContact(e.ctx, c.ana13, id)
+	wantCode(t, "analyst RevealContact", err, koban.Forbidden)
+
+	// An officer reveals them: one audit row for the day, however often.
+	for range 3 {
+		got, err := e.svc.RevealContact(e.ctx, c.off13, id)
+		if err != nil || got.Email != "taro@example.jp" || got.Name != "山田 太郎" {
+			t.Fatalf("intake officer RevealContact = %+v, %v", got, err)
+		}
+		e.clock.Advance(time.Minute)
 	}
 	v := views()
 	if len(v) != 1 || v[0].ActorID != c.off13.UserID || v[0].Actor != c.off13.Email || v[0].OrgID != c.off13.OrgID || v[0].IP != c.off13.IP {
 		t.Errorf("view_personal rows %+v", v)
 	}
-	if _, err := e.svc.Get(e.ctx, c.inv13, id); err != nil {
+	// Another officer's reveal is theirs to account for.
+	if _, err := e.svc.RevealContact(e.ctx, c.inv13, id); err != nil {
 		t.Fatal(err)
 	}
 	if len(views()) != 2 {
-		t.Error("every view of personal data is audited")
+		t.Error("each officer's view of personal data is audited")
 	}
 
 	// No contact given: nothing personal to audit.
-	if _, err := e.svc.Get(e.ctx, c.off13, c.tip13.ReportID); err != nil {
-		t.Fatal(err)
+	if got, err := e.svc.RevealContact(e.ctx, c.off13, c.tip13.ReportID); err != nil || !got.Empty() {
+		t.Fatalf("RevealContact of an anonymous tip = %+v, %v", got, err)
 	}
 	if got := e.actions(c.tip13.ReportID); !slices.Equal(got, []string{"report.create"}) {
 		t.Errorf("audit of an anonymous tip after a view: %v", got)
 	}
 
-	// The analyst's view must not have cleared the stored contact.
+	// Nobody's view cleared the stored contact.
 	if e.load(id).Contact.Email != "taro@example.jp" {
 		t.Error("contact lost")
+	}
+}
+
+// TestContactViewsAuditedOncePerDayInJapan: the day of "once a day" is
+// Japan's: a reveal just before midnight JST and one just after are two
+// days, two rows; two on the same JST day, one.
+func TestContactViewsAuditedOncePerDayInJapan(t *testing.T) {
+	e := newEnv(t)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc.SetZone(tokyo)
+	c := cast(e)
+	id := c.r13.ReportID
+	views := func() int {
+		t.Helper()
+		n := 0
+		for _, a := range e.actions(id) {
+			if a == "report.view_personal" {
+				n++
+			}
+		}
+		return n
+	}
+	reveal := func() {
+		t.Helper()
+		if got, err := e.svc.RevealContact(e.ctx, c.off13, id); err != nil || got.Email == "" {
+			t.Fatalf("RevealContact at %s: %+v, %v", e.clock.Now().In(tokyo), got, err)
+		}
+	}
+	// now0 is 19:00 JST on 2 March; move to 23:58.
+	e.clock.Advance(4*time.Hour + 58*time.Minute)
+	reveal()
+	e.clock.Advance(90 * time.Second) // 23:59:30
+	reveal()
+	if n := views(); n != 1 {
+		t.Fatalf("two reveals before midnight JST: %d rows, want 1", n)
+	}
+	e.clock.Advance(30 * time.Second) // 00:00:00 JST on 3 March (15:00 UTC, still 2 March in UTC)
+	reveal()
+	if n := views(); n != 2 {
+		t.Fatalf("a reveal after midnight JST: %d rows, want 2", n)
+	}
+	e.clock.Advance(23*time.Hour + 59*time.Minute) // 23:59 JST on 3 March
+	reveal()
+	if n := views(); n != 2 {
+		t.Errorf("a reveal later the same JST day: %d rows, want 2", n)
 	}
 }
 

@@ -4,15 +4,22 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/net/idna"
 )
 
-// Display returns how a value is shown to people: an internationalised
-// domain name (stored as punycode, "xn--…") in Unicode, in a domain, the
-// host of a URL or the domain of an e-mail address. Any other value, and a
-// name that does not decode, is shown as stored. Pages show the stored form
-// beside it (a look-alike name must not hide behind its Unicode form).
+// Display returns how a value is shown to people: a phone number as people
+// write it, a Japanese one in national form with its groups (090-1234-5678)
+// and any other with its country code (+1 202-555-0123); an
+// internationalised domain name (stored as punycode, "xn--…") in Unicode,
+// in a domain, the host of a URL or the domain of an e-mail address. Any
+// other value, and one that does not parse, is shown as stored. Pages show
+// the stored form beside it (a look-alike name must not hide behind its
+// Unicode form, and the stored form is what links and searches use).
 func Display(o Observable) string {
+	if o.Type == Phone {
+		return phoneDisplay(o.Value)
+	}
 	if !strings.Contains(o.Value, "xn--") {
 		return o.Value
 	}
@@ -49,4 +56,19 @@ func unicodeHost(h string) string {
 		return h
 	}
 	return u
+}
+
+// phoneDisplay writes a stored E.164 number as people write it: in
+// defaultRegion's national form when it is one of that region's numbers,
+// in international form otherwise.
+func phoneDisplay(v string) string {
+	n, err := phonenumbers.Parse(v, defaultRegion)
+	if err != nil {
+		return v
+	}
+	format := phonenumbers.INTERNATIONAL
+	if phonenumbers.GetRegionCodeForNumber(n) == defaultRegion {
+		format = phonenumbers.NATIONAL
+	}
+	return phonenumbers.Format(n, format)
 }

@@ -450,6 +450,9 @@ func (db *DB) Queue(ctx context.Context, f intake.QueueFilter) ([]intake.QueueIt
 	if f.Status != "" {
 		where, args = append(where, `status = ?`), append(args, string(f.Status))
 	}
+	if f.AssigneeID != 0 {
+		where, args = append(where, `assignee_id = ?`), append(args, f.AssigneeID)
+	}
 	if !f.From.IsZero() {
 		where, args = append(where, `created_at >= ?`), append(args, ts(f.From))
 	}

@@ -332,8 +332,8 @@ func (db *DB) searchFrom(plan searchPlan, orgIDs []int64, terms []string) (strin
 }
 
 // SearchReports returns the reports owned by orgIDs whose search text holds
-// every term, newest first, with the text around the first term, and how
-// many match in all. Terms come from intake.SearchTerms: normalised, and
+// every term, newest first, each with what its reporter wrote (the
+// description and their messages, as written), and how many match in all. Terms come from intake.SearchTerms: normalised, and
 // free of the LIKE wildcards and the escape character.
 func (db *DB) SearchReports(ctx context.Context, orgIDs []int64, terms []string, limit, offset int) ([]intake.SearchHit, int, error) {
 	if len(orgIDs) == 0 || len(terms) == 0 {
@@ -357,10 +357,10 @@ func (db *DB) search(ctx context.Context, plan searchPlan, orgIDs []int64, terms
 	// created_at + 0 keeps PostgreSQL from walking the whole table backwards
 	// along reports_created to avoid a sort of a few thousand rows.
 	rows, err := db.read.QueryContext(ctx, `SELECT m.total, r.id, r.receipt, r.kind, r.category, r.prefecture, r.org_id, r.urgent,
-		r.freeze_deadline, r.status, COALESCE(r.assignee_id, 0), substr(r.description, 1, 120), r.created_at, s.text
+		r.freeze_deadline, r.status, COALESCE(r.assignee_id, 0), substr(r.description, 1, 120), r.created_at, r.description
 		FROM (SELECT r.id AS id, r.created_at AS created_at, COUNT(*) OVER () AS total`+from+`
 			ORDER BY r.created_at + 0 DESC, r.id DESC LIMIT ? OFFSET ?) m
-		CROSS JOIN reports r CROSS JOIN report_search s WHERE r.id = m.id AND s.`+db.d.searchKey+` = m.id
+		CROSS JOIN reports r WHERE r.id = m.id
 		ORDER BY m.created_at DESC, m.id DESC`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search: %w", err)
@@ -370,18 +370,21 @@ func (db *DB) search(ctx context.Context, plan searchPlan, orgIDs []int64, terms
 	total := 0
 	for rows.Next() {
 		var h intake.SearchHit
-		var kind, status, text string
+		var kind, status string
 		var deadline, created int64
 		if err := rows.Scan(&total, &h.ID, &h.Receipt, &kind, &h.Category, &h.Prefecture, &h.OrgID, &h.Urgent, &deadline,
-			&status, &h.AssigneeID, &h.Summary, &created, &text); err != nil {
+			&status, &h.AssigneeID, &h.Summary, &created, &h.Text); err != nil {
 			return nil, 0, err
 		}
 		h.Kind, h.Status, h.FreezeDeadline, h.CreatedAt = intake.Kind(kind), intake.Status(status), tm(deadline), tm(created)
-		h.Snippet = intake.Snippet(text, terms[0], intake.SnippetRunes)
 		hits = append(hits, h)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	rows.Close()
+	if err := db.addReporterMessages(ctx, hits); err != nil {
+		return nil, 0, err
 	}
 	if len(hits) == 0 && offset > 0 {
 		// Past the last page: the window counted nothing, so count.
@@ -390,4 +393,32 @@ func (db *DB) search(ctx context.Context, plan searchPlan, orgIDs []int64, terms
 		}
 	}
 	return hits, total, nil
+}
+
+// addReporterMessages appends to each hit's text the messages its reporter
+// added, one per line, oldest first, as the search text holds them.
+func (db *DB) addReporterMessages(ctx context.Context, hits []intake.SearchHit) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	at := make(map[int64]int, len(hits))
+	args := make([]any, len(hits))
+	for i, h := range hits {
+		at[h.ID], args[i] = i, h.ID
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT report_id, body FROM report_messages
+		WHERE author = 'reporter' AND report_id IN (`+placeholders(len(hits))+`) ORDER BY id`, args...)
+	if err != nil {
+		return fmt.Errorf("search: reporter messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var body string
+		if err := rows.Scan(&id, &body); err != nil {
+			return err
+		}
+		hits[at[id]].Text += "\n" + body
+	}
+	return rows.Err()
 }

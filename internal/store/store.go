@@ -337,6 +337,31 @@ func (db *DB) Audit(ctx context.Context, e audit.Entry) error {
 	return db.inTx(ctx, func(tx *txn) error { return db.appendAudit(ctx, tx, e) })
 }
 
+// AuditOnce records e unless the log already holds a row of the same
+// action on the same object by the same user at or after since, and
+// reports whether it wrote one. The check and the write share the chain's
+// lock, so two requests at once write one row.
+func (db *DB) AuditOnce(ctx context.Context, e audit.Entry, since time.Time) (bool, error) {
+	wrote := false
+	err := db.inTx(ctx, func(tx *txn) error {
+		if err := db.holdChain(ctx, tx); err != nil {
+			return err
+		}
+		var n int
+		err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE object_type = ? AND object_id = ? AND action = ?
+			AND actor_id = ? AND actor = ? AND at >= ?`, e.ObjectType, e.ObjectID, e.Action, e.Actor.UserID, e.Actor.Label, ts(since)).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("audit once: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+		wrote = true
+		return db.appendAudit(ctx, tx, e)
+	})
+	return wrote && err == nil, err
+}
+
 const auditCols = `id, at, actor_id, actor, org_id, action, object_type, object_id, detail, ip, prev_hash, hash`
 
 func scanAudit(rows *sql.Rows) (audit.Row, error) {

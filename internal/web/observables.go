@@ -72,15 +72,18 @@ func (p page) RecordURL(k correlate.Key) string {
 
 // Shown writes a value for people: an internationalised name in Unicode,
 // followed by the stored punycode form so that a look-alike cannot hide; a
-// bank account as bank, branch, account type in words and number.
+// phone number as people write it (090-1234-5678); a bank account as bank,
+// branch, account type in words and number. Canonical gives the stored
+// form where Shown does not hold it.
 func (p page) Shown(o observe.Observable) string {
 	if o.Type == observe.BankAccount {
 		return p.bankShown(o.Value)
 	}
-	if d := observe.Display(o); d != o.Value {
+	d := observe.Display(o)
+	if d != o.Value && o.Type != observe.Phone {
 		return d + " (" + o.Value + ")"
 	}
-	return o.Value
+	return d
 }
 
 // bankShown writes a stored account, "BBBB-SSS-T-NNNNNNN" or
@@ -155,7 +158,7 @@ func (s *Server) showObservable(w http.ResponseWriter, r *http.Request, t observ
 		s.fail(w, r, err)
 		return
 	}
-	p.V, p.Title = v, v.Observable.Value
+	p.V, p.TitleText = v, p.Shown(v.Observable)
 	for _, m := range v.Timeline {
 		p.Busiest = max(p.Busiest, m.Visible+m.Hidden)
 	}
@@ -261,7 +264,7 @@ func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 	if root := p.Nodes[g.Root]; root.More > 0 {
 		p.Next = "/graph?" + url.Values{"node": {p.Node}, "hops": {strconv.Itoa(p.Hops)}, "offset": {strconv.Itoa(offset + 50)}}.Encode()
 	}
-	b, err := json.Marshal(g)
+	b, err := json.Marshal(p.shownGraph(g))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -18,11 +18,13 @@ type queuePage struct {
 	Statuses   []intake.Status
 	Categories []taxonomy.Category
 	Prev, Next string
+	From, To   int // the rows shown, counted from 1
 }
 
 type queueInput struct {
 	Kind, Category, Status, From, To, Sort string
 	Urgent, Freeze                         bool
+	Mine                                   bool // assignee=me: only the viewer's reports
 	Page                                   int
 }
 
@@ -31,7 +33,7 @@ const queuePageSize = 50
 func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	in := queueInput{Kind: q.Get("kind"), Category: q.Get("category"), Status: q.Get("status"), From: q.Get("from"),
-		To: q.Get("to"), Sort: q.Get("sort"), Urgent: q.Get("urgent") == "1", Freeze: q.Get("freeze") == "1"}
+		To: q.Get("to"), Sort: q.Get("sort"), Urgent: q.Get("urgent") == "1", Freeze: q.Get("freeze") == "1", Mine: q.Get("assignee") == "me"}
 	in.Page, _ = strconv.Atoi(q.Get("page"))
 	if in.Page < 1 {
 		in.Page = 1
@@ -39,6 +41,9 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 	f := intake.QueueFilter{Kind: intake.Kind(in.Kind), Category: in.Category, Status: intake.Status(in.Status),
 		Urgent: in.Urgent, Freeze: in.Freeze, Sort: in.Sort, Limit: queuePageSize, Offset: (in.Page - 1) * queuePageSize}
 	p := queuePage{page: s.newPage(r, "queue.title"), F: in, Kinds: intake.Kinds, Statuses: intake.Statuses, Categories: taxonomy.All()}
+	if in.Mine {
+		f.AssigneeID = p.Principal.UserID
+	}
 	if t, err := s.parseLocal(in.From); err == nil {
 		f.From = t
 	}
@@ -51,6 +56,9 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Items, p.Total = items, total
+	if len(items) > 0 {
+		p.From, p.To = f.Offset+1, f.Offset+len(items)
+	}
 	p.Prev, p.Next = pageLinks("/queue", q, in.Page, queuePageSize, total)
 	s.render(w, r, http.StatusOK, "queue", p)
 }

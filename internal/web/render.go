@@ -128,7 +128,8 @@ type page struct {
 	Lang      string
 	Path      string
 	Principal *auth.Principal
-	Title     string
+	Title     string // a catalog key
+	TitleText string // or the title itself (a receipt, a value), when set
 	Notice    string // a message key shown once, after an action
 	Problems  map[string]string
 	Summary   []fieldProblem
@@ -225,6 +226,9 @@ func (p page) OrgName(id int64) string {
 // PrefName names a prefecture in the page's language.
 func (p page) PrefName(code string) string {
 	pr, ok := org.PrefectureByCode(code)
+	if !ok && p.OfficerPage() {
+		return p.T("queue.prefecture_unknown")
+	}
 	if !ok {
 		return p.T("prefecture.unknown")
 	}
@@ -339,6 +343,11 @@ func redactPath(p string) string {
 	}
 	return p
 }
+
+// OfficerPage tells whether the page is for the police (signed in, or
+// signing in) rather than the public: it uses the width of the screen and
+// leaves out what is said to the public.
+func (p page) OfficerPage() bool { return p.Principal != nil || strings.HasPrefix(p.Path, "/login") }
 
 // CanAdmin tells whether the viewer administers accounts (shows the menu).
 func (p page) CanAdmin() bool { return p.Principal != nil && p.Principal.Can(auth.PermUserAdmin) }

@@ -1,12 +1,15 @@
 package web
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
@@ -30,10 +33,14 @@ type detailPage struct {
 	CanReply     bool
 	CanTransfer  bool
 	CanPersonal  bool
+	Contact      *intake.Contact // shown after the officer asked for it; nil until then
+	Mails        bool            // replies are sent by e-mail (SMTP is set up)
 	Reply        string
 	Links        *correlate.Links // nil when the officer may not read the index
 	// RelPrev and RelNext page through the related records (?page=N).
 	RelPrev, RelNext string
+	// people names the users the history and the messages mention.
+	people map[int64]*auth.User
 }
 
 // relatedPageSize is how many related records the report page lists at once.
@@ -41,6 +48,62 @@ const relatedPageSize = 50
 
 // GraphOf is the link graph around the report.
 func (p detailPage) GraphOf() string { return GraphURL("report:" + strconv.FormatInt(p.R.ID, 10)) }
+
+// ReplyNote says what a reply does: shown on the status page, and e-mailed
+// unless the reporter gave no address or the server sends no mail.
+func (p detailPage) ReplyNote() string {
+	switch {
+	case !p.R.Given.Email:
+		return p.T("detail.reply_no_email")
+	case !p.Mails:
+		return p.T("detail.reply_no_smtp")
+	}
+	return p.T("detail.reply_mail")
+}
+
+// GivenList names the contact details the reporter gave, as a list.
+func (p detailPage) GivenList() string {
+	var names []string
+	g := p.R.Given
+	for _, f := range []struct {
+		given bool
+		key   string
+	}{{g.Name, "detail.name"}, {g.Email, "detail.email"}, {g.Phone, "detail.phone"}} {
+		if f.given {
+			names = append(names, p.T(f.key))
+		}
+	}
+	return strings.Join(names, p.T("detail.list_sep"))
+}
+
+// ActorName names who did what the history shows, in the page's language:
+// the public and koban itself by what they are, an officer by name and
+// organisation.
+func (p detailPage) ActorName(row audit.Row) string {
+	switch {
+	case row.ActorID == 0 && row.Actor == audit.Public("").Label:
+		return p.T("actor.public")
+	case row.ActorID == 0 && row.Actor == audit.System.Label:
+		return p.T("actor.system")
+	}
+	return p.T("actor.officer", "name", p.personName(row.ActorID, row.Actor), "org", p.OrgName(row.OrgID))
+}
+
+// MessageAuthor names who wrote a message: the reporter, or the officer.
+func (p detailPage) MessageAuthor(m intake.Message) string {
+	if m.Author != "officer" {
+		return p.T("detail.from_reporter")
+	}
+	return p.T("detail.from_officer", "name", p.personName(m.UserID, ""))
+}
+
+// personName is a user's name, else their e-mail, else label.
+func (p detailPage) personName(id int64, label string) string {
+	if u, ok := p.people[id]; ok {
+		return cmp.Or(u.Name, u.Email)
+	}
+	return cmp.Or(label, "#"+strconv.FormatInt(id, 10))
+}
 
 // OfficerName names a user for the page.
 func (p detailPage) OfficerName(id int64) string {
@@ -69,18 +132,46 @@ func (s *Server) reportDetail(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.showReport(w, r, id, http.StatusOK, nil, "")
+	s.showReport(w, r, id, http.StatusOK, nil, "", false)
 }
 
-func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, status int, problem error, reply string) {
+// reportContact shows the report with the reporter's contact details, as
+// the officer asked with the form's button. The page is the answer to the
+// POST, not a redirect: a link cannot show them, and the audit row (one a
+// day, see intake.RevealContact) is written here.
+func (s *Server) reportContact(w http.ResponseWriter, r *http.Request) {
+	id, err := reportID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.showReport(w, r, id, http.StatusOK, nil, "", true)
+}
+
+func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, status int, problem error, reply string, reveal bool) {
 	p := s.newPage(r, "detail.title")
+	p.Path = "/reports/" + strconv.FormatInt(id, 10) // also after a POST: the language switch leads back here
 	pr := *p.Principal
 	rep, err := s.Intake.Get(r.Context(), pr, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	var contact *intake.Contact
+	if reveal {
+		c, err := s.Intake.RevealContact(r.Context(), pr, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		contact = &c
+	}
 	hist, err := s.Intake.History(r.Context(), pr, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	people, err := s.people(r.Context(), hist, rep.Messages)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -105,8 +196,9 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, st
 	}
 	d := detailPage{page: p, R: rep, History: hist, Officers: assignable, Categories: taxonomy.All(), CloseReasons: intake.CloseReasons,
 		Orgs: orgs, CanTriage: pr.Can(auth.PermReportTriage), CanReply: pr.Can(auth.PermReportReply),
-		CanTransfer: pr.Can(auth.PermReportTransfer), CanPersonal: pr.Can(auth.PermReportPersonal), Reply: reply}
-	d.Title = rep.Receipt
+		CanTransfer: pr.Can(auth.PermReportTransfer), CanPersonal: pr.Can(auth.PermReportPersonal), Reply: reply,
+		Contact: contact, Mails: s.Intake.Notifies(), people: people}
+	d.TitleText = rep.Receipt
 	if pr.Can(auth.PermObservableRead) {
 		n, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		n = max(n, 1)
@@ -167,7 +259,7 @@ func (s *Server) reportAction(w http.ResponseWriter, r *http.Request) {
 			if action == "reply" {
 				reply = r.FormValue("body")
 			}
-			s.showReport(w, r, id, http.StatusUnprocessableEntity, err, reply)
+			s.showReport(w, r, id, http.StatusUnprocessableEntity, err, reply, false)
 			return
 		}
 		s.fail(w, r, err)
@@ -179,6 +271,36 @@ func (s *Server) reportAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/reports/%d?done=%s", id, url.QueryEscape(action)), http.StatusSeeOther)
+}
+
+// people looks up the users a report's history and messages name.
+func (s *Server) people(ctx context.Context, hist []audit.Row, msgs []intake.Message) (map[int64]*auth.User, error) {
+	out := map[int64]*auth.User{}
+	add := func(id int64) error {
+		if _, done := out[id]; id == 0 || done {
+			return nil
+		}
+		u, err := s.Auth.User(ctx, id)
+		if koban.ErrorCode(err) == koban.NotFound {
+			return nil // named by the label the row carries
+		}
+		if err != nil {
+			return err
+		}
+		out[id] = u
+		return nil
+	}
+	for _, h := range hist {
+		if err := add(h.ActorID); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range msgs {
+		if err := add(m.UserID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) reportFile(w http.ResponseWriter, r *http.Request) {

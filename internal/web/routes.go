@@ -35,6 +35,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /search", s.officer(s.search))
 	mux.HandleFunc("GET /reports/{id}", s.officer(s.reportDetail))
 	mux.HandleFunc("GET /reports/{id}/files/{fid}", s.officer(s.reportFile))
+	mux.HandleFunc("POST /reports/{id}/contact", s.officer(s.reportContact))
 	mux.HandleFunc("POST /reports/{id}/{action}", s.officer(s.reportAction))
 	mux.HandleFunc("GET "+ObservablePrefix+"{type}/{value...}", s.officer(s.observablePage))
 	mux.HandleFunc("GET "+ObservablePrefix+"{type}", s.officer(s.observablePage)) // ?value=, for values the path form would mangle

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/guard"
@@ -17,7 +16,7 @@ type searchPage struct {
 	page
 	Q          string // as typed
 	Searched   bool   // a valid query was run
-	Hits       []searchRow
+	Hits       []intake.SearchHit
 	Total      int
 	From, To   int // the rows shown, counted from 1
 	Prev, Next string
@@ -25,17 +24,6 @@ type searchPage struct {
 	// query, when the query is one observable: counts, never content.
 	Elsewhere *correlate.Hidden
 	ElseObs   observe.Observable
-}
-
-// searchRow is one hit with its snippet cut into plain and matching parts.
-type searchRow struct {
-	intake.SearchHit
-	Parts []snippetPart
-}
-
-type snippetPart struct {
-	Text  string
-	Match bool
 }
 
 const searchPageSize = 50
@@ -59,11 +47,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	terms, _ := intake.SearchTerms(p.Q) // valid: the search accepted it
-	p.Searched, p.Total = true, total
-	for _, h := range hits {
-		p.Hits = append(p.Hits, searchRow{SearchHit: h, Parts: highlight(h.Snippet, terms)})
-	}
+	p.Searched, p.Total, p.Hits = true, total, hits
 	if len(hits) > 0 {
 		p.From, p.To = (n-1)*searchPageSize+1, (n-1)*searchPageSize+len(hits)
 	}
@@ -75,35 +59,4 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		p.Elsewhere, p.ElseObs = &h, o
 	}
 	s.render(w, r, http.StatusOK, "search", p)
-}
-
-// highlight cuts a snippet into parts, marking every place a term occurs.
-// Snippet and terms are in the same normalised form, so matching is exact.
-func highlight(snippet string, terms []string) []snippetPart {
-	mark := make([]bool, len(snippet))
-	for _, t := range terms {
-		if t == "" {
-			continue
-		}
-		for from := 0; ; {
-			i := strings.Index(snippet[from:], t)
-			if i < 0 {
-				break
-			}
-			for j := from + i; j < from+i+len(t); j++ {
-				mark[j] = true
-			}
-			from += i + len(t)
-		}
-	}
-	var parts []snippetPart
-	for start := 0; start < len(snippet); {
-		end := start
-		for end < len(snippet) && mark[end] == mark[start] {
-			end++
-		}
-		parts = append(parts, snippetPart{Text: snippet[start:end], Match: mark[start]})
-		start = end
-	}
-	return parts
 }

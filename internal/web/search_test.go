@@ -63,7 +63,7 @@ func TestSearchPage(t *testing.T) {
 	if reportIDFromQueue(t, page, receipt) == "" {
 		t.Errorf("Tokyo search does not list the Tokyo report %s:\n%s", receipt, page)
 	}
-	for _, want := range []string{"「宅配　ＳＭＳ」の検索結果：1件", `偽の<mark>宅配sms</mark>のリンク`, `<th scope="col">一致した箇所</th>`,
+	for _, want := range []string{"「宅配　ＳＭＳ」の検索結果：1件", `偽の<mark>宅配SMS</mark>のリンク`, `<th scope="col">一致した箇所</th>`,
 		`aria-labelledby="search-count"`, `value="宅配　ＳＭＳ"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("Tokyo results lack %s", want)
@@ -134,7 +134,7 @@ func TestSearchAPI(t *testing.T) {
 		t.Errorf("result fields %v, want %v", keys, want)
 	}
 	if hit["receipt"] != receipt || hit["org"] != "pref-13" || hit["prefecture"] != "13" || hit["kind"] != "report" ||
-		hit["category"] != "PH" || hit["status"] != "new" || !strings.Contains(hit["snippet"].(string), "+819012345678") {
+		hit["category"] != "PH" || hit["status"] != "new" || !strings.Contains(hit["snippet"].(string), "送信元 090-1234-5678") {
 		t.Errorf("hit %v", hit)
 	}
 	if strings.Contains(hit["snippet"].(string), "victim") {

@@ -40,6 +40,57 @@ func (f *fixture) verifyFails(bad int64) {
 	}
 }
 
+func testAuditOnce(t *testing.T, f *fixture) {
+	officer := audit.Actor{UserID: 5, OrgID: 7, Label: "officer@pref13.example.jp", IP: "192.0.2.5"}
+	view := func(a audit.Actor, object string) audit.Entry {
+		return audit.Entry{Actor: a, Action: "report.view_personal", ObjectType: "report", ObjectID: object}
+	}
+	once := func(e audit.Entry, since time.Time, want bool) {
+		t.Helper()
+		wrote, err := f.db.AuditOnce(f.ctx, e, since)
+		if err != nil || wrote != want {
+			t.Errorf("AuditOnce(%s by %d on %s since %s) = %v, %v; want %v", e.Action, e.Actor.UserID, e.ObjectID, since.Format(time.RFC3339), wrote, err, want)
+		}
+	}
+	day := t0.Add(-time.Hour)
+	once(view(officer, "42"), day, true)
+	f.clock.Advance(time.Minute)
+	once(view(officer, "42"), day, false)                                                                              // the same view again
+	once(view(audit.Actor{UserID: 6, OrgID: 7, Label: "other@pref13.example.jp"}, "42"), day, true)                    // another officer
+	once(view(officer, "43"), day, true)                                                                               // another report
+	once(audit.Entry{Actor: officer, Action: "report.file_download", ObjectType: "report", ObjectID: "42"}, day, true) // another action
+	once(view(officer, "42"), f.clock.Now(), true)                                                                     // a new day
+	// Many at once: one row.
+	var wg sync.WaitGroup
+	wrote := make(chan bool, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w, err := f.db.AuditOnce(f.ctx, view(officer, "44"), day)
+			if err != nil {
+				t.Errorf("AuditOnce at once: %v", err)
+			}
+			wrote <- w
+		}()
+	}
+	wg.Wait()
+	close(wrote)
+	n := 0
+	for w := range wrote {
+		if w {
+			n++
+		}
+	}
+	rows, err := f.db.AuditOf(f.ctx, "report", "44")
+	if err != nil || n != 1 || len(rows) != 1 {
+		t.Errorf("eight at once: %d wrote, %d rows, %v; want one", n, len(rows), err)
+	}
+	if res, err := f.db.VerifyAudit(f.ctx); err != nil || !res.OK() {
+		t.Errorf("chain after AuditOnce: %+v, %v", res, err)
+	}
+}
+
 func testAuditStandalone(t *testing.T, f *fixture) {
 	before, err := f.db.VerifyAudit(f.ctx)
 	if err != nil || !before.OK() || before.Rows != 1 {

@@ -153,6 +153,35 @@ func testQueueFilters(t *testing.T, f *fixture) {
 		}
 	}
 
+	// Assigned to one officer: C and D are theirs, B another's.
+	mine, other := f.user("mine@pref13.example.jp", "pref-13", auth.RoleIntake), f.user("other@pref13.example.jp", "pref-13", auth.RoleIntake)
+	for id, name := range q.names {
+		uid := map[string]int64{"B": other.ID, "C": mine.ID, "D": mine.ID}[name]
+		if uid == 0 {
+			continue
+		}
+		if err := f.db.UpdateReport(f.ctx, id, func(r *intake.Report) (audit.Entry, error) {
+			r.AssigneeID = uid
+			return audit.Entry{Actor: audit.System, Action: "report.assign", ObjectType: "report"}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		f    intake.QueueFilter
+		want string
+	}{
+		{intake.QueueFilter{AssigneeID: mine.ID}, "C D"},
+		{intake.QueueFilter{AssigneeID: other.ID}, "B"},
+		{intake.QueueFilter{AssigneeID: mine.ID, Status: intake.StatusClosed}, "D"},
+		{intake.QueueFilter{AssigneeID: mine.ID + other.ID + 100}, ""},
+	} {
+		c.f.OrgIDs, c.f.Sort = vis, "oldest"
+		if got, total := q.list(c.f); got != c.want || total != len(strings.Fields(c.want)) {
+			t.Errorf("assignee %d: got %q total %d, want %q", c.f.AssigneeID, got, total, c.want)
+		}
+	}
+
 	// The freeze window is judged by the store's clock: three hours later C's has closed.
 	f.clock.Advance(3 * time.Hour)
 	if got, total := q.list(intake.QueueFilter{OrgIDs: vis, Freeze: true, Sort: "oldest"}); got != "E" || total != 1 {

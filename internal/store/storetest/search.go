@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
@@ -144,8 +143,8 @@ func testSearchNoContactDetails(t *testing.T, f *fixture) {
 	})
 	s.expect(t, "pref-13", map[string]string{"不審": "A", "hanako": "", "山田": "", "080-9999": ""})
 	hits, _ := s.hits("pref-13", "不審", 0, 0)
-	if len(hits) == 1 && (strings.Contains(hits[0].Snippet, "hanako") || strings.Contains(hits[0].Snippet, "山田")) {
-		t.Errorf("snippet %q shows contact details", hits[0].Snippet)
+	if len(hits) == 1 && (strings.Contains(hits[0].Text, "hanako") || strings.Contains(hits[0].Text, "山田")) {
+		t.Errorf("hit text %q shows contact details", hits[0].Text)
 	}
 }
 
@@ -218,16 +217,9 @@ func testSearchHitFields(t *testing.T, f *fixture) {
 	if d := diff(want, h.QueueItem); d != nil {
 		t.Errorf("hit differs from the queue item: %v", d)
 	}
-	// The snippet: the text around the first term, in its normalised form,
-	// cut on character boundaries with … where text was left out.
-	if !strings.Contains(h.Snippet, "lineグループ") || !strings.HasPrefix(h.Snippet, "…") || !strings.HasSuffix(h.Snippet, "…") {
-		t.Errorf("snippet %q: want the text around lineグループ, … at both ends", h.Snippet)
-	}
-	if n := utf8.RuneCountInString(h.Snippet); n > intake.SnippetRunes+2 || n < intake.SnippetRunes/2 {
-		t.Errorf("snippet has %d characters, want about %d", n, intake.SnippetRunes)
-	}
-	if !utf8.ValidString(h.Snippet) {
-		t.Error("snippet cuts a character in half")
+	// The text: the description as the reporter wrote it, not normalised.
+	if h.Text != r.Description {
+		t.Errorf("hit text %q, want the description as written", h.Text)
 	}
 }
 
@@ -264,6 +256,20 @@ func testSearchReporterMessages(t *testing.T, f *fixture) {
 		t.Fatalf("AddToReport: %v", err)
 	}
 	s.expect(t, "pref-13", map[string]string{"返信文": "", "楽天銀行": "A"})
+	// The hit carries the reporter's words as written, one message a line,
+	// and none of the officer's.
+	hits, _ := s.hits("pref-13", "楽天銀行", 0, 0)
+	if want := "ロマンス詐欺の相談\n追加：相手のLINE IDは Scam_JP です\n振込先は楽天銀行です"; len(hits) != 1 || hits[0].Text != want {
+		t.Errorf("hit text %q, want %q", hitTexts(hits), want)
+	}
+}
+
+func hitTexts(hits []intake.SearchHit) []string {
+	var out []string
+	for _, h := range hits {
+		out = append(out, h.Text)
+	}
+	return out
 }
 
 func testSearchBatchAndGroups(t *testing.T, f *fixture) {

@@ -82,6 +82,7 @@ func Run(t *testing.T, h Harness) {
 		{"Tokens", testTokens},
 		{"CreateTokenWithoutDetail", testCreateTokenWithoutDetail},
 		{"AuditStandalone", testAuditStandalone},
+		{"AuditOnce", testAuditOnce},
 		{"AuditVerifyIntact", testAuditVerifyIntact},
 		{"AuditTamperAlter", testAuditTamperAlter},
 		{"AuditTamperAlterAndRehash", testAuditTamperRehash},
