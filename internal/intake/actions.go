@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/koban"
@@ -47,7 +48,15 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, id, userID int64
 	}
 	if userID != 0 {
 		u, err := lookup(ctx, userID)
-		if err != nil || u.Disabled || !u.Role.WebLogin() || !u.Role.Can(auth.PermReportRead) || !s.tree().Sees(u.OrgID, r.OrgID) {
+		if err != nil || u.Disabled || !u.Role.WebLogin() {
+			return koban.FieldError("assignee", "triage.error.assignee")
+		}
+		// The assignee must be able to open the report: the same decision
+		// as for anyone else, grants included.
+		as := auth.Principal{UserID: u.ID, OrgID: u.OrgID, Role: u.Role, Via: "session"}
+		if ok, err := s.access.Can(ctx, as, access.View, ReportObject(r)); err != nil {
+			return err
+		} else if !ok {
 			return koban.FieldError("assignee", "triage.error.assignee")
 		}
 	}

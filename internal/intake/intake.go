@@ -4,6 +4,7 @@
 package intake
 
 import (
+	"github.com/koban-project/koban/internal/access"
 	"time"
 
 	"github.com/koban-project/koban/internal/observe"
@@ -124,7 +125,7 @@ type Message struct {
 
 // QueueFilter selects reports for the triage queue.
 type QueueFilter struct {
-	OrgIDs   []int64 // owners the viewer may see; never empty
+	Scope    access.Scope // the reports the viewer may see (access.ScopeOf)
 	Kind     Kind
 	Category string // "" any, "-" unknown
 	Urgent   bool

@@ -28,6 +28,7 @@ package intake
 
 import (
 	"context"
+	"github.com/koban-project/koban/internal/access"
 	"slices"
 	"strings"
 	"unicode"
@@ -163,11 +164,11 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q string, limit,
 		limit = 200
 	}
 	offset = max(0, offset)
-	orgs := s.tree().Visible(p.OrgID)
-	if len(orgs) == 0 {
+	scope := s.access.ScopeOf(p, "report", access.View)
+	if scope.None {
 		return nil, 0, nil
 	}
-	hits, total, err := s.store.SearchReports(ctx, orgs, terms, limit, offset)
+	hits, total, err := s.store.SearchReports(ctx, scope, terms, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/blob"
@@ -31,10 +32,12 @@ type Store interface {
 	ReportByTokenHash(ctx context.Context, tokenHash string) (*Report, error)
 	Report(ctx context.Context, id int64) (*Report, error)
 	Queue(ctx context.Context, f QueueFilter) ([]QueueItem, int, error)
-	// SearchReports returns the reports owned by orgIDs whose search text
+	// GrantsOn gives the access decision the grants on a report.
+	access.Store
+	// SearchReports returns the reports in scope whose search text
 	// holds every (normalised) term, newest first, each with the text its
 	// reporter wrote (SearchHit.Text), and how many there are.
-	SearchReports(ctx context.Context, orgIDs []int64, terms []string, limit, offset int) ([]SearchHit, int, error)
+	SearchReports(ctx context.Context, scope access.Scope, terms []string, limit, offset int) ([]SearchHit, int, error)
 	// UpdateReport loads the report, lets fn change it and name the audit
 	// entry, and stores both in one transaction.
 	UpdateReport(ctx context.Context, id int64, fn func(*Report) (audit.Entry, error)) error
@@ -66,11 +69,13 @@ type Service struct {
 	notifier Notifier
 	zone     *time.Location // where a day of audited views begins
 	log      *slog.Logger
+	access   *access.Decider
 }
 
 // NewService wires the intake service. tree returns the current organisation tree.
 func NewService(st Store, blobs *blob.Store, tree func() *org.Tree, clock koban.Clock, log *slog.Logger) *Service {
-	return &Service{store: st, blobs: blobs, tree: tree, clock: clock, limits: DefaultLimits, zone: time.UTC, log: log}
+	return &Service{store: st, blobs: blobs, tree: tree, clock: clock, limits: DefaultLimits, zone: time.UTC, log: log,
+		access: access.New(st, tree, clock)}
 }
 
 // SetNotifier makes replies send an e-mail to reporters who gave an address.
@@ -377,7 +382,7 @@ func (s *Service) Queue(ctx context.Context, p auth.Principal, f QueueFilter) ([
 	if !p.Can(auth.PermQueueRead) {
 		return nil, 0, koban.Errorf(koban.Forbidden, "error.forbidden")
 	}
-	f.OrgIDs = s.tree().Visible(p.OrgID)
+	f.Scope = s.access.ScopeOf(p, "report", access.View)
 	switch {
 	case f.Limit <= 0:
 		f.Limit = 50
@@ -454,6 +459,9 @@ func (s *Service) FileOf(ctx context.Context, p auth.Principal, reportID, fileID
 // Blobs gives read access to stored evidence.
 func (s *Service) Blobs() *blob.Store { return s.blobs }
 
+// visible loads a report for p if their role holds perm and the access
+// decision gives them the matching right on it: a report they may not view
+// is NotFound, one they may view but not act on this way Forbidden.
 func (s *Service) visible(ctx context.Context, p auth.Principal, id int64, perm auth.Permission) (*Report, error) {
 	if !p.Can(perm) {
 		return nil, koban.Errorf(koban.Forbidden, "error.forbidden")
@@ -462,11 +470,27 @@ func (s *Service) visible(ctx context.Context, p auth.Principal, id int64, perm 
 	if err != nil {
 		return nil, err
 	}
-	if !s.tree().Sees(p.OrgID, r.OrgID) {
-		return nil, koban.Errorf(koban.NotFound, "error.not_found")
+	if err := s.access.Check(ctx, p, rightFor[perm], ReportObject(r)); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
+
+// rightFor is the access right each report permission is exercised as.
+var rightFor = map[auth.Permission]access.Right{
+	auth.PermReportRead:     access.View,
+	auth.PermReportTriage:   access.Edit,
+	auth.PermReportReply:    access.Edit,
+	auth.PermReportTransfer: access.Refer,
+}
+
+// ReportObject is a report as the access decision knows it.
+func ReportObject(r *Report) access.Object {
+	return access.Object{Type: "report", ID: r.ID, OrgID: r.OrgID}
+}
+
+// Access is the decision the service asks; other services share it.
+func (s *Service) Access() *access.Decider { return s.access }
 
 // Categories returns the valid categories for forms.
 func Categories() []taxonomy.Category { return taxonomy.All() }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/koban-project/koban/internal/access"
 	"image"
 	"image/color"
 	"image/png"
@@ -1183,5 +1184,45 @@ func TestStatusFreezeAdviceExpires(t *testing.T) {
 		if a.Key == "advice.freeze" {
 			t.Errorf("freeze advice with deadline %v shown at %v, after the window closed", a.Deadline, e.clock.Now())
 		}
+	}
+}
+
+// TestGrantOpensAReport: a report shared with another prefecture by a grant
+// (an answer to an access request, a joint investigation) opens for that
+// prefecture through the same decision as its own reports — the page, the
+// queue and search — with the rights granted and no more, until it expires.
+func TestGrantOpensAReport(t *testing.T) {
+	e := newEnv(t)
+	c := cast(e)
+	id := c.r13.ReportID
+	_, err := e.svc.Get(e.ctx, c.off27, id)
+	wantCode(t, "Osaka before the grant", err, koban.NotFound)
+	g := &access.GrantRow{ObjectType: "report", ObjectID: id, OrgID: e.orgID("pref-27"), Rights: []access.Right{access.View},
+		ExpiresAt: e.clock.Now().Add(24 * time.Hour), Reason: "同一口座の事件を捜査中", CreatedAt: e.clock.Now()}
+	if err := e.db.CreateGrant(e.ctx, g, audit.Entry{Actor: audit.System, Action: "grant.create"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Get(e.ctx, c.off27, id); err != nil {
+		t.Errorf("Osaka with a view grant: %v", err)
+	}
+	items, total, err := e.svc.Queue(e.ctx, c.off27, intake.QueueFilter{})
+	if err != nil || !slices.ContainsFunc(items, func(it intake.QueueItem) bool { return it.ID == id }) {
+		t.Errorf("the granted report is not in Osaka's queue (%d items, %v)", total, err)
+	}
+	hits, _, err := e.svc.Search(e.ctx, c.off27, "bank-login.example.com", 10, 0)
+	if err != nil || !slices.ContainsFunc(hits, func(h intake.SearchHit) bool { return h.ID == id }) {
+		t.Errorf("search does not find the granted report for Osaka: %v", err)
+	}
+	// View was granted, not the right to act on it.
+	wantCode(t, "Osaka categorises a report it may only view", e.svc.SetCategory(e.ctx, c.off27, id, "FR"), koban.Forbidden)
+	// Another prefecture holds nothing.
+	_, err = e.svc.Get(e.ctx, e.officer("intake@pref01.example.jp", "pref-01", auth.RoleIntake), id)
+	wantCode(t, "Hokkaido", err, koban.NotFound)
+	// The grant ends by itself.
+	e.clock.Advance(25 * time.Hour)
+	_, err = e.svc.Get(e.ctx, c.off27, id)
+	wantCode(t, "Osaka after the grant expired", err, koban.NotFound)
+	if items, _, _ := e.svc.Queue(e.ctx, c.off27, intake.QueueFilter{}); slices.ContainsFunc(items, func(it intake.QueueItem) bool { return it.ID == id }) {
+		t.Error("the expired grant still lists the report in Osaka's queue")
 	}
 }

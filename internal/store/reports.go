@@ -422,14 +422,14 @@ func (db *DB) loadReport(ctx context.Context, q querier, where string, arg any) 
 
 // Queue lists reports for triage, urgent ones first unless another sort is asked.
 func (db *DB) Queue(ctx context.Context, f intake.QueueFilter) ([]intake.QueueItem, int, error) {
-	if len(f.OrgIDs) == 0 {
+	if f.Scope.None {
 		return nil, 0, nil
 	}
 	var where []string
 	var args []any
-	where = append(where, `org_id IN (`+placeholders(len(f.OrgIDs))+`)`)
-	for _, id := range f.OrgIDs {
-		args = append(args, id)
+	if !f.Scope.All {
+		cond, a := scopeWhere(f.Scope, "org_id", "id")
+		where, args = append(where, cond), append(args, a...)
 	}
 	if f.Kind != "" {
 		where, args = append(where, `kind = ?`), append(args, string(f.Kind))
@@ -459,7 +459,10 @@ func (db *DB) Queue(ctx context.Context, f intake.QueueFilter) ([]intake.QueueIt
 	if !f.To.IsZero() {
 		where, args = append(where, `created_at < ?`), append(args, ts(f.To))
 	}
-	cond := strings.Join(where, " AND ")
+	cond := "1 = 1"
+	if len(where) > 0 {
+		cond = strings.Join(where, " AND ")
+	}
 	var total int
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count queue: %w", err)

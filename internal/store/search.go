@@ -29,6 +29,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/koban-project/koban/internal/access"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -254,10 +255,11 @@ const (
 // starts from the index. PostgreSQL's planner makes the choice itself from
 // its statistics (and makes it worse when pushed: it takes an unindexed
 // LIKE for a rare one and scans the whole text table).
-func (db *DB) choosePlan(ctx context.Context, orgIDs []int64, terms []string) (searchPlan, error) {
-	if db.d.name != "sqlite" {
+func (db *DB) choosePlan(ctx context.Context, scope access.Scope, terms []string) (searchPlan, error) {
+	if db.d.name != "sqlite" || scope.All {
 		return fromIndex, nil
 	}
+	orgIDs := scope.Orgs
 	var orgs int
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&orgs); err != nil {
 		return 0, fmt.Errorf("search plan: %w", err)
@@ -276,12 +278,9 @@ func (db *DB) choosePlan(ctx context.Context, orgIDs []int64, terms []string) (s
 	if len(probe) == 0 {
 		return fromReports, nil
 	}
-	orgArgs := make([]any, len(orgIDs))
-	for i, id := range orgIDs {
-		orgArgs[i] = id
-	}
+	cond, condArgs := scopeWhere(scope, "org_id", "id")
 	var visible int
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE org_id IN (`+placeholders(len(orgIDs))+`)`, orgArgs...).Scan(&visible); err != nil {
+	if err := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT COUNT(*) FROM reports WHERE `+cond), condArgs...).Scan(&visible); err != nil {
 		return 0, fmt.Errorf("search plan: %w", err)
 	}
 	budget := visible / 2
@@ -306,15 +305,16 @@ func indexable(term string) bool { return utf8.RuneCountInString(term) >= 3 }
 // database hands to an index: SQLite would pass a LIKE to FTS5, which runs
 // the pattern through its index once per row, and PostgreSQL may read the
 // whole trigram index for a term too short to have a trigram.
-func (db *DB) searchFrom(plan searchPlan, orgIDs []int64, terms []string) (string, []any, error) {
+func (db *DB) searchFrom(plan searchPlan, scope access.Scope, terms []string) (string, []any, error) {
 	from := ` FROM report_search s CROSS JOIN reports r WHERE r.id = s.` + db.d.searchKey
 	if plan == fromReports {
 		from = ` FROM reports r CROSS JOIN report_search s WHERE s.` + db.d.searchKey + ` = r.id`
 	}
-	from += ` AND r.org_id IN (` + placeholders(len(orgIDs)) + `)`
-	args := make([]any, 0, len(orgIDs)+len(terms)+2)
-	for _, id := range orgIDs {
-		args = append(args, id)
+	var args []any
+	if !scope.All {
+		cond, a := scopeWhere(scope, "r.org_id", "r.id")
+		from += ` AND ` + cond
+		args = append(args, a...)
 	}
 	for _, t := range terms {
 		if t == "" || strings.ContainsAny(t, `%_\`) {
@@ -331,23 +331,23 @@ func (db *DB) searchFrom(plan searchPlan, orgIDs []int64, terms []string) (strin
 	return from, args, nil
 }
 
-// SearchReports returns the reports owned by orgIDs whose search text holds
+// SearchReports returns the reports in scope whose search text holds
 // every term, newest first, each with what its reporter wrote (the
 // description and their messages, as written), and how many match in all. Terms come from intake.SearchTerms: normalised, and
 // free of the LIKE wildcards and the escape character.
-func (db *DB) SearchReports(ctx context.Context, orgIDs []int64, terms []string, limit, offset int) ([]intake.SearchHit, int, error) {
-	if len(orgIDs) == 0 || len(terms) == 0 {
+func (db *DB) SearchReports(ctx context.Context, scope access.Scope, terms []string, limit, offset int) ([]intake.SearchHit, int, error) {
+	if scope.None || len(terms) == 0 {
 		return nil, 0, nil
 	}
-	plan, err := db.choosePlan(ctx, orgIDs, terms)
+	plan, err := db.choosePlan(ctx, scope, terms)
 	if err != nil {
 		return nil, 0, err
 	}
-	return db.search(ctx, plan, orgIDs, terms, limit, offset)
+	return db.search(ctx, plan, scope, terms, limit, offset)
 }
 
-func (db *DB) search(ctx context.Context, plan searchPlan, orgIDs []int64, terms []string, limit, offset int) ([]intake.SearchHit, int, error) {
-	from, args, err := db.searchFrom(plan, orgIDs, terms)
+func (db *DB) search(ctx context.Context, plan searchPlan, scope access.Scope, terms []string, limit, offset int) ([]intake.SearchHit, int, error) {
+	from, args, err := db.searchFrom(plan, scope, terms)
 	if err != nil {
 		return nil, 0, err
 	}

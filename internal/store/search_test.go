@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"github.com/koban-project/koban/internal/access"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -34,7 +35,7 @@ func TestSearchPlanSQLite(t *testing.T) {
 	}
 	defer db.Close()
 	plan := func(p searchPlan, terms ...string) string {
-		from, args, err := db.searchFrom(p, []int64{1, 2, 3}, terms)
+		from, args, err := db.searchFrom(p, orgScope(1, 2, 3), terms)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,8 +120,8 @@ func plansAgree(t *testing.T, o Options) {
 			t.Fatal(err)
 		}
 		for _, page := range [][2]int{{10, 0}, {10, 30}, {500, 0}, {10, 1000}} {
-			a, an, err1 := db.search(ctx, fromIndex, tree.Visible(tokyo.ID), terms, page[0], page[1])
-			b, bn, err2 := db.search(ctx, fromReports, tree.Visible(tokyo.ID), terms, page[0], page[1])
+			a, an, err1 := db.search(ctx, fromIndex, orgScope(tree.Visible(tokyo.ID)...), terms, page[0], page[1])
+			b, bn, err2 := db.search(ctx, fromReports, orgScope(tree.Visible(tokyo.ID)...), terms, page[0], page[1])
 			if err1 != nil || err2 != nil || an != bn || !reflect.DeepEqual(a, b) {
 				t.Errorf("%q %v: from the index %d hits of %d (%v), from the reports %d of %d (%v)", q, page, len(a), an, err1, len(b), bn, err2)
 			}
@@ -138,7 +139,7 @@ func TestSearchPlanPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	from, args, err := db.searchFrom(fromIndex, []int64{1, 2, 3}, []string{"闇バイト"})
+	from, args, err := db.searchFrom(fromIndex, orgScope(1, 2, 3), []string{"闇バイト"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +222,7 @@ func checkUpgraded(t *testing.T, o Options, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, total, err := db.SearchReports(ctx, []int64{1}, terms, 10, 0)
+		_, total, err := db.SearchReports(ctx, orgScope(1), terms, 10, 0)
 		if err != nil || total != c.total {
 			t.Errorf("after the upgrade, %q finds %d (%v), want %d", c.term, total, err, c.total)
 		}
@@ -284,4 +285,9 @@ func TestSearchBackfillPostgres(t *testing.T) {
 	upgradeFixture(t, handle{DB: pool, d: postgresDialect}, p, 2500)
 	pool.Close()
 	checkUpgraded(t, Options{DatabaseURL: u, Clock: koban.SystemClock{}}, 2500)
+}
+
+// orgScope is the access scope of a viewer who sees the reports of orgs.
+func orgScope(orgs ...int64) access.Scope {
+	return access.Scope{Orgs: orgs, GranteeOrgs: orgs, ObjectType: "report", Right: access.View, At: time.Now()}
 }

@@ -107,14 +107,14 @@ func testQueueVisibility(t *testing.T, f *fixture) {
 		{"pref-14", ""},
 		{"jc3", ""},
 	} {
-		got, total := q.list(intake.QueueFilter{OrgIDs: f.tree.Visible(f.orgID(c.viewer))})
+		got, total := q.list(intake.QueueFilter{Scope: f.scope(f.tree.Visible(f.orgID(c.viewer)))})
 		if got != c.want || total != len(strings.Fields(c.want)) {
 			t.Errorf("%s sees %q (total %d), want %q", c.viewer, got, total, c.want)
 		}
 	}
 	items, total, err := f.db.Queue(f.ctx, intake.QueueFilter{Limit: 100})
 	if err != nil || len(items) != 0 || total != 0 {
-		t.Errorf("Queue with no OrgIDs: %d items, total %d, err %v; want nothing", len(items), total, err)
+		t.Errorf("Queue with no Scope: f.scope(%d items), total %d, err %v; want nothing", len(items), total, err)
 	}
 }
 
@@ -146,7 +146,7 @@ func testQueueFilters(t *testing.T, f *fixture) {
 		{"urgent and freeze", intake.QueueFilter{Urgent: true, Freeze: true}, "E"},
 		{"category and dates", intake.QueueFilter{Category: "PH", From: t0.Add(-6 * time.Hour), To: t0}, "A D"},
 	} {
-		c.f.OrgIDs, c.f.Sort = vis, "oldest"
+		c.f.Scope, c.f.Sort = f.scope(vis), "oldest"
 		got, total := q.list(c.f)
 		if got != c.want || total != len(strings.Fields(c.want)) {
 			t.Errorf("%s: got %q total %d, want %q", c.name, got, total, c.want)
@@ -176,7 +176,7 @@ func testQueueFilters(t *testing.T, f *fixture) {
 		{intake.QueueFilter{AssigneeID: mine.ID, Status: intake.StatusClosed}, "D"},
 		{intake.QueueFilter{AssigneeID: mine.ID + other.ID + 100}, ""},
 	} {
-		c.f.OrgIDs, c.f.Sort = vis, "oldest"
+		c.f.Scope, c.f.Sort = f.scope(vis), "oldest"
 		if got, total := q.list(c.f); got != c.want || total != len(strings.Fields(c.want)) {
 			t.Errorf("assignee %d: got %q total %d, want %q", c.f.AssigneeID, got, total, c.want)
 		}
@@ -184,11 +184,11 @@ func testQueueFilters(t *testing.T, f *fixture) {
 
 	// The freeze window is judged by the store's clock: three hours later C's has closed.
 	f.clock.Advance(3 * time.Hour)
-	if got, total := q.list(intake.QueueFilter{OrgIDs: vis, Freeze: true, Sort: "oldest"}); got != "E" || total != 1 {
+	if got, total := q.list(intake.QueueFilter{Scope: f.scope(vis), Freeze: true, Sort: "oldest"}); got != "E" || total != 1 {
 		t.Errorf("freeze filter three hours later: %q total %d, want E", got, total)
 	}
 	f.clock.Advance(8 * time.Hour)
-	if got, total := q.list(intake.QueueFilter{OrgIDs: vis, Freeze: true}); got != "" || total != 0 {
+	if got, total := q.list(intake.QueueFilter{Scope: f.scope(vis), Freeze: true}); got != "" || total != 0 {
 		t.Errorf("freeze filter after every window closed: %q total %d", got, total)
 	}
 }
@@ -203,13 +203,13 @@ func testQueueSorts(t *testing.T, f *fixture) {
 		{"newest", "D C B A E"},
 		{"oldest", "E A B C D"},
 	} {
-		if got, _ := q.list(intake.QueueFilter{OrgIDs: vis, Sort: c.sort}); got != c.want {
+		if got, _ := q.list(intake.QueueFilter{Scope: f.scope(vis), Sort: c.sort}); got != c.want {
 			t.Errorf("sort %q: %q, want %q", c.sort, got, c.want)
 		}
 	}
 	// Once C's freeze window has closed it sorts by age among the rest.
 	f.clock.Advance(3 * time.Hour)
-	if got, _ := q.list(intake.QueueFilter{OrgIDs: vis}); got != "E B D C A" {
+	if got, _ := q.list(intake.QueueFilter{Scope: f.scope(vis)}); got != "E B D C A" {
 		t.Errorf("default sort three hours later: %q, want E B D C A", got)
 	}
 
@@ -219,7 +219,7 @@ func testQueueSorts(t *testing.T, f *fixture) {
 	ties.add("Y", "pref-14", -time.Hour, nil)
 	vis14 := f.tree.Visible(f.orgID("pref-14"))
 	for _, c := range []struct{ sort, want string }{{"", "Y X"}, {"newest", "Y X"}, {"oldest", "X Y"}} {
-		if got, _ := ties.list(intake.QueueFilter{OrgIDs: vis14, Sort: c.sort}); got != c.want {
+		if got, _ := ties.list(intake.QueueFilter{Scope: f.scope(vis14), Sort: c.sort}); got != c.want {
 			t.Errorf("ties, sort %q: %q, want %q", c.sort, got, c.want)
 		}
 	}
@@ -241,7 +241,7 @@ func testQueuePaging(t *testing.T, f *fixture) {
 		{intake.QueueFilter{Limit: 1, Offset: 1, Kind: intake.KindReport}, "C", 3},
 		{intake.QueueFilter{Limit: 3, Offset: 1, Sort: "newest"}, "C B A", 5},
 	} {
-		c.f.OrgIDs = vis
+		c.f.Scope = f.scope(vis)
 		if got, total := q.list(c.f); got != c.want || total != c.tot {
 			t.Errorf("%+v: %q total %d, want %q total %d", c.f, got, total, c.want, c.tot)
 		}
@@ -256,7 +256,7 @@ func testQueueItemFields(t *testing.T, f *fixture) {
 	r.Description = strings.Repeat("誹謗中傷", 50) // 200 characters, 600 bytes
 	r.CreatedAt = t0.Add(-time.Minute)
 	f.create(r)
-	items, total, err := f.db.Queue(f.ctx, intake.QueueFilter{OrgIDs: f.tree.Visible(f.orgID("pref-13")), Limit: 10})
+	items, total, err := f.db.Queue(f.ctx, intake.QueueFilter{Scope: f.scope(f.tree.Visible(f.orgID("pref-13"))), Limit: 10})
 	if err != nil || total != 1 || len(items) != 1 {
 		t.Fatalf("Queue: %d items, total %d, %v", len(items), total, err)
 	}

@@ -155,7 +155,7 @@ func testBatchAtomic(t *testing.T, f *fixture) {
 		if n := f.verified(); n != before {
 			t.Errorf("%s: failed batch left %d audit rows", name, n-before)
 		}
-		items, total, err := f.db.Queue(f.ctx, intake.QueueFilter{OrgIDs: f.tree.Visible(f.orgID("npa")), Limit: 100})
+		items, total, err := f.db.Queue(f.ctx, intake.QueueFilter{Scope: f.scope(f.tree.Visible(f.orgID("npa"))), Limit: 100})
 		if err != nil || total != 0 || len(items) != 0 {
 			t.Errorf("%s: queue after failed batch: %d items, total %d, %v", name, len(items), total, err)
 		}

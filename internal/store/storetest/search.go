@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"github.com/koban-project/koban/internal/access"
 	"strconv"
 	"strings"
 	"testing"
@@ -54,7 +55,7 @@ func (s *searchSet) hits(orgCode, query string, limit, offset int) ([]intake.Sea
 	if limit == 0 {
 		limit = 100
 	}
-	hits, total, err := f.db.SearchReports(f.ctx, f.tree.Visible(f.orgID(orgCode)), terms, limit, offset)
+	hits, total, err := f.db.SearchReports(f.ctx, f.scope(f.tree.Visible(f.orgID(orgCode))), terms, limit, offset)
 	if err != nil {
 		f.t.Fatalf("SearchReports(%q): %v", query, err)
 	}
@@ -158,7 +159,7 @@ func testSearchVisibility(t *testing.T, f *fixture) {
 	s.expect(t, "npa", map[string]string{"闇バイト": "N O T"})
 	s.expect(t, "rpb-kanto", map[string]string{"闇バイト": ""}) // the Kanto bureau is not above Tokyo MPD
 	// No organisations: nothing, whatever matches.
-	if hits, total, err := f.db.SearchReports(f.ctx, nil, []string{"闇バイト"}, 10, 0); err != nil || total != 0 || len(hits) != 0 {
+	if hits, total, err := f.db.SearchReports(f.ctx, access.Scope{}, []string{"闇バイト"}, 10, 0); err != nil || total != 0 || len(hits) != 0 {
 		t.Errorf("no organisations: %d hits, total %d, %v", len(hits), total, err)
 	}
 }
@@ -204,7 +205,7 @@ func testSearchHitFields(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hits, total, err := f.db.SearchReports(f.ctx, f.tree.Visible(f.orgID("pref-13")), terms, 10, 0)
+	hits, total, err := f.db.SearchReports(f.ctx, f.scope(f.tree.Visible(f.orgID("pref-13"))), terms, 10, 0)
 	if err != nil || total != 1 || len(hits) != 1 {
 		t.Fatalf("SearchReports: %d hits, total %d, %v", len(hits), total, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/koban-project/koban/internal/access"
 	"reflect"
 	"slices"
 	"strconv"
@@ -156,6 +157,19 @@ func (f *fixture) reloadTree() {
 	if err != nil {
 		f.t.Fatalf("stored organisations do not make a valid tree: %v", err)
 	}
+}
+
+// scope is the access scope of a viewer whose organisations see orgs (no
+// grants), for the store's list queries.
+func (f *fixture) scope(orgs []int64) access.Scope {
+	if orgs == nil {
+		orgs = []int64{}
+	}
+	if len(orgs) == len(f.tree.All()) {
+		// As access.ScopeOf does for the root of the tree: no filter.
+		return access.Scope{All: true, ObjectType: "report", Right: access.View, At: f.clock.Now()}
+	}
+	return access.Scope{Orgs: orgs, GranteeOrgs: orgs, ObjectType: "report", Right: access.View, At: f.clock.Now()}
 }
 
 func (f *fixture) orgID(code string) int64 {
