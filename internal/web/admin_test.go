@@ -95,17 +95,27 @@ func TestAdministration(t *testing.T) {
 	if om == nil {
 		t.Fatal("station row not found")
 	}
+	// The row's button asks first: nothing changes until the administrator
+	// confirms, and the list opens again at the row.
+	page = body(t, must(c.PostForm(s.URL+"/admin/orgs/"+om[1]+"/totp", url.Values{"require": {"0"}})))
+	if !strings.Contains(page, `name="confirm" value="1"`) || !strings.Contains(page, "新宿警察署の二要素認証を任意にしますか") {
+		t.Error("relaxing the rule is not asked to be confirmed")
+	}
+	loginGoesTo("/login/enroll")
 	// Relaxed by its administrator (audited), a password is enough; required
 	// again, the officer is sent to enrol.
-	resp = must(c.PostForm(s.URL+"/admin/orgs/"+om[1]+"/totp", url.Values{"require": {"0"}}))
+	resp = must(c.PostForm(s.URL+"/admin/orgs/"+om[1]+"/totp", url.Values{"require": {"0"}, "confirm": {"1"}}))
 	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "/admin/orgs?done=saved#org-"+om[1] {
+		t.Errorf("after the change, back to %q: want the organisation's row", loc)
+	}
 	loginGoesTo("/queue")
-	resp = must(c.PostForm(s.URL+"/admin/orgs/"+om[1]+"/totp", url.Values{"require": {"1"}}))
+	resp = must(c.PostForm(s.URL+"/admin/orgs/"+om[1]+"/totp", url.Values{"require": {"1"}, "confirm": {"1"}}))
 	resp.Body.Close()
 	loginGoesTo("/login/enroll")
 	rows, err := s.App.DB.AuditOf(context.Background(), "org", om[1])
-	if err != nil || len(rows) != 2 || rows[0].Action != "org.require_totp" || rows[0].Detail != `{"require":false}` {
-		t.Errorf("the rule's changes are not audited: %+v %v", rows, err)
+	if err != nil || len(rows) != 3 || rows[0].Action != "org.create" || rows[1].Action != "org.require_totp" || rows[1].Detail != `{"require":false}` {
+		t.Errorf("the station's creation and the rule's changes are not audited by the station's id: %+v %v", rows, err)
 	}
 	// Disabling ends access.
 	resp = must(c.PostForm(s.URL+userPath+"/disable", nil))

@@ -74,6 +74,7 @@ func Run(t *testing.T, h Harness) {
 		{"Users", testUsers},
 		{"DuplicateEmail", testDuplicateEmail},
 		{"SetUserDisabled", testSetUserDisabled},
+		{"AdminResets", testAdminResets},
 		{"LoginFailedLocking", testLoginFailed},
 		{"TOTPStepReplay", testTOTPStep},
 		{"Sessions", testSessions},
@@ -106,6 +107,7 @@ func Run(t *testing.T, h Harness) {
 		{"IndexTransferAndAdd", testIndexTransferAndAdd},
 		{"IndexRebuild", testIndexRebuild},
 		{"IndexAccessRequest", testIndexAccessRequest},
+		{"IndexClusterList", testIndexClusterList},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
