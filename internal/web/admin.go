@@ -214,10 +214,33 @@ type adminTOTPConfirmPage struct {
 	Require bool
 }
 
-// adminOrgTOTP changes whether an organisation requires a second factor.
-// The row's button only asks: the change is made once the administrator
-// confirms it on the page this answers with (a form, so no script is
-// needed), and the list opens again at the organisation's row.
+// adminOrgTOTPConfirm asks to confirm a change of an organisation's
+// second-factor rule: the row's button leads here, and the change is made
+// only by the form on this page (no script needed). The rule asked for is
+// in the path, so that the page keeps it when its language is switched.
+func (s *Server) adminOrgTOTPConfirm(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	rule := r.PathValue("rule")
+	if err != nil || (rule != "required" && rule != "optional") {
+		s.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))
+		return
+	}
+	p := s.newPage(r, "admin.totp_confirm_title")
+	if !p.Principal.Can(auth.PermUserAdmin) {
+		s.fail(w, r, koban.Errorf(koban.Forbidden, "error.forbidden"))
+		return
+	}
+	o, ok := p.tree.ByID(id)
+	if !ok || !s.Admin.Manages(*p.Principal, id) {
+		s.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))
+		return
+	}
+	s.render(w, r, http.StatusOK, "admin_totp_confirm", adminTOTPConfirmPage{page: p, Org: o, Require: rule == "required"})
+}
+
+// adminOrgTOTP changes whether an organisation requires a second factor,
+// once confirmed; unconfirmed, it sends the administrator to be asked. The
+// list then opens again at the organisation's row.
 func (s *Server) adminOrgTOTP(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -227,17 +250,11 @@ func (s *Server) adminOrgTOTP(w http.ResponseWriter, r *http.Request) {
 	pr, _ := principalFrom(r.Context())
 	require := r.FormValue("require") == "1"
 	if r.FormValue("confirm") != "1" {
-		if !pr.Can(auth.PermUserAdmin) {
-			s.fail(w, r, koban.Errorf(koban.Forbidden, "error.forbidden"))
-			return
+		rule := "optional"
+		if require {
+			rule = "required"
 		}
-		p := s.newPage(r, "admin.totp_confirm_title")
-		o, ok := p.tree.ByID(id)
-		if !ok || !s.Admin.Manages(pr, id) {
-			s.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))
-			return
-		}
-		s.render(w, r, http.StatusOK, "admin_totp_confirm", adminTOTPConfirmPage{page: p, Org: o, Require: require})
+		http.Redirect(w, r, fmt.Sprintf("/admin/orgs/%d/totp/%s", id, rule), http.StatusSeeOther)
 		return
 	}
 	if err := s.Admin.SetRequireTOTP(r.Context(), pr, id, require); err != nil {
