@@ -157,6 +157,28 @@ func TestGraphPageSpeaksInWords(t *testing.T) {
 		t.Errorf("graph from a bare URL starts at %s", d.Root)
 	}
 
+	// The API starts from the receipt too, keeps one step when one is
+	// asked for, and gives records their category and links their step.
+	var g struct {
+		Root  string
+		Hops  int
+		Nodes []struct{ ID, Category string }
+		Edges []struct{ Depth int }
+	}
+	token := s.Token(t, "tokyo@mpd.example")
+	if code, raw := apiGet(t, s, token, "/api/v1/graph?hops=1&node="+url.QueryEscape(spelled), &g); code != http.StatusOK ||
+		g.Root != "report:"+id || g.Hops != 1 || len(g.Edges) == 0 || g.Nodes[0].Category != "PH" {
+		t.Errorf("graph API from a receipt: %d\n%s", code, raw)
+	}
+	for _, e := range g.Edges {
+		if e.Depth != 1 {
+			t.Errorf("a link of a one-step graph at step %d", e.Depth)
+		}
+	}
+	if code, _ := apiGet(t, s, token, "/api/v1/graph?node="+osakaReceipt, nil); code != http.StatusNotFound {
+		t.Errorf("graph API from Osaka's receipt: %d", code)
+	}
+
 	// Nonsense is a form error; Osaka's receipt is not found, exactly like
 	// a receipt nobody was given.
 	resp = must(tokyo.Get(s.URL + "/graph?node=" + url.QueryEscape("振り込め詐欺")))
