@@ -9,6 +9,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
@@ -23,6 +24,9 @@ type Store interface {
 	Users(ctx context.Context, orgIDs []int64) ([]auth.User, error)
 	User(ctx context.Context, id int64) (*auth.User, error)
 	SetUserDisabled(ctx context.Context, userID int64, disabled bool, e audit.Entry) error
+	// SetUserRoleOrg gives an account a new role and organisation and ends
+	// its sessions, with the audit entry.
+	SetUserRoleOrg(ctx context.Context, userID int64, role auth.Role, orgID int64, e audit.Entry) (int, error)
 	Tokens(ctx context.Context, userID int64) ([]auth.APIToken, error)
 }
 
@@ -64,19 +68,29 @@ func (s *Service) manages(p auth.Principal, id int64) bool {
 	return ok && o.Kind == org.KindPartner && s.national(p)
 }
 
-// Orgs lists the organisations p administers.
+// Manages reports whether p administers organisation id.
+func (s *Service) Manages(p auth.Principal, id int64) bool {
+	return s.check(p) == nil && s.manages(p, id)
+}
+
+// Orgs lists the organisations p administers in tree order: each followed
+// by the organisations below it, so that a new station appears under its
+// parent.
 func (s *Service) Orgs(p auth.Principal) ([]org.Org, error) {
 	if err := s.check(p); err != nil {
 		return nil, err
 	}
 	var out []org.Org
-	for _, o := range s.tree().All() {
+	for _, o := range s.tree().InOrder() {
 		if s.manages(p, o.ID) {
 			out = append(out, o)
 		}
 	}
 	return out, nil
 }
+
+// maxName is the longest name of an organisation, in characters.
+const maxName = 200
 
 // NewOrg is a station or partner organisation to add.
 type NewOrg struct {
@@ -98,11 +112,13 @@ func (s *Service) AddOrg(ctx context.Context, p auth.Principal, n NewOrg) (*org.
 	} else if _, taken := s.tree().ByCode(n.Code); taken {
 		pr.Add("code", "admin.error.code_taken")
 	}
-	if n.NameJA == "" || len(n.NameJA) > 200 {
-		pr.Add("name_ja", "admin.error.name")
-	}
-	if n.NameEN == "" || len(n.NameEN) > 200 {
-		pr.Add("name_en", "admin.error.name")
+	for _, name := range []struct{ field, value string }{{"name_ja", n.NameJA}, {"name_en", n.NameEN}} {
+		switch {
+		case name.value == "":
+			pr.Add(name.field, "admin.error."+name.field+"_missing")
+		case utf8.RuneCountInString(name.value) > maxName || !utf8.ValidString(name.value):
+			pr.Add(name.field, "admin.error."+name.field+"_too_long")
+		}
 	}
 	// A new station asks its officers for a second factor, like every
 	// police organisation, until an administrator decides otherwise.
@@ -126,7 +142,7 @@ func (s *Service) AddOrg(ctx context.Context, p auth.Principal, n NewOrg) (*org.
 		return nil, err
 	}
 	if err := s.store.CreateOrg(ctx, o, audit.Entry{Actor: p.Actor(), Action: "org.create",
-		Detail: map[string]any{"kind": string(o.Kind), "parent": n.ParentCode}}); err != nil {
+		Detail: map[string]any{"code": o.Code, "kind": string(o.Kind), "parent": n.ParentCode}}); err != nil {
 		return nil, err
 	}
 	return o, s.reload(ctx)
@@ -192,21 +208,90 @@ func (s *Service) AddUser(ctx context.Context, p auth.Principal, nu auth.NewUser
 	return s.auth.CreateUser(ctx, p.Actor(), nu)
 }
 
+// other returns an account p administers that is not p's own: an
+// administrator's own password, second factor and standing are changed on
+// their account page or by another administrator, never in a way that could
+// lock them out. An account outside p's subtree is NotFound, exactly like
+// one that does not exist.
+func (s *Service) other(ctx context.Context, p auth.Principal, id int64, selfKey string) (*auth.User, error) {
+	u, _, err := s.User(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.ID == p.UserID {
+		return nil, koban.Errorf(koban.Invalid, selfKey)
+	}
+	return u, nil
+}
+
 // SetDisabled disables or re-enables an account p administers; p cannot
 // disable themselves.
 func (s *Service) SetDisabled(ctx context.Context, p auth.Principal, id int64, disabled bool) error {
-	u, _, err := s.User(ctx, p, id)
-	if err != nil {
+	if _, err := s.other(ctx, p, id, "admin.error.self"); err != nil {
 		return err
-	}
-	if u.ID == p.UserID {
-		return koban.Errorf(koban.Invalid, "admin.error.self")
 	}
 	action := "user.enable"
 	if disabled {
 		action = "user.disable"
 	}
 	return s.store.SetUserDisabled(ctx, id, disabled, audit.Entry{Actor: p.Actor(), Action: action, ObjectType: "user", ObjectID: strconv.FormatInt(id, 10)})
+}
+
+// ResetPassword gives an account p administers a one-time password,
+// returned once for p to hand over, and ends its sessions; the officer must
+// choose their own password at the next sign-in.
+func (s *Service) ResetPassword(ctx context.Context, p auth.Principal, id int64) (string, error) {
+	u, err := s.other(ctx, p, id, "admin.error.self_account")
+	if err != nil {
+		return "", err
+	}
+	return s.auth.ResetPassword(ctx, p.Actor(), u.ID)
+}
+
+// ResetTOTP removes the authenticator key of an account p administers and
+// ends its sessions: the next sign-in enrols a new one.
+func (s *Service) ResetTOTP(ctx context.Context, p auth.Principal, id int64) error {
+	u, err := s.other(ctx, p, id, "admin.error.self_account")
+	if err != nil {
+		return err
+	}
+	return s.auth.ResetTOTP(ctx, p.Actor(), u.ID)
+}
+
+// Placement is the role and organisation an account is to have.
+type Placement struct {
+	Role    auth.Role
+	OrgCode string
+}
+
+// SetPlacement gives an account p administers a new role or organisation,
+// one p administers too: a partner role only in a partner organisation and
+// a police role only in a police one. Its sessions end, so that the next
+// sign-in applies the new organisation's second-factor rule. Nothing
+// changes, and nothing is written, when both stay as they are.
+func (s *Service) SetPlacement(ctx context.Context, p auth.Principal, id int64, to Placement) error {
+	u, err := s.other(ctx, p, id, "admin.error.self_placement")
+	if err != nil {
+		return err
+	}
+	o, ok := s.tree().ByCode(to.OrgCode)
+	if !ok || !s.manages(p, o.ID) {
+		return koban.FieldError("org", "auth.error.org")
+	}
+	if !to.Role.Valid() {
+		return koban.FieldError("role", "auth.role_unknown")
+	}
+	if (to.Role == auth.RolePartner) != (o.Kind == org.KindPartner) {
+		return koban.FieldError("role", "admin.error.partner_role")
+	}
+	if to.Role == u.Role && o.ID == u.OrgID {
+		return nil
+	}
+	from, _ := s.tree().ByID(u.OrgID)
+	_, err = s.store.SetUserRoleOrg(ctx, u.ID, to.Role, o.ID, audit.Entry{Actor: p.Actor(), Action: "user.update", ObjectType: "user",
+		ObjectID: strconv.FormatInt(u.ID, 10), Detail: map[string]any{
+			"role": []string{string(u.Role), string(to.Role)}, "org": []string{from.Code, o.Code}}})
+	return err
 }
 
 // CreateToken makes an API token for an account p administers; the

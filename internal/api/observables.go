@@ -179,7 +179,10 @@ func (a *API) graph(w http.ResponseWriter, r *http.Request) {
 	hops, _ := strconv.Atoi(q.Get("hops"))
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	offset, _ := strconv.Atoi(q.Get("offset"))
-	g, err := a.Index.Graph(r.Context(), principal(r), q.Get("node"), max(hops, 2), limit, offset)
+	if hops == 0 {
+		hops = 2 // the default; the service brings any other within 1 to MaxHops
+	}
+	g, err := a.Index.Graph(r.Context(), principal(r), q.Get("node"), hops, limit, offset)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -200,7 +203,10 @@ func (a *API) clusters(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]map[string]any, 0, len(l.Clusters))
 	for _, c := range l.Clusters {
-		out = append(out, clusterOut(c))
+		o := clusterOut(c.ClusterRow)
+		o["visible"], o["hidden"], o["prefecture_codes"] = c.Visible, c.Hidden, c.Prefectures
+		o["damage_jpy"], o["top_observables"] = c.Damage, topOut(c.TopValues)
+		out = append(out, o)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"clusters": out, "total": l.Total, "order": l.Order, "recent_since": stamp(l.Since)})
 }
@@ -221,14 +227,20 @@ func (a *API) cluster(w http.ResponseWriter, r *http.Request) {
 	for _, m := range c.Members {
 		members = append(members, a.occurrenceOut(m))
 	}
-	top := make([]map[string]any, 0, len(c.TopValues))
-	for _, v := range c.TopValues {
-		top = append(top, map[string]any{"type": v.Type, "value": v.Observable.Value, "members": v.N, "count": v.Records})
-	}
 	out := clusterOut(c.ClusterRow)
 	out["prefectures"], out["members"], out["members_total"] = c.Prefectures, members, c.MembersTotal
-	out["hidden"], out["top_observables"] = a.hiddenOut(c.Hidden), top
+	out["hidden"], out["top_observables"] = a.hiddenOut(c.Hidden), topOut(c.TopValues)
 	writeJSON(w, http.StatusOK, out)
+}
+
+// topOut lists a cluster's values with how many of its (visible) members
+// hold each and how many records hold it nationally.
+func topOut(values []correlate.ValueCount) []map[string]any {
+	top := make([]map[string]any, 0, len(values))
+	for _, v := range values {
+		top = append(top, map[string]any{"type": v.Type, "value": v.Observable.Value, "members": v.N, "count": v.Records})
+	}
+	return top
 }
 
 // accessRequestIn is the body of POST /api/v1/access-requests.

@@ -12,6 +12,10 @@ type Principal struct {
 	Role   Role
 	IP     string
 	Via    string // "session" or "token"
+	// MustChangePassword says a session was opened with a one-time
+	// password from an administrator: pages other than the officer's own
+	// account are closed to it until the password is changed.
+	MustChangePassword bool
 }
 
 // Can reports whether the principal's role grants p.

@@ -27,6 +27,9 @@ type User struct {
 	LockedUntil  time.Time
 	Disabled     bool
 	CreatedAt    time.Time
+	// MustChangePassword is set when an administrator has reset the
+	// password: the one-time password opens the account page alone.
+	MustChangePassword bool
 }
 
 // Session stages: a password alone gives a session that can only finish the
@@ -85,8 +88,18 @@ type Store interface {
 	// EndSessions removes every session of the user but keep (an id hash,
 	// "" for none) and writes the audit entry with the count; it returns it.
 	EndSessions(ctx context.Context, userID int64, keep string, e audit.Entry) (int, error)
-	// SetPassword stores a new password hash with its audit entry.
+	// SetPassword stores a new password hash of the user's choosing (no
+	// longer to be changed) with its audit entry.
 	SetPassword(ctx context.Context, userID int64, hash string, e audit.Entry) error
+	// ResetPassword stores a one-time password hash that must be changed at
+	// the next sign-in, clears the lock and ends every session of the user,
+	// with the audit entry; it returns how many sessions ended, and a koban
+	// NotFound error for an unknown user.
+	ResetPassword(ctx context.Context, userID int64, hash string, e audit.Entry) (int, error)
+	// ResetTOTP removes the user's authenticator key and ends every session
+	// of the user, with the audit entry; it returns how many sessions
+	// ended, and a koban NotFound error for an unknown user.
+	ResetTOTP(ctx context.Context, userID int64, e audit.Entry) (int, error)
 	CreateToken(ctx context.Context, t *APIToken, e audit.Entry) error
 	TokenByHash(ctx context.Context, hash string) (*APIToken, error)
 	TouchToken(ctx context.Context, id int64, at time.Time) error
@@ -356,7 +369,8 @@ func (s *Service) authenticate(ctx context.Context, token, ip string, touch bool
 			return Principal{}, err
 		}
 	}
-	return Principal{UserID: u.ID, Email: u.Email, Name: u.Name, OrgID: u.OrgID, Role: u.Role, IP: ip, Via: "session"}, nil
+	return Principal{UserID: u.ID, Email: u.Email, Name: u.Name, OrgID: u.OrgID, Role: u.Role, IP: ip, Via: "session",
+		MustChangePassword: u.MustChangePassword}, nil
 }
 
 // Logout ends a session.

@@ -3,6 +3,7 @@ package correlate
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
@@ -22,9 +23,10 @@ const (
 type Node struct {
 	ID       string   `json:"id"` // "report:42", "phone:+819012345678", "hidden:phone:+819012345678"
 	Kind     string   `json:"kind"`
-	Type     string   `json:"type"`    // record or observable type
-	Label    string   `json:"label"`   // receipt, or the value
-	Records  int      `json:"records"` // a value's records nationally; a hidden node's count
+	Type     string   `json:"type"`               // record or observable type
+	Label    string   `json:"label"`              // receipt, or the value
+	Category string   `json:"category,omitempty"` // a record's category code
+	Records  int      `json:"records"`            // a value's records nationally; a hidden node's count
 	Warnings []string `json:"warnings,omitempty"`
 	Common   bool     `json:"common,omitempty"`
 	Depth    int      `json:"depth"`
@@ -35,6 +37,10 @@ type Node struct {
 type Edge struct {
 	From string `json:"from"`
 	To   string `json:"to"`
+	// Depth is the step of the walk that followed the link: 1 for the
+	// links of the root, 2 for those of its neighbours, and so on. The
+	// deeper of the two ends was reached by it.
+	Depth int `json:"depth"`
 }
 
 // Graph is the link graph around one node.
@@ -56,8 +62,7 @@ const (
 	perNode      = 50 // neighbours of one node per page
 )
 
-// Graph walks the index from root ("report:42" or "phone:090-…", any
-// spelling) for up to hops steps: a record to the values it holds, a value
+// Graph walks the index from root for up to hops steps: a record to the values it holds, a value
 // to the records holding it. Records the viewer may not see become one
 // hidden node per value with their count; benign and common values are
 // shown but not walked through. offset pages through the root's
@@ -66,17 +71,16 @@ func (s *Service) Graph(ctx context.Context, p auth.Principal, root string, hops
 	if !p.Can(auth.PermObservableRead) {
 		return nil, koban.Errorf(koban.Forbidden, "error.forbidden")
 	}
-	key, obs, ok := ParseRef(root)
-	if !ok {
-		return nil, koban.FieldError("node", "graph.error.node")
+	key, obs, err := s.resolve(ctx, root)
+	if err != nil {
+		return nil, err
 	}
 	hops = min(max(hops, 1), MaxHops)
 	if limit <= 0 {
 		limit = defaultNodes
 	}
 	limit, offset = min(limit, MaxNodes), max(offset, 0)
-	w := &walk{s: s, p: p, g: &Graph{Hops: hops, Limit: limit, Offset: offset}, seen: map[string]bool{}, linked: map[Edge]bool{}}
-	var err error
+	w := &walk{s: s, p: p, g: &Graph{Hops: hops, Limit: limit, Offset: offset}, seen: map[string]bool{}, linked: map[[2]string]bool{}}
 	if key.ID != 0 {
 		var rec Occurrence
 		if rec, err = s.record(ctx, p, key); err != nil {
@@ -98,13 +102,58 @@ func (s *Service) Graph(ctx context.Context, p auth.Principal, root string, hops
 	return w.g, err
 }
 
+// resolve reads the root of a graph as officers write it: "report:42" or
+// "phone:090-…" (a node reference, any spelling of the value), a record's
+// label (a receipt number, "E7QG-2AZG-F", in any spelling its check
+// accepts), or a bare value whose type can be recognised ("090-1234-5678",
+// a URL, an e-mail address). Text that is none of these, or holds more
+// than one value, is a field error; a label of a record the viewer may not
+// see is left to the caller's access check, which answers NotFound.
+func (s *Service) resolve(ctx context.Context, root string) (Key, observe.Observable, error) {
+	root = strings.TrimSpace(root)
+	if key, obs, ok := ParseRef(root); ok {
+		return key, obs, nil
+	}
+	// A well-formed receipt that names no record is NotFound, exactly like
+	// one of a record the viewer may not see.
+	key, err := s.store.RecordByLabel(ctx, root)
+	if koban.ErrorCode(err) != koban.Invalid {
+		return key, observe.Observable{}, err
+	}
+	if o, ok := oneValue(root); ok {
+		return Key{}, o, nil
+	}
+	return Key{}, observe.Observable{}, koban.FieldError("node", "graph.error.node")
+}
+
+// oneValue returns the value text is, when it is one: the value found in
+// it that holds every other value found (a URL holds its domain, an e-mail
+// address its domain), so that two separate values are refused rather
+// than one of them picked.
+func oneValue(text string) (observe.Observable, bool) {
+	found := observe.Extract(text)
+	for _, c := range found {
+		whole := true
+		for _, o := range found {
+			if !strings.Contains(strings.ToLower(c.Value), strings.ToLower(o.Value)) {
+				whole = false
+				break
+			}
+		}
+		if whole {
+			return c, true
+		}
+	}
+	return observe.Observable{}, false
+}
+
 // walk is one breadth-first walk of the graph.
 type walk struct {
 	s      *Service
 	p      auth.Principal
 	g      *Graph
 	seen   map[string]bool
-	linked map[Edge]bool
+	linked map[[2]string]bool
 	queue  []pending
 }
 
@@ -131,7 +180,7 @@ func (w *walk) addRecord(r Occurrence, depth int) string {
 	id := recordID(r.Key)
 	if !w.seen[id] {
 		w.seen[id] = true
-		w.g.Nodes = append(w.g.Nodes, Node{ID: id, Kind: NodeRecord, Type: string(r.Type), Label: r.Label, Depth: depth})
+		w.g.Nodes = append(w.g.Nodes, Node{ID: id, Kind: NodeRecord, Type: string(r.Type), Label: r.Label, Category: r.Category, Depth: depth})
 		w.queue = append(w.queue, pending{id: id, key: r.Key, depth: depth})
 	}
 	return id
@@ -153,12 +202,12 @@ func (w *walk) addValue(v Value, depth int) string {
 }
 
 // edge links a record (or a hidden count) to a value, once: the walk meets
-// each link from both of its ends.
-func (w *walk) edge(from, to string) {
-	e := Edge{From: from, To: to}
-	if !w.linked[e] {
-		w.linked[e] = true
-		w.g.Edges = append(w.g.Edges, e)
+// each link from both of its ends, first at the shallower step.
+func (w *walk) edge(from, to string, depth int) {
+	k := [2]string{from, to}
+	if !w.linked[k] {
+		w.linked[k] = true
+		w.g.Edges = append(w.g.Edges, Edge{From: from, To: to, Depth: depth})
 	}
 }
 
@@ -201,7 +250,7 @@ func (w *walk) expandRecord(ctx context.Context, n pending, offset int) error {
 			w.setMore(n.id, len(values)-i)
 			return nil
 		}
-		w.edge(n.id, w.addValue(v, n.depth+1)) // record → value
+		w.edge(n.id, w.addValue(v, n.depth+1), n.depth+1) // record → value
 		shown++
 	}
 	return nil
@@ -217,7 +266,7 @@ func (w *walk) expandValue(ctx context.Context, n pending, offset int) error {
 			w.setMore(n.id, total-offset-i)
 			return nil
 		}
-		w.edge(w.addRecord(o, n.depth+1), n.id)
+		w.edge(w.addRecord(o, n.depth+1), n.id, n.depth+1)
 	}
 	if rest := total - offset - len(occ); rest > 0 {
 		w.setMore(n.id, rest)
@@ -225,7 +274,7 @@ func (w *walk) expandValue(ctx context.Context, n pending, offset int) error {
 	if hidden := n.value.Records - total; hidden > 0 && !w.full() {
 		id := NodeHidden + ":" + n.id
 		w.g.Nodes = append(w.g.Nodes, Node{ID: id, Kind: NodeHidden, Type: string(n.value.Type), Records: hidden, Depth: n.depth + 1})
-		w.edge(id, n.id)
+		w.edge(id, n.id, n.depth+1)
 	}
 	return nil
 }

@@ -367,16 +367,34 @@ const growthWindow = 7 * 24 * time.Hour
 
 // ClusterList is a page of clusters.
 type ClusterList struct {
-	Clusters []ClusterRow
+	Clusters []ClusterLine
 	Total    int
 	Page     Page
 	Order    string // "size" or "growth"
 	Since    time.Time
 }
 
+// ClusterLine is a cluster in the list, as the viewer may know it: its
+// counts and prefectures in full, its money and values only from the
+// members the viewer may see.
+type ClusterLine struct {
+	ClusterRow
+	Visible     int          // members the viewer may see
+	Hidden      int          // the others, a count and nothing more
+	Prefectures []string     // JIS codes of the prefectures owning members, most members first
+	Damage      int64        // yen lost, summed over the members the viewer may see
+	TopValues   []ValueCount // linking values held by most of the visible members
+}
+
+// topPerLine is how many values a cluster's line shows; topFetched is how
+// many are read for it, since benign and common values are left out.
+const topPerLine, topFetched = 3, 10
+
 // Clusters lists clusters by size or by growth over the last week. A
-// cluster's size and span are counts: any officer with the permission may
-// list them; what is in a cluster is shown by Cluster, with access applied.
+// cluster's size, span and prefectures are counts: any officer with the
+// permission may list them. Its money and its values come from the members
+// the viewer may see alone; the rest are counted. The listing is audited
+// like a cluster's view, since it shows values of records.
 func (s *Service) Clusters(ctx context.Context, p auth.Principal, order string, page Page) (*ClusterList, error) {
 	if !p.Can(auth.PermClusterRead) {
 		return nil, koban.Errorf(koban.Forbidden, "error.forbidden")
@@ -390,7 +408,55 @@ func (s *Service) Clusters(ctx context.Context, p auth.Principal, order string, 
 	if err != nil {
 		return nil, err
 	}
-	return &ClusterList{Clusters: rows, Total: total, Page: page, Order: order, Since: since}, nil
+	l := &ClusterList{Clusters: make([]ClusterLine, len(rows)), Total: total, Page: page, Order: order, Since: since}
+	if len(rows) == 0 {
+		return l, nil
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	visible := s.visible(p)
+	tallies, err := s.store.ClusterTallies(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	damage, err := s.store.ClusterDamage(ctx, ids, visible)
+	if err != nil {
+		return nil, err
+	}
+	tops, err := s.store.ClusterTops(ctx, ids, visible, topFetched)
+	if err != nil {
+		return nil, err
+	}
+	tree, pol := s.tree(), s.policy()
+	for i, r := range rows {
+		line := ClusterLine{ClusterRow: r, Damage: damage[r.ID]}
+		prefs := map[string]int{}
+		for _, t := range tallies[r.ID] {
+			if tree.Sees(p.OrgID, t.OrgID) {
+				line.Visible += t.N
+			} else {
+				line.Hidden += t.N
+			}
+			if o, ok := tree.ByID(t.OrgID); ok && o.Prefecture != "" {
+				prefs[o.Prefecture] += t.N
+			}
+		}
+		for code := range prefs {
+			line.Prefectures = append(line.Prefectures, code)
+		}
+		slices.SortFunc(line.Prefectures, func(a, b string) int { return cmp.Or(cmp.Compare(prefs[b], prefs[a]), cmp.Compare(a, b)) })
+		for _, v := range tops[r.ID] {
+			if len(line.TopValues) < topPerLine && pol.Links(v.Observable, v.Records) {
+				line.TopValues = append(line.TopValues, v)
+			}
+		}
+		l.Clusters[i] = line
+	}
+	err = s.store.Audit(ctx, audit.Entry{Actor: p.Actor(), Action: "cluster.list", ObjectType: "cluster",
+		Detail: map[string]any{"order": order, "offset": page.Offset, "clusters": ids}})
+	return l, err
 }
 
 // ClusterView is one cluster as the viewer may see it.

@@ -34,6 +34,9 @@ type Occurrence struct {
 	TLP   string
 	At    time.Time
 	Label string // what officers call the record: a report's receipt
+	// Category is the record's category code (a report's: "PH", "FR" …),
+	// "" when it has none yet; pages name it in the reader's language.
+	Category string
 }
 
 // Holder is a record that holds some of a set of values.
@@ -98,6 +101,11 @@ type Store interface {
 	Related(ctx context.Context, o observe.Observable, orgs []int64, limit int) ([]Value, int, error)
 	// Record returns the owner, label and time of a record.
 	Record(ctx context.Context, k Key) (Occurrence, error)
+	// RecordByLabel finds a record by what officers call it: a report by
+	// its receipt, in any spelling the receipt's check accepts. A koban
+	// Invalid error when the text is no label at all, NotFound when it is
+	// one but names no record.
+	RecordByLabel(ctx context.Context, label string) (Key, error)
 	// Clusters lists clusters, largest first or (by "growth") those that
 	// gained most members since since, and their total.
 	Clusters(ctx context.Context, order string, since time.Time, limit, offset int) ([]ClusterRow, int, error)
@@ -114,6 +122,15 @@ type Store interface {
 	// ClusterValues returns the values held by most of a cluster's members
 	// owned by orgs (nil: all).
 	ClusterValues(ctx context.Context, id int64, orgs []int64, limit int) ([]ValueCount, error)
+	// ClusterTallies counts the members of each of the clusters by owning
+	// organisation, with the first and last of each organisation's.
+	ClusterTallies(ctx context.Context, ids []int64) (map[int64][]Tally, error)
+	// ClusterDamage sums, for each of the clusters, the money its members
+	// owned by orgs (nil: all) lost, in yen; a cluster with none is absent.
+	ClusterDamage(ctx context.Context, ids []int64, orgs []int64) (map[int64]int64, error)
+	// ClusterTops returns, for each of the clusters, the values held by
+	// most of its members owned by orgs (nil: all), up to per of them.
+	ClusterTops(ctx context.Context, ids []int64, orgs []int64, per int) (map[int64][]ValueCount, error)
 	// RequestAccess records a request and its audit entry.
 	RequestAccess(ctx context.Context, r *AccessRequest, e audit.Entry) error
 	// Audit records a read.

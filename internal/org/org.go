@@ -278,3 +278,27 @@ func (t *Tree) Visible(viewer int64) []int64 {
 
 // All returns every organisation, sorted by ID.
 func (t *Tree) All() []Org { return slices.Clone(t.all) }
+
+// InOrder returns every organisation in tree order: each root (by ID),
+// then each of its children (by ID) followed by the organisations below it,
+// so that a station added later is listed under its parent.
+func (t *Tree) InOrder() []Org {
+	out := make([]Org, 0, len(t.all))
+	var visit func(i int)
+	visit = func(i int) {
+		out = append(out, t.all[i])
+		for _, c := range t.children[t.all[i].ID] {
+			visit(c)
+		}
+	}
+	for i, o := range t.all {
+		if o.ParentID == 0 {
+			visit(i)
+		}
+	}
+	return out
+}
+
+// Depth returns how many organisations are above id: 0 for a root, and for
+// an organisation the tree does not know.
+func (t *Tree) Depth(id int64) int { return len(t.Ancestors(id)) }

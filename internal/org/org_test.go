@@ -605,3 +605,38 @@ func TestKindValid(t *testing.T) {
 		})
 	}
 }
+
+// TestInOrderPutsEachUnderItsParent: a station added after all 47 HQs is
+// listed right under its HQ; every organisation comes once, after its
+// parent, with the depth its ancestors give it.
+func TestInOrderPutsEachUnderItsParent(t *testing.T) {
+	tr := testTree(t)
+	order := codes(tr.InOrder())
+	if len(order) != len(tr.All()) {
+		t.Fatalf("%d organisations in order, %d in all", len(order), len(tr.All()))
+	}
+	at := map[string]int{}
+	for i, c := range order {
+		if _, dup := at[c]; dup {
+			t.Fatalf("%s listed twice", c)
+		}
+		at[c] = i
+	}
+	if at["pref-13-shinjuku"] != at["pref-13"]+1 {
+		t.Errorf("Shinjuku at %d, its HQ at %d: want right under it", at["pref-13-shinjuku"], at["pref-13"])
+	}
+	for _, o := range tr.All() {
+		if p, ok := tr.ByID(o.ParentID); ok && at[p.Code] >= at[o.Code] {
+			t.Errorf("%s listed before its parent %s", o.Code, p.Code)
+		}
+	}
+	if order[0] != "npa" || order[len(order)-2] != "jc3" || order[len(order)-1] != "acme" {
+		t.Errorf("order begins with %s and ends with %v: want the NPA first and the partners last", order[0], order[len(order)-2:])
+	}
+	if d := tr.Depth(mustID(t, tr, "pref-13-shinjuku")); d != tr.Depth(mustID(t, tr, "pref-13"))+1 {
+		t.Errorf("Shinjuku at depth %d", d)
+	}
+	if tr.Depth(mustID(t, tr, "npa")) != 0 || tr.Depth(mustID(t, tr, "jc3")) != 0 || tr.Depth(99999) != 0 {
+		t.Error("roots and unknown organisations are not at depth 0")
+	}
+}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/observe"
 )
 
@@ -108,7 +110,7 @@ func orgFilter(col string, orgs []int64) (string, []any) {
 }
 
 // labelled is the part of a query that names each record: a report by its
-// receipt. The occurrence rows are aliased oc.
+// receipt and category. The occurrence rows are aliased oc.
 const labelled = ` LEFT JOIN reports r ON oc.record_type = 'report' AND r.id = oc.record_id`
 
 // Occurrences lists the records of orgs holding a value, newest first.
@@ -122,7 +124,7 @@ func (db *DB) Occurrences(ctx context.Context, valueID int64, orgs []int64, limi
 	if total == 0 {
 		return nil, 0, nil
 	}
-	out, err := db.occurrences(ctx, `SELECT oc.record_type, oc.record_id, oc.org_id, oc.tlp, oc.at, COALESCE(r.receipt, '')
+	out, err := db.occurrences(ctx, `SELECT oc.record_type, oc.record_id, oc.org_id, oc.tlp, oc.at, COALESCE(r.receipt, ''), COALESCE(r.category, '')
 		FROM occurrences oc`+labelled+` WHERE oc.observable_id = ?`+filter+
 		` ORDER BY oc.at DESC, oc.record_id DESC LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
 	return out, total, err
@@ -139,7 +141,7 @@ func (db *DB) occurrences(ctx context.Context, q string, args ...any) ([]correla
 		var o correlate.Occurrence
 		var t string
 		var at int64
-		if err := rows.Scan(&t, &o.ID, &o.OrgID, &o.TLP, &at, &o.Label); err != nil {
+		if err := rows.Scan(&t, &o.ID, &o.OrgID, &o.TLP, &at, &o.Label, &o.Category); err != nil {
 			return nil, err
 		}
 		o.Type, o.At = correlate.RecordType(t), tm(at)
@@ -258,7 +260,7 @@ func (db *DB) Record(ctx context.Context, k correlate.Key) (correlate.Occurrence
 	switch k.Type {
 	case correlate.Report:
 		var at int64
-		err := db.read.QueryRowContext(ctx, `SELECT org_id, created_at, receipt FROM reports WHERE id = ?`, k.ID).Scan(&o.OrgID, &at, &o.Label)
+		err := db.read.QueryRowContext(ctx, `SELECT org_id, created_at, receipt, category FROM reports WHERE id = ?`, k.ID).Scan(&o.OrgID, &at, &o.Label, &o.Category)
 		if errors.Is(err, sql.ErrNoRows) {
 			return o, notFound("error.not_found")
 		}
@@ -269,6 +271,21 @@ func (db *DB) Record(ctx context.Context, k correlate.Key) (correlate.Occurrence
 		return o, nil
 	}
 	return o, notFound("error.not_found")
+}
+
+// RecordByLabel finds a report by its receipt, in any spelling
+// intake.NormalizeReceipt accepts: Invalid for text that is no receipt,
+// NotFound for a receipt no report has.
+func (db *DB) RecordByLabel(ctx context.Context, label string) (correlate.Key, error) {
+	receipt, ok := intake.NormalizeReceipt(label)
+	if !ok {
+		return correlate.Key{}, koban.Errorf(koban.Invalid, "graph.error.node")
+	}
+	id, err := db.ReportIDByReceipt(ctx, receipt)
+	if err != nil {
+		return correlate.Key{}, err
+	}
+	return correlate.Key{Type: correlate.Report, ID: id}, nil
 }
 
 const clusterCols = `c.id, c.size, c.first_at, c.last_at`
@@ -378,7 +395,7 @@ func (db *DB) ClusterMembers(ctx context.Context, id int64, orgs []int64, limit,
 	if total == 0 {
 		return nil, 0, nil
 	}
-	out, err := db.occurrences(ctx, `SELECT oc.record_type, oc.record_id, oc.org_id, '`+correlate.DefaultTLP+`', oc.at, COALESCE(r.receipt, '')
+	out, err := db.occurrences(ctx, `SELECT oc.record_type, oc.record_id, oc.org_id, '`+correlate.DefaultTLP+`', oc.at, COALESCE(r.receipt, ''), COALESCE(r.category, '')
 		FROM cluster_members oc`+labelled+` WHERE oc.cluster_id = ?`+filter+
 		` ORDER BY oc.at DESC, oc.record_id DESC LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
 	return out, total, err
@@ -409,6 +426,102 @@ func (db *DB) ClusterValues(ctx context.Context, id int64, orgs []int64, limit i
 		}
 		vc.Type, vc.FirstSeen, vc.LastSeen = observe.Type(t), tm(first), tm(last)
 		out = append(out, vc)
+	}
+	return out, rows.Err()
+}
+
+// clusterIDs returns " IN (…)" for ids, with its arguments.
+func clusterIDs(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return ` IN (` + placeholders(len(ids)) + `)`, args
+}
+
+// ClusterTallies counts the members of each cluster by owning organisation.
+func (db *DB) ClusterTallies(ctx context.Context, ids []int64) (map[int64][]correlate.Tally, error) {
+	out := map[int64][]correlate.Tally{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := clusterIDs(ids)
+	rows, err := db.read.QueryContext(ctx, `SELECT cluster_id, org_id, COUNT(*), MIN(at), MAX(at) FROM cluster_members
+		WHERE cluster_id`+in+` GROUP BY cluster_id, org_id ORDER BY cluster_id, org_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cluster tallies: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c int64
+		var tl correlate.Tally
+		var first, last int64
+		if err := rows.Scan(&c, &tl.OrgID, &tl.N, &first, &last); err != nil {
+			return nil, err
+		}
+		tl.First, tl.Last = tm(first), tm(last)
+		out[c] = append(out[c], tl)
+	}
+	return out, rows.Err()
+}
+
+// ClusterDamage sums the money lost in each cluster's reports owned by orgs.
+func (db *DB) ClusterDamage(ctx context.Context, ids []int64, orgs []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := clusterIDs(ids)
+	filter, fargs := orgFilter("m.org_id", orgs)
+	rows, err := db.read.QueryContext(ctx, `SELECT m.cluster_id, CAST(SUM(r.amount_jpy) AS BIGINT)
+		FROM cluster_members m JOIN reports r ON m.record_type = 'report' AND r.id = m.record_id
+		WHERE m.cluster_id`+in+filter+` AND r.amount_jpy > 0 GROUP BY m.cluster_id`, append(args, fargs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("cluster damage: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c, sum int64
+		if err := rows.Scan(&c, &sum); err != nil {
+			return nil, err
+		}
+		out[c] = sum
+	}
+	return out, rows.Err()
+}
+
+// ClusterTops returns, for each cluster, the values most of its members
+// owned by orgs hold, up to per of them: one query for the whole page of
+// clusters, ranked inside each cluster.
+func (db *DB) ClusterTops(ctx context.Context, ids []int64, orgs []int64, per int) (map[int64][]correlate.ValueCount, error) {
+	out := map[int64][]correlate.ValueCount{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := clusterIDs(ids)
+	filter, fargs := orgFilter("m.org_id", orgs)
+	rows, err := db.read.QueryContext(ctx, `SELECT cid, id, type, value, records, first_seen, last_seen, vcluster, n FROM (
+			SELECT m.cluster_id AS cid, o.id, o.type, o.value, o.records, o.first_seen, o.last_seen, o.cluster_id AS vcluster, COUNT(*) AS n,
+				ROW_NUMBER() OVER (PARTITION BY m.cluster_id ORDER BY COUNT(*) DESC, o.type, o.value) AS pos
+			FROM cluster_members m JOIN occurrences oc ON oc.record_type = m.record_type AND oc.record_id = m.record_id
+			JOIN observables o ON o.id = oc.observable_id
+			WHERE m.cluster_id`+in+filter+`
+			GROUP BY m.cluster_id, o.id, o.type, o.value, o.records, o.first_seen, o.last_seen, o.cluster_id) ranked
+		WHERE pos <= `+strconv.Itoa(per)+` ORDER BY cid, pos`, append(args, fargs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("cluster top values: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c int64
+		var vc correlate.ValueCount
+		var t string
+		var first, last int64
+		if err := rows.Scan(&c, &vc.ID, &t, &vc.Observable.Value, &vc.Records, &first, &last, &vc.ClusterID, &vc.N); err != nil {
+			return nil, err
+		}
+		vc.Type, vc.FirstSeen, vc.LastSeen = observe.Type(t), tm(first), tm(last)
+		out[c] = append(out[c], vc)
 	}
 	return out, rows.Err()
 }

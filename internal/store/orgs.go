@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/org"
@@ -76,7 +77,7 @@ func (db *DB) CreateOrg(ctx context.Context, o *org.Org, e audit.Entry) error {
 		if err != nil {
 			return fmt.Errorf("create org %s: %w", o.Code, err)
 		}
-		e.ObjectType, e.ObjectID = "org", o.Code
+		e.ObjectType, e.ObjectID = "org", strconv.FormatInt(o.ID, 10)
 		if err := db.notifyOrgsInTx(ctx, tx); err != nil {
 			return err
 		}

@@ -34,13 +34,14 @@ func (db *DB) CreateUser(ctx context.Context, u *auth.User, e audit.Entry) error
 	})
 }
 
-const userCols = `id, email, name, org_id, role, password_hash, totp_secret, totp_last_step, failed_logins, locked_until, disabled, created_at`
+const userCols = `id, email, name, org_id, role, password_hash, totp_secret, totp_last_step, failed_logins, locked_until, disabled, created_at, must_change_password`
 
 func scanUser(s scanner) (*auth.User, error) {
 	var u auth.User
 	var role string
 	var locked, created int64
-	err := s.Scan(&u.ID, &u.Email, &u.Name, &u.OrgID, &role, &u.PasswordHash, &u.TOTPSecret, &u.TOTPLastStep, &u.FailedLogins, &locked, &u.Disabled, &created)
+	err := s.Scan(&u.ID, &u.Email, &u.Name, &u.OrgID, &role, &u.PasswordHash, &u.TOTPSecret, &u.TOTPLastStep, &u.FailedLogins, &locked, &u.Disabled, &created,
+		&u.MustChangePassword)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("error.not_found")
 	}
@@ -212,10 +213,11 @@ func (db *DB) EndSessions(ctx context.Context, userID int64, keep string, e audi
 	return int(n), err
 }
 
-// SetPassword stores a new password hash, clearing failed attempts.
+// SetPassword stores a new password hash of the user's own choosing,
+// clearing failed attempts and any demand to change it.
 func (db *DB) SetPassword(ctx context.Context, userID int64, hash string, e audit.Entry) error {
 	return db.inTx(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0 WHERE id = ?`, hash, userID)
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0, must_change_password = ? WHERE id = ?`, hash, false, userID)
 		if err != nil {
 			return fmt.Errorf("set password: %w", err)
 		}
@@ -224,6 +226,63 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, hash string, e audi
 		}
 		return db.appendAudit(ctx, tx, e)
 	})
+}
+
+// ResetPassword stores a one-time password hash set by an administrator:
+// the user must change it at their next sign-in, the lock and failed
+// attempts are cleared, and every session of the user ends, all with the
+// audit entry (its detail gains the number of sessions ended).
+func (db *DB) ResetPassword(ctx context.Context, userID int64, hash string, e audit.Entry) (int, error) {
+	return db.updateEndingSessions(ctx, userID, e, `UPDATE users SET password_hash = ?, must_change_password = ?, failed_logins = 0, locked_until = 0 WHERE id = ?`,
+		hash, true, userID)
+}
+
+// ResetTOTP removes the user's authenticator key, so that their next
+// sign-in enrols a new one, and ends every session of the user, with the
+// audit entry (its detail gains the number of sessions ended).
+func (db *DB) ResetTOTP(ctx context.Context, userID int64, e audit.Entry) (int, error) {
+	return db.updateEndingSessions(ctx, userID, e, `UPDATE users SET totp_secret = '', totp_last_step = 0 WHERE id = ?`, userID)
+}
+
+// updateEndingSessions runs the update of one user, ends the user's
+// sessions and appends the audit entry, in one transaction.
+func (db *DB) updateEndingSessions(ctx context.Context, userID int64, e audit.Entry, update string, args ...any) (int, error) {
+	var n int64
+	err := db.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, update, args...)
+		if err != nil {
+			return fmt.Errorf("update user %d: %w", userID, err)
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return notFound("error.not_found")
+		}
+		if n, err = endSessions(ctx, tx, userID); err != nil {
+			return err
+		}
+		if e.Detail == nil {
+			e.Detail = map[string]any{}
+		}
+		e.Detail["sessions_ended"] = n
+		return db.appendAudit(ctx, tx, e)
+	})
+	return int(n), err
+}
+
+// endSessions removes every session of a user inside tx.
+func endSessions(ctx context.Context, tx *txn, userID int64) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("end sessions: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// SetUserRoleOrg gives an account a new role and organisation and ends its
+// sessions, so that the next sign-in applies the second-factor rule of
+// both, with the audit entry (its detail gains the number of sessions
+// ended).
+func (db *DB) SetUserRoleOrg(ctx context.Context, userID int64, role auth.Role, orgID int64, e audit.Entry) (int, error) {
+	return db.updateEndingSessions(ctx, userID, e, `UPDATE users SET role = ?, org_id = ? WHERE id = ?`, string(role), orgID, userID)
 }
 
 // TouchSession records activity on a session.

@@ -91,21 +91,43 @@ func TestAdministration(t *testing.T) {
 	}
 	loginGoesTo("/login/enroll")
 	orgs := body(t, must(c.Get(s.URL+"/admin/orgs")))
-	om := regexp.MustCompile(`<code>pref-13-shinjuku</code>.*?action="/admin/orgs/(\d+)/totp"`).FindStringSubmatch(strings.ReplaceAll(orgs, "\n", " "))
+	om := regexp.MustCompile(`<code>pref-13-shinjuku</code>.*?action="/admin/orgs/(\d+)/totp/optional"`).FindStringSubmatch(strings.ReplaceAll(orgs, "\n", " "))
 	if om == nil {
 		t.Fatal("station row not found")
 	}
-	// Relaxed by its administrator (audited), a password is enough; required
-	// again, the officer is sent to enrol.
+	// The row's button asks first: nothing changes until the administrator
+	// confirms, and the list opens again at the row. A change posted
+	// without the confirmation is sent to be asked.
 	resp = must(c.PostForm(s.URL+"/admin/orgs/"+om[1]+"/totp", url.Values{"require": {"0"}}))
 	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "/admin/orgs/"+om[1]+"/totp/optional" {
+		t.Errorf("an unconfirmed change goes to %q", loc)
+	}
+	page = body(t, must(c.Get(s.URL+"/admin/orgs/"+om[1]+"/totp/optional")))
+	if !strings.Contains(page, `name="confirm" value="1"`) || !strings.Contains(page, "新宿警察署の二要素認証を任意にしますか") ||
+		!strings.Contains(page, `href="/admin/orgs/`+om[1]+`/totp/optional?lang=en"`) {
+		t.Error("relaxing the rule is not asked to be confirmed, on a page that keeps the question in English too")
+	}
+	for _, path := range []string{"/admin/orgs/" + om[1] + "/totp/maybe", "/admin/orgs/999999/totp/optional"} {
+		if resp := must(c.Get(s.URL + path)); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	loginGoesTo("/login/enroll")
+	// Relaxed by its administrator (audited), a password is enough; required
+	// again, the officer is sent to enrol.
+	resp = must(c.PostForm(s.URL+"/admin/orgs/"+om[1]+"/totp", url.Values{"require": {"0"}, "confirm": {"1"}}))
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "/admin/orgs?done=saved#org-"+om[1] {
+		t.Errorf("after the change, back to %q: want the organisation's row", loc)
+	}
 	loginGoesTo("/queue")
-	resp = must(c.PostForm(s.URL+"/admin/orgs/"+om[1]+"/totp", url.Values{"require": {"1"}}))
+	resp = must(c.PostForm(s.URL+"/admin/orgs/"+om[1]+"/totp", url.Values{"require": {"1"}, "confirm": {"1"}}))
 	resp.Body.Close()
 	loginGoesTo("/login/enroll")
 	rows, err := s.App.DB.AuditOf(context.Background(), "org", om[1])
-	if err != nil || len(rows) != 2 || rows[0].Action != "org.require_totp" || rows[0].Detail != `{"require":false}` {
-		t.Errorf("the rule's changes are not audited: %+v %v", rows, err)
+	if err != nil || len(rows) != 3 || rows[0].Action != "org.create" || rows[1].Action != "org.require_totp" || rows[1].Detail != `{"require":false}` {
+		t.Errorf("the station's creation and the rule's changes are not audited by the station's id: %+v %v", rows, err)
 	}
 	// Disabling ends access.
 	resp = must(c.PostForm(s.URL+userPath+"/disable", nil))

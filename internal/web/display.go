@@ -3,7 +3,6 @@ package web
 import (
 	"strings"
 
-	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/observe"
 )
 
@@ -15,18 +14,4 @@ func (p page) Canonical(o observe.Observable) string {
 		return ""
 	}
 	return o.Value
-}
-
-// shownGraph is g with each value's label as officers read it (Shown), for
-// the drawing; the node ids keep the stored forms the links are made of.
-func (p page) shownGraph(g *correlate.Graph) *correlate.Graph {
-	c := *g
-	c.Nodes = make([]correlate.Node, len(g.Nodes))
-	for i, n := range g.Nodes {
-		if n.Kind == correlate.NodeObservable {
-			n.Label = p.Shown(observe.Observable{Type: observe.Type(n.Type), Value: n.Label})
-		}
-		c.Nodes[i] = n
-	}
-	return &c
 }

@@ -112,8 +112,33 @@ func (p page) bankShown(v string) string {
 	return coded(parts[0], "bank.code") + " " + coded(parts[1], "bank.branch_code") + " " + kind + " " + parts[3]
 }
 
+// CanGraph tells whether the viewer may draw the link graph (shows the menu).
+func (p page) CanGraph() bool { return p.Principal != nil && p.Principal.Can(auth.PermObservableRead) }
+
 // CanClusters tells whether the viewer may list clusters (shows the menu).
 func (p page) CanClusters() bool { return p.Principal != nil && p.Principal.Can(auth.PermClusterRead) }
+
+// PrefList names the first three prefectures in the page's language and
+// counts the rest.
+func (p page) PrefList(codes []string) string {
+	const shown = 3
+	names := make([]string, 0, shown+1)
+	for i, c := range codes {
+		if i == shown {
+			names = append(names, p.T("clusters.more_prefectures", "n", strconv.Itoa(len(codes)-shown)))
+			break
+		}
+		names = append(names, p.PrefName(c))
+	}
+	if len(names) == 0 {
+		return "—"
+	}
+	sep := ", "
+	if p.Lang == "ja" {
+		sep = "、"
+	}
+	return strings.Join(names, sep)
+}
 
 // Month formats a month of a timeline.
 func (p page) Month(m correlate.Month) string {
@@ -198,15 +223,41 @@ func (s *Server) accessRequest(w http.ResponseWriter, r *http.Request) {
 
 type graphPage struct {
 	page
-	Node  string
-	Hops  int
-	G     *correlate.Graph
-	Data  string // the graph as JSON, for the script
-	Nodes map[string]correlate.Node
-	Next  string // the next page of the root's neighbours
+	Node    string
+	Hops    int
+	G       *correlate.Graph
+	Data    string // the drawing as JSON, for the script
+	Nodes   map[string]correlate.Node
+	Next    string // the next page of the root's neighbours
+	Reached int    // the deepest step the walk found links at
 }
 
-// Label names a node in the table.
+// graphDrawing is the graph as the script draws it: every label already in
+// the reader's words, so that the script shows no code of koban's.
+type graphDrawing struct {
+	Root  string      `json:"root"`
+	Hops  int         `json:"hops"`
+	Nodes []drawnNode `json:"nodes"`
+	Edges []drawnEdge `json:"edges"`
+}
+
+type drawnNode struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+	Kind  string `json:"kind"`
+	Class string `json:"class"` // the node's look: kind, benign, common, root
+	Depth int    `json:"depth"`
+	Link  string `json:"link,omitempty"` // where a tap leads
+}
+
+type drawnEdge struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Label names a node in words: a record by its receipt and category, a
+// value by its type and as officers read it, the records the viewer may not
+// see by their count.
 func (p graphPage) Label(id string) string {
 	n, ok := p.Nodes[id]
 	if !ok {
@@ -216,12 +267,18 @@ func (p graphPage) Label(id string) string {
 	case correlate.NodeHidden:
 		return p.T("graph.hidden", "n", strconv.Itoa(n.Records))
 	case correlate.NodeObservable:
-		return p.Shown(observe.Observable{Type: observe.Type(n.Type), Value: n.Label})
+		o := observe.Observable{Type: observe.Type(n.Type), Value: n.Label}
+		return p.T("graph.value", "type", p.T("obs."+n.Type), "value", p.Shown(o))
 	}
-	return n.Label
+	category := p.T("graph.no_category")
+	if key := "category." + n.Category + ".name"; n.Category != "" && n.Category != "unknown" && p.cats.Has(p.Lang, key) {
+		category = p.T(key)
+	}
+	return p.T("graph.record", "receipt", n.Label, "category", category)
 }
 
-// Link is where a node's name leads: a record's page, or the graph around a value.
+// Link is where a node's name leads in the table: a record's page, or a
+// value's page.
 func (p graphPage) Link(id string) string {
 	n, ok := p.Nodes[id]
 	if !ok || n.Kind == correlate.NodeHidden {
@@ -235,13 +292,46 @@ func (p graphPage) Link(id string) string {
 	return ObservableURL(o)
 }
 
+// drawing returns the graph for the script. A tap on a record opens its
+// page; a tap on a value draws the graph around it.
+func (p graphPage) drawing() graphDrawing {
+	d := graphDrawing{Root: p.G.Root, Hops: p.G.Hops, Nodes: make([]drawnNode, 0, len(p.G.Nodes)), Edges: make([]drawnEdge, 0, len(p.G.Edges))}
+	for _, n := range p.G.Nodes {
+		dn := drawnNode{ID: n.ID, Label: p.Label(n.ID), Kind: n.Kind, Class: n.Kind, Depth: n.Depth}
+		if n.More > 0 {
+			dn.Label += p.T("graph.more_n", "n", strconv.Itoa(n.More))
+		}
+		switch n.Kind {
+		case correlate.NodeRecord:
+			dn.Link = p.Link(n.ID)
+		case correlate.NodeObservable:
+			dn.Link = GraphURL(n.ID) + "&hops=" + strconv.Itoa(p.Hops)
+		}
+		if len(n.Warnings) > 0 {
+			dn.Class += " benign"
+		}
+		if n.Common {
+			dn.Class += " common"
+		}
+		if n.ID == p.G.Root {
+			dn.Class += " root"
+		}
+		d.Nodes = append(d.Nodes, dn)
+	}
+	for _, e := range p.G.Edges {
+		d.Edges = append(d.Edges, drawnEdge{From: e.From, To: e.To})
+	}
+	return d
+}
+
 func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p := graphPage{page: s.newPage(r, "graph.title"), Node: q.Get("node")}
+	p := graphPage{page: s.newPage(r, "graph.title"), Node: strings.TrimSpace(q.Get("node"))}
 	p.Hops, _ = strconv.Atoi(q.Get("hops"))
 	if p.Hops == 0 {
 		p.Hops = 2
 	}
+	p.Hops = min(max(p.Hops, 1), correlate.MaxHops)
 	if p.Node == "" {
 		s.render(w, r, http.StatusOK, "graph", p)
 		return
@@ -261,10 +351,13 @@ func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 	for _, n := range g.Nodes {
 		p.Nodes[n.ID] = n
 	}
+	for _, e := range g.Edges {
+		p.Reached = max(p.Reached, e.Depth)
+	}
 	if root := p.Nodes[g.Root]; root.More > 0 {
 		p.Next = "/graph?" + url.Values{"node": {p.Node}, "hops": {strconv.Itoa(p.Hops)}, "offset": {strconv.Itoa(offset + 50)}}.Encode()
 	}
-	b, err := json.Marshal(p.shownGraph(g))
+	b, err := json.Marshal(p.drawing())
 	if err != nil {
 		s.fail(w, r, err)
 		return

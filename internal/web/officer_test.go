@@ -77,11 +77,11 @@ func TestOfficerValuesShownAsRead(t *testing.T) {
 		t.Fatal("graph page carries no drawing")
 	}
 	data := html.UnescapeString(m[1])
-	if !strings.Contains(data, `"label":"090-1234-5678"`) || !strings.Contains(data, `"id":"phone:+819012345678"`) ||
-		!strings.Contains(data, `"label":"三井住友銀行 渋谷支店 普通 7777777"`) || strings.Contains(data, `"label":"+81`) {
+	if !strings.Contains(data, `"label":"電話番号：090-1234-5678"`) || !strings.Contains(data, `"id":"phone:+819012345678"`) ||
+		!strings.Contains(data, `"label":"銀行口座：三井住友銀行 渋谷支店 普通 7777777"`) || strings.Contains(data, `：+81`) {
 		t.Errorf("graph drawing labels: %s", data)
 	}
-	if !strings.Contains(page, ">090-1234-5678</a>") {
+	if !strings.Contains(page, ">電話番号：090-1234-5678</a>") {
 		t.Error("graph table shows the phone number in its stored form")
 	}
 

@@ -52,6 +52,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /admin/users/{id}/{action}", s.officer(s.adminUserAction))
 	mux.HandleFunc("GET /admin/orgs", s.officer(s.adminOrgs))
 	mux.HandleFunc("POST /admin/orgs", s.officer(s.adminOrgCreate))
+	mux.HandleFunc("GET /admin/orgs/{id}/totp/{rule}", s.officer(s.adminOrgTOTPConfirm))
 	mux.HandleFunc("POST /admin/orgs/{id}/totp", s.officer(s.adminOrgTOTP))
 	// Anything else: the site's own 404 page, in the visitor's language,
 	// with a way back (Go's default is a bare line of English).

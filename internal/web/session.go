@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/locale"
@@ -74,6 +75,12 @@ func (s *Server) officer(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
+		// A one-time password from an administrator opens the account page
+		// alone, where the officer chooses their own.
+		if p.MustChangePassword && r.URL.Path != "/account" && !strings.HasPrefix(r.URL.Path, "/account/") {
+			http.Redirect(w, r, "/account?done=password_must_change", http.StatusSeeOther)
+			return
+		}
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey, p)))
 	}
 }

@@ -84,10 +84,8 @@ func testCreateOrg(t *testing.T, f *fixture) {
 	if !f.tree.Sees(f.orgID("pref-13"), o.ID) || f.tree.Sees(o.ID, f.orgID("pref-13")) {
 		t.Error("station is not below its prefecture")
 	}
-	rows, err := f.db.AuditOf(f.ctx, "org", o.Code)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Audited like every object: by its type and decimal id.
+	rows := f.auditOf("org", o.ID)
 	if len(rows) != 1 || rows[0].Action != "org.create" {
 		t.Errorf("audit of created organisation: %+v", rows)
 	}

@@ -76,6 +76,7 @@ func Run(t *testing.T, h Harness) {
 		{"Users", testUsers},
 		{"DuplicateEmail", testDuplicateEmail},
 		{"SetUserDisabled", testSetUserDisabled},
+		{"AdminResets", testAdminResets},
 		{"LoginFailedLocking", testLoginFailed},
 		{"TOTPStepReplay", testTOTPStep},
 		{"Sessions", testSessions},
@@ -109,6 +110,7 @@ func Run(t *testing.T, h Harness) {
 		{"IndexTransferAndAdd", testIndexTransferAndAdd},
 		{"IndexRebuild", testIndexRebuild},
 		{"IndexAccessRequest", testIndexAccessRequest},
+		{"IndexClusterList", testIndexClusterList},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
