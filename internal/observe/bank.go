@@ -219,7 +219,7 @@ func canonBankName(name string) string {
 	for _, s := range bankSuffixes {
 		if strings.HasSuffix(name, s.suffix) {
 			stem := name[:len(name)-len(s.suffix)]
-			if genericBankWords[stem] {
+			if genericBankWords[stem] || placeholder(stem) {
 				return ""
 			}
 			return stem + s.canon
@@ -228,10 +228,21 @@ func canonBankName(name string) string {
 	if name == "ゆうちょ" {
 		return "ゆうちょ銀行"
 	}
-	if genericBankWords[name] {
+	if genericBankWords[name] || placeholder(name) {
 		return ""
 	}
 	return name + "銀行"
+}
+
+// placeholder reports whether a name is only the marks people write for a
+// name they leave out ("〇〇銀行", "××支店", "XX銀行").
+func placeholder(name string) bool {
+	for _, r := range name {
+		if !strings.ContainsRune("〇○◯●×*△▲Xx", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // canonBranchName returns the canonical form of a branch name: no spaces,
@@ -251,7 +262,15 @@ func canonBranchName(name string) string {
 		return ""
 	}
 	if endsWithBranchSuffix(name) {
+		for _, sf := range branchSuffixes {
+			if stem, ok := strings.CutSuffix(name, sf); ok && stem != "" && placeholder(stem) {
+				return ""
+			}
+		}
 		return name
+	}
+	if placeholder(name) {
+		return ""
 	}
 	return name + "支店"
 }
@@ -333,6 +352,7 @@ const (
 	labelKigo
 	labelBango
 	labelKigoBango
+	labelHolder // the holder's name follows
 )
 
 var bankLabels = []struct {
@@ -347,6 +367,8 @@ var bankLabels = []struct {
 	{"支店名", labelBranchName}, {"店名", labelBranchName},
 	{"口座種別", labelKind}, {"口座種類", labelKind}, {"預金種別", labelKind}, {"預金種目", labelKind},
 	{"種別", labelKind}, {"種目", labelKind}, {"科目", labelKind},
+	{"口座名義人", labelHolder}, {"口座名義", labelHolder}, {"名義人", labelHolder}, {"名義", labelHolder},
+	{"受取人名", labelHolder}, {"受取人", labelHolder},
 	{"口座番号", labelNumber}, {"口座No.", labelNumber}, {"口座NO.", labelNumber}, {"口座No", labelNumber},
 	{"口座NO", labelNumber}, {"No.", labelNumber}, {"NO.", labelNumber}, {"口座", labelNumber},
 	{"記号番号", labelKigoBango}, {"記号", labelKigo}, {"番号", labelBango},
@@ -357,6 +379,8 @@ var bankLabels = []struct {
 var fillers = []string{
 	" ", "\t", "\n", "\r", ":", ",", "/", "|", "(", ")", "[", "]", "=", ">", "*", "#", "-",
 	"、", "・", "「", "」", "『", "』", "【", "】", "〔", "〕", "→", "の", "は", "で", "です", "預金",
+	// Bullets of forms.
+	"■", "□", "●", "◆", "◇", "★", "☆", "※", "◎", "▼", "▶", "►",
 }
 
 // byLead lists the indices of words in a list by the words' first byte,
@@ -541,6 +565,12 @@ func (p *accountParse) skip(i int) (int, bankLabel) {
 		if matched {
 			continue
 		}
+		if t[i] == '(' {
+			if k := readingEnd(t, i); k > 0 {
+				i = k
+				continue
+			}
+		}
 		for _, k := range fillersByLead[t[i]] {
 			if f := fillers[k]; strings.HasPrefix(t[i:], f) {
 				if f == "の" || f == "は" || f == "で" || f == "です" {
@@ -561,6 +591,26 @@ func (p *accountParse) skip(i int) (int, bankLabel) {
 	return i, last
 }
 
+// readingEnd returns the end of a reading in katakana written in
+// brackets after a name ("(ゼロイチハチ)", "(シンジュク)") at t[i], or 0.
+func readingEnd(t string, i int) int {
+	k := i + 1
+	for n := 0; k < len(t) && n < 24; n++ {
+		r, w := utf8.DecodeRuneInString(t[k:])
+		if r == ')' {
+			if n == 0 {
+				return 0
+			}
+			return k + 1
+		}
+		if !(0x30A1 <= r && r <= 0x30FA || r == 'ー' || r == '・' || r == ' ') {
+			return 0
+		}
+		k += w
+	}
+	return 0
+}
+
 // parse reads the rest of an account from t[i]: a branch (a name with its
 // suffix, or a code), the type, and the number, in the order written, with
 // labels and punctuation between them. It returns the account's number's
@@ -574,6 +624,14 @@ func (p *accountParse) parse(i int) (int, int, bool) {
 			return 0, 0, false
 		}
 		i = j
+		if label == labelHolder {
+			// The holder's name ("名義：ヤマダ タロウ"), before the type or
+			// the number.
+			if k := p.skipHolder(i); k > i {
+				i = k
+				continue
+			}
+		}
 		// Digits.
 		if isDigit(t[i]) {
 			if i > 0 && isDigit(t[i-1]) {
@@ -609,6 +667,7 @@ func (p *accountParse) parse(i int) (int, int, bool) {
 					return 0, 0, false
 				}
 				a.number = d
+				p.kindAfter(e)
 				return i, e, true
 			default:
 				return 0, 0, false
@@ -636,14 +695,15 @@ func (p *accountParse) parse(i int) (int, int, bool) {
 		}
 		if a.branch == "" {
 			limit := nameRunEnd(t, i, 24)
-			if e := branchSuffixAt(t, i, limit); e > 0 {
-				a.branch = canonBranchName(t[i:e])
-				i = e
-				continue
+			e := branchSuffixAt(t, i, limit)
+			if e < 0 && label == labelBranchName {
+				e = limit
 			}
-			if label == labelBranchName && limit > i {
-				a.branch = canonBranchName(t[i:limit])
-				i = limit
+			if e > i {
+				if a.branch = canonBranchName(t[i:e]); a.branch == "" {
+					return 0, 0, false
+				}
+				i = e
 				continue
 			}
 		}
@@ -676,21 +736,85 @@ func (p *accountParse) parse(i int) (int, int, bool) {
 	return 0, 0, false
 }
 
+// maxHolder bounds the characters of a holder's name.
+const maxHolder = 30
+
+// skipHolder returns the end of the holder's name at t[i]: kana, kanji,
+// ASCII letters, spaces and the brackets and dots of "カ)エフエックス" or
+// "ヤマダ・タロウ", up to a digit, a label, an account type or the end of
+// the line.
+func (p *accountParse) skipHolder(i int) int {
+	t := p.t
+	for n := 0; n < maxHolder && i < len(t); n++ {
+		if isDigit(t[i]) || p.labelAt(i) != labelNone {
+			break
+		}
+		if _, ok := kindWordAt(t, i); ok {
+			break
+		}
+		r, w := utf8.DecodeRuneInString(t[i:])
+		if !(isNameRune(r) && !isDigit(t[i]) || r == ' ' || r == '(' || r == ')' || r == '・' || r == '.') {
+			break
+		}
+		i += w
+	}
+	return i
+}
+
+// labelAt returns the label at t[i], or labelNone.
+func (p *accountParse) labelAt(i int) bankLabel {
+	for _, k := range labelsByLead[p.t[i]] {
+		if l := bankLabels[k]; strings.HasPrefix(p.t[i:], l.word) {
+			return l.label
+		}
+	}
+	return labelNone
+}
+
+// kindAfter reads an account type written in brackets right after the
+// number ("1234567(当座)"), when none was written before it.
+func (p *accountParse) kindAfter(e int) {
+	t := p.t
+	if p.acc.kind != 0 {
+		return
+	}
+	if e < len(t) && t[e] == ' ' {
+		e++
+	}
+	if e >= len(t) || t[e] != '(' {
+		return
+	}
+	if k, ok := kindWordAt(t, e+1); ok {
+		if end := e + 1 + len(accountKinds[k].word); end < len(t) && t[end] == ')' {
+			p.acc.kind = accountKinds[k].kind
+		}
+	}
+}
+
+// kindWordAt returns the index in accountKinds of the type word at t[i].
+func kindWordAt(t string, i int) (int, bool) {
+	if i >= len(t) {
+		return 0, false
+	}
+	for _, x := range kindsByLead[t[i]] {
+		if strings.HasPrefix(t[i:], accountKinds[x].word) {
+			return x, true
+		}
+	}
+	return 0, false
+}
+
 // kindAt reads an account type word at t[i].
 func (p *accountParse) kindAt(i int) (int, bool) {
 	if p.acc.kind != 0 {
 		return 0, false
 	}
-	if i >= len(p.t) {
+	x, ok := kindWordAt(p.t, i)
+	if !ok {
 		return 0, false
 	}
-	for _, x := range kindsByLead[p.t[i]] {
-		if k := accountKinds[x]; strings.HasPrefix(p.t[i:], k.word) {
-			p.acc.kind = k.kind
-			return i + len(k.word), true
-		}
-	}
-	return 0, false
+	p.acc.kind = accountKinds[x].kind
+	return i + len(accountKinds[x].word), true
 }
 
 // counters are the words that make a number an amount, a count or a date
@@ -706,7 +830,8 @@ func counterAfter(t string, e int) bool {
 	}
 	for _, c := range counters {
 		if strings.HasPrefix(t[e:], c) {
-			return true
+			// 名 counts people, but 名義 and 名前 name the holder.
+			return c != "名" || !strings.HasPrefix(t[e+len(c):], "義") && !strings.HasPrefix(t[e+len(c):], "前")
 		}
 	}
 	return false
