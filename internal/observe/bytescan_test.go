@@ -86,11 +86,22 @@ func indexAny(s, chars string) int {
 }
 
 // TestDigitChain checks that scanPhones may skip what digitRuns.chain says
-// holds too few digits: no separator is wider than maxPhoneGap allows.
+// holds too few digits: no gap between digit groups is wider than
+// maxPhoneGap allows.
 func TestDigitChain(t *testing.T) {
+	seps := []string{"\n", "\r"}
 	for r := rune(0); r <= 0x10FFFF; r++ {
-		if w := phoneSep(string(r), 0); w > maxPhoneGap/2 {
-			t.Fatalf("phoneSep(%U) is %d bytes: maxPhoneGap is too small", r, w)
+		if phoneSep(string(r), 0) > 0 {
+			seps = append(seps, string(r))
+		}
+	}
+	for _, a := range seps {
+		for _, b := range seps {
+			for _, c := range seps {
+				if g := a + b + c + "1"; phoneGap(g, 0) > maxPhoneGap {
+					t.Fatalf("phoneGap(%q) is %d bytes: maxPhoneGap is too small", g, phoneGap(g, 0))
+				}
+			}
 		}
 	}
 }

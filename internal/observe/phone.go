@@ -25,9 +25,9 @@ const (
 	maxPhoneDigits = 17
 )
 
-// maxPhoneGap is the most bytes that stand between two digits of a number:
-// two separators (see scanPhones) of at most three bytes (a dash such as
-// "ー").
+// maxPhoneGap is the most bytes that stand between two digits of a number
+// (see phoneGap): two separators of at most three bytes (a dash such as
+// "ー"); a dash between spaces or before a line break is no wider.
 const maxPhoneGap = 2 * 3
 
 // phoneCache remembers the parser's verdict on recent digit strings: the
@@ -92,6 +92,34 @@ func phoneSep(t string, i int) int {
 		return 1
 	}
 	return isDash(t, i)
+}
+
+// phoneGap returns the end of the separators between two digit groups of
+// a number at t[i], or i when there are none: one or two separators, a
+// dash with a space on each side ("090 - 1234"), or a dash and a line
+// break ("090-1234-\n5678", a number wrapped at the end of a line).
+func phoneGap(t string, i int) int {
+	w := phoneSep(t, i)
+	if w == 0 {
+		return i
+	}
+	j := i + w
+	if isDash(t, i) > 0 {
+		if strings.HasPrefix(t[j:], "\n") {
+			return j + 1
+		}
+		if strings.HasPrefix(t[j:], "\r\n") {
+			return j + 2
+		}
+	}
+	w = phoneSep(t, j)
+	if w == 0 {
+		return j
+	}
+	if t[i] == ' ' && isDash(t, j) > 0 && j+w < len(t) && t[j+w] == ' ' {
+		return j + w + 1
+	}
+	return j + w
 }
 
 // compactPhone returns '+' (if the candidate starts with one) followed by
@@ -183,13 +211,32 @@ func phoneLeftOK(t string, i int) bool {
 	}
 	c := t[i-1]
 	if isWordByte(c) || phoneGlue[c] {
-		return false
+		return telBefore(t, i)
 	}
 	if c >= 0x80 {
 		_, w := classBefore(t, i)
 		return isDash(t, i-w) == 0
 	}
 	return true
+}
+
+// telWords are the labels a number may be glued to ("TEL090-1234-5678",
+// "Tel.03-1234-5678").
+var telWords = []string{"TEL", "Tel", "tel", "FAX", "Fax", "fax"}
+
+// telBefore reports whether one of telWords, with or without a dot, ends
+// at t[i] and starts a word.
+func telBefore(t string, i int) bool {
+	if t[i-1] == '.' {
+		i--
+	}
+	for _, w := range telWords {
+		if strings.HasSuffix(t[:i], w) {
+			k := i - len(w)
+			return k == 0 || !isWordByte(t[k-1])
+		}
+	}
+	return false
 }
 
 // phoneRightOK reports whether a phone number may end at t[i].
@@ -239,26 +286,24 @@ func scanPhones(s *scanner) {
 			}
 			continue
 		}
-		// Walk digits and separators; last is the end of the last digit.
-		last, seps := start, 0
+		// Walk digits and the gaps between them; last is the end of the
+		// last digit.
+		last := start
 		j := start
-		if c == '+' {
+		if c == '+' || c == '(' {
 			j++
 		}
 		for j < len(t) {
 			if isDigit(t[j]) {
 				j++
-				last, seps = j, 0
+				last = j
 				continue
 			}
-			w := phoneSep(t, j)
-			if w == 0 || seps == 2 && j > start {
+			g := phoneGap(t, j)
+			if g == j || g == len(t) || !isDigit(t[g]) {
 				break
 			}
-			if j > start {
-				seps++
-			}
-			j += w
+			j = g
 		}
 		i = max(last, start+1)
 		if !phoneRightOK(t, last) || taken.claimed(start) {

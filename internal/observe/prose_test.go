@@ -152,8 +152,7 @@ var pendingProse = map[string]bool{
 	"bank/kanji numerals": true, "bank/kanji numerals with 〇": true,
 	"bank/English line":   true,
 	"bank/English labels": true, "bank/English branch code": true, "bank/English unknown bank": true,
-	"phone/TEL glued": true, "phone/Tel. with a dot": true,
+
 	"phone/kanji numerals": true, "phone/kanji numerals without separators": true,
-	"phone/kanji numerals with parentheses": true, "phone/spaces around dashes": true,
-	"phone/line break after a dash": true,
+	"phone/kanji numerals with parentheses": true,
 }

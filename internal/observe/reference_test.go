@@ -47,26 +47,24 @@ func refScanPhones(s *scanner) {
 			}
 			continue
 		}
-		// Walk digits and separators; last is the end of the last digit.
-		last, seps := start, 0
+		// Walk digits and the gaps between them; last is the end of the
+		// last digit.
+		last := start
 		j := start
-		if c == '+' {
+		if c == '+' || c == '(' {
 			j++
 		}
 		for j < len(t) {
 			if isDigit(t[j]) {
 				j++
-				last, seps = j, 0
+				last = j
 				continue
 			}
-			w := phoneSep(t, j)
-			if w == 0 || seps == 2 && j > start {
+			g := phoneGap(t, j)
+			if g == j || g == len(t) || !isDigit(t[g]) {
 				break
 			}
-			if j > start {
-				seps++
-			}
-			j += w
+			j = g
 		}
 		i = max(last, start+1)
 		if !phoneRightOK(t, last) || s.claimed(start, claimURL, claimEmail) {
