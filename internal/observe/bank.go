@@ -632,15 +632,22 @@ func (p *accountParse) parse(i int) (int, int, bool) {
 				continue
 			}
 		}
-		// Digits.
+		// Digits, or a run of kanji numerals, which may be a number but
+		// not a code.
+		d, e, kanji := "", 0, false
 		if isDigit(t[i]) {
 			if i > 0 && isDigit(t[i-1]) {
 				return 0, 0, false
 			}
-			e := digitRun(t, i)
-			n := e - i
-			d := t[i:e]
-			if e < len(t) && (isASCIIAlnum(t[e]) || t[e] == '.' && e+1 < len(t) && isDigit(t[e+1])) || counterAfter(t, e) {
+			e = digitRun(t, i)
+			d = t[i:e]
+		} else if k := kanjiRunEnd(t, i); k-i >= kanjiProbe {
+			e, kanji = k, true
+			d = kanjiToDigits(t[i:e])
+		}
+		if d != "" {
+			n := len(d)
+			if e < len(t) && (isASCIIAlnum(t[e]) || t[e] == '.' && e+1 < len(t) && isDigit(t[e+1])) || counterAfter(t, e) || magnitudeAt(t, e) {
 				return 0, 0, false
 			}
 			dashDigits := e+1 < len(t) && t[e] == '-' && isDigit(t[e+1])
@@ -658,9 +665,9 @@ func (p *accountParse) parse(i int) (int, int, bool) {
 			case p.yucho && a.kigo != "" && n <= 8:
 				a.bango = d
 				return i, e, true
-			case label == labelBankCode && n == 4 || label == labelNone && n == 4 && a.bankCode == "" && a.branch == "" && a.branchCode == "":
+			case !kanji && (label == labelBankCode && n == 4 || label == labelNone && n == 4 && a.bankCode == "" && a.branch == "" && a.branchCode == ""):
 				a.bankCode = d
-			case n == 3 && (label == labelBranchCode || label == labelNone && a.branch != "" && a.branchCode == "" || label == labelBranchName):
+			case !kanji && n == 3 && (label == labelBranchCode || label == labelNone && a.branch != "" && a.branchCode == "" || label == labelBranchName):
 				a.branchCode = d
 			case n == 7 || label == labelNumber && n >= 4 && n < 7:
 				if a.branch == "" && a.branchCode == "" || dashDigits {
@@ -746,7 +753,7 @@ const maxHolder = 30
 func (p *accountParse) skipHolder(i int) int {
 	t := p.t
 	for n := 0; n < maxHolder && i < len(t); n++ {
-		if isDigit(t[i]) || p.labelAt(i) != labelNone {
+		if isDigit(t[i]) || p.labelAt(i) != labelNone || kanjiRunEnd(t, i)-i >= kanjiProbe {
 			break
 		}
 		if _, ok := kindWordAt(t, i); ok {
@@ -837,6 +844,14 @@ func counterAfter(t string, e int) bool {
 	return false
 }
 
+// kanjiRunEnd returns the end of the run of kanji numerals at t[i].
+func kanjiRunEnd(t string, i int) int {
+	for kanjiDigit(t, i) >= 0 {
+		i += 3
+	}
+	return i
+}
+
 // nameRunEnd returns the end of the run of name characters at t[i], at most
 // n characters long.
 func nameRunEnd(t string, i, n int) int {
@@ -856,19 +871,25 @@ type bankMatch struct {
 	value      string
 }
 
-// findBankAccounts finds the accounts in t, whose digit runs are digits.
+// findBankAccounts finds the accounts in t, whose digit runs are digits
+// and whose runs of kanji numerals are kanji (see findKanjiRuns).
 // skipNumber, if not nil, says that a number at that offset is inside
 // another observable.
-func findBankAccounts(t string, digits *digitRuns, skipNumber func(int) bool) []bankMatch {
+func findBankAccounts(t string, digits *digitRuns, kanji []span, skipNumber func(int) bool) []bankMatch {
 	var out []bankMatch
 	last := 0 // the end of the last account: anchors before it are spent
-	for _, run := range digits.runs {
-		start, e := run.start, run.end
-		n := e - start
-		if n > 8 || start > 0 && isASCIIAlnum(t[start-1]) || e < len(t) && isASCIIAlnum(t[e]) {
-			continue
+	for d, k := 0, 0; d < len(digits.runs) || k < len(kanji); {
+		// The next run of digits or of numerals.
+		var run span
+		if k == len(kanji) || d < len(digits.runs) && digits.runs[d].start < kanji[k].start {
+			run = digits.runs[d]
+			d++
+		} else {
+			run = kanji[k]
+			k++
 		}
-		if n < 7 && !numberLabelBefore(t, start) && !afterKigo(t, start) {
+		start, e := run.start, run.end
+		if !numberCandidate(t, start, e) {
 			continue
 		}
 		if skipNumber != nil && skipNumber(start) {
@@ -905,6 +926,24 @@ func findBankAccounts(t string, digits *digitRuns, skipNumber func(int) bool) []
 	return out
 }
 
+// numberCandidate reports whether the run of digits or of kanji numerals
+// t[start:e] may be an account number (or a ゆうちょ 記号 or 番号): not
+// glued to letters or to 十, 百, 千, 万 or 億, at most eight digits, and
+// fewer than seven only after a number label or a ゆうちょ 記号.
+func numberCandidate(t string, start, e int) bool {
+	n := e - start
+	if !isDigit(t[start]) {
+		n /= 3
+		if magnitudeAt(t, start-3) || magnitudeAt(t, e) {
+			return false
+		}
+	}
+	if n > 8 || start > 0 && isASCIIAlnum(t[start-1]) || e < len(t) && isASCIIAlnum(t[e]) {
+		return false
+	}
+	return n >= 7 || numberLabelBefore(t, start) || afterKigo(t, start)
+}
+
 // afterKigo reports whether five digits and a dash, as in ゆうちょ's
 // "12345-123456", stand just before t[i].
 func afterKigo(t string, i int) bool {
@@ -935,7 +974,7 @@ func numberLabelBefore(t string, i int) bool {
 // addresses.
 func scanBankAccounts(s *scanner) {
 	taken := s.cursor(claimURL, claimEmail)
-	for _, m := range findBankAccounts(s.t, s.digitRuns(), taken.claimed) {
+	for _, m := range findBankAccounts(s.t, s.digitRuns(), s.kanjiRuns(), taken.claimed) {
 		s.add(m.start, BankAccount, m.value)
 	}
 }
@@ -967,11 +1006,36 @@ func normalizeBankAccount(v string) (string, error) {
 	}
 	var digits digitRuns
 	digits.find(v)
-	ms := findBankAccounts(v, &digits, nil)
-	if len(ms) == 1 && ms[0].start == 0 && strings.TrimRight(v[ms[0].end:], " 。.") == "" {
+	ms := findBankAccounts(v, &digits, findKanjiRuns(v, nil), nil)
+	if len(ms) == 1 && ms[0].start == 0 && accountTail(v[ms[0].end:]) {
 		return ms[0].value, nil
 	}
 	return "", invalid(BankAccount, "want a bank, a branch, the account type and a 7-digit number")
+}
+
+// accountTail reports whether rest holds only what may follow an account
+// written out in full: its type in brackets, its holder ("名義 ヤマダ
+// タロウ"), spaces and a full stop.
+func accountTail(rest string) bool {
+	i := 0
+	if rest != "" && rest[0] == ' ' {
+		i++
+	}
+	if i < len(rest) && rest[i] == '(' {
+		if k, ok := kindWordAt(rest, i+1); ok {
+			if e := i + 1 + len(accountKinds[k].word); e < len(rest) && rest[e] == ')' {
+				i = e + 1
+			}
+		}
+	}
+	p := &accountParse{t: rest}
+	j, label := p.skip(i)
+	if label == labelHolder {
+		i = p.skipHolder(j)
+	} else if label != labelNone {
+		return false
+	}
+	return strings.TrimRight(rest[i:], " 。.") == ""
 }
 
 // canonicalNameForm reads "BANK/BRANCH/T/NNNNNNN" where BANK is a name or

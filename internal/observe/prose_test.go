@@ -149,10 +149,6 @@ func TestExtractProse(t *testing.T) {
 // pendingProse are the rows whose reading is not written yet.
 var pendingProse = map[string]bool{
 
-	"bank/kanji numerals": true, "bank/kanji numerals with 〇": true,
 	"bank/English line":   true,
 	"bank/English labels": true, "bank/English branch code": true, "bank/English unknown bank": true,
-
-	"phone/kanji numerals": true, "phone/kanji numerals without separators": true,
-	"phone/kanji numerals with parentheses": true,
 }
