@@ -355,23 +355,57 @@ const (
 	labelHolder // the holder's name follows
 )
 
-var bankLabels = []struct {
+// labelWord is a word of bankLabels.
+type labelWord struct {
 	word  string
 	label bankLabel
-}{
+	fold  bool // English: matched in any case, as a whole word
+}
+
+// match reports whether the word starts s.
+func (l labelWord) match(s string) bool {
+	return l.fold && hasWordFold(s, l.word) || !l.fold && strings.HasPrefix(s, l.word)
+}
+
+var bankLabels = []labelWord{
 	// Longest first where one is a prefix of another.
-	{"金融機関コード", labelBankCode}, {"金融機関番号", labelBankCode}, {"金融機関名", labelBankName},
-	{"銀行コード", labelBankCode}, {"銀行番号", labelBankCode}, {"銀行名", labelBankName},
-	{"支店コード", labelBranchCode}, {"支店番号", labelBranchCode}, {"店舗コード", labelBranchCode},
-	{"店舗番号", labelBranchCode}, {"店番号", labelBranchCode}, {"店番", labelBranchCode},
-	{"支店名", labelBranchName}, {"店名", labelBranchName},
-	{"口座種別", labelKind}, {"口座種類", labelKind}, {"預金種別", labelKind}, {"預金種目", labelKind},
-	{"種別", labelKind}, {"種目", labelKind}, {"科目", labelKind},
-	{"口座名義人", labelHolder}, {"口座名義", labelHolder}, {"名義人", labelHolder}, {"名義", labelHolder},
-	{"受取人名", labelHolder}, {"受取人", labelHolder},
-	{"口座番号", labelNumber}, {"口座No.", labelNumber}, {"口座NO.", labelNumber}, {"口座No", labelNumber},
-	{"口座NO", labelNumber}, {"No.", labelNumber}, {"NO.", labelNumber}, {"口座", labelNumber},
-	{"記号番号", labelKigoBango}, {"記号", labelKigo}, {"番号", labelBango},
+	{"金融機関コード", labelBankCode, false}, {"金融機関番号", labelBankCode, false}, {"金融機関名", labelBankName, false},
+	{"銀行コード", labelBankCode, false}, {"銀行番号", labelBankCode, false}, {"銀行名", labelBankName, false},
+	{"支店コード", labelBranchCode, false}, {"支店番号", labelBranchCode, false}, {"店舗コード", labelBranchCode, false},
+	{"店舗番号", labelBranchCode, false}, {"店番号", labelBranchCode, false}, {"店番", labelBranchCode, false},
+	{"支店名", labelBranchName, false}, {"店名", labelBranchName, false},
+	{"口座種別", labelKind, false}, {"口座種類", labelKind, false}, {"預金種別", labelKind, false}, {"預金種目", labelKind, false},
+	{"種別", labelKind, false}, {"種目", labelKind, false}, {"科目", labelKind, false},
+	{"口座名義人", labelHolder, false}, {"口座名義", labelHolder, false}, {"名義人", labelHolder, false}, {"名義", labelHolder, false},
+	{"受取人名", labelHolder, false}, {"受取人", labelHolder, false},
+	{"口座番号", labelNumber, false}, {"口座No.", labelNumber, false}, {"口座NO.", labelNumber, false}, {"口座No", labelNumber, false},
+	{"口座NO", labelNumber, false}, {"No.", labelNumber, false}, {"NO.", labelNumber, false}, {"口座", labelNumber, false},
+	{"記号番号", labelKigoBango, false}, {"記号", labelKigo, false}, {"番号", labelBango, false},
+	// English, longest first where one is a prefix of another.
+	{"bank code", labelBankCode, true}, {"bank name", labelBankName, true}, {"bank:", labelBankName, true},
+	{"branch code", labelBranchCode, true}, {"branch number", labelBranchCode, true},
+	{"branch no.", labelBranchCode, true}, {"branch no", labelBranchCode, true}, {"branch #", labelBranchCode, true},
+	{"branch name", labelBranchName, true}, {"branch", labelBranchName, true},
+	{"account type", labelKind, true}, {"type", labelKind, true},
+	{"account holder", labelHolder, true}, {"account name", labelHolder, true}, {"beneficiary", labelHolder, true},
+	{"account number", labelNumber, true}, {"account no.", labelNumber, true}, {"account no", labelNumber, true},
+	{"account #", labelNumber, true}, {"acct. no.", labelNumber, true}, {"acct no.", labelNumber, true},
+	{"acct no", labelNumber, true}, {"acct", labelNumber, true}, {"a/c no.", labelNumber, true},
+	{"a/c no", labelNumber, true}, {"a/c", labelNumber, true}, {"account", labelNumber, true},
+	{"number", labelNumber, true}, {"symbol", labelKigo, true},
+}
+
+// labelWordAt returns the label at t[i] and its length, or labelNone.
+func labelWordAt(t string, i int) (bankLabel, int) {
+	if i >= len(t) {
+		return labelNone, 0
+	}
+	for _, k := range labelsByLead[t[i]] {
+		if l := bankLabels[k]; l.match(t[i:]) {
+			return l.label, len(l.word)
+		}
+	}
+	return labelNone, 0
 }
 
 // fillers are the words and punctuation that may stand between the parts
@@ -388,11 +422,17 @@ var fillers = []string{
 // first of them that does is the one the whole list would find.
 type byLead [256][]int
 
-// indexByLead returns the byLead of the n words that word gives.
+// indexByLead returns the byLead of the n words that word gives. A word
+// that starts with an ASCII letter is listed under both its cases, for
+// the English words matched in any case.
 func indexByLead(n int, word func(int) string) *byLead {
 	var ix byLead
 	for k := range n {
-		ix[word(k)[0]] = append(ix[word(k)[0]], k)
+		c := word(k)[0]
+		ix[c] = append(ix[c], k)
+		if isASCIILetter(c) {
+			ix[c^0x20] = append(ix[c^0x20], k)
+		}
 	}
 	return &ix
 }
@@ -404,14 +444,32 @@ var (
 )
 
 // accountKinds are the words for the account types, longest first.
-var accountKinds = []struct {
+// kindWord is a word of accountKinds.
+type kindWord struct {
 	word string
 	kind byte
-}{
-	{"普通預金", acctOrdinary}, {"普通口座", acctOrdinary}, {"普通", acctOrdinary}, {"総合口座", acctOrdinary},
-	{"当座預金", acctCurrent}, {"当座口座", acctCurrent}, {"当座", acctCurrent},
-	{"貯蓄預金", acctSavings}, {"貯蓄口座", acctSavings}, {"貯蓄", acctSavings},
-	{"普", acctOrdinary}, {"当", acctCurrent},
+	fold bool // English: matched in any case, as a whole word
+}
+
+// match reports whether the word starts s.
+func (k kindWord) match(s string) bool {
+	return k.fold && hasWordFold(s, k.word) || !k.fold && strings.HasPrefix(s, k.word)
+}
+
+var accountKinds = []kindWord{
+	{"普通預金", acctOrdinary, false}, {"普通口座", acctOrdinary, false}, {"普通", acctOrdinary, false},
+	{"総合口座", acctOrdinary, false},
+	{"当座預金", acctCurrent, false}, {"当座口座", acctCurrent, false}, {"当座", acctCurrent, false},
+	{"貯蓄預金", acctSavings, false}, {"貯蓄口座", acctSavings, false}, {"貯蓄", acctSavings, false},
+	{"普", acctOrdinary, false}, {"当", acctCurrent, false},
+	// English. "Savings deposit" is how banks translate 貯蓄預金, but a
+	// "savings account" is what English speakers call 普通預金.
+	{"ordinary deposit", acctOrdinary, true}, {"ordinary account", acctOrdinary, true}, {"ordinary", acctOrdinary, true},
+	{"savings deposit", acctSavings, true}, {"savings account", acctOrdinary, true}, {"savings", acctOrdinary, true},
+	{"futsuu", acctOrdinary, true}, {"futsu", acctOrdinary, true},
+	{"current account", acctCurrent, true}, {"current deposit", acctCurrent, true}, {"current", acctCurrent, true},
+	{"checking account", acctCurrent, true}, {"checking", acctCurrent, true},
+	{"touza", acctCurrent, true}, {"toza", acctCurrent, true},
 }
 
 // maxFiller bounds the bytes of labels and punctuation between two parts.
@@ -422,7 +480,8 @@ const bankWindow = 320
 
 // bankAnchors start an account: the suffixes of institution names, the
 // labels that introduce a bank, and ゆうちょ.
-var bankAnchors = []string{"銀行", "金庫", "信金", "組合", "信組", "労金", "農協", "漁協", "金融機関", "JA", "ゆうちょ"}
+var bankAnchors = []string{"銀行", "金庫", "信金", "組合", "信組", "労金", "農協", "漁協", "金融機関", "JA", "ゆうちょ",
+	"Bank", "BANK", "bank"}
 
 // anchorsByLead lists bankAnchors by their first byte, and anchorPairs
 // holds one bit for each of their first two bytes: a window is mostly
@@ -501,6 +560,8 @@ func bankAt(t string, a int, anchor string) (*accountParse, int, int, bool) {
 		}
 		p.acc.bank = canonBankName(name)
 		return p, a, k, p.acc.bank != ""
+	case "Bank", "BANK", "bank":
+		return englishBankAt(t, a)
 	case "ゆうちょ":
 		p.yucho = true
 		p.acc.bank = "ゆうちょ銀行"
@@ -553,18 +614,12 @@ func (p *accountParse) skip(i int) (int, bankLabel) {
 	last := labelNone
 	start := i
 	for i < len(t) && i-start <= maxFiller {
-		matched := false
-		for _, k := range labelsByLead[t[i]] {
-			if l := bankLabels[k]; strings.HasPrefix(t[i:], l.word) {
-				i += len(l.word)
-				last = l.label
-				matched = true
-				break
-			}
-		}
-		if matched {
+		if l, n := labelWordAt(t, i); l != labelNone {
+			i += n
+			last = l
 			continue
 		}
+		matched := false
 		if t[i] == '(' {
 			if k := readingEnd(t, i); k > 0 {
 				i = k
@@ -700,6 +755,13 @@ func (p *accountParse) parse(i int) (int, int, bool) {
 				continue
 			}
 		}
+		if a.branch == "" && isASCIILetter(t[i]) {
+			if name, e := englishBranchAt(t, i, label == labelBranchName); name != "" {
+				a.branch = name
+				i = e
+				continue
+			}
+		}
 		if a.branch == "" {
 			limit := nameRunEnd(t, i, 24)
 			e := branchSuffixAt(t, i, limit)
@@ -715,6 +777,14 @@ func (p *accountParse) parse(i int) (int, int, bool) {
 			}
 		}
 		// A bank named after a label ("銀行名: みずほ").
+		if label == labelBankName && a.bank == "" && isASCIILetter(t[i]) {
+			if name, e := englishBankAfter(t, i); name != "" {
+				a.bank = name
+				p.yucho = name == "ゆうちょ銀行"
+				i = e
+				continue
+			}
+		}
 		if label == labelBankName && a.bank == "" {
 			limit := nameRunEnd(t, i, 20)
 			if limit == i {
@@ -753,10 +823,7 @@ const maxHolder = 30
 func (p *accountParse) skipHolder(i int) int {
 	t := p.t
 	for n := 0; n < maxHolder && i < len(t); n++ {
-		if isDigit(t[i]) || p.labelAt(i) != labelNone || kanjiRunEnd(t, i)-i >= kanjiProbe {
-			break
-		}
-		if _, ok := kindWordAt(t, i); ok {
+		if isDigit(t[i]) || labelOrKindAt(t, i) || kanjiRunEnd(t, i)-i >= kanjiProbe {
 			break
 		}
 		r, w := utf8.DecodeRuneInString(t[i:])
@@ -766,16 +833,6 @@ func (p *accountParse) skipHolder(i int) int {
 		i += w
 	}
 	return i
-}
-
-// labelAt returns the label at t[i], or labelNone.
-func (p *accountParse) labelAt(i int) bankLabel {
-	for _, k := range labelsByLead[p.t[i]] {
-		if l := bankLabels[k]; strings.HasPrefix(p.t[i:], l.word) {
-			return l.label
-		}
-	}
-	return labelNone
 }
 
 // kindAfter reads an account type written in brackets right after the
@@ -804,7 +861,7 @@ func kindWordAt(t string, i int) (int, bool) {
 		return 0, false
 	}
 	for _, x := range kindsByLead[t[i]] {
-		if strings.HasPrefix(t[i:], accountKinds[x].word) {
+		if accountKinds[x].match(t[i:]) {
 			return x, true
 		}
 	}

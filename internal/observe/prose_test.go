@@ -75,6 +75,16 @@ func TestExtractProse(t *testing.T) {
 			one(acct("name:三井住友銀行/123/2/2345678"))},
 		{"bank/English unknown bank", "Suruga Bank Tokyo Branch Account number 1234567",
 			one(acct("name:SURUGA銀行/TOKYO支店/1/1234567"))},
+		{"bank/English Bank of", "The Bank of Yokohama, Yokohama Station Branch, Account No. 1234567",
+			one(acct("name:横浜銀行/YOKOHAMASTATION支店/1/1234567"))},
+		{"bank/English Head Office and Ltd.", "Rakuten Bank, Ltd. Head Office ordinary 1234567",
+			one(acct("name:楽天銀行/本店/1/1234567"))},
+		{"bank/English codes", "Bank code 0001 Branch code 123 Account number 1234567",
+			one(acct("0001-123-1-1234567"))},
+		{"bank/English Japan Post Bank", "Japan Post Bank, symbol 10120, number 12345671",
+			one(acct("9900-018-1-1234567"))},
+		{"bank/ゆうちょ in kanji numerals", "ゆうちょ銀行 記号一〇一二〇 番号一二三四五六七一",
+			one(acct("9900-018-1-1234567"))},
 		{"bank/with a phone after", "みずほ銀行 新宿支店 普通 1234567 名義 ヤマダ タロウ（携帯 090-1234-5678）", []Observable{
 			acct("name:みずほ銀行/新宿支店/1/1234567"), tel("+819012345678")}},
 
@@ -103,6 +113,8 @@ func TestExtractProse(t *testing.T) {
 		{"phone/toll-free 0800", "0800-123-4567", one(tel("+818001234567"))},
 		{"phone/IP phone 050", "IP電話050-1234-5678から", one(tel("+815012345678"))},
 		{"phone/navi dial 0570", "ナビダイヤル0570-012-345", one(tel("+81570012345"))},
+		{"phone/TEL. and FAX.", "TEL.090-1234-5678 FAX.03-1234-5678", []Observable{tel("+819012345678"), tel("+81312345678")}},
+		{"phone/kanji numerals with spaces", "携帯 〇九〇 一二三四 五六七八", one(tel("+819012345678"))},
 		{"phone/two on one line", "自宅03-1234-5678、携帯090-1234-5678", []Observable{tel("+81312345678"), tel("+819012345678")}},
 		{"phone/two lines", "090-1234-5678\n080-1111-2222", []Observable{tel("+819012345678"), tel("+818011112222")}},
 
@@ -135,6 +147,12 @@ func TestExtractProse(t *testing.T) {
 		{"not/masked bank", "〇〇銀行 〇〇支店 普通 1234567", nil},
 		{"not/receipt number after a bank", "みずほ銀行新宿支店の受付番号1234567", nil},
 		{"not/dotted phone-like", "090.1234.5678", nil},
+		{"not/glued to another word than TEL", "HOTEL09012345678", nil},
+		{"not/glued to ID.", "ID.09012345678", nil},
+		{"not/kanji postal code", "〒一五〇―〇〇〇二", nil},
+		{"not/kanji numerals in a name", "加藤一二三さんから", nil},
+		{"not/English bank without a name", "the bank asked me for 1234567", nil},
+		{"not/English bank without a branch name", "I went to the Mizuho Bank branch and sent 1234567 yen", nil},
 	}
 	var run []extractCase
 	for _, c := range cases {
@@ -147,8 +165,4 @@ func TestExtractProse(t *testing.T) {
 }
 
 // pendingProse are the rows whose reading is not written yet.
-var pendingProse = map[string]bool{
-
-	"bank/English line":   true,
-	"bank/English labels": true, "bank/English branch code": true, "bank/English unknown bank": true,
-}
+var pendingProse = map[string]bool{}
