@@ -443,7 +443,6 @@ var (
 	kindsByLead   = indexByLead(len(accountKinds), func(k int) string { return accountKinds[k].word })
 )
 
-// accountKinds are the words for the account types, longest first.
 // kindWord is a word of accountKinds.
 type kindWord struct {
 	word string
@@ -456,6 +455,7 @@ func (k kindWord) match(s string) bool {
 	return k.fold && hasWordFold(s, k.word) || !k.fold && strings.HasPrefix(s, k.word)
 }
 
+// accountKinds are the words for the account types, longest first.
 var accountKinds = []kindWord{
 	{"普通預金", acctOrdinary, false}, {"普通口座", acctOrdinary, false}, {"普通", acctOrdinary, false},
 	{"総合口座", acctOrdinary, false},
@@ -827,7 +827,7 @@ func (p *accountParse) skipHolder(i int) int {
 			break
 		}
 		r, w := utf8.DecodeRuneInString(t[i:])
-		if !(isNameRune(r) && !isDigit(t[i]) || r == ' ' || r == '(' || r == ')' || r == '・' || r == '.') {
+		if !(isNameRune(r) || r == ' ' || r == '(' || r == ')' || r == '・' || r == '.') {
 			break
 		}
 		i += w
