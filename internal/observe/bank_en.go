@@ -1,6 +1,9 @@
 package observe
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Japanese bank accounts written in English ("Mizuho Bank Shinjuku branch,
 // ordinary 7654321"), as foreign victims and partners' reports give them.
@@ -198,8 +201,11 @@ func englishBankAt(t string, a int) (*accountParse, int, int, bool) {
 	if bank == "" {
 		return nil, 0, 0, false
 	}
-	for _, w := range words[:skipped] {
-		start += len(w) + 1
+	if start < a {
+		// The name is before "Bank": it starts at its first word that is.
+		for _, w := range words[:skipped] {
+			start += len(w) + 1
+		}
 	}
 	for _, s := range englishBankSuffixes {
 		if hasWordFold(t[end:], s) {
@@ -221,6 +227,9 @@ func englishBankAfter(t string, i int) (string, int) {
 	for len(words) < maxEnglishWords && i < len(t) {
 		e := englishWordAt(t, i)
 		w := t[i:e]
+		if gluedToName(t, e) {
+			return "", 0 // "ABC銀行": a Japanese name
+		}
 		if !capitalised(w) || labelOrKindAt(t, i) {
 			break
 		}
@@ -252,6 +261,9 @@ func englishBranchAt(t string, i int, labelled bool) (string, int) {
 	for len(words) <= maxEnglishWords && i < len(t) {
 		e := englishWordAt(t, i)
 		w := t[i:e]
+		if gluedToName(t, e) {
+			return "", 0 // "ABC新宿支店": a Japanese name
+		}
 		switch {
 		case len(words) > 0 && strings.EqualFold(w, "branch"):
 			return englishName(words) + "支店", e
@@ -276,6 +288,16 @@ func englishBranchAt(t string, i int, labelled bool) (string, int) {
 		return "", 0
 	}
 	return englishName(words) + "支店", end
+}
+
+// gluedToName reports whether a kana or kanji follows t[:e]: the ASCII
+// before it is part of a Japanese name.
+func gluedToName(t string, e int) bool {
+	if e >= len(t) || t[e] < utf8.RuneSelf {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(t[e:])
+	return labelClass(r) == classCJK
 }
 
 // labelOrKindAt reports whether a label or an account type starts at t[i].

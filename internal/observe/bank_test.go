@@ -19,6 +19,8 @@ func TestExtractBankAccounts(t *testing.T) {
 		{"codes by label", "銀行コード0001 支店コード123 普通 1234567", b("0001-123-1-1234567")},
 		{"full-width codes", "金融機関コード：０００５　支店番号：１２３　普通　口座番号：０１２３４５６", b("0005-123-1-0123456")},
 		{"店番", "PayPay銀行 店番003 普通 1234567", b("name:PAYPAY銀行/003/1/1234567")},
+		{"ASCII and kanji branch name after a label", "楽天銀行 支店名：ABC新宿 普通 1234567", b("name:楽天銀行/ABC新宿支店/1/1234567")},
+		{"ASCII and kanji bank name after a label", "銀行名：ABC銀行 支店名：Shinjuku 普通 1234567", b("name:ABC銀行/SHINJUKU支店/1/1234567")},
 		{"short number after a label", "みずほ銀行 新宿支店 普通 口座番号12345", b("name:みずほ銀行/新宿支店/1/0012345")},
 		{"信金 written out", "城南信金 蒲田支店 普通 0012345", b("name:城南信用金庫/蒲田支店/1/0012345")},
 		{"信用組合", "第一勧業信用組合 本店 普通 7777777", b("name:第一勧業信用組合/本店/1/7777777")},
