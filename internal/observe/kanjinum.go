@@ -91,16 +91,22 @@ var numeralPairs = func() (bits [1 << 16 / 64]uint64) {
 func findKanjiRuns(t string, runs []span) []span {
 	runs = runs[:0]
 	for p := kanjiProbe - 1; p < len(t); p += kanjiProbe {
-		// The numeral p is in starts at p, p-1 or p-2.
+		// The numeral p is in starts at p (then t[p] and t[p+1] are a
+		// pair), p-1 or p-2 (then t[p-1] and t[p] are).
+		before := uint16(t[p-1])<<8 | uint16(t[p])
+		var after uint16
+		if p+1 < len(t) {
+			after = uint16(t[p])<<8 | uint16(t[p+1])
+		}
 		q := p
-		switch pair := uint16(t[p-1])<<8 | uint16(t[p]); {
-		case t[p] >= 0xE3 && t[p] <= 0xE5:
-		case numeralPairs[pair/64]&(1<<(pair%64)) == 0:
-			continue
-		case t[p-1] >= 0xE3:
+		switch {
+		case numeralPairs[before/64]&(1<<(before%64)) != 0:
 			q = p - 1
-		default:
-			q = p - 2
+			if t[p-1] < 0xE3 {
+				q = p - 2
+			}
+		case numeralPairs[after/64]&(1<<(after%64)) == 0:
+			continue
 		}
 		if kanjiDigit(t, q) < 0 {
 			continue

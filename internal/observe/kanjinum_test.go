@@ -54,3 +54,14 @@ func TestKanjiRuns(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkKanjiRuns times findKanjiRuns on the mixed corpus, which has
+// no kanji numbers: the cost of looking for them in every text.
+func BenchmarkKanjiRuns(b *testing.B) {
+	text := prepare(mixedCorpus(1 << 20)).text
+	b.SetBytes(int64(len(text)))
+	var runs []span
+	for b.Loop() {
+		runs = findKanjiRuns(text, runs)
+	}
+}
