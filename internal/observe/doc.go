@@ -383,8 +383,8 @@
 // which skips those with too few digits near each other for a number, and
 // for the bank-account pass, which only then looks back for a bank; runs
 // of four kanji numerals or more are found for the same two passes by
-// looking at one byte in twelve, with the byte before it, and around them
-// only when the two may be part of a numeral (kanjinum.go); the pass for
+// looking at one byte in twelve, with its neighbours, and around it only
+// when a pair of them may be part of a numeral (kanjinum.go); the pass for
 // hashes and cryptocurrency addresses probes every 26th byte for a
 // long enough run of letters and digits. Numbers of the JP region are
 // checked against its phonenumbers metadata compiled once (phonenational.go),

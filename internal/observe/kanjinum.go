@@ -86,8 +86,8 @@ var numeralPairs = func() (bits [1 << 16 / 64]uint64) {
 
 // findKanjiRuns returns, in memory of runs, the maximal runs of at least
 // minKanjiRun kanji numerals in t. It looks at one byte in kanjiProbe,
-// with the one before it, and around them only when they may be part of a
-// numeral.
+// with its neighbours, and around it only when a pair of them may be part
+// of a numeral.
 func findKanjiRuns(t string, runs []span) []span {
 	runs = runs[:0]
 	for p := kanjiProbe - 1; p < len(t); p += kanjiProbe {
