@@ -219,7 +219,7 @@ func canonBankName(name string) string {
 	for _, s := range bankSuffixes {
 		if strings.HasSuffix(name, s.suffix) {
 			stem := name[:len(name)-len(s.suffix)]
-			if genericBankWords[stem] {
+			if genericBankWords[stem] || placeholder(stem) {
 				return ""
 			}
 			return stem + s.canon
@@ -228,10 +228,21 @@ func canonBankName(name string) string {
 	if name == "ゆうちょ" {
 		return "ゆうちょ銀行"
 	}
-	if genericBankWords[name] {
+	if genericBankWords[name] || placeholder(name) {
 		return ""
 	}
 	return name + "銀行"
+}
+
+// placeholder reports whether a name is only the marks people write for a
+// name they leave out ("〇〇銀行", "××支店", "XX銀行").
+func placeholder(name string) bool {
+	for _, r := range name {
+		if !strings.ContainsRune("〇○◯●×*△▲Xx", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // canonBranchName returns the canonical form of a branch name: no spaces,
@@ -251,7 +262,15 @@ func canonBranchName(name string) string {
 		return ""
 	}
 	if endsWithBranchSuffix(name) {
+		for _, sf := range branchSuffixes {
+			if stem, ok := strings.CutSuffix(name, sf); ok && stem != "" && placeholder(stem) {
+				return ""
+			}
+		}
 		return name
+	}
+	if placeholder(name) {
+		return ""
 	}
 	return name + "支店"
 }
@@ -333,23 +352,60 @@ const (
 	labelKigo
 	labelBango
 	labelKigoBango
+	labelHolder // the holder's name follows
 )
 
-var bankLabels = []struct {
+// labelWord is a word of bankLabels.
+type labelWord struct {
 	word  string
 	label bankLabel
-}{
+	fold  bool // English: matched in any case, as a whole word
+}
+
+// match reports whether the word starts s.
+func (l labelWord) match(s string) bool {
+	return l.fold && hasWordFold(s, l.word) || !l.fold && strings.HasPrefix(s, l.word)
+}
+
+var bankLabels = []labelWord{
 	// Longest first where one is a prefix of another.
-	{"金融機関コード", labelBankCode}, {"金融機関番号", labelBankCode}, {"金融機関名", labelBankName},
-	{"銀行コード", labelBankCode}, {"銀行番号", labelBankCode}, {"銀行名", labelBankName},
-	{"支店コード", labelBranchCode}, {"支店番号", labelBranchCode}, {"店舗コード", labelBranchCode},
-	{"店舗番号", labelBranchCode}, {"店番号", labelBranchCode}, {"店番", labelBranchCode},
-	{"支店名", labelBranchName}, {"店名", labelBranchName},
-	{"口座種別", labelKind}, {"口座種類", labelKind}, {"預金種別", labelKind}, {"預金種目", labelKind},
-	{"種別", labelKind}, {"種目", labelKind}, {"科目", labelKind},
-	{"口座番号", labelNumber}, {"口座No.", labelNumber}, {"口座NO.", labelNumber}, {"口座No", labelNumber},
-	{"口座NO", labelNumber}, {"No.", labelNumber}, {"NO.", labelNumber}, {"口座", labelNumber},
-	{"記号番号", labelKigoBango}, {"記号", labelKigo}, {"番号", labelBango},
+	{"金融機関コード", labelBankCode, false}, {"金融機関番号", labelBankCode, false}, {"金融機関名", labelBankName, false},
+	{"銀行コード", labelBankCode, false}, {"銀行番号", labelBankCode, false}, {"銀行名", labelBankName, false},
+	{"支店コード", labelBranchCode, false}, {"支店番号", labelBranchCode, false}, {"店舗コード", labelBranchCode, false},
+	{"店舗番号", labelBranchCode, false}, {"店番号", labelBranchCode, false}, {"店番", labelBranchCode, false},
+	{"支店名", labelBranchName, false}, {"店名", labelBranchName, false},
+	{"口座種別", labelKind, false}, {"口座種類", labelKind, false}, {"預金種別", labelKind, false}, {"預金種目", labelKind, false},
+	{"種別", labelKind, false}, {"種目", labelKind, false}, {"科目", labelKind, false},
+	{"口座名義人", labelHolder, false}, {"口座名義", labelHolder, false}, {"名義人", labelHolder, false}, {"名義", labelHolder, false},
+	{"受取人名", labelHolder, false}, {"受取人", labelHolder, false},
+	{"口座番号", labelNumber, false}, {"口座No.", labelNumber, false}, {"口座NO.", labelNumber, false}, {"口座No", labelNumber, false},
+	{"口座NO", labelNumber, false}, {"No.", labelNumber, false}, {"NO.", labelNumber, false}, {"口座", labelNumber, false},
+	{"記号番号", labelKigoBango, false}, {"記号", labelKigo, false}, {"番号", labelBango, false},
+	// English, longest first where one is a prefix of another.
+	{"bank code", labelBankCode, true}, {"bank name", labelBankName, true}, {"bank:", labelBankName, true},
+	{"branch code", labelBranchCode, true}, {"branch number", labelBranchCode, true},
+	{"branch no.", labelBranchCode, true}, {"branch no", labelBranchCode, true}, {"branch #", labelBranchCode, true},
+	{"branch name", labelBranchName, true}, {"branch", labelBranchName, true},
+	{"account type", labelKind, true}, {"type", labelKind, true},
+	{"account holder", labelHolder, true}, {"account name", labelHolder, true}, {"beneficiary", labelHolder, true},
+	{"account number", labelNumber, true}, {"account no.", labelNumber, true}, {"account no", labelNumber, true},
+	{"account #", labelNumber, true}, {"acct. no.", labelNumber, true}, {"acct no.", labelNumber, true},
+	{"acct no", labelNumber, true}, {"acct", labelNumber, true}, {"a/c no.", labelNumber, true},
+	{"a/c no", labelNumber, true}, {"a/c", labelNumber, true}, {"account", labelNumber, true},
+	{"number", labelNumber, true}, {"symbol", labelKigo, true},
+}
+
+// labelWordAt returns the label at t[i] and its length, or labelNone.
+func labelWordAt(t string, i int) (bankLabel, int) {
+	if i >= len(t) {
+		return labelNone, 0
+	}
+	for _, k := range labelsByLead[t[i]] {
+		if l := bankLabels[k]; l.match(t[i:]) {
+			return l.label, len(l.word)
+		}
+	}
+	return labelNone, 0
 }
 
 // fillers are the words and punctuation that may stand between the parts
@@ -357,6 +413,8 @@ var bankLabels = []struct {
 var fillers = []string{
 	" ", "\t", "\n", "\r", ":", ",", "/", "|", "(", ")", "[", "]", "=", ">", "*", "#", "-",
 	"、", "・", "「", "」", "『", "』", "【", "】", "〔", "〕", "→", "の", "は", "で", "です", "預金",
+	// Bullets of forms.
+	"■", "□", "●", "◆", "◇", "★", "☆", "※", "◎", "▼", "▶", "►",
 }
 
 // byLead lists the indices of words in a list by the words' first byte,
@@ -364,11 +422,17 @@ var fillers = []string{
 // first of them that does is the one the whole list would find.
 type byLead [256][]int
 
-// indexByLead returns the byLead of the n words that word gives.
+// indexByLead returns the byLead of the n words that word gives. A word
+// that starts with an ASCII letter is listed under both its cases, for
+// the English words matched in any case.
 func indexByLead(n int, word func(int) string) *byLead {
 	var ix byLead
 	for k := range n {
-		ix[word(k)[0]] = append(ix[word(k)[0]], k)
+		c := word(k)[0]
+		ix[c] = append(ix[c], k)
+		if isASCIILetter(c) {
+			ix[c^0x20] = append(ix[c^0x20], k)
+		}
 	}
 	return &ix
 }
@@ -379,15 +443,33 @@ var (
 	kindsByLead   = indexByLead(len(accountKinds), func(k int) string { return accountKinds[k].word })
 )
 
-// accountKinds are the words for the account types, longest first.
-var accountKinds = []struct {
+// kindWord is a word of accountKinds.
+type kindWord struct {
 	word string
 	kind byte
-}{
-	{"普通預金", acctOrdinary}, {"普通口座", acctOrdinary}, {"普通", acctOrdinary}, {"総合口座", acctOrdinary},
-	{"当座預金", acctCurrent}, {"当座口座", acctCurrent}, {"当座", acctCurrent},
-	{"貯蓄預金", acctSavings}, {"貯蓄口座", acctSavings}, {"貯蓄", acctSavings},
-	{"普", acctOrdinary}, {"当", acctCurrent},
+	fold bool // English: matched in any case, as a whole word
+}
+
+// match reports whether the word starts s.
+func (k kindWord) match(s string) bool {
+	return k.fold && hasWordFold(s, k.word) || !k.fold && strings.HasPrefix(s, k.word)
+}
+
+// accountKinds are the words for the account types, longest first.
+var accountKinds = []kindWord{
+	{"普通預金", acctOrdinary, false}, {"普通口座", acctOrdinary, false}, {"普通", acctOrdinary, false},
+	{"総合口座", acctOrdinary, false},
+	{"当座預金", acctCurrent, false}, {"当座口座", acctCurrent, false}, {"当座", acctCurrent, false},
+	{"貯蓄預金", acctSavings, false}, {"貯蓄口座", acctSavings, false}, {"貯蓄", acctSavings, false},
+	{"普", acctOrdinary, false}, {"当", acctCurrent, false},
+	// English. "Savings deposit" is how banks translate 貯蓄預金, but a
+	// "savings account" is what English speakers call 普通預金.
+	{"ordinary deposit", acctOrdinary, true}, {"ordinary account", acctOrdinary, true}, {"ordinary", acctOrdinary, true},
+	{"savings deposit", acctSavings, true}, {"savings account", acctOrdinary, true}, {"savings", acctOrdinary, true},
+	{"futsuu", acctOrdinary, true}, {"futsu", acctOrdinary, true},
+	{"current account", acctCurrent, true}, {"current deposit", acctCurrent, true}, {"current", acctCurrent, true},
+	{"checking account", acctCurrent, true}, {"checking", acctCurrent, true},
+	{"touza", acctCurrent, true}, {"toza", acctCurrent, true},
 }
 
 // maxFiller bounds the bytes of labels and punctuation between two parts.
@@ -398,7 +480,8 @@ const bankWindow = 320
 
 // bankAnchors start an account: the suffixes of institution names, the
 // labels that introduce a bank, and ゆうちょ.
-var bankAnchors = []string{"銀行", "金庫", "信金", "組合", "信組", "労金", "農協", "漁協", "金融機関", "JA", "ゆうちょ"}
+var bankAnchors = []string{"銀行", "金庫", "信金", "組合", "信組", "労金", "農協", "漁協", "金融機関", "JA", "ゆうちょ",
+	"Bank", "BANK", "bank"}
 
 // anchorsByLead lists bankAnchors by their first byte, and anchorPairs
 // holds one bit for each of their first two bytes: a window is mostly
@@ -477,6 +560,8 @@ func bankAt(t string, a int, anchor string) (*accountParse, int, int, bool) {
 		}
 		p.acc.bank = canonBankName(name)
 		return p, a, k, p.acc.bank != ""
+	case "Bank", "BANK", "bank":
+		return englishBankAt(t, a)
 	case "ゆうちょ":
 		p.yucho = true
 		p.acc.bank = "ゆうちょ銀行"
@@ -529,17 +614,17 @@ func (p *accountParse) skip(i int) (int, bankLabel) {
 	last := labelNone
 	start := i
 	for i < len(t) && i-start <= maxFiller {
-		matched := false
-		for _, k := range labelsByLead[t[i]] {
-			if l := bankLabels[k]; strings.HasPrefix(t[i:], l.word) {
-				i += len(l.word)
-				last = l.label
-				matched = true
-				break
-			}
-		}
-		if matched {
+		if l, n := labelWordAt(t, i); l != labelNone {
+			i += n
+			last = l
 			continue
+		}
+		matched := false
+		if t[i] == '(' {
+			if k := readingEnd(t, i); k > 0 {
+				i = k
+				continue
+			}
 		}
 		for _, k := range fillersByLead[t[i]] {
 			if f := fillers[k]; strings.HasPrefix(t[i:], f) {
@@ -561,6 +646,26 @@ func (p *accountParse) skip(i int) (int, bankLabel) {
 	return i, last
 }
 
+// readingEnd returns the end of a reading in katakana written in
+// brackets after a name ("(ゼロイチハチ)", "(シンジュク)") at t[i], or 0.
+func readingEnd(t string, i int) int {
+	k := i + 1
+	for n := 0; k < len(t) && n < 24; n++ {
+		r, w := utf8.DecodeRuneInString(t[k:])
+		if r == ')' {
+			if n == 0 {
+				return 0
+			}
+			return k + 1
+		}
+		if !(0x30A1 <= r && r <= 0x30FA || r == 'ー' || r == '・' || r == ' ') {
+			return 0
+		}
+		k += w
+	}
+	return 0
+}
+
 // parse reads the rest of an account from t[i]: a branch (a name with its
 // suffix, or a code), the type, and the number, in the order written, with
 // labels and punctuation between them. It returns the account's number's
@@ -574,15 +679,30 @@ func (p *accountParse) parse(i int) (int, int, bool) {
 			return 0, 0, false
 		}
 		i = j
-		// Digits.
+		if label == labelHolder {
+			// The holder's name ("名義：ヤマダ タロウ"), before the type or
+			// the number.
+			if k := p.skipHolder(i); k > i {
+				i = k
+				continue
+			}
+		}
+		// Digits, or a run of kanji numerals, which may be a number but
+		// not a code.
+		d, e, kanji := "", 0, false
 		if isDigit(t[i]) {
 			if i > 0 && isDigit(t[i-1]) {
 				return 0, 0, false
 			}
-			e := digitRun(t, i)
-			n := e - i
-			d := t[i:e]
-			if e < len(t) && (isASCIIAlnum(t[e]) || t[e] == '.' && e+1 < len(t) && isDigit(t[e+1])) || counterAfter(t, e) {
+			e = digitRun(t, i)
+			d = t[i:e]
+		} else if k := kanjiRunEnd(t, i); k-i >= kanjiProbe {
+			e, kanji = k, true
+			d = kanjiToDigits(t[i:e])
+		}
+		if d != "" {
+			n := len(d)
+			if e < len(t) && (isASCIIAlnum(t[e]) || t[e] == '.' && e+1 < len(t) && isDigit(t[e+1])) || counterAfter(t, e) || magnitudeAt(t, e) {
 				return 0, 0, false
 			}
 			dashDigits := e+1 < len(t) && t[e] == '-' && isDigit(t[e+1])
@@ -600,15 +720,16 @@ func (p *accountParse) parse(i int) (int, int, bool) {
 			case p.yucho && a.kigo != "" && n <= 8:
 				a.bango = d
 				return i, e, true
-			case label == labelBankCode && n == 4 || label == labelNone && n == 4 && a.bankCode == "" && a.branch == "" && a.branchCode == "":
+			case !kanji && (label == labelBankCode && n == 4 || label == labelNone && n == 4 && a.bankCode == "" && a.branch == "" && a.branchCode == ""):
 				a.bankCode = d
-			case n == 3 && (label == labelBranchCode || label == labelNone && a.branch != "" && a.branchCode == "" || label == labelBranchName):
+			case !kanji && n == 3 && (label == labelBranchCode || label == labelNone && a.branch != "" && a.branchCode == "" || label == labelBranchName):
 				a.branchCode = d
 			case n == 7 || label == labelNumber && n >= 4 && n < 7:
 				if a.branch == "" && a.branchCode == "" || dashDigits {
 					return 0, 0, false
 				}
 				a.number = d
+				p.kindAfter(e)
 				return i, e, true
 			default:
 				return 0, 0, false
@@ -634,20 +755,36 @@ func (p *accountParse) parse(i int) (int, int, bool) {
 				continue
 			}
 		}
-		if a.branch == "" {
-			limit := nameRunEnd(t, i, 24)
-			if e := branchSuffixAt(t, i, limit); e > 0 {
-				a.branch = canonBranchName(t[i:e])
+		if a.branch == "" && isASCIILetter(t[i]) {
+			if name, e := englishBranchAt(t, i, label == labelBranchName); name != "" {
+				a.branch = name
 				i = e
 				continue
 			}
-			if label == labelBranchName && limit > i {
-				a.branch = canonBranchName(t[i:limit])
-				i = limit
+		}
+		if a.branch == "" {
+			limit := nameRunEnd(t, i, 24)
+			e := branchSuffixAt(t, i, limit)
+			if e < 0 && label == labelBranchName {
+				e = limit
+			}
+			if e > i {
+				if a.branch = canonBranchName(t[i:e]); a.branch == "" {
+					return 0, 0, false
+				}
+				i = e
 				continue
 			}
 		}
 		// A bank named after a label ("銀行名: みずほ").
+		if label == labelBankName && a.bank == "" && isASCIILetter(t[i]) {
+			if name, e := englishBankAfter(t, i); name != "" {
+				a.bank = name
+				p.yucho = name == "ゆうちょ銀行"
+				i = e
+				continue
+			}
+		}
 		if label == labelBankName && a.bank == "" {
 			limit := nameRunEnd(t, i, 20)
 			if limit == i {
@@ -676,21 +813,72 @@ func (p *accountParse) parse(i int) (int, int, bool) {
 	return 0, 0, false
 }
 
+// maxHolder bounds the characters of a holder's name.
+const maxHolder = 30
+
+// skipHolder returns the end of the holder's name at t[i]: kana, kanji,
+// ASCII letters, spaces and the brackets and dots of "カ)エフエックス" or
+// "ヤマダ・タロウ", up to a digit, a label, an account type or the end of
+// the line.
+func (p *accountParse) skipHolder(i int) int {
+	t := p.t
+	for n := 0; n < maxHolder && i < len(t); n++ {
+		if isDigit(t[i]) || labelOrKindAt(t, i) || kanjiRunEnd(t, i)-i >= kanjiProbe {
+			break
+		}
+		r, w := utf8.DecodeRuneInString(t[i:])
+		if !(isNameRune(r) || r == ' ' || r == '(' || r == ')' || r == '・' || r == '.') {
+			break
+		}
+		i += w
+	}
+	return i
+}
+
+// kindAfter reads an account type written in brackets right after the
+// number ("1234567(当座)"), when none was written before it.
+func (p *accountParse) kindAfter(e int) {
+	t := p.t
+	if p.acc.kind != 0 {
+		return
+	}
+	if e < len(t) && t[e] == ' ' {
+		e++
+	}
+	if e >= len(t) || t[e] != '(' {
+		return
+	}
+	if k, ok := kindWordAt(t, e+1); ok {
+		if end := e + 1 + len(accountKinds[k].word); end < len(t) && t[end] == ')' {
+			p.acc.kind = accountKinds[k].kind
+		}
+	}
+}
+
+// kindWordAt returns the index in accountKinds of the type word at t[i].
+func kindWordAt(t string, i int) (int, bool) {
+	if i >= len(t) {
+		return 0, false
+	}
+	for _, x := range kindsByLead[t[i]] {
+		if accountKinds[x].match(t[i:]) {
+			return x, true
+		}
+	}
+	return 0, false
+}
+
 // kindAt reads an account type word at t[i].
 func (p *accountParse) kindAt(i int) (int, bool) {
 	if p.acc.kind != 0 {
 		return 0, false
 	}
-	if i >= len(p.t) {
+	x, ok := kindWordAt(p.t, i)
+	if !ok {
 		return 0, false
 	}
-	for _, x := range kindsByLead[p.t[i]] {
-		if k := accountKinds[x]; strings.HasPrefix(p.t[i:], k.word) {
-			p.acc.kind = k.kind
-			return i + len(k.word), true
-		}
-	}
-	return 0, false
+	p.acc.kind = accountKinds[x].kind
+	return i + len(accountKinds[x].word), true
 }
 
 // counters are the words that make a number an amount, a count or a date
@@ -706,10 +894,19 @@ func counterAfter(t string, e int) bool {
 	}
 	for _, c := range counters {
 		if strings.HasPrefix(t[e:], c) {
-			return true
+			// 名 counts people, but 名義 and 名前 name the holder.
+			return c != "名" || !strings.HasPrefix(t[e+len(c):], "義") && !strings.HasPrefix(t[e+len(c):], "前")
 		}
 	}
 	return false
+}
+
+// kanjiRunEnd returns the end of the run of kanji numerals at t[i].
+func kanjiRunEnd(t string, i int) int {
+	for kanjiDigit(t, i) >= 0 {
+		i += 3
+	}
+	return i
 }
 
 // nameRunEnd returns the end of the run of name characters at t[i], at most
@@ -731,19 +928,25 @@ type bankMatch struct {
 	value      string
 }
 
-// findBankAccounts finds the accounts in t, whose digit runs are digits.
+// findBankAccounts finds the accounts in t, whose digit runs are digits
+// and whose runs of kanji numerals are kanji (see findKanjiRuns).
 // skipNumber, if not nil, says that a number at that offset is inside
 // another observable.
-func findBankAccounts(t string, digits *digitRuns, skipNumber func(int) bool) []bankMatch {
+func findBankAccounts(t string, digits *digitRuns, kanji []span, skipNumber func(int) bool) []bankMatch {
 	var out []bankMatch
 	last := 0 // the end of the last account: anchors before it are spent
-	for _, run := range digits.runs {
-		start, e := run.start, run.end
-		n := e - start
-		if n > 8 || start > 0 && isASCIIAlnum(t[start-1]) || e < len(t) && isASCIIAlnum(t[e]) {
-			continue
+	for d, k := 0, 0; d < len(digits.runs) || k < len(kanji); {
+		// The next run of digits or of numerals.
+		var run span
+		if k == len(kanji) || d < len(digits.runs) && digits.runs[d].start < kanji[k].start {
+			run = digits.runs[d]
+			d++
+		} else {
+			run = kanji[k]
+			k++
 		}
-		if n < 7 && !numberLabelBefore(t, start) && !afterKigo(t, start) {
+		start, e := run.start, run.end
+		if !numberCandidate(t, start, e) {
 			continue
 		}
 		if skipNumber != nil && skipNumber(start) {
@@ -780,6 +983,24 @@ func findBankAccounts(t string, digits *digitRuns, skipNumber func(int) bool) []
 	return out
 }
 
+// numberCandidate reports whether the run of digits or of kanji numerals
+// t[start:e] may be an account number (or a ゆうちょ 記号 or 番号): not
+// glued to letters or to 十, 百, 千, 万 or 億, at most eight digits, and
+// fewer than seven only after a number label or a ゆうちょ 記号.
+func numberCandidate(t string, start, e int) bool {
+	n := e - start
+	if !isDigit(t[start]) {
+		n /= 3
+		if magnitudeAt(t, start-3) || magnitudeAt(t, e) {
+			return false
+		}
+	}
+	if n > 8 || start > 0 && isASCIIAlnum(t[start-1]) || e < len(t) && isASCIIAlnum(t[e]) {
+		return false
+	}
+	return n >= 7 || numberLabelBefore(t, start) || afterKigo(t, start)
+}
+
 // afterKigo reports whether five digits and a dash, as in ゆうちょ's
 // "12345-123456", stand just before t[i].
 func afterKigo(t string, i int) bool {
@@ -810,7 +1031,7 @@ func numberLabelBefore(t string, i int) bool {
 // addresses.
 func scanBankAccounts(s *scanner) {
 	taken := s.cursor(claimURL, claimEmail)
-	for _, m := range findBankAccounts(s.t, s.digitRuns(), taken.claimed) {
+	for _, m := range findBankAccounts(s.t, s.digitRuns(), s.kanjiRuns(), taken.claimed) {
 		s.add(m.start, BankAccount, m.value)
 	}
 }
@@ -842,11 +1063,36 @@ func normalizeBankAccount(v string) (string, error) {
 	}
 	var digits digitRuns
 	digits.find(v)
-	ms := findBankAccounts(v, &digits, nil)
-	if len(ms) == 1 && ms[0].start == 0 && strings.TrimRight(v[ms[0].end:], " 。.") == "" {
+	ms := findBankAccounts(v, &digits, findKanjiRuns(v, nil), nil)
+	if len(ms) == 1 && ms[0].start == 0 && accountTail(v[ms[0].end:]) {
 		return ms[0].value, nil
 	}
 	return "", invalid(BankAccount, "want a bank, a branch, the account type and a 7-digit number")
+}
+
+// accountTail reports whether rest holds only what may follow an account
+// written out in full: its type in brackets, its holder ("名義 ヤマダ
+// タロウ"), spaces and a full stop.
+func accountTail(rest string) bool {
+	i := 0
+	if rest != "" && rest[0] == ' ' {
+		i++
+	}
+	if i < len(rest) && rest[i] == '(' {
+		if k, ok := kindWordAt(rest, i+1); ok {
+			if e := i + 1 + len(accountKinds[k].word); e < len(rest) && rest[e] == ')' {
+				i = e + 1
+			}
+		}
+	}
+	p := &accountParse{t: rest}
+	j, label := p.skip(i)
+	if label == labelHolder {
+		i = p.skipHolder(j)
+	} else if label != labelNone {
+		return false
+	}
+	return strings.TrimRight(rest[i:], " 。.") == ""
 }
 
 // canonicalNameForm reads "BANK/BRANCH/T/NNNNNNN" where BANK is a name or

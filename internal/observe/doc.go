@@ -131,16 +131,27 @@
 // calls valid, read in region JP unless they start with '+'. In text, a
 // number is a '+' or digit, then digits with separators between groups: a
 // space, a parenthesis or a dash ('-', U+2010–U+2015, U+2212, and ー, often
-// typed for a dash), at most two in a row; a dot or slash is not a
-// separator (dates, decimals and IP addresses stay out). The number must
-// not be glued to a word, a decimal, a path or an '@'. Numbers without '+'
-// must start with the JP trunk prefix 0 (taken from the phonenumbers
-// metadata) and have 8 to 17 digits before they are handed to phonenumbers;
+// typed for a dash), at most two in a row, or a dash with a space on each
+// side ("090 - 1234 - 5678"). A dash at the end of a line joins the number
+// to the next line ("090-1234-\n5678"), but a line break alone ends it, so
+// two numbers on two lines stay two. A dot or slash is not a separator
+// (dates, decimals and IP addresses stay out; "090.1234.5678" is not
+// read). The number must not be glued to a word, a decimal, a path or an
+// '@', except to the labels TEL and FAX (or Tel, tel, Fax, fax), with or
+// without a dot ("TEL090-1234-5678", "Tel.03-1234-5678"); "ID" and other
+// words still glue. Numbers without '+' must start with the JP trunk
+// prefix 0 (taken from the phonenumbers metadata) and have 8 to 17 digits
+// before they are handed to phonenumbers;
 // when a run of space-separated groups is not one valid number, each group
 // is tried alone. So "090-1234-5678", "03(1234)5678", "0120-123-456",
 // "+81 90 1234 5678" and "０９０－１２３４－５６７８" all work, and "1234567" does
-// not. Recent verdicts are cached, since the same numbers come back report
-// after report.
+// not. A number may also be written one kanji numeral a digit (〇一二三四五
+// 六七八九: "〇九〇―一二三四―五六七八", "〇三（一二三四）五六七八"), with the
+// same separators, when one of its groups has four numerals or more, as
+// every Japanese number's has; numerals next to 十, 百, 千, 万 or 億 are an
+// amount, and "○" (U+25CB, a mask in "090-○○○○-5678") is not a zero.
+// Normalize reads kanji numerals too. Recent verdicts are cached, since
+// the same numbers come back report after report.
 //
 // bank_account (Japanese): "BBBB-SSS-T-NNNNNNN" — the four-digit Zengin
 // bank code, the three-digit branch code, the account type (1 普通
@@ -171,18 +182,29 @@
 //
 // In text, an account is found from its number back. The number is seven
 // digits not glued to letters, digits or a decimal, nor followed by a
-// counter that makes it an amount or a count (円, 万, 件, 回, 日, ドル…);
-// fewer digits only after a label such as 口座番号, 番号 or No.; up to eight
-// for a ゆうちょ 番号. Within 320 bytes before it there must be a financial institution
-// — a name ending in 銀行, 信用金庫, 信金, 信用組合, 信組, 労働金庫, 労金, 農協,
+// counter that makes it an amount or a count (円, 万, 件, 回, 日, ドル…; but
+// 名 followed by 義 or 前 starts the holder's name); fewer digits only after
+// a label such as 口座番号, 番号 or No.; up to eight for a ゆうちょ 番号. The
+// number, and a ゆうちょ 記号 or 番号, may be written in kanji numerals one a
+// digit, four of them or more ("普通 一二三四五六七"); a code may not.
+// Within 320 bytes before it there must be a financial institution — a
+// name ending in 銀行, 信用金庫, 信金, 信用組合, 信組, 労働金庫, 労金, 農協,
 // 漁協 or 農業協同組合, "JA" and a name, ゆうちょ, a bank code after 銀行コード
 // or 金融機関コード, or a name after 銀行名 — then a branch (a name with its
 // suffix, a code after 店番, 支店番号 or 支店コード, a code in parentheses
 // after the name, or a name after 支店名 or 店名) and the optional type
 // (普通, 当座, 貯蓄, with 預金 or 口座, or the abbreviations 普 and 当), in
 // that order, with nothing between them but labels (口座番号, 種別,
-// 預金種目…), particles (の, は, で, です), spaces, line breaks and
-// punctuation, at most 72 bytes at a time. So
+// 預金種目…), particles (の, は, で, です), spaces, line breaks,
+// punctuation and the bullets of forms (■ ● ◆ ★ ※ …), at most 72 bytes
+// at a time. The holder's name may stand among them after its label
+// (名義, 名義人, 口座名義, 受取人: "普通 名義：ヤマダ タロウ 1234567"): up to
+// 30 characters of kana, kanji, ASCII letters, spaces, brackets, ・ and
+// dots, ending at a digit, a label, an account type or the end of the
+// line. A katakana reading in brackets after a name is skipped ("店名
+// 〇一八（ゼロイチハチ）"). A type written before the number is the type;
+// when none is, a type in brackets right after the number is
+// ("1234567（当座）"); one written after it any other way is not read. So
 // "振込先はみずほ銀行新宿支店の普通口座1234567です", "三菱UFJ銀行 渋谷支店
 // 普通預金 口座番号1234567", full-width digits and a form over several lines
 // are read, and "会員番号1234567", a bank named in one sentence and a number
@@ -190,7 +212,30 @@
 // read back from its suffix over kanji, kana and ASCII letters and digits,
 // and ends at a particle that follows a non-hiragana word ("振込先はみずほ銀行"
 // is みずほ銀行, "みちのく銀行" stays whole); generic words ("ネット銀行",
-// "地方銀行") are not names.
+// "地方銀行") and placeholders made only of 〇, ○, ×, *, X and the like
+// ("〇〇銀行", "××支店", "XX銀行") are not names.
+//
+// An account may be written in English: a bank named by capitalised words
+// before "Bank" or "Banking Corporation" ("Mizuho Bank", "Sumitomo Mitsui
+// Banking Corporation", ", Ltd." after either), after "Bank of" ("The Bank
+// of Yokohama"), or after the labels "Bank:" and "Bank name", or coded
+// after "Bank code"; a branch named by capitalised words before "Branch"
+// or "Br." ("Shinjuku branch"), "Head Office" (本店), a name after
+// "Branch:" or "Branch name", or a code after "Branch code" or "Branch
+// No."; the types "ordinary" and "futsu" (1), "current", "checking" and
+// "toza" (2) and "savings deposit" (4, how banks translate 貯蓄預金), and
+// "savings" or "savings account", which is what English speakers call
+// 普通預金 (1); the number after "Account No.", "Account number", "A/C" and
+// the like; the holder after "Account holder", "Account name" or
+// "Beneficiary". These words are read in any case, as whole words. A bank
+// whose English name is in a short table (englishBanks: the megabanks, the
+// net banks and a few large regional banks) gets its Japanese name
+// ("Mizuho Bank" is みずほ銀行, "MUFG Bank" 三菱UFJ銀行, "Japan Post Bank"
+// ゆうちょ銀行, whose 記号 and 番号 then convert); any other keeps its
+// English name in upper case, without spaces or punctuation, and 銀行
+// ("Suruga Bank" is SURUGA銀行, "X Shinkin Bank" X信用金庫), and so does
+// every branch ("SHINJUKU支店"). koban does not transliterate: a romanised
+// name does not correlate with the same account written in kanji.
 //
 // btc: a Bitcoin mainnet address. Base58check P2PKH ("1…", version 0) and
 // P2SH ("3…", version 5) addresses are kept as written, after their
@@ -275,7 +320,8 @@
 // TLDs, version words, CIDR suffixes, Japanese trimming) do not apply:
 // Normalize(Domain, "evil.zip") is "evil.zip". Normalize(BankAccount, v)
 // reads the three canonical forms and an account written out in full
-// ("みずほ銀行 新宿支店 普通 1234567").
+// ("みずほ銀行 新宿支店 普通 1234567"), which may end with its type in
+// brackets or its holder ("… 1234567 名義 ヤマダ タロウ").
 //
 // # E-mail evidence
 //
@@ -335,13 +381,17 @@
 // and strings.Index ("://", "@", ":", ".", "v" of CVE, "ID", "AS"); the
 // digit runs are found once, eight bytes at a time, for the phone pass,
 // which skips those with too few digits near each other for a number, and
-// for the bank-account pass, which only then looks back for a bank; the
-// pass for hashes and cryptocurrency addresses probes every 26th byte for a
+// for the bank-account pass, which only then looks back for a bank; runs
+// of four kanji numerals or more are found for the same two passes by
+// looking at one byte in twelve, with its neighbours, and around it only
+// when a pair of them may be part of a numeral (kanjinum.go); the pass for
+// hashes and cryptocurrency addresses probes every 26th byte for a
 // long enough run of letters and digits. Numbers of the JP region are
 // checked against its phonenumbers metadata compiled once (phonenational.go),
 // the others by phonenumbers itself. Extract reuses the memory of the
 // normalised text, the matches and the claims from one call to the next,
 // and copies out the values that point into it. Each shortcut has a test
 // or fuzz target that holds it to the slow way (reference_test.go,
-// bytescan_test.go, nfkc_test.go, phonenational_test.go, fuzz_test.go).
+// bytescan_test.go, kanjinum_test.go, nfkc_test.go, phonenational_test.go,
+// fuzz_test.go).
 package observe

@@ -36,6 +36,14 @@ func fuzzSeeds(f *testing.F) []string {
 		"203.0.113.5/24 2001:db8::1/48 AS64500 ＡＳＮ ６４５０１",
 		"振込先：みずほ銀行　新宿支店　普通　１２３４５６７ ゆうちょ銀行 記号12345 番号12345671",
 		"銀行名：楽天銀行\n支店名：第一営業\n種別：普通\n口座番号：7654321",
+		// Prose: holders, kanji numerals, English, labels around phones.
+		"りそな銀行 新宿支店 普通 名義：ヤマダ タロウ 1234567 名義 カ）エフエックス 1234567（当座）",
+		"■銀行名：住信SBIネット銀行\n■支店名：法人第一支店\n■口座番号：1234567 ゆうちょ銀行 店名 〇一八（ゼロイチハチ）",
+		"みずほ銀行 新宿支店 普通 一二三四五六七 ゆうちょ銀行 記号一〇一二〇 番号一二三四五六七一 百二十三万四千",
+		"〇九〇―一二三四―五六七八 〇三（一二三四）五六七八 電話は〇八〇一一一一二二二二から 〒一五〇―〇〇〇二",
+		"Mizuho Bank Shinjuku branch, ordinary 7654321. The Bank of Yokohama, Head Office, Account No.: 1234567",
+		"Bank: MUFG Bank / Branch: Shibuya / Account type: Savings / Account No.: 1234567 Japan Post Bank 10120-12345671",
+		"TEL090-1234-5678 Tel.03-1234-5678 090 - 1234 - 5678 090-1234-\n5678 HOTEL09012345678",
 		"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4 0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
 		"TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t "+xmrFund,
 		"Xの@scam_user インスタ @shop.jp テレグラム @scam_support LINE ID: scam-01 TikTok @tok.tok",
@@ -119,9 +127,13 @@ func FuzzNormalize(f *testing.F) {
 		f.Add(uint8(i), s)
 	}
 	for _, s := range []string{"yucho:12345-12345671", "0001-123-1-1234567", "name:0001/123/4/12",
-		"みずほ銀行 新宿支店 普通 1234567", "ゆうちょ銀行 〇一八店 普通 1234567"} {
+		"みずほ銀行 新宿支店 普通 1234567", "ゆうちょ銀行 〇一八店 普通 1234567",
+		"みずほ銀行 新宿支店 普通 一二三四五六七 名義 ヤマダ タロウ", "Mizuho Bank Shinjuku branch 1234567 (current)",
+		"name:MIZUHO銀行/SHINJUKU支店/1/1234567"} {
 		f.Add(uint8(slices.Index(types, BankAccount)), s)
 	}
+	f.Add(uint8(slices.Index(types, Phone)), "〇九〇―一二三四―五六七八")
+	f.Add(uint8(slices.Index(types, Phone)), "090 - 1234 - \n5678")
 	f.Fuzz(func(t *testing.T, k uint8, value string) {
 		ty := types[int(k)%len(types)]
 		v, err := Normalize(ty, value)

@@ -267,6 +267,7 @@ func TestNormalize(t *testing.T) {
 		{"phone/full-width", Phone, "０９０－１２３４－５６７８", "+819012345678"},
 		{"phone/e164", Phone, "+819012345678", "+819012345678"},
 		{"phone/prolonged sound mark", Phone, "090ー1234ー5678", "+819012345678"},
+		{"phone/kanji numerals", Phone, "〇九〇―一二三四―五六七八", "+819012345678"},
 		{"phone/invalid", Phone, "1234567", ""},
 		{"phone/letters", Phone, "090-1234-5678 (mobile)", ""},
 		{"md5", MD5, "D41D8CD98F00B204E9800998ECF8427E", "d41d8cd98f00b204e9800998ecf8427e"},

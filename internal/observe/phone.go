@@ -25,9 +25,9 @@ const (
 	maxPhoneDigits = 17
 )
 
-// maxPhoneGap is the most bytes that stand between two digits of a number:
-// two separators (see scanPhones) of at most three bytes (a dash such as
-// "ー").
+// maxPhoneGap is the most bytes that stand between two digits of a number
+// (see phoneGap): two separators of at most three bytes (a dash such as
+// "ー"); a dash between spaces or before a line break is no wider.
 const maxPhoneGap = 2 * 3
 
 // phoneCache remembers the parser's verdict on recent digit strings: the
@@ -94,6 +94,34 @@ func phoneSep(t string, i int) int {
 	return isDash(t, i)
 }
 
+// phoneGap returns the end of the separators between two digit groups of
+// a number at t[i], or i when there are none: one or two separators, a
+// dash with a space on each side ("090 - 1234"), or a dash and a line
+// break ("090-1234-\n5678", a number wrapped at the end of a line).
+func phoneGap(t string, i int) int {
+	w := phoneSep(t, i)
+	if w == 0 {
+		return i
+	}
+	j := i + w
+	if isDash(t, i) > 0 {
+		if strings.HasPrefix(t[j:], "\n") {
+			return j + 1
+		}
+		if strings.HasPrefix(t[j:], "\r\n") {
+			return j + 2
+		}
+	}
+	w = phoneSep(t, j)
+	if w == 0 {
+		return j
+	}
+	if t[i] == ' ' && isDash(t, j) > 0 && j+w < len(t) && t[j+w] == ' ' {
+		return j + w + 1
+	}
+	return j + w
+}
+
 // compactPhone returns '+' (if the candidate starts with one) followed by
 // the candidate's digits.
 func compactPhone(c string) string {
@@ -146,8 +174,10 @@ func phoneDigitsOK(c string) bool {
 }
 
 // normalizePhone is the Phone normaliser: E.164, for numbers phonenumbers
-// says are valid, read in region JP unless they start with '+'.
+// says are valid, read in region JP unless they start with '+'. Kanji
+// numerals are read as digits.
 func normalizePhone(v string) (string, error) {
+	v = kanjiToDigits(v)
 	for i := 0; i < len(v); {
 		if isDigit(v[i]) || v[i] == '+' && i == 0 {
 			i++
@@ -183,13 +213,32 @@ func phoneLeftOK(t string, i int) bool {
 	}
 	c := t[i-1]
 	if isWordByte(c) || phoneGlue[c] {
-		return false
+		return telBefore(t, i)
 	}
 	if c >= 0x80 {
 		_, w := classBefore(t, i)
 		return isDash(t, i-w) == 0
 	}
 	return true
+}
+
+// telWords are the labels a number may be glued to ("TEL090-1234-5678",
+// "Tel.03-1234-5678").
+var telWords = []string{"TEL", "Tel", "tel", "FAX", "Fax", "fax"}
+
+// telBefore reports whether one of telWords, with or without a dot, ends
+// at t[i] and starts a word.
+func telBefore(t string, i int) bool {
+	if t[i-1] == '.' {
+		i--
+	}
+	for _, w := range telWords {
+		if strings.HasSuffix(t[:i], w) {
+			k := i - len(w)
+			return k == 0 || !isWordByte(t[k-1])
+		}
+	}
+	return false
 }
 
 // phoneRightOK reports whether a phone number may end at t[i].
@@ -211,6 +260,7 @@ func phoneRightOK(t string, i int) bool {
 // digit, then digits with single separators (or a parenthesis and a space)
 // between groups.
 func scanPhones(s *scanner) {
+	scanKanjiPhones(s, s.kanjiRuns())
 	t := s.t
 	digits := s.digitRuns()
 	taken := s.cursor(claimURL, claimEmail)
@@ -239,26 +289,24 @@ func scanPhones(s *scanner) {
 			}
 			continue
 		}
-		// Walk digits and separators; last is the end of the last digit.
-		last, seps := start, 0
+		// Walk digits and the gaps between them; last is the end of the
+		// last digit.
+		last := start
 		j := start
-		if c == '+' {
+		if c == '+' || c == '(' {
 			j++
 		}
 		for j < len(t) {
 			if isDigit(t[j]) {
 				j++
-				last, seps = j, 0
+				last = j
 				continue
 			}
-			w := phoneSep(t, j)
-			if w == 0 || seps == 2 && j > start {
+			g := phoneGap(t, j)
+			if g == j || g == len(t) || !isDigit(t[g]) {
 				break
 			}
-			if j > start {
-				seps++
-			}
-			j += w
+			j = g
 		}
 		i = max(last, start+1)
 		if !phoneRightOK(t, last) || taken.claimed(start) {
@@ -287,4 +335,133 @@ func scanPhones(s *scanner) {
 			off += len(piece) + 1
 		}
 	}
+}
+
+// maxKanjiReach bounds how far scanKanjiPhones looks for the other groups
+// of a number around a run of kanji numerals.
+const maxKanjiReach = 64
+
+// scanKanjiPhones finds phone numbers written in kanji numerals
+// ("〇九〇―一二三四―五六七八") around the runs of numerals given (see
+// findKanjiRuns): numerals stand for digits, with the gaps of phoneGap
+// between groups and the same checks at either end as scanPhones makes,
+// and a number glued to 十, 百, 千, 万 or 億 is an amount.
+func scanKanjiPhones(s *scanner, runs []span) {
+	t := s.t
+	done := 0
+	for _, r := range runs {
+		if r.start < done {
+			continue
+		}
+		// The numerals and separators around the run.
+		lo := r.start
+		for lo > done && r.start-lo < maxKanjiReach {
+			if kanjiDigit(t, lo-3) >= 0 {
+				lo -= 3
+			} else if w := sepBefore(t, lo); w > 0 {
+				lo -= w
+			} else {
+				break
+			}
+		}
+		hi := r.end
+		for hi-r.end < maxKanjiReach && hi < len(t) {
+			if kanjiDigit(t, hi) >= 0 {
+				hi += 3
+			} else if w := phoneSep(t, hi); w > 0 {
+				hi += w
+			} else if t[hi] == '\n' || t[hi] == '\r' {
+				hi++
+			} else {
+				break
+			}
+		}
+		// Read the numbers in it forward, as scanPhones reads digits.
+		for i := lo; i < hi; {
+			k := i
+			for k < hi && kanjiDigit(t, k) < 0 {
+				k++
+			}
+			if k >= hi {
+				break
+			}
+			start := k
+			if k > i && t[k-1] == '(' {
+				start = k - 1
+			}
+			last, j := k, k
+			for j < len(t) {
+				if kanjiDigit(t, j) >= 0 {
+					j += 3
+					last = j
+					continue
+				}
+				g := phoneGap(t, j)
+				if g == j || kanjiDigit(t, g) < 0 {
+					break
+				}
+				j = g
+			}
+			i = last
+			hi = max(hi, last)
+			if !kanjiPhoneLeftOK(t, start) || !kanjiPhoneRightOK(t, last) || s.claimed(start, claimURL, claimEmail) {
+				continue
+			}
+			if t[start] == '(' && strings.IndexByte(t[start:last], ')') < 0 {
+				start++
+			}
+			if e := phoneValue(kanjiToDigits(t[start:last])); e != "" {
+				s.add(start, Phone, e)
+				continue
+			}
+			if strings.IndexByte(t[start:last], ' ') < 0 {
+				continue
+			}
+			off := start
+			for _, piece := range strings.Split(t[start:last], " ") {
+				if p := strings.Trim(piece, "()"); p != "" {
+					if e := phoneValue(kanjiToDigits(p)); e != "" {
+						s.add(off+strings.Index(piece, p), Phone, e)
+					}
+				}
+				off += len(piece) + 1
+			}
+		}
+		done = hi
+	}
+}
+
+// sepBefore returns the width of the separator (see phoneSep) or line
+// break that ends at t[i-1], or 0.
+func sepBefore(t string, i int) int {
+	if i <= 0 {
+		return 0
+	}
+	switch t[i-1] {
+	case ' ', '(', ')', '-', '\n', '\r':
+		return 1
+	}
+	if i >= 3 && isDash(t, i-3) == 3 {
+		return 3
+	}
+	return 0
+}
+
+// kanjiPhoneLeftOK is phoneLeftOK for a number in kanji numerals: nor may
+// it follow another numeral.
+func kanjiPhoneLeftOK(t string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	if c := t[i-1]; c < 0x80 {
+		return !(isWordByte(c) || phoneGlue[c]) || telBefore(t, i)
+	}
+	_, w := classBefore(t, i)
+	return isDash(t, i-w) == 0 && !magnitudeAt(t, i-3) && kanjiDigit(t, i-3) < 0
+}
+
+// kanjiPhoneRightOK is phoneRightOK for a number in kanji numerals: nor
+// may it be followed by 十, 百, 千, 万 or 億.
+func kanjiPhoneRightOK(t string, i int) bool {
+	return phoneRightOK(t, i) && !magnitudeAt(t, i)
 }

@@ -33,6 +33,7 @@ func referencePasses() []func(*scanner) {
 }
 
 func refScanPhones(s *scanner) {
+	scanKanjiPhones(s, refFindKanjiRuns(s.t))
 	t := s.t
 	for i := 0; i < len(t); {
 		c := t[i]
@@ -47,26 +48,24 @@ func refScanPhones(s *scanner) {
 			}
 			continue
 		}
-		// Walk digits and separators; last is the end of the last digit.
-		last, seps := start, 0
+		// Walk digits and the gaps between them; last is the end of the
+		// last digit.
+		last := start
 		j := start
-		if c == '+' {
+		if c == '+' || c == '(' {
 			j++
 		}
 		for j < len(t) {
 			if isDigit(t[j]) {
 				j++
-				last, seps = j, 0
+				last = j
 				continue
 			}
-			w := phoneSep(t, j)
-			if w == 0 || seps == 2 && j > start {
+			g := phoneGap(t, j)
+			if g == j || g == len(t) || !isDigit(t[g]) {
 				break
 			}
-			if j > start {
-				seps++
-			}
-			j += w
+			j = g
 		}
 		i = max(last, start+1)
 		if !phoneRightOK(t, last) || s.claimed(start, claimURL, claimEmail) {
@@ -95,6 +94,26 @@ func refScanPhones(s *scanner) {
 			off += len(piece) + 1
 		}
 	}
+}
+
+// refFindKanjiRuns is findKanjiRuns reading every rune.
+func refFindKanjiRuns(t string) []span {
+	var runs []span
+	for i := 0; i < len(t); {
+		if kanjiDigit(t, i) < 0 {
+			_, w := utf8.DecodeRuneInString(t[i:])
+			i += w
+			continue
+		}
+		start := i
+		for kanjiDigit(t, i) >= 0 {
+			i += 3
+		}
+		if i-start >= 3*minKanjiRun {
+			runs = append(runs, span{start, i})
+		}
+	}
+	return runs
 }
 
 func refScanHashesAndCVEs(s *scanner) {
@@ -280,18 +299,19 @@ func refFindBankAccounts(t string, skipNumber func(int) bool) []bankMatch {
 	var anchors []int
 	var names []string
 	last := 0 // the end of the last account: anchors before it are spent
-	for i := 0; i < len(t); {
-		if i = nextDigit(t, i); i == len(t) {
-			break
+	// The runs of digits and of kanji numerals, in order.
+	var runs []span
+	for i := 0; i < len(t); i++ {
+		if isDigit(t[i]) {
+			runs = append(runs, span{i, digitRun(t, i)})
+			i = runs[len(runs)-1].end
 		}
-		e := digitRun(t, i)
-		n := e - i
-		start := i
-		i = e
-		if n > 8 || start > 0 && isASCIIAlnum(t[start-1]) || e < len(t) && isASCIIAlnum(t[e]) {
-			continue
-		}
-		if n < 7 && !numberLabelBefore(t, start) && !afterKigo(t, start) {
+	}
+	runs = append(runs, refFindKanjiRuns(t)...)
+	slices.SortFunc(runs, func(a, b span) int { return a.start - b.start })
+	for _, run := range runs {
+		start, e := run.start, run.end
+		if !numberCandidate(t, start, e) {
 			continue
 		}
 		if skipNumber != nil && skipNumber(start) {
@@ -337,7 +357,6 @@ func refFindBankAccounts(t string, skipNumber func(int) bool) []bankMatch {
 			}
 			out = append(out, bankMatch{bs, ne, v})
 			last = ne
-			i = max(i, ne)
 			break
 		}
 	}

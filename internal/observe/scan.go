@@ -37,6 +37,9 @@ type scanner struct {
 	claims      [3][]span
 	digits      digitRuns
 	digitsFound bool
+	// kanji are the runs of kanji numerals, found on first use.
+	kanji      []span
+	kanjiFound bool
 	// names is memory for the labels of the name being read.
 	names []label
 }
@@ -50,6 +53,16 @@ func (s *scanner) digitRuns() *digitRuns {
 	}
 	s.digits.k = 0
 	return &s.digits
+}
+
+// kanjiRuns returns the runs of kanji numerals of the text (see
+// findKanjiRuns), found on first use.
+func (s *scanner) kanjiRuns() []span {
+	if !s.kanjiFound {
+		s.kanji = findKanjiRuns(s.t, s.kanji)
+		s.kanjiFound = true
+	}
+	return s.kanji
 }
 
 // Claim sets, in pass order.
@@ -118,6 +131,7 @@ func (s *scanner) reset(text string) {
 	s.matches = slices.Grow(s.matches[:0], 16+len(s.t)/128)
 	s.runs = s.runs[:0]
 	s.digitsFound = false
+	s.kanjiFound = false
 	for k := range s.claims {
 		s.claims[k] = s.claims[k][:0]
 	}
