@@ -139,7 +139,10 @@
 // read). The number must not be glued to a word, a decimal, a path or an
 // '@', except to the labels TEL and FAX (or Tel, tel, Fax, fax), with or
 // without a dot ("TEL090-1234-5678", "Tel.03-1234-5678"); "ID" and other
-// words still glue. Numbers without '+' must start with the JP trunk
+// words still glue. A full stop after Japanese text or a space (。 is
+// read as '.') ends a sentence, so a number right after it is read
+// ("大阪の件。090-1234-5678"); after a digit or a word it stays a decimal.
+// Numbers without '+' must start with the JP trunk
 // prefix 0 (taken from the phonenumbers metadata) and have 8 to 17 digits
 // before they are handed to phonenumbers;
 // when a run of space-separated groups is not one valid number, each group

@@ -212,6 +212,12 @@ func phoneLeftOK(t string, i int) bool {
 		return true
 	}
 	c := t[i-1]
+	// A full stop after Japanese text or a space ends a sentence (。 reads
+	// as '.' here): the number after it starts afresh. After a digit or a
+	// word it is a decimal, a version or a host name.
+	if c == '.' && (i == 1 || t[i-2] >= 0x80 || t[i-2] == ' ' || t[i-2] == '\n') {
+		return true
+	}
 	if isWordByte(c) || phoneGlue[c] {
 		return telBefore(t, i)
 	}

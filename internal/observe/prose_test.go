@@ -90,6 +90,7 @@ func TestExtractProse(t *testing.T) {
 
 		// Phone numbers.
 		{"phone/電話番号：", "電話番号：090-1234-5678", one(tel("+819012345678"))},
+		{"phone/right after a sentence's 。", "大阪の件。090-1234-5678 から電話がありました。", one(tel("+819012345678"))},
 		{"phone/TEL with a full-width colon", "ＴＥＬ：０３－１２３４－５６７８", one(tel("+81312345678"))},
 		{"phone/TEL glued", "TEL090-1234-5678", one(tel("+819012345678"))},
 		{"phone/Tel. with a dot", "Tel.03-1234-5678", one(tel("+81312345678"))},
@@ -120,6 +121,7 @@ func TestExtractProse(t *testing.T) {
 
 		// Negatives.
 		{"not/price with commas", "1,234,567円を振り込んだ", nil},
+		{"not/a decimal before digits", "手数料は1.090-1234-5678の誤記", nil},
 		{"not/price after a bank", "みずほ銀行 新宿支店から1,234,567円", nil},
 		{"not/yen sign", "¥12,345 を請求された", nil},
 		{"not/full-width yen sign", "￥１２，３４５", nil},
