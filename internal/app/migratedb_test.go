@@ -25,6 +25,7 @@ import (
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/dbcopy"
@@ -33,12 +34,14 @@ import (
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/store/pgtest"
+	"github.com/koban-project/koban/internal/taxonomy"
 	"github.com/koban-project/koban/internal/warnlist"
 )
 
 // migTables are every table migrate-db copies.
 var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", "reports", "report_files", "report_messages",
 	"observables", "occurrences", "clusters", "cluster_members", "cluster_growth", "warninglists", "access_requests", "grants",
+	"case_numbers", "cases", "case_members", "case_reports", "case_tasks", "case_notes", "case_events",
 	"report_search", "audit_log", "rate_limits", "jobs"}
 
 // kobanSource is a SQLite koban built through koban's own services.
@@ -203,6 +206,18 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	must(a.DB.CreateGrant(ctx, &access.GrantRow{ObjectType: "report", ObjectID: 1, UserID: asker.ID, Rights: []access.Right{access.View},
 		ExpiresAt: time.Now().Add(7 * 24 * time.Hour), GrantedBy: adm.ID, Reason: "照会に回答", CreatedAt: time.Now()},
 		audit.Entry{Actor: ap.Actor(), Action: "grant.create"}))
+	// A case opened from two reports, with a member, a task done and a note.
+	now := time.Now()
+	c := &cases.Case{Title: "宅配SMSの連続事案", Summary: "二件の通報", Category: "PH", Law: taxonomy.LawOther, Severity: cases.SeverityHigh,
+		Status: cases.StatusOpen, OrgID: r1.OrgID, LeadID: adm.ID, Members: []int64{adm.ID, officer.ID}, CreatedBy: adm.ID, CreatedAt: now, UpdatedAt: now}
+	tasks := []cases.Task{{TemplateKey: "case.template.PH.1", Status: cases.TaskOpen, CreatedBy: adm.ID, CreatedAt: now},
+		{Title: "送信元の照会", AssigneeID: officer.ID, Due: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Status: cases.TaskOpen, CreatedBy: adm.ID, CreatedAt: now}}
+	must(a.DB.CreateCase(ctx, c, "2026-00", []int64{1, 2}, tasks, audit.Entry{Actor: ap.Actor(), Action: "case.open"}))
+	must(a.DB.UpdateTask(ctx, c.ID, tasks[1].ID, func(t *cases.Task) (cases.Event, audit.Entry, error) {
+		t.Status, t.DoneBy, t.DoneAt = cases.TaskDone, officer.ID, now
+		return cases.Event{At: now, ActorID: officer.ID, Kind: cases.EventTaskDone}, audit.Entry{Actor: op.Actor(), Action: "case.task_done"}, nil
+	}))
+	must(a.DB.AddNote(ctx, &cases.Note{CaseID: c.ID, AuthorID: officer.ID, Body: "**照会済み**", CreatedAt: now}, audit.Entry{Actor: op.Actor(), Action: "case.note"}))
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

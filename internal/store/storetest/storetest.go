@@ -106,6 +106,14 @@ func Run(t *testing.T, h Harness) {
 		{"IndexTransferAndAdd", testIndexTransferAndAdd},
 		{"IndexRebuild", testIndexRebuild},
 		{"IndexAccessRequest", testIndexAccessRequest},
+		{"CaseRoundTrip", testCaseRoundTrip},
+		{"CaseNumbersConcurrent", testCaseNumbersConcurrent},
+		{"CaseNotFound", testCaseNotFound},
+		{"CaseUpdate", testCaseUpdate},
+		{"CaseLinkUnlink", testCaseLinkUnlink},
+		{"CaseListScope", testCaseListScope},
+		{"CaseTasks", testCaseTasks},
+		{"CaseNotes", testCaseNotes},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
