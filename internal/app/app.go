@@ -18,11 +18,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/admin"
 	"github.com/koban-project/koban/internal/api"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/blob"
+	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/datadir"
@@ -48,6 +50,8 @@ type App struct {
 	Auth     *auth.Service
 	Admin    *admin.Service
 	Index    *correlate.Service
+	Access   *access.Decider // who may do what to which record
+	Cases    *cases.Service
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
@@ -103,6 +107,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Index = correlate.NewService(db, a.Tree, db.Policy, o.Clock, cfg.Location)
 	a.Auth = auth.NewService(db, a.Tree, o.Clock)
+	a.Access = access.New(db, a.Tree, o.Clock)
+	a.Cases = cases.NewService(db, a.Access, a.Tree, o.Clock, cfg.Location)
 	if o.HasherParams != nil {
 		a.Auth.SetHasherParams(*o.HasherParams)
 	}

@@ -34,7 +34,6 @@ import (
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/store/pgtest"
-	"github.com/koban-project/koban/internal/taxonomy"
 	"github.com/koban-project/koban/internal/warnlist"
 )
 
@@ -207,17 +206,14 @@ func buildSource(t testing.TB, n int) *kobanSource {
 		ExpiresAt: time.Now().Add(7 * 24 * time.Hour), GrantedBy: adm.ID, Reason: "照会に回答", CreatedAt: time.Now()},
 		audit.Entry{Actor: ap.Actor(), Action: "grant.create"}))
 	// A case opened from two reports, with a member, a task done and a note.
-	now := time.Now()
-	c := &cases.Case{Title: "宅配SMSの連続事案", Summary: "二件の通報", Category: "PH", Law: taxonomy.LawOther, Severity: cases.SeverityHigh,
-		Status: cases.StatusOpen, OrgID: r1.OrgID, LeadID: adm.ID, Members: []int64{adm.ID, officer.ID}, CreatedBy: adm.ID, CreatedAt: now, UpdatedAt: now}
-	tasks := []cases.Task{{TemplateKey: "case.template.PH.1", Status: cases.TaskOpen, CreatedBy: adm.ID, CreatedAt: now},
-		{Title: "送信元の照会", AssigneeID: officer.ID, Due: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), Status: cases.TaskOpen, CreatedBy: adm.ID, CreatedAt: now}}
-	must(a.DB.CreateCase(ctx, c, "2026-00", []int64{1, 2}, tasks, audit.Entry{Actor: ap.Actor(), Action: "case.open"}))
-	must(a.DB.UpdateTask(ctx, c.ID, tasks[1].ID, func(t *cases.Task) (cases.Event, audit.Entry, error) {
-		t.Status, t.DoneBy, t.DoneAt = cases.TaskDone, officer.ID, now
-		return cases.Event{At: now, ActorID: officer.ID, Kind: cases.EventTaskDone}, audit.Entry{Actor: op.Actor(), Action: "case.task_done"}, nil
-	}))
-	must(a.DB.AddNote(ctx, &cases.Note{CaseID: c.ID, AuthorID: officer.ID, Body: "**照会済み**", CreatedAt: now}, audit.Entry{Actor: op.Actor(), Action: "case.note"}))
+	c, err := a.Cases.Open(ctx, ap, cases.Opening{Title: "宅配SMSの連続事案", Summary: "二件の通報", Category: "PH", Severity: "high",
+		Members: []int64{officer.ID}, Reports: []string{src.receipts[0], "2"}})
+	must(err)
+	task, err := a.Cases.AddTask(ctx, ap, c.ID, cases.NewTask{Title: "送信元の照会", AssigneeID: officer.ID, Due: "2026-04-01"})
+	must(err)
+	must(a.Cases.SetTaskDone(ctx, op, c.ID, task.ID, true))
+	_, err = a.Cases.AddNote(ctx, op, c.ID, "**照会済み**")
+	must(err)
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

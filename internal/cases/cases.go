@@ -98,7 +98,9 @@ type Case struct {
 }
 
 // Object is the case as the access decision sees it.
-func (c *Case) Object() access.Object { return access.Object{Type: ObjectType, ID: c.ID, OrgID: c.OrgID} }
+func (c *Case) Object() access.Object {
+	return access.Object{Type: ObjectType, ID: c.ID, OrgID: c.OrgID}
+}
 
 // Row is one case in a list.
 type Row struct {
@@ -229,4 +231,15 @@ type Event struct {
 	// (shown only to those who may view the report).
 	RefOrgID int64
 	RefLabel string
+}
+
+// uniqueIDs returns ids without zeros and repeats, in their first order.
+func uniqueIDs(ids []int64) []int64 {
+	var out []int64
+	for _, id := range ids {
+		if id != 0 && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
