@@ -484,10 +484,10 @@ func clampPage(limit, offset int) (int, int) {
 // SetStatus moves a case along the workflow by hand (see CanMove). Closing
 // takes one of CloseReasons; reopening a closed case takes it back to
 // investigating. note is an optional word with the change.
-func (s *Service) SetStatus(ctx context.Context, p auth.Principal, id int64, to Status, reason, note string) error {
+func (s *Service) SetStatus(ctx context.Context, p auth.Principal, id int64, to Status, reason, note string) (*Case, error) {
 	c, err := s.load(ctx, p, id, access.Edit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var pr koban.Problems
 	note = s.text(&pr, "note", note, maxText, false, true)
@@ -500,13 +500,14 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, id int64, to 
 		pr.Add("status", "case.error.referred_by_referral")
 	}
 	if err := pr.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if to != StatusClosed {
 		reason = ""
 	}
 	now := s.clock.Now()
-	return s.store.UpdateCase(ctx, c.ID, func(c *Case) (Event, audit.Entry, error) {
+	var out Case
+	err = s.store.UpdateCase(ctx, c.ID, func(c *Case) (Event, audit.Entry, error) {
 		from := c.Status
 		if from == to {
 			return Event{}, audit.Entry{}, koban.FieldError("status", "case.error.status_same")
@@ -519,9 +520,14 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, id int64, to 
 			return Event{}, audit.Entry{}, koban.FieldError("status", key)
 		}
 		c.Status, c.CloseReason, c.UpdatedAt = to, reason, now
+		out = *c
 		return Event{At: now, ActorID: p.UserID, Kind: EventStatus, From: string(from), To: string(to), Reason: reason, Text: note},
 			s.entry(p, c.ID, "case.status", map[string]any{"from": string(from), "to": string(to), "reason": reason}), nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // EnterReferral puts a case in "referred" while a referral to another
