@@ -1,6 +1,6 @@
 // Package api is koban's JSON interface under /api/v1: the public report
-// endpoint, partner intake (single and bulk NDJSON) and the officers' queue,
-// over the same services as the pages.
+// endpoint, partner intake (single and bulk NDJSON), the officers' queue,
+// the national index and cases, over the same services as the pages.
 package api
 
 import (
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
@@ -24,6 +25,8 @@ import (
 // Deps are what the API needs.
 type Deps struct {
 	Intake     *intake.Service
+	Cases      *cases.Service
+	Accounts   Accounts // the accounts requests name by e-mail
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Catalogs   *locale.Catalogs
@@ -59,6 +62,15 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/graph", a.token(a.graph))
 	mux.HandleFunc("GET /api/v1/clusters", a.token(a.clusters))
 	mux.HandleFunc("GET /api/v1/clusters/{id}", a.token(a.cluster))
+	mux.HandleFunc("GET /api/v1/cases", a.token(a.cases))
+	mux.HandleFunc("POST /api/v1/cases", a.token(a.openCase))
+	mux.HandleFunc("GET /api/v1/cases/{id}", a.token(a.caseView))
+	mux.HandleFunc("POST /api/v1/cases/{id}/status", a.token(a.caseStatus))
+	mux.HandleFunc("POST /api/v1/cases/{id}/tasks", a.token(a.caseTask))
+	mux.HandleFunc("POST /api/v1/cases/{id}/tasks/{tid}", a.token(a.caseTaskState))
+	mux.HandleFunc("POST /api/v1/cases/{id}/notes", a.token(a.caseNote))
+	mux.HandleFunc("POST /api/v1/cases/{id}/reports", a.token(a.caseLink))
+	mux.HandleFunc("GET /api/v1/tasks", a.token(a.tasks))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))
 	})

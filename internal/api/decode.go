@@ -27,8 +27,14 @@ import (
 //   - a string that is not valid text is returned in bad, by field, for the
 //     caller to report with the other invalid values (422).
 func decodeReport(raw []byte) (in ReportIn, bad koban.Problems, err error) {
+	return decodeStrict[ReportIn](raw, reportSchema)
+}
+
+// decodeStrict is decodeReport for any request body type T, whose json
+// tags make sch (schemaOf): every JSON body of the API is read this way.
+func decodeStrict[T any](raw []byte, sch schema) (in T, bad koban.Problems, err error) {
 	w := walker{dec: json.NewDecoder(bytes.NewReader(raw)), raw: raw}
-	if err := w.value("", reportSchema, true); err != nil {
+	if err := w.value("", sch, true); err != nil {
 		return in, nil, malformed(err.Error())
 	}
 	if _, err := w.dec.Token(); !errors.Is(err, io.EOF) {

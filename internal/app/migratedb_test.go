@@ -25,6 +25,7 @@ import (
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/dbcopy"
@@ -39,6 +40,7 @@ import (
 // migTables are every table migrate-db copies.
 var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", "reports", "report_files", "report_messages",
 	"observables", "occurrences", "clusters", "cluster_members", "cluster_growth", "warninglists", "access_requests", "grants",
+	"case_numbers", "cases", "case_members", "case_reports", "case_tasks", "case_notes", "case_events",
 	"report_search", "audit_log", "rate_limits", "jobs"}
 
 // kobanSource is a SQLite koban built through koban's own services.
@@ -203,6 +205,15 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	must(a.DB.CreateGrant(ctx, &access.GrantRow{ObjectType: "report", ObjectID: 1, UserID: asker.ID, Rights: []access.Right{access.View},
 		ExpiresAt: time.Now().Add(7 * 24 * time.Hour), GrantedBy: adm.ID, Reason: "照会に回答", CreatedAt: time.Now()},
 		audit.Entry{Actor: ap.Actor(), Action: "grant.create"}))
+	// A case opened from two reports, with a member, a task done and a note.
+	c, err := a.Cases.Open(ctx, ap, cases.Opening{Title: "宅配SMSの連続事案", Summary: "二件の通報", Category: "PH", Severity: "high",
+		Members: []int64{officer.ID}, Reports: []string{src.receipts[0], "2"}})
+	must(err)
+	task, err := a.Cases.AddTask(ctx, ap, c.ID, cases.NewTask{Title: "送信元の照会", AssigneeID: officer.ID, Due: "2026-04-01"})
+	must(err)
+	must(a.Cases.SetTaskDone(ctx, op, c.ID, task.ID, true))
+	_, err = a.Cases.AddNote(ctx, op, c.ID, "**照会済み**")
+	must(err)
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

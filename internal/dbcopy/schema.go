@@ -74,6 +74,15 @@ var plan = []planEntry{
 	{"access_requests", "", []string{"id"}},
 	// Sharing beyond the organisation tree (cases, access requests).
 	{"grants", "", []string{"id"}},
+	// Cases: the numbers drawn, the cases, their members, the reports linked
+	// to them (never copied), tasks, notes and the timeline.
+	{"case_numbers", "", []string{"prefix"}},
+	{"cases", "", []string{"id"}},
+	{"case_members", "", []string{"case_id", "user_id"}},
+	{"case_reports", "", []string{"case_id", "report_id"}},
+	{"case_tasks", "", []string{"id"}},
+	{"case_notes", "", []string{"id"}},
+	{"case_events", "", []string{"id"}},
 	// The search index: derived from the reports, but copied as it is
 	// (read through sourceViews), so that the target answers searches at
 	// once and the digest shows it is the source's.

@@ -2,10 +2,14 @@ package web
 
 import (
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/taxonomy"
@@ -56,6 +60,7 @@ func TestTemplateKeysExist(t *testing.T) {
 		"advice.general.title", "advice.general.steps", "status.from_reporter", "status.from_officer"} {
 		keys = append(keys, k)
 	}
+	keys = append(keys, caseKeys(t)...)
 	for _, lang := range locale.Languages {
 		for _, k := range keys {
 			if !cats.Has(lang, k) {
@@ -65,12 +70,66 @@ func TestTemplateKeysExist(t *testing.T) {
 	}
 }
 
+// caseKeys are the keys the case pages build from the cases package's
+// enumerations, and every "case.…" key the package names (errors, checklists).
+func caseKeys(t *testing.T) []string {
+	var keys []string
+	for _, st := range cases.Statuses {
+		keys = append(keys, "case.status."+string(st))
+	}
+	for _, sv := range cases.Severities {
+		keys = append(keys, "case.severity."+string(sv))
+	}
+	for _, r := range cases.CloseReasons {
+		keys = append(keys, "case.close."+r)
+	}
+	for _, k := range []cases.EventKind{cases.EventOpened, cases.EventReportLinked, cases.EventReportUnlinked, cases.EventStatus, cases.EventTaskAdded,
+		cases.EventTaskDone, cases.EventTaskReopened, cases.EventNote, cases.EventReferred, cases.EventReferralAnswered} {
+		keys = append(keys, "case.event."+string(k))
+	}
+	for _, o := range []string{"accepted", "declined", "withdrawn"} {
+		keys = append(keys, "case.referral."+o)
+	}
+	for _, ts := range []cases.TaskStatus{cases.TaskOpen, cases.TaskDone} {
+		keys = append(keys, "case.task."+string(ts))
+	}
+	for _, a := range []string{"open", "view", "status", "link_report", "unlink_report", "task_add", "task_done", "task_reopen", "note", "refused",
+		"referred", "referral_answered"} {
+		keys = append(keys, "audit.case."+a)
+	}
+	for _, n := range []string{"case_opened", "case_status", "case_task", "case_task_done", "case_task_reopen", "case_note", "case_link", "case_unlink"} {
+		keys = append(keys, "notice."+n)
+	}
+	keys = append(keys, cases.ChecklistKeys()...)
+	if len(cases.ChecklistKeys()) < 9*4 {
+		t.Errorf("only %d checklist items", len(cases.ChecklistKeys()))
+	}
+	// Keys named in the package's code: errors and the like.
+	files, _ := filepath.Glob("../cases/*.go")
+	lit := regexp.MustCompile(`"(case\.[a-z_]+\.[a-z_.]+)"`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range lit.FindAllStringSubmatch(string(b), -1) {
+			if !strings.HasSuffix(m[1], ".") {
+				keys = append(keys, m[1])
+			}
+		}
+	}
+	return keys
+}
+
 func TestTemplatesParseAndAssetsHash(t *testing.T) {
 	tm, err := parseTemplates()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"home", "report", "status", "login", "totp", "enroll", "queue", "detail", "error"} {
+	for _, name := range []string{"home", "report", "status", "login", "totp", "enroll", "queue", "detail", "error", "cases", "case", "case_new", "tasks"} {
 		if tm.pages[name] == nil {
 			t.Errorf("page %s missing", name)
 		}

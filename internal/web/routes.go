@@ -43,6 +43,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /graph", s.officer(s.graphPage))
 	mux.HandleFunc("GET /clusters", s.officer(s.clustersPage))
 	mux.HandleFunc("GET /clusters/{id}", s.officer(s.clusterPage))
+	mux.HandleFunc("GET /cases", s.officer(s.caseList))
+	mux.HandleFunc("GET /cases/new", s.officer(s.caseNew))
+	mux.HandleFunc("POST /cases", s.officer(s.caseOpen))
+	mux.HandleFunc("GET /cases/{id}", s.officer(s.caseDetail))
+	mux.HandleFunc("POST /cases/{id}/{action}", s.officer(s.caseUpdate))
+	mux.HandleFunc("POST /cases/{id}/tasks/{tid}/{state}", s.officer(s.caseTaskState))
+	mux.HandleFunc("POST /cases/{id}/reports/{rid}/unlink", s.officer(s.caseUnlink))
+	mux.HandleFunc("GET /tasks", s.officer(s.myTasks))
 
 	// Administrators.
 	mux.HandleFunc("GET /admin", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin/users", http.StatusSeeOther) })

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
@@ -23,6 +24,7 @@ import (
 // Deps are what the pages need.
 type Deps struct {
 	Intake     *intake.Service
+	Cases      *cases.Service
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service

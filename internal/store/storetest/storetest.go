@@ -111,6 +111,14 @@ func Run(t *testing.T, h Harness) {
 		{"IndexRebuild", testIndexRebuild},
 		{"IndexAccessRequest", testIndexAccessRequest},
 		{"IndexClusterList", testIndexClusterList},
+		{"CaseRoundTrip", testCaseRoundTrip},
+		{"CaseNumbersConcurrent", testCaseNumbersConcurrent},
+		{"CaseNotFound", testCaseNotFound},
+		{"CaseUpdate", testCaseUpdate},
+		{"CaseLinkUnlink", testCaseLinkUnlink},
+		{"CaseListScope", testCaseListScope},
+		{"CaseTasks", testCaseTasks},
+		{"CaseNotes", testCaseNotes},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

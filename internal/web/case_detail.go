@@ -1,0 +1,115 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"strconv"
+
+	"github.com/koban-project/koban/internal/cases"
+	"github.com/koban-project/koban/internal/koban"
+)
+
+type casePage struct {
+	page
+	V            *cases.View
+	C            *cases.Case
+	Candidates   []cases.Person // who may be given a task
+	CloseReasons []string
+	In           caseInput
+}
+
+// caseInput is what the officer typed in one of the case page's forms,
+// kept when the form comes back with errors.
+type caseInput struct {
+	Status, Reason, StatusNote string
+	TaskTitle, TaskDue         string
+	TaskAssignee               int64
+	Note, Report               string
+}
+
+// Who names an account of the case.
+func (p casePage) Who(id int64) string {
+	if id == 0 {
+		return p.T("case.event.system")
+	}
+	if u, ok := p.V.People[id]; ok {
+		if u.Name != "" {
+			return u.Name
+		}
+		return u.Email
+	}
+	return "#" + strconv.FormatInt(id, 10)
+}
+
+// NoteHTML is a note's Markdown, rendered safely (no raw HTML, no active
+// links: see cases.RenderNote and its fuzz test).
+func (p casePage) NoteHTML(body string) template.HTML { return template.HTML(cases.RenderNote(body)) }
+
+// Task finds a task of the case by id.
+func (p casePage) Task(id int64) (cases.Task, bool) {
+	for _, t := range p.V.Tasks {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return cases.Task{}, false
+}
+
+// TaskOf is the text of the task a timeline entry names.
+func (p casePage) TaskOf(id int64) string {
+	if t, ok := p.Task(id); ok {
+		return p.TaskText(t)
+	}
+	return ""
+}
+
+// Members lists the case's members by name.
+func (p casePage) Members() []string {
+	var out []string
+	for _, id := range p.C.Members {
+		out = append(out, p.Who(id))
+	}
+	return out
+}
+
+func caseID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, koban.Errorf(koban.NotFound, "error.not_found")
+	}
+	return id, nil
+}
+
+// caseDetail is the case page: facts, status, reports, tasks, notes and
+// the timeline.
+func (s *Server) caseDetail(w http.ResponseWriter, r *http.Request) {
+	id, err := caseID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.showCase(w, r, id, http.StatusOK, caseInput{}, nil)
+}
+
+func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, status int, in caseInput, problem error) {
+	p := casePage{page: s.newPage(r, "case.detail.title"), CloseReasons: cases.CloseReasons, In: in}
+	pr := *p.Principal
+	v, err := s.Cases.Get(r.Context(), pr, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.V, p.C = v, v.Case
+	p.Title = v.Case.Number
+	if v.CanEdit {
+		if p.Candidates, err = s.Cases.Candidates(r.Context(), pr, v.Case); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if problem != nil {
+		p.setProblems(problem)
+		p.anchorsToWrappers()
+	}
+	s.render(w, r, status, "case", p)
+}
