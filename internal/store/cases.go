@@ -120,20 +120,11 @@ func (db *DB) Case(ctx context.Context, id int64) (*cases.Case, error) {
 }
 
 func (db *DB) members(ctx context.Context, q querier, caseID int64) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT user_id FROM case_members WHERE case_id = ? ORDER BY added_at, user_id`, caseID)
+	ids, err := collect(ctx, q, scanID, `SELECT user_id FROM case_members WHERE case_id = ? ORDER BY added_at, user_id`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("case members: %w", err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return ids, nil
 }
 
 // Cases lists the cases in f.Scope that match f, most recently changed
@@ -348,20 +339,11 @@ func (db *DB) LinkedReports(ctx context.Context, caseID int64) ([]cases.LinkedRe
 
 // CasesOfReport returns the ids of the cases a report is linked to.
 func (db *DB) CasesOfReport(ctx context.Context, reportID int64) ([]int64, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT case_id FROM case_reports WHERE report_id = ? ORDER BY case_id`, reportID)
+	ids, err := collect(ctx, db.read, scanID, `SELECT case_id FROM case_reports WHERE report_id = ? ORDER BY case_id`, reportID)
 	if err != nil {
 		return nil, fmt.Errorf("cases of report: %w", err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return ids, nil
 }
 
 // ReportOwner returns the organisation that owns a report.
@@ -451,20 +433,11 @@ func (db *DB) UpdateTask(ctx context.Context, caseID, taskID int64, fn func(*cas
 
 // Tasks returns a case's tasks in the order they were added.
 func (db *DB) Tasks(ctx context.Context, caseID int64) ([]cases.Task, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+taskCols+` FROM case_tasks t WHERE t.case_id = ? ORDER BY t.id`, caseID)
+	ts, err := collect(ctx, db.read, func(s scanner) (cases.Task, error) { return scanTask(s) }, `SELECT `+taskCols+` FROM case_tasks t WHERE t.case_id = ? ORDER BY t.id`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("tasks: %w", err)
 	}
-	defer rows.Close()
-	var out []cases.Task
-	for rows.Next() {
-		t, err := scanTask(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return ts, nil
 }
 
 // TaskList lists tasks across the cases in f.Scope: open before done, then

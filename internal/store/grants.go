@@ -45,23 +45,22 @@ const grantCols = `id, object_type, object_id, COALESCE(org_id, 0), COALESCE(use
 
 // GrantsOn returns every grant on one record, in force or not, oldest first.
 func (db *DB) GrantsOn(ctx context.Context, objectType string, objectID int64) ([]access.GrantRow, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+grantCols+` FROM grants WHERE object_type = ? AND object_id = ? ORDER BY id`, objectType, objectID)
+	out, err := collect(ctx, db.read, scanGrant, `SELECT `+grantCols+` FROM grants WHERE object_type = ? AND object_id = ? ORDER BY id`, objectType, objectID)
 	if err != nil {
 		return nil, fmt.Errorf("grants on %s %d: %w", objectType, objectID, err)
 	}
-	defer rows.Close()
-	var out []access.GrantRow
-	for rows.Next() {
-		var g access.GrantRow
-		var rights string
-		var exp, created, revoked int64
-		if err := rows.Scan(&g.ID, &g.ObjectType, &g.ObjectID, &g.OrgID, &g.UserID, &rights, &exp, &g.GrantedBy, &g.Reason, &created, &revoked); err != nil {
-			return nil, fmt.Errorf("grants on %s %d: %w", objectType, objectID, err)
-		}
-		g.Rights, g.ExpiresAt, g.CreatedAt, g.RevokedAt = parseRights(rights), tm(exp), tm(created), tm(revoked)
-		out = append(out, g)
+	return out, nil
+}
+
+func scanGrant(s scanner) (access.GrantRow, error) {
+	var g access.GrantRow
+	var rights string
+	var exp, created, revoked int64
+	if err := s.Scan(&g.ID, &g.ObjectType, &g.ObjectID, &g.OrgID, &g.UserID, &rights, &exp, &g.GrantedBy, &g.Reason, &created, &revoked); err != nil {
+		return g, err
 	}
-	return out, rows.Err()
+	g.Rights, g.ExpiresAt, g.CreatedAt, g.RevokedAt = parseRights(rights), tm(exp), tm(created), tm(revoked)
+	return g, nil
 }
 
 // scopeWhere is the SQL condition (with its arguments) that keeps the rows

@@ -450,3 +450,29 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// collect runs a query and scans every row with scan: the one loop behind
+// the store's list reads.
+func collect[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// scanID reads a row of one integer.
+func scanID(s scanner) (int64, error) {
+	var id int64
+	err := s.Scan(&id)
+	return id, err
+}

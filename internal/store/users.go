@@ -164,7 +164,7 @@ func (db *DB) Session(ctx context.Context, idHash string) (*auth.Session, error)
 
 const sessionCols = `id_hash, user_id, stage, pending, ip, created_at, last_seen_at, expires_at`
 
-func scanSession(row interface{ Scan(...any) error }) (*auth.Session, error) {
+func scanSession(row scanner) (*auth.Session, error) {
 	var s auth.Session
 	var c, l, e int64
 	if err := row.Scan(&s.IDHash, &s.UserID, &s.Stage, &s.Pending, &s.IP, &c, &l, &e); err != nil {
@@ -176,20 +176,17 @@ func scanSession(row interface{ Scan(...any) error }) (*auth.Session, error) {
 
 // SessionsOf lists a user's sessions, newest first.
 func (db *DB) SessionsOf(ctx context.Context, userID int64) ([]auth.Session, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id_hash`, userID)
+	out, err := collect(ctx, db.read, func(s scanner) (auth.Session, error) {
+		sess, err := scanSession(s)
+		if err != nil {
+			return auth.Session{}, err
+		}
+		return *sess, nil
+	}, `SELECT `+sessionCols+` FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id_hash`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
-	defer rows.Close()
-	var out []auth.Session
-	for rows.Next() {
-		s, err := scanSession(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list sessions: %w", err)
-		}
-		out = append(out, *s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // EndSessions removes every session of the user but keep, with the audit
