@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/koban-project/koban/internal/access"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -205,7 +206,7 @@ func BenchIndex(ctx context.Context, o IndexBenchOptions) (IndexBenchResult, err
 			}
 		}
 		t0 := time.Now()
-		if _, err := db.Holders(ctx, ids, k); err != nil {
+		if _, err := db.Holders(ctx, ids, k, access.Scope{All: true}); err != nil {
 			return res, err
 		}
 		holders = append(holders, time.Since(t0))

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/koban-project/koban/internal/access"
+	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/intake"
@@ -153,4 +156,55 @@ func TestListedValuesFollowAccess(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGrantsOpenTheIndex: the national index answers through the same
+// access decision as the report pages. A grant on Osaka's report (an
+// access request answered) lists it in full for Tokyo — on the value's
+// page, among the related records, in the cluster, as a graph start — and
+// takes it out of the hidden counts; when the grant ends it is a count
+// again.
+func TestGrantsOpenTheIndex(t *testing.T) {
+	w := newWorld(t)
+	f := storeThreePrefectures(w)
+	tokyo := w.officer("pref-13", auth.RoleInvestigator)
+	osaka := f.own["pref-27"]
+	key := correlate.Key{Type: correlate.Report, ID: osaka.ID}
+	state := func() (listed, hidden, related, relatedHidden, members int, opens bool) {
+		t.Helper()
+		v, err := w.svc.Lookup(t.Context(), tokyo, f.shared.Type, f.shared.Value, correlate.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		links, err := w.svc.LinksOf(t.Context(), tokyo, correlate.Key{Type: correlate.Report, ID: f.own["pref-13"].ID}, correlate.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := w.svc.Cluster(t.Context(), tokyo, links.Cluster.ID, correlate.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = w.svc.LinksOf(t.Context(), tokyo, key, correlate.Page{})
+		return v.VisibleTotal, v.Hidden.Records, links.RelatedTotal, links.Hidden.Records, c.MembersTotal, err == nil
+	}
+	check := func(when string, wantListed, wantHidden int, wantOpens bool) {
+		t.Helper()
+		listed, hidden, related, relatedHidden, members, opens := state()
+		if listed != wantListed || hidden != wantHidden || related != wantListed-1 || relatedHidden != wantHidden || members != wantListed || opens != wantOpens {
+			t.Errorf("%s: value lists %d hides %d; related %d hidden %d; cluster members %d; Osaka's record opens %v — want %d listed, %d hidden, opens %v",
+				when, listed, hidden, related, relatedHidden, members, opens, wantListed, wantHidden, wantOpens)
+		}
+	}
+	check("before the grant", 1, 2, false)
+	g := &access.GrantRow{ObjectType: "report", ObjectID: osaka.ID, OrgID: osaka.OrgID, Rights: []access.Right{access.View},
+		ExpiresAt: w.clock.Now().Add(48 * time.Hour), Reason: "照会への回答", CreatedAt: w.clock.Now()}
+	// Granted to Tokyo's organisation (not Osaka's: Osaka owns it already).
+	o, _ := w.tree.ByCode("pref-13")
+	g.OrgID = o.ID
+	if err := w.db.CreateGrant(t.Context(), g, audit.Entry{Actor: audit.System, Action: "grant.create"}); err != nil {
+		t.Fatal(err)
+	}
+	check("with the grant", 2, 1, true)
+	w.clock.Advance(49 * time.Hour)
+	check("after the grant expired", 1, 2, false)
 }

@@ -3,6 +3,7 @@ package correlate
 import (
 	"cmp"
 	"context"
+	"github.com/koban-project/koban/internal/access"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ type Service struct {
 	policy func() Policy
 	clock  koban.Clock
 	zone   *time.Location
+	access *access.Decider
 }
 
 // NewService returns a Service; zone is where days and months begin.
@@ -32,7 +34,7 @@ func NewService(st Store, tree func() *org.Tree, policy func() Policy, clock kob
 	if zone == nil {
 		zone = time.UTC
 	}
-	return &Service{store: st, tree: tree, policy: policy, clock: clock, zone: zone}
+	return &Service{store: st, tree: tree, policy: policy, clock: clock, zone: zone, access: access.New(st, tree, clock)}
 }
 
 // Page asks for part of a list.
@@ -121,13 +123,14 @@ func (s *Service) Lookup(ctx context.Context, p auth.Principal, t observe.Type, 
 	}
 	page = page.norm(50, maxOccurrencePage)
 	view := &ObservableView{Value: v, Page: page, Warnings: s.policy().Warnings(o), Common: s.policy().Common(v.Records)}
-	tallies, err := s.store.Tallies(ctx, v.ID, s.offset())
+	visible := s.visible(p)
+	tallies, err := s.store.Tallies(ctx, v.ID, s.offset(), visible)
 	if err != nil {
 		return nil, err
 	}
-	tree, visible := s.tree(), s.visible(p)
+	tree := s.tree()
 	view.Prefectures = countPrefectures(tree, tallies)
-	view.Hidden, view.Timeline = s.split(tree, p.OrgID, tallies)
+	view.Hidden, view.Timeline = s.split(tree, tallies)
 	view.Visible, view.VisibleTotal, err = s.store.Occurrences(ctx, v.ID, visible, page.Limit, page.Offset)
 	if err != nil {
 		return nil, err
@@ -165,23 +168,16 @@ func (s *Service) offset() time.Duration {
 	return time.Duration(off) * time.Second
 }
 
-// visible returns the organisations whose records p sees; nil stands for
-// all of them (the root of the tree), which lets the store skip the filter.
-func (s *Service) visible(p auth.Principal) []int64 {
-	tree := s.tree()
-	ids := tree.Visible(p.OrgID)
-	if len(ids) == len(tree.All()) {
-		return nil
-	}
-	if ids == nil {
-		return []int64{} // an organisation the tree does not know sees nothing
-	}
-	return ids
+// visible is the access scope of the records p sees in full: those of
+// their organisation's line, and those granted to them. The NPA's is
+// everything, which lets the store skip the filter.
+func (s *Service) visible(p auth.Principal) access.Scope {
+	return s.access.ScopeOf(p, string(Report), access.View)
 }
 
 // split divides a value's tallies into what the viewer may not see (counts
 // by owner) and a month-by-month timeline of both.
-func (s *Service) split(tree *org.Tree, viewer int64, tallies []Tally) (Hidden, []Month) {
+func (s *Service) split(tree *org.Tree, tallies []Tally) (Hidden, []Month) {
 	var h Hidden
 	owners := map[int64]*Owner{}
 	months := map[time.Time]*Month{}
@@ -192,7 +188,7 @@ func (s *Service) split(tree *org.Tree, viewer int64, tallies []Tally) (Hidden, 
 		if months[m] == nil {
 			months[m] = &Month{Month: m}
 		}
-		if tree.Sees(viewer, t.OrgID) {
+		if t.Seen {
 			months[m].Visible += t.N
 			continue
 		}
@@ -312,20 +308,20 @@ func (s *Service) LinksOf(ctx context.Context, p auth.Principal, k Key, page Pag
 // viewer sees, most shared values first then newest, the page of them asked
 // for labelled; every other one counted.
 func (s *Service) related(ctx context.Context, p auth.Principal, k Key, linking []int64, out *Links) error {
-	holders, err := s.store.Holders(ctx, linking, k)
+	holders, err := s.store.Holders(ctx, linking, k, s.visible(p))
 	if err != nil {
 		return err
 	}
 	tree := s.tree()
 	var tallies []Tally
 	for _, h := range holders {
-		if tree.Sees(p.OrgID, h.OrgID) {
+		if h.Seen {
 			out.Related = append(out.Related, h)
 		} else {
 			tallies = append(tallies, Tally{OrgID: h.OrgID, N: 1, First: h.At, Last: h.At})
 		}
 	}
-	out.Hidden, _ = s.split(tree, p.OrgID, tallies)
+	out.Hidden, _ = s.split(tree, tallies)
 	slices.SortFunc(out.Related, func(a, b Holder) int {
 		return cmp.Or(cmp.Compare(b.Shared, a.Shared), b.At.Compare(a.At), cmp.Compare(b.ID, a.ID))
 	})
@@ -356,8 +352,8 @@ func (s *Service) record(ctx context.Context, p auth.Principal, k Key) (Occurren
 	if err != nil {
 		return Occurrence{}, err
 	}
-	if !s.tree().Sees(p.OrgID, r.OrgID) {
-		return Occurrence{}, koban.Errorf(koban.NotFound, "error.not_found")
+	if err := s.access.Check(ctx, p, access.View, access.Object{Type: string(k.Type), ID: k.ID, OrgID: r.OrgID}); err != nil {
+		return Occurrence{}, err
 	}
 	return r, nil
 }
@@ -417,7 +413,7 @@ func (s *Service) Clusters(ctx context.Context, p auth.Principal, order string, 
 		ids[i] = r.ID
 	}
 	visible := s.visible(p)
-	tallies, err := s.store.ClusterTallies(ctx, ids)
+	tallies, err := s.store.ClusterTallies(ctx, ids, visible)
 	if err != nil {
 		return nil, err
 	}
@@ -434,7 +430,7 @@ func (s *Service) Clusters(ctx context.Context, p auth.Principal, order string, 
 		line := ClusterLine{ClusterRow: r, Damage: damage[r.ID]}
 		prefs := map[string]int{}
 		for _, t := range tallies[r.ID] {
-			if tree.Sees(p.OrgID, t.OrgID) {
+			if t.Seen {
 				line.Visible += t.N
 			} else {
 				line.Hidden += t.N
@@ -481,14 +477,14 @@ func (s *Service) Cluster(ctx context.Context, p auth.Principal, id int64, page 
 	if err != nil {
 		return nil, err
 	}
-	tallies, err := s.store.ClusterOrgs(ctx, id)
+	visible := s.visible(p)
+	tallies, err := s.store.ClusterOrgs(ctx, id, visible)
 	if err != nil {
 		return nil, err
 	}
 	tree := s.tree()
 	view := &ClusterView{ClusterRow: row, Page: page, Prefectures: countPrefectures(tree, tallies)}
-	view.Hidden, _ = s.split(tree, p.OrgID, tallies)
-	visible := s.visible(p)
+	view.Hidden, _ = s.split(tree, tallies)
 	if view.Members, view.MembersTotal, err = s.store.ClusterMembers(ctx, id, visible, page.Limit, page.Offset); err != nil {
 		return nil, err
 	}
@@ -527,7 +523,7 @@ func (s *Service) RequestAccess(ctx context.Context, p auth.Principal, o observe
 	if _, ok := tree.ByID(owner); !ok || tree.Sees(p.OrgID, owner) {
 		return nil, koban.Errorf(koban.Invalid, "observable.error.owner")
 	}
-	tallies, err := s.store.Tallies(ctx, v.ID, 0)
+	tallies, err := s.store.Tallies(ctx, v.ID, 0, s.visible(p))
 	if err != nil {
 		return nil, err
 	}
@@ -563,10 +559,10 @@ func (s *Service) Elsewhere(ctx context.Context, p auth.Principal, query string)
 	if err != nil {
 		return o, h, false, err
 	}
-	tallies, err := s.store.Tallies(ctx, v.ID, s.offset())
+	tallies, err := s.store.Tallies(ctx, v.ID, s.offset(), s.visible(p))
 	if err != nil {
 		return o, h, false, err
 	}
-	h, _ = s.split(s.tree(), p.OrgID, tallies)
+	h, _ = s.split(s.tree(), tallies)
 	return o, h, h.Records > 0, nil
 }

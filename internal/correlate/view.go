@@ -2,6 +2,7 @@ package correlate
 
 import (
 	"context"
+	"github.com/koban-project/koban/internal/access"
 	"time"
 
 	"github.com/koban-project/koban/internal/audit"
@@ -21,6 +22,7 @@ type Value struct {
 // Tally counts one organisation's records holding a value on one day.
 type Tally struct {
 	OrgID int64
+	Seen  bool  // the records are in the viewer's access scope
 	Day   int64 // days since 1970-01-01 in the display time zone
 	N     int
 	First time.Time
@@ -42,7 +44,8 @@ type Occurrence struct {
 // Holder is a record that holds some of a set of values.
 type Holder struct {
 	Occurrence
-	Shared int // how many of the values it holds
+	Shared int  // how many of the values it holds
+	Seen   bool // in the viewer's access scope
 }
 
 // ClusterRow is a cluster as the index holds it.
@@ -76,29 +79,31 @@ type AccessRequest struct {
 // Store is what the Service needs of the database. Every method answers
 // for the whole country; the Service applies access.
 type Store interface {
+	// GrantsOn gives the access decision the grants on a record.
+	access.Store
 	// Value returns a stored value; a koban.NotFound error when no record holds it.
 	Value(ctx context.Context, o observe.Observable) (Value, error)
 	// Values returns the stored values with the given ids.
 	Values(ctx context.Context, ids []int64) ([]Value, error)
-	// Tallies counts a value's records by owning organisation and day;
-	// days begin at offset from UTC midnight.
-	Tallies(ctx context.Context, valueID int64, offset time.Duration) ([]Tally, error)
-	// Occurrences lists the records holding a value that belong to orgs
-	// (all organisations when orgs is nil), newest first, and their total.
-	Occurrences(ctx context.Context, valueID int64, orgs []int64, limit, offset int) ([]Occurrence, int, error)
+	// Tallies counts a value's records by owning organisation, day and
+	// whether they are in scope; days begin at offset from UTC midnight.
+	Tallies(ctx context.Context, valueID int64, offset time.Duration, scope access.Scope) ([]Tally, error)
+	// Occurrences lists the records in scope holding a value, newest
+	// first, and their total.
+	Occurrences(ctx context.Context, valueID int64, scope access.Scope, limit, offset int) ([]Occurrence, int, error)
 	// ValuesOf returns the values a record holds.
 	ValuesOf(ctx context.Context, k Key) ([]Value, error)
 	// Holders returns every record other than exclude that holds any of
-	// the values, with how many it holds, unlabelled and in no order.
-	Holders(ctx context.Context, valueIDs []int64, exclude Key) ([]Holder, error)
+	// the values, with how many it holds and whether it is in scope,
+	// unlabelled and in no order.
+	Holders(ctx context.Context, valueIDs []int64, exclude Key, scope access.Scope) ([]Holder, error)
 	// Labels names records as officers know them (a report's receipt).
 	Labels(ctx context.Context, keys []Key) (map[Key]string, error)
 	// Related returns the values related to o by containment (the stored
 	// ranges holding address o, or the stored addresses inside range o)
-	// that a record of orgs holds (all organisations when orgs is nil), up
-	// to limit of them, and the number of the others: related values that
-	// only records of other organisations hold.
-	Related(ctx context.Context, o observe.Observable, orgs []int64, limit int) ([]Value, int, error)
+	// that a record in scope holds, up to limit of them, and the number of
+	// the others: related values that only records out of scope hold.
+	Related(ctx context.Context, o observe.Observable, scope access.Scope, limit int) ([]Value, int, error)
 	// Record returns the owner, label and time of a record.
 	Record(ctx context.Context, k Key) (Occurrence, error)
 	// RecordByLabel finds a record by what officers call it: a report by
@@ -113,24 +118,24 @@ type Store interface {
 	Cluster(ctx context.Context, id int64, since time.Time) (ClusterRow, error)
 	// ClusterOf returns a record's cluster, 0 for none.
 	ClusterOf(ctx context.Context, k Key) (int64, error)
-	// ClusterOrgs counts a cluster's members by owning organisation, with
-	// the first and last of each organisation's.
-	ClusterOrgs(ctx context.Context, id int64) ([]Tally, error)
-	// ClusterMembers lists a cluster's members owned by orgs (nil: all),
-	// newest first, and their total.
-	ClusterMembers(ctx context.Context, id int64, orgs []int64, limit, offset int) ([]Occurrence, int, error)
+	// ClusterOrgs counts a cluster's members by owning organisation and
+	// whether they are in scope, with the first and last of each.
+	ClusterOrgs(ctx context.Context, id int64, scope access.Scope) ([]Tally, error)
+	// ClusterMembers lists a cluster's members in scope, newest first, and
+	// their total.
+	ClusterMembers(ctx context.Context, id int64, scope access.Scope, limit, offset int) ([]Occurrence, int, error)
 	// ClusterValues returns the values held by most of a cluster's members
-	// owned by orgs (nil: all).
-	ClusterValues(ctx context.Context, id int64, orgs []int64, limit int) ([]ValueCount, error)
+	// in scope.
+	ClusterValues(ctx context.Context, id int64, scope access.Scope, limit int) ([]ValueCount, error)
 	// ClusterTallies counts the members of each of the clusters by owning
-	// organisation, with the first and last of each organisation's.
-	ClusterTallies(ctx context.Context, ids []int64) (map[int64][]Tally, error)
+	// organisation and whether they are in scope, with the first and last.
+	ClusterTallies(ctx context.Context, ids []int64, scope access.Scope) (map[int64][]Tally, error)
 	// ClusterDamage sums, for each of the clusters, the money its members
-	// owned by orgs (nil: all) lost, in yen; a cluster with none is absent.
-	ClusterDamage(ctx context.Context, ids []int64, orgs []int64) (map[int64]int64, error)
+	// in scope lost, in yen; a cluster with none is absent.
+	ClusterDamage(ctx context.Context, ids []int64, scope access.Scope) (map[int64]int64, error)
 	// ClusterTops returns, for each of the clusters, the values held by
-	// most of its members owned by orgs (nil: all), up to per of them.
-	ClusterTops(ctx context.Context, ids []int64, orgs []int64, per int) (map[int64][]ValueCount, error)
+	// most of its members in scope, up to per of them.
+	ClusterTops(ctx context.Context, ids []int64, scope access.Scope, per int) (map[int64][]ValueCount, error)
 	// RequestAccess records a request and its audit entry.
 	RequestAccess(ctx context.Context, r *AccessRequest, e audit.Entry) error
 	// Audit records a read.

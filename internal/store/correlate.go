@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/koban-project/koban/internal/access"
 	"slices"
 	"strconv"
 	"time"
@@ -72,10 +73,11 @@ func (db *DB) Values(ctx context.Context, ids []int64) ([]correlate.Value, error
 }
 
 // Tallies counts a value's records by organisation and day.
-func (db *DB) Tallies(ctx context.Context, valueID int64, offset time.Duration) ([]correlate.Tally, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT org_id, day, COUNT(*), MIN(at), MAX(at) FROM
-		(SELECT org_id, (at + ?) / 86400000000 AS day, at FROM occurrences WHERE observable_id = ?) t
-		GROUP BY org_id, day`, offset.Microseconds(), valueID)
+func (db *DB) Tallies(ctx context.Context, valueID int64, offset time.Duration, scope access.Scope) ([]correlate.Tally, error) {
+	seen, sargs := scopeFlag(scope, "oc")
+	rows, err := db.read.QueryContext(ctx, `SELECT org_id, day, seen, COUNT(*), MIN(at), MAX(at) FROM
+		(SELECT oc.org_id, (oc.at + ?) / 86400000000 AS day, oc.at, `+seen+` AS seen FROM occurrences oc WHERE oc.observable_id = ?) t
+		GROUP BY org_id, day, seen`, slices.Concat([]any{offset.Microseconds()}, sargs, []any{valueID})...)
 	if err != nil {
 		return nil, fmt.Errorf("tallies: %w", err)
 	}
@@ -84,7 +86,7 @@ func (db *DB) Tallies(ctx context.Context, valueID int64, offset time.Duration) 
 	for rows.Next() {
 		var t correlate.Tally
 		var first, last int64
-		if err := rows.Scan(&t.OrgID, &t.Day, &t.N, &first, &last); err != nil {
+		if err := rows.Scan(&t.OrgID, &t.Day, &t.Seen, &t.N, &first, &last); err != nil {
 			return nil, err
 		}
 		t.First, t.Last = tm(first), tm(last)
@@ -93,29 +95,13 @@ func (db *DB) Tallies(ctx context.Context, valueID int64, offset time.Duration) 
 	return out, rows.Err()
 }
 
-// orgFilter returns " AND col IN (…)" with its arguments; nothing for nil
-// (every organisation) and a false condition for an empty list.
-func orgFilter(col string, orgs []int64) (string, []any) {
-	if orgs == nil {
-		return "", nil
-	}
-	if len(orgs) == 0 {
-		return " AND 1 = 0", nil
-	}
-	args := make([]any, len(orgs))
-	for i, o := range orgs {
-		args[i] = o
-	}
-	return " AND " + col + " IN (" + placeholders(len(orgs)) + ")", args
-}
-
 // labelled is the part of a query that names each record: a report by its
 // receipt and category. The occurrence rows are aliased oc.
 const labelled = ` LEFT JOIN reports r ON oc.record_type = 'report' AND r.id = oc.record_id`
 
-// Occurrences lists the records of orgs holding a value, newest first.
-func (db *DB) Occurrences(ctx context.Context, valueID int64, orgs []int64, limit, offset int) ([]correlate.Occurrence, int, error) {
-	filter, fargs := orgFilter("oc.org_id", orgs)
+// Occurrences lists the records in scope holding a value, newest first.
+func (db *DB) Occurrences(ctx context.Context, valueID int64, scope access.Scope, limit, offset int) ([]correlate.Occurrence, int, error) {
+	filter, fargs := scopeFilter(scope, "oc")
 	args := append([]any{valueID}, fargs...)
 	var total int
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM occurrences oc WHERE oc.observable_id = ?`+filter, args...).Scan(&total); err != nil {
@@ -159,18 +145,19 @@ func (db *DB) ValuesOf(ctx context.Context, k correlate.Key) ([]correlate.Value,
 
 // Holders returns every record other than exclude that holds any of the
 // values, with how many of them it holds; labels are left to Labels.
-func (db *DB) Holders(ctx context.Context, valueIDs []int64, exclude correlate.Key) ([]correlate.Holder, error) {
+func (db *DB) Holders(ctx context.Context, valueIDs []int64, exclude correlate.Key, scope access.Scope) ([]correlate.Holder, error) {
 	if len(valueIDs) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(valueIDs))
+	seen, args := scopeFlag(scope, "oc")
 	for _, id := range valueIDs {
 		args = append(args, id)
 	}
-	// The index on observable_id holds every column read here, so the
-	// database never visits the rows themselves.
-	rows, err := db.read.QueryContext(ctx, `SELECT record_type, record_id, MAX(org_id), MAX(at), COUNT(*)
-		FROM occurrences WHERE observable_id IN (`+placeholders(len(valueIDs))+`)
+	// The index on observable_id holds every column read here but for the
+	// grants asked about records out of the owners' line, so the database
+	// seldom visits the rows themselves.
+	rows, err := db.read.QueryContext(ctx, `SELECT record_type, record_id, MAX(org_id), MAX(at), COUNT(*), MAX(seen) FROM
+		(SELECT oc.record_type, oc.record_id, oc.org_id, oc.at, `+seen+` AS seen FROM occurrences oc WHERE oc.observable_id IN (`+placeholders(len(valueIDs))+`)) h
 		GROUP BY record_type, record_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("holders: %w", err)
@@ -181,7 +168,7 @@ func (db *DB) Holders(ctx context.Context, valueIDs []int64, exclude correlate.K
 		var h correlate.Holder
 		var t string
 		var at int64
-		if err := rows.Scan(&t, &h.ID, &h.OrgID, &at, &h.Shared); err != nil {
+		if err := rows.Scan(&t, &h.ID, &h.OrgID, &at, &h.Shared, &h.Seen); err != nil {
 			return nil, err
 		}
 		h.Type, h.At, h.TLP = correlate.RecordType(t), tm(at), correlate.DefaultTLP
@@ -225,7 +212,7 @@ func (db *DB) Labels(ctx context.Context, keys []correlate.Key) (map[correlate.K
 // and how many of them only other organisations' records hold: those are
 // counted, never read, so that a wide range does not list the addresses
 // of reports the viewer may not see.
-func (db *DB) Related(ctx context.Context, o observe.Observable, orgs []int64, limit int) ([]correlate.Value, int, error) {
+func (db *DB) Related(ctx context.Context, o observe.Observable, scope access.Scope, limit int) ([]correlate.Value, int, error) {
 	var where string
 	var args []any
 	var order string
@@ -239,12 +226,12 @@ func (db *DB) Related(ctx context.Context, o observe.Observable, orgs []int64, l
 		return nil, 0, nil
 	}
 	where += ` AND o.records > 0`
-	filter, fargs := orgFilter("oc.org_id", orgs)
+	filter, fargs := scopeFilter(scope, "oc")
 	held := `EXISTS (SELECT 1 FROM occurrences oc WHERE oc.observable_id = o.id` + filter + `)`
 	args = slices.Concat(args, fargs)
 	vals, err := db.values(ctx, `SELECT o.id, o.type, o.value, o.records, o.first_seen, o.last_seen, o.cluster_id FROM observables o
 		WHERE `+where+` AND `+held+` ORDER BY `+order+` LIMIT `+strconv.Itoa(limit), args...)
-	if err != nil || orgs == nil {
+	if err != nil || scope.All {
 		return vals, 0, err
 	}
 	var hidden int
@@ -364,9 +351,11 @@ func clusterOf(ctx context.Context, q querier, k correlate.Key) (int64, error) {
 
 // ClusterOrgs counts a cluster's members by owning organisation, with the
 // first and last of each organisation's.
-func (db *DB) ClusterOrgs(ctx context.Context, id int64) ([]correlate.Tally, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT org_id, COUNT(*), MIN(at), MAX(at) FROM cluster_members
-		WHERE cluster_id = ? GROUP BY org_id ORDER BY org_id`, id)
+func (db *DB) ClusterOrgs(ctx context.Context, id int64, scope access.Scope) ([]correlate.Tally, error) {
+	seen, args := scopeFlag(scope, "m")
+	rows, err := db.read.QueryContext(ctx, `SELECT org_id, seen, COUNT(*), MIN(at), MAX(at) FROM
+		(SELECT m.org_id, m.at, `+seen+` AS seen FROM cluster_members m WHERE m.cluster_id = ?) t
+		GROUP BY org_id, seen ORDER BY org_id, seen`, append(args, id)...)
 	if err != nil {
 		return nil, fmt.Errorf("cluster organisations: %w", err)
 	}
@@ -375,7 +364,7 @@ func (db *DB) ClusterOrgs(ctx context.Context, id int64) ([]correlate.Tally, err
 	for rows.Next() {
 		var tl correlate.Tally
 		var first, last int64
-		if err := rows.Scan(&tl.OrgID, &tl.N, &first, &last); err != nil {
+		if err := rows.Scan(&tl.OrgID, &tl.Seen, &tl.N, &first, &last); err != nil {
 			return nil, err
 		}
 		tl.First, tl.Last = tm(first), tm(last)
@@ -385,8 +374,8 @@ func (db *DB) ClusterOrgs(ctx context.Context, id int64) ([]correlate.Tally, err
 }
 
 // ClusterMembers lists a cluster's members owned by orgs, newest first.
-func (db *DB) ClusterMembers(ctx context.Context, id int64, orgs []int64, limit, offset int) ([]correlate.Occurrence, int, error) {
-	filter, fargs := orgFilter("oc.org_id", orgs)
+func (db *DB) ClusterMembers(ctx context.Context, id int64, scope access.Scope, limit, offset int) ([]correlate.Occurrence, int, error) {
+	filter, fargs := scopeFilter(scope, "oc")
 	args := append([]any{id}, fargs...)
 	var total int
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM cluster_members oc WHERE oc.cluster_id = ?`+filter, args...).Scan(&total); err != nil {
@@ -403,8 +392,8 @@ func (db *DB) ClusterMembers(ctx context.Context, id int64, orgs []int64, limit,
 
 // ClusterValues returns the values held by most of a cluster's members
 // owned by orgs.
-func (db *DB) ClusterValues(ctx context.Context, id int64, orgs []int64, limit int) ([]correlate.ValueCount, error) {
-	filter, fargs := orgFilter("m.org_id", orgs)
+func (db *DB) ClusterValues(ctx context.Context, id int64, scope access.Scope, limit int) ([]correlate.ValueCount, error) {
+	filter, fargs := scopeFilter(scope, "m")
 	args := append([]any{id}, fargs...)
 	rows, err := db.read.QueryContext(ctx, `SELECT o.id, o.type, o.value, o.records, o.first_seen, o.last_seen, o.cluster_id, COUNT(*)
 		FROM cluster_members m JOIN occurrences oc ON oc.record_type = m.record_type AND oc.record_id = m.record_id
@@ -440,14 +429,16 @@ func clusterIDs(ids []int64) (string, []any) {
 }
 
 // ClusterTallies counts the members of each cluster by owning organisation.
-func (db *DB) ClusterTallies(ctx context.Context, ids []int64) (map[int64][]correlate.Tally, error) {
+func (db *DB) ClusterTallies(ctx context.Context, ids []int64, scope access.Scope) (map[int64][]correlate.Tally, error) {
 	out := map[int64][]correlate.Tally{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	in, args := clusterIDs(ids)
-	rows, err := db.read.QueryContext(ctx, `SELECT cluster_id, org_id, COUNT(*), MIN(at), MAX(at) FROM cluster_members
-		WHERE cluster_id`+in+` GROUP BY cluster_id, org_id ORDER BY cluster_id, org_id`, args...)
+	seen, sargs := scopeFlag(scope, "m")
+	rows, err := db.read.QueryContext(ctx, `SELECT cluster_id, org_id, seen, COUNT(*), MIN(at), MAX(at) FROM
+		(SELECT m.cluster_id, m.org_id, m.at, `+seen+` AS seen FROM cluster_members m WHERE m.cluster_id`+in+`) t
+		GROUP BY cluster_id, org_id, seen ORDER BY cluster_id, org_id, seen`, append(sargs, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("cluster tallies: %w", err)
 	}
@@ -456,7 +447,7 @@ func (db *DB) ClusterTallies(ctx context.Context, ids []int64) (map[int64][]corr
 		var c int64
 		var tl correlate.Tally
 		var first, last int64
-		if err := rows.Scan(&c, &tl.OrgID, &tl.N, &first, &last); err != nil {
+		if err := rows.Scan(&c, &tl.OrgID, &tl.Seen, &tl.N, &first, &last); err != nil {
 			return nil, err
 		}
 		tl.First, tl.Last = tm(first), tm(last)
@@ -466,13 +457,13 @@ func (db *DB) ClusterTallies(ctx context.Context, ids []int64) (map[int64][]corr
 }
 
 // ClusterDamage sums the money lost in each cluster's reports owned by orgs.
-func (db *DB) ClusterDamage(ctx context.Context, ids []int64, orgs []int64) (map[int64]int64, error) {
+func (db *DB) ClusterDamage(ctx context.Context, ids []int64, scope access.Scope) (map[int64]int64, error) {
 	out := map[int64]int64{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	in, args := clusterIDs(ids)
-	filter, fargs := orgFilter("m.org_id", orgs)
+	filter, fargs := scopeFilter(scope, "m")
 	rows, err := db.read.QueryContext(ctx, `SELECT m.cluster_id, CAST(SUM(r.amount_jpy) AS BIGINT)
 		FROM cluster_members m JOIN reports r ON m.record_type = 'report' AND r.id = m.record_id
 		WHERE m.cluster_id`+in+filter+` AND r.amount_jpy > 0 GROUP BY m.cluster_id`, append(args, fargs...)...)
@@ -493,13 +484,13 @@ func (db *DB) ClusterDamage(ctx context.Context, ids []int64, orgs []int64) (map
 // ClusterTops returns, for each cluster, the values most of its members
 // owned by orgs hold, up to per of them: one query for the whole page of
 // clusters, ranked inside each cluster.
-func (db *DB) ClusterTops(ctx context.Context, ids []int64, orgs []int64, per int) (map[int64][]correlate.ValueCount, error) {
+func (db *DB) ClusterTops(ctx context.Context, ids []int64, scope access.Scope, per int) (map[int64][]correlate.ValueCount, error) {
 	out := map[int64][]correlate.ValueCount{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	in, args := clusterIDs(ids)
-	filter, fargs := orgFilter("m.org_id", orgs)
+	filter, fargs := scopeFilter(scope, "m")
 	rows, err := db.read.QueryContext(ctx, `SELECT cid, id, type, value, records, first_seen, last_seen, vcluster, n FROM (
 			SELECT m.cluster_id AS cid, o.id, o.type, o.value, o.records, o.first_seen, o.last_seen, o.cluster_id AS vcluster, COUNT(*) AS n,
 				ROW_NUMBER() OVER (PARTITION BY m.cluster_id ORDER BY COUNT(*) DESC, o.type, o.value) AS pos

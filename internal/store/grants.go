@@ -69,6 +69,13 @@ func scanGrant(s scanner) (access.GrantRow, error) {
 // and id name the list's columns for the owning organisation and the
 // record's id.
 func scopeWhere(s access.Scope, owner, id string) (string, []any) {
+	return scopeCond(s, owner, id, "")
+}
+
+// scopeCond is scopeWhere for lists of mixed record types (the national
+// index's occurrences): typeCol names the column holding each row's record
+// type, which a grant must match; "" matches the scope's own type.
+func scopeCond(s access.Scope, owner, id, typeCol string) (string, []any) {
 	switch {
 	case s.None:
 		return "1 = 0", nil
@@ -84,14 +91,18 @@ func scopeWhere(s access.Scope, owner, id string) (string, []any) {
 		}
 	}
 	grantee := "user_id = ?"
+	typ := "?"
 	gargs := []any{s.ObjectType, ts(s.At), "% " + string(s.Right) + " %", s.UserID}
+	if typeCol != "" {
+		typ, gargs = typeCol, gargs[1:]
+	}
 	if len(s.GranteeOrgs) > 0 {
 		grantee = "(" + grantee + " OR org_id IN (" + placeholders(len(s.GranteeOrgs)) + "))"
 		for _, o := range s.GranteeOrgs {
 			gargs = append(gargs, o)
 		}
 	}
-	cond = "(" + cond + " OR " + id + ` IN (SELECT object_id FROM grants WHERE object_type = ? AND revoked_at = 0
+	cond = "(" + cond + " OR " + id + ` IN (SELECT object_id FROM grants WHERE object_type = ` + typ + ` AND revoked_at = 0
 		AND (expires_at = 0 OR expires_at > ?) AND rights LIKE ? AND ` + grantee + "))"
 	return cond, append(args, gargs...)
 }
@@ -112,4 +123,26 @@ func parseRights(s string) []access.Right {
 		out = append(out, access.Right(f))
 	}
 	return out
+}
+
+// scopeFilter is " AND " and the scope's condition over rows of the
+// national index (owner oc.org_id, record oc.record_id of type
+// oc.record_type, or the like for another alias), or nothing when the
+// scope is everything.
+func scopeFilter(s access.Scope, alias string) (string, []any) {
+	if s.All {
+		return "", nil
+	}
+	cond, args := scopeCond(s, alias+".org_id", alias+".record_id", alias+".record_type")
+	return " AND " + cond, args
+}
+
+// scopeFlag is a column that says whether each row of the national index is
+// in the scope (1) or not (0), to count both in one pass.
+func scopeFlag(s access.Scope, alias string) (string, []any) {
+	if s.All {
+		return "1", nil
+	}
+	cond, args := scopeCond(s, alias+".org_id", alias+".record_id", alias+".record_type")
+	return "CASE WHEN " + cond + " THEN 1 ELSE 0 END", args
 }

@@ -33,7 +33,7 @@ func testIndexClusterList(t *testing.T, f *fixture) {
 	big, small := f.sameCluster(a, b, c), f.sameCluster(lone1, lone2)
 	ids := []int64{big, small}
 
-	tallies, err := f.db.ClusterTallies(f.ctx, ids)
+	tallies, err := f.db.ClusterTallies(f.ctx, ids, f.only(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,19 +45,19 @@ func testIndexClusterList(t *testing.T, f *fixture) {
 	}
 
 	tokyo := []int64{f.orgID("pref-13")}
-	damage, err := f.db.ClusterDamage(f.ctx, ids, tokyo)
+	damage, err := f.db.ClusterDamage(f.ctx, ids, f.only(tokyo))
 	if err != nil || damage[big] != 3000 || len(damage) != 1 {
 		t.Errorf("Tokyo's damage: %v, %v; want 3000 in the big cluster only", damage, err)
 	}
-	if all, _ := f.db.ClusterDamage(f.ctx, ids, nil); all[big] != 403000 {
+	if all, _ := f.db.ClusterDamage(f.ctx, ids, f.only(nil)); all[big] != 403000 {
 		t.Errorf("all damage %v", all)
 	}
 
-	tops, err := f.db.ClusterTops(f.ctx, ids, tokyo, 1)
+	tops, err := f.db.ClusterTops(f.ctx, ids, f.only(tokyo), 1)
 	if err != nil || len(tops[big]) != 1 || tops[big][0].Observable != shared || tops[big][0].N != 2 || len(tops[small]) != 0 {
 		t.Errorf("Tokyo's top value per cluster: %+v, %v", tops, err)
 	}
-	tops, _ = f.db.ClusterTops(f.ctx, ids, nil, 10)
+	tops, _ = f.db.ClusterTops(f.ctx, ids, f.only(nil), 10)
 	var values []string
 	for _, v := range tops[big] {
 		values = append(values, v.Observable.Value)

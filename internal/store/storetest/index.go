@@ -228,7 +228,7 @@ func testIndexContainment(t *testing.T, f *fixture) {
 	tokyo, osaka, hokkaido := []int64{f.orgID("pref-13")}, []int64{f.orgID("pref-27")}, []int64{f.orgID("pref-01")}
 	related := func(o observe.Observable, orgs []int64, limit int, want []observe.Observable, hidden int) {
 		t.Helper()
-		rel, n, err := f.db.Related(f.ctx, o, orgs, limit)
+		rel, n, err := f.db.Related(f.ctx, o, f.only(orgs), limit)
 		got := []observe.Observable{}
 		for _, v := range rel {
 			got = append(got, v.Observable)
@@ -266,7 +266,7 @@ func testIndexReads(t *testing.T, f *fixture) {
 	c := f.indexed("pref-27", p1)
 	v := f.value(p1)
 
-	tallies, err := f.db.Tallies(f.ctx, v.ID, 9*time.Hour)
+	tallies, err := f.db.Tallies(f.ctx, v.ID, 9*time.Hour, f.only(nil))
 	if err != nil {
 		t.Fatalf("Tallies: %v", err)
 	}
@@ -280,15 +280,15 @@ func testIndexReads(t *testing.T, f *fixture) {
 		t.Errorf("tallies = %+v: want 2 in pref-13, 1 in pref-27, on two days", tallies)
 	}
 
-	occ, total, err := f.db.Occurrences(f.ctx, v.ID, []int64{f.orgID("pref-13")}, 1, 0)
+	occ, total, err := f.db.Occurrences(f.ctx, v.ID, f.only([]int64{f.orgID("pref-13")}), 1, 0)
 	if err != nil || total != 2 || len(occ) != 1 || occ[0].ID != b.ID || occ[0].Label != b.Receipt || occ[0].TLP != "amber" {
 		t.Errorf("Occurrences(pref-13, 1) = %+v, %d, %v; want the newest of two, b", occ, total, err)
 	}
-	occ, total, err = f.db.Occurrences(f.ctx, v.ID, nil, 10, 0)
+	occ, total, err = f.db.Occurrences(f.ctx, v.ID, f.only(nil), 10, 0)
 	if err != nil || total != 3 || occ[0].ID != c.ID {
 		t.Errorf("Occurrences(all) = %+v, %d, %v; want 3, newest c first", occ, total, err)
 	}
-	if _, total, _ := f.db.Occurrences(f.ctx, v.ID, []int64{}, 10, 0); total != 0 {
+	if _, total, _ := f.db.Occurrences(f.ctx, v.ID, f.only([]int64{}), 10, 0); total != 0 {
 		t.Errorf("Occurrences for no organisation = %d, want 0", total)
 	}
 
@@ -297,7 +297,7 @@ func testIndexReads(t *testing.T, f *fixture) {
 		t.Fatalf("ValuesOf(a) = %v, %v", vals, err)
 	}
 	ids := []int64{vals[0].ID, vals[1].ID}
-	holders, err := f.db.Holders(f.ctx, ids, reportKey(a))
+	holders, err := f.db.Holders(f.ctx, ids, reportKey(a), f.only(nil))
 	slices.SortFunc(holders, func(x, y correlate.Holder) int { return y.Shared - x.Shared })
 	if err != nil || len(holders) != 2 || holders[0].ID != b.ID || holders[0].Shared != 2 || holders[1].ID != c.ID || holders[1].Shared != 1 ||
 		holders[1].OrgID != f.orgID("pref-27") || !holders[1].At.Equal(c.CreatedAt) {
@@ -316,22 +316,22 @@ func testIndexReads(t *testing.T, f *fixture) {
 	}
 
 	cl := f.clusterOf(a)
-	orgs, err := f.db.ClusterOrgs(f.ctx, cl)
+	orgs, err := f.db.ClusterOrgs(f.ctx, cl, f.only(nil))
 	if err != nil || f.tallied(orgs, "pref-13").N != 2 || f.tallied(orgs, "pref-27").N != 1 {
 		t.Errorf("ClusterOrgs = %v, %v", orgs, err)
 	}
 	if tl := f.tallied(orgs, "pref-13"); !tl.First.Equal(a.CreatedAt) || !tl.Last.Equal(b.CreatedAt) {
 		t.Errorf("pref-13's members span %v – %v, want %v – %v", tl.First, tl.Last, a.CreatedAt, b.CreatedAt)
 	}
-	members, total, err := f.db.ClusterMembers(f.ctx, cl, []int64{f.orgID("pref-27")}, 10, 0)
+	members, total, err := f.db.ClusterMembers(f.ctx, cl, f.only([]int64{f.orgID("pref-27")}), 10, 0)
 	if err != nil || total != 1 || members[0].ID != c.ID {
 		t.Errorf("ClusterMembers(pref-27) = %+v, %d, %v", members, total, err)
 	}
-	top, err := f.db.ClusterValues(f.ctx, cl, nil, 10)
+	top, err := f.db.ClusterValues(f.ctx, cl, f.only(nil), 10)
 	if err != nil || len(top) != 2 || top[0].Observable != p1 || top[0].N != 3 || top[1].N != 2 {
 		t.Errorf("ClusterValues = %+v, %v; want p1 (3) then p2 (2)", top, err)
 	}
-	top, err = f.db.ClusterValues(f.ctx, cl, []int64{f.orgID("pref-27")}, 10)
+	top, err = f.db.ClusterValues(f.ctx, cl, f.only([]int64{f.orgID("pref-27")}), 10)
 	if err != nil || len(top) != 1 || top[0].Observable != p1 {
 		t.Errorf("ClusterValues(pref-27) = %+v, %v; want only what pref-27's report holds", top, err)
 	}
@@ -361,11 +361,11 @@ func testIndexTransferAndAdd(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatalf("UpdateReport: %v", err)
 	}
-	occ, _, _ := f.db.Occurrences(f.ctx, f.value(p).ID, []int64{f.orgID("pref-14")}, 10, 0)
+	occ, _, _ := f.db.Occurrences(f.ctx, f.value(p).ID, f.only([]int64{f.orgID("pref-14")}), 10, 0)
 	if len(occ) != 1 || occ[0].ID != b.ID {
 		t.Errorf("after the transfer, pref-14's occurrences = %+v; want report b", occ)
 	}
-	if orgs, _ := f.db.ClusterOrgs(f.ctx, f.clusterOf(a)); f.tallied(orgs, "pref-14").N != 1 || f.tallied(orgs, "pref-27").N != 0 {
+	if orgs, _ := f.db.ClusterOrgs(f.ctx, f.clusterOf(a), f.only(nil)); f.tallied(orgs, "pref-14").N != 1 || f.tallied(orgs, "pref-27").N != 0 {
 		t.Errorf("after the transfer, cluster organisations = %v", orgs)
 	}
 	// Information added later is indexed with the report and clusters it.

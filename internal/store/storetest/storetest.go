@@ -182,6 +182,15 @@ func (f *fixture) scope(orgs []int64) access.Scope {
 	return access.Scope{Orgs: orgs, GranteeOrgs: orgs, ObjectType: "report", Right: access.View, At: f.clock.Now()}
 }
 
+// only is the scope of a viewer of exactly these organisations' records
+// (nil: every record), for the national index's reads.
+func (f *fixture) only(orgs []int64) access.Scope {
+	if orgs == nil {
+		return access.Scope{All: true, ObjectType: "report", Right: access.View, At: f.clock.Now()}
+	}
+	return access.Scope{Orgs: orgs, GranteeOrgs: orgs, ObjectType: "report", Right: access.View, At: f.clock.Now()}
+}
+
 func (f *fixture) orgID(code string) int64 {
 	f.t.Helper()
 	o, ok := f.tree.ByCode(code)
