@@ -106,6 +106,14 @@ func (s *Service) Submit(ctx context.Context, sub Submission, o Origin) (*Receip
 	return rs[0], nil
 }
 
+// Check validates a submission as Submit does, every problem at once (the
+// staged files' among them), and stores nothing: the form checks first, so
+// that it can hold the accepted files for another try when there are
+// problems. Submit checks again.
+func (s *Service) Check(sub Submission, o Origin) error {
+	return validate(&sub, o, s.limits, s.clock.Now())
+}
+
 // SubmitBatch validates each submission on its own and stores the valid ones
 // in one transaction. errs[i] says why submission i was rejected; a storage
 // failure rejects all of them.
