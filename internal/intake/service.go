@@ -299,6 +299,10 @@ func mergeObservables(a, b []observe.Observable) []observe.Observable {
 	return out
 }
 
+// CleanFileName is the name a file is listed under: its base name, safe in
+// headers and pages.
+func CleanFileName(name string) string { return cleanFileName(name) }
+
 // cleanFileName keeps a display name that is safe in headers and pages.
 func cleanFileName(name string) string {
 	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
