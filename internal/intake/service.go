@@ -51,9 +51,12 @@ type Store interface {
 	AuditOf(ctx context.Context, objectType, objectID string) ([]audit.Row, error)
 }
 
-// Notifier tells a reporter by e-mail that the police wrote to them.
+// Notifier sends a reporter e-mail: that the police wrote to them, and, at
+// their request, their status link.
 type Notifier interface {
 	NotifyReply(ctx context.Context, to, language, receipt string) error
+	// MailStatusLink sends the status page's link, to the reporter alone.
+	MailStatusLink(ctx context.Context, to, language, receipt, link string) error
 }
 
 // Service is the intake capability.
