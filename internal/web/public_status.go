@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/koban-project/koban/internal/guard"
@@ -62,17 +63,14 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 func (s *Server) statusAdd(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	guard.NoStore(w)
-	// Nothing is written to disk for a client over the rate limit, or for a
-	// status link that does not exist.
-	if ok, _ := s.Submit.Allow(s.clientIP(r), s.Now()); !ok {
-		s.fail(w, r, koban.Errorf(koban.TooMany, "intake.error.rate"))
-		return
-	}
+	// Nothing is written to disk for a status link that does not exist, or
+	// for a client over the rate limit (whose text is still shown again).
 	if _, err := s.Intake.Status(r.Context(), token); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	form, err := s.readForm(w, r, true)
+	allowed, wait := s.Submit.Allow(s.clientIP(r), s.Now())
+	form, err := s.readForm(w, r, allowed)
 	defer form.close()
 	body := form.values.Get("body")
 	// again shows the status page once more, with the problem (if any) and
@@ -97,6 +95,11 @@ func (s *Server) statusAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 		s.fail(w, r, err)
+		return
+	}
+	if !allowed {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		again(http.StatusTooManyRequests, koban.FieldError("form", "intake.error.rate"), form.skipped)
 		return
 	}
 	if form.values.Has("switch_lang") {

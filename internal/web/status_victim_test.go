@@ -126,3 +126,26 @@ func TestReceiptSaysWhoAndWhatNext(t *testing.T) {
 		}
 	}
 }
+
+// An addition over the rate limit is not taken, but the page shows the text
+// again and names the file to choose again; nothing is written to disk.
+func TestStatusAddOverRateLimitKeepsText(t *testing.T) {
+	s := apptest.Start(t, apptest.WithSubmitLimit(0.001, 2))
+	c := s.Client()
+	path := submit(t, s, validForm)
+	stored := len(storedFiles(t, s))
+	browserPost(t, c, s.URL+path, []formField{{"body", "一回目"}}, nil, true).Body.Close()
+	resp := browserPost(t, c, s.URL+path, []formField{{"body", "相手の口座は 三井住友銀行 渋谷支店 普通 7777777"}}, []formFile{png("receipt.png")}, true)
+	page := body(t, resp)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("over the limit: %d", resp.StatusCode)
+	}
+	for _, want := range []string{">相手の口座は 三井住友銀行 渋谷支店 普通 7777777</textarea>", "少し待って", `<li class="file-name">receipt.png</li>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page over the limit lacks %q", want)
+		}
+	}
+	if n := len(storedFiles(t, s)); n != stored {
+		t.Errorf("files on disk went from %d to %d", stored, n)
+	}
+}
