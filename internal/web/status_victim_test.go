@@ -109,7 +109,7 @@ func TestReceiptSaysWhoAndWhatNext(t *testing.T) {
 	if strings.Contains(page, `id="f-mail"`) {
 		t.Error("mailing the link is offered with no mail set up")
 	}
-	if _, en := jaGet(t, s.Client(), s.URL+loc+"&lang=en"); !strings.Contains(en, "Tokyo Metropolitan Police Department is handling your report.") {
+	if _, en := jaGet(t, s.Client(), s.URL+loc+"&lang=en"); !strings.Contains(en, "The Tokyo Metropolitan Police Department is handling your report.") {
 		t.Error("the English receipt does not name the Tokyo MPD")
 	}
 
