@@ -14,9 +14,11 @@ import (
 	"github.com/koban-project/koban/internal/locale"
 )
 
-// mailer tells reporters by e-mail that the police wrote to them. The mail
+// mailer tells reporters by e-mail that the police wrote to them. That mail
 // carries no content of the report and no status link: only the receipt
-// number, so a mailbox read by someone else reveals little.
+// number, so a mailbox read by someone else reveals little. The status link
+// is mailed only when the reporter asks for it on the status page, and
+// only to the address they gave on the report.
 type mailer struct {
 	host       string
 	port       int
@@ -59,6 +61,17 @@ func newMailer(cfg config.Config) (*mailer, error) {
 
 // NotifyReply sends the notice.
 func (m *mailer) NotifyReply(ctx context.Context, to, lang, receipt string) error {
+	return m.send(ctx, to, lang, "mail.reply", "receipt", receipt)
+}
+
+// MailStatusLink sends the reporter their status link, at their request.
+func (m *mailer) MailStatusLink(ctx context.Context, to, lang, receipt, link string) error {
+	return m.send(ctx, to, lang, "mail.link", "receipt", receipt, "link", link)
+}
+
+// send writes one plain-text mail whose subject and body are the catalog
+// keys key+".subject" and key+".body", in lang.
+func (m *mailer) send(ctx context.Context, to, lang, key string, pairs ...string) error {
 	if !locale.Supported(lang) {
 		lang = locale.Default
 	}
@@ -69,8 +82,8 @@ func (m *mailer) NotifyReply(ctx context.Context, to, lang, receipt string) erro
 	if err := msg.To(to); err != nil {
 		return fmt.Errorf("mail to: %w", err)
 	}
-	msg.Subject(m.cats.T(lang, "mail.reply.subject", "receipt", receipt))
-	msg.SetBodyString(mail.TypeTextPlain, m.cats.T(lang, "mail.reply.body", "receipt", receipt))
+	msg.Subject(m.cats.T(lang, key+".subject", pairs...))
+	msg.SetBodyString(mail.TypeTextPlain, m.cats.T(lang, key+".body", pairs...))
 	opts := []mail.Option{mail.WithPort(m.port), mail.WithTimeout(20 * time.Second)}
 	switch {
 	case m.ssl:

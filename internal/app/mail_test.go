@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/base64"
 	"io"
 	"mime"
@@ -11,6 +12,8 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -144,5 +147,126 @@ func TestReplyIsMailedToTheReporter(t *testing.T) {
 	}
 	if strings.Contains(string(text), "秘密の返信本文") || strings.Contains(string(text), "kst_") {
 		t.Error("the mail must carry neither the reply nor the status secret")
+	}
+}
+
+// The status link is mailed when the reporter asks on the status page, to
+// the address on the report and nowhere else (an address in the request is
+// ignored), once in ten minutes, each request audited; it is offered only
+// with mail and a public address set up, and only to a reporter who gave an
+// address.
+func TestStatusLinkIsMailedOnlyToTheReporter(t *testing.T) {
+	sink := newSink(t)
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) {
+		c.SMTPURL, c.MailFrom, c.BaseURL = "smtp://"+sink.ln.Addr().String(), "koban@police.example", "https://koban.police.example"
+	}))
+	c := s.Client()
+	post := func(path string, form url.Values) *http.Response {
+		t.Helper()
+		r, err := c.PostForm(s.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		return r
+	}
+	form := url.Values{"kind": {"report"}, "description": {"偽SMS"}, "prefecture": {"13"}, "contact_email": {"victim@example.jp"}, "consent": {"yes"}}
+	r := post("/report", form)
+	token := strings.TrimSuffix(strings.TrimPrefix(r.Header.Get("Location"), "/s/"), "?new=1")
+	page, _ := c.Get(s.URL + "/s/" + token + "?new=1")
+	pb, _ := io.ReadAll(page.Body)
+	if !strings.Contains(string(pb), `id="f-mail"`) || !strings.Contains(string(pb), "v***@example.jp") || strings.Contains(string(pb), "victim@example.jp") {
+		t.Fatalf("the receipt does not offer to mail the link to the masked address")
+	}
+	r = post("/s/"+token+"/mail?lang=ja", url.Values{"to": {"attacker@example.com"}, "contact_email": {"attacker@example.com"}})
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/s/"+token+"?done=mailed&lang=ja" {
+		t.Fatalf("mail the link: %d to %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	if r = post("/s/"+token+"/mail", nil); r.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("second request at once: %d, want 429", r.StatusCode)
+	}
+	sink.mu.Lock()
+	msgs, rcpt := slices.Clone(sink.msgs), slices.Clone(sink.rcpt)
+	sink.mu.Unlock()
+	if len(msgs) != 1 || len(rcpt) != 1 || !strings.Contains(rcpt[0], "victim@example.jp") {
+		t.Fatalf("mails %d to %v", len(msgs), rcpt)
+	}
+	m, err := mail.ReadMessage(strings.NewReader(msgs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodyReader io.Reader = m.Body
+	switch strings.ToLower(m.Header.Get("Content-Transfer-Encoding")) {
+	case "quoted-printable":
+		bodyReader = quotedprintable.NewReader(m.Body)
+	case "base64":
+		bodyReader = base64.NewDecoder(base64.StdEncoding, m.Body)
+	}
+	text, _ := io.ReadAll(bodyReader)
+	if !strings.Contains(string(text), "https://koban.police.example/s/"+token) || !strings.Contains(string(text), "他の人に教えないでください") {
+		t.Errorf("the mail lacks the link or the caution:\n%s", text)
+	}
+	st, err := s.App.Intake.Status(context.Background(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.App.DB.AuditOf(context.Background(), "report", strconv.FormatInt(st.Report.ID, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, row := range rows {
+		if row.Action == "report.mail_link" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d report.mail_link audit rows, want 1", n)
+	}
+
+	// A reporter who gave only a phone number is not offered it, and a
+	// request anyway sends nothing.
+	form.Del("contact_email")
+	form.Set("contact_phone", "090-1234-5678")
+	r = post("/report", form)
+	phoneOnly := strings.TrimSuffix(strings.TrimPrefix(r.Header.Get("Location"), "/s/"), "?new=1")
+	page, _ = c.Get(s.URL + "/s/" + phoneOnly)
+	pb, _ = io.ReadAll(page.Body)
+	if strings.Contains(string(pb), `id="f-mail"`) {
+		t.Error("mailing offered to a reporter with no address")
+	}
+	if r = post("/s/"+phoneOnly+"/mail", nil); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("mail for a report without an address: %d, want 422", r.StatusCode)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.msgs) != 1 {
+		t.Errorf("%d mails in all, want 1", len(sink.msgs))
+	}
+}
+
+// Without a public address (KOBAN_BASE_URL) the link would be relative and
+// of no use in a mailbox: mailing it is not offered.
+func TestStatusLinkNotMailedWithoutBaseURL(t *testing.T) {
+	sink := newSink(t)
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) {
+		c.SMTPURL, c.MailFrom = "smtp://"+sink.ln.Addr().String(), "koban@police.example"
+	}))
+	c := s.Client()
+	r, err := c.PostForm(s.URL+"/report", url.Values{"kind": {"report"}, "description": {"偽SMS"}, "contact_email": {"victim@example.jp"}, "consent": {"yes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	loc := r.Header.Get("Location")
+	page, _ := c.Get(s.URL + loc)
+	pb, _ := io.ReadAll(page.Body)
+	if strings.Contains(string(pb), `id="f-mail"`) {
+		t.Error("mailing offered without a public address")
+	}
+	r, _ = c.PostForm(s.URL+strings.TrimSuffix(loc, "?new=1")+"/mail", nil)
+	r.Body.Close()
+	if r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("mail without a public address: %d, want 422", r.StatusCode)
 	}
 }

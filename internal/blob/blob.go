@@ -29,7 +29,8 @@ type Store struct{ dir string }
 const StaleAfter = time.Hour
 
 // Open uses dir (created if missing) as the file store. Temporary files left
-// by uploads that a crash interrupted are removed; younger ones may belong to
+// by uploads that a crash interrupted are removed, and so are held files
+// whose form has not come back for StaleAfter; younger ones may belong to
 // another koban process sharing the folder, and are left to the sweep.
 func Open(dir string) (*Store, error) {
 	tmp := filepath.Join(dir, "tmp")
@@ -38,6 +39,9 @@ func Open(dir string) (*Store, error) {
 	}
 	s := &Store{dir: dir}
 	if _, err := s.SweepTemp(time.Now().Add(-StaleAfter)); err != nil {
+		return nil, fmt.Errorf("blob store %s: %w", dir, err)
+	}
+	if _, err := s.SweepHeld(time.Now().Add(-StaleAfter)); err != nil {
 		return nil, fmt.Errorf("blob store %s: %w", dir, err)
 	}
 	return s, nil

@@ -103,14 +103,20 @@ func (s *Service) stage(body io.Reader) (*stagedFile, error) {
 const textHead = 1 << 20
 
 // SweepOrphans removes the evidence files that no report names and that were
-// last written before cutoff, and temporary files older than cutoff: what a
-// crash between storing a file and committing its report leaves behind, or
-// a report refused by the database after its files were stored. It returns
-// how many files it removed. Files younger than cutoff are left alone, since
+// last written before cutoff, temporary files older than cutoff, and files
+// held for forms whose token was last used before cutoff: what a crash
+// between storing a file and committing its report leaves behind, a report
+// refused by the database after its files were stored, and a form never
+// sent again. It returns how many files it removed. Files younger than cutoff are left alone, since
 // the report naming one may be on its way; cutoff should be well past the
 // longest upload (blob.StaleAfter).
 func (s *Service) SweepOrphans(ctx context.Context, cutoff time.Time) (int, error) {
 	removed, err := s.blobs.SweepTemp(cutoff)
+	if err != nil {
+		return removed, err
+	}
+	held, err := s.sweepHeld(cutoff)
+	removed += held
 	if err != nil {
 		return removed, err
 	}

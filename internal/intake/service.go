@@ -54,9 +54,12 @@ type Store interface {
 	AuditOf(ctx context.Context, objectType, objectID string) ([]audit.Row, error)
 }
 
-// Notifier tells a reporter by e-mail that the police wrote to them.
+// Notifier sends a reporter e-mail: that the police wrote to them, and, at
+// their request, their status link.
 type Notifier interface {
 	NotifyReply(ctx context.Context, to, language, receipt string) error
+	// MailStatusLink sends the status page's link, to the reporter alone.
+	MailStatusLink(ctx context.Context, to, language, receipt, link string) error
 }
 
 // Service is the intake capability.
@@ -109,6 +112,14 @@ func (s *Service) Submit(ctx context.Context, sub Submission, o Origin) (*Receip
 		return nil, errs[0]
 	}
 	return rs[0], nil
+}
+
+// Check validates a submission as Submit does, every problem at once (the
+// staged files' among them), and stores nothing: the form checks first, so
+// that it can hold the accepted files for another try when there are
+// problems. Submit checks again.
+func (s *Service) Check(sub Submission, o Origin) error {
+	return validate(&sub, o, s.limits, s.clock.Now())
 }
 
 // SubmitBatch validates each submission on its own and stores the valid ones
@@ -295,6 +306,10 @@ func mergeObservables(a, b []observe.Observable) []observe.Observable {
 	}
 	return out
 }
+
+// CleanFileName is the name a file is listed under: its base name, safe in
+// headers and pages.
+func CleanFileName(name string) string { return cleanFileName(name) }
 
 // cleanFileName keeps a display name that is safe in headers and pages.
 func cleanFileName(name string) string {

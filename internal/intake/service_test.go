@@ -219,6 +219,13 @@ func (n *recordingNotifier) NotifyReply(_ context.Context, to, language, receipt
 	return n.err
 }
 
+func (n *recordingNotifier) MailStatusLink(_ context.Context, to, language, receipt, link string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.sent = append(n.sent, to+" "+language+" "+receipt+" "+link)
+	return n.err
+}
+
 func (n *recordingNotifier) calls() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()

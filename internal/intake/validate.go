@@ -3,6 +3,7 @@ package intake
 import (
 	"io"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -103,7 +104,7 @@ func validate(s *Submission, o Origin, lim Limits, now time.Time) error {
 			p.Add("prefecture", "intake.error.prefecture")
 		}
 	}
-	if s.Money.AmountJPY < 0 || s.Money.AmountJPY > 1e13 {
+	if s.Money.AmountJPY < 0 || s.Money.AmountJPY > MaxAmountJPY {
 		p.Add("money.amount_jpy", "intake.error.amount")
 	}
 	if !s.Money.SentAt.IsZero() && s.Money.SentAt.After(now.Add(10*time.Minute)) {
@@ -122,8 +123,10 @@ func validate(s *Submission, o Origin, lim Limits, now time.Time) error {
 			p.Add("contact.email", "intake.error.email")
 		}
 	}
-	if s.Contact.Phone != "" && !plausiblePhone(s.Contact.Phone) {
-		p.Add("contact.phone", "intake.error.phone")
+	if s.Contact.Phone != "" {
+		if key := phoneProblem(s.Contact.Phone); key != "" {
+			p.Add("contact.phone", key)
+		}
 	}
 	needContact := !o.Partner() && s.Kind != KindTip
 	if needContact && s.Contact.Email == "" && s.Contact.Phone == "" {
@@ -131,6 +134,14 @@ func validate(s *Submission, o Origin, lim Limits, now time.Time) error {
 	}
 	if !s.Contact.Empty() && !s.Consent {
 		p.Add("consent", "intake.error.consent")
+	}
+	// Files already staged were checked as they arrived: their problems are
+	// told with the others (files read later, from Body, are checked when
+	// they are stored).
+	for i, u := range s.Files {
+		if u.staged != nil && u.staged.problem != "" {
+			p.Add("files."+strconv.Itoa(i), u.staged.problem)
+		}
 	}
 	if len(s.Files) > lim.Files {
 		p.Add("files", "intake.error.too_many_files")
@@ -149,18 +160,36 @@ func oneLine(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
 }
 
-// plausiblePhone accepts what people write as a phone number to be called
-// back on: digits (half- or full-width) with the usual separators.
-func plausiblePhone(s string) bool {
+// phoneProblem says what is wrong with a phone number to be called back on,
+// as a message key, or "" when it is plausible: digits (half- or
+// full-width) with the usual separators, at least the ten digits of a
+// Japanese number with its area code (eleven for mobile and IP phones,
+// 070/080/090/050/020), at most the fifteen of an international one.
+func phoneProblem(s string) string {
 	digits := 0
+	var head []rune // the first three digits
 	for _, r := range s {
 		switch {
 		case r >= '0' && r <= '9', r >= '０' && r <= '９':
 			digits++
-		case strings.ContainsRune(" -+()（）－ー‐＋", r):
+			if r >= '０' {
+				r = r - '０' + '0'
+			}
+			if len(head) < 3 {
+				head = append(head, r)
+			}
+		case strings.ContainsRune(" 　-+()（）－ー‐＋", r):
 		default:
-			return false
+			return "intake.error.phone_chars"
 		}
 	}
-	return digits >= 6 && digits <= 20
+	// 020, 050, 060, 070, 080, 090: eleven digits.
+	mobile := len(head) == 3 && head[0] == '0' && head[2] == '0' && strings.ContainsRune("256789", head[1])
+	switch {
+	case digits < 10, mobile && digits < 11:
+		return "intake.error.phone_short"
+	case digits > 15:
+		return "intake.error.phone_long"
+	}
+	return ""
 }

@@ -52,12 +52,13 @@ func TestTemplateKeysExist(t *testing.T) {
 	for _, s := range []string{"web", "api", "partner"} {
 		keys = append(keys, "source."+s)
 	}
-	for _, a := range []string{"report.create", "report.view_personal", "report.file_download", "report.add_info", "report.assign",
+	for _, a := range []string{"report.create", "report.view_personal", "report.file_download", "report.add_info", "report.mail_link", "report.assign",
 		"report.category", "report.duplicate", "report.close", "report.reopen", "report.transfer", "report.reply"} {
 		keys = append(keys, "audit."+a)
 	}
 	for _, k := range []string{"advice.urgent.title", "advice.urgent.body", "advice.urgent.consult", "advice.freeze.title", "advice.freeze.body",
-		"advice.general.title", "advice.general.steps", "status.from_reporter", "status.from_officer"} {
+		"advice.general.title", "advice.general.steps", "status.from_reporter", "status.from_officer", "notice.mailed",
+		"next.report", "next.consultation", "next.tip"} {
 		keys = append(keys, k)
 	}
 	keys = append(keys, caseKeys(t)...)

@@ -25,6 +25,10 @@ type formBody struct {
 	// tooMany: more files were sent than a submission may carry; the extra
 	// ones were skipped unread.
 	tooMany bool
+	// skipped names the files sent but not kept: skipped unread (over the
+	// rate limit, too many) or cut off when the body went wrong. The page
+	// asks for them to be chosen again.
+	skipped []string
 }
 
 // close drops the staged files that no accepted submission stored.
@@ -85,18 +89,26 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request, stageFiles boo
 		}
 		switch {
 		case overLimit:
+			if name == "files" && part.FileName() != "" {
+				f.skipped = append(f.skipped, part.FileName())
+			}
 			return f, koban.Errorf(koban.TooLarge, "intake.error.body_too_large")
-		case name != "files", part.FileName() == "", !stageFiles:
-			// Not a field of the form, the empty file input of a form sent
-			// without a file, or files not wanted.
+		case name != "files", part.FileName() == "":
+			// Not a field of the form, or the empty file input of a form
+			// sent without a file.
+			continue
+		case !stageFiles:
+			f.skipped = append(f.skipped, part.FileName())
 			continue
 		case len(f.files) == lim.Files:
 			f.tooMany = true
+			f.skipped = append(f.skipped, part.FileName())
 			continue
 		}
 		body := &guard.BodyReader{R: part}
 		up, err := s.Intake.Stage(part.FileName(), body)
 		if body.Err != nil {
+			f.skipped = append(f.skipped, part.FileName())
 			return f, bodyError(body.Err)
 		}
 		if err != nil {

@@ -36,11 +36,30 @@ func formBody(fields map[string]string, files map[string]io.Reader) (string, io.
 	return mw.FormDataContentType(), pr
 }
 
+// storedFiles lists the files in the file store but those held for a form
+// (see heldFiles).
 func storedFiles(t *testing.T, s *apptest.Server) []string {
 	t.Helper()
 	var out []string
 	filepath.WalkDir(filepath.Join(s.Dir, "files"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && d.Name() == "held" {
+			return filepath.SkipDir
+		}
 		if err == nil && !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// heldFiles lists the files held for forms that came back with problems
+// (their labels left out).
+func heldFiles(t *testing.T, s *apptest.Server) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(filepath.Join(s.Dir, "files", "held"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".label") {
 			out = append(out, p)
 		}
 		return nil

@@ -7,15 +7,20 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/koban-project/koban/internal/guard"
-	"github.com/koban-project/koban/internal/intake"
+	"html"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/koban-project/koban/internal/guard"
+	"github.com/koban-project/koban/internal/intake"
 
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/correlate"
@@ -65,6 +70,7 @@ func parseTemplates() (*templates, error) {
 		"notes":  func(p any, w []string, common bool) valueNotes { return valueNotes{P: p, W: w, C: common} },
 		"hidden": func(p any, h correlate.Hidden) hiddenCounts { return hiddenCounts{P: p, H: h} },
 		"hops":   func() []int { return []int{1, 2, 3, 4} },
+		"tel":    telLinks,
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 	if err != nil {
@@ -91,6 +97,33 @@ func parseTemplates() (*templates, error) {
 	}
 	return t, nil
 }
+
+// telNumbers are the police numbers a phone can call from a page: 110 and
+// the consultation line #9110.
+var telNumbers = regexp.MustCompile(`#9110|110`)
+
+// telLinks writes text (from a catalog) as HTML with 110 and #9110 made
+// tel: links, where they stand as numbers of their own (not inside a
+// longer one).
+func telLinks(text string) template.HTML {
+	esc := html.EscapeString(text)
+	var b strings.Builder
+	last := 0
+	for _, m := range telNumbers.FindAllStringIndex(esc, -1) {
+		i, j := m[0], m[1]
+		if i > 0 && isDigit(esc[i-1]) || j < len(esc) && isDigit(esc[j]) {
+			continue
+		}
+		num := esc[i:j]
+		b.WriteString(esc[last:i])
+		b.WriteString(`<a href="tel:` + strings.ReplaceAll(num, "#", "%23") + `" class="tel">` + num + `</a>`)
+		last = j
+	}
+	b.WriteString(esc[last:])
+	return template.HTML(b.String())
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // assets are koban's static files, served at URLs that carry their hash so
 // they can be cached for ever.
@@ -131,8 +164,20 @@ type page struct {
 	Title     string // a catalog key
 	TitleText string // or the title itself (a receipt, a value), when set
 	Notice    string // a message key shown once, after an action
-	Problems  map[string]string
-	Summary   []fieldProblem
+	// NoticeText is a notice already written (it names something), shown
+	// like Notice.
+	NoticeText string
+	Problems   map[string]string // field → its messages, in the page's language
+	Summary    []fieldProblem
+	// query is the request's query, kept by the language switch.
+	query url.Values
+	// SwitchForm is the id of the page's form whose typed text the
+	// language switch carries (a submit button of that form), or "" where
+	// the switch is a link.
+	SwitchForm string
+	// fileNames name the files of a submission, so that a problem with
+	// files.N says which file it is about.
+	fileNames []string
 	cats      *locale.Catalogs
 	loc       *time.Location
 	now       time.Time
@@ -140,7 +185,9 @@ type page struct {
 	tree      *org.Tree
 }
 
-type fieldProblem struct{ Field, Key, Anchor string }
+// fieldProblem is one line of the error summary: the field, its message
+// and the id of the control the line links to.
+type fieldProblem struct{ Field, Key, Text, Anchor string }
 
 // anchors send the error summary's links to the control itself where the
 // field has one; otherwise to the field's wrapper (id "f-" + field).
@@ -148,8 +195,15 @@ var anchors = map[string]string{
 	"kind": "kind-report", "category": "cat-unknown", "description": "description", "occurred_at": "occurred_at",
 	"money.amount_jpy": "amount_jpy", "money.sent_at": "sent_at", "prefecture": "prefecture", "contact": "contact_email",
 	"contact.name": "contact_name", "contact.email": "contact_email", "contact.phone": "contact_phone", "consent": "consent",
-	"files": "files", "form": "f-form",
+	"files": "files", "form": "f-form", "body": "body",
 }
+
+// fieldOrder is the order of the public form's fields on the page: the
+// error summary lists problems in it, as the person meets the fields.
+var fieldOrder = []string{"form", "kind", "category", "description", "occurred_at", "money.amount_jpy", "money.sent_at",
+	"prefecture", "contact", "contact.name", "contact.email", "contact.phone", "consent", "body", "files"}
+
+func (p page) language() string { return p.Lang }
 
 // T translates a key into the page's language.
 func (p page) T(key string, pairs ...string) string { return p.cats.T(p.Lang, key, pairs...) }
@@ -163,6 +217,17 @@ func (p page) OtherLang() string {
 		return "en"
 	}
 	return "ja"
+}
+
+// OtherLangURL is this page (Path) in the other language, with the rest
+// of its query kept (?kind=tip stays).
+func (p page) OtherLangURL() string {
+	q := url.Values{}
+	for k, v := range p.query {
+		q[k] = v
+	}
+	q.Set("lang", p.OtherLang())
+	return p.Path + "?" + q.Encode()
 }
 
 // Date formats t in the configured zone, or "" when zero.
@@ -211,6 +276,17 @@ func (p page) Yen(n int64) string {
 	return p.T("money.yen", "n", b.String())
 }
 
+// Size writes a file's size as people read it: 512 B, 34 KB, 1.2 MB.
+func (p page) Size(n int64) string {
+	switch {
+	case n < 1000:
+		return p.T("form.size_b", "n", strconv.FormatInt(n, 10))
+	case n < 1000*1000:
+		return p.T("form.size_kb", "n", strconv.FormatInt((n+500)/1000, 10))
+	}
+	return p.T("form.size_mb", "n", strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64))
+}
+
 // OrgName names an organisation in the page's language.
 func (p page) OrgName(id int64) string {
 	o, ok := p.tree.ByID(id)
@@ -241,50 +317,97 @@ func (p page) PrefName(code string) string {
 // Prefectures lists the prefectures for a select.
 func (p page) Prefectures() []org.Prefecture { return org.Prefectures() }
 
-// Problem returns the message for a field, or "".
-func (p page) Problem(field string) string {
-	if k, ok := p.Problems[field]; ok {
-		return p.T(k)
+// Problem returns the message for a field (its messages, when it has
+// several), or "".
+func (p page) Problem(field string) string { return p.Problems[field] }
+
+// ErrorID is the id of a field's message, which its control names in
+// aria-describedby.
+func (p page) ErrorID(field string) string { return "e-" + strings.ReplaceAll(field, ".", "-") }
+
+// Aria returns a field control's aria attributes: aria-describedby naming
+// its hints (element ids) and, when the field has a problem, its message,
+// and then aria-invalid too; nothing when there is neither.
+func (p page) Aria(field string, hints ...string) template.HTMLAttr {
+	ids := hints
+	bad := p.Problems[field] != ""
+	if bad {
+		ids = append(ids[:len(ids):len(ids)], p.ErrorID(field))
 	}
-	return ""
+	var b strings.Builder
+	if len(ids) > 0 {
+		b.WriteString(` aria-describedby="` + html.EscapeString(strings.Join(ids, " ")) + `"`)
+	}
+	if bad {
+		b.WriteString(` aria-invalid="true"`)
+	}
+	return template.HTMLAttr(b.String())
 }
 
-// setProblems fills the per-field problems from a validation error.
+// setProblems fills the per-field problems from a validation error, adding
+// to those already there; the summary follows the order of the fields.
 func (p *page) setProblems(err error) {
-	p.Problems = map[string]string{}
+	if p.Problems == nil {
+		p.Problems = map[string]string{}
+	}
 	add := func(field, key string) {
 		if field == "" {
 			field = "form"
 		}
-		if strings.HasPrefix(field, "files.") {
+		text := p.T(key)
+		if i, ok := strings.CutPrefix(field, "files."); ok {
 			field = "files"
+			if n, err := strconv.Atoi(i); err == nil && n >= 0 && n < len(p.fileNames) {
+				text = p.T("form.file_problem", "name", p.fileNames[n], "problem", text)
+			}
+		}
+		for _, had := range p.Summary {
+			if had.Field == field && had.Text == text {
+				return
+			}
 		}
 		anchor, ok := anchors[field]
 		if !ok {
 			anchor = "f-" + field
 		}
-		if _, dup := p.Problems[field]; !dup {
-			p.Problems[field] = key
+		if had := p.Problems[field]; had != "" {
+			p.Problems[field] = had + " " + text
+		} else {
+			p.Problems[field] = text
 		}
-		p.Summary = append(p.Summary, fieldProblem{field, key, anchor})
+		p.Summary = append(p.Summary, fieldProblem{Field: field, Key: key, Text: text, Anchor: anchor})
 	}
 	var pe *koban.ProblemsError
-	if errors.As(err, &pe) {
+	switch ke := (*koban.Error)(nil); {
+	case errors.As(err, &pe):
 		for _, e := range pe.Problems {
 			add(e.Field, e.Key)
 		}
-		return
-	}
-	var ke *koban.Error
-	if errors.As(err, &ke) {
+	case errors.As(err, &ke):
 		add(ke.Field, ke.Key)
-		return
+	default:
+		add("form", "error.internal")
 	}
-	add("form", "error.internal")
+	slices.SortStableFunc(p.Summary, func(a, b fieldProblem) int {
+		return orderOf(a.Field) - orderOf(b.Field)
+	})
 }
 
-func (s *Server) newPage(r *http.Request, title string) page {
-	p := page{Lang: s.lang(r), Path: r.URL.Path, Title: title, cats: s.Catalogs, loc: s.Location, now: s.Now(), assets: s.assets, tree: s.Tree()}
+// orderOf is a field's place in fieldOrder; fields not there come last.
+func orderOf(field string) int {
+	if i := slices.Index(fieldOrder, field); i >= 0 {
+		return i
+	}
+	return len(fieldOrder)
+}
+
+func (s *Server) newPage(r *http.Request, title string) page { return s.newPageIn(r, title, s.lang(r)) }
+
+// newPageIn is newPage in a language the handler chose (the status page
+// opens in the language its report was filed in).
+func (s *Server) newPageIn(r *http.Request, title, lang string) page {
+	p := page{Lang: lang, Path: r.URL.Path, Title: title, cats: s.Catalogs, loc: s.Location, now: s.Now(), assets: s.assets, tree: s.Tree()}
+	p.query = r.URL.Query()
 	if pr, ok := principalFrom(r.Context()); ok {
 		p.Principal = &pr
 	}
@@ -309,8 +432,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	lang := s.lang(r)
+	if l, ok := data.(interface{ language() string }); ok {
+		lang = l.language()
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", s.lang(r))
+	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
