@@ -26,7 +26,8 @@ import (
 type Deps struct {
 	Intake     *intake.Service
 	Cases      *cases.Service
-	Accounts   Accounts // the accounts requests name by e-mail
+	Requests   *correlate.Requests // access-request inboxes
+	Accounts   Accounts            // the accounts requests name by e-mail
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Catalogs   *locale.Catalogs

@@ -24,6 +24,7 @@ type mailer struct {
 	ssl        bool
 	plain      bool // loopback relay without TLS
 	from       string
+	baseURL    string // KOBAN_BASE_URL, for links to officers' pages
 	cats       *locale.Catalogs
 }
 
@@ -36,7 +37,7 @@ func newMailer(cfg config.Config) (*mailer, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &mailer{host: u.Hostname(), from: cfg.MailFrom, ssl: u.Scheme == "smtps", cats: cats}
+	m := &mailer{host: u.Hostname(), from: cfg.MailFrom, ssl: u.Scheme == "smtps", cats: cats, baseURL: cfg.BaseURL}
 	m.port = 587
 	if m.ssl {
 		m.port = 465
@@ -62,6 +63,11 @@ func (m *mailer) NotifyReply(ctx context.Context, to, lang, receipt string) erro
 	if !locale.Supported(lang) {
 		lang = locale.Default
 	}
+	return m.send(ctx, to, m.cats.T(lang, "mail.reply.subject", "receipt", receipt), m.cats.T(lang, "mail.reply.body", "receipt", receipt))
+}
+
+// send sends one plain-text mail.
+func (m *mailer) send(ctx context.Context, to, subject, body string) error {
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	if err := msg.From(m.from); err != nil {
 		return fmt.Errorf("mail from: %w", err)
@@ -69,8 +75,8 @@ func (m *mailer) NotifyReply(ctx context.Context, to, lang, receipt string) erro
 	if err := msg.To(to); err != nil {
 		return fmt.Errorf("mail to: %w", err)
 	}
-	msg.Subject(m.cats.T(lang, "mail.reply.subject", "receipt", receipt))
-	msg.SetBodyString(mail.TypeTextPlain, m.cats.T(lang, "mail.reply.body", "receipt", receipt))
+	msg.Subject(subject)
+	msg.SetBodyString(mail.TypeTextPlain, body)
 	opts := []mail.Option{mail.WithPort(m.port), mail.WithTimeout(20 * time.Second)}
 	switch {
 	case m.ssl:

@@ -203,11 +203,18 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, st
 		n, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		n = max(n, 1)
 		rel := correlate.Page{Limit: relatedPageSize, Offset: (n - 1) * relatedPageSize}
-		if d.Links, err = s.Index.LinksOf(r.Context(), pr, correlate.Key{Type: correlate.Report, ID: id}, rel); err != nil {
+		d.Links, err = s.Index.LinksOf(r.Context(), pr, correlate.Key{Type: correlate.Report, ID: id}, rel)
+		switch {
+		case koban.ErrorCode(err) == koban.NotFound:
+			// A report opened through a grant (an answered access request):
+			// the index still follows the tree alone, so it shows no links.
+			d.Links = nil
+		case err != nil:
 			s.fail(w, r, err)
 			return
+		default:
+			d.RelPrev, d.RelNext = pageLinks("/reports/"+strconv.FormatInt(id, 10), url.Values{}, n, relatedPageSize, d.Links.RelatedTotal)
 		}
-		d.RelPrev, d.RelNext = pageLinks("/reports/"+strconv.FormatInt(id, 10), url.Values{}, n, relatedPageSize, d.Links.RelatedTotal)
 	}
 	if problem != nil {
 		d.setProblems(problem)
