@@ -70,7 +70,8 @@ type BetweenStore interface {
 	// RemoveParty ends a case's party and revokes its grant, with its
 	// timeline and audit entries. A party ended already is NotFound.
 	RemoveParty(ctx context.Context, caseID, partyID, by int64, at time.Time, e audit.Entry) error
-	// Parties returns the organisations taking part in a case now.
+	// Parties returns the organisations that take or took part in a case,
+	// in the order they were added (those removed with RemovedAt set).
 	Parties(ctx context.Context, caseID int64) ([]Party, error)
 
 	// CreateSupport stores a support request and the unit's grant, with
@@ -132,6 +133,7 @@ type Between struct {
 	Referrals []Referral // oldest first
 	Pending   *Referral  // the referral waiting for an answer, nil for none
 	Parties   []Party    // organisations taking part now
+	Former    []Party    // those that took part and were removed (the timeline names them)
 	Support   []SupportRequest
 	// What the viewer may do here.
 	CanRefer          bool // refer the case (when it may be referred)
@@ -156,8 +158,16 @@ func (s *Service) Between(ctx context.Context, p auth.Principal, c *Case) (*Betw
 			b.Pending = &b.Referrals[i]
 		}
 	}
-	if b.Parties, err = s.store.Parties(ctx, c.ID); err != nil {
+	parties, err := s.store.Parties(ctx, c.ID)
+	if err != nil {
 		return nil, err
+	}
+	for _, pa := range parties {
+		if pa.RemovedAt.IsZero() {
+			b.Parties = append(b.Parties, pa)
+		} else {
+			b.Former = append(b.Former, pa)
+		}
 	}
 	if b.Support, err = s.store.SupportRequests(ctx, c.ID); err != nil {
 		return nil, err

@@ -393,8 +393,8 @@ func TestParties(t *testing.T) {
 	if _, err := e.svc.Accept(e.ctx, e.ncu, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	if ps, _ := e.db.Parties(e.ctx, c.ID); len(ps) != 0 {
-		t.Errorf("parties after the NCU took the case: %+v", ps)
+	if b, _ := e.svc.Between(e.ctx, e.ncu, c); len(b.Parties) != 0 || len(b.Former) != 2 {
+		t.Errorf("parties after the NCU took the case: %+v", b.Parties)
 	}
 	evs, _ := e.db.Timeline(e.ctx, c.ID)
 	var kinds []cases.EventKind

@@ -305,10 +305,10 @@ func (db *DB) endParties(ctx context.Context, tx *txn, caseID, orgID, by int64, 
 	return nil
 }
 
-// Parties returns the organisations taking part in a case now, in the
-// order they were added.
+// Parties returns the organisations that take or took part in a case
+// (those removed with RemovedAt set), in the order they were added.
 func (db *DB) Parties(ctx context.Context, caseID int64) ([]cases.Party, error) {
-	out, err := collect(ctx, db.read, scanParty, `SELECT `+partyCols+` FROM case_parties WHERE case_id = ? AND removed_at = 0 ORDER BY id`, caseID)
+	out, err := collect(ctx, db.read, scanParty, `SELECT `+partyCols+` FROM case_parties WHERE case_id = ? ORDER BY id`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("parties of case %d: %w", caseID, err)
 	}

@@ -147,7 +147,7 @@ func testReferrals(t *testing.T, f *fixture) {
 	if gs := f.liveGrants(c.ID); len(gs) != 1 || gs[0].ID != keep.ID || gs[0].OrgID != f.orgID("pref-13") {
 		t.Errorf("grants after acceptance (the receiver's and the party's ended, the referrer's kept) %+v", gs)
 	}
-	if ps, _ := f.db.Parties(f.ctx, c.ID); len(ps) != 0 {
+	if ps, _ := f.db.Parties(f.ctx, c.ID); len(ps) != 1 || ps[0].RemovedAt.IsZero() || ps[0].RemovedBy != hq.ID {
 		t.Errorf("the new owner is still a party: %+v", ps)
 	}
 	if rs, _ := f.db.Referrals(f.ctx, c.ID); len(rs) != 1 || rs[0].Status != cases.ReferralAccepted {
@@ -200,7 +200,7 @@ func testParties(t *testing.T, f *fixture) {
 	if err := f.db.RemoveParty(f.ctx, other.ID, ps[1].ID, u.ID, f.clock.Now(), audit.Entry{Action: "case.party_remove"}); koban.ErrorCode(err) != koban.NotFound {
 		t.Errorf("removing another case's party: %v", err)
 	}
-	if ps, _ := f.db.Parties(f.ctx, c.ID); len(ps) != 1 || ps[0].OrgID != f.orgID("ncu") {
+	if ps, _ := f.db.Parties(f.ctx, c.ID); len(ps) != 2 || ps[0].RemovedAt.IsZero() || ps[0].RemovedBy != u.ID || !ps[1].RemovedAt.IsZero() {
 		t.Errorf("after removal %+v", ps)
 	}
 	if gs := f.liveGrants(c.ID); len(gs) != 1 || gs[0].OrgID != f.orgID("ncu") {
