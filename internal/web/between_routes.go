@@ -1,6 +1,11 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/koban"
+)
 
 // betweenRoutes mounts the pages between organisations: the case page's
 // forms for referrals, parties and technical-support requests, the inboxes
@@ -21,4 +26,46 @@ func (s *Server) betweenRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /access-requests/{rid}", s.officer(s.accessRequestPage))
 	mux.HandleFunc("POST /access-requests/{rid}/{action}", s.officer(s.accessAnswer))
 	mux.HandleFunc("GET /inbox/events", s.officer(s.inboxEvents))
+	mux.HandleFunc("GET /between", s.officer(s.between))
+}
+
+// betweenTab is one of the pages between organisations.
+type betweenTab struct {
+	Path, Title string
+	perm        auth.Permission
+}
+
+var betweenTabs = []betweenTab{
+	{"/referrals", "referral.inbox.title", auth.PermReportTriage},
+	{"/support", "support.queue.title", auth.PermReportRead},
+	{"/access-requests", "access.inbox.title", auth.PermReportTransfer},
+	{"/access-requests/mine", "access.mine.title", auth.PermObservableRead},
+}
+
+// BetweenTabs lists the pages between organisations the officer's role
+// may open. The services decide; this only spares a link to a refusal (an
+// analyst answers support requests but has no referral inbox).
+func (p page) BetweenTabs() []betweenTab {
+	var out []betweenTab
+	for _, t := range betweenTabs {
+		if p.Principal != nil && p.Principal.Can(t.perm) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// CanTriage tells whether the officer's role works cases (refers, asks for
+// support): the pages offer what such officers sent.
+func (p page) CanTriage() bool { return p.Principal != nil && p.Principal.Can(auth.PermReportTriage) }
+
+// between is the navigation's entry: the first page between organisations
+// the officer may open.
+func (s *Server) between(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, "between.tabs")
+	if tabs := p.BetweenTabs(); len(tabs) > 0 {
+		http.Redirect(w, r, tabs[0].Path, http.StatusSeeOther)
+		return
+	}
+	s.fail(w, r, koban.Errorf(koban.Forbidden, "error.forbidden"))
 }

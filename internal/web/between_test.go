@@ -246,7 +246,14 @@ func TestPartyAndSupportPages(t *testing.T) {
 	if status != http.StatusSeeOther || loc != path+"?done=support_requested" {
 		t.Fatalf("support: %d %s", status, loc)
 	}
+	// The analyst's way in is the unit's queue: no referral inbox, no sent box.
+	if resp := must(k.ncu.Get(k.s.URL + "/between")); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/support" {
+		t.Errorf("the analyst's entry: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
 	_, page = k.get(t, k.ncu, "/support")
+	if strings.Contains(page, `href="/referrals"`) || strings.Contains(page, `id="s-box"`) || !strings.Contains(page, `href="/between"`) {
+		t.Error("the analyst is offered pages their role cannot open")
+	}
 	if !strings.Contains(page, c.Number) || !strings.Contains(page, "検体2点の解析") || !strings.Contains(page, "不正プログラム解析") {
 		t.Errorf("the NCU's queue:\n%s", page)
 	}
