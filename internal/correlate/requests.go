@@ -300,13 +300,3 @@ func (s *Requests) tell(ctx context.Context, r *RequestRow) {
 		s.log.Error("notify access request answer", "request", r.ID, "err", err)
 	}
 }
-
-// MaySee reports whether p would be told of a change to requests of
-// owner (p answers for it) or of requester (p asked): for live pages.
-func (s *Requests) MaySee(p auth.Principal, owner, requester int64) bool {
-	if requester != 0 && requester == p.UserID {
-		return true
-	}
-	sc := s.access.ScopeOf(p, ObjectAccessRequest, access.Grant)
-	return owner != 0 && sc.Includes(owner, nil)
-}
