@@ -26,7 +26,8 @@ import (
 type Deps struct {
 	Intake     *intake.Service
 	Cases      *cases.Service
-	Accounts   Accounts // the accounts requests name by e-mail
+	Requests   *correlate.Requests // access-request inboxes
+	Accounts   Accounts            // the accounts requests name by e-mail
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Catalogs   *locale.Catalogs
@@ -71,6 +72,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/cases/{id}/notes", a.token(a.caseNote))
 	mux.HandleFunc("POST /api/v1/cases/{id}/reports", a.token(a.caseLink))
 	mux.HandleFunc("GET /api/v1/tasks", a.token(a.tasks))
+	a.betweenRoutes(mux) // referrals, parties, support, access requests (case_between.go)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))
 	})

@@ -52,6 +52,7 @@ type App struct {
 	Index    *correlate.Service
 	Access   *access.Decider // who may do what to which record
 	Cases    *cases.Service
+	Requests *correlate.Requests // the access-request inboxes
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
@@ -118,6 +119,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Auth = auth.NewService(db, a.Tree, o.Clock)
 	a.Access = access.New(db, a.Tree, o.Clock)
 	a.Cases = cases.NewService(db, a.Access, a.Tree, o.Clock, cfg.Location)
+	a.Requests = correlate.NewRequests(db, a.Access, a.Tree, o.Clock, log)
 	if o.HasherParams != nil {
 		a.Auth.SetHasherParams(*o.HasherParams)
 	}
@@ -128,6 +130,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			return nil, err
 		}
 		a.Intake.SetNotifier(n)
+		a.Requests.SetNotifier(n)
 	}
 	cats, err := locale.Load()
 	if err != nil {
@@ -147,7 +150,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	})
 	hub := live.NewHub()
 	db.OnNewReports(func(n store.NewReport) { hub.Publish(live.Event{ReportID: n.ReportID, OrgID: n.OrgID}) })
-	pages, err := web.New(web.Deps{Live: hub, Intake: a.Intake, Cases: a.Cases, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	changes := live.NewHub() // cases and inboxes between organisations
+	db.OnChanges(func(c store.Change) {
+		changes.Publish(live.Event{Kind: c.Kind, CaseID: c.CaseID, OrgID: c.OrgID, UserID: c.UserID})
+	})
+	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()
@@ -155,7 +162,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Metrics = api.NewMetrics()
 	a.Metrics.WatchFallbacks(db.GroupFallbacks)
-	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Accounts: db, Index: a.Index, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
+	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Requests: a.Requests, Accounts: db, Index: a.Index, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
 	root.Handle("/api/", jsonAPI.Handler())

@@ -26,6 +26,7 @@ type mailer struct {
 	ssl        bool
 	plain      bool // loopback relay without TLS
 	from       string
+	baseURL    string // KOBAN_BASE_URL, for links to officers' pages
 	cats       *locale.Catalogs
 }
 
@@ -38,7 +39,7 @@ func newMailer(cfg config.Config) (*mailer, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &mailer{host: u.Hostname(), from: cfg.MailFrom, ssl: u.Scheme == "smtps", cats: cats}
+	m := &mailer{host: u.Hostname(), from: cfg.MailFrom, ssl: u.Scheme == "smtps", cats: cats, baseURL: cfg.BaseURL}
 	m.port = 587
 	if m.ssl {
 		m.port = 465
@@ -61,20 +62,25 @@ func newMailer(cfg config.Config) (*mailer, error) {
 
 // NotifyReply sends the notice.
 func (m *mailer) NotifyReply(ctx context.Context, to, lang, receipt string) error {
-	return m.send(ctx, to, lang, "mail.reply", "receipt", receipt)
+	return m.sendKey(ctx, to, lang, "mail.reply", "receipt", receipt)
 }
 
 // MailStatusLink sends the reporter their status link, at their request.
 func (m *mailer) MailStatusLink(ctx context.Context, to, lang, receipt, link string) error {
-	return m.send(ctx, to, lang, "mail.link", "receipt", receipt, "link", link)
+	return m.sendKey(ctx, to, lang, "mail.link", "receipt", receipt, "link", link)
 }
 
 // send writes one plain-text mail whose subject and body are the catalog
 // keys key+".subject" and key+".body", in lang.
-func (m *mailer) send(ctx context.Context, to, lang, key string, pairs ...string) error {
+func (m *mailer) sendKey(ctx context.Context, to, lang, key string, pairs ...string) error {
 	if !locale.Supported(lang) {
 		lang = locale.Default
 	}
+	return m.send(ctx, to, m.cats.T(lang, key+".subject", pairs...), m.cats.T(lang, key+".body", pairs...))
+}
+
+// send sends one plain-text mail.
+func (m *mailer) send(ctx context.Context, to, subject, body string) error {
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	if err := msg.From(m.from); err != nil {
 		return fmt.Errorf("mail from: %w", err)
@@ -82,8 +88,8 @@ func (m *mailer) send(ctx context.Context, to, lang, key string, pairs ...string
 	if err := msg.To(to); err != nil {
 		return fmt.Errorf("mail to: %w", err)
 	}
-	msg.Subject(m.cats.T(lang, key+".subject", pairs...))
-	msg.SetBodyString(mail.TypeTextPlain, m.cats.T(lang, key+".body", pairs...))
+	msg.Subject(subject)
+	msg.SetBodyString(mail.TypeTextPlain, body)
 	opts := []mail.Option{mail.WithPort(m.port), mail.WithTimeout(20 * time.Second)}
 	switch {
 	case m.ssl:

@@ -41,6 +41,7 @@ import (
 var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", "reports", "report_files", "report_messages",
 	"observables", "occurrences", "clusters", "cluster_members", "cluster_growth", "warninglists", "access_requests", "grants",
 	"case_numbers", "cases", "case_members", "case_reports", "case_tasks", "case_notes", "case_events",
+	"case_referrals", "case_parties", "support_requests", "access_answers", "access_request_grants",
 	"report_search", "audit_log", "rate_limits", "jobs"}
 
 // kobanSource is a SQLite koban built through koban's own services.
@@ -214,6 +215,35 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	must(a.Cases.SetTaskDone(ctx, op, c.ID, task.ID, true))
 	_, err = a.Cases.AddNote(ctx, op, c.ID, "**照会済み**")
 	must(err)
+	// Between organisations: the case referred to Osaka and accepted, a
+	// party added and removed, the NCU asked for support and answering;
+	// a second access request answered with a grant, a third refused.
+	osaka := user(ap.Actor(), "osaka@osaka.example", "pref-27", auth.RoleInvestigator)
+	ncu := user(ap.Actor(), "analyst@ncu.example", "ncu", auth.RoleAnalyst)
+	osakaID, ncuID := osaka.OrgID, ncu.OrgID
+	ref, err := a.Cases.Refer(ctx, ap, c.ID, osakaID, "被疑者が大阪在住")
+	must(err)
+	_, err = a.Cases.Accept(ctx, principal(osaka), ref.ID)
+	must(err)
+	party, err := a.Cases.AddParty(ctx, principal(osaka), c.ID, asker.OrgID, cases.PartyJoint)
+	must(err)
+	must(a.Cases.RemoveParty(ctx, principal(osaka), c.ID, party.ID))
+	_, err = a.Cases.AddParty(ctx, principal(osaka), c.ID, ncuID, cases.PartySupport)
+	must(err)
+	sr, err := a.Cases.RequestSupport(ctx, principal(osaka), c.ID, cases.NewSupport{ToOrgID: ncuID, Kind: "crypto_tracing", Description: "送金先の追跡"})
+	must(err)
+	_, err = a.Cases.AnswerSupport(ctx, principal(ncu), sr.ID, "**送金先** は取引所X", nil)
+	must(err)
+	for i, grant := range []bool{true, false} {
+		rq, err := a.Index.RequestAccess(ctx, principal(asker), shared[0].Observable, r1.OrgID, fmt.Sprintf("照会 %d", i))
+		must(err)
+		if grant {
+			_, err = a.Requests.Grant(ctx, ap, rq.ID, 14)
+		} else {
+			_, err = a.Requests.Refuse(ctx, ap, rq.ID, "公判前のため")
+		}
+		must(err)
+	}
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

@@ -49,6 +49,7 @@ type Store interface {
 	User(ctx context.Context, id int64) (*auth.User, error)
 	Users(ctx context.Context, orgIDs []int64) ([]auth.User, error)
 	Audit(ctx context.Context, e audit.Entry) error
+	BetweenStore // referrals, joint cases, support requests (between.go)
 }
 
 // Service is the cases capability.
@@ -58,6 +59,8 @@ type Service struct {
 	tree   func() *org.Tree
 	clock  koban.Clock
 	loc    *time.Location
+	// evidence takes the files of support answers (support.go); nil: none.
+	evidence SupportEvidence
 }
 
 // NewService wires the cases service. loc is the zone whose calendar year
@@ -528,66 +531,6 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, id int64, to 
 		return nil, err
 	}
 	return &out, nil
-}
-
-// EnterReferral puts a case in "referred" while a referral to another
-// organisation waits for its answer: the referral work calls it, in the
-// officer's name, once the referral (referralID) is stored. Only an open,
-// investigating or suspended case can be referred.
-func (s *Service) EnterReferral(ctx context.Context, p auth.Principal, id, referralID int64, note string) error {
-	c, err := s.load(ctx, p, id, access.Refer)
-	if err != nil {
-		return err
-	}
-	var pr koban.Problems
-	note = s.text(&pr, "note", note, maxText, false, true)
-	if err := pr.Err(); err != nil {
-		return err
-	}
-	now := s.clock.Now()
-	return s.store.UpdateCase(ctx, c.ID, func(c *Case) (Event, audit.Entry, error) {
-		from := c.Status
-		if from == StatusReferred || from == StatusClosed {
-			return Event{}, audit.Entry{}, koban.FieldError("status", "case.error.move")
-		}
-		c.Status, c.UpdatedAt = StatusReferred, now
-		return Event{At: now, ActorID: p.UserID, Kind: EventReferred, RefID: referralID, From: string(from), To: string(StatusReferred), Text: note},
-			s.entry(p, c.ID, "case.referred", map[string]any{"referral": referralID, "from": string(from)}), nil
-	})
-}
-
-// LeaveReferral ends a case's "referred" status when its referral is
-// answered (outcome "accepted", "declined" or "withdrawn"): the case goes
-// back to investigating, and to newOwner when the receiving organisation
-// takes it over (0 keeps the owner). The referral work calls it in the
-// name of the officer who answered, who needs the accept right.
-func (s *Service) LeaveReferral(ctx context.Context, p auth.Principal, id, referralID int64, outcome string, newOwner int64) error {
-	c, err := s.load(ctx, p, id, access.Accept)
-	if err != nil {
-		return err
-	}
-	if !slices.Contains([]string{"accepted", "declined", "withdrawn"}, outcome) {
-		return koban.FieldError("outcome", "case.error.outcome")
-	}
-	if newOwner != 0 {
-		if o, ok := s.tree().ByID(newOwner); !ok || o.Kind == org.KindPartner {
-			return koban.FieldError("org", "case.error.owner")
-		}
-	}
-	now := s.clock.Now()
-	return s.store.UpdateCase(ctx, c.ID, func(c *Case) (Event, audit.Entry, error) {
-		if c.Status != StatusReferred {
-			return Event{}, audit.Entry{}, koban.FieldError("status", "case.error.not_referred")
-		}
-		from := c.OrgID
-		c.Status, c.UpdatedAt = StatusInvestigating, now
-		if newOwner != 0 {
-			c.OrgID = newOwner
-		}
-		return Event{At: now, ActorID: p.UserID, Kind: EventReferralAnswered, RefID: referralID, From: string(StatusReferred),
-				To: string(StatusInvestigating), Reason: outcome},
-			s.entry(p, c.ID, "case.referral_answered", map[string]any{"referral": referralID, "outcome": outcome, "from_org": from, "to_org": c.OrgID}), nil
-	})
 }
 
 // LinkReport links a report (receipt number or id) to a case: p needs the

@@ -362,29 +362,28 @@ func TestWorkflow(t *testing.T) {
 }
 
 // TestReferralStatus: "referred" is entered by a referral and left by its
-// answer, which may hand the case to the receiving organisation.
+// answer, which may hand the case to the receiving organisation (the rules
+// of referrals are in between_test.go).
 func TestReferralStatus(t *testing.T) {
 	e := newEnv(t)
 	station := e.officer("pref-13-shinjuku", auth.RoleInvestigator)
 	hq := e.officer("pref-13", auth.RoleInvestigator)
 	analyst := e.officer("pref-13-shinjuku", auth.RoleAnalyst)
 	c := e.open(station, "UA")
-	if f := field(e.svc.LeaveReferral(e.ctx, hq, c.ID, 7, "accepted", 0)); f != "status:case.error.not_referred" {
-		t.Errorf("answering a case not referred: %q", f)
+	if _, err := e.svc.Refer(e.ctx, analyst, c.ID, hq.OrgID, "本部で"); koban.ErrorCode(err) != koban.Forbidden {
+		t.Errorf("an analyst refers: %v", err)
 	}
-	if f := field(e.svc.EnterReferral(e.ctx, analyst, c.ID, 7, "")); f != "forbidden" {
-		t.Errorf("an analyst refers: %q", f)
-	}
-	if err := e.svc.EnterReferral(e.ctx, station, c.ID, 7, "本部で捜査を"); err != nil {
+	ref, err := e.svc.Refer(e.ctx, station, c.ID, hq.OrgID, "本部で捜査を")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if f := field(e.svc.EnterReferral(e.ctx, station, c.ID, 8, "")); f != "status:case.error.move" {
-		t.Errorf("referring twice: %q", f)
+	if _, err := e.svc.Refer(e.ctx, station, c.ID, e.orgID("pref-27"), "二重"); koban.ErrorCode(err) != koban.Conflict {
+		t.Errorf("referring twice: %v", err)
 	}
-	if f := field(e.svc.LeaveReferral(e.ctx, hq, c.ID, 7, "maybe", 0)); f != "outcome:case.error.outcome" {
-		t.Errorf("unknown outcome: %q", f)
+	if _, err := e.svc.SetStatus(e.ctx, station, c.ID, cases.StatusSuspended, "", ""); field(err) != "status:case.error.move_referred" {
+		t.Errorf("a status change while referred: %v", err)
 	}
-	if err := e.svc.LeaveReferral(e.ctx, hq, c.ID, 7, "accepted", hq.OrgID); err != nil {
+	if _, err := e.svc.Accept(e.ctx, hq, ref.ID); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := e.db.Case(e.ctx, c.ID)
@@ -393,19 +392,15 @@ func TestReferralStatus(t *testing.T) {
 	}
 	evs, _ := e.db.Timeline(e.ctx, c.ID)
 	n := len(evs)
-	if evs[n-2].Kind != cases.EventReferred || evs[n-2].RefID != 7 || evs[n-2].From != "open" || evs[n-1].Kind != cases.EventReferralAnswered || evs[n-1].Reason != "accepted" {
+	if evs[n-2].Kind != cases.EventReferred || evs[n-2].RefID != ref.ID || evs[n-2].From != "open" || evs[n-1].Kind != cases.EventReferralAnswered || evs[n-1].Reason != "accepted" {
 		t.Errorf("timeline %+v", evs[n-2:])
-	}
-	// The station no longer owns it: it no longer sees it.
-	if _, err := e.svc.Get(e.ctx, station, c.ID); koban.ErrorCode(err) != koban.NotFound {
-		t.Errorf("the station after handing over: %v", err)
 	}
 	closed := e.open(station, "UA")
 	if _, err := e.svc.SetStatus(e.ctx, station, closed.ID, cases.StatusClosed, "merged", ""); err != nil {
 		t.Fatal(err)
 	}
-	if f := field(e.svc.EnterReferral(e.ctx, station, closed.ID, 9, "")); f != "status:case.error.move" {
-		t.Errorf("referring a closed case: %q", f)
+	if _, err := e.svc.Refer(e.ctx, station, closed.ID, hq.OrgID, "終結後"); field(err) != "status:referral.error.closed" {
+		t.Errorf("referring a closed case: %v", err)
 	}
 }
 

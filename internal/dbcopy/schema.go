@@ -83,6 +83,14 @@ var plan = []planEntry{
 	{"case_tasks", "", []string{"id"}},
 	{"case_notes", "", []string{"id"}},
 	{"case_events", "", []string{"id"}},
+	// Between organisations: referrals, parties and support requests (each
+	// naming its grant; an answer names its note), and the answers to access
+	// requests with the grants they gave.
+	{"case_referrals", "", []string{"id"}},
+	{"case_parties", "", []string{"id"}},
+	{"support_requests", "", []string{"id"}},
+	{"access_answers", "", []string{"request_id"}},
+	{"access_request_grants", "", []string{"request_id", "grant_id"}},
 	// The search index: derived from the reports, but copied as it is
 	// (read through sourceViews), so that the target answers searches at
 	// once and the digest shows it is the source's.

@@ -1,15 +1,22 @@
 // Package live passes events inside one koban process to whoever waits for
-// them: today, "a report was stored" to the officers' open queue pages. The
-// store feeds it from every process on the database (LISTEN/NOTIFY on
-// PostgreSQL), so a queue open on one server hears of reports filed on another.
+// them: "a report was stored" to the officers' open queue pages, and "a
+// case (or an inbox between organisations) changed" to open case and inbox
+// pages, each through a hub of its own. The store feeds them from every
+// process on the database (LISTEN/NOTIFY on PostgreSQL), so a page open on
+// one server hears of changes made on another.
 package live
 
 import "sync"
 
-// Event is one stored report.
+// Event is one stored report (ReportID, OrgID), or one change: to a case
+// (Kind "case", CaseID) or to the inboxes of an organisation (Kind "inbox",
+// OrgID) or of an account (UserID).
 type Event struct {
 	ReportID int64
 	OrgID    int64
+	Kind     string
+	CaseID   int64
+	UserID   int64
 }
 
 // Hub fans events out to subscribers. A subscriber that does not keep up

@@ -120,7 +120,7 @@ func (db *DB) listenConn(ctx context.Context) error {
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
 		pc := dc.(*stdlib.Conn).Conn()
-		if _, err := pc.Exec(ctx, "LISTEN "+reportsChannel+"; LISTEN "+orgsChannel); err != nil {
+		if _, err := pc.Exec(ctx, "LISTEN "+reportsChannel+"; LISTEN "+orgsChannel+"; LISTEN "+changesChannel); err != nil {
 			return err
 		}
 		// Changes made while this connection was down were missed: reload.
@@ -131,6 +131,10 @@ func (db *DB) listenConn(ctx context.Context) error {
 			n, err := pc.WaitForNotification(ctx)
 			if err != nil {
 				return err
+			}
+			if n.Channel == changesChannel {
+				db.heard(n.Payload)
+				continue
 			}
 			if n.Channel == orgsChannel {
 				for _, fn := range db.orgListeners {

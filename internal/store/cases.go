@@ -180,11 +180,8 @@ func (db *DB) Cases(ctx context.Context, f cases.Filter) ([]cases.Row, int, erro
 // leaves them.
 func (db *DB) UpdateCase(ctx context.Context, id int64, fn func(*cases.Case) (cases.Event, audit.Entry, error)) error {
 	return db.inTx(ctx, func(tx *txn) error {
-		c, err := scanCase(tx.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`+db.d.forUpdate, id))
+		c, err := db.lockCase(ctx, tx, id)
 		if err != nil {
-			return err
-		}
-		if c.Members, err = db.members(ctx, tx, id); err != nil {
 			return err
 		}
 		before := slices.Clone(c.Members)
@@ -192,28 +189,7 @@ func (db *DB) UpdateCase(ctx context.Context, id int64, fn func(*cases.Case) (ca
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE cases SET title = ?, summary = ?, category = ?, law = ?, severity = ?, status = ?,
-			close_reason = ?, org_id = ?, lead_id = ?, updated_at = ? WHERE id = ?`,
-			c.Title, c.Summary, c.Category, string(c.Law), string(c.Severity), string(c.Status), c.CloseReason, c.OrgID,
-			nullID(c.LeadID), ts(c.UpdatedAt), id)
-		if err != nil {
-			return fmt.Errorf("update case %d: %w", id, err)
-		}
-		after := uniqueIDs(c.Members)
-		for _, uid := range before {
-			if !slices.Contains(after, uid) {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM case_members WHERE case_id = ? AND user_id = ?`, id, uid); err != nil {
-					return fmt.Errorf("remove case member: %w", err)
-				}
-			}
-		}
-		var added []int64
-		for _, uid := range after {
-			if !slices.Contains(before, uid) {
-				added = append(added, uid)
-			}
-		}
-		if err := db.addMembers(ctx, tx, id, added, c); err != nil {
+		if err := db.saveCase(ctx, tx, c, before); err != nil {
 			return err
 		}
 		if ev.Kind != "" {
@@ -224,6 +200,47 @@ func (db *DB) UpdateCase(ctx context.Context, id int64, fn func(*cases.Case) (ca
 		}
 		return db.appendAudit(ctx, tx, caseEntry(e, id))
 	})
+}
+
+// lockCase loads a case with its members inside tx, holding its row until
+// commit.
+func (db *DB) lockCase(ctx context.Context, tx *txn, id int64) (*cases.Case, error) {
+	c, err := scanCase(tx.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases WHERE id = ?`+db.d.forUpdate, id))
+	if err != nil {
+		return nil, err
+	}
+	if c.Members, err = db.members(ctx, tx, id); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// saveCase stores a case loaded by lockCase as it now is; before are its
+// members as loaded.
+func (db *DB) saveCase(ctx context.Context, tx *txn, c *cases.Case, before []int64) error {
+	id := c.ID
+	_, err := tx.ExecContext(ctx, `UPDATE cases SET title = ?, summary = ?, category = ?, law = ?, severity = ?, status = ?,
+		close_reason = ?, org_id = ?, lead_id = ?, updated_at = ? WHERE id = ?`,
+		c.Title, c.Summary, c.Category, string(c.Law), string(c.Severity), string(c.Status), c.CloseReason, c.OrgID,
+		nullID(c.LeadID), ts(c.UpdatedAt), id)
+	if err != nil {
+		return fmt.Errorf("update case %d: %w", id, err)
+	}
+	after := uniqueIDs(c.Members)
+	for _, uid := range before {
+		if !slices.Contains(after, uid) {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM case_members WHERE case_id = ? AND user_id = ?`, id, uid); err != nil {
+				return fmt.Errorf("remove case member: %w", err)
+			}
+		}
+	}
+	var added []int64
+	for _, uid := range after {
+		if !slices.Contains(before, uid) {
+			added = append(added, uid)
+		}
+	}
+	return db.addMembers(ctx, tx, id, added, c)
 }
 
 // caseEntry names the case as the audit entry's object.
@@ -242,7 +259,8 @@ func (db *DB) insertCaseEvent(ctx context.Context, tx *txn, ev *cases.Event) err
 	if err != nil {
 		return fmt.Errorf("case timeline: %w", err)
 	}
-	return nil
+	// Every change to a case writes a timeline entry: open pages hear of it.
+	return db.notifyChange(ctx, tx, Change{Kind: ChangeCase, CaseID: ev.CaseID})
 }
 
 // touchCase moves a case's updated_at forward to at; a missing case is

@@ -527,6 +527,9 @@ func (db *DB) RequestAccess(ctx context.Context, r *correlate.AccessRequest, e a
 			return fmt.Errorf("request access: %w", err)
 		}
 		e.Detail["request_id"] = r.ID
-		return db.appendAudit(ctx, tx, e)
+		if err := db.appendAudit(ctx, tx, e); err != nil {
+			return err
+		}
+		return db.notifyInbox(ctx, tx, r.OwnerOrgID) // the owner's inbox (announce_cases.go)
 	})
 }

@@ -106,6 +106,7 @@ type txn struct {
 	auditHeld bool
 	auditID   int64
 	auditHash string
+	changes   []Change // announced once the transaction commits (announce_cases.go)
 }
 
 func (t *txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {

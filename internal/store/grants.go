@@ -13,11 +13,8 @@ import (
 // CreateGrant stores a grant and its audit entry; it sets g.ID.
 func (db *DB) CreateGrant(ctx context.Context, g *access.GrantRow, e audit.Entry) error {
 	return db.inTx(ctx, func(tx *txn) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO grants (object_type, object_id, org_id, user_id, rights, expires_at, granted_by, reason, created_at)
-			VALUES (?,?,?,?,?,?,?,?,?) RETURNING id`,
-			g.ObjectType, g.ObjectID, nullID(g.OrgID), nullID(g.UserID), rightsText(g.Rights), ts(g.ExpiresAt), nullID(g.GrantedBy), g.Reason, ts(g.CreatedAt)).Scan(&g.ID)
-		if err != nil {
-			return fmt.Errorf("create grant: %w", err)
+		if err := db.insertGrant(ctx, tx, g); err != nil {
+			return err
 		}
 		if e.ObjectID == "" {
 			e.ObjectType, e.ObjectID = g.ObjectType, fmt.Sprint(g.ObjectID)
@@ -26,19 +23,41 @@ func (db *DB) CreateGrant(ctx context.Context, g *access.GrantRow, e audit.Entry
 	})
 }
 
+// insertGrant stores a grant inside tx; it sets g.ID. Capabilities that
+// share records as part of a change (referrals, parties, support requests,
+// access requests) write their grants through it, in their transaction.
+func (db *DB) insertGrant(ctx context.Context, tx *txn, g *access.GrantRow) error {
+	err := tx.QueryRowContext(ctx, `INSERT INTO grants (object_type, object_id, org_id, user_id, rights, expires_at, granted_by, reason, created_at)
+		VALUES (?,?,?,?,?,?,?,?,?) RETURNING id`,
+		g.ObjectType, g.ObjectID, nullID(g.OrgID), nullID(g.UserID), rightsText(g.Rights), ts(g.ExpiresAt), nullID(g.GrantedBy), g.Reason, ts(g.CreatedAt)).Scan(&g.ID)
+	if err != nil {
+		return fmt.Errorf("create grant: %w", err)
+	}
+	return nil
+}
+
 // RevokeGrant ends a grant at, with its audit entry. A grant already
 // revoked, or missing, is NotFound.
 func (db *DB) RevokeGrant(ctx context.Context, id int64, at time.Time, e audit.Entry) error {
 	return db.inTx(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at = 0`, ts(at), id)
-		if err != nil {
-			return fmt.Errorf("revoke grant: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		if ok, err := db.revokeGrant(ctx, tx, id, at); err != nil {
+			return err
+		} else if !ok {
 			return notFound("error.not_found")
 		}
 		return db.appendAudit(ctx, tx, e)
 	})
+}
+
+// revokeGrant ends a grant at inside tx, and reports whether it was in
+// force to end (not revoked already).
+func (db *DB) revokeGrant(ctx context.Context, tx *txn, id int64, at time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at = 0`, ts(at), id)
+	if err != nil {
+		return false, fmt.Errorf("revoke grant: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 const grantCols = `id, object_type, object_id, COALESCE(org_id, 0), COALESCE(user_id, 0), rights, expires_at, COALESCE(granted_by, 0), reason, created_at, revoked_at`

@@ -37,16 +37,17 @@ type DB struct {
 	mig   fs.FS
 	goose goose.Dialect
 
-	commits       chan commitReq // reports waiting for the group committer
-	closing       chan struct{}
-	committerDone chan struct{}
-	closeMu       sync.RWMutex // senders hold it shared; Close takes it alone
-	closed        bool
-	listeners     []func(NewReport)
-	orgListeners  []func()
-	listenOnce    sync.Once
-	policy        atomic.Pointer[correlate.Policy]
-	fallbacks     atomic.Int64 // see GroupFallbacks
+	commits         chan commitReq // reports waiting for the group committer
+	closing         chan struct{}
+	committerDone   chan struct{}
+	closeMu         sync.RWMutex // senders hold it shared; Close takes it alone
+	closed          bool
+	listeners       []func(NewReport)
+	orgListeners    []func()
+	changeListeners []func(Change) // see OnChanges
+	listenOnce      sync.Once
+	policy          atomic.Pointer[correlate.Policy]
+	fallbacks       atomic.Int64 // see GroupFallbacks
 
 	id atomic.Pointer[string] // the identity read at start (EnsureIdentity)
 
@@ -275,6 +276,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *txn) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	db.announceChanges(tx)
 	return nil
 }
 

@@ -16,6 +16,7 @@ type casePage struct {
 	Candidates   []cases.Person // who may be given a task
 	CloseReasons []string
 	In           caseInput
+	caseBetween  // referrals, parties, support requests (case_referral.go)
 }
 
 // caseInput is what the officer typed in one of the case page's forms,
@@ -106,6 +107,10 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, stat
 			s.fail(w, r, err)
 			return
 		}
+	}
+	if err := s.loadBetween(r, &p); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if problem != nil {
 		p.setProblems(problem)

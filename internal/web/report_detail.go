@@ -203,6 +203,8 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, st
 		n, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		n = max(n, 1)
 		rel := correlate.Page{Limit: relatedPageSize, Offset: (n - 1) * relatedPageSize}
+		// The index asks the same access decision as the report page, so a
+		// report opened through a grant shows its links too.
 		if d.Links, err = s.Index.LinksOf(r.Context(), pr, correlate.Key{Type: correlate.Report, ID: id}, rel); err != nil {
 			s.fail(w, r, err)
 			return

@@ -52,6 +52,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /cases/{id}/tasks/{tid}/{state}", s.officer(s.caseTaskState))
 	mux.HandleFunc("POST /cases/{id}/reports/{rid}/unlink", s.officer(s.caseUnlink))
 	mux.HandleFunc("GET /tasks", s.officer(s.myTasks))
+	s.betweenRoutes(mux) // referrals, parties, support, access requests, live case pages (between_routes.go)
 
 	// Administrators.
 	mux.HandleFunc("GET /admin", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin/users", http.StatusSeeOther) })

@@ -36,6 +36,8 @@ type Deps struct {
 	BaseURL    string            // KOBAN_BASE_URL, "" = links relative to this server
 	Submit     guard.RateLimiter // public submissions per client
 	Live       *live.Hub         // new-report events for open queue pages; nil: none
+	Changes    *live.Hub         // case and inbox changes for open case and inbox pages; nil: none
+	Requests   *correlate.Requests
 	Log        *slog.Logger
 	Now        func() time.Time
 }

@@ -119,6 +119,11 @@ func Run(t *testing.T, h Harness) {
 		{"CaseListScope", testCaseListScope},
 		{"CaseTasks", testCaseTasks},
 		{"CaseNotes", testCaseNotes},
+		{"Referrals", testReferrals},
+		{"Parties", testParties},
+		{"SupportRequests", testSupportRequests},
+		{"AccessAnswers", testAccessAnswers},
+		{"Changes", testChanges},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
