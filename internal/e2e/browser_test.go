@@ -214,7 +214,7 @@ func TestBrowserReportToReply(t *testing.T) {
 	p.checkAxe("account (/account)")
 
 	// Sign out with the keyboard; the session must be gone.
-	p.tabTo(`form[action="/logout"] button`, 10)
+	p.tabTo(`form[action="/logout"] button`, 20)
 	if st, loc := p.keysAndWait("sign out with Enter", kb.Enter); st != http.StatusOK || !strings.HasSuffix(loc, "/login?done=logged_out") {
 		t.Fatalf("sign out: status %d at %s", st, loc)
 	}

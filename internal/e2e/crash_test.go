@@ -553,7 +553,7 @@ func crashCheckOne(ctx context.Context, client *http.Client, base, dataDir strin
 	if s.file == "" {
 		return ""
 	}
-	if !strings.Contains(page, "<li>"+html.EscapeString(s.file)+"</li>") {
+	if !strings.Contains(page, `<span class="file-name">`+html.EscapeString(s.file)+"</span>") {
 		return fmt.Sprintf("status page does not list the file %s", s.file)
 	}
 	path := filepath.Join(dataDir, "files", s.sha[:2], s.sha[2:4], s.sha)
