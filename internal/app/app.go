@@ -52,6 +52,7 @@ type App struct {
 	Index    *correlate.Service
 	Access   *access.Decider // who may do what to which record
 	Cases    *cases.Service
+	Evidence *cases.EvidenceService // case evidence, chain of custody, court bundles
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
@@ -118,6 +119,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Auth = auth.NewService(db, a.Tree, o.Clock)
 	a.Access = access.New(db, a.Tree, o.Clock)
 	a.Cases = cases.NewService(db, a.Access, a.Tree, o.Clock, cfg.Location)
+	a.Evidence = cases.NewEvidenceService(a.Cases, db, a.Blobs, log, cases.ExportConfig{})
 	if o.HasherParams != nil {
 		a.Auth.SetHasherParams(*o.HasherParams)
 	}

@@ -52,7 +52,7 @@ Usage:
   koban warninglists import DIR…   import MISP warning lists (benign values that link no records)
   koban warninglists list          the warning lists in force
   koban observables reindex        extract every report's observables again and rebuild the clusters
-  koban files sweep [-older-than 1h]  remove evidence files that no report names (the server does this hourly)
+  koban files sweep [-older-than 1h]  remove evidence files that no report or case names (the server does this hourly)
   koban migrate-db --from sqlite:PATH --to postgres://… [--files-to DIR]  copy SQLite into PostgreSQL (resumable), then verify
   koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url URL]
                                    measure intake throughput (public API, or partner NDJSON) on a fresh database

@@ -83,6 +83,10 @@ var plan = []planEntry{
 	{"case_tasks", "", []string{"id"}},
 	{"case_notes", "", []string{"id"}},
 	{"case_events", "", []string{"id"}},
+	// Case evidence and its chain of custody (append-only: the triggers
+	// refuse UPDATE and DELETE, and allow the copy's INSERTs).
+	{"case_evidence", "", []string{"id"}},
+	{"evidence_custody", "", []string{"id"}},
 	// The search index: derived from the reports, but copied as it is
 	// (read through sourceViews), so that the target answers searches at
 	// once and the digest shows it is the source's.

@@ -119,6 +119,11 @@ func Run(t *testing.T, h Harness) {
 		{"CaseListScope", testCaseListScope},
 		{"CaseTasks", testCaseTasks},
 		{"CaseNotes", testCaseNotes},
+		{"EvidenceRoundTrip", testEvidenceRoundTrip},
+		{"EvidenceCustody", testEvidenceCustody},
+		{"EvidenceAppendOnly", testEvidenceAppendOnly},
+		{"StoredFiles", testStoredFiles},
+		{"ReportObservables", testReportObservables},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,4 @@
+package cases
+
+// ExportConfig is what court bundles need.
+type ExportConfig struct{}
