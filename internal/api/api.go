@@ -26,6 +26,7 @@ import (
 type Deps struct {
 	Intake     *intake.Service
 	Cases      *cases.Service
+	Evidence   *cases.EvidenceService
 	Accounts   Accounts // the accounts requests name by e-mail
 	Index      *correlate.Service
 	Auth       *auth.Service
@@ -70,6 +71,12 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/cases/{id}/tasks/{tid}", a.token(a.caseTaskState))
 	mux.HandleFunc("POST /api/v1/cases/{id}/notes", a.token(a.caseNote))
 	mux.HandleFunc("POST /api/v1/cases/{id}/reports", a.token(a.caseLink))
+	mux.HandleFunc("GET /api/v1/cases/{id}/evidence", a.token(a.caseEvidence))
+	mux.HandleFunc("POST /api/v1/cases/{id}/evidence", a.token(a.caseEvidenceAdd))
+	mux.HandleFunc("GET /api/v1/cases/{id}/evidence/{eid}", a.token(a.caseEvidenceItem))
+	mux.HandleFunc("GET /api/v1/cases/{id}/evidence/{eid}/file", a.token(a.caseEvidenceFile))
+	mux.HandleFunc("POST /api/v1/cases/{id}/evidence/{eid}/custody", a.token(a.caseEvidenceCustody))
+	mux.HandleFunc("POST /api/v1/cases/{id}/evidence/{eid}/verify", a.token(a.caseEvidenceVerify))
 	mux.HandleFunc("GET /api/v1/tasks", a.token(a.tasks))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))

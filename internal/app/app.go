@@ -149,7 +149,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	})
 	hub := live.NewHub()
 	db.OnNewReports(func(n store.NewReport) { hub.Publish(live.Event{ReportID: n.ReportID, OrgID: n.OrgID}) })
-	pages, err := web.New(web.Deps{Live: hub, Intake: a.Intake, Cases: a.Cases, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	pages, err := web.New(web.Deps{Live: hub, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()
@@ -157,7 +157,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Metrics = api.NewMetrics()
 	a.Metrics.WatchFallbacks(db.GroupFallbacks)
-	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Accounts: db, Index: a.Index, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
+	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Accounts: db, Index: a.Index, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
 	root.Handle("/api/", jsonAPI.Handler())

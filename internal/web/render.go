@@ -66,7 +66,7 @@ func parseTemplates() (*templates, error) {
 		"hidden": func(p any, h correlate.Hidden) hiddenCounts { return hiddenCounts{P: p, H: h} },
 		"hops":   func() []int { return []int{1, 2, 3, 4} },
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}
@@ -77,7 +77,7 @@ func parseTemplates() (*templates, error) {
 	t := &templates{pages: map[string]*template.Template{}}
 	for _, f := range files {
 		name := path.Base(f)
-		if name == "layout.html" || name == "partials.html" {
+		if name == "layout.html" || strings.HasPrefix(name, "partials") {
 			continue
 		}
 		clone, err := layout.Clone()
