@@ -52,6 +52,8 @@ Usage:
   koban warninglists import DIR…   import MISP warning lists (benign values that link no records)
   koban warninglists list          the warning lists in force
   koban observables reindex        extract every report's observables again and rebuild the clusters
+  koban evidence verify            hash every stored evidence file again (reports' files, cases' evidence); name each one
+                                   missing or damaged with the reports and cases holding it; exit 1 when any
   koban files sweep [-older-than 1h]  remove evidence files that no report or case names (the server does this hourly)
   koban migrate-db --from sqlite:PATH --to postgres://… [--files-to DIR]  copy SQLite into PostgreSQL (resumable), then verify
   koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url URL]
@@ -103,6 +105,8 @@ func Run(ctx context.Context, env Env) int {
 		err = runObservables(ctx, env, rest)
 	case "files":
 		err = runFiles(ctx, env, rest)
+	case "evidence":
+		err = runEvidence(ctx, env, rest)
 	case "config":
 		var cfg config.Config
 		if cfg, _, err = config.Load(rest, env.Getenv, env.Environ, env.Stderr); err == nil {
