@@ -77,6 +77,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/cases/{id}/evidence/{eid}/file", a.token(a.caseEvidenceFile))
 	mux.HandleFunc("POST /api/v1/cases/{id}/evidence/{eid}/custody", a.token(a.caseEvidenceCustody))
 	mux.HandleFunc("POST /api/v1/cases/{id}/evidence/{eid}/verify", a.token(a.caseEvidenceVerify))
+	mux.HandleFunc("POST /api/v1/cases/{id}/export", a.token(a.caseExport))
 	mux.HandleFunc("GET /api/v1/tasks", a.token(a.tasks))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))

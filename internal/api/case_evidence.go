@@ -303,3 +303,30 @@ func (a *API) caseEvidenceFile(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 }
+
+// caseExport answers POST /api/v1/cases/{id}/export: the case's court
+// bundle (application/zip), checked offline with koban export verify.
+func (a *API) caseExport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	b, err := a.Evidence.Export(r.Context(), principal(r), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	defer b.Close()
+	h := w.Header()
+	h.Set("Content-Type", "application/zip")
+	h.Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(b.Name))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.FormatInt(b.Size, 10))
+	h.Set("X-Koban-Bundle", b.Manifest.BundleID)
+	if _, err := io.Copy(w, b.File); err != nil {
+		a.Log.Warn("send court bundle", "case", id, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/bundle"
 )
 
 // upload posts a file as multipart with the given fields.
@@ -147,5 +148,40 @@ func TestCaseEvidenceAPI(t *testing.T) {
 	}
 	if status, _ := osaka.upload(base, nil, "x.txt", []byte("x")); status != http.StatusNotFound {
 		t.Errorf("Osaka upload: %d", status)
+	}
+}
+
+// TestCaseExportAPI: POST /api/v1/cases/{id}/export answers the bundle,
+// which verifies; the analyst gets 403, another prefecture 404.
+func TestCaseExportAPI(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, "a long enough passphrase")
+	s.AddUser(t, "analyst@mpd.example", "pref-13", auth.RoleAnalyst, "a long enough passphrase")
+	s.AddUser(t, "osaka@osaka.example", "pref-27", auth.RoleInvestigator, "a long enough passphrase")
+	tokyo := client{t, s.URL, s.Token(t, "tokyo@mpd.example")}
+	_, c := tokyo.do("POST", "/api/v1/cases", `{"title": "ランサムウェア被害", "category": "MW", "severity": "high"}`)
+	path := fmt.Sprintf("/api/v1/cases/%v", c["id"])
+	if status, _ := tokyo.upload(path+"/evidence", nil, "note.txt", []byte("身代金を払え")); status != http.StatusCreated {
+		t.Fatal("upload")
+	}
+	req, _ := http.NewRequest("POST", s.URL+path+"/export", nil)
+	req.Header.Set("Authorization", "Bearer "+tokyo.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipped, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" || resp.Header.Get("X-Koban-Bundle") == "" {
+		t.Fatalf("export: %d %v", resp.StatusCode, resp.Header)
+	}
+	if r := bundle.Verify(bytes.NewReader(zipped), int64(len(zipped)), nil); !r.OK() || r.Manifest.Case.Number != c["number"] {
+		t.Fatalf("the bundle does not verify: %+v", r)
+	}
+	if status, _ := (client{t, s.URL, s.Token(t, "analyst@mpd.example")}).do("POST", path+"/export", ""); status != http.StatusForbidden {
+		t.Errorf("analyst: %d", status)
+	}
+	if status, _ := (client{t, s.URL, s.Token(t, "osaka@osaka.example")}).do("POST", path+"/export", ""); status != http.StatusNotFound {
+		t.Errorf("Osaka: %d", status)
 	}
 }

@@ -119,7 +119,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Auth = auth.NewService(db, a.Tree, o.Clock)
 	a.Access = access.New(db, a.Tree, o.Clock)
 	a.Cases = cases.NewService(db, a.Access, a.Tree, o.Clock, cfg.Location)
-	a.Evidence = cases.NewEvidenceService(a.Cases, db, a.Blobs, log, cases.ExportConfig{})
 	if o.HasherParams != nil {
 		a.Auth.SetHasherParams(*o.HasherParams)
 	}
@@ -136,6 +135,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		db.Close()
 		return nil, err
 	}
+	a.Evidence = cases.NewEvidenceService(a.Cases, db, a.Blobs, log, a.exportConfig(cats))
 	var submit guard.RateLimiter = guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
 	if db.Shared() {
 		submit = &guard.SharedLimiter{Store: db, Name: "submit", PerSecond: cfg.SubmitRate, Burst: cfg.SubmitBurst, Log: log}

@@ -32,6 +32,7 @@ func blobPath(dir, sum string) string { return filepath.Join(dir, "files", sum[:
 // also a report's) and a seized phone.
 type evidenceKoban struct {
 	dir                 string
+	caseID              int64
 	receipt, caseNumber string
 	shared, lost, fine  string // contents
 	ids                 map[string]int64
@@ -67,7 +68,7 @@ func buildEvidenceKoban(t *testing.T) *evidenceKoban {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k.caseNumber = c.Number
+	k.caseNumber, k.caseID = c.Number, c.ID
 	for _, content := range []string{k.shared, k.lost, k.fine} {
 		st, err := a.Evidence.Stage(strings.NewReader(content))
 		if err != nil {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/bundle"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/locale"
 )
@@ -269,5 +271,51 @@ func TestEvidenceKeysExist(t *testing.T) {
 				t.Errorf("%s: key %q missing", lang, k)
 			}
 		}
+	}
+}
+
+// TestCaseExportPage: the investigator downloads the court bundle from the
+// case page (a POST); it verifies against the key koban keeps; the analyst
+// sees no export form and is refused; another prefecture gets 404.
+func TestCaseExportPage(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	s.AddUser(t, "analyst@mpd.example", "pref-13", auth.RoleAnalyst, pw)
+	s.AddUser(t, "osaka@osaka.example", "pref-27", auth.RoleInvestigator, pw)
+	c := s.Login(t, "tokyo@mpd.example", pw)
+	casePath := openCasePage(t, c, s.URL)
+	if status, _, _ := postEvidence(t, c, s.URL+casePath+"/evidence", map[string]string{"kind": "file"}, "脅迫文.txt", []byte("身代金を払え")); status != http.StatusSeeOther {
+		t.Fatal("upload")
+	}
+	if page := body(t, must(c.Get(s.URL+casePath))); !strings.Contains(page, `action="`+casePath+`/export"`) || !strings.Contains(page, "裁判用資料（ZIP）をダウンロード") {
+		t.Fatal("the case page has no export form")
+	}
+	resp := must(c.PostForm(s.URL+casePath+"/export", nil))
+	zipped := []byte(body(t, resp))
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" ||
+		!regexp.MustCompile(`^attachment; filename\*=UTF-8''koban-\d{4}-13-\d{5}\.zip$`).MatchString(resp.Header.Get("Content-Disposition")) {
+		t.Fatalf("export: %d %v", resp.StatusCode, resp.Header)
+	}
+	key, _, err := bundle.LoadOrCreateKey(filepath.Join(s.Dir, bundle.KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := bundle.Verify(bytes.NewReader(zipped), int64(len(zipped)), key.Public().(ed25519.PublicKey)); !r.OK() || r.Files != 6 {
+		t.Fatalf("the bundle does not verify: %+v", r)
+	}
+	page := body(t, must(c.Get(s.URL+casePath)))
+	if !strings.Contains(page, "裁判用資料を出力: 証拠ファイル 1 件を含む") {
+		t.Error("the timeline does not show the export")
+	}
+	an := s.Login(t, "analyst@mpd.example", pw)
+	if page := body(t, must(an.Get(s.URL+casePath))); strings.Contains(page, `/export"`) {
+		t.Error("the analyst is offered the export")
+	}
+	if resp := must(an.PostForm(s.URL+casePath+"/export", nil)); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("analyst export: %d", resp.StatusCode)
+	}
+	osk := s.Login(t, "osaka@osaka.example", pw)
+	if resp := must(osk.PostForm(s.URL+casePath+"/export", nil)); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("Osaka export: %d", resp.StatusCode)
 	}
 }

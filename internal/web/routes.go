@@ -55,6 +55,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /cases/{id}/evidence/{eid}/file", s.officer(s.caseEvidenceFile))
 	mux.HandleFunc("POST /cases/{id}/evidence/{eid}/custody", s.officer(s.caseEvidenceCustody))
 	mux.HandleFunc("POST /cases/{id}/evidence/{eid}/verify", s.officer(s.caseEvidenceVerify))
+	mux.HandleFunc("POST /cases/{id}/export", s.officer(s.caseExport))
 	mux.HandleFunc("GET /tasks", s.officer(s.myTasks))
 
 	// Administrators.
