@@ -466,7 +466,7 @@ func (d *exportData) describe(e Event) string {
 	case EventEvidenceCustody:
 		s += ": " + item() + "（" + t("case.custody."+e.To) + "）"
 	case EventEvidenceDamaged:
-		s += ": " + item() + "（" + t("case.evidence.damaged_"+e.Reason) + "）"
+		s += ": " + item() + "（" + t("case.evidence.damaged."+e.Reason) + "）"
 	case EventExported:
 		s += ": " + t("case.export.timeline", "n", e.Text)
 	}

@@ -67,7 +67,7 @@ func (p casePage) EvidenceEvent(e cases.Event) template.HTML {
 	case cases.EventEvidenceCustody:
 		what = p.T("case.custody." + e.To)
 	case cases.EventEvidenceDamaged:
-		what = p.T("case.evidence.damaged_" + e.Reason)
+		what = p.T("case.evidence.damaged." + e.Reason)
 	case cases.EventExported:
 		return template.HTML(template.HTMLEscapeString(p.T("case.export.timeline", "n", e.Text)))
 	default:

@@ -260,7 +260,7 @@ func TestEvidenceKeysExist(t *testing.T) {
 		keys = append(keys, "audit.evidence."+a)
 	}
 	for _, r := range []string{"mismatch", "missing"} {
-		keys = append(keys, "case.evidence.damaged_"+r)
+		keys = append(keys, "case.evidence.damaged."+r)
 	}
 	for _, n := range []string{"evidence_added", "evidence_custody", "evidence_verified", "evidence_damaged"} {
 		keys = append(keys, "notice."+n)
