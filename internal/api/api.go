@@ -27,7 +27,8 @@ type Deps struct {
 	Intake     *intake.Service
 	Cases      *cases.Service
 	Requests   *correlate.Requests // access-request inboxes
-	Accounts   Accounts            // the accounts requests name by e-mail
+	Evidence   *cases.EvidenceService
+	Accounts   Accounts // the accounts requests name by e-mail
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Catalogs   *locale.Catalogs
@@ -71,6 +72,13 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/cases/{id}/tasks/{tid}", a.token(a.caseTaskState))
 	mux.HandleFunc("POST /api/v1/cases/{id}/notes", a.token(a.caseNote))
 	mux.HandleFunc("POST /api/v1/cases/{id}/reports", a.token(a.caseLink))
+	mux.HandleFunc("GET /api/v1/cases/{id}/evidence", a.token(a.caseEvidence))
+	mux.HandleFunc("POST /api/v1/cases/{id}/evidence", a.token(a.caseEvidenceAdd))
+	mux.HandleFunc("GET /api/v1/cases/{id}/evidence/{eid}", a.token(a.caseEvidenceItem))
+	mux.HandleFunc("GET /api/v1/cases/{id}/evidence/{eid}/file", a.token(a.caseEvidenceFile))
+	mux.HandleFunc("POST /api/v1/cases/{id}/evidence/{eid}/custody", a.token(a.caseEvidenceCustody))
+	mux.HandleFunc("POST /api/v1/cases/{id}/evidence/{eid}/verify", a.token(a.caseEvidenceVerify))
+	mux.HandleFunc("POST /api/v1/cases/{id}/export", a.token(a.caseExport))
 	mux.HandleFunc("GET /api/v1/tasks", a.token(a.tasks))
 	a.betweenRoutes(mux) // referrals, parties, support, access requests (case_between.go)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

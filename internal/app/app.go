@@ -52,7 +52,8 @@ type App struct {
 	Index    *correlate.Service
 	Access   *access.Decider // who may do what to which record
 	Cases    *cases.Service
-	Requests *correlate.Requests // the access-request inboxes
+	Requests *correlate.Requests    // the access-request inboxes
+	Evidence *cases.EvidenceService // case evidence, chain of custody, court bundles
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
@@ -137,6 +138,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		db.Close()
 		return nil, err
 	}
+	a.Evidence = cases.NewEvidenceService(a.Cases, db, a.Blobs, log, a.exportConfig(cats))
 	var submit guard.RateLimiter = guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
 	if db.Shared() {
 		submit = &guard.SharedLimiter{Store: db, Name: "submit", PerSecond: cfg.SubmitRate, Burst: cfg.SubmitBurst, Log: log}
@@ -154,7 +156,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	db.OnChanges(func(c store.Change) {
 		changes.Publish(live.Event{Kind: c.Kind, CaseID: c.CaseID, OrgID: c.OrgID, UserID: c.UserID})
 	})
-	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()
@@ -162,7 +164,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Metrics = api.NewMetrics()
 	a.Metrics.WatchFallbacks(db.GroupFallbacks)
-	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Requests: a.Requests, Accounts: db, Index: a.Index, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
+	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Requests: a.Requests, Accounts: db, Index: a.Index, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
 	root.Handle("/api/", jsonAPI.Handler())

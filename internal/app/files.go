@@ -35,6 +35,6 @@ func runFiles(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "removed %d evidence file(s) that no report names, last written more than %v ago\n", n, *age)
+	fmt.Fprintf(env.Stdout, "removed %d evidence file(s) that no report or case names, last written more than %v ago\n", n, *age)
 	return nil
 }

@@ -40,7 +40,7 @@ import (
 // migTables are every table migrate-db copies.
 var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", "reports", "report_files", "report_messages",
 	"observables", "occurrences", "clusters", "cluster_members", "cluster_growth", "warninglists", "access_requests", "grants",
-	"case_numbers", "cases", "case_members", "case_reports", "case_tasks", "case_notes", "case_events",
+	"case_numbers", "cases", "case_members", "case_reports", "case_tasks", "case_notes", "case_events", "case_evidence", "evidence_custody",
 	"case_referrals", "case_parties", "support_requests", "access_answers", "access_request_grants",
 	"report_search", "audit_log", "rate_limits", "jobs"}
 
@@ -244,6 +244,24 @@ func buildSource(t testing.TB, n int) *kobanSource {
 		}
 		must(err)
 	}
+	// Its evidence: a file (the same content as a report's, stored once)
+	// and a seized phone handed to the lab, with their custody logs.
+	staged, err := a.Evidence.Stage(strings.NewReader("追加の証拠 0"))
+	must(err)
+	_, err = a.Evidence.AddFile(ctx, ap, c.ID, "証拠.txt", cases.NewEvidence{ReceivedFrom: "被害者"}, staged)
+	must(err)
+	staged.Close()
+	staged, err = a.Evidence.Stage(strings.NewReader("事件にだけある証拠"))
+	must(err)
+	file, err := a.Evidence.AddFile(ctx, ap, c.ID, "ログ.bin", cases.NewEvidence{}, staged)
+	must(err)
+	staged.Close()
+	phone, err := a.Evidence.AddPhysical(ctx, ap, c.ID, cases.NewEvidence{Name: "スマートフォン", Serial: "IMEI 356938035643809", Location: "保管庫 A-3"})
+	must(err)
+	_, err = a.Evidence.RecordTransfer(ctx, ap, c.ID, phone.ID, cases.Transfer{Action: cases.CustodyHandedOver, Party: "科捜研"})
+	must(err)
+	_, err = a.Evidence.Item(ctx, op, c.ID, file.ID)
+	must(err)
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))
@@ -257,7 +275,7 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	_, err = raw.Exec(`UPDATE orgs SET parent_id = ? WHERE id = ?`, st2.ID, st1.ID)
 	must(err)
 	must(raw.QueryRow(`SELECT COUNT(*) FROM reports`).Scan(&src.reports))
-	rows, err := raw.Query(`SELECT DISTINCT sha256 FROM report_files ORDER BY sha256`)
+	rows, err := raw.Query(`SELECT sha256 FROM report_files UNION SELECT sha256 FROM case_evidence WHERE sha256 <> '' ORDER BY sha256`)
 	must(err)
 	for rows.Next() {
 		var s string

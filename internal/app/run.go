@@ -52,7 +52,13 @@ Usage:
   koban warninglists import DIR…   import MISP warning lists (benign values that link no records)
   koban warninglists list          the warning lists in force
   koban observables reindex        extract every report's observables again and rebuild the clusters
-  koban files sweep [-older-than 1h]  remove evidence files that no report names (the server does this hourly)
+  koban evidence verify            hash every stored evidence file again (reports' files, cases' evidence); name each one
+                                   missing or damaged with the reports and cases holding it; exit 1 when any
+  koban export verify BUNDLE [--key PUBLIC.pem]
+                                   check a court bundle offline: every file's SHA-256 and size, no file missing or
+                                   added, the Ed25519 signature (with the key given, or the bundle's own); exit 0 only then
+  koban export key                 print the public key court bundles are signed with (PEM), to publish
+  koban files sweep [-older-than 1h]  remove evidence files that no report or case names (the server does this hourly)
   koban migrate-db --from sqlite:PATH --to postgres://… [--files-to DIR]  copy SQLite into PostgreSQL (resumable), then verify
   koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url URL]
                                    measure intake throughput (public API, or partner NDJSON) on a fresh database
@@ -103,6 +109,10 @@ func Run(ctx context.Context, env Env) int {
 		err = runObservables(ctx, env, rest)
 	case "files":
 		err = runFiles(ctx, env, rest)
+	case "evidence":
+		err = runEvidence(ctx, env, rest)
+	case "export":
+		err = runExport(ctx, env, rest)
 	case "config":
 		var cfg config.Config
 		if cfg, _, err = config.Load(rest, env.Getenv, env.Environ, env.Stderr); err == nil {

@@ -45,6 +45,9 @@ type Config struct {
 	// AuditAnchorInterval (KOBAN_AUDIT_ANCHOR_INTERVAL) is how often the
 	// audit chain's head is written outside the database.
 	AuditAnchorInterval time.Duration
+	// PDFFont (KOBAN_PDF_FONT) is a TrueType font with Japanese glyphs
+	// for the court bundle's PDF; "" looks where Debian puts IPA Gothic.
+	PDFFont string
 
 	Location    *time.Location     // TimeZone, loaded
 	AuditSigner ed25519.PrivateKey // AuditKey, read; nil without one
@@ -97,6 +100,7 @@ var settings = []setting{
 		c.AuditAnchorInterval = d
 		return nil
 	}, func(c *Config) string { return c.AuditAnchorInterval.String() }},
+	{"KOBAN_PDF_FONT", "pdf-font", "TrueType font (.ttf) with Japanese glyphs for court bundle PDFs; empty: IPA Gothic where Debian installs it", false, func(c *Config, v string) error { c.PDFFont = v; return nil }, func(c *Config) string { return c.PDFFont }},
 }
 
 // Default returns the settings koban runs with when nothing is set.
@@ -212,6 +216,11 @@ func (c *Config) Validate() error {
 	}
 	if c.AuditAnchorInterval < time.Second {
 		errs = append(errs, fmt.Errorf("KOBAN_AUDIT_ANCHOR_INTERVAL %s: want a second or more", c.AuditAnchorInterval))
+	}
+	if c.PDFFont != "" {
+		if fi, err := os.Stat(c.PDFFont); err != nil || !fi.Mode().IsRegular() {
+			errs = append(errs, fmt.Errorf("KOBAN_PDF_FONT %q: not a readable font file", c.PDFFont))
+		}
 	}
 	c.AuditSigner = nil
 	if c.AuditKey != "" {

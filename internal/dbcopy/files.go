@@ -15,8 +15,8 @@ import (
 	"regexp"
 )
 
-// FileResult is what happened to the evidence files that report_files
-// refers to (each distinct SHA-256 once).
+// FileResult is what happened to the evidence files that report_files and
+// case_evidence refer to (each distinct SHA-256 once).
 type FileResult struct {
 	Referenced int
 	Copied     int    // written to FilesTo by this run, hash verified
@@ -45,7 +45,8 @@ type fileRef struct {
 }
 
 func referencedFiles(ctx context.Context, src *sql.Tx) ([]fileRef, error) {
-	rows, err := src.QueryContext(ctx, `SELECT sha256, MAX(size) FROM report_files GROUP BY sha256 ORDER BY sha256`)
+	rows, err := src.QueryContext(ctx, `SELECT sha256, MAX(size) FROM (SELECT sha256, size FROM report_files
+		UNION ALL SELECT sha256, size FROM case_evidence WHERE sha256 <> '') GROUP BY sha256 ORDER BY sha256`)
 	if err != nil {
 		return nil, fmt.Errorf("list evidence files: %w", err)
 	}

@@ -83,6 +83,10 @@ var plan = []planEntry{
 	{"case_tasks", "", []string{"id"}},
 	{"case_notes", "", []string{"id"}},
 	{"case_events", "", []string{"id"}},
+	// Case evidence and its chain of custody (append-only: the triggers
+	// refuse UPDATE and DELETE, and allow the copy's INSERTs).
+	{"case_evidence", "", []string{"id"}},
+	{"evidence_custody", "", []string{"id"}},
 	// Between organisations: referrals, parties and support requests (each
 	// naming its grant; an answer names its note), and the answers to access
 	// requests with the grants they gave.

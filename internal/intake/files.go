@@ -102,7 +102,7 @@ func (s *Service) stage(body io.Reader) (*stagedFile, error) {
 // time, rather than kept in memory for each file as it arrives.
 const textHead = 1 << 20
 
-// SweepOrphans removes the evidence files that no report names and that were
+// SweepOrphans removes the evidence files that no report or case names and that were
 // last written before cutoff, temporary files older than cutoff, and files
 // held for forms whose token was last used before cutoff: what a crash
 // between storing a file and committing its report leaves behind, a report
@@ -147,7 +147,7 @@ func (s *Service) SweepOrphans(ctx context.Context, cutoff time.Time) (int, erro
 		ok, err := s.blobs.RemoveIfOlder(sum, cutoff)
 		if ok {
 			removed++
-			s.log.Info("removed an evidence file no report names", "sha256", sum, "modified", modTime)
+			s.log.Info("removed an evidence file no report or case names", "sha256", sum, "modified", modTime)
 		}
 		return err
 	})

@@ -43,8 +43,9 @@ type Store interface {
 	UpdateReport(ctx context.Context, id int64, fn func(*Report) (audit.Entry, error)) error
 	// AddToReport stores new messages and files on a report, with the audit entry.
 	AddToReport(ctx context.Context, reportID int64, add Addition, e audit.Entry) error
-	// FileSums yields the SHA-256 of every file a report names, each once,
-	// in ascending byte order; a failure is yielded as the last error.
+	// FileSums yields the SHA-256 of every file a report (or a case, as
+	// evidence) names, each once, in ascending byte order; a failure is
+	// yielded as the last error. The sweep of orphaned files keeps them.
 	FileSums(ctx context.Context) iter.Seq2[string, error]
 	Audit(ctx context.Context, e audit.Entry) error
 	// AuditOnce records e unless the log holds a row of the same action on

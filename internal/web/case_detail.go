@@ -17,6 +17,7 @@ type casePage struct {
 	CloseReasons []string
 	In           caseInput
 	caseBetween  // referrals, parties, support requests (case_referral.go)
+	evidencePart // the case's evidence (case_evidence.go)
 }
 
 // caseInput is what the officer typed in one of the case page's forms,
@@ -92,7 +93,9 @@ func (s *Server) caseDetail(w http.ResponseWriter, r *http.Request) {
 	s.showCase(w, r, id, http.StatusOK, caseInput{}, nil)
 }
 
-func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, status int, in caseInput, problem error) {
+// showCase renders the case page; extra fill in the input of the forms of
+// other files (evidence).
+func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, status int, in caseInput, problem error, extra ...func(*casePage)) {
 	p := casePage{page: s.newPage(r, "case.detail.title"), CloseReasons: cases.CloseReasons, In: in}
 	pr := *p.Principal
 	v, err := s.Cases.Get(r.Context(), pr, id)
@@ -111,6 +114,13 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, stat
 	if err := s.loadBetween(r, &p); err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if err := s.loadEvidence(r, &p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, f := range extra {
+		f(&p)
 	}
 	if problem != nil {
 		p.setProblems(problem)

@@ -72,8 +72,8 @@ func parseTemplates() (*templates, error) {
 		"hops":   func() []int { return []int{1, 2, 3, 4} },
 		"tel":    telLinks,
 	}
-	// part_*.html hold partials of their own (a page includes them by name).
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/part_*.html")
+	// partials*.html and part_*.html hold partials of their own (a page includes them by name).
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", "templates/part_*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}
@@ -84,7 +84,7 @@ func parseTemplates() (*templates, error) {
 	t := &templates{pages: map[string]*template.Template{}}
 	for _, f := range files {
 		name := path.Base(f)
-		if name == "layout.html" || name == "partials.html" || strings.HasPrefix(name, "part_") {
+		if name == "layout.html" || strings.HasPrefix(name, "partials") || strings.HasPrefix(name, "part_") {
 			continue
 		}
 		clone, err := layout.Clone()

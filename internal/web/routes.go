@@ -51,6 +51,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /cases/{id}/{action}", s.officer(s.caseUpdate))
 	mux.HandleFunc("POST /cases/{id}/tasks/{tid}/{state}", s.officer(s.caseTaskState))
 	mux.HandleFunc("POST /cases/{id}/reports/{rid}/unlink", s.officer(s.caseUnlink))
+	mux.HandleFunc("POST /cases/{id}/evidence", s.officer(s.caseEvidenceAdd))
+	mux.HandleFunc("GET /cases/{id}/evidence/{eid}", s.officer(s.caseEvidenceItem))
+	mux.HandleFunc("GET /cases/{id}/evidence/{eid}/file", s.officer(s.caseEvidenceFile))
+	mux.HandleFunc("POST /cases/{id}/evidence/{eid}/custody", s.officer(s.caseEvidenceCustody))
+	mux.HandleFunc("POST /cases/{id}/evidence/{eid}/verify", s.officer(s.caseEvidenceVerify))
+	mux.HandleFunc("POST /cases/{id}/export", s.officer(s.caseExport))
 	mux.HandleFunc("GET /tasks", s.officer(s.myTasks))
 	s.betweenRoutes(mux) // referrals, parties, support, access requests, live case pages (between_routes.go)
 

@@ -25,6 +25,7 @@ import (
 type Deps struct {
 	Intake     *intake.Service
 	Cases      *cases.Service
+	Evidence   *cases.EvidenceService
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service

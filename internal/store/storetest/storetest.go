@@ -124,6 +124,11 @@ func Run(t *testing.T, h Harness) {
 		{"SupportRequests", testSupportRequests},
 		{"AccessAnswers", testAccessAnswers},
 		{"Changes", testChanges},
+		{"EvidenceRoundTrip", testEvidenceRoundTrip},
+		{"EvidenceCustody", testEvidenceCustody},
+		{"EvidenceAppendOnly", testEvidenceAppendOnly},
+		{"StoredFiles", testStoredFiles},
+		{"ReportObservables", testReportObservables},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
