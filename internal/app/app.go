@@ -139,6 +139,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Evidence = cases.NewEvidenceService(a.Cases, db, a.Blobs, log, a.exportConfig(cats))
+	a.Cases.SetSupportEvidence(a.Evidence) // files of technical-support answers become case evidence
 	var submit guard.RateLimiter = guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
 	if db.Shared() {
 		submit = &guard.SharedLimiter{Store: db, Name: "submit", PerSecond: cfg.SubmitRate, Burst: cfg.SubmitBurst, Log: log}

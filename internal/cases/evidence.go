@@ -216,6 +216,12 @@ func (s *EvidenceService) AddFile(ctx context.Context, p auth.Principal, caseID 
 	if err != nil {
 		return nil, err
 	}
+	return s.addFile(ctx, p, c, fileName, in, st, nil)
+}
+
+// addFile stores a staged file as evidence of c in p's name; detail adds to
+// the audit row. The caller has decided that p may.
+func (s *EvidenceService) addFile(ctx context.Context, p auth.Principal, c *Case, fileName string, in NewEvidence, st *blob.Staged, detail map[string]any) (*Evidence, error) {
 	var pr koban.Problems
 	ev := s.evidenceOf(&pr, p, c, in)
 	ev.Kind = EvidenceFile
@@ -240,12 +246,45 @@ func (s *EvidenceService) AddFile(ctx context.Context, p auth.Principal, caseID 
 		return nil, fmt.Errorf("store evidence: %w", err)
 	}
 	first := &Custody{At: ev.CreatedAt, ActorID: p.UserID, Action: CustodyCollected, Party: ev.ReceivedFrom}
-	err = s.store.AddEvidence(ctx, ev, first, s.entry(p, 0, "evidence.add", map[string]any{"case": c.ID, "kind": string(ev.Kind),
-		"sha256": ev.SHA256, "size": ev.Size}))
-	if err != nil {
+	d := map[string]any{"case": c.ID, "kind": string(ev.Kind), "sha256": ev.SHA256, "size": ev.Size}
+	for k, v := range detail {
+		d[k] = v
+	}
+	if err := s.store.AddEvidence(ctx, ev, first, s.entry(p, 0, "evidence.add", d)); err != nil {
 		return nil, err
 	}
 	return ev, nil
+}
+
+// AttachSupportResult stores the files of a technical-support answer as
+// evidence of the case, received from the unit that answered, in the name
+// of the officer who answered. The unit holds only view and download on
+// the case: answering its own request is what entitles it to add these,
+// and the cases service has checked that before calling.
+func (s *EvidenceService) AttachSupportResult(ctx context.Context, p auth.Principal, r *SupportRequest, files []ResultFile) error {
+	c, err := s.cases.store.Case(ctx, r.CaseID)
+	if err != nil {
+		return err
+	}
+	unit := ""
+	if o, ok := s.cases.tree().ByID(r.ToOrgID); ok {
+		unit = o.NameJA
+	}
+	for _, f := range files {
+		st := f.Staged
+		if st == nil {
+			if st, err = s.Stage(f.Body); err != nil {
+				return err
+			}
+			defer st.Close()
+		}
+		_, err = s.addFile(ctx, p, c, f.Name, NewEvidence{ReceivedFrom: unit, Description: fmt.Sprintf("技術支援依頼 #%d の回答", r.ID)}, st,
+			map[string]any{"support_request": r.ID})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // AddPhysical records a physical item (a seized device) as evidence of the

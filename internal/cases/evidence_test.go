@@ -450,3 +450,46 @@ func TestVerifyAll(t *testing.T) {
 		t.Errorf("run audited as %+v", rows)
 	}
 }
+
+// TestSupportAnswerFilesBecomeEvidence: the files a unit sends back with
+// its answer to a technical-support request land in the case's evidence,
+// received from the unit, with a custody entry, though the unit holds
+// only view and download on the case; the unit may then download them,
+// and another prefecture still sees nothing.
+func TestSupportAnswerFilesBecomeEvidence(t *testing.T) {
+	e := newEvidenceEnv(t)
+	e.svc.SetSupportEvidence(e.ev)
+	station := e.officer("pref-13", auth.RoleInvestigator)
+	ncu := e.officer("ncu", auth.RoleInvestigator)
+	c := e.open(station, "MW")
+	r, err := e.svc.RequestSupport(e.ctx, station, c.ID, cases.NewSupport{ToOrgID: e.orgID("ncu"), Kind: "malware", Description: "検体の解析", Due: "2026-03-10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The unit may not add evidence of its own accord.
+	if _, err := e.upload(ncu, c.ID, "own.txt", "勝手な追加", cases.NewEvidence{}); koban.ErrorCode(err) != koban.Forbidden {
+		t.Errorf("the unit adding evidence outside an answer: %v, want Forbidden", err)
+	}
+	if _, err := e.svc.AnswerSupport(e.ctx, ncu, r.ID, "解析結果を添付します。", []cases.ResultFile{{Name: "report.txt", Body: strings.NewReader("C2: 198.51.100.7")}}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.ev.List(e.ctx, station, c.ID)
+	if err != nil || len(list.Items) != 1 {
+		t.Fatalf("case evidence after the answer: %+v, %v", list, err)
+	}
+	it := list.Items[0]
+	if it.Name != "report.txt" || it.ReceivedFrom != "サイバー特別捜査部" || !strings.Contains(it.Description, "技術支援依頼") {
+		t.Errorf("the answer's file as evidence: %+v", it)
+	}
+	if got := e.custodyOf(it.ID); len(got) == 0 || got[0] != "collected" {
+		t.Errorf("custody of the answer's file: %v", got)
+	}
+	d, err := e.ev.Open(e.ctx, ncu, c.ID, it.ID)
+	if err != nil {
+		t.Fatalf("the unit downloads its own answer: %v", err)
+	}
+	d.Body.Close()
+	if _, err := e.ev.List(e.ctx, e.officer("pref-27", auth.RoleInvestigator), c.ID); koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("another prefecture lists the evidence: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"github.com/koban-project/koban/internal/blob"
 	"context"
 	"io"
 	"slices"
@@ -107,14 +108,15 @@ type SupportChange struct {
 
 // ResultFile is a file that comes with an answer.
 type ResultFile struct {
-	Name string
-	Body io.Reader
+	Name   string
+	Body   io.Reader    // read and staged when Staged is nil
+	Staged *blob.Staged // already on disk (a form streamed it); the caller closes it
 }
 
-// SupportEvidence attaches the files of an answer to the case as evidence.
-// The case-evidence work implements it and the app hands it to
-// SetSupportEvidence; until then an answer carries text only (the note),
-// and an answer with files is refused.
+// SupportEvidence attaches the files of an answer to the case as evidence:
+// EvidenceService implements it and the app hands it to SetSupportEvidence.
+// Without one an answer carries text only (the note), and an answer with
+// files is refused.
 type SupportEvidence interface {
 	// AttachSupportResult is called once the answer (r) is stored, in the
 	// name of the officer who answered.

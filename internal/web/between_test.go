@@ -2,8 +2,11 @@ package web_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -269,13 +272,24 @@ func TestPartyAndSupportPages(t *testing.T) {
 	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `aria-describedby="h-answer-`+sid[1]+` e-support_answer" aria-invalid="true"`) {
 		t.Errorf("empty answer: %d", status)
 	}
-	status, loc, _ = postCase(t, k.ncu, k.s.URL+path+"/support/"+sid[1]+"/answer", url.Values{"answer": {"**Emotet** の亜種。C2 は 203.0.113.7"}})
-	if status != http.StatusSeeOther || loc != path+"?done=support_answered" {
-		t.Fatalf("answer: %d %s", status, loc)
+	// The answer carries a result file, which becomes case evidence.
+	var mb bytes.Buffer
+	mw := multipart.NewWriter(&mb)
+	mw.WriteField("answer", "**Emotet** の亜種。C2 は 203.0.113.7")
+	fw, _ := mw.CreateFormFile("file", "emotet-analysis.txt")
+	io.WriteString(fw, "C2: 203.0.113.7\nhash: 0123456789abcdef")
+	mw.Close()
+	resp := must(k.ncu.Post(k.s.URL+path+"/support/"+sid[1]+"/answer", mw.FormDataContentType(), &mb))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path+"?done=support_answered" {
+		t.Fatalf("answer: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	_, page = k.get(t, k.hq, path)
 	if !strings.Contains(page, "<strong>Emotet</strong> の亜種") || !strings.Contains(page, "回答済み") || !strings.Contains(page, "サイバー特別捜査部: 不正プログラム解析") {
 		t.Errorf("the HQ's page after the answer:\n%s", page)
+	}
+	if !strings.Contains(page, "emotet-analysis.txt") {
+		t.Error("the answer's file is not among the case's evidence")
 	}
 	if status, _, _ := postCase(t, k.ncu, k.s.URL+path+"/notes", url.Values{"body": {"追記"}}); status != http.StatusForbidden {
 		t.Errorf("the analyst writes a note: %d", status)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/koban-project/koban/internal/blob"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/org"
@@ -302,7 +303,18 @@ func (s *Server) caseSupportWork(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f, err := smallForm(w, r)
+	// An answer may carry a result file, streamed to disk like evidence.
+	var f url.Values
+	var staged *blob.Staged
+	var fileName string
+	if r.PathValue("action") == "answer" {
+		f, staged, fileName, err = s.readEvidenceForm(w, r)
+		if staged != nil {
+			defer staged.Close()
+		}
+	} else {
+		f, err = smallForm(w, r)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -317,7 +329,11 @@ func (s *Server) caseSupportWork(w http.ResponseWriter, r *http.Request) {
 		done = "support_accepted"
 	case "answer":
 		in.SupportAnswer = f.Get("answer")
-		_, err = s.Cases.AnswerSupport(ctx, pr, sid, in.SupportAnswer, nil)
+		var files []cases.ResultFile
+		if staged != nil {
+			files = []cases.ResultFile{{Name: fileName, Staged: staged}}
+		}
+		_, err = s.Cases.AnswerSupport(ctx, pr, sid, in.SupportAnswer, files)
 		err, done = renamed(err, "support_", nil), "support_answered"
 	case "decline":
 		in.SupportReason = f.Get("reason")
