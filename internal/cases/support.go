@@ -1,8 +1,8 @@
 package cases
 
 import (
-	"github.com/koban-project/koban/internal/blob"
 	"context"
+	"github.com/koban-project/koban/internal/blob"
 	"io"
 	"slices"
 	"strings"
