@@ -16,6 +16,7 @@ import (
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/org"
 )
@@ -24,12 +25,13 @@ import (
 // report and a case owned by a Tokyo station, each officer with an API
 // token.
 type authzWorld struct {
-	s       *apptest.Server
-	clock   *koban.FixedClock
-	tokens  map[string]string // who → API token
-	caseID  int64
-	report  string // the station's report, by receipt
-	report2 string // another station report, to link
+	s          *apptest.Server
+	clock      *koban.FixedClock
+	tokens     map[string]string // who → API token
+	caseID     int64
+	evidenceID int64  // a file among the case's evidence
+	report     string // the station's report, by receipt
+	report2    string // another station report, to link
 }
 
 // authzCast is who acts: organisation and role. The station is a Tokyo MPD
@@ -79,7 +81,27 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		t.Fatalf("open the case: %d %v", code, out)
 	}
 	w.caseID = int64(out["id"].(float64))
+	st, err := s.App.Evidence.Stage(strings.NewReader("押収したログ"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ev, err := s.App.Evidence.AddFile(ctx, w.who(t, "station"), w.caseID, "access.log", cases.NewEvidence{ReceivedFrom: "被害企業"}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.evidenceID = ev.ID
 	return w
+}
+
+// who is the principal of one of the cast.
+func (w *authzWorld) who(t *testing.T, name string) auth.Principal {
+	t.Helper()
+	u, err := w.s.App.DB.UserByEmail(context.Background(), name+"@koban.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return auth.Principal{UserID: u.ID, Email: u.Email, OrgID: u.OrgID, Role: u.Role, Via: "token"}
 }
 
 // stationReport files a report that lands in the Tokyo MPD's queue and is
@@ -149,6 +171,34 @@ func authzActions() []authzAction {
 			}
 			return code
 		}},
+		{"download evidence", func(t *testing.T, w *authzWorld, who string) int {
+			code, _ := w.do(t, who, "GET", c(w)+"/evidence/"+strconv.FormatInt(w.evidenceID, 10)+"/file", "")
+			return code
+		}},
+		{"export", func(t *testing.T, w *authzWorld, who string) int {
+			code, _ := w.do(t, who, "POST", c(w)+"/export", "")
+			return code
+		}},
+		{"refer", func(t *testing.T, w *authzWorld, who string) int {
+			code, out := w.do(t, who, "POST", c(w)+"/referrals", `{"to":"pref-27","reason":"被疑者が大阪在住"}`)
+			if code == http.StatusCreated || code == http.StatusOK {
+				// Withdrawn at once, so that the next officer finds the case as it was.
+				if _, err := w.s.App.Cases.Withdraw(context.Background(), w.who(t, "station"), int64(out["id"].(float64))); err != nil {
+					t.Fatalf("withdraw: %v", err)
+				}
+			}
+			return code
+		}},
+		{"request support", func(t *testing.T, w *authzWorld, who string) int {
+			code, out := w.do(t, who, "POST", c(w)+"/support", `{"to":"ncu","kind":"malware","description":"検体の解析"}`)
+			if code == http.StatusCreated || code == http.StatusOK {
+				// Declined at once: the unit's sight of the case ends with it.
+				if _, err := w.s.App.Cases.DeclineSupport(context.Background(), w.who(t, "ncu"), int64(out["id"].(float64)), "別件対応中"); err != nil {
+					t.Fatalf("decline: %v", err)
+				}
+			}
+			return code
+		}},
 		{"view report", func(t *testing.T, w *authzWorld, who string) int {
 			id, _ := w.s.App.DB.ReportIDByReceipt(context.Background(), w.report)
 			code, _ := w.do(t, who, "GET", "/api/v1/reports/"+strconv.FormatInt(id, 10), "")
@@ -165,18 +215,29 @@ const (
 )
 
 // authzExpect is the matrix: who × action → outcome.
-var authzExpect = map[string]map[string]string{
-	"station":         {"view case": ok, "edit case (note)": ok, "link report": ok, "view report": ok},
-	"station-analyst": {"view case": ok, "edit case (note)": deny, "link report": deny, "view report": ok},
-	"prefecture":      {"view case": ok, "edit case (note)": ok, "link report": ok, "view report": ok},
-	"npa":             {"view case": ok, "edit case (note)": ok, "link report": ok, "view report": ok},
-	// The Tokyo MPD sits under the NPA, not under the Kanto bureau.
-	"bureau":        {"view case": gone, "edit case (note)": gone, "link report": gone, "view report": gone},
-	"other-pref":    {"view case": gone, "edit case (note)": gone, "link report": gone, "view report": gone},
-	"ncu":           {"view case": gone, "edit case (note)": gone, "link report": gone, "view report": gone},
-	"analysis-unit": {"view case": gone, "edit case (note)": gone, "link report": gone, "view report": gone},
-	"partner":       {"view case": anon, "edit case (note)": anon, "link report": anon, "view report": anon},
-}
+var authzExpect = func() map[string]map[string]string {
+	all := func(o string) map[string]string {
+		m := map[string]string{}
+		for _, a := range []string{"view case", "edit case (note)", "link report", "download evidence", "export", "refer", "request support", "view report"} {
+			m[a] = o
+		}
+		return m
+	}
+	analyst := all(deny)
+	analyst["view case"], analyst["view report"], analyst["download evidence"] = ok, ok, ok
+	return map[string]map[string]string{
+		"station":         all(ok),
+		"station-analyst": analyst,
+		"prefecture":      all(ok),
+		"npa":             all(ok),
+		// The Tokyo MPD sits under the NPA, not under the Kanto bureau.
+		"bureau":        all(gone),
+		"other-pref":    all(gone),
+		"ncu":           all(gone),
+		"analysis-unit": all(gone),
+		"partner":       all(anon),
+	}
+}()
 
 func authzOutcome(code int) string {
 	switch {
@@ -265,5 +326,60 @@ func TestAuthorisationGrantExpires(t *testing.T) {
 		if got != gone {
 			t.Errorf("Osaka after the grant expired: %s answered %s, want 404", name, got)
 		}
+	}
+}
+
+// TestAuthorisationAnswers: the actions that consume what they answer —
+// accepting a referral, granting an access request — each on a fresh one,
+// by every officer of the cast.
+func TestAuthorisationAnswers(t *testing.T) {
+	w := newAuthzWorld(t)
+	ctx := context.Background()
+	station := w.who(t, "station")
+	rid, _ := w.s.App.DB.ReportIDByReceipt(ctx, w.report)
+	rep, err := w.s.App.DB.Report(ctx, rid)
+	if err != nil || len(rep.Observables) == 0 {
+		t.Fatalf("the station's report holds no value: %v", err)
+	}
+	expect := map[string]map[string]string{
+		// Osaka receives; the NPA is above it. The referring side, and
+		// those above it who are not above Osaka, may not answer for Osaka.
+		"accept referral": {"station": deny, "station-analyst": deny, "prefecture": deny, "npa": ok,
+			"bureau": gone, "other-pref": ok, "ncu": gone, "analysis-unit": gone, "partner": anon},
+		// The request belongs to the station that owns the record, and to
+		// the organisations above it; an analyst's role handles no requests,
+		// so to them the inbox holds none.
+		"grant access": {"station": ok, "station-analyst": gone, "prefecture": ok, "npa": ok,
+			"bureau": gone, "other-pref": gone, "ncu": gone, "analysis-unit": gone, "partner": anon},
+	}
+	for who := range authzCast {
+		code, out := w.do(t, "station", "POST", "/api/v1/cases", `{"title":"照会の多い事件","category":"FR","severity":"medium"}`)
+		if code != http.StatusCreated {
+			t.Fatalf("open: %d %v", code, out)
+		}
+		osaka, _ := w.s.App.Tree().ByCode("pref-27")
+		ref, err := w.s.App.Cases.Refer(ctx, station, int64(out["id"].(float64)), osaka.ID, "被疑者が大阪在住")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ = w.do(t, who, "POST", "/api/v1/referrals/"+strconv.FormatInt(ref.ID, 10)+"/accept", "")
+		check := func(action string, code int) {
+			t.Helper()
+			want, got := expect[action][who], authzOutcome(code)
+			if want == anon && (got == deny || got == gone || got == "401") {
+				return
+			}
+			if got != want {
+				t.Errorf("%s: %s answered %s, want %s", who, action, got, want)
+			}
+		}
+		check("accept referral", code)
+
+		rq, err := w.s.App.Index.RequestAccess(ctx, w.who(t, "other-pref"), rep.Observables[0], rep.OrgID, "同じ番号の事件を捜査中 "+who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ = w.do(t, who, "POST", "/api/v1/access-requests/"+strconv.FormatInt(rq.ID, 10)+"/grant", `{"days":7}`)
+		check("grant access", code)
 	}
 }
