@@ -20,13 +20,15 @@ import (
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/search"
 )
 
 // Deps are what the API needs.
 type Deps struct {
 	Intake     *intake.Service
 	Cases      *cases.Service
-	Accounts   Accounts // the accounts requests name by e-mail
+	Search     *search.Service // across reports, cases and notes; saved searches
+	Accounts   Accounts        // the accounts requests name by e-mail
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Catalogs   *locale.Catalogs

@@ -71,6 +71,11 @@ func (m *mailer) NotifyReply(ctx context.Context, to, lang, receipt string) erro
 	}
 	msg.Subject(m.cats.T(lang, "mail.reply.subject", "receipt", receipt))
 	msg.SetBodyString(mail.TypeTextPlain, m.cats.T(lang, "mail.reply.body", "receipt", receipt))
+	return m.send(ctx, msg)
+}
+
+// send delivers one message through the configured relay.
+func (m *mailer) send(ctx context.Context, msg *mail.Msg) error {
 	opts := []mail.Option{mail.WithPort(m.port), mail.WithTimeout(20 * time.Second)}
 	switch {
 	case m.ssl:

@@ -62,6 +62,9 @@ func (db *DB) CreateCase(ctx context.Context, c *cases.Case, prefix string, repo
 		if err != nil {
 			return fmt.Errorf("create case: %w", err)
 		}
+		if err := db.indexCase(ctx, tx, c); err != nil {
+			return err
+		}
 		c.Members = uniqueIDs(c.Members)
 		if err := db.addMembers(ctx, tx, c.ID, c.Members, c); err != nil {
 			return err
@@ -198,6 +201,9 @@ func (db *DB) UpdateCase(ctx context.Context, id int64, fn func(*cases.Case) (ca
 			nullID(c.LeadID), ts(c.UpdatedAt), id)
 		if err != nil {
 			return fmt.Errorf("update case %d: %w", id, err)
+		}
+		if err := db.indexCase(ctx, tx, c); err != nil {
+			return err
 		}
 		after := uniqueIDs(c.Members)
 		for _, uid := range before {
@@ -489,6 +495,9 @@ func (db *DB) AddNote(ctx context.Context, n *cases.Note, e audit.Entry) error {
 			n.CaseID, n.AuthorID, n.Body, ts(n.CreatedAt)).Scan(&n.ID)
 		if err != nil {
 			return fmt.Errorf("add note: %w", err)
+		}
+		if err := db.indexNote(ctx, tx, n); err != nil {
+			return err
 		}
 		if err := db.insertCaseEvent(ctx, tx, &cases.Event{CaseID: n.CaseID, At: n.CreatedAt, ActorID: n.AuthorID, Kind: cases.EventNote, RefID: n.ID}); err != nil {
 			return err

@@ -19,12 +19,14 @@ import (
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/search"
 )
 
 // Deps are what the pages need.
 type Deps struct {
 	Intake     *intake.Service
 	Cases      *cases.Service
+	Search     *search.Service // across reports, cases and notes; saved searches
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service
