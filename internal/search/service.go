@@ -16,7 +16,7 @@ import (
 
 // CountCap is how many matches of each kind a search counts before it says
 // "more than". The count reads at most CountCap+1 rows of each kind.
-const CountCap = 1000
+const CountCap = 500
 
 // Filter is one kind's part of a search, as the store runs it.
 type Filter struct {
@@ -45,12 +45,10 @@ type Count struct {
 // Store is what search needs from the database. Saved-search methods that
 // name one search answer NotFound for a search that is not the owner's.
 type Store interface {
-	// SearchRecords returns at most f.Limit records of f.Kind matching f,
-	// in result order, each with its Text.
-	SearchRecords(ctx context.Context, f Filter) ([]Hit, error)
-	// CountRecords counts the records of f.Kind matching f (f.After and
-	// f.Limit are ignored), stopping after limit.
-	CountRecords(ctx context.Context, f Filter, limit int) (Count, error)
+	// SearchRecords returns at most f.Limit records of f.Kind matching f
+	// after f.After, in result order, each with its Text, and counts the
+	// records matching f (wherever the cursor is), stopping at countCap.
+	SearchRecords(ctx context.Context, f Filter, countCap int) ([]Hit, Count, error)
 	// NewRecords returns records of kind created in [from, to), oldest
 	// first, after (at, id) when after is set, at most limit, each with
 	// its search text (normalised) as Text.
@@ -182,15 +180,11 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q Query, after *
 	var hits []Hit
 	for _, f := range pl.filters {
 		f.After, f.Limit = after, limit+1
-		got, err := s.store.SearchRecords(ctx, f)
+		got, c, err := s.store.SearchRecords(ctx, f, CountCap)
 		if err != nil {
 			return res, err
 		}
 		hits = append(hits, got...)
-		c, err := s.store.CountRecords(ctx, f, CountCap)
-		if err != nil {
-			return res, err
-		}
 		res.Total += c.N
 		res.Facets.ByKind[f.Kind] = c.N
 		for k, n := range c.ByCategory {

@@ -83,17 +83,23 @@ func scopeWhere(s access.Scope, owner, id string) (string, []any) {
 			args = append(args, o)
 		}
 	}
+	granted, gargs := grantedWhere(s, id)
+	return "(" + cond + " OR " + granted + ")", append(args, gargs...)
+}
+
+// grantedWhere is the part of scopeWhere that brings in records by a grant
+// in force to the viewer's organisations or account.
+func grantedWhere(s access.Scope, id string) (string, []any) {
 	grantee := "user_id = ?"
-	gargs := []any{s.ObjectType, ts(s.At), "% " + string(s.Right) + " %", s.UserID}
+	args := []any{s.ObjectType, ts(s.At), "% " + string(s.Right) + " %", s.UserID}
 	if len(s.GranteeOrgs) > 0 {
 		grantee = "(" + grantee + " OR org_id IN (" + placeholders(len(s.GranteeOrgs)) + "))"
 		for _, o := range s.GranteeOrgs {
-			gargs = append(gargs, o)
+			args = append(args, o)
 		}
 	}
-	cond = "(" + cond + " OR " + id + ` IN (SELECT object_id FROM grants WHERE object_type = ? AND revoked_at = 0
-		AND (expires_at = 0 OR expires_at > ?) AND rights LIKE ? AND ` + grantee + "))"
-	return cond, append(args, gargs...)
+	return id + ` IN (SELECT object_id FROM grants WHERE object_type = ? AND revoked_at = 0
+		AND (expires_at = 0 OR expires_at > ?) AND rights LIKE ? AND ` + grantee + ")", args
 }
 
 func rightsText(rs []access.Right) string {

@@ -35,10 +35,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/search"
@@ -55,6 +55,7 @@ const maxStreams = 64
 // kindSQL is how one kind of record is searched.
 type kindSQL struct {
 	from     string // the record's table(s): alias t (a note's case is c)
+	base     string // the join within from ("" but for a note)
 	table    string // its search table
 	key      string // the search table's column holding the record id, per dialect
 	owner    string // the owning organisation
@@ -79,7 +80,7 @@ func (db *DB) kindSQL(k search.Kind) kindSQL {
 			status: "t.status", category: "t.category",
 			cols: `t.id, t.created_at, t.org_id, t.number, t.title, t.status, t.category, 0, '', '', ` + db.d.falseLit(), shown: `t.summary`}
 	case search.Note:
-		return kindSQL{from: `case_notes t CROSS JOIN cases c`, table: "note_search", key: key("note_id"), owner: "c.org_id", scopeID: "c.id",
+		return kindSQL{from: `case_notes t CROSS JOIN cases c`, base: `c.id = t.case_id`, table: "note_search", key: key("note_id"), owner: "c.org_id", scopeID: "c.id",
 			status: "c.status", category: "c.category",
 			cols: `t.id, t.created_at, c.org_id, c.number, c.title, c.status, c.category, t.case_id, '', '', ` + db.d.falseLit(), shown: `t.body`}
 	default:
@@ -92,8 +93,8 @@ func (db *DB) kindSQL(k search.Kind) kindSQL {
 // join ties the record to its search row (and a note to its case).
 func (ks kindSQL) join() string {
 	j := `s.` + ks.key + ` = t.id`
-	if strings.HasPrefix(ks.from, "case_notes") {
-		j = `c.id = t.case_id AND ` + j
+	if ks.base != "" {
+		j = ks.base + ` AND ` + j
 	}
 	return j
 }
@@ -110,6 +111,9 @@ func (d *dialect) falseLit() string {
 type conds struct {
 	parts []string
 	args  []any
+	// granted marks the stream of records granted beyond the scope's
+	// owners: it starts from the grants, not from a walk.
+	granted bool
 }
 
 func (c *conds) add(cond string, args ...any) {
@@ -136,8 +140,9 @@ func inList(col string, ids []int64) (string, []any) {
 }
 
 // common is what every row of a search must meet, whatever the stream:
-// the filters, the keyset and the terms (as the plan checks them).
-func (db *DB) common(ks kindSQL, f search.Filter, plan searchPlan, keyset bool) (conds, error) {
+// the filters and the keyset (on the record), and the terms (on its search
+// text, as the plan checks them: text names the column).
+func (db *DB) common(ks kindSQL, f search.Filter, plan searchPlan, keyset bool, text string) (rows, terms conds, err error) {
 	var c conds
 	if f.Status != "" {
 		c.add(ks.status+` = ?`, f.Status)
@@ -164,15 +169,15 @@ func (db *DB) common(ks kindSQL, f search.Filter, plan searchPlan, keyset bool) 
 	}
 	for _, t := range f.Terms {
 		if t == "" || strings.ContainsAny(t, `%_\`) {
-			return c, fmt.Errorf("search: a term is empty or holds a LIKE wildcard")
+			return c, terms, fmt.Errorf("search: a term is empty or holds a LIKE wildcard")
 		}
 		if plan == fromIndex && indexable(t) {
-			c.add(`s.text LIKE ?`, "%"+t+"%")
+			terms.add(text+` LIKE ?`, "%"+t+"%")
 		} else {
-			c.add(db.d.strpos+`(s.text, ?) > 0`, t)
+			terms.add(db.d.strpos+`(`+text+`, ?) > 0`, t)
 		}
 	}
-	return c, nil
+	return c, terms, nil
 }
 
 // streams are the parts of the officer's scope (narrowed to f.Owners) that
@@ -221,9 +226,8 @@ func (db *DB) streams(ks kindSQL, f search.Filter, plan searchPlan) []conds {
 	if !sc.All {
 		// Granted records beyond the scope's owners (those owned within
 		// it are in the streams above already).
-		var c conds
-		cond, args := scopeWhere(access.Scope{ObjectType: sc.ObjectType, Right: sc.Right, GranteeOrgs: sc.GranteeOrgs,
-			UserID: sc.UserID, At: sc.At}, ks.owner, ks.scopeID)
+		c := conds{granted: true}
+		cond, args := grantedWhere(sc, ks.scopeID)
 		c.add(cond, args...)
 		if len(sc.Orgs) > 0 {
 			cond, args := inList(ks.owner, sc.Orgs)
@@ -263,20 +267,13 @@ func (db *DB) searchPlanFor(ctx context.Context, ks kindSQL, terms []string) (se
 	if db.d.name != "sqlite" {
 		return fromIndex, nil
 	}
-	var probe []string
-	var args []any
-	for _, t := range terms {
-		if indexable(t) {
-			probe = append(probe, `text LIKE ?`)
-			args = append(args, "%"+t+"%")
-		}
-	}
-	if len(probe) == 0 {
+	q := trigramQuery(terms)
+	if q == "" {
 		return fromReports, nil
 	}
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+ks.table+` WHERE `+strings.Join(probe, ` AND `)+` LIMIT ?) p`,
-		append(args, probeBudget+1)...).Scan(&n)
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+ks.table+` WHERE `+ks.table+` MATCH ? LIMIT ?) p`,
+		q, probeBudget+1).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("search plan: %w", err)
 	}
@@ -286,54 +283,250 @@ func (db *DB) searchPlanFor(ctx context.Context, ks kindSQL, terms []string) (se
 	return fromReports, nil
 }
 
+// trigramQuery is an FTS5 query for the rows holding every trigram of the
+// terms of three characters or more: the index's candidates, read from the
+// index alone (a LIKE would read each candidate's text to check it). ""
+// when no term has a trigram. Each trigram is one token, so the query needs
+// no positions (the tables keep none).
+func trigramQuery(terms []string) string {
+	var grams []string
+	for _, t := range terms {
+		r := []rune(t)
+		for i := 0; i+3 <= len(r); i++ {
+			g := `"` + strings.ReplaceAll(string(r[i:i+3]), `"`, `""`) + `"`
+			if !slices.Contains(grams, g) {
+				grams = append(grams, g)
+			}
+		}
+	}
+	return strings.Join(grams, " AND ")
+}
+
 // selectFrom is the FROM and join of a search of one kind in a plan: the
-// index first, or the records first (CROSS JOIN fixes SQLite's order).
-func (ks kindSQL) selectFrom(plan searchPlan) string {
+// index first, or the records first (CROSS JOIN fixes SQLite's order). A
+// walk on SQLite reads each record's text from the FTS5 table's content
+// table (its shadow table <name>_content, columns id and c0) by id: a
+// plain B-tree lookup, several times cheaper per row than a lookup through
+// the virtual table.
+func (db *DB) selectFrom(ks kindSQL, plan searchPlan) string {
 	if plan == fromIndex {
 		return ` FROM ` + ks.table + ` s CROSS JOIN ` + ks.from + ` WHERE ` + ks.join()
+	}
+	if db.d.name == "sqlite" {
+		j := strings.Replace(ks.join(), `s.`+ks.key, `s.id`, 1)
+		return ` FROM ` + ks.from + ` CROSS JOIN ` + ks.table + `_content s WHERE ` + j
 	}
 	return ` FROM ` + ks.from + ` CROSS JOIN ` + ks.table + ` s WHERE ` + ks.join()
 }
 
-// SearchRecords returns at most f.Limit records of f.Kind in f.Scope that
-// match f, newest first, after f.After; each hit's Text is what the
-// snippet is cut from.
-func (db *DB) SearchRecords(ctx context.Context, f search.Filter) ([]search.Hit, error) {
-	if f.Scope.None || len(f.Terms) == 0 || f.Limit <= 0 {
-		return nil, nil
+// textCol is the search text's column in a plan's FROM.
+func (db *DB) textCol(plan searchPlan) string {
+	if plan == fromReports && db.d.name == "sqlite" {
+		return "s.c0"
 	}
-	ks := db.kindSQL(f.Kind)
-	plan, err := db.searchPlanFor(ctx, ks, f.Terms)
+	return "s.text"
+}
+
+// match is one matching record as a search first finds it: enough to order,
+// count and facet it; the page's records are then read in full by id.
+type match struct {
+	id       int64
+	at       int64
+	category string
+	status   string
+}
+
+// matches runs the search of one kind in a plan and returns at most limit
+// matching records in result order (after f.After when keyset is set).
+// window, when not 0, bounds a walk: each stream reads at most that many
+// records, newest first, and the matches among them are all it returns.
+func (db *DB) matches(ctx context.Context, ks kindSQL, f search.Filter, plan searchPlan, keyset bool, limit, window int) ([]match, error) {
+	query, args, err := db.matchQuery(ks, f, plan, keyset, limit, window)
 	if err != nil {
 		return nil, err
 	}
-	com, err := db.common(ks, f, plan, true)
+	out, err := collect(ctx, db.read, func(s scanner) (match, error) {
+		var m match
+		return m, s.Scan(&m.id, &m.at, &m.category, &m.status)
+	}, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("search %ss: %w", f.Kind, err)
 	}
-	order := ` ORDER BY t.created_at DESC, t.id DESC LIMIT ?`
+	return out, nil
+}
+
+// matchQuery is the SQL of matches, with its arguments.
+func (db *DB) matchQuery(ks kindSQL, f search.Filter, plan searchPlan, keyset bool, limit, window int) (string, []any, error) {
+	text := "s.text"
+	if plan == fromReports && db.d.name == "sqlite" {
+		text = "s.c0"
+	}
+	rowc, termc, err := db.common(ks, f, plan, keyset, text)
+	if err != nil {
+		return "", nil, err
+	}
+	if plan != fromReports || db.d.name != "sqlite" {
+		window = 0
+	}
+	order := ` ORDER BY t.created_at DESC, t.id DESC`
 	if plan == fromIndex {
 		// The index's candidates are sorted whatever the order: + 0
 		// keeps SQLite from walking the created_at index instead.
-		order = ` ORDER BY t.created_at + 0 DESC, t.id DESC LIMIT ?`
+		order = ` ORDER BY t.created_at + 0 DESC, t.id DESC`
 	}
+	cols := `t.id AS id, t.created_at AS created_at, ` + ks.category + ` AS category, ` + ks.status + ` AS status`
 	var parts []string
 	var args []any
 	for _, st := range db.streams(ks, f, plan) {
-		w := append(append([]string{}, st.parts...), com.parts...)
-		parts = append(parts, `SELECT * FROM (SELECT `+ks.cols+`, `+ks.shown+ks.selectFrom(plan)+` AND `+conds{parts: w}.where()+order+`) q`)
-		args = append(append(append(args, st.args...), com.args...), f.Limit)
+		if st.granted {
+			// Few records, found through the grants and sorted: + 0
+			// keeps SQLite from walking every record newest first to
+			// find them.
+			w := append(append(append([]string{}, st.parts...), rowc.parts...), termc.parts...)
+			parts = append(parts, `SELECT * FROM (SELECT `+cols+db.selectFrom(ks, plan)+` AND `+conds{parts: w}.where()+
+				` ORDER BY t.created_at + 0 DESC, t.id DESC LIMIT ?) q`)
+			args = append(append(append(append(args, st.args...), rowc.args...), termc.args...), limit)
+			continue
+		}
+		if window > 0 {
+			// The stream's newest records first (their own index), then
+			// each one's text by id.
+			w := append(append([]string{}, st.parts...), rowc.parts...)
+			if ks.base != "" {
+				w = append([]string{ks.base}, w...)
+			}
+			parts = append(parts, `SELECT * FROM (SELECT t.id, t.created_at, t.category, t.status FROM (SELECT `+cols+` FROM `+ks.from+
+				` WHERE `+conds{parts: w}.where()+order+` LIMIT ?) t CROSS JOIN `+ks.table+`_content s WHERE s.id = t.id AND `+
+				termc.where()+` ORDER BY t.created_at DESC, t.id DESC LIMIT ?) q`)
+			args = append(append(append(append(args, st.args...), rowc.args...), window), termc.args...)
+			args = append(args, limit)
+			continue
+		}
+		w := append(append(append([]string{}, st.parts...), rowc.parts...), termc.parts...)
+		parts = append(parts, `SELECT * FROM (SELECT `+cols+db.selectFrom(ks, plan)+` AND `+conds{parts: w}.where()+order+` LIMIT ?) q`)
+		args = append(append(append(append(args, st.args...), rowc.args...), termc.args...), limit)
 	}
 	query := parts[0]
 	if len(parts) > 1 {
 		query = strings.Join(parts, ` UNION ALL `) + ` ORDER BY 2 DESC, 1 DESC LIMIT ?`
-		args = append(args, f.Limit)
+		args = append(args, limit)
 	}
-	hits, err := collect(ctx, db.read, func(s scanner) (search.Hit, error) { return scanHit(s, f.Kind, true) }, query, args...)
+	return query, args, nil
+}
+
+// countWindow is how many records of each stream a walk reads to count:
+// a combination of common short terms that few records hold (投資 新宿)
+// would otherwise read every record to reach the cap. When the window
+// stops the count first, the total is what it found, marked as a lower
+// bound.
+const countWindow = 10000
+
+// SearchRecords returns a page of the records of f.Kind in f.Scope that
+// match f — at most f.Limit, newest first, after f.After — each with its
+// Text, and counts them all (not only after the cursor), reading at most
+// countCap+1 matches, by category and status. On a first page one query
+// finds both: the page is the front of what the count reads.
+func (db *DB) SearchRecords(ctx context.Context, f search.Filter, countCap int) ([]search.Hit, search.Count, error) {
+	c := search.Count{ByCategory: map[string]int{}, ByStatus: map[string]int{}}
+	if f.Scope.None || len(f.Terms) == 0 {
+		return nil, c, nil
+	}
+	ks := db.kindSQL(f.Kind)
+	plan, err := db.searchPlanFor(ctx, ks, f.Terms)
 	if err != nil {
-		return nil, fmt.Errorf("search %ss: %w", f.Kind, err)
+		return nil, c, err
 	}
-	if f.Kind == search.Report {
+	all, err := db.matches(ctx, ks, f, plan, false, countCap+1, countWindow)
+	if err != nil {
+		return nil, c, err
+	}
+	switch {
+	case len(all) > countCap:
+		// One row past the cap says there are more; it is not counted,
+		// so the facets add up to the total shown.
+		all, c.Capped = all[:countCap], true
+	case plan == fromReports && db.d.name == "sqlite":
+		// The window may have stopped the walk: say so unless it read
+		// every record in the streams (a cheap check: the count of
+		// candidate records is under the window).
+		if more, err := db.beyondWindow(ctx, ks, f); err != nil {
+			return nil, c, err
+		} else if more {
+			c.Capped = true
+		}
+	}
+	c.N = len(all)
+	for _, m := range all {
+		c.ByCategory[m.category]++
+		c.ByStatus[m.status]++
+	}
+	page := all
+	if f.After != nil || (c.Capped && len(all) < f.Limit) {
+		// A later page, or a first page the window cut short: the page
+		// walks on without a window until it is full.
+		if page, err = db.matches(ctx, ks, f, plan, true, f.Limit, 0); err != nil {
+			return nil, c, err
+		}
+	}
+	page = page[:min(len(page), f.Limit)]
+	hits, err := db.hitsByID(ctx, ks, f.Kind, page)
+	return hits, c, err
+}
+
+// beyondWindow reports whether some stream of a walk holds more records
+// (matching the record filters, whatever the terms) than the count window
+// reads.
+func (db *DB) beyondWindow(ctx context.Context, ks kindSQL, f search.Filter) (bool, error) {
+	rowc, _, err := db.common(ks, search.Filter{Kind: f.Kind, Status: f.Status, Category: f.Category, From: f.From, To: f.To}, fromReports, false, "")
+	if err != nil {
+		return false, err
+	}
+	for _, st := range db.streams(ks, f, fromReports) {
+		w := append(append([]string{}, st.parts...), rowc.parts...)
+		if ks.base != "" {
+			w = append([]string{ks.base}, w...)
+		}
+		var n int
+		err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+ks.from+` WHERE `+conds{parts: w}.where()+` LIMIT ?) w`,
+			append(append(append([]any{}, st.args...), rowc.args...), countWindow+1)...).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("search %ss: %w", f.Kind, err)
+		}
+		if n > countWindow {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// hitsByID reads the records of a page in full, in the page's order.
+func (db *DB) hitsByID(ctx context.Context, ks kindSQL, k search.Kind, page []match) ([]search.Hit, error) {
+	if len(page) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(page))
+	for i, m := range page {
+		ids[i] = m.id
+	}
+	in, args := inList("t.id", ids)
+	from := ks.from + ` WHERE `
+	if k == search.Note {
+		from += `c.id = t.case_id AND `
+	}
+	got, err := collect(ctx, db.read, func(s scanner) (search.Hit, error) { return scanHit(s, k, true) },
+		`SELECT `+ks.cols+`, `+ks.shown+` FROM `+from+in, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search %ss: %w", k, err)
+	}
+	at := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	hits := make([]search.Hit, len(ids))
+	for _, h := range got {
+		hits[at[h.ID]] = h
+	}
+	if k == search.Report {
 		if err := db.addMessagesToHits(ctx, hits); err != nil {
 			return nil, err
 		}
@@ -378,57 +571,6 @@ func (db *DB) addMessagesToHits(ctx context.Context, hits []search.Hit) error {
 	return nil
 }
 
-// CountRecords counts the records of f.Kind in f.Scope matching f, reading
-// at most limit+1 of them, by category and status.
-func (db *DB) CountRecords(ctx context.Context, f search.Filter, limit int) (search.Count, error) {
-	c := search.Count{ByCategory: map[string]int{}, ByStatus: map[string]int{}}
-	if f.Scope.None || len(f.Terms) == 0 {
-		return c, nil
-	}
-	ks := db.kindSQL(f.Kind)
-	plan, err := db.searchPlanFor(ctx, ks, f.Terms)
-	if err != nil {
-		return c, err
-	}
-	com, err := db.common(ks, f, plan, false)
-	if err != nil {
-		return c, err
-	}
-	var parts []string
-	var args []any
-	for _, st := range db.streams(ks, f, plan) {
-		w := append(append([]string{}, st.parts...), com.parts...)
-		parts = append(parts, `SELECT * FROM (SELECT `+ks.category+` AS category, `+ks.status+` AS status`+ks.selectFrom(plan)+` AND `+
-			conds{parts: w}.where()+` LIMIT ?) q`)
-		args = append(append(append(args, st.args...), com.args...), limit+1)
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT category, status, COUNT(*) FROM (SELECT * FROM (`+strings.Join(parts, ` UNION ALL `)+
-		`) u LIMIT ?) m GROUP BY category, status`, append(args, limit+1)...)
-	if err != nil {
-		return c, fmt.Errorf("count %ss: %w", f.Kind, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var cat, status string
-		var n int
-		if err := rows.Scan(&cat, &status, &n); err != nil {
-			return c, err
-		}
-		c.N += n
-		c.ByCategory[cat] += n
-		c.ByStatus[status] += n
-	}
-	if err := rows.Err(); err != nil {
-		return c, fmt.Errorf("count %ss: %w", f.Kind, err)
-	}
-	if c.N > limit {
-		// One row past the cap says there are more; it is not counted,
-		// so the facets add up to the total shown.
-		c.N, c.Capped = limit, true
-	}
-	return c, nil
-}
-
 // NewRecords returns the records of kind created in [from, to), oldest
 // first, after the cursor (its kind is ignored), at most limit, each with
 // its normalised search text as Text: what saved searches are matched on.
@@ -462,8 +604,11 @@ func (db *DB) indexCase(ctx context.Context, tx *txn, c *cases.Case) error {
 
 // indexNote writes a note's search row inside tx.
 func (db *DB) indexNote(ctx context.Context, tx *txn, n *cases.Note) error {
-	return db.writeSearchRow(ctx, tx, db.kindSQL(search.Note), n.ID, intake.SearchText(n.Body, nil, nil))
+	return db.writeSearchRow(ctx, tx, db.kindSQL(search.Note), n.ID, caseNoteText(n))
 }
+
+// caseNoteText is a note's search text: its body.
+func caseNoteText(n *cases.Note) string { return intake.SearchText(n.Body, nil, nil) }
 
 func (db *DB) writeSearchRow(ctx context.Context, tx *txn, ks kindSQL, id int64, text string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM `+ks.table+` WHERE `+ks.key+` = ?`, id); err != nil {

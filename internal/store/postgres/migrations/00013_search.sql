@@ -13,10 +13,10 @@ CREATE TABLE note_search (
 );
 CREATE INDEX note_search_text ON note_search USING gin (text gin_trgm_ops);
 
-CREATE INDEX reports_org_created ON reports(org_id, created_at, id);
-CREATE INDEX reports_created_id ON reports(created_at, id);
-CREATE INDEX cases_created ON cases(created_at, id);
-CREATE INDEX cases_org_created ON cases(org_id, created_at, id);
+CREATE INDEX reports_walk ON reports(created_at, id, category, status);
+CREATE INDEX reports_org_walk ON reports(org_id, created_at, id, category, status);
+CREATE INDEX cases_walk ON cases(created_at, id, category, status);
+CREATE INDEX cases_org_walk ON cases(org_id, created_at, id, category, status);
 CREATE INDEX case_notes_created ON case_notes(created_at, id);
 
 CREATE TABLE saved_searches (
@@ -48,9 +48,9 @@ DELETE FROM jobs WHERE name = 'search.backfill.cases';
 DROP TABLE saved_search_matches;
 DROP TABLE saved_searches;
 DROP INDEX case_notes_created;
-DROP INDEX cases_org_created;
-DROP INDEX cases_created;
-DROP INDEX reports_created_id;
-DROP INDEX reports_org_created;
+DROP INDEX cases_org_walk;
+DROP INDEX cases_walk;
+DROP INDEX reports_org_walk;
+DROP INDEX reports_walk;
 DROP TABLE note_search;
 DROP TABLE case_search;
