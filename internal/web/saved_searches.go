@@ -25,7 +25,9 @@ type savedSearchPage struct {
 }
 
 // MatchURL is where a match's link goes.
-func (p savedSearchPage) MatchURL(m search.MatchRow) string { return hitURL(m.Kind, m.RecordID, m.CaseID) }
+func (p savedSearchPage) MatchURL(m search.MatchRow) string {
+	return hitURL(m.Kind, m.RecordID, m.CaseID)
+}
 
 // SearchURL opens a saved search on the search page.
 func (p savedSearchesPage) SearchURL(s search.Saved) string { return "/search?" + s.Query }

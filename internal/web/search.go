@@ -41,10 +41,10 @@ type searchPage struct {
 
 // facetLink is one count of a facet and the search narrowed to it.
 type facetLink struct {
-	Text  string // in the page's language
-	N     int
-	URL   string
-	On    bool // the search is narrowed to it already
+	Text string // in the page's language
+	N    int
+	URL  string
+	On   bool // the search is narrowed to it already
 }
 
 // Sel tells whether the form's field holds v (for selected options).
