@@ -406,6 +406,9 @@ func (db *DB) matchQuery(ks kindSQL, f search.Filter, plan searchPlan, keyset bo
 		parts = append(parts, `SELECT * FROM (SELECT `+cols+db.selectFrom(ks, plan)+` AND `+conds{parts: w}.where()+order+` LIMIT ?) q`)
 		args = append(append(append(append(args, st.args...), rowc.args...), termc.args...), limit)
 	}
+	if len(parts) == 0 {
+		return `SELECT 0, 0, '', '' WHERE 1 = 0`, nil, nil
+	}
 	query := parts[0]
 	if len(parts) > 1 {
 		query = strings.Join(parts, ` UNION ALL `) + ` ORDER BY 2 DESC, 1 DESC LIMIT ?`

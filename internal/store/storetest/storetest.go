@@ -119,6 +119,11 @@ func Run(t *testing.T, h Harness) {
 		{"CaseListScope", testCaseListScope},
 		{"CaseTasks", testCaseTasks},
 		{"CaseNotes", testCaseNotes},
+		{"SearchAllKinds", testSearchAllKinds},
+		{"SearchAllScope", testSearchAllScope},
+		{"SearchAllKeyset", testSearchAllKeyset},
+		{"SearchAllCount", testSearchAllCount},
+		{"SavedSearches", testSavedSearches},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
