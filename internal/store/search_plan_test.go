@@ -1,12 +1,20 @@
 package store
 
 import (
+	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/koban-project/koban/internal/access"
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/cases"
+	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/search"
 )
 
@@ -81,6 +89,106 @@ func TestSearchPlans(t *testing.T) {
 		for _, w := range c.not {
 			if strings.Contains(got, w) {
 				t.Errorf("%s: plan has %q:\n%s", c.name, w, got)
+			}
+		}
+	}
+}
+
+// TestSearchWalkAgreesWithIndex: a walk (newest first along the covering
+// indexes, one stream per owner plus the granted one) and the index plan
+// give the same matches in the same order, for every kind, scope and
+// filter, and a windowed walk gives their front.
+func TestSearchWalkAgreesWithIndex(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, Options{DataDir: t.TempDir(), Clock: koban.SystemClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.SeedOrgs(ctx, org.DefaultTree()); err != nil {
+		t.Fatal(err)
+	}
+	orgs, _ := db.Orgs(ctx)
+	tree, err := org.NewTree(orgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	author := &auth.User{Email: "a@npa.example", OrgID: 1, Role: auth.RoleSupervisor, PasswordHash: "x", CreatedAt: time.Now()}
+	if err := db.CreateUser(ctx, author, audit.Entry{Actor: audit.System, Action: "user.create"}); err != nil {
+		t.Fatal(err)
+	}
+	gen := []string{"フィッシングの被害 %d", "投資詐欺で振り込み %d", "ランサムウェア感染 %d", "サポート詐欺の電話 %d"}
+	prefs := []string{"13", "27", "13", "01", "14"}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var rs []*intake.Report
+	var cs []*cases.Case
+	var ns []*cases.Note
+	for i := range 300 {
+		o, _ := tree.ForPrefecture(prefs[i%len(prefs)])
+		at := base.Add(time.Duration(i/2) * time.Second) // pairs share an instant
+		d := fmt.Sprintf(gen[i%len(gen)], i)
+		rs = append(rs, &intake.Report{Receipt: fmt.Sprintf("T%05d", i), TokenHash: fmt.Sprint("h", i), Kind: intake.KindReport, Description: d,
+			Category: []string{"PH", "FR"}[i%2], Prefecture: o.Prefecture, OrgID: o.ID, Status: intake.StatusNew, Language: "ja", Source: "web",
+			CreatedAt: at, UpdatedAt: at})
+		cs = append(cs, &cases.Case{Number: fmt.Sprintf("2026-%s-%05d", o.Prefecture, i), Title: d, Category: "PH", Law: "other",
+			Severity: cases.SeverityLow, Status: []cases.Status{cases.StatusOpen, cases.StatusClosed}[i%2], OrgID: o.ID, CreatedAt: at, UpdatedAt: at})
+		ns = append(ns, &cases.Note{CaseID: int64(i), AuthorID: author.ID, Body: d, CreatedAt: at.Add(time.Minute)})
+	}
+	if err := db.BulkLoadReports(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.BulkLoadCases(ctx, cs, ns); err != nil {
+		t.Fatal(err)
+	}
+	tokyo, _ := tree.ByCode("pref-13")
+	now := time.Now()
+	if err := db.CreateGrant(ctx, &access.GrantRow{ObjectType: "case", ObjectID: cs[3].ID, OrgID: tokyo.ID, Rights: []access.Right{access.View},
+		Reason: "x", CreatedAt: now}, audit.Entry{Actor: audit.System, Action: "grant.create"}); err != nil {
+		t.Fatal(err)
+	}
+	kanto := tree.Visible(tokyo.ID)
+	scopes := map[string]access.Scope{
+		"national": {All: true, Right: access.View, At: now},
+		"tokyo":    {Orgs: kanto, GranteeOrgs: kanto, UserID: author.ID, Right: access.View, At: now},
+		"three":    {Orgs: []int64{tokyo.ID, rs[1].OrgID, rs[3].OrgID}, GranteeOrgs: []int64{tokyo.ID}, Right: access.View, At: now},
+	}
+	cursor := &search.Cursor{At: base.Add(100 * time.Second), Kind: search.Case, ID: cs[201].ID}
+	for name, sc := range scopes {
+		for _, k := range search.Kinds {
+			sc.ObjectType = k.AccessType()
+			for _, f := range []search.Filter{
+				{Terms: []string{"詐欺"}},
+				{Terms: []string{"フィッシング"}},
+				{Terms: []string{"詐欺", "1"}, Status: "closed"},
+				{Terms: []string{"被害"}, Category: "PH", From: base.Add(10 * time.Second), To: base.Add(90 * time.Second)},
+				{Terms: []string{"振り込み"}, After: cursor},
+				{Terms: []string{"0"}, Owners: []int64{tokyo.ID}},
+			} {
+				f.Kind, f.Scope = k, sc
+				ks := db.kindSQL(k)
+				idx, err := db.matches(ctx, ks, f, fromIndex, true, 1000, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				walk, err := db.matches(ctx, ks, f, fromReports, true, 1000, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(idx, walk) {
+					t.Errorf("%s %s %+v: index found %d, walk %d:\n%v\n%v", name, k, f.Terms, len(idx), len(walk), idx, walk)
+				}
+				win, err := db.matches(ctx, ks, f, fromReports, true, 1000, 40)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range win {
+					if !slices.Contains(idx, m) {
+						t.Errorf("%s %s %+v: the windowed walk found %+v, which the index did not", name, k, f.Terms, m)
+					}
+				}
+				if len(idx) > 0 && len(win) == 0 && f.After == nil && name == "national" && f.Status == "" && f.From.IsZero() {
+					t.Errorf("%s %s %+v: the windowed walk found nothing of %d", name, k, f.Terms, len(idx))
+				}
 			}
 		}
 	}
