@@ -369,9 +369,11 @@ func (db *DB) matchQuery(ks kindSQL, f search.Filter, plan searchPlan, keyset bo
 		window = 0
 	}
 	order := ` ORDER BY t.created_at DESC, t.id DESC`
-	if plan == fromIndex {
+	if plan == fromIndex && db.d.name == "sqlite" {
 		// The index's candidates are sorted whatever the order: + 0
 		// keeps SQLite from walking the created_at index instead.
+		// PostgreSQL's planner is left to choose between the trigram
+		// index and a walk along reports_walk from its statistics.
 		order = ` ORDER BY t.created_at + 0 DESC, t.id DESC`
 	}
 	cols := `t.id AS id, t.created_at AS created_at, ` + ks.category + ` AS category, ` + ks.status + ` AS status`
