@@ -85,10 +85,14 @@ func (a *API) search(w http.ResponseWriter, r *http.Request) {
 	resp := map[string]any{"results": out, "total": res.Total, "total_is_lower_bound": res.TotalIsLowerBound,
 		"facets": map[string]any{"type": res.Facets.ByKind, "category": res.Facets.ByCategory, "status": res.Facets.ByStatus,
 			"partial": res.Facets.Partial}}
+	resp["next"], resp["searched_to"] = nil, nil
 	if res.Next != nil {
 		resp["next"] = res.Next.String()
-	} else {
-		resp["next"] = nil
+	}
+	if !res.SearchedTo.IsZero() {
+		// The page stops where the search read to (a short word, walked
+		// a window at a time): "next" goes on from there.
+		resp["searched_to"] = res.SearchedTo
 	}
 	// A query that is one observable also says how many records the caller
 	// may not see hold it: counts, never content.

@@ -252,4 +252,9 @@ type Result struct {
 	Total             int
 	TotalIsLowerBound bool
 	Facets            Facets
+	// SearchedTo is set when the page stops short of the last match
+	// because the search read as far as a record created then (a word
+	// too short for the index, walked a window at a time): older records
+	// are searched on the next page.
+	SearchedTo time.Time
 }

@@ -38,6 +38,10 @@ type Filter struct {
 type Count struct {
 	N          int
 	Capped     bool // more than N match
+	// SearchedTo, when set, is how far the records were searched: the
+	// page holds the matches up to it, N counts those, and the next page
+	// starts after it.
+	SearchedTo *Cursor
 	ByCategory map[string]int
 	ByStatus   map[string]int
 }
@@ -178,6 +182,7 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q Query, after *
 	limit = min(max(limit, 1), MaxLimit)
 	res.Facets = Facets{ByKind: map[Kind]int{}, ByCategory: map[string]int{}, ByStatus: map[string]int{}}
 	var hits []Hit
+	var to *Cursor // the least far any kind was searched
 	for _, f := range pl.filters {
 		f.After, f.Limit = after, limit+1
 		got, c, err := s.store.SearchRecords(ctx, f, CountCap)
@@ -185,6 +190,9 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q Query, after *
 			return res, err
 		}
 		hits = append(hits, got...)
+		if c.SearchedTo != nil && (to == nil || Less(*c.SearchedTo, *to)) {
+			to = c.SearchedTo
+		}
 		res.Total += c.N
 		res.Facets.ByKind[f.Kind] = c.N
 		for k, n := range c.ByCategory {
@@ -206,10 +214,25 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q Query, after *
 		}
 		return 0
 	})
-	if len(hits) > limit {
+	if to != nil {
+		// Every kind was searched up to to: what lies beyond it is found
+		// on the next page.
+		n := 0
+		for _, h := range hits {
+			if !Less(*to, h.Cursor()) {
+				hits[n] = h
+				n++
+			}
+		}
+		hits = hits[:n]
+	}
+	switch {
+	case len(hits) > limit:
 		hits = hits[:limit]
 		c := hits[limit-1].Cursor()
 		res.Next = &c
+	case to != nil:
+		res.Next, res.SearchedTo = to, to.At
 	}
 	for i := range hits {
 		hits[i].Snippet = intake.Excerpt(hits[i].Text, pl.marks, intake.SnippetRunes)

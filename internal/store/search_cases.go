@@ -34,6 +34,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -419,18 +421,17 @@ func (db *DB) matchQuery(ks kindSQL, f search.Filter, plan searchPlan, keyset bo
 	return query, args, nil
 }
 
-// countWindow is how many records of each stream a walk reads to count:
-// a combination of common short terms that few records hold (投資 新宿)
-// would otherwise read every record to reach the cap. When the window
-// stops the count first, the total is what it found, marked as a lower
-// bound.
-const countWindow = 10000
-
 // SearchRecords returns a page of the records of f.Kind in f.Scope that
 // match f — at most f.Limit, newest first, after f.After — each with its
 // Text, and counts them all (not only after the cursor), reading at most
-// countCap+1 matches, by category and status. On a first page one query
-// finds both: the page is the front of what the count reads.
+// countCap+1 matches, by category and status.
+//
+// A walk reads at most searchWindow records of each stream per query, so
+// that a term few records hold (a rare word of two characters, which the
+// trigram index cannot look up) costs the same as a common one. When a
+// stream holds more, the kind was searched only down to a record (the
+// Count's SearchedTo): the page holds the matches up to it and the count is
+// a lower bound; the next page starts after it.
 func (db *DB) SearchRecords(ctx context.Context, f search.Filter, countCap int) ([]search.Hit, search.Count, error) {
 	c := search.Count{ByCategory: map[string]int{}, ByStatus: map[string]int{}}
 	if f.Scope.None || len(f.Terms) == 0 {
@@ -441,67 +442,97 @@ func (db *DB) SearchRecords(ctx context.Context, f search.Filter, countCap int) 
 	if err != nil {
 		return nil, c, err
 	}
-	all, err := db.matches(ctx, ks, f, plan, false, countCap+1, countWindow)
+	windowed := plan == fromReports && db.d.name == "sqlite"
+	all, err := db.matches(ctx, ks, f, plan, false, countCap+1, searchWindow)
 	if err != nil {
 		return nil, c, err
 	}
-	switch {
-	case len(all) > countCap:
+	var countTo *search.Cursor
+	if windowed {
+		if countTo, err = db.frontier(ctx, ks, f, false); err != nil {
+			return nil, c, err
+		}
+	}
+	if len(all) > countCap {
 		// One row past the cap says there are more; it is not counted,
 		// so the facets add up to the total shown.
 		all, c.Capped = all[:countCap], true
-	case plan == fromReports && db.d.name == "sqlite":
-		// The window may have stopped the walk: say so unless it read
-		// every record in the streams (a cheap check: the count of
-		// candidate records is under the window).
-		if more, err := db.beyondWindow(ctx, ks, f); err != nil {
-			return nil, c, err
-		} else if more {
-			c.Capped = true
-		}
+	}
+	if countTo != nil {
+		c.Capped = true // the window stopped the count
 	}
 	c.N = len(all)
 	for _, m := range all {
 		c.ByCategory[m.category]++
 		c.ByStatus[m.status]++
 	}
-	page := all
-	if f.After != nil || (c.Capped && len(all) < f.Limit) {
-		// A later page, or a first page the window cut short: the page
-		// walks on without a window until it is full.
-		if page, err = db.matches(ctx, ks, f, plan, true, f.Limit, 0); err != nil {
+	page, pageTo := all, countTo
+	if f.After != nil {
+		if page, err = db.matches(ctx, ks, f, plan, true, f.Limit, searchWindow); err != nil {
 			return nil, c, err
 		}
+		if windowed {
+			if pageTo, err = db.frontier(ctx, ks, f, true); err != nil {
+				return nil, c, err
+			}
+		}
+	}
+	if pageTo != nil {
+		// Only what lies up to the frontier was searched in every stream.
+		n := 0
+		for _, m := range page {
+			if k := (search.Cursor{At: tm(m.at), Kind: f.Kind, ID: m.id}); !search.Less(*pageTo, k) {
+				page[n] = m
+				n++
+			}
+		}
+		page = page[:n]
+		c.SearchedTo = pageTo
 	}
 	page = page[:min(len(page), f.Limit)]
 	hits, err := db.hitsByID(ctx, ks, f.Kind, page)
 	return hits, c, err
 }
 
-// beyondWindow reports whether some stream of a walk holds more records
-// (matching the record filters, whatever the terms) than the count window
-// reads.
-func (db *DB) beyondWindow(ctx context.Context, ks kindSQL, f search.Filter) (bool, error) {
-	rowc, _, err := db.common(ks, search.Filter{Kind: f.Kind, Status: f.Status, Category: f.Category, From: f.From, To: f.To}, fromReports, false, "")
+// searchWindow is how many records of each stream a walk reads in one
+// query.
+var searchWindow = 10000 // a variable for tests
+
+// frontier is how far a windowed walk searched: of the streams that hold
+// more records than the window (matching the record filters and, with
+// keyset, after the cursor), the newest last-read record, in result order;
+// nil when every stream was read to its end. Every record up to it, in
+// every stream, was read.
+func (db *DB) frontier(ctx context.Context, ks kindSQL, f search.Filter, keyset bool) (*search.Cursor, error) {
+	rowc, _, err := db.common(ks, search.Filter{Kind: f.Kind, Status: f.Status, Category: f.Category, From: f.From, To: f.To, After: f.After},
+		fromReports, keyset, "")
 	if err != nil {
-		return false, err
+		return nil, err
 	}
+	var front *search.Cursor
 	for _, st := range db.streams(ks, f, fromReports) {
+		if st.granted {
+			continue // read whole: the records granted are few
+		}
 		w := append(append([]string{}, st.parts...), rowc.parts...)
 		if ks.base != "" {
 			w = append([]string{ks.base}, w...)
 		}
-		var n int
-		err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+ks.from+` WHERE `+conds{parts: w}.where()+` LIMIT ?) w`,
-			append(append(append([]any{}, st.args...), rowc.args...), countWindow+1)...).Scan(&n)
-		if err != nil {
-			return false, fmt.Errorf("search %ss: %w", f.Kind, err)
+		var at, id int64
+		err := db.read.QueryRowContext(ctx, `SELECT t.created_at, t.id FROM `+ks.from+` WHERE `+conds{parts: w}.where()+
+			` ORDER BY t.created_at DESC, t.id DESC LIMIT 1 OFFSET ?`, append(append(append([]any{}, st.args...), rowc.args...), searchWindow-1)...).
+			Scan(&at, &id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
 		}
-		if n > countWindow {
-			return true, nil
+		if err != nil {
+			return nil, fmt.Errorf("search %ss: %w", f.Kind, err)
+		}
+		if k := (search.Cursor{At: tm(at), Kind: f.Kind, ID: id}); front == nil || search.Less(k, *front) {
+			front = &k
 		}
 	}
-	return false, nil
+	return front, nil
 }
 
 // hitsByID reads the records of a page in full, in the page's order.

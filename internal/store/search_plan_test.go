@@ -61,15 +61,15 @@ func TestSearchPlans(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{"reports national walk", search.Filter{Kind: search.Report, Scope: national, Terms: []string{"投資"}}, fromReports, countWindow,
+		{"reports national walk", search.Filter{Kind: search.Report, Scope: national, Terms: []string{"投資"}}, fromReports, searchWindow,
 			[]string{"reports_walk", "SEARCH s USING INTEGER PRIMARY KEY"}, []string{"SCAN t USING INDEX", "USE TEMP B-TREE FOR ORDER BY"}},
 		{"reports national walk, page after", search.Filter{Kind: search.Report, Scope: national, Terms: []string{"投資"}, After: after, Status: "new"}, fromReports, 0,
 			[]string{"reports_walk", "SEARCH s USING INTEGER PRIMARY KEY"}, []string{"USE TEMP B-TREE FOR ORDER BY"}},
-		{"reports Tokyo walk", search.Filter{Kind: search.Report, Scope: tokyo, Terms: []string{"投資"}, Category: "FR"}, fromReports, countWindow,
+		{"reports Tokyo walk", search.Filter{Kind: search.Report, Scope: tokyo, Terms: []string{"投資"}, Category: "FR"}, fromReports, searchWindow,
 			[]string{"reports_org_walk (org_id=?)", "SEARCH s USING INTEGER PRIMARY KEY", "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)", "grants"}, []string{"SCAN t USING INDEX reports_created"}},
 		{"cases bureau walk", search.Filter{Kind: search.Case, Scope: bureau, Terms: []string{"詐欺"}}, fromReports, 0,
 			[]string{"cases_org_walk (org_id=?)", "SEARCH s USING INTEGER PRIMARY KEY"}, []string{"SCAN t USING INDEX reports_created", "SCAN c"}},
-		{"notes national walk", search.Filter{Kind: search.Note, Scope: national, Terms: []string{"口座"}}, fromReports, countWindow,
+		{"notes national walk", search.Filter{Kind: search.Note, Scope: national, Terms: []string{"口座"}}, fromReports, searchWindow,
 			[]string{"case_notes_created", "USING INTEGER PRIMARY KEY"}, []string{"SCAN t USING INDEX reports_created", "SCAN c"}},
 		{"reports national index", search.Filter{Kind: search.Report, Scope: national, Terms: []string{"secure-1a2b"}}, fromIndex, 0,
 			[]string{"VIRTUAL TABLE INDEX", "SEARCH t USING INTEGER PRIMARY KEY"}, nil},
@@ -190,6 +190,84 @@ func TestSearchWalkAgreesWithIndex(t *testing.T) {
 					t.Errorf("%s %s %+v: the windowed walk found nothing of %d", name, k, f.Terms, len(idx))
 				}
 			}
+		}
+	}
+}
+
+// TestSearchWindow: with a window of a few records, a walk for a word few
+// records hold returns short pages that each end at how far it searched,
+// and paging on finds every match once, in order; counts are lower bounds.
+func TestSearchWindow(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, Options{DataDir: t.TempDir(), Clock: koban.SystemClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.SeedOrgs(ctx, org.DefaultTree()); err != nil {
+		t.Fatal(err)
+	}
+	orgs, _ := db.Orgs(ctx)
+	tree, _ := org.NewTree(orgs)
+	defer func(w int) { searchWindow = w }(searchWindow)
+	searchWindow = 7
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var rs []*intake.Report
+	var want []int64
+	for i := range 100 {
+		o, _ := tree.ForPrefecture([]string{"13", "27"}[i%2])
+		d := "関係のない通報"
+		if i%9 == 0 {
+			d = "京都の旅館"
+		}
+		at := base.Add(time.Duration(i) * time.Second)
+		rs = append(rs, &intake.Report{Receipt: fmt.Sprintf("W%04d", i), TokenHash: fmt.Sprint("w", i), Kind: intake.KindReport, Description: d,
+			OrgID: o.ID, Status: intake.StatusNew, Language: "ja", Source: "web", CreatedAt: at, UpdatedAt: at})
+	}
+	if err := db.BulkLoadReports(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	for i := 99; i >= 0; i-- {
+		if i%9 == 0 {
+			want = append(want, rs[i].ID)
+		}
+	}
+	tokyo, _ := tree.ByCode("pref-13")
+	for name, sc := range map[string]access.Scope{
+		"national": {All: true, ObjectType: "report", Right: access.View, At: time.Now()},
+		"two":      {Orgs: []int64{tokyo.ID, rs[1].OrgID}, GranteeOrgs: []int64{tokyo.ID}, ObjectType: "report", Right: access.View, At: time.Now()},
+	} {
+		var got []int64
+		var after *search.Cursor
+		for range 40 {
+			hits, c, err := db.SearchRecords(ctx, search.Filter{Kind: search.Report, Scope: sc, Terms: []string{"京都"}, After: after, Limit: 3}, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.Capped || c.N >= len(want) {
+				t.Errorf("%s: count %+v should be a lower bound under a window of 7", name, c)
+			}
+			for _, h := range hits {
+				got = append(got, h.ID)
+			}
+			switch {
+			case len(hits) == 3:
+				cur := hits[2].Cursor()
+				if c.SearchedTo != nil && search.Less(*c.SearchedTo, cur) {
+					t.Fatalf("%s: a hit beyond how far the search went", name)
+				}
+				after = &cur
+			case c.SearchedTo != nil:
+				after = c.SearchedTo
+			default:
+				after = nil
+			}
+			if after == nil {
+				break
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: paged %v, want %v", name, got, want)
 		}
 	}
 }
