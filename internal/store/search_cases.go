@@ -113,6 +113,7 @@ func (d *dialect) falseLit() string {
 type conds struct {
 	parts []string
 	args  []any
+	nargs []int // how many of args each part takes
 	// granted marks the stream of records granted beyond the scope's
 	// owners: it starts from the grants, not from a walk.
 	granted bool
@@ -121,6 +122,23 @@ type conds struct {
 func (c *conds) add(cond string, args ...any) {
 	c.parts = append(c.parts, cond)
 	c.args = append(c.args, args...)
+	c.nargs = append(c.nargs, len(args))
+}
+
+// split parts the conditions on the record itself (t.) from the others
+// (a note's case, c.), each with its arguments.
+func (c conds) split() (own, other conds) {
+	at := 0
+	for i, p := range c.parts {
+		a := c.args[at : at+c.nargs[i]]
+		at += c.nargs[i]
+		if strings.HasPrefix(p, "t.") || strings.HasPrefix(p, "(t.") {
+			own.add(p, a...)
+		} else {
+			other.add(p, a...)
+		}
+	}
+	return own, other
 }
 
 func (c conds) where() string {
@@ -213,6 +231,13 @@ func (db *DB) streams(ks kindSQL, f search.Filter, plan searchPlan) []conds {
 	switch {
 	case orgs == nil:
 		out = append(out, conds{})
+	case ks.base != "":
+		// Notes are walked in one window whatever their owners (see
+		// matchQuery): one stream, the owners checked on the case.
+		var c conds
+		cond, args := inList(ks.owner, orgs)
+		c.add(cond, args...)
+		out = append(out, c)
 	case len(orgs) <= maxStreams:
 		for _, o := range orgs {
 			var c conds
@@ -262,35 +287,65 @@ func intersect(a, b []int64) []int64 {
 	return out
 }
 
-// searchPlanFor decides where a search of one kind starts (see the top of
-// this file). The probe reads at most probeBudget+1 of the index's
-// candidates.
-func (db *DB) searchPlanFor(ctx context.Context, ks kindSQL, terms []string) (searchPlan, error) {
-	if db.d.name != "sqlite" {
-		return fromIndex, nil
-	}
-	q := trigramQuery(terms)
-	if q == "" {
-		return fromReports, nil
-	}
-	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+ks.table+` WHERE `+ks.table+` MATCH ? LIMIT ?) p`,
-		q, probeBudget+1).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("search plan: %w", err)
-	}
-	if n <= probeBudget {
-		return fromIndex, nil
-	}
-	return fromReports, nil
+// kindPlan is where one kind's search starts, with the index's candidates
+// when the probe read them (SQLite).
+type kindPlan struct {
+	how searchPlan
+	ids []int64 // fromIndex on SQLite: the candidates, checked by id
 }
 
-// trigramQuery is an FTS5 query for the rows holding every trigram of the
-// terms of three characters or more: the index's candidates, read from the
-// index alone (a LIKE would read each candidate's text to check it). ""
-// when no term has a trigram. Each trigram is one token, so the query needs
-// no positions (the tables keep none).
-func trigramQuery(terms []string) string {
+// searchPlanFor decides where a search of one kind starts (see the top of
+// this file). The probe asks the trigram index, trigram by trigram, how
+// many rows hold each (at most probeBudget+1 each: a few index pages), then
+// reads the rows holding all the rare ones — those in at most probeBudget
+// rows — or, when no trigram is rare, all of them together. FTS5 intersects
+// doclists slowly when some are long (a value like secure-8e2e9a holds
+// "sec" and "cur", in every other report), so leaving the common trigrams
+// out makes a rare value's lookup cheap; the candidates are then checked
+// against the terms by id. More than probeBudget candidates: walk.
+func (db *DB) searchPlanFor(ctx context.Context, ks kindSQL, terms []string) (kindPlan, error) {
+	if db.d.name != "sqlite" {
+		return kindPlan{how: fromIndex}, nil
+	}
+	grams := trigrams(terms)
+	if len(grams) == 0 {
+		return kindPlan{how: fromReports}, nil
+	}
+	count := `SELECT COUNT(*) FROM (SELECT 1 FROM ` + ks.table + ` WHERE ` + ks.table + ` MATCH ? LIMIT ?) p`
+	var rare []string
+	for _, g := range grams {
+		var n int
+		if err := db.read.QueryRowContext(ctx, count, g, probeBudget+1).Scan(&n); err != nil {
+			return kindPlan{}, fmt.Errorf("search plan: %w", err)
+		}
+		if n == 0 {
+			return kindPlan{how: fromIndex, ids: []int64{}}, nil // a trigram no row holds
+		}
+		if n <= probeBudget {
+			rare = append(rare, g)
+		}
+	}
+	if len(rare) == 0 {
+		rare = grams
+	}
+	ids, err := collect(ctx, db.read, scanID, `SELECT rowid FROM `+ks.table+` WHERE `+ks.table+` MATCH ? LIMIT ?`,
+		strings.Join(rare, " AND "), probeBudget+1)
+	if err != nil {
+		return kindPlan{}, fmt.Errorf("search plan: %w", err)
+	}
+	if len(ids) > probeBudget {
+		return kindPlan{how: fromReports}, nil
+	}
+	if ids == nil {
+		ids = []int64{}
+	}
+	return kindPlan{how: fromIndex, ids: ids}, nil
+}
+
+// trigrams are the FTS5 tokens of the terms of three characters or more:
+// each trigram quoted, once. Each is one token, so a query of them needs no
+// positions (the tables keep none).
+func trigrams(terms []string) []string {
 	var grams []string
 	for _, t := range terms {
 		r := []rune(t)
@@ -301,8 +356,9 @@ func trigramQuery(terms []string) string {
 			}
 		}
 	}
-	return strings.Join(grams, " AND ")
+	return grams
 }
+
 
 // selectFrom is the FROM and join of a search of one kind in a plan: the
 // index first, or the records first (CROSS JOIN fixes SQLite's order). A
@@ -342,8 +398,8 @@ type match struct {
 // matching records in result order (after f.After when keyset is set).
 // window, when not 0, bounds a walk: each stream reads at most that many
 // records, newest first, and the matches among them are all it returns.
-func (db *DB) matches(ctx context.Context, ks kindSQL, f search.Filter, plan searchPlan, keyset bool, limit, window int) ([]match, error) {
-	query, args, err := db.matchQuery(ks, f, plan, keyset, limit, window)
+func (db *DB) matches(ctx context.Context, ks kindSQL, f search.Filter, kp kindPlan, keyset bool, limit, window int) ([]match, error) {
+	query, args, err := db.matchQuery(ks, f, kp, keyset, limit, window)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +414,11 @@ func (db *DB) matches(ctx context.Context, ks kindSQL, f search.Filter, plan sea
 }
 
 // matchQuery is the SQL of matches, with its arguments.
-func (db *DB) matchQuery(ks kindSQL, f search.Filter, plan searchPlan, keyset bool, limit, window int) (string, []any, error) {
+func (db *DB) matchQuery(ks kindSQL, f search.Filter, kp kindPlan, keyset bool, limit, window int) (string, []any, error) {
+	plan := kp.how
+	if kp.ids != nil {
+		return db.candidateQuery(ks, f, kp.ids, keyset, limit)
+	}
 	text := "s.text"
 	if plan == fromReports && db.d.name == "sqlite" {
 		text = "s.c0"
@@ -392,6 +452,22 @@ func (db *DB) matchQuery(ks kindSQL, f search.Filter, plan searchPlan, keyset bo
 			args = append(append(append(append(args, st.args...), rowc.args...), termc.args...), limit)
 			continue
 		}
+		if window > 0 && ks.base != "" {
+			// A note's owner is its case's: the window is the newest
+			// notes whoever owns them (their own index), then each
+			// one's case and text by id, and the owners are checked
+			// there. Walking one owner's notes would read every note
+			// of the others to skip them.
+			own, other := rowc.split()
+			cw := append(append([]string{}, st.parts...), other.parts...)
+			parts = append(parts, `SELECT * FROM (SELECT t.id, t.created_at, `+ks.category+`, `+ks.status+` FROM (SELECT t.id AS id,
+				t.created_at AS created_at, t.case_id AS case_id FROM case_notes t WHERE `+own.where()+order+` LIMIT ?) t
+				CROSS JOIN cases c CROSS JOIN `+ks.table+`_content s WHERE c.id = t.case_id AND s.id = t.id AND `+conds{parts: cw}.where()+
+				` AND `+termc.where()+` ORDER BY t.created_at DESC, t.id DESC LIMIT ?) q`)
+			args = append(append(append(append(append(args, own.args...), window), st.args...), other.args...), termc.args...)
+			args = append(args, limit)
+			continue
+		}
 		if window > 0 {
 			// The stream's newest records first (their own index), then
 			// each one's text by id.
@@ -421,6 +497,24 @@ func (db *DB) matchQuery(ks kindSQL, f search.Filter, plan searchPlan, keyset bo
 	return query, args, nil
 }
 
+// candidateQuery checks the index's candidates (ids) by id against the
+// terms, the filters and the scope, and sorts the matches.
+func (db *DB) candidateQuery(ks kindSQL, f search.Filter, ids []int64, keyset bool, limit int) (string, []any, error) {
+	rowc, termc, err := db.common(ks, f, fromReports, keyset, "s.c0")
+	if err != nil {
+		return "", nil, err
+	}
+	in, inArgs := inList("t.id", ids)
+	w := append([]string{in}, rowc.parts...)
+	args := append(append([]any{}, inArgs...), rowc.args...)
+	for _, st := range db.streams(ks, f, fromIndex) {
+		w, args = append(w, st.parts...), append(args, st.args...)
+	}
+	w, args = append(w, termc.parts...), append(args, termc.args...)
+	return `SELECT t.id, t.created_at, ` + ks.category + `, ` + ks.status + db.selectFrom(ks, fromReports) + ` AND ` + conds{parts: w}.where() +
+		` ORDER BY t.created_at + 0 DESC, t.id DESC LIMIT ?`, append(args, limit), nil
+}
+
 // SearchRecords returns a page of the records of f.Kind in f.Scope that
 // match f — at most f.Limit, newest first, after f.After — each with its
 // Text, and counts them all (not only after the cursor), reading at most
@@ -442,7 +536,7 @@ func (db *DB) SearchRecords(ctx context.Context, f search.Filter, countCap int) 
 	if err != nil {
 		return nil, c, err
 	}
-	windowed := plan == fromReports && db.d.name == "sqlite"
+	windowed := plan.how == fromReports && db.d.name == "sqlite"
 	all, err := db.matches(ctx, ks, f, plan, false, countCap+1, searchWindow)
 	if err != nil {
 		return nil, c, err
@@ -510,16 +604,23 @@ func (db *DB) frontier(ctx context.Context, ks kindSQL, f search.Filter, keyset 
 		return nil, err
 	}
 	var front *search.Cursor
-	for _, st := range db.streams(ks, f, fromReports) {
+	streams := db.streams(ks, f, fromReports)
+	if ks.base != "" {
+		// A note's window is the newest notes whoever owns them.
+		rowc, _ = rowc.split()
+		streams = []conds{{}}
+	}
+	for _, st := range streams {
 		if st.granted {
 			continue // read whole: the records granted are few
 		}
 		w := append(append([]string{}, st.parts...), rowc.parts...)
-		if ks.base != "" {
-			w = append([]string{ks.base}, w...)
-		}
 		var at, id int64
-		err := db.read.QueryRowContext(ctx, `SELECT t.created_at, t.id FROM `+ks.from+` WHERE `+conds{parts: w}.where()+
+		from := ks.from
+		if ks.base != "" {
+			from = "case_notes t"
+		}
+		err := db.read.QueryRowContext(ctx, `SELECT t.created_at, t.id FROM `+from+` WHERE `+conds{parts: w}.where()+
 			` ORDER BY t.created_at DESC, t.id DESC LIMIT 1 OFFSET ?`, append(append(append([]any{}, st.args...), rowc.args...), searchWindow-1)...).
 			Scan(&at, &id)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -57,26 +57,34 @@ func TestSearchPlans(t *testing.T) {
 		name   string
 		f      search.Filter
 		plan   searchPlan
+		ids    []int64
 		window int
 		want   []string
 		not    []string
 	}{
-		{"reports national walk", search.Filter{Kind: search.Report, Scope: national, Terms: []string{"投資"}}, fromReports, searchWindow,
+		{"reports national walk", search.Filter{Kind: search.Report, Scope: national, Terms: []string{"投資"}}, fromReports, nil, searchWindow,
 			[]string{"reports_walk", "SEARCH s USING INTEGER PRIMARY KEY"}, []string{"SCAN t USING INDEX", "USE TEMP B-TREE FOR ORDER BY"}},
-		{"reports national walk, page after", search.Filter{Kind: search.Report, Scope: national, Terms: []string{"投資"}, After: after, Status: "new"}, fromReports, 0,
+		{"reports national walk, page after", search.Filter{Kind: search.Report, Scope: national, Terms: []string{"投資"}, After: after, Status: "new"}, fromReports, nil, 0,
 			[]string{"reports_walk", "SEARCH s USING INTEGER PRIMARY KEY"}, []string{"USE TEMP B-TREE FOR ORDER BY"}},
-		{"reports Tokyo walk", search.Filter{Kind: search.Report, Scope: tokyo, Terms: []string{"投資"}, Category: "FR"}, fromReports, searchWindow,
+		{"reports Tokyo walk", search.Filter{Kind: search.Report, Scope: tokyo, Terms: []string{"投資"}, Category: "FR"}, fromReports, nil, searchWindow,
 			[]string{"reports_org_walk (org_id=?)", "SEARCH s USING INTEGER PRIMARY KEY", "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)", "grants"}, []string{"SCAN t USING INDEX reports_created"}},
-		{"cases bureau walk", search.Filter{Kind: search.Case, Scope: bureau, Terms: []string{"詐欺"}}, fromReports, 0,
+		{"cases bureau walk", search.Filter{Kind: search.Case, Scope: bureau, Terms: []string{"詐欺"}}, fromReports, nil, 0,
 			[]string{"cases_org_walk (org_id=?)", "SEARCH s USING INTEGER PRIMARY KEY"}, []string{"SCAN t USING INDEX reports_created", "SCAN c"}},
-		{"notes national walk", search.Filter{Kind: search.Note, Scope: national, Terms: []string{"口座"}}, fromReports, searchWindow,
+		{"notes national walk", search.Filter{Kind: search.Note, Scope: national, Terms: []string{"口座"}}, fromReports, nil, searchWindow,
 			[]string{"case_notes_created", "USING INTEGER PRIMARY KEY"}, []string{"SCAN t USING INDEX reports_created", "SCAN c"}},
-		{"reports national index", search.Filter{Kind: search.Report, Scope: national, Terms: []string{"secure-1a2b"}}, fromIndex, 0,
+		{"reports Tokyo candidates", search.Filter{Kind: search.Report, Scope: tokyo, Terms: []string{"secure-1a2b"}}, fromIndex, []int64{4, 8, 15}, 0,
+			[]string{"SEARCH t USING INTEGER PRIMARY KEY (rowid=?)", "SEARCH s USING INTEGER PRIMARY KEY (rowid=?)"}, []string{"SCAN t", "VIRTUAL TABLE"}},
+		{"notes national candidates", search.Filter{Kind: search.Note, Scope: national, Terms: []string{"口座凍結"}}, fromIndex, []int64{4, 8}, 0,
+			[]string{"SEARCH t USING INTEGER PRIMARY KEY (rowid=?)", "SEARCH c USING INTEGER PRIMARY KEY", "SEARCH s USING INTEGER PRIMARY KEY"}, []string{"SCAN"}},
+		{"notes Tokyo walk", search.Filter{Kind: search.Note, Scope: tokyo, Terms: []string{"口座"}, Status: "open"}, fromReports, nil, searchWindow,
+			[]string{"SCAN t USING COVERING INDEX case_notes_created", "SEARCH c USING INTEGER PRIMARY KEY", "SEARCH s USING INTEGER PRIMARY KEY"},
+			[]string{"SCAN c"}},
+		{"reports national index", search.Filter{Kind: search.Report, Scope: national, Terms: []string{"secure-1a2b"}}, fromIndex, nil, 0,
 			[]string{"VIRTUAL TABLE INDEX", "SEARCH t USING INTEGER PRIMARY KEY"}, nil},
-		{"cases Tokyo index", search.Filter{Kind: search.Case, Scope: tokyo, Terms: []string{"ロマンス"}}, fromIndex, 0,
+		{"cases Tokyo index", search.Filter{Kind: search.Case, Scope: tokyo, Terms: []string{"ロマンス"}}, fromIndex, nil, 0,
 			[]string{"VIRTUAL TABLE INDEX", "SEARCH t USING INTEGER PRIMARY KEY"}, nil},
 	} {
-		q, args, err := db.matchQuery(db.kindSQL(c.f.Kind), c.f, c.plan, true, 51, c.window)
+		q, args, err := db.matchQuery(db.kindSQL(c.f.Kind), c.f, kindPlan{how: c.plan, ids: c.ids}, true, 51, c.window)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,18 +174,31 @@ func TestSearchWalkAgreesWithIndex(t *testing.T) {
 			} {
 				f.Kind, f.Scope = k, sc
 				ks := db.kindSQL(k)
-				idx, err := db.matches(ctx, ks, f, fromIndex, true, 1000, 0)
+				idx, err := db.matches(ctx, ks, f, kindPlan{how: fromIndex}, true, 1000, 0)
 				if err != nil {
 					t.Fatal(err)
 				}
-				walk, err := db.matches(ctx, ks, f, fromReports, true, 1000, 0)
+				walk, err := db.matches(ctx, ks, f, kindPlan{how: fromReports}, true, 1000, 0)
 				if err != nil {
 					t.Fatal(err)
+				}
+				kp, err := db.searchPlanFor(ctx, ks, f.Terms)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if kp.how == fromIndex {
+					cand, err := db.matches(ctx, ks, f, kp, true, 1000, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(idx, cand) {
+						t.Errorf("%s %s %+v: index found %d, the probe's candidates %d", name, k, f.Terms, len(idx), len(cand))
+					}
 				}
 				if !reflect.DeepEqual(idx, walk) {
 					t.Errorf("%s %s %+v: index found %d, walk %d:\n%v\n%v", name, k, f.Terms, len(idx), len(walk), idx, walk)
 				}
-				win, err := db.matches(ctx, ks, f, fromReports, true, 1000, 40)
+				win, err := db.matches(ctx, ks, f, kindPlan{how: fromReports}, true, 1000, 40)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -18,7 +18,7 @@ CREATE INDEX reports_walk ON reports(created_at, id, category, status);
 CREATE INDEX reports_org_walk ON reports(org_id, created_at, id, category, status);
 CREATE INDEX cases_walk ON cases(created_at, id, category, status);
 CREATE INDEX cases_org_walk ON cases(org_id, created_at, id, category, status);
-CREATE INDEX case_notes_created ON case_notes(created_at, id);
+CREATE INDEX case_notes_created ON case_notes(created_at, id, case_id);
 
 -- A saved search is the query string of the search page (q and filters),
 -- kept as typed so that it reads back into the same form. checked_to is
