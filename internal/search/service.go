@@ -36,8 +36,8 @@ type Filter struct {
 // Count is how many records of one kind match, up to a cap, by category
 // and status.
 type Count struct {
-	N          int
-	Capped     bool // more than N match
+	N      int
+	Capped bool // more than N match
 	// SearchedTo, when set, is how far the records were searched: the
 	// page holds the matches up to it, N counts those, and the next page
 	// starts after it.

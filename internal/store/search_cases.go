@@ -359,7 +359,6 @@ func trigrams(terms []string) []string {
 	return grams
 }
 
-
 // selectFrom is the FROM and join of a search of one kind in a plan: the
 // index first, or the records first (CROSS JOIN fixes SQLite's order). A
 // walk on SQLite reads each record's text from the FTS5 table's content

@@ -65,14 +65,14 @@ func TestSearchAcrossRecords(t *testing.T) {
 		t.Errorf("API facets %v", out["facets"])
 	}
 	// A note is found and links to its place in the case.
-	page = body(t, must(tokyo.Get(s.URL + "/search?q=" + url.QueryEscape("暗号資産") + "&type=note")))
+	page = body(t, must(tokyo.Get(s.URL+"/search?q="+url.QueryEscape("暗号資産")+"&type=note")))
 	if !strings.Contains(page, fmt.Sprintf(`href="/cases/%d#note-%d"`, c.ID, note.ID)) || !strings.Contains(page, "検索結果：1件") {
 		t.Errorf("note search:\n%s", page)
 	}
 	// Filters: a prefecture, a status, a date range, and a bad date.
 	for q, want := range map[string]string{
-		"q=" + url.QueryEscape("ロマンス") + "&org=27":                         "検索結果：0件",
-		"q=" + url.QueryEscape("ロマンス") + "&status=open":                    "検索結果：1件",
+		"q=" + url.QueryEscape("ロマンス") + "&org=27":                        "検索結果：0件",
+		"q=" + url.QueryEscape("ロマンス") + "&status=open":                   "検索結果：1件",
 		"q=" + url.QueryEscape("ロマンス") + "&from=2001-01-01&to=2001-12-31": "検索結果：0件",
 	} {
 		if page := body(t, must(tokyo.Get(s.URL+"/search?"+q))); !strings.Contains(page, want) {
@@ -97,7 +97,7 @@ func TestSearchAcrossRecords(t *testing.T) {
 	if err := s.App.DB.BulkLoadReports(ctx, rs); err != nil {
 		t.Fatal(err)
 	}
-	page = body(t, must(tokyo.Get(s.URL + "/search?q=" + url.QueryEscape("フィッシング"))))
+	page = body(t, must(tokyo.Get(s.URL+"/search?q="+url.QueryEscape("フィッシング"))))
 	if !strings.Contains(page, "「フィッシング」の検索結果：500件以上") || !strings.Contains(page, "内訳は、見つかった順に数えた最初の500件") {
 		t.Errorf("past the cap:\n%s", page)
 	}
@@ -105,7 +105,7 @@ func TestSearchAcrossRecords(t *testing.T) {
 	if next == nil || !strings.Contains(next[1], "after=") {
 		t.Fatalf("no next page link")
 	}
-	page = body(t, must(tokyo.Get(s.URL + strings.ReplaceAll(next[1], "&amp;", "&"))))
+	page = body(t, must(tokyo.Get(s.URL+strings.ReplaceAll(next[1], "&amp;", "&"))))
 	if !strings.Contains(page, "Z0000050") || strings.Contains(page, "Z0000049<") || !strings.Contains(page, "最初のページ") {
 		t.Errorf("second page does not start after the first")
 	}
@@ -139,7 +139,7 @@ func TestSavedSearches(t *testing.T) {
 	if status != http.StatusSeeOther || loc != "/searches?done=search_saved" {
 		t.Fatalf("save: %d %s", status, loc)
 	}
-	page := body(t, must(tokyo.Get(s.URL + loc)))
+	page := body(t, must(tokyo.Get(s.URL+loc)))
 	id := regexp.MustCompile(`<a href="/searches/(\d+)">闇バイト（東京）</a>`).FindStringSubmatch(page)
 	if id == nil || !strings.Contains(page, "検索を保存しました。") {
 		t.Fatalf("saved searches page:\n%s", page)
@@ -175,11 +175,11 @@ func TestSavedSearches(t *testing.T) {
 	if n, err := s.App.Search.MatchSaved(ctx); err != nil || n != 0 {
 		t.Errorf("MatchSaved again = %d, %v; want nothing new", n, err)
 	}
-	page = body(t, must(tokyo.Get(s.URL + "/searches")))
+	page = body(t, must(tokyo.Get(s.URL+"/searches")))
 	if !strings.Contains(page, "2件") {
 		t.Errorf("saved searches page lacks the two new matches:\n%s", page)
 	}
-	page = body(t, must(tokyo.Get(s.URL + "/searches/" + id[1])))
+	page = body(t, must(tokyo.Get(s.URL+"/searches/"+id[1])))
 	if !strings.Contains(page, mine) || !strings.Contains(page, shared.Number) || strings.Contains(page, hidden) || strings.Contains(page, secret.Number) ||
 		!strings.Contains(page, "未読 2件") {
 		t.Errorf("matches page:\n%s", page)
@@ -189,7 +189,7 @@ func TestSavedSearches(t *testing.T) {
 	if err := s.App.DB.RevokeGrant(ctx, grants[0].ID, time.Now(), audit.Entry{Actor: audit.System, Action: "grant.revoke"}); err != nil {
 		t.Fatal(err)
 	}
-	page = body(t, must(tokyo.Get(s.URL + "/searches/" + id[1])))
+	page = body(t, must(tokyo.Get(s.URL+"/searches/"+id[1])))
 	if strings.Contains(page, shared.Number) || !strings.Contains(page, mine) {
 		t.Error("a match the officer may no longer view is still listed")
 	}
@@ -197,7 +197,7 @@ func TestSavedSearches(t *testing.T) {
 	if status != http.StatusSeeOther {
 		t.Fatalf("seen: %d", status)
 	}
-	if page := body(t, must(tokyo.Get(s.URL + loc))); !strings.Contains(page, "未読 0件") {
+	if page := body(t, must(tokyo.Get(s.URL+loc))); !strings.Contains(page, "未読 0件") {
 		t.Error("matches still unread after marking them read")
 	}
 	// Another officer: not found, and cannot delete it.
@@ -209,7 +209,7 @@ func TestSavedSearches(t *testing.T) {
 		t.Errorf("another officer deletes the saved search: %d", status)
 	}
 	status, loc, _ = postCase(t, tokyo, s.URL+"/searches/"+id[1]+"/delete", nil)
-	if page := body(t, must(tokyo.Get(s.URL + loc))); status != http.StatusSeeOther || strings.Contains(page, "闇バイト（東京）") {
+	if page := body(t, must(tokyo.Get(s.URL+loc))); status != http.StatusSeeOther || strings.Contains(page, "闇バイト（東京）") {
 		t.Errorf("delete: %d", status)
 	}
 }

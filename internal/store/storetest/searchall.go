@@ -125,7 +125,7 @@ func testSearchAllKinds(t *testing.T, f *fixture) {
 		{search.Case, "pref-13", "投資", nil, "C1"},
 		{search.Case, "npa", "投資", nil, "C2 C1"},
 		{search.Case, "npa", "2026-27", nil, "C2"}, // the number
-		{search.Case, "npa", "三名", nil, "C1"},    // the summary
+		{search.Case, "npa", "三名", nil, "C1"},      // the summary
 		{search.Case, "npa", "投資", []string{"pref-27"}, "C2"},
 		{search.Note, "pref-13", "投資", nil, "N1"},
 		{search.Note, "npa", "投資", nil, "N2 N1"},
