@@ -130,52 +130,7 @@ func (db *DB) members(ctx context.Context, q querier, caseID int64) ([]int64, er
 	return ids, nil
 }
 
-// Cases lists the cases in f.Scope that match f, most recently changed
-// first, and how many match in all.
-func (db *DB) Cases(ctx context.Context, f cases.Filter) ([]cases.Row, int, error) {
-	cond, args := scopeWhere(f.Scope, "c.org_id", "c.id")
-	where := []string{cond}
-	if f.Status != "" {
-		where, args = append(where, `c.status = ?`), append(args, string(f.Status))
-	}
-	if f.Severity != "" {
-		where, args = append(where, `c.severity = ?`), append(args, string(f.Severity))
-	}
-	if f.Category != "" {
-		where, args = append(where, `c.category = ?`), append(args, f.Category)
-	}
-	if f.Mine != 0 {
-		where = append(where, `(c.lead_id = ? OR EXISTS (SELECT 1 FROM case_members m WHERE m.case_id = c.id AND m.user_id = ?))`)
-		args = append(args, f.Mine, f.Mine)
-	}
-	w := strings.Join(where, " AND ")
-	var total int
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases c WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count cases: %w", err)
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT c.id, c.number, c.title, c.category, c.severity, c.status, c.org_id, COALESCE(c.lead_id, 0),
-		(SELECT COUNT(*) FROM case_reports r WHERE r.case_id = c.id),
-		(SELECT COUNT(*) FROM case_tasks t WHERE t.case_id = c.id AND t.status = 'open'),
-		c.created_at, c.updated_at
-		FROM cases c WHERE `+w+` ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list cases: %w", err)
-	}
-	defer rows.Close()
-	var out []cases.Row
-	for rows.Next() {
-		var r cases.Row
-		var severity, status string
-		var created, updated int64
-		if err := rows.Scan(&r.ID, &r.Number, &r.Title, &r.Category, &severity, &status, &r.OrgID, &r.LeadID, &r.Reports, &r.OpenTasks,
-			&created, &updated); err != nil {
-			return nil, 0, err
-		}
-		r.Severity, r.Status, r.CreatedAt, r.UpdatedAt = cases.Severity(severity), cases.Status(status), tm(created), tm(updated)
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
-}
+// Cases: see case_list.go.
 
 // UpdateCase loads the case (locked until commit), lets fn change it and
 // name the timeline entry (none when its Kind is empty) and the audit

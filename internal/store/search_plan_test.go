@@ -292,3 +292,36 @@ func TestSearchWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestCaseListPlans: the case list's count and page read each owner's
+// cases along its index and the granted ones from the grants, never every
+// case.
+func TestCaseListPlans(t *testing.T) {
+	db, err := Open(t.Context(), Options{DataDir: t.TempDir(), Clock: koban.SystemClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now()
+	tokyo := access.Scope{Orgs: []int64{14, 60}, GranteeOrgs: []int64{14, 60}, UserID: 3, ObjectType: "case", Right: access.View, At: now}
+	for name, f := range map[string]cases.Filter{
+		"Tokyo":             {Scope: tokyo, Limit: 50},
+		"Tokyo, filtered":   {Scope: tokyo, Status: cases.StatusOpen, Category: "FR", Limit: 50},
+		"national":          {Scope: access.Scope{All: true}, Limit: 50},
+		"national filtered": {Scope: access.Scope{All: true}, Status: cases.StatusOpen, Category: "FR", Limit: 50, Offset: 950},
+	} {
+		countQ, countArgs, pageQ, pageArgs := db.caseListQueries(f)
+		for what, p := range map[string]string{"count": explain(t, db, countQ, countArgs...), "page": explain(t, db, pageQ, pageArgs...)} {
+			if strings.Contains(p, "SCAN c\n") || strings.HasSuffix(p, "SCAN c") || (!f.Scope.All && !strings.Contains(p, "grants")) {
+				t.Errorf("%s %s reads every case:\n%s", name, what, p)
+			}
+			t.Logf("%s %s:\n%s", name, what, p)
+			if f.Scope.All && what == "page" && strings.Contains(p, "TEMP B-TREE") && !strings.Contains(p, "UNION") {
+				t.Errorf("%s %s sorts every case:\n%s", name, what, p)
+			}
+			if !f.Scope.All && !strings.Contains(p, "(org_id=?)") {
+				t.Errorf("%s %s does not follow an owner's index:\n%s", name, what, p)
+			}
+		}
+	}
+}

@@ -124,6 +124,7 @@ func Run(t *testing.T, h Harness) {
 		{"SearchAllKeyset", testSearchAllKeyset},
 		{"SearchAllCount", testSearchAllCount},
 		{"SavedSearches", testSavedSearches},
+		{"CaseListCount", testCaseListCount},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
