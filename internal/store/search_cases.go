@@ -180,7 +180,7 @@ func (db *DB) common(ks kindSQL, f search.Filter, plan searchPlan, keyset bool, 
 		at := ts(f.After.At)
 		switch orEqual, same := search.KeysetAfter(f.Kind, *f.After); {
 		case same:
-			c.add(`(t.created_at < ? OR (t.created_at = ? AND t.id < ?))`, at, at, f.After.ID)
+			c.add(`(t.created_at, t.id) < (?, ?)`, at, f.After.ID) // a row value: an index range on both dialects
 		case orEqual:
 			c.add(`t.created_at <= ?`, at)
 		default:
@@ -717,7 +717,7 @@ func (db *DB) NewRecords(ctx context.Context, kind search.Kind, from, to time.Ti
 	c.add(`t.created_at < ?`, ts(to))
 	if after != nil {
 		at := ts(after.At)
-		c.add(`(t.created_at > ? OR (t.created_at = ? AND t.id > ?))`, at, at, after.ID)
+		c.add(`(t.created_at, t.id) > (?, ?)`, at, after.ID)
 	}
 	hits, err := collect(ctx, db.read, func(s scanner) (search.Hit, error) { return scanHit(s, kind, false) },
 		`SELECT `+ks.cols+`, s.text FROM `+ks.from+` CROSS JOIN `+ks.table+` s WHERE `+ks.join()+` AND `+c.where()+
