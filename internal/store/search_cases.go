@@ -326,7 +326,10 @@ func (db *DB) searchPlanFor(ctx context.Context, ks kindSQL, terms []string) (ki
 		}
 	}
 	if len(rare) == 0 {
-		rare = grams
+		// Every trigram is common (a phone number's digits): the rows
+		// holding a cover of the terms by trigrams that do not overlap
+		// are the same candidates or a few more, at half the reading.
+		rare = cover(terms)
 	}
 	ids, err := collect(ctx, db.read, scanID, `SELECT rowid FROM `+ks.table+` WHERE `+ks.table+` MATCH ? LIMIT ?`,
 		strings.Join(rare, " AND "), probeBudget+1)
@@ -340,6 +343,26 @@ func (db *DB) searchPlanFor(ctx context.Context, ks kindSQL, terms []string) (ki
 		ids = []int64{}
 	}
 	return kindPlan{how: fromIndex, ids: ids}, nil
+}
+
+// cover is, for each term of three characters or more, the trigrams at
+// 0, 3, 6 … and the last one: every character of the term in one of them.
+func cover(terms []string) []string {
+	var grams []string
+	for _, t := range terms {
+		r := []rune(t)
+		if len(r) < 3 {
+			continue
+		}
+		for i := 0; ; i += 3 {
+			i = min(i, len(r)-3)
+			grams = append(grams, trigrams([]string{string(r[i : i+3])})...)
+			if i == len(r)-3 {
+				break
+			}
+		}
+	}
+	return slices.Compact(grams)
 }
 
 // trigrams are the FTS5 tokens of the terms of three characters or more:

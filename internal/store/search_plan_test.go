@@ -328,3 +328,16 @@ func TestCaseListPlans(t *testing.T) {
 		}
 	}
 }
+
+func TestTrigramCover(t *testing.T) {
+	for term, want := range map[string]string{
+		"+819012345678": `"+81" "901" "234" "567" "678"`,
+		"ランサムウェア":       `"ランサ" "ムウェ" "ウェア"`,
+		"abc":           `"abc"`,
+		"ab":            ``,
+	} {
+		if got := strings.Join(cover([]string{term}), " "); got != want {
+			t.Errorf("cover(%q) = %s, want %s", term, got, want)
+		}
+	}
+}
