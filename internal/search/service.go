@@ -16,7 +16,7 @@ import (
 
 // CountCap is how many matches of each kind a search counts before it says
 // "more than". The count reads at most CountCap+1 rows of each kind.
-const CountCap = 500
+const CountCap = 200
 
 // Filter is one kind's part of a search, as the store runs it.
 type Filter struct {

@@ -98,7 +98,7 @@ func TestSearchAcrossRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	page = body(t, must(tokyo.Get(s.URL+"/search?q="+url.QueryEscape("フィッシング"))))
-	if !strings.Contains(page, "「フィッシング」の検索結果：500件以上") || !strings.Contains(page, "内訳は、見つかった順に数えた最初の500件") {
+	if !strings.Contains(page, "「フィッシング」の検索結果：200件以上") || !strings.Contains(page, "内訳は、見つかった順に数えた最初の200件") {
 		t.Errorf("past the cap:\n%s", page)
 	}
 	next := regexp.MustCompile(`<a href="(/search\?[^"]+)" rel="next">`).FindStringSubmatch(page)
