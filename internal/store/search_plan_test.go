@@ -341,3 +341,77 @@ func TestTrigramCover(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchWindowNotes: notes are walked one window of the newest notes
+// whoever owns them; a prefecture's search pages through the others'
+// notes and still finds each of its own once, in order.
+func TestSearchWindowNotes(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, Options{DataDir: t.TempDir(), Clock: koban.SystemClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.SeedOrgs(ctx, org.DefaultTree()); err != nil {
+		t.Fatal(err)
+	}
+	orgs, _ := db.Orgs(ctx)
+	tree, _ := org.NewTree(orgs)
+	author := &auth.User{Email: "a@npa.example", OrgID: 1, Role: auth.RoleSupervisor, PasswordHash: "x", CreatedAt: time.Now()}
+	if err := db.CreateUser(ctx, author, audit.Entry{Actor: audit.System, Action: "user.create"}); err != nil {
+		t.Fatal(err)
+	}
+	defer func(w int) { searchWindow = w }(searchWindow)
+	searchWindow = 5
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var cs []*cases.Case
+	var ns []*cases.Note
+	for i := range 20 {
+		o, _ := tree.ForPrefecture([]string{"13", "27", "01"}[i%3])
+		cs = append(cs, &cases.Case{Number: fmt.Sprintf("2026-%s-%05d", o.Prefecture, i), Title: "事案", Category: "PH", Law: "other",
+			Severity: cases.SeverityLow, Status: cases.StatusOpen, OrgID: o.ID, CreatedAt: base, UpdatedAt: base})
+	}
+	for i := range 90 {
+		ns = append(ns, &cases.Note{CaseID: int64(i % 20), AuthorID: author.ID, Body: "口座凍結を依頼", CreatedAt: base.Add(time.Duration(i) * time.Second)})
+	}
+	if err := db.BulkLoadCases(ctx, cs, ns); err != nil {
+		t.Fatal(err)
+	}
+	tokyo, _ := tree.ByCode("pref-13")
+	var want []int64
+	for i := 89; i >= 0; i-- {
+		if (i%20)%3 == 0 {
+			want = append(want, ns[i].ID)
+		}
+	}
+	sc := access.Scope{Orgs: []int64{tokyo.ID}, GranteeOrgs: []int64{tokyo.ID}, ObjectType: "case", Right: access.View, At: time.Now()}
+	var got []int64
+	var after *search.Cursor
+	for range 100 {
+		hits, c, err := db.SearchRecords(ctx, search.Filter{Kind: search.Note, Scope: sc, Terms: []string{"口座"}, After: after, Limit: 4}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hits {
+			if h.OrgID != tokyo.ID {
+				t.Fatalf("a note of %d found by Tokyo", h.OrgID)
+			}
+			got = append(got, h.ID)
+		}
+		switch {
+		case len(hits) == 4:
+			cur := hits[3].Cursor()
+			after = &cur
+		case c.SearchedTo != nil:
+			after = c.SearchedTo
+		default:
+			after = nil
+		}
+		if after == nil {
+			break
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("paged %v\nwant  %v", got, want)
+	}
+}
