@@ -216,7 +216,7 @@ func (db *DB) streams(ks kindSQL, f search.Filter, plan searchPlan) []conds {
 		orgs = intersect(sc.Orgs, owners)
 	}
 	var out []conds
-	if plan == fromIndex || db.d.name == "postgres" {
+	if plan == fromIndex {
 		var c conds
 		if !sc.All {
 			cond, args := scopeWhere(sc, ks.owner, ks.scopeID)
@@ -304,10 +304,17 @@ type kindPlan struct {
 // out makes a rare value's lookup cheap; the candidates are then checked
 // against the terms by id. More than probeBudget candidates: walk.
 func (db *DB) searchPlanFor(ctx context.Context, ks kindSQL, terms []string) (kindPlan, error) {
+	grams := trigrams(terms)
 	if db.d.name != "sqlite" {
+		// PostgreSQL's planner chooses between pg_trgm and the
+		// newest-first indexes, except for terms too short for a
+		// trigram: those are walked a window at a time, as on SQLite
+		// (unbounded, two short words rare together read every record).
+		if len(grams) == 0 {
+			return kindPlan{how: fromReports}, nil
+		}
 		return kindPlan{how: fromIndex}, nil
 	}
-	grams := trigrams(terms)
 	if len(grams) == 0 {
 		return kindPlan{how: fromReports}, nil
 	}
@@ -392,20 +399,21 @@ func (db *DB) selectFrom(ks kindSQL, plan searchPlan) string {
 	if plan == fromIndex {
 		return ` FROM ` + ks.table + ` s CROSS JOIN ` + ks.from + ` WHERE ` + ks.join()
 	}
-	if db.d.name == "sqlite" {
-		j := strings.Replace(ks.join(), `s.`+ks.key, `s.id`, 1)
-		return ` FROM ` + ks.from + ` CROSS JOIN ` + ks.table + `_content s WHERE ` + j
-	}
-	return ` FROM ` + ks.from + ` CROSS JOIN ` + ks.table + ` s WHERE ` + ks.join()
+	table, id, _ := db.textTable(ks)
+	j := strings.Replace(ks.join(), `s.`+ks.key, `s.`+id, 1)
+	return ` FROM ` + ks.from + ` CROSS JOIN ` + table + ` s WHERE ` + j
 }
 
-// textCol is the search text's column in a plan's FROM.
-func (db *DB) textCol(plan searchPlan) string {
-	if plan == fromReports && db.d.name == "sqlite" {
-		return "s.c0"
+// textTable is where a walk reads a record's text by id: on SQLite the
+// FTS5 table's content table (<name>_content: id, c0), on PostgreSQL the
+// search table itself (its primary key is the record's id).
+func (db *DB) textTable(ks kindSQL) (table, id, text string) {
+	if db.d.name == "sqlite" {
+		return ks.table + "_content", "id", "c0"
 	}
-	return "s.text"
+	return ks.table, ks.key, "text"
 }
+
 
 // match is one matching record as a search first finds it: enough to order,
 // count and facet it; the page's records are then read in full by id.
@@ -442,16 +450,18 @@ func (db *DB) matchQuery(ks kindSQL, f search.Filter, kp kindPlan, keyset bool, 
 		return db.candidateQuery(ks, f, kp.ids, keyset, limit)
 	}
 	text := "s.text"
-	if plan == fromReports && db.d.name == "sqlite" {
-		text = "s.c0"
+	if plan == fromReports {
+		_, _, col := db.textTable(ks)
+		text = "s." + col
 	}
 	rowc, termc, err := db.common(ks, f, plan, keyset, text)
 	if err != nil {
 		return "", nil, err
 	}
-	if plan != fromReports || db.d.name != "sqlite" {
+	if plan != fromReports {
 		window = 0
 	}
+	ttable, tid, _ := db.textTable(ks)
 	order := ` ORDER BY t.created_at DESC, t.id DESC`
 	if plan == fromIndex && db.d.name == "sqlite" {
 		// The index's candidates are sorted whatever the order: + 0
@@ -484,7 +494,7 @@ func (db *DB) matchQuery(ks kindSQL, f search.Filter, kp kindPlan, keyset bool, 
 			cw := append(append([]string{}, st.parts...), other.parts...)
 			parts = append(parts, `SELECT * FROM (SELECT t.id, t.created_at, `+ks.category+`, `+ks.status+` FROM (SELECT t.id AS id,
 				t.created_at AS created_at, t.case_id AS case_id FROM case_notes t WHERE `+own.where()+order+` LIMIT ?) t
-				CROSS JOIN cases c CROSS JOIN `+ks.table+`_content s WHERE c.id = t.case_id AND s.id = t.id AND `+conds{parts: cw}.where()+
+				CROSS JOIN cases c CROSS JOIN `+ttable+` s WHERE c.id = t.case_id AND s.`+tid+` = t.id AND `+conds{parts: cw}.where()+
 				` AND `+termc.where()+` ORDER BY t.created_at DESC, t.id DESC LIMIT ?) q`)
 			args = append(append(append(append(append(args, own.args...), window), st.args...), other.args...), termc.args...)
 			args = append(args, limit)
@@ -498,7 +508,7 @@ func (db *DB) matchQuery(ks kindSQL, f search.Filter, kp kindPlan, keyset bool, 
 				w = append([]string{ks.base}, w...)
 			}
 			parts = append(parts, `SELECT * FROM (SELECT t.id, t.created_at, t.category, t.status FROM (SELECT `+cols+` FROM `+ks.from+
-				` WHERE `+conds{parts: w}.where()+order+` LIMIT ?) t CROSS JOIN `+ks.table+`_content s WHERE s.id = t.id AND `+
+				` WHERE `+conds{parts: w}.where()+order+` LIMIT ?) t CROSS JOIN `+ttable+` s WHERE s.`+tid+` = t.id AND `+
 				termc.where()+` ORDER BY t.created_at DESC, t.id DESC LIMIT ?) q`)
 			args = append(append(append(append(args, st.args...), rowc.args...), window), termc.args...)
 			args = append(args, limit)
@@ -558,7 +568,7 @@ func (db *DB) SearchRecords(ctx context.Context, f search.Filter, countCap int) 
 	if err != nil {
 		return nil, c, err
 	}
-	windowed := plan.how == fromReports && db.d.name == "sqlite"
+	windowed := plan.how == fromReports
 	all, err := db.matches(ctx, ks, f, plan, false, countCap+1, searchWindow)
 	if err != nil {
 		return nil, c, err
