@@ -414,7 +414,6 @@ func (db *DB) textTable(ks kindSQL) (table, id, text string) {
 	return ks.table, ks.key, "text"
 }
 
-
 // match is one matching record as a search first finds it: enough to order,
 // count and facet it; the page's records are then read in full by id.
 type match struct {
