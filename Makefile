@@ -30,6 +30,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 	$(GO) run ./cmd/koban bench intake -n 20000 -c 16
 	$(GO) run ./cmd/koban bench index -n 100000
+	$(GO) run ./cmd/koban bench cases -n 20000 -q 50
 	scripts/bench-extract
 
 fuzz:

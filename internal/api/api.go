@@ -20,6 +20,7 @@ import (
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/search"
 )
 
 // Deps are what the API needs.
@@ -28,7 +29,8 @@ type Deps struct {
 	Cases      *cases.Service
 	Requests   *correlate.Requests // access-request inboxes
 	Evidence   *cases.EvidenceService
-	Accounts   Accounts // the accounts requests name by e-mail
+	Search     *search.Service // across reports, cases and notes; saved searches
+	Accounts   Accounts        // the accounts requests name by e-mail
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Catalogs   *locale.Catalogs

@@ -235,7 +235,7 @@ func (a *API) cases(w http.ResponseWriter, r *http.Request) {
 			Status: string(c.Status), Org: a.orgCode(c.OrgID), Reports: c.Reports, OpenTasks: c.OpenTasks,
 			CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"total": total, "cases": out})
+	writeJSON(w, http.StatusOK, map[string]any{"total": min(total, cases.ListCountCap), "total_is_lower_bound": total > cases.ListCountCap, "cases": out})
 }
 
 // openCase answers POST /api/v1/cases.

@@ -34,6 +34,7 @@ import (
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/warnlist"
 	"github.com/koban-project/koban/internal/web"
@@ -54,6 +55,7 @@ type App struct {
 	Cases    *cases.Service
 	Requests *correlate.Requests    // the access-request inboxes
 	Evidence *cases.EvidenceService // case evidence, chain of custody, court bundles
+	Search   *search.Service        // search across reports, cases and notes; saved searches
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
@@ -121,6 +123,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Access = access.New(db, a.Tree, o.Clock)
 	a.Cases = cases.NewService(db, a.Access, a.Tree, o.Clock, cfg.Location)
 	a.Requests = correlate.NewRequests(db, a.Access, a.Tree, o.Clock, log)
+	a.Search = search.NewService(db, a.Access, a.Tree, o.Clock, cfg.Location, log)
 	if o.HasherParams != nil {
 		a.Auth.SetHasherParams(*o.HasherParams)
 	}
@@ -132,6 +135,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		}
 		a.Intake.SetNotifier(n)
 		a.Requests.SetNotifier(n)
+		a.Search.SetNotifier(n)
 	}
 	cats, err := locale.Load()
 	if err != nil {
@@ -157,7 +161,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	db.OnChanges(func(c store.Change) {
 		changes.Publish(live.Event{Kind: c.Kind, CaseID: c.CaseID, OrgID: c.OrgID, UserID: c.UserID})
 	})
-	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()
@@ -165,7 +169,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Metrics = api.NewMetrics()
 	a.Metrics.WatchFallbacks(db.GroupFallbacks)
-	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Requests: a.Requests, Accounts: db, Index: a.Index, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
+	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Requests: a.Requests, Accounts: db, Index: a.Index, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
 	root.Handle("/api/", jsonAPI.Handler())
@@ -384,6 +388,11 @@ func (a *App) sweep(ctx context.Context) {
 			return err
 		}); err != nil && ctx.Err() == nil {
 			a.Log.Warn("sweep evidence files", "err", err)
+		}
+		// New records against saved searches: one pass over them a minute,
+		// on one server (see search/saved.go).
+		if _, err := a.RunJob(ctx, "saved-searches", time.Minute, a.matchSavedSearches); err != nil && ctx.Err() == nil {
+			a.Log.Warn("saved searches", "err", err)
 		}
 		// Every server picks up warning lists imported on any of them.
 		if err := a.LoadWarningLists(ctx); err != nil && ctx.Err() == nil {

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/koban-project/koban/internal/app"
@@ -48,5 +49,22 @@ func TestBenchIndexSmall(t *testing.T) {
 	}
 	if res.Occurrences < 600*8 || res.Values == 0 || res.Clusters == 0 || res.Related == 0 {
 		t.Errorf("generated index looks empty: %+v", res)
+	}
+}
+
+// TestBenchCasesSmall keeps `koban bench cases` working: a tiny load, every
+// query shape timed, searches finding what the generator wrote.
+func TestBenchCasesSmall(t *testing.T) {
+	res, err := app.BenchCases(context.Background(), app.CasesBenchOptions{Cases: 300, Reports: 1500, Notes: 60, Queries: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Cases != 300 || res.Reports != 1500 || res.Notes != 60 || len(res.Shapes) < 10 {
+		t.Fatalf("bench cases: %+v", res)
+	}
+	for _, s := range res.Shapes {
+		if s.P50 <= 0 || (s.Rows == 0 && !strings.Contains(s.Name, "rare") && !strings.Contains(s.Name, "page")) {
+			t.Errorf("%s: %+v", s.Name, s)
+		}
 	}
 }

@@ -76,11 +76,11 @@ func (m *mailer) sendKey(ctx context.Context, to, lang, key string, pairs ...str
 	if !locale.Supported(lang) {
 		lang = locale.Default
 	}
-	return m.send(ctx, to, m.cats.T(lang, key+".subject", pairs...), m.cats.T(lang, key+".body", pairs...))
+	return m.sendText(ctx, to, m.cats.T(lang, key+".subject", pairs...), m.cats.T(lang, key+".body", pairs...))
 }
 
-// send sends one plain-text mail.
-func (m *mailer) send(ctx context.Context, to, subject, body string) error {
+// sendText sends one plain-text mail.
+func (m *mailer) sendText(ctx context.Context, to, subject, body string) error {
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	if err := msg.From(m.from); err != nil {
 		return fmt.Errorf("mail from: %w", err)
@@ -90,6 +90,11 @@ func (m *mailer) send(ctx context.Context, to, subject, body string) error {
 	}
 	msg.Subject(subject)
 	msg.SetBodyString(mail.TypeTextPlain, body)
+	return m.send(ctx, msg)
+}
+
+// send delivers one message through the configured relay.
+func (m *mailer) send(ctx context.Context, msg *mail.Msg) error {
 	opts := []mail.Option{mail.WithPort(m.port), mail.WithTimeout(20 * time.Second)}
 	switch {
 	case m.ssl:

@@ -27,5 +27,5 @@ func (m *mailer) NotifyAccessAnswer(ctx context.Context, to string, requestID in
 		}
 		body.WriteString(m.cats.T(lang, key, "n", n, "link", link))
 	}
-	return m.send(ctx, to, m.cats.T("ja", "mail.access.subject", "n", n)+" / "+m.cats.T("en", "mail.access.subject", "n", n), body.String())
+	return m.sendText(ctx, to, m.cats.T("ja", "mail.access.subject", "n", n)+" / "+m.cats.T("en", "mail.access.subject", "n", n), body.String())
 }

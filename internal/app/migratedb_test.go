@@ -32,6 +32,7 @@ import (
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/store/pgtest"
 	"github.com/koban-project/koban/internal/warnlist"
@@ -42,7 +43,7 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"observables", "occurrences", "clusters", "cluster_members", "cluster_growth", "warninglists", "access_requests", "grants",
 	"case_numbers", "cases", "case_members", "case_reports", "case_tasks", "case_notes", "case_events", "case_evidence", "evidence_custody",
 	"case_referrals", "case_parties", "support_requests", "access_answers", "access_request_grants",
-	"report_search", "audit_log", "rate_limits", "jobs"}
+	"report_search", "case_search", "note_search", "saved_searches", "saved_search_matches", "audit_log", "rate_limits", "jobs"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {
@@ -206,6 +207,10 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	must(a.DB.CreateGrant(ctx, &access.GrantRow{ObjectType: "report", ObjectID: 1, UserID: asker.ID, Rights: []access.Right{access.View},
 		ExpiresAt: time.Now().Add(7 * 24 * time.Hour), GrantedBy: adm.ID, Reason: "照会に回答", CreatedAt: time.Now()},
 		audit.Entry{Actor: ap.Actor(), Action: "grant.create"}))
+	// A saved search, matched below by the case and its note.
+	_, err = a.Search.Save(ctx, ap, "宅配の事件", search.Query{Text: "宅配"}, false)
+	must(err)
+	time.Sleep(time.Millisecond)
 	// A case opened from two reports, with a member, a task done and a note.
 	c, err := a.Cases.Open(ctx, ap, cases.Opening{Title: "宅配SMSの連続事案", Summary: "二件の通報", Category: "PH", Severity: "high",
 		Members: []int64{officer.ID}, Reports: []string{src.receipts[0], "2"}})
@@ -213,7 +218,7 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	task, err := a.Cases.AddTask(ctx, ap, c.ID, cases.NewTask{Title: "送信元の照会", AssigneeID: officer.ID, Due: "2026-04-01"})
 	must(err)
 	must(a.Cases.SetTaskDone(ctx, op, c.ID, task.ID, true))
-	_, err = a.Cases.AddNote(ctx, op, c.ID, "**照会済み**")
+	_, err = a.Cases.AddNote(ctx, op, c.ID, "**照会済み**: 宅配業者の番号")
 	must(err)
 	// Between organisations: the case referred to Osaka and accepted, a
 	// party added and removed, the NCU asked for support and answering;
@@ -262,6 +267,9 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	must(err)
 	_, err = a.Evidence.Item(ctx, op, c.ID, file.ID)
 	must(err)
+	if n, err := a.Search.MatchSaved(ctx); err != nil || n == 0 {
+		t.Fatalf("MatchSaved = %d, %v; want the case and its note", n, err)
+	}
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

@@ -118,6 +118,12 @@ type Row struct {
 	UpdatedAt time.Time
 }
 
+// ListCountCap is how many cases a list counts: Store.Cases returns a
+// total of at most ListCountCap+1, and one above ListCountCap means "more
+// than ListCountCap" (counting every case nationally would cost more than
+// the list itself).
+const ListCountCap = 1000
+
 // Filter selects cases for a list.
 type Filter struct {
 	Scope    access.Scope // the cases the viewer may see; always set

@@ -99,6 +99,11 @@ var plan = []planEntry{
 	// (read through sourceViews), so that the target answers searches at
 	// once and the digest shows it is the source's.
 	{"report_search", "", []string{"report_id"}},
+	{"case_search", "", []string{"case_id"}},
+	{"note_search", "", []string{"note_id"}},
+	// Saved searches and the matches recorded for their owners.
+	{"saved_searches", "", []string{"id"}},
+	{"saved_search_matches", "", []string{"search_id", "record_type", "record_id"}},
 	{"audit_log", "", []string{"id"}},
 	// State shared by several servers on PostgreSQL (rate-limit buckets, job
 	// schedules): a SQLite koban keeps little or nothing here; copied all
@@ -120,6 +125,10 @@ type sourceView struct {
 var sourceViews = map[string]sourceView{
 	"report_search": {query: `SELECT rowid AS report_id, text FROM report_search`,
 		cols: map[string]string{"report_id": "INTEGER", "text": "TEXT"}},
+	"case_search": {query: `SELECT rowid AS case_id, text FROM case_search`,
+		cols: map[string]string{"case_id": "INTEGER", "text": "TEXT"}},
+	"note_search": {query: `SELECT rowid AS note_id, text FROM note_search`,
+		cols: map[string]string{"note_id": "INTEGER", "text": "TEXT"}},
 }
 
 // gooseTable is the migration tool's own table: not copied, compared.

@@ -139,23 +139,9 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q string, limit,
 	if !p.Can(auth.PermReportRead) {
 		return nil, 0, koban.Errorf(koban.Forbidden, "error.forbidden")
 	}
-	terms, err := SearchTerms(q)
+	terms, marks, err := QueryTerms(q)
 	if err != nil {
 		return nil, 0, err
-	}
-	// A query that is one observable in any spelling (090-1234-5678,
-	// ０９０…, hxxp://…) finds the reports holding it: the search text
-	// carries every observable in its canonical form. The snippet marks
-	// the value where the text has it as typed or as people write it.
-	marks := terms
-	if found := observe.Extract(q); len(found) == 1 && (len(terms) == 1 || numberLike(q)) {
-		if canon, err := SearchTerms(found[0].Value); err == nil && len(canon) == 1 {
-			marks = slices.Concat(terms, canon)
-			if shown, err := SearchTerms(observe.Display(found[0])); err == nil && len(shown) == 1 {
-				marks = append(marks, shown...)
-			}
-			terms = canon
-		}
 	}
 	switch {
 	case limit <= 0:
@@ -177,6 +163,29 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q string, limit,
 		hits[i].Text = ""
 	}
 	return hits, total, nil
+}
+
+// QueryTerms validates a query and returns the terms to look for and the
+// terms to mark in snippets. A query that is one observable in any spelling
+// (090-1234-5678, ０９０…, hxxp://…) looks for its canonical form, which
+// every search text carries, and marks the value where the text has it as
+// typed or as people write it.
+func QueryTerms(q string) (terms, marks []string, err error) {
+	terms, err = SearchTerms(q)
+	if err != nil {
+		return nil, nil, err
+	}
+	marks = terms
+	if found := observe.Extract(q); len(found) == 1 && (len(terms) == 1 || numberLike(q)) {
+		if canon, err := SearchTerms(found[0].Value); err == nil && len(canon) == 1 {
+			marks = slices.Concat(terms, canon)
+			if shown, err := SearchTerms(observe.Display(found[0])); err == nil && len(shown) == 1 {
+				marks = append(marks, shown...)
+			}
+			terms = canon
+		}
+	}
+	return terms, marks, nil
 }
 
 // numberLike reports whether q holds only digits, spaces and the signs

@@ -62,6 +62,9 @@ func (db *DB) CreateCase(ctx context.Context, c *cases.Case, prefix string, repo
 		if err != nil {
 			return fmt.Errorf("create case: %w", err)
 		}
+		if err := db.indexCase(ctx, tx, c); err != nil {
+			return err
+		}
 		c.Members = uniqueIDs(c.Members)
 		if err := db.addMembers(ctx, tx, c.ID, c.Members, c); err != nil {
 			return err
@@ -127,52 +130,7 @@ func (db *DB) members(ctx context.Context, q querier, caseID int64) ([]int64, er
 	return ids, nil
 }
 
-// Cases lists the cases in f.Scope that match f, most recently changed
-// first, and how many match in all.
-func (db *DB) Cases(ctx context.Context, f cases.Filter) ([]cases.Row, int, error) {
-	cond, args := scopeWhere(f.Scope, "c.org_id", "c.id")
-	where := []string{cond}
-	if f.Status != "" {
-		where, args = append(where, `c.status = ?`), append(args, string(f.Status))
-	}
-	if f.Severity != "" {
-		where, args = append(where, `c.severity = ?`), append(args, string(f.Severity))
-	}
-	if f.Category != "" {
-		where, args = append(where, `c.category = ?`), append(args, f.Category)
-	}
-	if f.Mine != 0 {
-		where = append(where, `(c.lead_id = ? OR EXISTS (SELECT 1 FROM case_members m WHERE m.case_id = c.id AND m.user_id = ?))`)
-		args = append(args, f.Mine, f.Mine)
-	}
-	w := strings.Join(where, " AND ")
-	var total int
-	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases c WHERE `+w, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count cases: %w", err)
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT c.id, c.number, c.title, c.category, c.severity, c.status, c.org_id, COALESCE(c.lead_id, 0),
-		(SELECT COUNT(*) FROM case_reports r WHERE r.case_id = c.id),
-		(SELECT COUNT(*) FROM case_tasks t WHERE t.case_id = c.id AND t.status = 'open'),
-		c.created_at, c.updated_at
-		FROM cases c WHERE `+w+` ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list cases: %w", err)
-	}
-	defer rows.Close()
-	var out []cases.Row
-	for rows.Next() {
-		var r cases.Row
-		var severity, status string
-		var created, updated int64
-		if err := rows.Scan(&r.ID, &r.Number, &r.Title, &r.Category, &severity, &status, &r.OrgID, &r.LeadID, &r.Reports, &r.OpenTasks,
-			&created, &updated); err != nil {
-			return nil, 0, err
-		}
-		r.Severity, r.Status, r.CreatedAt, r.UpdatedAt = cases.Severity(severity), cases.Status(status), tm(created), tm(updated)
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
-}
+// Cases: see case_list.go.
 
 // UpdateCase loads the case (locked until commit), lets fn change it and
 // name the timeline entry (none when its Kind is empty) and the audit
@@ -225,6 +183,9 @@ func (db *DB) saveCase(ctx context.Context, tx *txn, c *cases.Case, before []int
 		nullID(c.LeadID), ts(c.UpdatedAt), id)
 	if err != nil {
 		return fmt.Errorf("update case %d: %w", id, err)
+	}
+	if err := db.indexCase(ctx, tx, c); err != nil {
+		return err
 	}
 	after := uniqueIDs(c.Members)
 	for _, uid := range before {
@@ -503,16 +464,26 @@ func (db *DB) AddNote(ctx context.Context, n *cases.Note, e audit.Entry) error {
 		if err := db.touchCase(ctx, tx, n.CaseID, ts(n.CreatedAt)); err != nil {
 			return err
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO case_notes (case_id, author_id, body, created_at) VALUES (?,?,?,?) RETURNING id`,
-			n.CaseID, n.AuthorID, n.Body, ts(n.CreatedAt)).Scan(&n.ID)
-		if err != nil {
-			return fmt.Errorf("add note: %w", err)
+		if err := db.insertNote(ctx, tx, n); err != nil {
+			return err
 		}
 		if err := db.insertCaseEvent(ctx, tx, &cases.Event{CaseID: n.CaseID, At: n.CreatedAt, ActorID: n.AuthorID, Kind: cases.EventNote, RefID: n.ID}); err != nil {
 			return err
 		}
 		return db.appendAudit(ctx, tx, caseEntry(e, n.CaseID))
 	})
+}
+
+// insertNote stores a note and its search row inside tx; it sets n.ID.
+// Every note goes through it (an officer's, a support answer's), so that
+// search finds them all.
+func (db *DB) insertNote(ctx context.Context, tx *txn, n *cases.Note) error {
+	err := tx.QueryRowContext(ctx, `INSERT INTO case_notes (case_id, author_id, body, created_at) VALUES (?,?,?,?) RETURNING id`,
+		n.CaseID, n.AuthorID, n.Body, ts(n.CreatedAt)).Scan(&n.ID)
+	if err != nil {
+		return fmt.Errorf("add note: %w", err)
+	}
+	return db.indexNote(ctx, tx, n)
 }
 
 // Notes returns a case's notes, oldest first.

@@ -109,21 +109,31 @@ func scopeCond(s access.Scope, owner, id, typeCol string) (string, []any) {
 			args = append(args, o)
 		}
 	}
+	granted, gargs := grantedCond(s, id, typeCol)
+	return "(" + cond + " OR " + granted + ")", append(args, gargs...)
+}
+
+// grantedWhere is the grant half of scopeWhere: the records named by a
+// grant in force to the viewer's organisations or account.
+func grantedWhere(s access.Scope, id string) (string, []any) {
+	return grantedCond(s, id, "")
+}
+
+func grantedCond(s access.Scope, id, typeCol string) (string, []any) {
 	grantee := "user_id = ?"
 	typ := "?"
-	gargs := []any{s.ObjectType, ts(s.At), "% " + string(s.Right) + " %", s.UserID}
+	args := []any{s.ObjectType, ts(s.At), "% " + string(s.Right) + " %", s.UserID}
 	if typeCol != "" {
-		typ, gargs = typeCol, gargs[1:]
+		typ, args = typeCol, args[1:]
 	}
 	if len(s.GranteeOrgs) > 0 {
 		grantee = "(" + grantee + " OR org_id IN (" + placeholders(len(s.GranteeOrgs)) + "))"
 		for _, o := range s.GranteeOrgs {
-			gargs = append(gargs, o)
+			args = append(args, o)
 		}
 	}
-	cond = "(" + cond + " OR " + id + ` IN (SELECT object_id FROM grants WHERE object_type = ` + typ + ` AND revoked_at = 0
-		AND (expires_at = 0 OR expires_at > ?) AND rights LIKE ? AND ` + grantee + "))"
-	return cond, append(args, gargs...)
+	return id + ` IN (SELECT object_id FROM grants WHERE object_type = ` + typ + ` AND revoked_at = 0
+		AND (expires_at = 0 OR expires_at > ?) AND rights LIKE ? AND ` + grantee + ")", args
 }
 
 func rightsText(rs []access.Right) string {

@@ -137,6 +137,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.read.Close()
 		return nil, err
 	}
+	if err := db.backfillCaseSearch(ctx); err != nil {
+		db.write.Close()
+		db.read.Close()
+		return nil, err
+	}
 	if err := db.rebuildIfAsked(ctx); err != nil {
 		db.write.Close()
 		db.read.Close()

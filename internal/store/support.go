@@ -89,10 +89,8 @@ func (db *DB) UpdateSupport(ctx context.Context, id int64, fn func(*cases.Suppor
 		}
 		if n := ch.Note; n != nil {
 			n.CaseID = r.CaseID
-			err := tx.QueryRowContext(ctx, `INSERT INTO case_notes (case_id, author_id, body, created_at) VALUES (?,?,?,?) RETURNING id`,
-				n.CaseID, n.AuthorID, n.Body, ts(n.CreatedAt)).Scan(&n.ID)
-			if err != nil {
-				return fmt.Errorf("add note: %w", err)
+			if err := db.insertNote(ctx, tx, n); err != nil {
+				return err
 			}
 			r.NoteID = n.ID
 		}

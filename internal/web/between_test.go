@@ -291,6 +291,10 @@ func TestPartyAndSupportPages(t *testing.T) {
 	if !strings.Contains(page, "emotet-analysis.txt") {
 		t.Error("the answer's file is not among the case's evidence")
 	}
+	// The answer is a note like any other: search finds it.
+	if _, found := k.get(t, k.hq, "/search?q=Emotet"); !strings.Contains(found, "Emotet") || !strings.Contains(found, path) {
+		t.Error("search does not find the support answer's note")
+	}
 	if status, _, _ := postCase(t, k.ncu, k.s.URL+path+"/notes", url.Values{"body": {"追記"}}); status != http.StatusForbidden {
 		t.Errorf("the analyst writes a note: %d", status)
 	}

@@ -15,6 +15,7 @@ type caseListPage struct {
 	page
 	Rows       []cases.Row
 	Total      int
+	More       bool // more than Total match (the count stops at cases.ListCountCap)
 	F          caseListInput
 	Statuses   []cases.Status
 	Severities []cases.Severity
@@ -50,7 +51,7 @@ func (s *Server) caseList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p.Rows, p.Total = rows, total
+	p.Rows, p.Total, p.More = rows, min(total, cases.ListCountCap), total > cases.ListCountCap
 	p.Prev, p.Next = pageLinks("/cases", q, in.Page, casePageSize, total)
 	s.render(w, r, http.StatusOK, "cases", p)
 }

@@ -69,7 +69,7 @@ func TestSearchPage(t *testing.T) {
 			t.Errorf("Tokyo results lack %s", want)
 		}
 	}
-	if strings.Contains(page, "大阪") {
+	if strings.Contains(page, "大阪で偽の") {
 		t.Error("Tokyo results show the Osaka report")
 	}
 	// The reporter's contact details are not searchable and not shown.
@@ -81,7 +81,7 @@ func TestSearchPage(t *testing.T) {
 	// Osaka: zero results for the Tokyo report's words.
 	osaka := s.Login(t, "osaka@osaka.example", pw)
 	page = body(t, must(osaka.Get(s.URL+"/search?q="+url.QueryEscape("sagawa-check"))))
-	if !strings.Contains(page, "「sagawa-check」の検索結果：0件") || !strings.Contains(page, "一致する通報・相談はありません") || strings.Contains(page, receipt) {
+	if !strings.Contains(page, "「sagawa-check」の検索結果：0件") || !strings.Contains(page, "一致する記録はありません") || strings.Contains(page, receipt) {
 		t.Errorf("Osaka search for a Tokyo report:\n%s", page)
 	}
 	// An empty query is an error at the box, in English as well.
@@ -130,10 +130,10 @@ func TestSearchAPI(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if want := []string{"category", "created_at", "id", "kind", "org", "prefecture", "receipt", "snippet", "status", "urgent"}; !reflect.DeepEqual(keys, want) {
+	if want := []string{"category", "created_at", "id", "kind", "org", "prefecture", "receipt", "snippet", "status", "type", "urgent"}; !reflect.DeepEqual(keys, want) {
 		t.Errorf("result fields %v, want %v", keys, want)
 	}
-	if hit["receipt"] != receipt || hit["org"] != "pref-13" || hit["prefecture"] != "13" || hit["kind"] != "report" ||
+	if hit["receipt"] != receipt || hit["org"] != "pref-13" || hit["prefecture"] != "13" || hit["kind"] != "report" || hit["type"] != "report" ||
 		hit["category"] != "PH" || hit["status"] != "new" || !strings.Contains(hit["snippet"].(string), "送信元 090-1234-5678") {
 		t.Errorf("hit %v", hit)
 	}
@@ -141,11 +141,21 @@ func TestSearchAPI(t *testing.T) {
 		t.Errorf("snippet shows contact details: %v", hit["snippet"])
 	}
 
-	// Newest first, with paging; total counts all.
-	status, out = apiSearch(t, s, tokyo, "q=sms&limit=1&offset=1")
+	// Newest first, with paging by cursor; total counts all.
+	status, out = apiSearch(t, s, tokyo, "q=sms&limit=1")
+	next, _ := out["next"].(string)
+	if status != http.StatusOK || out["total"] != float64(2) || out["total_is_lower_bound"] != false || next == "" {
+		t.Fatalf("first page of one: %d %v", status, out)
+	}
+	status, out = apiSearch(t, s, tokyo, "q=sms&limit=1&cursor="+url.QueryEscape(next))
 	results, _ = out["results"].([]any)
-	if status != http.StatusOK || out["total"] != float64(2) || len(results) != 1 || results[0].(map[string]any)["receipt"] != receipt {
+	if status != http.StatusOK || out["total"] != float64(2) || len(results) != 1 || results[0].(map[string]any)["receipt"] != receipt ||
+		out["next"] != nil {
 		t.Errorf("second page of one: %d %v", status, out)
+	}
+	if status, out := apiSearch(t, s, tokyo, "q=sms&cursor=12.nope.3"); status != http.StatusUnprocessableEntity ||
+		!strings.Contains(mustJSON(out), "search.error.cursor") {
+		t.Errorf("bad cursor: %d %v", status, out)
 	}
 	status, out = apiSearch(t, s, tokyo, "q=sms")
 	results, _ = out["results"].([]any)

@@ -19,6 +19,7 @@ import (
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/search"
 )
 
 // Deps are what the pages need.
@@ -26,6 +27,7 @@ type Deps struct {
 	Intake     *intake.Service
 	Cases      *cases.Service
 	Evidence   *cases.EvidenceService
+	Search     *search.Service // across reports, cases and notes; saved searches
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service

@@ -129,6 +129,12 @@ func Run(t *testing.T, h Harness) {
 		{"EvidenceAppendOnly", testEvidenceAppendOnly},
 		{"StoredFiles", testStoredFiles},
 		{"ReportObservables", testReportObservables},
+		{"SearchAllKinds", testSearchAllKinds},
+		{"SearchAllScope", testSearchAllScope},
+		{"SearchAllKeyset", testSearchAllKeyset},
+		{"SearchAllCount", testSearchAllCount},
+		{"SavedSearches", testSavedSearches},
+		{"CaseListCount", testCaseListCount},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
