@@ -25,6 +25,7 @@ const BackstopPages = 16384 // 64 MiB at 4 KiB a page
 // and copies what no reader still needs.
 func Checkpoint(ctx context.Context, path string, interval time.Duration, log *slog.Logger) (<-chan struct{}, error) {
 	q := url.Values{}
+	q.Set("mode", "rw") // never make a database where one was removed (see Open)
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "synchronous(FULL)")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())

@@ -66,3 +66,29 @@ func TestBackgroundCheckpoint(t *testing.T) {
 		t.Errorf("after the checkpoints the table holds %d rows, %v", n, err)
 	}
 }
+
+// TestRemovedFileIsNotRecreated: a connection the pool opens after the
+// database file was removed fails, instead of making a new, empty database
+// where the old one was (which would hide the loss until a restart).
+func TestRemovedFileIsNotRecreated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "koban.db")
+	w, r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	defer r.Close()
+	r.SetMaxIdleConns(0) // every query on a connection of its own
+	if _, err := r.Exec(`SELECT 1`); err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + ext)
+	}
+	if _, err := r.Exec(`SELECT 1`); err == nil {
+		t.Error("a new connection opened a removed database")
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Error("the removed database file was made again")
+	}
+}

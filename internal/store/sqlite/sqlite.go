@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 
 	_ "modernc.org/sqlite" // the pure-Go driver: the binary builds without cgo
 )
@@ -27,8 +28,19 @@ func Migrations() fs.FS {
 // Open opens the database file at path twice: a writer pool of one
 // connection, so that writers queue in Go instead of spinning on SQLITE_BUSY,
 // and a reader pool for the WAL's concurrent readers.
+//
+// The file is made here when missing; every connection then opens it with
+// mode=rw, so that a connection opened later (the pools open them as they
+// need) fails on a file removed under the server instead of making a new,
+// empty database in its place.
 func Open(path string) (write, read *sql.DB, err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	f.Close()
 	q := url.Values{}
+	q.Set("mode", "rw")
 	for _, p := range []string{
 		"journal_mode(WAL)",
 		"foreign_keys(1)",
