@@ -13,54 +13,62 @@ import (
 )
 
 // holds reports whether the comparison holds for one property value v
-// (decoded JSON) found at c.Path. key is the last key of the path, which
-// says how a string property is encoded (…_bin base64, …_hex hex). NOT is
-// applied by the caller.
-func (c *Comparison) holds(v any, key string) bool {
+// (decoded JSON) found at c.Path; applies is false when the operator does
+// not apply to such a value (another type, a value that does not decode),
+// and then NOT does not make it true. key is the last key of the path,
+// which says how a string property is encoded (…_bin base64, …_hex hex).
+// NOT is applied by the caller.
+func (c *Comparison) holds(v any, key string) (result, applies bool) {
 	switch c.Op {
 	case Eq, Ne:
 		eq, ok := equal(v, c.Value, key)
-		return ok && eq == (c.Op == Eq)
+		return eq == (c.Op == Eq), ok
 	case Lt, Le, Gt, Ge:
 		n, ok := order(v, c.Value, key)
 		if !ok {
-			return false
+			return false, false
 		}
 		switch c.Op {
 		case Lt:
-			return n < 0
+			return n < 0, true
 		case Le:
-			return n <= 0
+			return n <= 0, true
 		case Gt:
-			return n > 0
+			return n > 0, true
 		}
-		return n >= 0
+		return n >= 0, true
 	case In:
+		applies := false
 		for _, x := range c.Set {
-			if eq, ok := equal(v, x, key); ok && eq {
-				return true
+			eq, ok := equal(v, x, key)
+			if ok && eq {
+				return true, true
 			}
+			applies = applies || ok
 		}
-		return false
+		return false, applies
 	case Like, Matches:
 		s, ok := text(v, key)
-		return ok && c.re != nil && c.re.MatchString(s)
+		if !ok || c.re == nil {
+			return false, false
+		}
+		return c.re.MatchString(s), true
 	case IsSubset, IsSuperset:
 		s, ok := v.(string)
 		if !ok {
-			return false
+			return false, false
 		}
 		prop, ok1 := prefix(s)
 		lit, ok2 := prefix(c.Value.Str)
 		if !ok1 || !ok2 || prop.Addr().Is4() != lit.Addr().Is4() {
-			return false
+			return false, false
 		}
 		if c.Op == IsSubset {
-			return prop.Bits() >= lit.Bits() && lit.Contains(prop.Addr())
+			return prop.Bits() >= lit.Bits() && lit.Contains(prop.Addr()), true
 		}
-		return lit.Bits() >= prop.Bits() && prop.Contains(lit.Addr())
+		return lit.Bits() >= prop.Bits() && prop.Contains(lit.Addr()), true
 	}
-	return false
+	return false, false
 }
 
 // equal compares v with a literal; ok is false when the two cannot be

@@ -379,14 +379,14 @@ func objectHolds(c Condition, obj map[string]any, objects map[string]any) bool {
 }
 
 // holdsAny applies the comparison to the values a path reached: true when
-// one of them satisfies it (NOT negating each). A path that reaches
-// nothing satisfies only NOT EXISTS.
+// one of them satisfies it (NOT negating the operator for each value it
+// applies to). A path that reaches nothing satisfies only NOT EXISTS.
 func (c *Comparison) holdsAny(values []any, key string) bool {
 	if c.Op == Exists {
 		return (len(values) > 0) != c.Negated
 	}
 	for _, v := range values {
-		if c.holds(v, key) != c.Negated {
+		if r, applies := c.holds(v, key); applies && r != c.Negated {
 			return true
 		}
 	}
