@@ -120,8 +120,15 @@ func (e *Error) english() string {
 }
 
 // FoundText is Found quoted and shortened, or "end of pattern".
-func (e *Error) FoundText() string {
+func (e *Error) FoundText() string { return e.foundIn(nil) }
+
+// foundIn is FoundText with the end of the pattern named by tr
+// ("pattern.found.end"); nil means English.
+func (e *Error) foundIn(tr func(key string) string) string {
 	if e.Found == endOfPatternFound {
+		if tr != nil {
+			return tr("pattern.found.end")
+		}
 		return "end of pattern"
 	}
 	f := e.Found
@@ -131,11 +138,15 @@ func (e *Error) FoundText() string {
 	return "'" + f + "'"
 }
 
-// ExpectedText joins Expected for a sentence ("']' or 'AND'"); name turns
-// a class into words (nil: English).
-func (e *Error) ExpectedText(name func(class string) string) string {
-	if name == nil {
-		name = englishClass
+// ExpectedText joins Expected for a sentence ("']' or 'AND'"). tr turns the
+// catalog keys "pattern.expect.<class>" and "pattern.expect.or" into the
+// reader's language; nil means English.
+func (e *Error) ExpectedText(tr func(key string) string) string {
+	or := " or "
+	name := englishClass
+	if tr != nil {
+		or = " " + tr("pattern.expect.or") + " "
+		name = func(c string) string { return tr("pattern.expect." + c) }
 	}
 	parts := make([]string, len(e.Expected))
 	for i, x := range e.Expected {
@@ -147,11 +158,11 @@ func (e *Error) ExpectedText(name func(class string) string) string {
 	}
 	switch len(parts) {
 	case 0:
-		return "something else"
+		return ""
 	case 1:
 		return parts[0]
 	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+	return strings.Join(parts[:len(parts)-1], ", ") + or + parts[len(parts)-1]
 }
 
 // englishClass names each expectation class in English.
@@ -190,15 +201,23 @@ func englishClass(c string) string {
 // Key is the catalog key of the error's sentence.
 func (e *Error) Key() string { return "pattern.error." + e.Code }
 
-// Args are the catalog placeholders with their values, for locale's T;
-// expected is the joined expectation in the reader's language.
-func (e *Error) Args(expected string) []string {
+// Args are the catalog placeholders of Key with their values, for
+// locale's T; tr translates the catalog keys of the expectations (nil:
+// English), e.g. func(k string) string { return cat.T(lang, k) }.
+func (e *Error) Args(tr func(key string) string) []string {
 	return []string{
 		"column", strconv.Itoa(e.Column),
-		"expected", expected,
-		"found", e.FoundText(),
+		"expected", e.ExpectedText(tr),
+		"found", e.foundIn(tr),
 		"detail", e.Detail,
 	}
+}
+
+// Codes are every error code, for the catalog test.
+var Codes = []string{
+	CodeSyntax, CodeCharacter, CodeString, CodeEscape, CodeNumber, CodeTimestamp, CodeBinary, CodeHex,
+	CodeComment, CodeTypeName, CodeAndTypes, CodeStartStop, CodeWithin, CodeRepeats, CodeQualifier,
+	CodeHashValue, CodeRegex, CodeRegexDialect, CodeTooComplex, CodeObservation, CodeEmptyPattern, CodeDepth,
 }
 
 // errorAt builds an Error at byte offset off of src.
