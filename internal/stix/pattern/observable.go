@@ -17,7 +17,7 @@ const (
 	slotIPv6               // ipv6 (a /128), or cidr
 	slotIP                 // an address or network of either family
 	slotHost               // an address, a network or a domain
-	slotType               // a single koban type: see slotTypes
+	slotType               // a single koban type, given with the slot in paths
 	slotRefType            // the STIX type of the object a network reference names
 	slotBankCode           // x-koban-bank-account parts
 	slotBranchCode         //
