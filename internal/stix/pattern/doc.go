@@ -42,9 +42,10 @@
 //     Booleans compare only with = and !=.
 //   - Binary: a property whose name ends in _bin holds base64, one ending
 //     in _hex holds hex; h'…' and b'…' compare with their bytes, and a
-//     string literal with them as code points 0–255 ('\xd4' is the byte
-//     0xd4). LIKE and MATCHES see such a property as that string of code
-//     points 0–255, so '\\xd4\\xc3' matches the bytes d4 c3.
+//     string literal with them as code points 0–255 (the character Ô,
+//     U+00D4, is the byte 0xd4). LIKE and MATCHES see such a property as
+//     that string of code points 0–255, so MATCHES '\\xd4\\xc3' (the
+//     regular expression \xd4\xc3) matches the bytes d4 c3.
 //   - Timestamps: t'…' compares with a property read as RFC 3339, at
 //     nanosecond precision (digits beyond are ignored); a leap second :60
 //     reads as the next second. A string literal compares as a string.
