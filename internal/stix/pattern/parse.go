@@ -364,7 +364,7 @@ func (p *parser) operatorAndValue(c *Comparison) *Error {
 		}
 		return p.set(c)
 	case tLike, tMatches, tIsSubset, tIsSuperset:
-		c.Op = map[tokKind]Op{tLike: Like, tMatches: Matches, tIsSubset: IsSubset, tIsSuperset: IsSuperset}[p.tok.kind]
+		c.Op = stringOps[p.tok.kind]
 		if err := p.advance(); err != nil {
 			return err
 		}
@@ -377,6 +377,9 @@ func (p *parser) operatorAndValue(c *Comparison) *Error {
 	}
 	return p.unexpected("operator")
 }
+
+// stringOps are the operators that take a string literal.
+var stringOps = map[tokKind]Op{tLike: Like, tMatches: Matches, tIsSubset: IsSubset, tIsSuperset: IsSuperset}
 
 // literal reads a primitive literal; booleans only when withBool.
 func (p *parser) literal(withBool bool) (Value, *Error) {
