@@ -226,7 +226,7 @@ func (f *fixture) newReport(orgCode string) *intake.Report {
 	return &intake.Report{
 		TokenHash: hash, Kind: intake.KindReport, Description: fmt.Sprintf("report %d", f.seq),
 		Prefecture: o.Prefecture, OrgID: f.orgID(orgCode), Status: intake.StatusNew, Language: "ja", Source: "web",
-		CreatedAt: now, UpdatedAt: now,
+		CreatedAt: now, UpdatedAt: now, TLP: "amber",
 	}
 }
 
