@@ -298,6 +298,18 @@ func (db *DB) IntelObject(ctx context.Context, id int64) (*intel.Object, error) 
 	return o, nil
 }
 
+// IntelLatest returns the newest stored version of a STIX id.
+func (db *DB) IntelLatest(ctx context.Context, stixID string) (*intel.Object, error) {
+	o, err := scanIntel(db.read.QueryRowContext(ctx, `SELECT `+intelCols+` FROM intel_objects WHERE stix_id = ? AND latest = ?`, stixID, true))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("error.not_found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("intel object %s: %w", stixID, err)
+	}
+	return o, nil
+}
+
 // IntelVersions returns every stored version of a STIX id, oldest first.
 func (db *DB) IntelVersions(ctx context.Context, stixID string) ([]*intel.Object, error) {
 	out, err := collect(ctx, db.read, scanIntel, `SELECT `+intelCols+` FROM intel_objects WHERE stix_id = ? ORDER BY modified, id`, stixID)
@@ -318,3 +330,20 @@ func mergeDetail(d map[string]any, add map[string]any) map[string]any {
 	return d
 }
 
+
+// Sightings returns the records that sighted an indicator (by the id the
+// index knows it by), newest first.
+func (db *DB) Sightings(ctx context.Context, indicator int64, limit int) ([]correlate.Occurrence, error) {
+	out, err := collect(ctx, db.read, func(s scanner) (correlate.Occurrence, error) {
+		var o correlate.Occurrence
+		var t string
+		var at int64
+		err := s.Scan(&t, &o.ID, &o.OrgID, &at)
+		o.Type, o.At = correlate.RecordType(t), tm(at)
+		return o, err
+	}, `SELECT record_type, record_id, org_id, at FROM intel_sightings WHERE object_id = ? ORDER BY at DESC, record_id DESC LIMIT ?`, indicator, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sightings: %w", err)
+	}
+	return out, nil
+}

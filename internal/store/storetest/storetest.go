@@ -111,6 +111,7 @@ func Run(t *testing.T, h Harness) {
 		{"IndexRebuild", testIndexRebuild},
 		{"IndexAccessRequest", testIndexAccessRequest},
 		{"IndexClusterList", testIndexClusterList},
+		{"Intel", testIntel},
 		{"CaseRoundTrip", testCaseRoundTrip},
 		{"CaseNumbersConcurrent", testCaseNumbersConcurrent},
 		{"CaseNotFound", testCaseNotFound},

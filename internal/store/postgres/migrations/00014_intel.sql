@@ -73,10 +73,13 @@ CREATE TABLE intel_objects (
     latest       BOOLEAN NOT NULL DEFAULT TRUE,
     body         TEXT    NOT NULL,
     added_at     BIGINT NOT NULL,
+    -- the id the national index knows the object by: its first version's
+    record_id    BIGINT NOT NULL DEFAULT 0,
     UNIQUE (stix_id, modified)
 );
 CREATE INDEX intel_objects_added ON intel_objects(added_at, id);
 CREATE INDEX intel_objects_type ON intel_objects(type, added_at) WHERE latest;
+CREATE INDEX intel_objects_record ON intel_objects(record_id);
 CREATE INDEX intel_objects_org ON intel_objects(org_id, added_at);
 
 -- A record that holds a value an indicator names: the indicator was seen.

@@ -72,10 +72,13 @@ CREATE TABLE intel_objects (
     latest       INTEGER NOT NULL DEFAULT 1,
     body         TEXT    NOT NULL,
     added_at     INTEGER NOT NULL,
+    -- the id the national index knows the object by: its first version's
+    record_id    INTEGER NOT NULL DEFAULT 0,
     UNIQUE (stix_id, modified)
 ) STRICT;
 CREATE INDEX intel_objects_added ON intel_objects(added_at, id);
 CREATE INDEX intel_objects_type ON intel_objects(type, added_at) WHERE latest = 1;
+CREATE INDEX intel_objects_record ON intel_objects(record_id);
 CREATE INDEX intel_objects_org ON intel_objects(org_id, added_at);
 
 -- A record that holds a value an indicator names: the indicator was seen.
