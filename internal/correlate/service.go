@@ -14,8 +14,8 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/observe"
-	"github.com/koban-project/koban/internal/tlp"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/tlp"
 )
 
 // Service answers officers' questions of the index, applying access: the

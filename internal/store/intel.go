@@ -330,7 +330,6 @@ func mergeDetail(d map[string]any, add map[string]any) map[string]any {
 	return d
 }
 
-
 // Sightings returns the records that sighted an indicator (by the id the
 // index knows it by), newest first.
 func (db *DB) Sightings(ctx context.Context, indicator int64, limit int) ([]correlate.Occurrence, error) {
