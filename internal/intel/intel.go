@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/tlp"
 )
@@ -32,7 +33,7 @@ type Object struct {
 	StixID      string // "indicator--…"
 	Type        string // the STIX type
 	SpecVersion string
-	Modified    string // the version, as the object writes it; "" for objects with one version
+	Modified    string // the version: modified, else created, as the object writes it; "" for an object with neither (an SCO)
 	SourceID    int64  // where it came from; 0 when made in koban
 	OrgID       int64  // the police organisation that owns it
 	TLP         tlp.Level
@@ -100,4 +101,67 @@ type Stored struct {
 	Added      int // versions new to koban
 	Duplicates int // versions koban held already
 	Sightings  int // reports found holding a value of a new indicator
+}
+
+// Collection is one of koban's TAXII collections: kept by a police
+// organisation, read and written by the organisations it names, serving
+// nothing stricter than MaxTLP — and to each reader only what the access
+// decision lets that reader view.
+type Collection struct {
+	ID          int64
+	UUID        string
+	Title       string
+	Description string
+	OrgID       int64
+	MaxTLP      tlp.Level
+	CreatedAt   time.Time
+	// The caller's rights, when the collection is listed for one.
+	CanRead, CanWrite bool
+}
+
+// Member is an organisation's rights on a collection.
+type Member struct {
+	OrgID       int64
+	Read, Write bool
+}
+
+// CollectionQuery selects the records of a collection for one reader.
+type CollectionQuery struct {
+	AddedAfter   time.Time
+	IDs          []string
+	Types        []string
+	SpecVersions []string
+	// Versions: the first, the last, all, or those at these times; several
+	// add up. None set means the last.
+	First, Last, All bool
+	At               []time.Time
+	// After is where the previous page stopped: its last record's time
+	// added and row id.
+	AfterAdded time.Time
+	AfterID    int64
+	Limit      int
+	// Reader is the access scope of the reader over intel; MaxTLP the
+	// collection's ceiling.
+	Reader access.Scope
+	MaxTLP tlp.Level
+}
+
+// CollectionRecord is one version in a collection, with when it was added
+// to the collection.
+type CollectionRecord struct {
+	*Object
+	Added time.Time
+}
+
+// TAXIIStatus is the stored outcome of one add-objects request.
+type TAXIIStatus struct {
+	ID           string
+	CollectionID int64
+	UserID       int64
+	CreatedAt    time.Time
+	Total        int
+	Success      int
+	Failure      int
+	Pending      int
+	Details      json.RawMessage // successes, failures and pendings as TAXII writes them
 }

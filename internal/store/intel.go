@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/correlate"
@@ -16,7 +18,7 @@ import (
 const intelBatch = 500
 
 const intelInsertCols = `stix_id, type, spec_version, modified, source_id, org_id, tlp, name, confidence,
-	valid_from, valid_until, revoked, body, added_at, record_id`
+	valid_from, valid_until, revoked, body, added_at, record_id, version_at`
 
 // AddIntel stores objects (versions koban holds already are skipped), indexes
 // the observables of the new ones nationally under their first version's id,
@@ -29,30 +31,8 @@ func (db *DB) AddIntel(ctx context.Context, objs []*intel.Object, e audit.Entry)
 		return st, nil
 	}
 	err := db.inTx(ctx, func(tx *txn) error {
-		st = intel.Stored{}
-		fresh, err := db.insertIntel(ctx, tx, objs)
-		if err != nil {
-			return err
-		}
-		st.Added, st.Duplicates = len(fresh), len(objs)-len(fresh)
-		if len(fresh) == 0 {
-			return nil
-		}
-		if err := db.markLatest(ctx, tx, fresh); err != nil {
-			return err
-		}
-		recs := make([]correlate.Record, 0, len(fresh))
-		for _, o := range fresh {
-			if len(o.Observables) > 0 {
-				recs = append(recs, correlate.Record{Key: correlate.Key{Type: correlate.Intel, ID: o.recordID},
-					OrgID: o.OrgID, TLP: string(o.TLP), At: o.AddedAt, Observables: o.Observables, Fresh: o.recordID == o.ID})
-			}
-		}
-		ix := db.newIndexer(tx)
-		if err := ix.index(ctx, recs); err != nil {
-			return fmt.Errorf("index intel: %w", err)
-		}
-		if st.Sightings, err = ix.sightIndicators(ctx, fresh); err != nil {
+		var err error
+		if st, err = db.addIntel(ctx, tx, objs); err != nil {
 			return err
 		}
 		e.Detail = mergeDetail(e.Detail, map[string]any{"added": st.Added, "duplicates": st.Duplicates})
@@ -65,6 +45,45 @@ func (db *DB) AddIntel(ctx context.Context, objs []*intel.Object, e audit.Entry)
 		return intel.Stored{}, err
 	}
 	return st, nil
+}
+
+// versionAt is a version's time in the store's unit: the time the object's
+// modified (else created) names, 0 when it names none.
+func versionAt(v string) int64 {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return 0
+	}
+	return ts(t)
+}
+
+// addIntel is AddIntel inside tx, without the audit entry.
+func (db *DB) addIntel(ctx context.Context, tx *txn, objs []*intel.Object) (intel.Stored, error) {
+	var st intel.Stored
+	fresh, err := db.insertIntel(ctx, tx, objs)
+	if err != nil {
+		return st, err
+	}
+	st.Added, st.Duplicates = len(fresh), len(objs)-len(fresh)
+	if len(fresh) == 0 {
+		return st, nil
+	}
+	if err := db.markLatest(ctx, tx, fresh); err != nil {
+		return st, err
+	}
+	recs := make([]correlate.Record, 0, len(fresh))
+	for _, o := range fresh {
+		if len(o.Observables) > 0 {
+			recs = append(recs, correlate.Record{Key: correlate.Key{Type: correlate.Intel, ID: o.recordID},
+				OrgID: o.OrgID, TLP: string(o.TLP), At: o.AddedAt, Observables: o.Observables, Fresh: o.recordID == o.ID})
+		}
+	}
+	ix := db.newIndexer(tx)
+	if err := ix.index(ctx, recs); err != nil {
+		return st, fmt.Errorf("index intel: %w", err)
+	}
+	st.Sightings, err = ix.sightIndicators(ctx, fresh)
+	return st, err
 }
 
 // stored is an object inserted in this transaction with the id the index
@@ -85,12 +104,13 @@ func (db *DB) insertIntel(ctx context.Context, tx *txn, objs []*intel.Object) ([
 	var out []stored
 	for start := 0; start < len(objs); start += intelBatch {
 		part := objs[start:min(start+intelBatch, len(objs))]
-		args := make([]any, 0, len(part)*15)
+		args := make([]any, 0, len(part)*16)
 		for _, o := range part {
 			args = append(args, o.StixID, o.Type, o.SpecVersion, o.Modified, nullID(o.SourceID), o.OrgID, string(o.TLP),
-				o.Name, o.Confidence, ts(o.ValidFrom), ts(o.ValidUntil), o.Revoked, string(o.Body), ts(o.AddedAt), first[o.StixID])
+				o.Name, o.Confidence, ts(o.ValidFrom), ts(o.ValidUntil), o.Revoked, string(o.Body), ts(o.AddedAt), first[o.StixID],
+				versionAt(o.Modified))
 		}
-		rows, err := tx.QueryContext(ctx, `INSERT INTO intel_objects (`+intelInsertCols+`) VALUES `+values(len(part), 15)+
+		rows, err := tx.QueryContext(ctx, `INSERT INTO intel_objects (`+intelInsertCols+`) VALUES `+values(len(part), 16)+
 			` ON CONFLICT (stix_id, modified) DO NOTHING RETURNING id, stix_id, modified`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("insert intel: %w", err)
@@ -180,7 +200,8 @@ func (db *DB) markLatest(ctx context.Context, tx *txn, fresh []stored) error {
 	for start := 0; start < len(again); start += intelBatch {
 		part := again[start:min(start+intelBatch, len(again))]
 		in := placeholders(len(part))
-		if _, err := tx.ExecContext(ctx, `UPDATE intel_objects SET latest = (modified = (SELECT MAX(n.modified) FROM intel_objects n WHERE n.stix_id = intel_objects.stix_id))
+		if _, err := tx.ExecContext(ctx, `UPDATE intel_objects SET latest = (id = (SELECT n.id FROM intel_objects n WHERE n.stix_id = intel_objects.stix_id
+				ORDER BY n.version_at DESC, n.id DESC LIMIT 1))
 			WHERE stix_id IN (`+in+`)`, part...); err != nil {
 			return fmt.Errorf("intel versions: %w", err)
 		}
@@ -270,8 +291,14 @@ func (ix *indexer) sightReports(ctx context.Context, recs []correlate.Record) er
 	return nil
 }
 
-const intelCols = `id, stix_id, type, spec_version, modified, COALESCE(source_id, 0), org_id, tlp, name, confidence,
-	valid_from, valid_until, revoked, body, added_at`
+// intelColumns is what scanIntel reads, each column behind alias ("io."
+// or "").
+func intelColumns(alias string) string {
+	return strings.NewReplacer("@", alias).Replace(`@id, @stix_id, @type, @spec_version, @modified, COALESCE(@source_id, 0), @org_id, @tlp,
+		@name, @confidence, @valid_from, @valid_until, @revoked, @body, @added_at`)
+}
+
+var intelCols = intelColumns("")
 
 func scanIntel(s scanner) (*intel.Object, error) {
 	var o intel.Object
@@ -312,7 +339,7 @@ func (db *DB) IntelLatest(ctx context.Context, stixID string) (*intel.Object, er
 
 // IntelVersions returns every stored version of a STIX id, oldest first.
 func (db *DB) IntelVersions(ctx context.Context, stixID string) ([]*intel.Object, error) {
-	out, err := collect(ctx, db.read, scanIntel, `SELECT `+intelCols+` FROM intel_objects WHERE stix_id = ? ORDER BY modified, id`, stixID)
+	out, err := collect(ctx, db.read, scanIntel, `SELECT `+intelCols+` FROM intel_objects WHERE stix_id = ? ORDER BY version_at, id`, stixID)
 	if err != nil {
 		return nil, fmt.Errorf("intel versions: %w", err)
 	}

@@ -1,7 +1,10 @@
 package storetest
 
 import (
+	"cmp"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,5 +130,92 @@ func testIntel(t *testing.T, f *fixture) {
 	}
 	if _, total, _ := f.db.Occurrences(f.ctx, v.ID, all, 10, 0); total != 4 {
 		t.Errorf("the account named sees %d records of the value, want 4", total)
+	}
+}
+
+func testTAXIICollection(t *testing.T, f *fixture) {
+	keeper, reader := f.orgID("pref-27"), f.orgID("pref-01")
+	c := &intel.Collection{UUID: "91a7b528-80eb-42ed-a74d-c6fbd5a26116", Title: "phishing", OrgID: keeper, MaxTLP: tlp.Amber, CreatedAt: f.clock.Now()}
+	if err := f.db.CreateCollection(f.ctx, c, []intel.Member{{OrgID: reader, Read: true}}, audit.Entry{Actor: audit.System, Action: "taxii.collection_create"}); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := f.db.Collections(f.ctx, reader, []int64{reader})
+	if err != nil || len(cs) != 1 || !cs[0].CanRead || cs[0].CanWrite || cs[0].MaxTLP != tlp.Amber {
+		t.Fatalf("Collections(reader) = %+v, %v", cs, err)
+	}
+	if cs, _ := f.db.Collections(f.ctx, f.orgID("pref-40"), []int64{f.orgID("pref-40")}); len(cs) != 0 {
+		t.Errorf("an organisation with no right lists %+v", cs)
+	}
+	if cs, _ := f.db.Collections(f.ctx, f.orgID("npa"), []int64{f.orgID("npa"), keeper}); len(cs) != 1 || !cs[0].CanWrite {
+		t.Errorf("the keeper's line lists %+v, want read and write", cs)
+	}
+	const ind = "indicator--6d1c5b8e-2f6f-4b4b-9d51-2d4f5e6a7b8c"
+	add := func(objs ...*intel.Object) {
+		t.Helper()
+		f.clock.Advance(time.Second)
+		st := &intel.TAXIIStatus{ID: fmt.Sprintf("status-%d", f.clock.Now().Unix()), UserID: f.user(fmt.Sprintf("w%d@example.jp", f.clock.Now().Unix()), "pref-27", auth.RoleAnalyst).ID,
+			CreatedAt: f.clock.Now(), Total: len(objs), Success: len(objs), Details: []byte(`{}`)}
+		if _, err := f.db.AddToCollection(f.ctx, c.ID, objs, st, audit.Entry{Actor: audit.System, Action: "taxii.add"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.db.TAXIIStatusByID(f.ctx, st.ID)
+		if err != nil || got.Total != len(objs) || got.CollectionID != c.ID {
+			t.Fatalf("TAXIIStatusByID = %+v, %v", got, err)
+		}
+	}
+	add(f.intelObject("pref-27", ind, "2026-12-01T00:00:00.000Z", tlp.Green, true, domain("a.example")))
+	add(f.intelObject("pref-27", ind, "2026-12-02T00:00:00Z", tlp.Green, true, domain("a.example")),
+		f.intelObject("pref-27", "domain-name--11111111-1111-5111-8111-111111111111", "", tlp.Amber, false, domain("a.example")),
+		f.intelObject("pref-27", "indicator--22222222-2222-4222-8222-222222222222", "2026-12-02T00:00:00Z", tlp.Red, true, domain("b.example")))
+	owner := f.only([]int64{keeper})
+	owner.ObjectType, owner.UserID = "intel", 1
+	ids := func(q intel.CollectionQuery) []string {
+		t.Helper()
+		q.MaxTLP = cmp.Or(q.MaxTLP, c.MaxTLP)
+		if q.Reader.ObjectType == "" {
+			q.Reader = owner
+		}
+		var out []string
+		for {
+			q.Limit = 1
+			recs, more, err := f.db.CollectionObjects(f.ctx, c.ID, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs {
+				out = append(out, strings.SplitN(r.StixID, "--", 2)[0]+"@"+r.Modified)
+				q.AfterAdded, q.AfterID = r.Added, r.ID
+			}
+			if !more {
+				return out
+			}
+		}
+	}
+	if got := fmt.Sprint(ids(intel.CollectionQuery{})); got != "[indicator@2026-12-02T00:00:00Z domain-name@]" {
+		t.Errorf("last versions, paged one by one = %s", got)
+	}
+	if got := fmt.Sprint(ids(intel.CollectionQuery{All: true, Types: []string{"indicator"}})); got != "[indicator@2026-12-01T00:00:00.000Z indicator@2026-12-02T00:00:00Z]" {
+		t.Errorf("all indicator versions = %s (red never, amber ceiling)", got)
+	}
+	if got := fmt.Sprint(ids(intel.CollectionQuery{First: true, IDs: []string{ind}})); got != "[indicator@2026-12-01T00:00:00.000Z]" {
+		t.Errorf("first version = %s", got)
+	}
+	at, _ := time.Parse(time.RFC3339, "2026-12-01T00:00:00Z")
+	if got := fmt.Sprint(ids(intel.CollectionQuery{At: []time.Time{at}})); got != "[indicator@2026-12-01T00:00:00.000Z]" {
+		t.Errorf("version at a time = %s (its text had milliseconds)", got)
+	}
+	if got := ids(intel.CollectionQuery{MaxTLP: tlp.Green}); len(got) != 1 {
+		t.Errorf("green ceiling = %v, want the indicator only", got)
+	}
+	r := f.only([]int64{reader})
+	r.ObjectType, r.UserID = "intel", 2
+	if got := ids(intel.CollectionQuery{Reader: r}); len(got) != 1 {
+		t.Errorf("a reader of another prefecture sees %v, want the green indicator only", got)
+	}
+	if n, err := f.db.RemoveFromCollection(f.ctx, c.ID, ind, nil, audit.Entry{Actor: audit.System, Action: "taxii.delete"}); err != nil || n != 2 {
+		t.Errorf("RemoveFromCollection = %d, %v; want both versions", n, err)
+	}
+	if got := ids(intel.CollectionQuery{All: true}); len(got) != 1 {
+		t.Errorf("after removing, the collection holds %v", got)
 	}
 }

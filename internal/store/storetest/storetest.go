@@ -112,6 +112,7 @@ func Run(t *testing.T, h Harness) {
 		{"IndexAccessRequest", testIndexAccessRequest},
 		{"IndexClusterList", testIndexClusterList},
 		{"Intel", testIntel},
+		{"TAXIICollection", testTAXIICollection},
 		{"CaseRoundTrip", testCaseRoundTrip},
 		{"CaseNumbersConcurrent", testCaseNumbersConcurrent},
 		{"CaseNotFound", testCaseNotFound},

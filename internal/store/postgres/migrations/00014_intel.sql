@@ -62,6 +62,7 @@ CREATE TABLE intel_objects (
     type         TEXT    NOT NULL,
     spec_version TEXT    NOT NULL DEFAULT '2.1',
     modified     TEXT    NOT NULL DEFAULT '',
+    version_at   BIGINT NOT NULL DEFAULT 0, -- modified (else created) as a time, to order versions
     source_id    BIGINT REFERENCES intel_sources(id),
     org_id       BIGINT NOT NULL REFERENCES orgs(id),
     tlp          TEXT    NOT NULL,

@@ -61,6 +61,7 @@ CREATE TABLE intel_objects (
     type         TEXT    NOT NULL,
     spec_version TEXT    NOT NULL DEFAULT '2.1',
     modified     TEXT    NOT NULL DEFAULT '',
+    version_at   INTEGER NOT NULL DEFAULT 0, -- modified (else created) as a time, to order versions
     source_id    INTEGER REFERENCES intel_sources(id),
     org_id       INTEGER NOT NULL REFERENCES orgs(id),
     tlp          TEXT    NOT NULL,
