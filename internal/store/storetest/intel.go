@@ -13,6 +13,7 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/intel"
+	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/tlp"
 )
@@ -217,5 +218,58 @@ func testTAXIICollection(t *testing.T, f *fixture) {
 	}
 	if got := ids(intel.CollectionQuery{All: true}); len(got) != 1 {
 		t.Errorf("after removing, the collection holds %v", got)
+	}
+}
+
+func testIntelSources(t *testing.T, f *fixture) {
+	now := f.clock.Now()
+	mk := func(name string, next time.Time, enabled bool) *intel.Source {
+		s := &intel.Source{Name: name, Kind: intel.SourceTAXII, OrgID: f.orgID("pref-13"), URL: "https://taxii.example/api1/",
+			Collection: "c1", Secret: "s3cret", DefaultTLP: tlp.Green, Confidence: 60, Every: time.Hour, NextRunAt: next,
+			Enabled: enabled, CreatedAt: now, UpdatedAt: now}
+		if err := f.db.CreateSource(f.ctx, s, audit.Entry{Actor: audit.System, Action: "intel.source_create"}); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a := mk("jc3", now.Add(-time.Minute), true)
+	mk("later", now.Add(time.Hour), true)
+	mk("off", now.Add(-time.Hour), false)
+	dup := &intel.Source{Name: "jc3", Kind: intel.SourceCSV, OrgID: f.orgID("pref-13"), CreatedAt: now, UpdatedAt: now}
+	if err := f.db.CreateSource(f.ctx, dup, audit.Entry{Actor: audit.System, Action: "intel.source_create"}); koban.ErrorCode(err) != koban.Conflict {
+		t.Errorf("a second source named jc3: %v, want Conflict", err)
+	}
+	got, err := f.db.Source(f.ctx, a.ID)
+	if err != nil || got.Secret != "s3cret" || got.Every != time.Hour || got.DefaultTLP != tlp.Green || !got.Enabled || string(got.Settings) != "{}" {
+		t.Fatalf("Source = %+v, %v", got, err)
+	}
+	// One claim per due source: the second finds nothing due.
+	s, err := f.db.ClaimDueSource(f.ctx, []string{intel.SourceTAXII}, now)
+	if err != nil || s == nil || s.ID != a.ID || !s.NextRunAt.Equal(now.Add(time.Hour)) {
+		t.Fatalf("ClaimDueSource = %+v, %v; want jc3, next in an hour", s, err)
+	}
+	if s, err := f.db.ClaimDueSource(f.ctx, []string{intel.SourceTAXII}, now); err != nil || s != nil {
+		t.Errorf("second claim = %+v, %v; want none due", s, err)
+	}
+	p := &intel.Poll{SourceID: a.ID, StartedAt: now, RunBy: "host-a"}
+	if err := f.db.StartPoll(f.ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	p.FinishedAt, p.Seen, p.Added, p.Rejected = now.Add(time.Second), 10, 7, 1
+	if err := f.db.FinishPoll(f.ctx, p, "2026-12-06T00:00:00.123456Z", audit.Entry{Actor: audit.System, Action: "intel.poll"}); err != nil {
+		t.Fatal(err)
+	}
+	polls, err := f.db.Polls(f.ctx, a.ID, 5)
+	if err != nil || len(polls) != 1 || polls[0].Added != 7 || polls[0].RunBy != "host-a" {
+		t.Errorf("Polls = %+v, %v", polls, err)
+	}
+	if got, _ := f.db.Source(f.ctx, a.ID); got.Cursor != "2026-12-06T00:00:00.123456Z" {
+		t.Errorf("cursor after the poll = %q", got.Cursor)
+	}
+	if l, _ := f.db.Sources(f.ctx, []int64{f.orgID("pref-27")}); len(l) != 0 {
+		t.Errorf("another prefecture lists %d sources", len(l))
+	}
+	if l, _ := f.db.Sources(f.ctx, nil); len(l) != 3 || l[0].Name != "jc3" {
+		t.Errorf("every source = %d", len(l))
 	}
 }

@@ -113,6 +113,7 @@ func Run(t *testing.T, h Harness) {
 		{"IndexClusterList", testIndexClusterList},
 		{"Intel", testIntel},
 		{"TAXIICollection", testTAXIICollection},
+		{"IntelSources", testIntelSources},
 		{"CaseRoundTrip", testCaseRoundTrip},
 		{"CaseNumbersConcurrent", testCaseNumbersConcurrent},
 		{"CaseNotFound", testCaseNotFound},
