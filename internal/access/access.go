@@ -17,6 +17,13 @@
 //     expiry, who granted it and why. A grant to an organisation reaches the
 //     organisations above it too, as its own records would.
 //
+// Over the three layers lies the record's TLP marking (package tlp): green
+// and clear records may be viewed by every account of the community, amber
+// ones as above (a grant to an organisation reaching those under it too),
+// amber+strict ones only by the owner's line and the organisations granted
+// (not those under them), and red ones only by the accounts they were
+// shared with by name — not even the owner's line.
+//
 // A record the principal may not view is answered exactly like a missing
 // one: callers turn a refusal to view into NotFound, never Forbidden.
 package access
@@ -29,6 +36,7 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/tlp"
 )
 
 // Right is one thing a principal may do to a record.
@@ -70,11 +78,33 @@ var needs = map[Right]auth.Permission{
 	Grant:            auth.PermReportTransfer,
 }
 
+// needsFor is the role permission a right requires on a record of a type:
+// intel (imported indicators and objects) is read with its own permission,
+// which partners hold too; everything else as needs says.
+func needsFor(objectType string, right Right) auth.Permission {
+	if objectType == "intel" {
+		if right == View {
+			return auth.PermIntelRead
+		}
+		return auth.PermIntelManage
+	}
+	return needs[right]
+}
+
 // Object is a record as the decision needs to know it.
 type Object struct {
 	Type  string // "report", "case", …
 	ID    int64
-	OrgID int64 // the owning organisation
+	OrgID int64     // the owning organisation
+	TLP   tlp.Level // its marking; "" is amber, the default of every record
+}
+
+// Level returns the object's TLP level: amber when it has none.
+func (o Object) Level() tlp.Level {
+	if o.TLP == "" {
+		return tlp.Amber
+	}
+	return o.TLP
 }
 
 // GrantRow is one sharing of a record beyond its owner's line.
@@ -118,21 +148,29 @@ func New(st Store, tree func() *org.Tree, clock koban.Clock) *Decider {
 // Can reports whether p may exercise right on o. An error is a failure to
 // decide (the database), never a refusal.
 func (d *Decider) Can(ctx context.Context, p auth.Principal, right Right, o Object) (bool, error) {
-	if !p.Can(needs[right]) {
+	if !p.Can(needsFor(o.Type, right)) {
 		return false, nil
 	}
-	if d.tree().Sees(p.OrgID, o.OrgID) {
+	reach := tlp.ReachOf(o.Level())
+	if right == View && reach.Community && p.UserID != 0 {
+		return true, nil
+	}
+	if reach.Owners && d.tree().Sees(p.OrgID, o.OrgID) {
 		return true, nil
 	}
 	grants, err := d.store.GrantsOn(ctx, o.Type, o.ID)
 	if err != nil {
 		return false, err
 	}
-	return d.granted(p, right, grants), nil
+	return d.granted(p, right, grants, reach), nil
 }
 
-// granted reports whether one of grants, in force, gives p the right.
-func (d *Decider) granted(p auth.Principal, right Right, grants []GrantRow) bool {
+// granted reports whether one of grants, in force, gives p the right on a
+// record that reaches as far as reach: a grant to an account always; to an
+// organisation when the level lets grants to organisations count, reaching
+// the organisations above the grantee, and those under it too when the
+// level is open enough.
+func (d *Decider) granted(p auth.Principal, right Right, grants []GrantRow, reach tlp.Reach) bool {
 	now, tree := d.clock.Now(), d.tree()
 	for _, g := range grants {
 		if !g.Live(now) || !slices.Contains(g.Rights, right) {
@@ -141,7 +179,10 @@ func (d *Decider) granted(p auth.Principal, right Right, grants []GrantRow) bool
 		if g.UserID != 0 && g.UserID == p.UserID {
 			return true
 		}
-		if g.OrgID != 0 && tree.Sees(p.OrgID, g.OrgID) {
+		if g.OrgID == 0 || !reach.OrgGrants {
+			continue
+		}
+		if tree.Sees(p.OrgID, g.OrgID) || (reach.GrantsDown && tree.Sees(g.OrgID, p.OrgID)) {
 			return true
 		}
 	}
@@ -179,17 +220,27 @@ type Scope struct {
 	// bring their records into scope.
 	GranteeOrgs []int64
 	UserID      int64
-	At          time.Time // when grants are judged
+	// Above are the organisations above the principal's own: an amber
+	// record granted to one of them reaches the principal too (and a green
+	// or clear one reaches every account anyway). TLP applies only where
+	// the store knows a record's level; elsewhere every record is amber.
+	Above []int64
+	At    time.Time // when grants are judged
 }
 
 // ScopeOf returns the records of objectType that p may exercise right on.
 func (d *Decider) ScopeOf(p auth.Principal, objectType string, right Right) Scope {
-	if !p.Can(needs[right]) {
+	if !p.Can(needsFor(objectType, right)) {
 		return Scope{None: true, ObjectType: objectType, Right: right}
 	}
 	tree := d.tree()
 	orgs := tree.Visible(p.OrgID)
 	s := Scope{ObjectType: objectType, Right: right, UserID: p.UserID, At: d.clock.Now()}
+	for _, a := range tree.Ancestors(p.OrgID) {
+		if a.ID != p.OrgID {
+			s.Above = append(s.Above, a.ID)
+		}
+	}
 	if len(orgs) == len(tree.All()) {
 		s.All = true
 		return s
@@ -201,23 +252,33 @@ func (d *Decider) ScopeOf(p auth.Principal, objectType string, right Right) Scop
 	return s
 }
 
-// Includes reports whether a record owned by orgID, with grants, is in the
-// scope: the in-memory twin of the store's filter, for tests and for
-// records already loaded.
-func (s Scope) Includes(orgID int64, grants []GrantRow) bool {
+// Includes reports whether a record owned by orgID at level, with grants,
+// is in the scope: the in-memory twin of the store's filter, for tests and
+// for records already loaded ("" is amber).
+func (s Scope) Includes(orgID int64, level tlp.Level, grants []GrantRow) bool {
+	if level == "" {
+		level = tlp.Amber
+	}
+	reach := tlp.ReachOf(level)
 	switch {
 	case s.None:
 		return false
-	case s.All:
+	case reach.Community && s.Right == View && s.UserID != 0:
 		return true
-	case slices.Contains(s.Orgs, orgID):
+	case reach.Owners && (s.All || slices.Contains(s.Orgs, orgID)):
 		return true
 	}
 	for _, g := range grants {
 		if !g.Live(s.At) || !slices.Contains(g.Rights, s.Right) {
 			continue
 		}
-		if (g.UserID != 0 && g.UserID == s.UserID) || (g.OrgID != 0 && slices.Contains(s.GranteeOrgs, g.OrgID)) {
+		if g.UserID != 0 && g.UserID == s.UserID {
+			return true
+		}
+		if g.OrgID == 0 || !reach.OrgGrants {
+			continue
+		}
+		if s.All || slices.Contains(s.GranteeOrgs, g.OrgID) || (reach.GrantsDown && slices.Contains(s.Above, g.OrgID)) {
 			return true
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/tlp"
 )
 
 // grants is the decision's store for these tests: rows held in memory. The
@@ -27,7 +28,7 @@ func (g grants) GrantsOn(_ context.Context, t string, id int64) ([]access.GrantR
 
 var now0 = time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)
 
-func tree(t *testing.T) *org.Tree {
+func tree(t *testing.T, partners ...string) *org.Tree {
 	t.Helper()
 	var orgs []org.Org
 	ids := map[string]int64{}
@@ -38,6 +39,9 @@ func tree(t *testing.T) *org.Tree {
 	}
 	station := org.Org{ID: int64(len(orgs) + 1), Code: "pref-13-shinjuku", ParentID: ids["pref-13"], Kind: org.KindStation, NameJA: "新宿警察署", NameEN: "Shinjuku", Prefecture: "13"}
 	orgs = append(orgs, station)
+	for _, code := range partners {
+		orgs = append(orgs, org.Org{ID: int64(len(orgs) + 1), Code: code, Kind: org.KindPartner, NameJA: code, NameEN: code})
+	}
 	tr, err := org.NewTree(orgs)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +115,7 @@ func TestDecision(t *testing.T) {
 			t.Errorf("%s: Can(%s) = %v, want %v", tc.name, tc.right, got, tc.want)
 		}
 		// The list filter agrees with the single decision.
-		in := d.ScopeOf(tc.p, "case", tc.right).Includes(caseObj.OrgID, g)
+		in := d.ScopeOf(tc.p, "case", tc.right).Includes(caseObj.OrgID, "", g)
 		if in != tc.want {
 			t.Errorf("%s: scope includes = %v, want %v", tc.name, in, tc.want)
 		}
@@ -135,5 +139,81 @@ func TestDecision(t *testing.T) {
 	}
 	if s := d.ScopeOf(npa, "case", access.View); !s.All {
 		t.Error("the NPA's scope is not everything")
+	}
+}
+
+// TestMarkings walks every TLP level against the principals a record may
+// reach: the owner's line, an organisation granted (and those under and
+// above it), an account named, another prefecture, a partner.
+func TestMarkings(t *testing.T) {
+	tr := tree(t, "jc3")
+	id := func(code string) int64 {
+		o, ok := tr.ByCode(code)
+		if !ok {
+			t.Fatalf("no %s", code)
+		}
+		return o.ID
+	}
+	who := func(code string, role auth.Role, user int64) auth.Principal {
+		return auth.Principal{UserID: user, OrgID: id(code), Role: role, Via: "session"}
+	}
+	owner := who("pref-27", auth.RoleAnalyst, 1)
+	npa := who("npa", auth.RoleSupervisor, 2)
+	grantee := who("pref-13", auth.RoleAnalyst, 3)
+	below := who("pref-13-shinjuku", auth.RoleInvestigator, 4)
+	named := who("pref-01", auth.RoleAnalyst, 5)
+	other := who("pref-40", auth.RoleAnalyst, 6)
+	partner := auth.Principal{UserID: 7, OrgID: id("jc3"), Role: auth.RolePartner, Via: "token"}
+	intake := who("pref-40", auth.RoleIntake, 8)
+
+	g := grants{
+		{ObjectType: "intel", ObjectID: 1, OrgID: id("pref-13"), Rights: []access.Right{access.View}},
+		{ObjectType: "intel", ObjectID: 1, UserID: 5, Rights: []access.Right{access.View}},
+	}
+	d := access.New(g, func() *org.Tree { return tr }, koban.NewFixedClock(now0))
+	type row struct {
+		name string
+		p    auth.Principal
+		want map[tlp.Level]bool
+	}
+	all := func(v bool) map[tlp.Level]bool {
+		m := map[tlp.Level]bool{}
+		for _, l := range tlp.Levels() {
+			m[l] = v
+		}
+		return m
+	}
+	with := func(m map[tlp.Level]bool, l tlp.Level, v bool) map[tlp.Level]bool { m[l] = v; return m }
+	for _, tc := range []row{
+		{"owner", owner, with(all(true), tlp.Red, false)},
+		{"NPA above the owner", npa, with(all(true), tlp.Red, false)},
+		{"organisation granted", grantee, with(all(true), tlp.Red, false)},
+		{"station under the organisation granted", below, with(with(all(true), tlp.Red, false), tlp.AmberStrict, false)},
+		{"account named", named, all(true)},
+		{"another prefecture", other, map[tlp.Level]bool{tlp.Clear: true, tlp.Green: true}},
+		{"intake officer of another prefecture", intake, map[tlp.Level]bool{tlp.Clear: true, tlp.Green: true}},
+		{"partner", partner, map[tlp.Level]bool{tlp.Clear: true, tlp.Green: true}},
+	} {
+		for _, l := range tlp.Levels() {
+			o := access.Object{Type: "intel", ID: 1, OrgID: id("pref-27"), TLP: l}
+			got, err := d.Can(context.Background(), tc.p, access.View, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want[l] {
+				t.Errorf("%s, %s: Can(view) = %v, want %v", tc.name, l, got, tc.want[l])
+			}
+			if in := d.ScopeOf(tc.p, "intel", access.View).Includes(o.OrgID, l, g); in != tc.want[l] {
+				t.Errorf("%s, %s: scope includes = %v, want %v", tc.name, l, in, tc.want[l])
+			}
+		}
+	}
+	// Green opens viewing, nothing else.
+	if ok, _ := d.Can(context.Background(), other, access.Edit, access.Object{Type: "intel", ID: 1, OrgID: id("pref-27"), TLP: tlp.Clear}); ok {
+		t.Error("another prefecture may change a clear record")
+	}
+	// A role without the permission is refused whatever the marking.
+	if ok, _ := d.Can(context.Background(), partner, access.View, access.Object{Type: "report", ID: 1, OrgID: id("pref-27"), TLP: tlp.Clear}); ok {
+		t.Error("a partner reads a clear report")
 	}
 }

@@ -43,7 +43,9 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"observables", "occurrences", "clusters", "cluster_members", "cluster_growth", "warninglists", "access_requests", "grants",
 	"case_numbers", "cases", "case_members", "case_reports", "case_tasks", "case_notes", "case_events", "case_evidence", "evidence_custody",
 	"case_referrals", "case_parties", "support_requests", "access_answers", "access_request_grants",
-	"report_search", "case_search", "note_search", "saved_searches", "saved_search_matches", "audit_log", "rate_limits", "jobs"}
+	"report_search", "case_search", "note_search", "saved_searches", "saved_search_matches",
+	"intel_sources", "intel_polls", "intel_objects", "intel_sightings", "taxii_collections", "taxii_collection_access",
+	"taxii_collection_objects", "taxii_status", "audit_log", "rate_limits", "jobs"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {

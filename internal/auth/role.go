@@ -44,6 +44,13 @@ const (
 	PermClusterRead Permission = "cluster.read"
 	// PermAuditRead lets a user read the audit log.
 	PermAuditRead Permission = "audit.read"
+	// PermIntelRead lets a user read intel (imported indicators and STIX
+	// objects) as far as each object's TLP marking allows; partners read
+	// the TAXII collections they are given with it.
+	PermIntelRead Permission = "intel.read"
+	// PermIntelManage lets a user import intel, manage feeds, partner
+	// servers and TAXII collections, and share intel beyond its owner.
+	PermIntelManage Permission = "intel.manage"
 )
 
 // roles lists every role in display order, from least to most privileged
@@ -54,7 +61,7 @@ var roles = []Role{RoleIntake, RoleInvestigator, RoleAnalyst, RoleSupervisor, Ro
 var permissions = []Permission{
 	PermQueueRead, PermReportRead, PermReportPersonal, PermReportTriage,
 	PermReportReply, PermReportTransfer, PermReportSubmit, PermUserAdmin, PermAuditRead,
-	PermObservableRead, PermClusterRead,
+	PermObservableRead, PermClusterRead, PermIntelRead, PermIntelManage,
 }
 
 // grants is the permission matrix. It is built by adding to the role below so
@@ -73,18 +80,20 @@ var grants = func() map[Role]map[Permission]bool {
 	// Intake officers and investigators handle reports end to end, so they
 	// need the reporter's contact details to reply.
 	intake := set(nil, PermQueueRead, PermReportRead, PermReportPersonal,
-		PermReportTriage, PermReportReply, PermReportTransfer, PermObservableRead)
-	supervisor := set(intake, PermAuditRead, PermClusterRead)
+		PermReportTriage, PermReportReply, PermReportTransfer, PermObservableRead, PermIntelRead)
+	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage)
 	return map[Role]map[Permission]bool{
 		RoleIntake:       intake,
 		RoleInvestigator: set(intake, PermClusterRead),
 		// Analysts look for patterns across reports; they never need to know
 		// who reported, so they get no personal data and cannot reply.
-		RoleAnalyst:    set(nil, PermQueueRead, PermReportRead, PermObservableRead, PermClusterRead),
+		RoleAnalyst: set(nil, PermQueueRead, PermReportRead, PermObservableRead, PermClusterRead,
+			PermIntelRead, PermIntelManage),
 		RoleSupervisor: supervisor,
 		RoleAdmin:      set(supervisor, PermUserAdmin),
-		// Partners are machines submitting reports; they read nothing back.
-		RolePartner: set(nil, PermReportSubmit),
+		// Partners are machines submitting reports; they read no report
+		// back, only the intel shared with them (TAXII collections).
+		RolePartner: set(nil, PermReportSubmit, PermIntelRead),
 	}
 }()
 

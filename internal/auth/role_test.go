@@ -14,7 +14,7 @@ func TestRoleMatrix(t *testing.T) {
 	staff := perms{
 		PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 		PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
-		PermObservableRead: true,
+		PermObservableRead: true, PermIntelRead: true,
 	}
 	investigator := perms{PermClusterRead: true}
 	for p := range staff {
@@ -27,18 +27,21 @@ func TestRoleMatrix(t *testing.T) {
 	}{
 		{RoleIntake, staff, true},
 		{RoleInvestigator, investigator, true},
-		{RoleAnalyst, perms{PermQueueRead: true, PermReportRead: true, PermObservableRead: true, PermClusterRead: true}, true},
+		{RoleAnalyst, perms{PermQueueRead: true, PermReportRead: true, PermObservableRead: true, PermClusterRead: true,
+			PermIntelRead: true, PermIntelManage: true}, true},
 		{RoleSupervisor, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 			PermAuditRead: true, PermObservableRead: true, PermClusterRead: true,
+			PermIntelRead: true, PermIntelManage: true,
 		}, true},
 		{RoleAdmin, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 			PermAuditRead: true, PermUserAdmin: true, PermObservableRead: true, PermClusterRead: true,
+			PermIntelRead: true, PermIntelManage: true,
 		}, true},
-		{RolePartner, perms{PermReportSubmit: true}, false},
+		{RolePartner, perms{PermReportSubmit: true, PermIntelRead: true}, false},
 		{Role(""), perms{}, false},
 		{Role("Admin"), perms{}, false},
 		{Role("root"), perms{}, false},
@@ -62,8 +65,8 @@ func TestRolesAndPermissionsComplete(t *testing.T) {
 	if len(Roles()) != 6 {
 		t.Errorf("Roles() has %d entries, want 6", len(Roles()))
 	}
-	if len(Permissions()) != 11 {
-		t.Errorf("Permissions() has %d entries, want 11", len(Permissions()))
+	if len(Permissions()) != 13 {
+		t.Errorf("Permissions() has %d entries, want 13", len(Permissions()))
 	}
 	for _, r := range Roles() {
 		if !r.Valid() {

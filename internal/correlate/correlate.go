@@ -29,14 +29,18 @@ import (
 // RecordType names a kind of record that holds observables.
 type RecordType string
 
-// The record types the index knows. Cases, intel records and samples join
-// this list as their issues land; the index itself does not change.
+// The record types the index knows. Samples join this list as their issue
+// lands; the index itself does not change. (Cases hold reports by link and
+// are not indexed themselves, so that a report counts once.)
 const (
 	Report RecordType = "report"
+	// Intel is one version of an imported STIX object (an indicator, an
+	// observable, …): package intel.
+	Intel RecordType = "intel"
 )
 
 // Valid reports whether t is a record type koban indexes.
-func (t RecordType) Valid() bool { return t == Report }
+func (t RecordType) Valid() bool { return t == Report || t == Intel }
 
 // Key names one record.
 type Key struct {

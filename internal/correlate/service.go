@@ -15,6 +15,7 @@ import (
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/tlp"
 )
 
 // Service answers officers' questions of the index, applying access: the
@@ -352,7 +353,7 @@ func (s *Service) record(ctx context.Context, p auth.Principal, k Key) (Occurren
 	if err != nil {
 		return Occurrence{}, err
 	}
-	if err := s.access.Check(ctx, p, access.View, access.Object{Type: string(k.Type), ID: k.ID, OrgID: r.OrgID}); err != nil {
+	if err := s.access.Check(ctx, p, access.View, access.Object{Type: string(k.Type), ID: k.ID, OrgID: r.OrgID, TLP: tlp.Level(r.TLP)}); err != nil {
 		return Occurrence{}, err
 	}
 	return r, nil

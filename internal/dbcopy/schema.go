@@ -104,6 +104,16 @@ var plan = []planEntry{
 	// Saved searches and the matches recorded for their owners.
 	{"saved_searches", "", []string{"id"}},
 	{"saved_search_matches", "", []string{"search_id", "record_type", "record_id"}},
+	// Intel: sources and their polls, the objects (every version), their
+	// sightings, and koban's TAXII collections.
+	{"intel_sources", "", []string{"id"}},
+	{"intel_polls", "", []string{"id"}},
+	{"intel_objects", "", []string{"id"}},
+	{"intel_sightings", "", []string{"object_id", "record_type", "record_id"}},
+	{"taxii_collections", "", []string{"id"}},
+	{"taxii_collection_access", "", []string{"collection_id", "org_id"}},
+	{"taxii_collection_objects", "", []string{"collection_id", "object_id"}},
+	{"taxii_status", "", []string{"id"}},
 	{"audit_log", "", []string{"id"}},
 	// State shared by several servers on PostgreSQL (rate-limit buckets, job
 	// schedules): a SQLite koban keeps little or nothing here; copied all

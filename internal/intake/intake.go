@@ -79,6 +79,7 @@ type Report struct {
 	OccurredAt       time.Time
 	Prefecture       string // JIS X 0401 code, "" when unknown
 	OrgID            int64  // the owning organisation
+	TLP              string // its TLP 2.0 level (package tlp); "" is amber
 	Money            Money
 	FreezeDeadline   time.Time // zero when there is no freeze window
 	Urgent           bool

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"iter"
@@ -20,6 +21,7 @@ import (
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/taxonomy"
+	"github.com/koban-project/koban/internal/tlp"
 )
 
 // Store is what intake needs from the database. Methods return a koban
@@ -203,7 +205,7 @@ func (s *Service) prepare(sub *Submission, o Origin, now time.Time) (*Report, fu
 		Description: sub.Description, OccurredAt: sub.OccurredAt, Prefecture: sub.Prefecture,
 		OrgID: owner.ID, Money: sub.Money, Status: StatusNew, Contact: sub.Contact,
 		Consent: sub.Consent, Language: sub.Language, Source: o.Source, SubmittedBy: o.SubmittedBy,
-		ExternalID: sub.ExternalID, CreatedAt: now, UpdatedAt: now,
+		ExternalID: sub.ExternalID, CreatedAt: now, UpdatedAt: now, TLP: string(cmp.Or(o.TLP, tlp.Amber)),
 	}
 	r.Urgent = Urgent(r.Category, r.Description)
 	r.FreezeDeadline = FreezeDeadline(r.Money.SentAt, now)
@@ -502,7 +504,7 @@ var rightFor = map[auth.Permission]access.Right{
 
 // ReportObject is a report as the access decision knows it.
 func ReportObject(r *Report) access.Object {
-	return access.Object{Type: "report", ID: r.ID, OrgID: r.OrgID}
+	return access.Object{Type: "report", ID: r.ID, OrgID: r.OrgID, TLP: tlp.Level(r.TLP)}
 }
 
 // Access is the decision the service asks; other services share it.

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"github.com/koban-project/koban/internal/tlp"
 	"io"
 	"net/mail"
 	"strconv"
@@ -57,8 +58,11 @@ type Origin struct {
 	Source      string // "web", "api" or "partner"
 	SubmittedBy int64
 	OrgID       int64 // the partner's organisation, for the audit trail
-	Label       string
-	IP          string
+	// TLP is the marking of what this origin submits: the partner
+	// organisation's default; "" (the public) is amber.
+	TLP   tlp.Level
+	Label string
+	IP    string
 }
 
 // Partner reports whether the submission came from an authenticated partner.

@@ -96,8 +96,14 @@ func (db *DB) Tallies(ctx context.Context, valueID int64, offset time.Duration, 
 }
 
 // labelled is the part of a query that names each record: a report by its
-// receipt and category. The occurrence rows are aliased oc.
-const labelled = ` LEFT JOIN reports r ON oc.record_type = 'report' AND r.id = oc.record_id`
+// receipt and category, intel by its name (or STIX id) and type. The
+// occurrence rows are aliased oc; label and category are the columns.
+const (
+	labelled = ` LEFT JOIN reports r ON oc.record_type = 'report' AND r.id = oc.record_id
+		LEFT JOIN intel_objects io ON oc.record_type = 'intel' AND io.id = oc.record_id`
+	label    = `COALESCE(r.receipt, CASE WHEN io.name <> '' THEN io.name ELSE io.stix_id END, '')`
+	category = `COALESCE(r.category, io.type, '')`
+)
 
 // Occurrences lists the records in scope holding a value, newest first.
 func (db *DB) Occurrences(ctx context.Context, valueID int64, scope access.Scope, limit, offset int) ([]correlate.Occurrence, int, error) {
@@ -110,7 +116,7 @@ func (db *DB) Occurrences(ctx context.Context, valueID int64, scope access.Scope
 	if total == 0 {
 		return nil, 0, nil
 	}
-	out, err := db.occurrences(ctx, `SELECT oc.record_type, oc.record_id, oc.org_id, oc.tlp, oc.at, COALESCE(r.receipt, ''), COALESCE(r.category, '')
+	out, err := db.occurrences(ctx, `SELECT oc.record_type, oc.record_id, oc.org_id, oc.tlp, oc.at, `+label+`, `+category+`
 		FROM occurrences oc`+labelled+` WHERE oc.observable_id = ?`+filter+
 		` ORDER BY oc.at DESC, oc.record_id DESC LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
 	return out, total, err
@@ -156,8 +162,8 @@ func (db *DB) Holders(ctx context.Context, valueIDs []int64, exclude correlate.K
 	// The index on observable_id holds every column read here but for the
 	// grants asked about records out of the owners' line, so the database
 	// seldom visits the rows themselves.
-	rows, err := db.read.QueryContext(ctx, `SELECT record_type, record_id, MAX(org_id), MAX(at), COUNT(*), MAX(seen) FROM
-		(SELECT oc.record_type, oc.record_id, oc.org_id, oc.at, `+seen+` AS seen FROM occurrences oc WHERE oc.observable_id IN (`+placeholders(len(valueIDs))+`)) h
+	rows, err := db.read.QueryContext(ctx, `SELECT record_type, record_id, MAX(org_id), MAX(at), COUNT(*), MAX(seen), MAX(tlp) FROM
+		(SELECT oc.record_type, oc.record_id, oc.org_id, oc.at, oc.tlp, `+seen+` AS seen FROM occurrences oc WHERE oc.observable_id IN (`+placeholders(len(valueIDs))+`)) h
 		GROUP BY record_type, record_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("holders: %w", err)
@@ -168,10 +174,10 @@ func (db *DB) Holders(ctx context.Context, valueIDs []int64, exclude correlate.K
 		var h correlate.Holder
 		var t string
 		var at int64
-		if err := rows.Scan(&t, &h.ID, &h.OrgID, &at, &h.Shared, &h.Seen); err != nil {
+		if err := rows.Scan(&t, &h.ID, &h.OrgID, &at, &h.Shared, &h.Seen, &h.TLP); err != nil {
 			return nil, err
 		}
-		h.Type, h.At, h.TLP = correlate.RecordType(t), tm(at), correlate.DefaultTLP
+		h.Type, h.At = correlate.RecordType(t), tm(at)
 		if h.Key != exclude {
 			out = append(out, h)
 		}
@@ -179,32 +185,39 @@ func (db *DB) Holders(ctx context.Context, valueIDs []int64, exclude correlate.K
 	return out, rows.Err()
 }
 
-// Labels returns what officers call each record: a report's receipt.
+// Labels returns what officers call each record: a report's receipt,
+// intel's name (or its STIX id when it has none).
 func (db *DB) Labels(ctx context.Context, keys []correlate.Key) (map[correlate.Key]string, error) {
-	var ids []any
+	ids := map[correlate.RecordType][]any{}
 	for _, k := range keys {
-		if k.Type == correlate.Report {
-			ids = append(ids, k.ID)
-		}
+		ids[k.Type] = append(ids[k.Type], k.ID)
 	}
 	out := make(map[correlate.Key]string, len(keys))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, receipt FROM reports WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
-	if err != nil {
-		return nil, fmt.Errorf("labels: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var receipt string
-		if err := rows.Scan(&id, &receipt); err != nil {
+	for t, q := range map[correlate.RecordType]string{
+		correlate.Report: `SELECT id, receipt FROM reports WHERE id IN (`,
+		correlate.Intel:  `SELECT id, CASE WHEN name <> '' THEN name ELSE stix_id END FROM intel_objects WHERE id IN (`,
+	} {
+		if len(ids[t]) == 0 {
+			continue
+		}
+		rows, err := db.read.QueryContext(ctx, q+placeholders(len(ids[t]))+`)`, ids[t]...)
+		if err != nil {
+			return nil, fmt.Errorf("labels: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[correlate.Key{Type: t, ID: id}] = name
+		}
+		if err := rows.Close(); err != nil {
 			return nil, err
 		}
-		out[correlate.Key{Type: correlate.Report, ID: id}] = receipt
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Related returns the stored ranges holding address o, or the stored
@@ -244,10 +257,16 @@ func (db *DB) Related(ctx context.Context, o observe.Observable, scope access.Sc
 // Record returns a record's owner, time and label.
 func (db *DB) Record(ctx context.Context, k correlate.Key) (correlate.Occurrence, error) {
 	o := correlate.Occurrence{Key: k, TLP: correlate.DefaultTLP}
+	q := ""
 	switch k.Type {
 	case correlate.Report:
+		q = `SELECT org_id, created_at, receipt, category, tlp FROM reports WHERE id = ?`
+	case correlate.Intel:
+		q = `SELECT org_id, added_at, CASE WHEN name <> '' THEN name ELSE stix_id END, type, tlp FROM intel_objects WHERE id = ?`
+	}
+	if q != "" {
 		var at int64
-		err := db.read.QueryRowContext(ctx, `SELECT org_id, created_at, receipt, category FROM reports WHERE id = ?`, k.ID).Scan(&o.OrgID, &at, &o.Label, &o.Category)
+		err := db.read.QueryRowContext(ctx, q, k.ID).Scan(&o.OrgID, &at, &o.Label, &o.Category, &o.TLP)
 		if errors.Is(err, sql.ErrNoRows) {
 			return o, notFound("error.not_found")
 		}
@@ -384,7 +403,7 @@ func (db *DB) ClusterMembers(ctx context.Context, id int64, scope access.Scope, 
 	if total == 0 {
 		return nil, 0, nil
 	}
-	out, err := db.occurrences(ctx, `SELECT oc.record_type, oc.record_id, oc.org_id, '`+correlate.DefaultTLP+`', oc.at, COALESCE(r.receipt, ''), COALESCE(r.category, '')
+	out, err := db.occurrences(ctx, `SELECT oc.record_type, oc.record_id, oc.org_id, oc.tlp, oc.at, `+label+`, `+category+`
 		FROM cluster_members oc`+labelled+` WHERE oc.cluster_id = ?`+filter+
 		` ORDER BY oc.at DESC, oc.record_id DESC LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
 	return out, total, err

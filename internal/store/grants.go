@@ -156,22 +156,80 @@ func parseRights(s string) []access.Right {
 
 // scopeFilter is " AND " and the scope's condition over rows of the
 // national index (owner oc.org_id, record oc.record_id of type
-// oc.record_type, or the like for another alias), or nothing when the
-// scope is everything.
+// oc.record_type, marking oc.tlp, or the like for another alias), or
+// nothing when the scope takes every row.
 func scopeFilter(s access.Scope, alias string) (string, []any) {
-	if s.All {
+	cond, args := scopeCondTLP(s, alias+".org_id", alias+".record_id", alias+".record_type", alias+".tlp")
+	if cond == "1 = 1" {
 		return "", nil
 	}
-	cond, args := scopeCond(s, alias+".org_id", alias+".record_id", alias+".record_type")
 	return " AND " + cond, args
 }
 
 // scopeFlag is a column that says whether each row of the national index is
 // in the scope (1) or not (0), to count both in one pass.
 func scopeFlag(s access.Scope, alias string) (string, []any) {
-	if s.All {
+	cond, args := scopeCondTLP(s, alias+".org_id", alias+".record_id", alias+".record_type", alias+".tlp")
+	if cond == "1 = 1" {
 		return "1", nil
 	}
-	cond, args := scopeCond(s, alias+".org_id", alias+".record_id", alias+".record_type")
 	return "CASE WHEN " + cond + " THEN 1 ELSE 0 END", args
+}
+
+// scopeCondTLP is scopeCond for rows that carry their TLP level in tlpCol
+// (package tlp, and access for the rule): green and clear rows are in
+// every account's scope for viewing; the owner's line holds every row but
+// red ones; a grant to an account counts at every level, a grant to an
+// organisation up to amber+strict, and a grant to an organisation above
+// the viewer's (reaching down to it) up to amber.
+func scopeCondTLP(s access.Scope, owner, id, typeCol, tlpCol string) (string, []any) {
+	if s.None {
+		return "1 = 0", nil
+	}
+	var parts []string
+	var args []any
+	if s.Right == access.View && s.UserID != 0 {
+		parts = append(parts, tlpCol+" IN ('clear', 'green')")
+	}
+	switch {
+	case s.All:
+		parts = append(parts, tlpCol+" <> 'red'")
+	case len(s.Orgs) > 0:
+		parts = append(parts, "("+owner+" IN ("+placeholders(len(s.Orgs))+") AND "+tlpCol+" <> 'red')")
+		for _, o := range s.Orgs {
+			args = append(args, o)
+		}
+	}
+	if s.UserID != 0 {
+		q, a := grantsTo(s, id, typeCol, "user_id = ?", []any{s.UserID})
+		parts, args = append(parts, q), append(args, a...)
+	}
+	if !s.All && len(s.GranteeOrgs) > 0 {
+		q, a := grantsTo(s, id, typeCol, "org_id IN ("+placeholders(len(s.GranteeOrgs))+")", anySlice(s.GranteeOrgs))
+		parts, args = append(parts, "("+tlpCol+" <> 'red' AND "+q+")"), append(args, a...)
+	}
+	if !s.All && len(s.Above) > 0 {
+		q, a := grantsTo(s, id, typeCol, "org_id IN ("+placeholders(len(s.Above))+")", anySlice(s.Above))
+		parts, args = append(parts, "("+tlpCol+" IN ('clear', 'green', 'amber') AND "+q+")"), append(args, a...)
+	}
+	if len(parts) == 0 {
+		return "1 = 0", nil
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args
+}
+
+// grantsTo is the condition "id is named by a grant in force with the
+// scope's right to the grantees who", over records of the scope's type or
+// of the type in typeCol.
+func grantsTo(s access.Scope, id, typeCol, who string, whoArgs []any) (string, []any) {
+	typ := "?"
+	var args []any
+	if typeCol != "" {
+		typ = typeCol
+	} else {
+		args = append(args, s.ObjectType)
+	}
+	args = append(args, ts(s.At), "% "+string(s.Right)+" %")
+	return id + ` IN (SELECT object_id FROM grants WHERE object_type = ` + typ + ` AND revoked_at = 0
+		AND (expires_at = 0 OR expires_at > ?) AND rights LIKE ? AND ` + who + ")", append(args, whoArgs...)
 }

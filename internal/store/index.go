@@ -47,7 +47,7 @@ type indexer struct {
 	noCluster bool
 	// known holds the owner and time of the records being indexed, which
 	// need not be read back when they join a cluster.
-	known map[correlate.Key][2]int64
+	known map[correlate.Key]holding
 	// ranges is 1 once the database is known to hold a reported range, -1
 	// once known to hold none; addresses are looked up in ranges only then.
 	ranges int
@@ -56,6 +56,12 @@ type indexer struct {
 	// may have been joined by another record of its group before its turn.
 	joined     map[correlate.Key]int64
 	mergedInto map[int64]int64
+}
+
+// holding is what the index holds of a record: its owner, time and marking.
+type holding struct {
+	org, at int64
+	tlp     string
 }
 
 // joinedTo returns the cluster a record joined in this transaction, 0 for none.
@@ -74,7 +80,18 @@ func (ix *indexer) joinedTo(k correlate.Key) int64 {
 // indexRecords indexes records that are being stored in tx. A record
 // already indexed keeps its occurrences; values new to it are added.
 func (db *DB) indexRecords(ctx context.Context, tx *txn, recs []correlate.Record) error {
-	return db.newIndexer(tx).index(ctx, recs)
+	ix := db.newIndexer(tx)
+	if err := ix.index(ctx, recs); err != nil {
+		return err
+	}
+	var reports []correlate.Record
+	for _, r := range recs {
+		if r.Type == correlate.Report && len(r.Observables) > 0 {
+			reports = append(reports, r)
+		}
+	}
+	// A report holding a value an indicator names is a sighting of it.
+	return ix.sightReports(ctx, reports)
 }
 
 func (db *DB) newIndexer(tx *txn) *indexer {
@@ -87,9 +104,9 @@ func (ix *indexer) index(ctx context.Context, recs []correlate.Record) error {
 	if !slices.ContainsFunc(recs, func(r correlate.Record) bool { return len(r.Observables) > 0 }) {
 		return nil
 	}
-	ix.known = make(map[correlate.Key][2]int64, len(recs))
+	ix.known = make(map[correlate.Key]holding, len(recs))
 	for _, r := range recs {
-		ix.known[r.Key] = [2]int64{r.OrgID, ts(r.At)}
+		ix.known[r.Key] = holding{r.OrgID, ts(r.At), cmp.Or(r.TLP, correlate.DefaultTLP)}
 	}
 	// On PostgreSQL, several servers index at once: the audit chain's lock
 	// (which every storing transaction takes anyway) keeps clusters from
@@ -402,7 +419,7 @@ func (ix *indexer) contained(ctx context.Context, o observe.Observable) ([]*inde
 	return out, rows.Err()
 }
 
-func anySlice(ss []string) []any {
+func anySlice[T any](ss []T) []any {
 	out := make([]any, len(ss))
 	for i, s := range ss {
 		out[i] = s
@@ -529,17 +546,17 @@ func (ix *indexer) join(ctx context.Context, c int64, recs map[correlate.Key]boo
 	for k := range recs {
 		oa, ok := ix.known[k]
 		if !ok {
-			if err := ix.tx.QueryRowContext(ctx, `SELECT MAX(org_id), MIN(at) FROM occurrences WHERE record_type = ? AND record_id = ?`,
-				string(k.Type), k.ID).Scan(&oa[0], &oa[1]); err != nil {
+			if err := ix.tx.QueryRowContext(ctx, `SELECT MAX(org_id), MIN(at), MAX(tlp) FROM occurrences WHERE record_type = ? AND record_id = ?`,
+				string(k.Type), k.ID).Scan(&oa.org, &oa.at, &oa.tlp); err != nil {
 				return fmt.Errorf("join cluster: %w", err)
 			}
 		}
-		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO cluster_members (record_type, record_id, cluster_id, org_id, at)
-			VALUES (?, ?, ?, ?, ?)`, string(k.Type), k.ID, c, oa[0], oa[1]); err != nil {
+		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO cluster_members (record_type, record_id, cluster_id, org_id, at, tlp)
+			VALUES (?, ?, ?, ?, ?, ?)`, string(k.Type), k.ID, c, oa.org, oa.at, oa.tlp); err != nil {
 			return fmt.Errorf("join cluster: %w", err)
 		}
-		first, last = min(first, oa[1]), max(last, oa[1])
-		hours[growthHour(oa[1])]++
+		first, last = min(first, oa.at), max(last, oa.at)
+		hours[growthHour(oa.at)]++
 		ix.joined[k] = c
 	}
 	for h, n := range hours {
@@ -586,19 +603,20 @@ func (db *DB) ReplaceObservables(ctx context.Context, found map[int64][]observe.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM occurrences WHERE record_type = 'report' AND record_id IN `+in, ids...); err != nil {
 			return fmt.Errorf("re-index: clear: %w", err)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, org_id, created_at FROM reports WHERE id IN `+in, ids...)
+		rows, err := tx.QueryContext(ctx, `SELECT id, org_id, created_at, tlp FROM reports WHERE id IN `+in, ids...)
 		if err != nil {
 			return fmt.Errorf("re-index: %w", err)
 		}
 		var recs []correlate.Record
 		for rows.Next() {
 			var id, org, at int64
-			if err := rows.Scan(&id, &org, &at); err != nil {
+			var level string
+			if err := rows.Scan(&id, &org, &at, &level); err != nil {
 				rows.Close()
 				return err
 			}
 			recs = append(recs, correlate.Record{Key: correlate.Key{Type: correlate.Report, ID: id}, OrgID: org,
-				TLP: correlate.DefaultTLP, At: tm(at), Observables: found[id]})
+				TLP: level, At: tm(at), Observables: found[id]})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -178,13 +179,13 @@ func (db *DB) trySavepoint(ctx context.Context, tx *txn, fn func() error) (bool,
 const reportInsertCols = `receipt, token_hash, kind, category, reported_category, description,
 	occurred_at, prefecture, org_id, amount_jpy, money_sent_at, freeze_deadline, urgent, status, close_reason,
 	duplicate_of, assignee_id, contact_name, contact_email, contact_phone, consent, language, source, submitted_by,
-	external_id, created_at, updated_at`
+	external_id, created_at, updated_at, tlp`
 
 func reportValues(r *intake.Report) []any {
 	return []any{r.Receipt, r.TokenHash, string(r.Kind), r.Category, r.ReportedCategory, r.Description,
 		ts(r.OccurredAt), r.Prefecture, r.OrgID, r.Money.AmountJPY, ts(r.Money.SentAt), ts(r.FreezeDeadline), r.Urgent,
 		string(r.Status), r.CloseReason, nullID(r.DuplicateOf), nullID(r.AssigneeID), r.Contact.Name, r.Contact.Email,
-		r.Contact.Phone, r.Consent, r.Language, r.Source, nullID(r.SubmittedBy), r.ExternalID, ts(r.CreatedAt), ts(r.UpdatedAt)}
+		r.Contact.Phone, r.Consent, r.Language, r.Source, nullID(r.SubmittedBy), r.ExternalID, ts(r.CreatedAt), ts(r.UpdatedAt), cmp.Or(r.TLP, correlate.DefaultTLP)}
 }
 
 // values returns "(?,?,…),(?,?,…)…" for rows of n columns.
@@ -211,7 +212,7 @@ func (db *DB) insertMany(ctx context.Context, tx *txn, rs []*intake.Report, entr
 			byReceipt[r.Receipt] = r
 			args = append(args, reportValues(r)...)
 		}
-		rows, err := tx.QueryContext(ctx, `INSERT INTO reports (`+reportInsertCols+`) VALUES `+values(len(part), 27)+
+		rows, err := tx.QueryContext(ctx, `INSERT INTO reports (`+reportInsertCols+`) VALUES `+values(len(part), 28)+
 			` ON CONFLICT (receipt) DO NOTHING RETURNING id, receipt`, args...)
 		if err != nil {
 			return fmt.Errorf("insert reports: %w", err)
@@ -281,7 +282,7 @@ func (db *DB) insertReport(ctx context.Context, tx *txn, r *intake.Report, text 
 	// itself is the check: ON CONFLICT returns no row, and a new number is drawn.
 	for attempt := 0; ; attempt++ {
 		r.Receipt = intake.NewReceipt()
-		err := tx.QueryRowContext(ctx, `INSERT INTO reports (`+reportInsertCols+`) VALUES `+values(1, 27)+
+		err := tx.QueryRowContext(ctx, `INSERT INTO reports (`+reportInsertCols+`) VALUES `+values(1, 28)+
 			` ON CONFLICT (receipt) DO NOTHING RETURNING id`, reportValues(r)...).Scan(&r.ID)
 		if err == nil {
 			break
@@ -308,7 +309,7 @@ func recordsOf(rs []*intake.Report, fresh bool) []correlate.Record {
 	out := make([]correlate.Record, len(rs))
 	for i, r := range rs {
 		out[i] = correlate.Record{Key: correlate.Key{Type: correlate.Report, ID: r.ID}, OrgID: r.OrgID,
-			TLP: correlate.DefaultTLP, At: r.CreatedAt, Observables: r.Observables, Fresh: fresh}
+			TLP: cmp.Or(r.TLP, correlate.DefaultTLP), At: r.CreatedAt, Observables: r.Observables, Fresh: fresh}
 	}
 	return out
 }
@@ -328,7 +329,7 @@ func (db *DB) insertFiles(ctx context.Context, tx *txn, reportID int64, files []
 
 const reportCols = `id, receipt, token_hash, kind, category, reported_category, description, occurred_at, prefecture, org_id,
 	amount_jpy, money_sent_at, freeze_deadline, urgent, status, close_reason, COALESCE(duplicate_of, 0), COALESCE(assignee_id, 0),
-	contact_name, contact_email, contact_phone, consent, language, source, COALESCE(submitted_by, 0), external_id, created_at, updated_at`
+	contact_name, contact_email, contact_phone, consent, language, source, COALESCE(submitted_by, 0), external_id, created_at, updated_at, tlp`
 
 type scanner interface{ Scan(...any) error }
 
@@ -339,7 +340,7 @@ func scanReport(s scanner) (*intake.Report, error) {
 	err := s.Scan(&r.ID, &r.Receipt, &r.TokenHash, &kind, &r.Category, &r.ReportedCategory, &r.Description, &occurred,
 		&r.Prefecture, &r.OrgID, &r.Money.AmountJPY, &sent, &deadline, &r.Urgent, &status, &r.CloseReason, &r.DuplicateOf,
 		&r.AssigneeID, &r.Contact.Name, &r.Contact.Email, &r.Contact.Phone, &r.Consent, &r.Language, &r.Source,
-		&r.SubmittedBy, &r.ExternalID, &created, &updated)
+		&r.SubmittedBy, &r.ExternalID, &created, &updated, &r.TLP)
 	if err != nil {
 		return nil, err
 	}

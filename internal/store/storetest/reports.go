@@ -65,6 +65,7 @@ func testReportRoundTrip(t *testing.T, f *fixture) {
 	_, hash := auth.NewStatusToken()
 	r := &intake.Report{
 		TokenHash: hash, Kind: intake.KindConsultation, Category: "FR", ReportedCategory: "PH",
+		TLP:         "amber",
 		Description: "投資サイト https://evil.example/login に送金。連絡先 scam@evil.example\n二行目\tタブ",
 		OccurredAt:  time.Date(2026, 2, 27, 22, 15, 0, 987654000, jst), // not UTC: must come back as the same instant
 		Prefecture:  "13", OrgID: f.orgID("pref-13"),

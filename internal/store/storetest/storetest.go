@@ -111,6 +111,9 @@ func Run(t *testing.T, h Harness) {
 		{"IndexRebuild", testIndexRebuild},
 		{"IndexAccessRequest", testIndexAccessRequest},
 		{"IndexClusterList", testIndexClusterList},
+		{"Intel", testIntel},
+		{"TAXIICollection", testTAXIICollection},
+		{"IntelSources", testIntelSources},
 		{"CaseRoundTrip", testCaseRoundTrip},
 		{"CaseNumbersConcurrent", testCaseNumbersConcurrent},
 		{"CaseNotFound", testCaseNotFound},
@@ -226,7 +229,7 @@ func (f *fixture) newReport(orgCode string) *intake.Report {
 	return &intake.Report{
 		TokenHash: hash, Kind: intake.KindReport, Description: fmt.Sprintf("report %d", f.seq),
 		Prefecture: o.Prefecture, OrgID: f.orgID(orgCode), Status: intake.StatusNew, Language: "ja", Source: "web",
-		CreatedAt: now, UpdatedAt: now,
+		CreatedAt: now, UpdatedAt: now, TLP: "amber",
 	}
 }
 
