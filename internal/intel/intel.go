@@ -58,6 +58,7 @@ const (
 	SourceMISP  = "misp"  // a MISP feed or instance
 	SourceCSV   = "csv"   // a CSV feed with a column mapping
 	SourceFile  = "file"  // files brought in by hand
+	SourcePush  = "push"  // objects a partner adds to one of koban's TAXII collections
 )
 
 // Source is where intel comes from and who it belongs to once here.

@@ -2,8 +2,9 @@ package intel
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -30,6 +31,7 @@ type Store interface {
 
 	CreateSource(ctx context.Context, s *Source, e audit.Entry) error
 	Source(ctx context.Context, id int64) (*Source, error)
+	SourceByName(ctx context.Context, name string) (*Source, error)
 	Sources(ctx context.Context, orgs []int64) ([]*Source, error)
 	ClaimDueSource(ctx context.Context, kinds []string, now time.Time) (*Source, error)
 	StartPoll(ctx context.Context, p *Poll) error
@@ -263,5 +265,93 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (*ObjectV
 	return v, nil
 }
 
-// ErrNoObjects is returned by Import for an empty batch.
-var ErrNoObjects = errors.New("intel: no objects")
+// pushSource returns the source that stands for an organisation adding
+// objects to a collection (made the first time it does): what it adds is
+// owned by the collection's keeper, with the partner named.
+func (s *Service) pushSource(ctx context.Context, p auth.Principal, c Collection) (*Source, error) {
+	o, _ := s.tree().ByID(p.OrgID)
+	name := "TAXII: " + o.Code + " → " + c.UUID
+	src, err := s.store.SourceByName(ctx, name)
+	if koban.ErrorCode(err) != koban.NotFound {
+		return src, err
+	}
+	now := s.clock.Now()
+	src = &Source{Name: name, Kind: SourcePush, OrgID: c.OrgID, DefaultTLP: tlp.Amber, Confidence: 50, CreatedBy: p.UserID,
+		CreatedAt: now, UpdatedAt: now, Every: DefaultEvery}
+	if o.Kind == org.KindPartner {
+		src.PartnerOrgID = o.ID
+	}
+	err = s.store.CreateSource(ctx, src, audit.Entry{Actor: p.Actor(), Action: "intel.source_create", Detail: map[string]any{"name": name, "kind": SourcePush}})
+	if koban.ErrorCode(err) == koban.Conflict { // another request made it first
+		return s.store.SourceByName(ctx, name)
+	}
+	return src, err
+}
+
+// CollectionInput is a new TAXII collection as an officer describes it.
+type CollectionInput struct {
+	Title       string
+	Description string
+	MaxTLP      string
+	Readers     []string // organisation codes that may read it
+	Writers     []string // organisation codes that may add to it
+}
+
+// CreateCollection makes a TAXII collection kept by the officer's
+// organisation, readable and writable by the organisations named.
+func (s *Service) CreateCollection(ctx context.Context, p auth.Principal, in CollectionInput) (*Collection, error) {
+	if err := s.manage(p, p.OrgID); err != nil {
+		return nil, err
+	}
+	var bad koban.Problems
+	c := &Collection{UUID: uuid(), Title: strings.TrimSpace(in.Title), Description: strings.TrimSpace(in.Description), OrgID: p.OrgID, CreatedAt: s.clock.Now()}
+	if c.Title == "" || utf8.RuneCountInString(c.Title) > maxNameRunes {
+		bad.Add("title", "intel.error.name")
+	}
+	if l, ok := tlp.Parse(in.MaxTLP); ok && l != tlp.Red {
+		c.MaxTLP = l
+	} else {
+		bad.Add("max_tlp", "intel.error.collection_tlp")
+	}
+	members := map[int64]*Member{}
+	for _, list := range []struct {
+		codes []string
+		write bool
+	}{{in.Readers, false}, {in.Writers, true}} {
+		for _, code := range list.codes {
+			o, ok := s.tree().ByCode(strings.TrimSpace(code))
+			if !ok {
+				bad.Add("members", "intel.error.org_unknown")
+				continue
+			}
+			m := members[o.ID]
+			if m == nil {
+				m = &Member{OrgID: o.ID}
+				members[o.ID] = m
+			}
+			m.Read = m.Read || !list.write
+			m.Write = m.Write || list.write
+		}
+	}
+	if err := bad.Err(); err != nil {
+		return nil, err
+	}
+	var ms []Member
+	for _, m := range members {
+		ms = append(ms, *m)
+	}
+	if err := s.store.CreateCollection(ctx, c, ms, audit.Entry{Actor: p.Actor(), Action: "taxii.collection_create",
+		Detail: map[string]any{"title": c.Title, "max_tlp": string(c.MaxTLP), "readers": in.Readers, "writers": in.Writers}}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// uuid returns a random (version 4) UUID.
+func uuid() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

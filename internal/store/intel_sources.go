@@ -69,6 +69,18 @@ func (db *DB) Source(ctx context.Context, id int64) (*intel.Source, error) {
 	return s, nil
 }
 
+// SourceByName returns the source of that name.
+func (db *DB) SourceByName(ctx context.Context, name string) (*intel.Source, error) {
+	s, err := scanSource(db.read.QueryRowContext(ctx, `SELECT `+sourceCols+` FROM intel_sources WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("error.not_found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("source %q: %w", name, err)
+	}
+	return s, nil
+}
+
 // Sources lists the sources owned by orgs (nil: every source), by name.
 func (db *DB) Sources(ctx context.Context, orgs []int64) ([]*intel.Source, error) {
 	q, args := `SELECT `+sourceCols+` FROM intel_sources`, []any(nil)
