@@ -120,7 +120,7 @@ func (v *validation) validateKoban(o *Object) {
 		// The parts, when given, must say what the value says.
 		if p := strings.Split(val, "-"); len(p) == 4 && !strings.Contains(val, ":") {
 			for i, name := range []string{"bank_code", "branch_code", "", "account_number"} {
-				if s, ok := o.String(name); ok && name != "" && s != p[i] {
+				if s, ok := o.String(name); ok && name != "" && s != p[i] && allDigits(s, len(p[i])) {
 					v.add(name, CodeKobanMismatch, "name", name, "value", s, "canonical", val)
 				}
 			}

@@ -118,7 +118,7 @@ func (v *validation) checkID(typ string, cat Category) {
 		v.add("id", CodeIDSyntax, "value", id)
 		return
 	}
-	if typ != "" && id[:i] != typ {
+	if validTypeName(typ) && id[:i] != typ {
 		v.add("id", CodeIDPrefix, "value", id, "type", typ)
 	}
 	_, version, ok := parseID(id)
