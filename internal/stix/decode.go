@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // DefaultMaxObjectBytes is the largest single object a Decoder reads
@@ -173,10 +174,10 @@ func (d *Decoder) next() (*Object, error) {
 					o := &Object{props: d.top}
 					o.typ, _ = o.String("type")
 					o.id, _ = o.String("id")
-					d.top = nil
 					if o.typ == "bundle" {
 						return nil, io.EOF // an empty bundle
 					}
+					d.top = nil
 					return o, nil
 				}
 				continue
@@ -196,6 +197,7 @@ func (d *Decoder) next() (*Object, error) {
 				return nil, err
 			}
 			name, ok := unquote(rawName)
+			name = strings.Clone(name)
 			if !ok || rawName[0] != '"' {
 				return nil, d.fatal("want a property name")
 			}
@@ -228,6 +230,7 @@ func (d *Decoder) next() (*Object, error) {
 			d.top = append(d.top, prop{name: name, raw: bytes.Clone(raw)})
 			if name == "type" {
 				d.topTyp, _ = unquote(raw)
+				d.topTyp = strings.Clone(d.topTyp)
 			}
 		case stTrailing:
 			if _, err := d.peek(); err == io.EOF {
@@ -339,6 +342,16 @@ func (d *Decoder) frame() ([]byte, error) {
 		for ; i < len(d.buf); i++ {
 			c := d.buf[i]
 			if inStr {
+				if !esc {
+					// Jump to the next quote or backslash.
+					j := bytes.IndexAny(d.buf[i:], "\"\\")
+					if j < 0 {
+						i = len(d.buf) - 1
+						continue
+					}
+					i += j
+					c = d.buf[i]
+				}
 				switch {
 				case esc:
 					esc = false

@@ -1,9 +1,11 @@
 package stix
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // maxDepth bounds the nesting of JSON values, so that a hostile input of a
@@ -266,6 +268,10 @@ func (s *scanner) str() error {
 	high := false
 	for s.i < len(s.b) {
 		c := s.b[s.i]
+		if c >= 0x20 && c < 0x80 && c != '"' && c != '\\' {
+			s.i++
+			continue
+		}
 		switch {
 		case c == '"':
 			s.i++
@@ -309,20 +315,51 @@ func (s *scanner) str() error {
 func isHex(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
 // unquote returns the text of a JSON string that scanner already checked;
-// ok is false when raw is not a string.
+// ok is false when raw is not a string. A string without escapes shares
+// raw's memory (objects never change the bytes they hold, so that is
+// safe for them); callers holding a buffer that is reused must copy it.
 func unquote(raw []byte) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' {
 		return "", false
 	}
 	body := raw[1 : len(raw)-1]
-	for _, c := range body {
-		if c == '\\' {
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return "", false
-			}
-			return s, true
+	if bytes.IndexByte(body, '\\') >= 0 {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false
 		}
+		return s, true
 	}
-	return string(body), true
+	if len(body) == 0 {
+		return "", true
+	}
+	return unsafe.String(&body[0], len(body)), true
+}
+
+// eachItem calls f with the index and text of each element of a JSON
+// array (already checked); false when raw is not an array.
+func eachItem(raw []byte, f func(i int, item []byte)) bool {
+	if len(raw) == 0 || raw[0] != '[' {
+		return false
+	}
+	s := scanner{b: raw, i: 1}
+	s.ws()
+	if s.i < len(raw) && raw[s.i] == ']' {
+		return true
+	}
+	for i := 0; s.i < len(raw); i++ {
+		s.ws()
+		start := s.i
+		if s.value(1) != nil {
+			return false
+		}
+		f(i, raw[start:s.i])
+		s.ws()
+		if s.i < len(raw) && raw[s.i] == ',' {
+			s.i++
+			continue
+		}
+		break
+	}
+	return true
 }

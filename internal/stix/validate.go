@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -18,9 +17,16 @@ var PatternCheck func(patternType, pattern string) error
 type validation struct {
 	o        *Object
 	problems []Problem
+	path     []byte // where walk is, built as it goes down
 }
 
+// here, given to add as the path, stands for where walk is.
+const here = "\x00"
+
 func (v *validation) add(path, code string, args ...string) {
+	if path == here {
+		path = string(v.path)
+	}
 	v.problems = append(v.problems, Problem{Index: -1, ID: v.o.ID(), Path: path, Code: code, Args: args})
 }
 
@@ -94,7 +100,8 @@ func (v *validation) run() {
 		if !validPropertyName(p.name) {
 			v.add(p.name, CodePropName, "name", p.name)
 		}
-		v.walk(p.name, p.name, p.raw, typ, 0)
+		v.path = append(v.path[:0], p.name...)
+		v.walk(p.name, p.raw, typ, 0)
 	}
 	v.common()
 	v.byType(typ)
@@ -132,18 +139,19 @@ func (v *validation) checkID(typ string, cat Category) {
 }
 
 // walk checks a property wherever it is: references, timestamps, hashes,
-// binary and hex values, nulls and empty lists. Properties at the top
-// level (depth 0) have their reference targets checked by type.
-func (v *validation) walk(path, name string, raw json.RawMessage, typ string, depth int) {
+// binary and hex values, nulls and empty lists. v.path is where raw is.
+// Properties at the top level (depth 0) have their reference targets
+// checked by type.
+func (v *validation) walk(name string, raw json.RawMessage, typ string, depth int) {
 	if depth > maxDepth {
 		return
 	}
 	switch {
 	case string(raw) == "null":
-		v.add(path, CodeNull)
+		v.add(here, CodeNull)
 		return
-	case raw[0] == '[' && bytes.TrimSpace(raw[1:len(raw)-1]) == nil:
-		v.add(path, CodeEmptyList)
+	case raw[0] == '[' && len(bytes.TrimSpace(raw[1:len(raw)-1])) == 0:
+		v.add(here, CodeEmptyList)
 		return
 	}
 	if depth > 0 {
@@ -151,48 +159,43 @@ func (v *validation) walk(path, name string, raw json.RawMessage, typ string, de
 	}
 	switch {
 	case strings.HasSuffix(name, "_ref"):
-		v.ref(path, name, raw, typ)
+		v.ref(name, raw, typ)
 		return
 	case strings.HasSuffix(name, "_refs"):
-		items, ok := splitArray(raw)
-		if !ok {
-			v.add(path, CodePropType, "want", "a list of identifiers")
-			return
-		}
-		for i, it := range items {
-			v.ref(fmt.Sprintf("%s[%d]", path, i), name, it, typ)
+		if !v.items(raw, func(it []byte) { v.ref(name, it, typ) }) {
+			v.add(here, CodePropType, "want", "a list of identifiers")
 		}
 		return
 	case strings.HasSuffix(name, "_bin"):
 		s, ok := unquote(raw)
 		if _, err := base64.StdEncoding.DecodeString(s); !ok || err != nil {
 			if name == "payload_bin" {
-				v.add(path, CodePayloadBin)
+				v.add(here, CodePayloadBin)
 			} else {
-				v.add(path, CodeBinary, "name", name)
+				v.add(here, CodeBinary, "name", name)
 			}
 		}
 		return
 	case strings.HasSuffix(name, "_hex"):
 		s, ok := unquote(raw)
 		if !ok || !isHexString(s) {
-			v.add(path, CodeHex, "value", short(string(raw)))
+			v.add(here, CodeHex, "value", short(string(raw)))
 		}
 		return
 	case name == "hashes":
-		v.hashes(path, raw)
+		v.hashes(raw)
 		return
 	case timestampProps[name] && raw[0] == '"':
 		s, _ := unquote(raw)
 		if _, err := ParseTimestamp(s); err != nil {
-			v.add(path, CodeTimestamp, "value", s)
+			v.add(here, CodeTimestamp, "value", s)
 		}
 		return
 	case timestampProps[name] && (raw[0] == '{' || raw[0] == '['):
-		// created in language-content and such are plain; other uses
-		// (a custom "start" object) are walked like any value.
+		// A custom property may reuse a name ("start" as an object): it
+		// is walked like any other value.
 	case timestampProps[name]:
-		v.add(path, CodeTimestamp, "value", string(raw))
+		v.add(here, CodeTimestamp, "value", string(raw))
 		return
 	}
 	if depth == 0 && (typ == "observed-data" && name == "objects") {
@@ -205,24 +208,35 @@ func (v *validation) walk(path, name string, raw json.RawMessage, typ string, de
 			return
 		}
 		for _, p := range props {
-			v.walk(path+"."+p.name, p.name, p.raw, typ, depth+1)
+			n := len(v.path)
+			v.path = append(append(v.path, '.'), p.name...)
+			v.walk(p.name, p.raw, typ, depth+1)
+			v.path = v.path[:n]
 		}
 	case '[':
-		items, _ := splitArray(raw)
-		for i, it := range items {
-			v.walk(fmt.Sprintf("%s[%d]", path, i), name, it, typ, depth+1)
-		}
+		v.items(raw, func(it []byte) { v.walk(name, it, typ, depth+1) })
 	}
 }
 
-func (v *validation) ref(path, name string, raw json.RawMessage, typ string) {
+// items calls f for each element of an array with v.path pointing at it.
+func (v *validation) items(raw []byte, f func(item []byte)) bool {
+	n := len(v.path)
+	ok := eachItem(raw, func(i int, it []byte) {
+		v.path = append(strconv.AppendInt(append(v.path, '['), int64(i), 10), ']')
+		f(it)
+		v.path = v.path[:n]
+	})
+	return ok
+}
+
+func (v *validation) ref(name string, raw json.RawMessage, typ string) {
 	s, ok := unquote(raw)
 	if !ok || !IsID(s) {
-		v.add(path, CodeRefInvalid, "value", short(string(raw)))
+		v.add(here, CodeRefInvalid, "value", short(string(raw)))
 		return
 	}
 	if ok, want := refAllowed(typ, name, TypeOfID(s)); !ok {
-		v.add(path, CodeRefType, "value", s, "want", describeTargets(want))
+		v.add(here, CodeRefType, "value", s, "want", describeTargets(want))
 	}
 }
 
@@ -262,30 +276,9 @@ func isHexString(s string) bool {
 
 // splitArray returns the elements of a JSON array (already checked).
 func splitArray(raw json.RawMessage) ([]json.RawMessage, bool) {
-	if len(raw) == 0 || raw[0] != '[' {
-		return nil, false
-	}
-	s := scanner{b: raw, i: 1}
 	var out []json.RawMessage
-	s.ws()
-	if s.i < len(raw) && raw[s.i] == ']' {
-		return out, true
-	}
-	for s.i < len(raw) {
-		s.ws()
-		start := s.i
-		if s.value(1) != nil {
-			return nil, false
-		}
-		out = append(out, raw[start:s.i])
-		s.ws()
-		if s.i < len(raw) && raw[s.i] == ',' {
-			s.i++
-			continue
-		}
-		break
-	}
-	return out, true
+	ok := eachItem(raw, func(_ int, it []byte) { out = append(out, it) })
+	return out, ok
 }
 
 // The hashing-algorithm-ov names and what their values look like.
@@ -309,49 +302,55 @@ func hashKey(s string) string {
 	return strings.NewReplacer("-", "", "_", "").Replace(strings.ToUpper(s))
 }
 
-func (v *validation) hashes(path string, raw json.RawMessage) {
+func (v *validation) hashes(raw json.RawMessage) {
 	props, err := parseObject(raw)
 	if err != nil {
-		v.add(path, CodePropType, "want", "a dictionary of hashes")
+		v.add(here, CodePropType, "want", "a dictionary of hashes")
 		return
 	}
 	if len(props) == 0 {
-		v.add(path, CodeRequired, "name", "hashes")
+		v.add(here, CodeRequired, "name", "hashes")
 		return
 	}
 	for _, p := range props {
-		at := path + "." + p.name
-		val, ok := unquote(p.raw)
-		if !ok {
-			v.add(at, CodePropType, "want", "a string")
-			continue
+		n := len(v.path)
+		v.path = append(append(v.path, '.'), p.name...)
+		v.hash(p.name, p.raw)
+		v.path = v.path[:n]
+	}
+}
+
+func (v *validation) hash(name string, raw []byte) {
+	val, ok := unquote(raw)
+	if !ok {
+		v.add(here, CodePropType, "want", "a string")
+		return
+	}
+	f, known := hashFormats[name]
+	if !known {
+		if !validHashName(name) {
+			v.add(here, CodeHashName, "name", name)
+			return
 		}
-		f, known := hashFormats[p.name]
-		if !known {
-			if !validHashName(p.name) {
-				v.add(at, CodeHashName, "name", p.name)
-				continue
+		for algo := range hashFormats {
+			if hashKey(algo) == hashKey(name) {
+				v.add(here, CodeHashAlgorithm, "name", name, "want", algo)
 			}
-			for algo := range hashFormats {
-				if hashKey(algo) == hashKey(p.name) {
-					v.add(at, CodeHashAlgorithm, "name", p.name, "want", algo)
-				}
-			}
-			continue
 		}
-		good := true
-		switch p.name {
-		case "SSDEEP":
-			good = validSSDEEP(val)
-		case "TLSH":
-			t := strings.TrimPrefix(val, "T1")
-			good = len(t) == 70 && isHexString(t)
-		default:
-			good = len(val) == f.n && isHexString(val)
-		}
-		if !good {
-			v.add(at, CodeHashLength, "value", short(val), "algorithm", p.name, "want", f.want)
-		}
+		return
+	}
+	var good bool
+	switch name {
+	case "SSDEEP":
+		good = validSSDEEP(val)
+	case "TLSH":
+		t := strings.TrimPrefix(val, "T1")
+		good = len(t) == 70 && isHexString(t)
+	default:
+		good = len(val) == f.n && isHexString(val)
+	}
+	if !good {
+		v.add(here, CodeHashLength, "value", short(val), "algorithm", name, "want", f.want)
 	}
 }
 

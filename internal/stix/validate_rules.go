@@ -65,13 +65,21 @@ func (v *validation) boolean(name string) (bool, bool) {
 	return false, false
 }
 
+// stringList checks a list of strings and returns it (walk has checked
+// that it is not empty).
 func (v *validation) stringList(name string) []string {
 	raw, ok := v.o.Get(name)
 	if !ok {
 		return nil
 	}
 	var out []string
-	if json.Unmarshal(raw, &out) != nil {
+	bad := false
+	good := eachItem(raw, func(_ int, it []byte) {
+		s, ok := unquote(it)
+		bad = bad || !ok
+		out = append(out, s)
+	})
+	if !good || bad {
 		v.add(name, CodePropType, "want", "a list of strings")
 		return nil
 	}
