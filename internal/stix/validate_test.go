@@ -3,8 +3,12 @@ package stix
 import (
 	"encoding/json"
 	"errors"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/koban-project/koban/internal/locale"
 )
 
 const (
@@ -182,5 +186,33 @@ func TestStixProblemText(t *testing.T) {
 	want := "object 3 (indicator--" + uuidA + "): valid_until: valid_until (2016-04-01T00:00:00Z) is not after valid_from (2016-04-06T20:03:48Z)"
 	if ps[0].Error() != want {
 		t.Errorf("got  %s\nwant %s", ps[0].Error(), want)
+	}
+}
+
+// Every code has a sentence in both catalogs; the English one is the
+// package's own, and the Japanese one fills the same placeholders.
+func TestStixCatalogHasEveryCode(t *testing.T) {
+	cats, err := locale.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	placeholder := regexp.MustCompile(`\{[a-z_]+\}`)
+	for _, code := range Codes() {
+		key := "stix.problem." + code
+		for _, lang := range locale.Languages {
+			if !cats.Has(lang, key) {
+				t.Errorf("%s: no %s", lang, key)
+			}
+		}
+		if en := cats.T("en", key); en != Template(code) {
+			t.Errorf("%s: en catalog %q, package %q", code, en, Template(code))
+		}
+		want := placeholder.FindAllString(Template(code), -1)
+		got := placeholder.FindAllString(cats.T("ja", key), -1)
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(slices.Compact(want), slices.Compact(got)) {
+			t.Errorf("%s: ja placeholders %v, en %v", code, got, want)
+		}
 	}
 }
