@@ -204,6 +204,11 @@ func (d *Decoder) next() (*Object, error) {
 			if err := checkValue(rawName); err != nil {
 				return nil, d.fatal("bad property name")
 			}
+			for _, p := range d.top {
+				if p.name == name {
+					return nil, d.fatal(fmt.Sprintf("property %q given twice", name))
+				}
+			}
 			if c, err = d.peek(); err != nil || c != ':' {
 				return nil, d.fatal("want ':' after a property name")
 			}
