@@ -37,17 +37,18 @@ type Decoder struct {
 	// stream with an error. DefaultMaxObjectBytes when 0.
 	MaxObjectBytes int
 
-	r      io.Reader
-	buf    []byte
-	pos    int   // next unread byte of buf
-	base   int64 // stream offset of buf[0]
-	eof    bool
-	state  int
-	index  int
-	first  bool // no element read yet in the current array
-	top    []prop
-	topTyp string
-	err    error
+	r       io.Reader
+	buf     []byte
+	pos     int   // next unread byte of buf
+	base    int64 // stream offset of buf[0]
+	eof     bool
+	state   int
+	index   int
+	first   bool // no element read yet in the current array
+	top     []prop
+	topTyp  string
+	topSeen map[string]bool
+	err     error
 }
 
 const (
@@ -204,11 +205,13 @@ func (d *Decoder) next() (*Object, error) {
 			if err := checkValue(rawName); err != nil {
 				return nil, d.fatal("bad property name")
 			}
-			for _, p := range d.top {
-				if p.name == name {
-					return nil, d.fatal(fmt.Sprintf("property %q given twice", name))
-				}
+			if d.topSeen[name] {
+				return nil, d.fatal(fmt.Sprintf("property %q given twice", name))
 			}
+			if d.topSeen == nil {
+				d.topSeen = map[string]bool{}
+			}
+			d.topSeen[name] = true
 			if c, err = d.peek(); err != nil || c != ':' {
 				return nil, d.fatal("want ':' after a property name")
 			}

@@ -60,6 +60,7 @@ func parseObject(b []byte) ([]prop, error) {
 	}
 	s.i++
 	props := make([]prop, 0, 16)
+	var seen map[string]bool
 	s.ws()
 	if s.i < len(b) && b[s.i] == '}' {
 		s.i++
@@ -77,10 +78,24 @@ func parseObject(b []byte) ([]prop, error) {
 			if !ok {
 				return nil, &SyntaxError{Offset: int64(start), Msg: "bad property name"}
 			}
-			for _, p := range props {
-				if p.name == name {
-					return nil, &SyntaxError{Offset: int64(start), Msg: fmt.Sprintf("property %q given twice", name)}
+			if seen == nil && len(props) >= 32 {
+				// Many properties: a set, so that a hostile object of
+				// thousands of names is not quadratic.
+				seen = make(map[string]bool, 2*len(props))
+				for _, p := range props {
+					seen[p.name] = true
 				}
+			}
+			dup := seen[name]
+			if seen == nil {
+				for _, p := range props {
+					dup = dup || p.name == name
+				}
+			} else {
+				seen[name] = true
+			}
+			if dup {
+				return nil, &SyntaxError{Offset: int64(start), Msg: fmt.Sprintf("property %q given twice", name)}
 			}
 			s.ws()
 			if s.i >= len(b) || b[s.i] != ':' {

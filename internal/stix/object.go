@@ -3,7 +3,6 @@ package stix
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 )
@@ -441,6 +440,3 @@ func (o *Object) Hashes() map[string]string {
 	}
 	return m
 }
-
-// errNotObject is returned when a value that must be an object is not.
-var errNotObject = errors.New("not a JSON object")

@@ -3,6 +3,7 @@ package stix
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -340,5 +341,20 @@ func TestStixObjectErrorsDoNotPanic(t *testing.T) {
 		if !errors.As(err, &se) {
 			t.Errorf("ParseObject(%q): %v, want a syntax error", in, err)
 		}
+	}
+}
+
+func TestStixManyProperties(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"type":"x-many","id":"x-many--` + uuidA + `"`)
+	for i := range 5000 {
+		fmt.Fprintf(&b, `,"p_%d":%d`, i, i)
+	}
+	o, err := ParseObject([]byte(b.String() + "}"))
+	if err != nil || len(o.Names()) != 5002 {
+		t.Fatalf("%v", err)
+	}
+	if _, err := ParseObject([]byte(b.String() + `,"p_17":1}`)); err == nil || !strings.Contains(err.Error(), `"p_17" given twice`) {
+		t.Errorf("duplicate among many: %v", err)
 	}
 }
