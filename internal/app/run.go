@@ -58,6 +58,8 @@ Usage:
                                    check a court bundle offline: every file's SHA-256 and size, no file missing or
                                    added, the Ed25519 signature (with the key given, or the bundle's own); exit 0 only then
   koban export key                 print the public key court bundles are signed with (PEM), to publish
+  koban stix validate [FILE…]      check STIX 2.1 files (bundles, arrays, objects; stdin when no file or -): each
+                                   problem on its own line; exit 0 when every object is valid, 1 on problems
   koban files sweep [-older-than 1h]  remove evidence files that no report or case names (the server does this hourly)
   koban migrate-db --from sqlite:PATH --to postgres://… [--files-to DIR]  copy SQLite into PostgreSQL (resumable), then verify
   koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url URL]
@@ -113,6 +115,8 @@ func Run(ctx context.Context, env Env) int {
 		err = runEvidence(ctx, env, rest)
 	case "export":
 		err = runExport(ctx, env, rest)
+	case "stix":
+		return runStix(env, rest)
 	case "config":
 		var cfg config.Config
 		if cfg, _, err = config.Load(rest, env.Getenv, env.Environ, env.Stderr); err == nil {
