@@ -39,7 +39,7 @@ func hash(t observe.Type, which int) []part { return []part{{which, []observe.Ty
 //	domain, hostname, onion-address domain
 //	hostname|port                   domain (the host)
 //	domain|ip                       domain and ipv4/ipv6/cidr
-//	url                             url
+//	url                             url; a bare host name written as a URL gives a domain
 //	uri                             url, when it is a whole URL (a bare path gives nothing, silently)
 //	email, email-src, email-dst,    email
 //	email-reply-to,
@@ -72,7 +72,7 @@ var observableParts = map[string][]part{
 	"onion-address":          domain,
 	"hostname|port":          {{1, []observe.Type{observe.Domain}, true}},
 	"domain|ip":              {{1, []observe.Type{observe.Domain}, true}, {2, ipKinds, true}},
-	"url":                    {{0, []observe.Type{observe.URL}, true}},
+	"url":                    {{0, []observe.Type{observe.URL, observe.Domain}, true}},
 	"uri":                    {{0, []observe.Type{observe.URL}, false}},
 	"email":                  email,
 	"email-src":              email,

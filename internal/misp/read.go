@@ -153,6 +153,10 @@ func (r *Reader) element(path string) (*Event, error) {
 	if env.Event != nil {
 		w = env.Event
 	}
+	if w.empty() {
+		r.done = true
+		return nil, &Problem{Code: CodeNotEvent, Path: path, Value: "no field of an event"}
+	}
 	return readEvent(w), nil
 }
 
@@ -164,7 +168,8 @@ func (r *Reader) problem(err error, path string) error {
 	case errors.As(err, &syn):
 		return &Problem{Code: CodeJSONSyntax, Path: fmt.Sprintf("byte %d", syn.Offset), Value: syn.Error()}
 	case errors.As(err, &typ):
-		where := strings.TrimPrefix(path+"."+typ.Field, ".")
+		field := strings.ReplaceAll(typ.Field, "wireEvent.", "")
+		where := strings.TrimPrefix(path+"."+field, ".")
 		return &Problem{Code: CodeJSONShape, Path: where, Value: fmt.Sprintf("%s where %s belongs (byte %d)", typ.Value, goKind(typ.Type.Kind().String()), typ.Offset)}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &Problem{Code: CodeJSONSyntax, Path: fmt.Sprintf("byte %d", r.dec.InputOffset()), Value: "unexpected end of input"}

@@ -61,6 +61,23 @@ type wireOrg struct {
 	UUID jtext `json:"uuid,omitempty"`
 }
 
+// UnmarshalJSON takes an organisation as an object or, as event indexes
+// write it ("org": "CIRCL"), as its name.
+func (o *wireOrg) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '{' {
+		type plain wireOrg
+		return json.Unmarshal(b, (*plain)(o))
+	}
+	var name jtext
+	if err := name.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	if name != "" {
+		o.Name = name
+	}
+	return nil
+}
+
 type wireTag struct {
 	Name   jtext `json:"name"`
 	Colour jtext `json:"colour,omitempty"`
@@ -178,6 +195,18 @@ type wireEvent struct {
 	Objects          []wireObject    `json:"Object"`
 	Reports          []wireReport    `json:"EventReport,omitempty"`
 	Sightings        []wireSighting  `json:"Sighting,omitempty"`
+	// EventTags is how event indexes list tags: [{"Tag": {...}}]. Read only.
+	EventTags []struct {
+		Tag wireTag `json:"Tag"`
+	} `json:"EventTag,omitempty"`
+}
+
+// empty reports whether none of an event's fields was given: the JSON
+// object was {} or something else than an event (a STIX bundle, a galaxy).
+func (w *wireEvent) empty() bool {
+	return w.UUID == "" && w.Info == "" && w.Date == "" &&
+		len(w.Attributes) == 0 && len(w.Objects) == 0 && len(w.Tags) == 0 && len(w.EventTags) == 0 &&
+		len(w.Reports) == 0 && len(w.Galaxies) == 0
 }
 
 // wireEnvelope reads an element that is either {"Event": {...}} or a bare event.
@@ -470,6 +499,9 @@ func readEvent(w *wireEvent) *Event {
 		Attributes:       readAttributes(w.Attributes),
 		Objects:          readObjects(w.Objects),
 		Sightings:        readSightings(w.Sightings),
+	}
+	for _, et := range w.EventTags {
+		e.Tags = append(e.Tags, readTags([]wireTag{et.Tag})...)
 	}
 	for _, r := range w.Reports {
 		var rf fields
