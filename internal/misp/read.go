@@ -29,11 +29,25 @@ type Reader struct {
 	done  bool
 	n     int // events returned
 	start bool
+	in    *counter
+}
+
+// counter counts the bytes read from the input, to say where it ended too soon.
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // NewReader returns a Reader of the events in r.
 func NewReader(r io.Reader) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 64<<10)}
+	cr := &counter{r: r}
+	return &Reader{br: bufio.NewReaderSize(cr, 64<<10), in: cr}
 }
 
 // Next returns the next event, or io.EOF when there is none left. Any
@@ -144,7 +158,7 @@ func (r *Reader) element(path string) (*Event, error) {
 			if r.n == 0 && !r.list {
 				return nil, &Problem{Code: CodeEmpty}
 			}
-			return nil, &Problem{Code: CodeJSONSyntax, Path: fmt.Sprintf("byte %d", r.dec.InputOffset()), Value: "unexpected end of input"}
+			return nil, r.truncated()
 		}
 		return nil, r.problem(err, path)
 	}
@@ -166,13 +180,14 @@ func (r *Reader) problem(err error, path string) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return &Problem{Code: CodeJSONSyntax, Path: fmt.Sprintf("byte %d", syn.Offset), Value: syn.Error()}
+		// Offset counts the bytes read up to and including the bad one.
+		return &Problem{Code: CodeJSONSyntax, Path: fmt.Sprintf("byte %d", max(syn.Offset-1, 0)), Value: syn.Error()}
 	case errors.As(err, &typ):
 		field := strings.ReplaceAll(typ.Field, "wireEvent.", "")
 		where := strings.TrimPrefix(path+"."+field, ".")
 		return &Problem{Code: CodeJSONShape, Path: where, Value: fmt.Sprintf("%s where %s belongs (byte %d)", typ.Value, goKind(typ.Type.Kind().String()), typ.Offset)}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &Problem{Code: CodeJSONSyntax, Path: fmt.Sprintf("byte %d", r.dec.InputOffset()), Value: "unexpected end of input"}
+		return r.truncated()
 	}
 	var p *Problem
 	if errors.As(err, &p) {
@@ -184,6 +199,12 @@ func (r *Reader) problem(err error, path string) error {
 		return &Problem{Code: CodeJSONShape, Path: path, Value: err.Error()}
 	}
 	return err
+}
+
+// truncated is the problem of an input that ends inside a value: it ends
+// at the last byte read, as the decoder reads to the end before it knows.
+func (r *Reader) truncated() *Problem {
+	return &Problem{Code: CodeJSONSyntax, Path: fmt.Sprintf("byte %d", r.in.n), Value: "unexpected end of input"}
 }
 
 // goKind names a Go kind as JSON would.
