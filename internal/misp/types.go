@@ -190,5 +190,7 @@ func Categories() []string { return slices.Clone(categoryNames) }
 func CategoriesOf(t string) []string { return slices.Clone(typeCategories[t]) }
 
 // Composite reports whether values of type t are two values joined by '|'
-// ("ip-dst|port": "192.0.2.1|443").
+// ("ip-dst|port": "192.0.2.1|443"). A malware-sample's value is usually
+// its file's name and MD5 ("sample.exe|d41d8…"), but MISP accepts the name
+// alone and adds the hash itself, so it is not counted here.
 func Composite(t string) bool { return strings.Contains(t, "|") }
