@@ -292,6 +292,7 @@ func TestReadErrorsSayWhere(t *testing.T) {
 		{"response object", `{"response":{"Attribute":[]}}`, CodeNotEvent, "response"},
 		{"truncated", "{\"Event\":{\"info\":\"x\",\n\"Attribute\":[", CodeJSONSyntax, "line 2, column 14"},
 		{"bad token", "{\"info\": \"x\",\n  \"date\": 2020-01-01}", CodeJSONSyntax, "line 2, column 15"},
+		{"bad token after a byte-order mark", "\ufeff{\"info\" \"x\"}", CodeJSONSyntax, "line 1, column 12"},
 		{"list as value", `{"info":["x"]}`, CodeJSONShape, ""},
 		{"attributes as object", `{"info":"x","Attribute":{"type":"ip-dst"}}`, CodeJSONShape, "Attribute"},
 		{"tag as string", `[{"info":"x"},{"info":"y","Attribute":[{"Tag":"tlp:red"}]}]`, CodeJSONShape, "[1].Attribute.Tag"},

@@ -30,6 +30,9 @@ type Reader struct {
 	n     int // events returned
 	start bool
 	in    *counter
+	// skipped counts the bytes before the decoder's first (a byte-order
+	// mark), so that offsets count from the start of the input.
+	skipped int64
 }
 
 // counter counts the bytes read from the input, to say where it ended too soon.
@@ -114,6 +117,7 @@ func (r *Reader) open() error {
 func (r *Reader) peek() (byte, string, error) {
 	if b, _ := r.br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		r.br.Discard(3)
+		r.skipped = 3
 	}
 	for size := 64; ; size *= 2 {
 		buf, err := r.br.Peek(size)
@@ -181,7 +185,7 @@ func (r *Reader) problem(err error, path string) error {
 	switch {
 	case errors.As(err, &syn):
 		// Offset counts the bytes read up to and including the bad one.
-		return &Problem{Code: CodeJSONSyntax, Path: fmt.Sprintf("byte %d", max(syn.Offset-1, 0)), Value: syn.Error()}
+		return &Problem{Code: CodeJSONSyntax, Path: fmt.Sprintf("byte %d", r.skipped+max(syn.Offset-1, 0)), Value: syn.Error()}
 	case errors.As(err, &typ):
 		field := strings.ReplaceAll(typ.Field, "wireEvent.", "")
 		where := strings.TrimPrefix(path+"."+field, ".")

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The wire types mirror MISP's JSON. Reading, they take numbers and flags
@@ -22,7 +23,10 @@ func (t *jtext) UnmarshalJSON(b []byte) error {
 	case len(b) == 0:
 		return errors.New("empty value")
 	case b[0] == '"':
-		if bytes.IndexByte(b[1:len(b)-1], '\\') < 0 {
+		// Without escapes and with valid UTF-8 the text is the bytes
+		// between the quotes; otherwise the decoder turns bad bytes into
+		// U+FFFD, as writing would.
+		if inner := b[1 : len(b)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
 			*t = jtext(b[1 : len(b)-1])
 			return nil
 		}
