@@ -34,6 +34,15 @@ func (e *RefusedError) Error() string {
 // Code is the catalog key of the error's sentence.
 func (e *RefusedError) Code() string { return "egress.refused." + string(e.Reason) }
 
+// Args are the values of the catalog sentence's placeholders.
+func (e *RefusedError) Args() map[string]string {
+	host := e.Host
+	if host == "" {
+		host = e.Addr.String()
+	}
+	return map[string]string{"host": host, "addr": e.Addr.String()}
+}
+
 // Is makes errors.Is(err, ErrRefused) true.
 func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
 
@@ -51,6 +60,11 @@ func (e *TooLargeError) Error() string {
 // Code is the catalog key of the error's sentence.
 func (e *TooLargeError) Code() string { return "egress.too_large" }
 
+// Args are the values of the catalog sentence's placeholders.
+func (e *TooLargeError) Args() map[string]string {
+	return map[string]string{"url": e.URL, "limit": fmt.Sprint(e.Limit)}
+}
+
 // Is makes errors.Is(err, ErrTooLarge) true.
 func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
@@ -67,6 +81,11 @@ func (e *TimeoutError) Error() string {
 
 // Code is the catalog key of the error's sentence.
 func (e *TimeoutError) Code() string { return "egress.timeout" }
+
+// Args are the values of the catalog sentence's placeholders.
+func (e *TimeoutError) Args() map[string]string {
+	return map[string]string{"url": e.URL, "limit": e.Limit.String()}
+}
 
 // Is makes errors.Is(err, ErrTimeout) true.
 func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
@@ -87,6 +106,9 @@ func (e *SchemeError) Error() string {
 // Code is the catalog key of the error's sentence.
 func (e *SchemeError) Code() string { return "egress.scheme" }
 
+// Args are the values of the catalog sentence's placeholders.
+func (e *SchemeError) Args() map[string]string { return map[string]string{"url": e.URL} }
+
 // Is makes errors.Is(err, ErrScheme) true.
 func (e *SchemeError) Is(target error) bool { return target == ErrScheme }
 
@@ -102,6 +124,11 @@ func (e *RedirectsError) Error() string {
 
 // Code is the catalog key of the error's sentence.
 func (e *RedirectsError) Code() string { return "egress.redirects" }
+
+// Args are the values of the catalog sentence's placeholders.
+func (e *RedirectsError) Args() map[string]string {
+	return map[string]string{"url": e.URL, "limit": fmt.Sprint(e.Limit)}
+}
 
 // Is makes errors.Is(err, ErrRedirects) true.
 func (e *RedirectsError) Is(target error) bool { return target == ErrRedirects }

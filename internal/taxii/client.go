@@ -111,11 +111,17 @@ func (e *ResponseError) Error() string {
 // Code is the catalog key of the error's sentence (arguments: url, status).
 func (e *ResponseError) Code() string { return "taxii.client.status" }
 
+// Args are the values of the catalog sentence's placeholders.
+func (e *ResponseError) Args() map[string]string {
+	return map[string]string{"url": e.URL, "status": strconv.Itoa(e.Status)}
+}
+
 // ProtocolError is an answer that is not what TAXII 2.1 says it should be.
 type ProtocolError struct {
 	URL    string
-	Code   string // catalog key: taxii.client.<problem>
-	Detail string
+	Code   string            // catalog key: taxii.client.<problem>
+	Detail string            // the English sentence
+	Args   map[string]string // the catalog sentence's placeholders, url among them
 }
 
 func (e *ProtocolError) Error() string { return fmt.Sprintf("taxii: %s: %s", e.URL, e.Detail) }
@@ -292,7 +298,8 @@ func checkMedia(u, ct string, want bodyMedia) error {
 		ok = false
 	}
 	if !ok {
-		return &ProtocolError{URL: u, Code: "taxii.client.media_type", Detail: fmt.Sprintf("unexpected Content-Type %q for Accept %q", ct, MediaTAXII)}
+		return &ProtocolError{URL: u, Code: "taxii.client.media_type", Detail: fmt.Sprintf("unexpected Content-Type %q for Accept %q", ct, MediaTAXII),
+			Args: map[string]string{"url": u, "content_type": ct}}
 	}
 	return nil
 }
@@ -317,15 +324,16 @@ func (c *Client) getResource(ctx context.Context, u, name string, v any, require
 func decodeResource(u, name string, body []byte, v any, required ...string) error {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil || m == nil {
-		return &ProtocolError{URL: u, Code: "taxii.client.json", Detail: fmt.Sprintf("the %s is not a JSON object", name)}
+		return &ProtocolError{URL: u, Code: "taxii.client.json", Detail: fmt.Sprintf("the %s is not a JSON object", name), Args: map[string]string{"url": u}}
 	}
 	for _, k := range required {
 		if raw, ok := m[k]; !ok || string(raw) == "null" {
-			return &ProtocolError{URL: u, Code: "taxii.client.missing", Detail: fmt.Sprintf("no '%s' in %s for request '%s'", k, name, u)}
+			return &ProtocolError{URL: u, Code: "taxii.client.missing", Detail: fmt.Sprintf("no '%s' in %s for request '%s'", k, name, u),
+				Args: map[string]string{"url": u, "property": k}}
 		}
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return &ProtocolError{URL: u, Code: "taxii.client.json", Detail: fmt.Sprintf("the %s cannot be read: %v", name, err)}
+		return &ProtocolError{URL: u, Code: "taxii.client.json", Detail: fmt.Sprintf("the %s cannot be read: %v", name, err), Args: map[string]string{"url": u}}
 	}
 	rv := reflect.ValueOf(v).Elem()
 	if f := rv.FieldByName("Extra"); f.IsValid() {
@@ -406,7 +414,8 @@ func (c *Client) Collection(ctx context.Context, root, id string) (Collection, e
 		return col, err
 	}
 	if col.ID != id {
-		return col, &ProtocolError{URL: u, Code: "taxii.client.mismatch", Detail: fmt.Sprintf("the collection '%s' does not match the url for queries '%s'", col.ID, u)}
+		return col, &ProtocolError{URL: u, Code: "taxii.client.mismatch", Detail: fmt.Sprintf("the collection '%s' does not match the url for queries '%s'", col.ID, u),
+			Args: map[string]string{"url": u, "id": col.ID}}
 	}
 	return col, nil
 }

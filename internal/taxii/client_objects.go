@@ -63,7 +63,7 @@ func readObjectsPage(u string, resp *http.Response) (*ObjectsPage, error) {
 	if err != nil {
 		var ee *EnvelopeError
 		if errors.As(err, &ee) {
-			return nil, &ProtocolError{URL: u, Code: "taxii.client.envelope", Detail: ee.Error()}
+			return nil, &ProtocolError{URL: u, Code: "taxii.client.envelope", Detail: ee.Error(), Args: map[string]string{"url": u}}
 		}
 		return nil, fmt.Errorf("taxii: GET %s: %w", u, err)
 	}
@@ -80,7 +80,8 @@ func dateAddedHeaders(u string, h http.Header) (first, last time.Time, err error
 			continue
 		}
 		if *x.t, err = ParseTimestamp(v); err != nil {
-			return first, last, &ProtocolError{URL: u, Code: "taxii.client.header", Detail: fmt.Sprintf("%s %q is not a timestamp", x.name, v)}
+			return first, last, &ProtocolError{URL: u, Code: "taxii.client.header", Detail: fmt.Sprintf("%s %q is not a timestamp", x.name, v),
+				Args: map[string]string{"url": u, "header": x.name}}
 		}
 	}
 	return first, last, nil
@@ -122,14 +123,14 @@ func (c *Client) EachPage(ctx context.Context, root, collection string, q Query,
 		switch {
 		case page.Next != "":
 			if seen[page.Next] {
-				return poll, &ProtocolError{URL: collection, Code: "taxii.client.loop", Detail: fmt.Sprintf("the server gave the next value %q twice", page.Next)}
+				return poll, &ProtocolError{URL: collection, Code: "taxii.client.loop", Detail: fmt.Sprintf("the server gave the next value %q twice", page.Next), Args: map[string]string{"url": collection}}
 			}
 			seen[page.Next] = true
 			q.Next = page.Next
 		case !page.DateAddedLast.IsZero() && page.DateAddedLast.After(q.AddedAfter):
 			q.Next, q.AddedAfter = "", page.DateAddedLast
 		default:
-			return poll, &ProtocolError{URL: collection, Code: "taxii.client.loop", Detail: "the server says there is more but gives no way to ask for it"}
+			return poll, &ProtocolError{URL: collection, Code: "taxii.client.loop", Detail: "the server says there is more but gives no way to ask for it", Args: map[string]string{"url": collection}}
 		}
 	}
 }

@@ -25,6 +25,15 @@ func (e *EnvelopeError) Error() string {
 
 // Code is the catalog key of the error's sentence (arguments: offset, reason).
 func (e *EnvelopeError) Code() string {
+	return e.code()
+}
+
+// Args are the values of the catalog sentence's placeholders.
+func (e *EnvelopeError) Args() map[string]string {
+	return map[string]string{"offset": fmt.Sprint(e.Offset)}
+}
+
+func (e *EnvelopeError) code() string {
 	if e.Syntax {
 		return "taxii.bad_json"
 	}
@@ -179,8 +188,9 @@ type Object struct {
 
 // ObjectError is an object of an envelope that cannot be stored.
 type ObjectError struct {
-	Code   string // catalog key: taxii.object.<problem>
-	Detail string
+	Code   string            // catalog key: taxii.object.<problem>
+	Detail string            // the English sentence
+	Args   map[string]string // the catalog sentence's placeholders
 }
 
 func (e *ObjectError) Error() string { return "taxii: " + e.Detail }
@@ -194,7 +204,7 @@ var stixID = regexp.MustCompile(`^([a-z0-9][a-z0-9-]{1,248}[a-z0-9])--[0-9a-fA-F
 func ParseObject(raw json.RawMessage) (Object, error) {
 	trimmed := bytes.TrimSpace(raw)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return Object{}, &ObjectError{"taxii.object.not_object", "the object is not a JSON object"}
+		return Object{}, &ObjectError{Code: "taxii.object.not_object", Detail: "the object is not a JSON object"}
 	}
 	var head struct {
 		ID          any `json:"id"`
@@ -204,32 +214,32 @@ func ParseObject(raw json.RawMessage) (Object, error) {
 		Created     any `json:"created"`
 	}
 	if err := json.Unmarshal(trimmed, &head); err != nil {
-		return Object{}, &ObjectError{"taxii.object.not_object", "the object is not valid JSON"}
+		return Object{}, &ObjectError{Code: "taxii.object.not_object", Detail: "the object is not valid JSON"}
 	}
 	str := func(v any) (string, bool) { s, ok := v.(string); return s, ok }
 	o := Object{Raw: raw}
 	var ok bool
 	if o.Type, ok = str(head.Type); !ok || o.Type == "" {
-		return o, &ObjectError{"taxii.object.no_type", "the object has no type"}
+		return o, &ObjectError{Code: "taxii.object.no_type", Detail: "the object has no type"}
 	}
 	if !stixType.MatchString(o.Type) {
-		return o, &ObjectError{"taxii.object.bad_type", fmt.Sprintf("the type %q is not a STIX type name", o.Type)}
+		return o, &ObjectError{"taxii.object.bad_type", fmt.Sprintf("the type %q is not a STIX type name", o.Type), map[string]string{"type": o.Type}}
 	}
 	if o.ID, ok = str(head.ID); !ok || o.ID == "" {
-		return o, &ObjectError{"taxii.object.no_id", "the object has no id"}
+		return o, &ObjectError{Code: "taxii.object.no_id", Detail: "the object has no id"}
 	}
 	m := stixID.FindStringSubmatch(o.ID)
 	if m == nil {
-		return o, &ObjectError{"taxii.object.bad_id", fmt.Sprintf("the id %q is not <type>--<UUID>", o.ID)}
+		return o, &ObjectError{"taxii.object.bad_id", fmt.Sprintf("the id %q is not <type>--<UUID>", o.ID), map[string]string{"id": o.ID}}
 	}
 	if m[1] != o.Type {
-		return o, &ObjectError{"taxii.object.id_type", fmt.Sprintf("the id %q does not start with the type %q", o.ID, o.Type)}
+		return o, &ObjectError{"taxii.object.id_type", fmt.Sprintf("the id %q does not start with the type %q", o.ID, o.Type), map[string]string{"id": o.ID, "type": o.Type}}
 	}
 	if o.SpecVersion, ok = str(head.SpecVersion); !ok || o.SpecVersion == "" {
-		return o, &ObjectError{"taxii.object.no_spec_version", "the object has no spec_version (STIX 2.1 objects must)"}
+		return o, &ObjectError{Code: "taxii.object.no_spec_version", Detail: "the object has no spec_version (STIX 2.1 objects must)"}
 	}
 	if o.SpecVersion != "2.1" {
-		return o, &ObjectError{"taxii.object.spec_version", fmt.Sprintf("spec_version %q: only STIX 2.1 is taken", o.SpecVersion)}
+		return o, &ObjectError{"taxii.object.spec_version", fmt.Sprintf("spec_version %q: only STIX 2.1 is taken", o.SpecVersion), map[string]string{"spec_version": o.SpecVersion}}
 	}
 	for _, f := range []struct {
 		name string
@@ -240,7 +250,7 @@ func ParseObject(raw json.RawMessage) (Object, error) {
 		}
 		s, ok := str(f.v)
 		if _, err := ParseTimestamp(s); !ok || err != nil {
-			return o, &ObjectError{"taxii.object.bad_timestamp", fmt.Sprintf("%s %v is not an RFC 3339 timestamp", f.name, f.v)}
+			return o, &ObjectError{"taxii.object.bad_timestamp", fmt.Sprintf("%s %v is not an RFC 3339 timestamp", f.name, f.v), map[string]string{"field": f.name}}
 		}
 		if o.Version == "" {
 			o.Version = s

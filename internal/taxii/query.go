@@ -76,6 +76,11 @@ func (e *ParamError) Error() string {
 // Code is the catalog key of the error's sentence (arguments: param, value).
 func (e *ParamError) Code() string { return "taxii.bad_parameter" }
 
+// Args are the values of the catalog sentence's placeholders.
+func (e *ParamError) Args() map[string]string {
+	return map[string]string{"param": e.Param, "value": e.Value}
+}
+
 var (
 	stixType    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$`)
 	specVersion = regexp.MustCompile(`^[0-9]{1,3}\.[0-9]{1,3}$`)

@@ -162,7 +162,7 @@ func (s *Server) method(r *request, h byMethod) {
 	sort.Strings(allow)
 	r.w.Header().Set("Allow", strings.Join(allow, ", "))
 	s.fail(r.w, r.Request, http.StatusMethodNotAllowed, "taxii.method_not_allowed", "Method not allowed",
-		r.Method+" is not allowed here; allowed: "+strings.Join(allow, ", ")+".", nil)
+		r.Method+" is not allowed here; allowed: "+strings.Join(allow, ", ")+".", map[string]string{"method": r.Method})
 }
 
 // acceptsTAXII reports whether the Accept header values allow the TAXII
