@@ -12,11 +12,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/koban-project/koban/internal/egress"
 )
 
 // Config is every setting koban reads.
@@ -48,9 +51,19 @@ type Config struct {
 	// PDFFont (KOBAN_PDF_FONT) is a TrueType font with Japanese glyphs
 	// for the court bundle's PDF; "" looks where Debian puts IPA Gothic.
 	PDFFont string
+	// EgressProxy (KOBAN_EGRESS_PROXY; secret, it may hold a password) is
+	// an http(s) proxy every outbound fetch goes through; "" = direct.
+	EgressProxy string
+	// EgressAllow (KOBAN_EGRESS_ALLOW) lists CIDRs outbound fetches may reach
+	// although they are not public addresses (partners on a private network).
+	EgressAllow string
+	// EgressTimeout (KOBAN_EGRESS_TIMEOUT) bounds each outbound fetch.
+	EgressTimeout time.Duration
 
-	Location    *time.Location     // TimeZone, loaded
-	AuditSigner ed25519.PrivateKey // AuditKey, read; nil without one
+	Location       *time.Location     // TimeZone, loaded
+	AuditSigner    ed25519.PrivateKey // AuditKey, read; nil without one
+	EgressProxyURL *url.URL           // EgressProxy, parsed; nil without one
+	EgressAllowed  []netip.Prefix     // EgressAllow, parsed
 }
 
 // vars maps each environment variable to its field and help text.
@@ -100,13 +113,24 @@ var settings = []setting{
 		c.AuditAnchorInterval = d
 		return nil
 	}, func(c *Config) string { return c.AuditAnchorInterval.String() }},
+	{"KOBAN_EGRESS_PROXY", "egress-proxy", "http(s) proxy for koban's outbound fetches (TAXII polls, feeds), e.g. http://proxy.example:3128; empty: direct", true, func(c *Config, v string) error { c.EgressProxy = v; return nil }, func(c *Config) string { return c.EgressProxy }},
+	{"KOBAN_EGRESS_ALLOW", "egress-allow", "comma-separated CIDRs outbound fetches may reach although private, e.g. 10.20.0.0/16", false, func(c *Config, v string) error { c.EgressAllow = v; return nil }, func(c *Config) string { return c.EgressAllow }},
+	{"KOBAN_EGRESS_TIMEOUT", "egress-timeout", "time limit of one outbound fetch, body included, e.g. 60s", false, func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("want a duration such as 60s, got %q", v)
+		}
+		c.EgressTimeout = d
+		return nil
+	}, func(c *Config) string { return c.EgressTimeout.String() }},
 	{"KOBAN_PDF_FONT", "pdf-font", "TrueType font (.ttf) with Japanese glyphs for court bundle PDFs; empty: IPA Gothic where Debian installs it", false, func(c *Config, v string) error { c.PDFFont = v; return nil }, func(c *Config) string { return c.PDFFont }},
 }
 
 // Default returns the settings koban runs with when nothing is set.
 func Default() Config {
 	return Config{Addr: "localhost:8080", DataDir: "./koban-data", TimeZone: "Asia/Tokyo", LogLevel: "info",
-		MailFrom: "koban@localhost", SubmitRate: 0.2, SubmitBurst: 10, AuditAnchorInterval: 10 * time.Minute}
+		MailFrom: "koban@localhost", SubmitRate: 0.2, SubmitBurst: 10, AuditAnchorInterval: 10 * time.Minute,
+		EgressTimeout: 60 * time.Second}
 }
 
 // Load reads the environment (through getenv and environ, for tests) and
@@ -221,6 +245,23 @@ func (c *Config) Validate() error {
 		if fi, err := os.Stat(c.PDFFont); err != nil || !fi.Mode().IsRegular() {
 			errs = append(errs, fmt.Errorf("KOBAN_PDF_FONT %q: not a readable font file", c.PDFFont))
 		}
+	}
+	c.EgressProxyURL = nil
+	if c.EgressProxy != "" {
+		u, err := url.Parse(c.EgressProxy)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			errs = append(errs, errors.New("KOBAN_EGRESS_PROXY: want http(s)://[user:password@]host:port"))
+		} else {
+			c.EgressProxyURL = u
+		}
+	}
+	allow, err := egress.ParseAllow(c.EgressAllow)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("KOBAN_EGRESS_ALLOW: %v", err))
+	}
+	c.EgressAllowed = allow
+	if c.EgressTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("KOBAN_EGRESS_TIMEOUT %s: want a second or more", c.EgressTimeout))
 	}
 	c.AuditSigner = nil
 	if c.AuditKey != "" {

@@ -157,3 +157,43 @@ func TestLoadWithCommandFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestEgressSettings(t *testing.T) {
+	get, list := env(nil)
+	c, _, err := Load(nil, get, list, io.Discard)
+	if err != nil || c.EgressProxyURL != nil || len(c.EgressAllowed) != 0 || c.EgressTimeout != time.Minute {
+		t.Fatalf("defaults: proxy %v, allow %v, timeout %s, %v", c.EgressProxyURL, c.EgressAllowed, c.EgressTimeout, err)
+	}
+	get, list = env(map[string]string{"KOBAN_EGRESS_PROXY": "http://koban:hunter2@proxy.example:3128", "KOBAN_EGRESS_ALLOW": "10.20.0.0/16, 192.0.2.7", "KOBAN_EGRESS_TIMEOUT": "15s"})
+	c, _, err = Load(nil, get, list, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.EgressProxyURL == nil || c.EgressProxyURL.Host != "proxy.example:3128" || len(c.EgressAllowed) != 2 || c.EgressAllowed[1].String() != "192.0.2.7/32" || c.EgressTimeout != 15*time.Second {
+		t.Fatalf("proxy %v, allow %v, timeout %s", c.EgressProxyURL, c.EgressAllowed, c.EgressTimeout)
+	}
+	var b bytes.Buffer
+	c.Print(&b)
+	if strings.Contains(b.String(), "hunter2") || !strings.Contains(b.String(), "proxy.example:3128") || !strings.Contains(b.String(), "KOBAN_EGRESS_ALLOW=10.20.0.0/16, 192.0.2.7\n") {
+		t.Errorf("printed:\n%s", b.String())
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"proxy scheme", map[string]string{"KOBAN_EGRESS_PROXY": "socks5://proxy:1080"}, "KOBAN_EGRESS_PROXY"},
+		{"proxy without host", map[string]string{"KOBAN_EGRESS_PROXY": "http://"}, "KOBAN_EGRESS_PROXY"},
+		{"bad CIDR", map[string]string{"KOBAN_EGRESS_ALLOW": "10.0.0.0/8,10.0.0.0/40"}, "KOBAN_EGRESS_ALLOW: item 2"},
+		{"timeout not a duration", map[string]string{"KOBAN_EGRESS_TIMEOUT": "soon"}, "KOBAN_EGRESS_TIMEOUT"},
+		{"timeout too short", map[string]string{"KOBAN_EGRESS_TIMEOUT": "10ms"}, "KOBAN_EGRESS_TIMEOUT"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			get, list := env(tc.env)
+			_, _, err := Load(nil, get, list, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want mention of %q", err, tc.want)
+			}
+		})
+	}
+}
