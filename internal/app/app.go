@@ -28,13 +28,16 @@ import (
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/datadir"
+	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/intel"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/search"
+	"github.com/koban-project/koban/internal/taxii"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/warnlist"
 	"github.com/koban-project/koban/internal/web"
@@ -56,6 +59,8 @@ type App struct {
 	Requests *correlate.Requests    // the access-request inboxes
 	Evidence *cases.EvidenceService // case evidence, chain of custody, court bundles
 	Search   *search.Service        // search across reports, cases and notes; saved searches
+	Intel    *intel.Service         // STIX intel: partners' feeds polled, koban's TAXII collections
+	Egress   *egress.Client         // every outbound fetch (TAXII polls, feeds) goes through it
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
@@ -124,6 +129,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Cases = cases.NewService(db, a.Access, a.Tree, o.Clock, cfg.Location)
 	a.Requests = correlate.NewRequests(db, a.Access, a.Tree, o.Clock, log)
 	a.Search = search.NewService(db, a.Access, a.Tree, o.Clock, cfg.Location, log)
+	a.Intel = intel.NewService(db, a.Access, a.Tree, o.Clock, log)
+	a.Egress = egress.New(egress.Config{Allow: cfg.EgressAllowed, Proxy: cfg.EgressProxyURL, Timeout: cfg.EgressTimeout, UserAgent: "koban"})
 	if o.HasherParams != nil {
 		a.Auth.SetHasherParams(*o.HasherParams)
 	}
@@ -173,6 +180,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
 	root.Handle("/api/", jsonAPI.Handler())
+	root.Handle("/taxii2/", taxii.NewServer(intel.NewTAXII(a.Intel, a.Auth.TokenPrincipal, func(r *http.Request) string {
+		return guard.ClientIP(r, cfg.TrustProxy)
+	}), taxii.Options{BaseURL: cfg.BaseURL, Logger: log, Now: now}))
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	root.HandleFunc("GET /readyz", a.readyz)
 	root.Handle("GET /metrics", a.metricsGate(a.Metrics.Handler()))
@@ -394,6 +404,9 @@ func (a *App) sweep(ctx context.Context) {
 		if _, err := a.RunJob(ctx, "saved-searches", time.Minute, a.matchSavedSearches); err != nil && ctx.Err() == nil {
 			a.Log.Warn("saved searches", "err", err)
 		}
+		// Partners' TAXII collections that are due, each polled by one
+		// server (the source's next run is claimed in the database).
+		a.pollIntel(ctx)
 		// Every server picks up warning lists imported on any of them.
 		if err := a.LoadWarningLists(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Warn("warning lists", "err", err)
@@ -429,6 +442,20 @@ func (a *App) SweepFiles(ctx context.Context, age time.Duration) (int, error) {
 		a.Log.Info("swept evidence files no report names", "removed", n, "older_than", age)
 	}
 	return n, err
+}
+
+// pollIntel polls the partner sources that are due, at most a few in one
+// pass so that the other background work keeps its minute.
+func (a *App) pollIntel(ctx context.Context) {
+	for range 8 {
+		polled, err := a.Intel.PollDue(ctx, a.Egress, a.instance)
+		if err != nil && ctx.Err() == nil {
+			a.Log.Warn("intel poll", "err", err)
+		}
+		if !polled || ctx.Err() != nil {
+			return
+		}
+	}
 }
 
 // RunJob runs fn if this process wins the job's next run, and reports

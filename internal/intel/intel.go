@@ -106,8 +106,8 @@ type Stored struct {
 
 // Collection is one of koban's TAXII collections: kept by a police
 // organisation, read and written by the organisations it names, serving
-// nothing stricter than MaxTLP — and to each reader only what the access
-// decision lets that reader view.
+// nothing stricter than MaxTLP (see CollectionQuery.Reader for who reads
+// what).
 type Collection struct {
 	ID          int64
 	UUID        string
@@ -142,7 +142,10 @@ type CollectionQuery struct {
 	AfterID    int64
 	Limit      int
 	// Reader is the access scope of the reader over intel; MaxTLP the
-	// collection's ceiling.
+	// collection's ceiling. A reader (a member of the collection) reads
+	// every record up to amber the collection holds — adding to a shared
+	// collection is sharing with its readers — and amber+strict records
+	// only as far as Reader reaches.
 	Reader access.Scope
 	MaxTLP tlp.Level
 }

@@ -118,7 +118,20 @@ func (db *DB) CollectionObjects(ctx context.Context, collectionID int64, q intel
 		return nil, false, nil
 	}
 	add(`io.tlp IN (`+placeholders(len(open))+`)`, anySlice(open)...)
+	// A member reads what the collection shares with its members (up to
+	// amber: amber+strict stays within the organisations the access
+	// decision lets see the record).
+	var shared []string
+	for _, l := range open {
+		if tlp.Level(l).AtMost(tlp.Amber) {
+			shared = append(shared, l)
+		}
+	}
 	cond, cargs := scopeCondTLP(q.Reader, "io.org_id", "io.record_id", "", "io.tlp")
+	if len(shared) > 0 {
+		cond = `(io.tlp IN (` + placeholders(len(shared)) + `) OR ` + cond + `)`
+		cargs = append(anySlice(shared), cargs...)
+	}
 	add(cond, cargs...)
 	if !q.AfterAdded.IsZero() || q.AfterID != 0 {
 		add(`(tco.added_at > ? OR (tco.added_at = ? AND tco.object_id > ?))`, ts(q.AfterAdded), ts(q.AfterAdded), q.AfterID)

@@ -167,7 +167,8 @@ func testTAXIICollection(t *testing.T, f *fixture) {
 	add(f.intelObject("pref-27", ind, "2026-12-01T00:00:00.000Z", tlp.Green, true, domain("a.example")))
 	add(f.intelObject("pref-27", ind, "2026-12-02T00:00:00Z", tlp.Green, true, domain("a.example")),
 		f.intelObject("pref-27", "domain-name--11111111-1111-5111-8111-111111111111", "", tlp.Amber, false, domain("a.example")),
-		f.intelObject("pref-27", "indicator--22222222-2222-4222-8222-222222222222", "2026-12-02T00:00:00Z", tlp.Red, true, domain("b.example")))
+		f.intelObject("pref-27", "indicator--22222222-2222-4222-8222-222222222222", "2026-12-02T00:00:00Z", tlp.Red, true, domain("b.example")),
+		f.intelObject("pref-27", "indicator--33333333-3333-4333-8333-333333333333", "2026-12-02T00:00:00Z", tlp.AmberStrict, true, domain("c.example")))
 	owner := f.only([]int64{keeper})
 	owner.ObjectType, owner.UserID = "intel", 1
 	ids := func(q intel.CollectionQuery) []string {
@@ -210,8 +211,16 @@ func testTAXIICollection(t *testing.T, f *fixture) {
 	}
 	r := f.only([]int64{reader})
 	r.ObjectType, r.UserID = "intel", 2
-	if got := ids(intel.CollectionQuery{Reader: r}); len(got) != 1 {
-		t.Errorf("a reader of another prefecture sees %v, want the green indicator only", got)
+	if got := ids(intel.CollectionQuery{Reader: r}); len(got) != 2 {
+		t.Errorf("a reader of another prefecture sees %v, want what the collection shares: the green indicator and the amber domain", got)
+	}
+	// Under an amber+strict ceiling the keeper's line reads the strict
+	// indicator; a member elsewhere still does not.
+	if got := ids(intel.CollectionQuery{MaxTLP: tlp.AmberStrict}); len(got) != 3 {
+		t.Errorf("the keeper under an amber+strict ceiling sees %v, want 3", got)
+	}
+	if got := ids(intel.CollectionQuery{MaxTLP: tlp.AmberStrict, Reader: r}); len(got) != 2 {
+		t.Errorf("a member elsewhere under an amber+strict ceiling sees %v, want 2: amber+strict stays in the keeper's line", got)
 	}
 	if n, err := f.db.RemoveFromCollection(f.ctx, c.ID, ind, nil, audit.Entry{Actor: audit.System, Action: "taxii.delete"}); err != nil || n != 2 {
 		t.Errorf("RemoveFromCollection = %d, %v; want both versions", n, err)

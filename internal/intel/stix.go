@@ -1,0 +1,249 @@
+package intel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/observe"
+	"github.com/koban-project/koban/internal/stix"
+	"github.com/koban-project/koban/internal/stix/pattern"
+	"github.com/koban-project/koban/internal/tlp"
+)
+
+// scoValue maps the observable objects whose value koban indexes to the
+// observable type that value is (a cidr for an address object holding a
+// range, decided by the value).
+var scoValue = map[string]observe.Type{
+	"ipv4-addr":            observe.IPv4,
+	"ipv6-addr":            observe.IPv6,
+	"domain-name":          observe.Domain,
+	"url":                  observe.URL,
+	"email-addr":           observe.Email,
+	"x-koban-phone-number": observe.Phone,
+}
+
+// hashTypes maps STIX hash algorithm names to koban's hash types.
+var hashTypes = map[string]observe.Type{
+	"MD5": observe.MD5, "SHA-1": observe.SHA1, "SHA-256": observe.SHA256, "SHA-512": observe.SHA512,
+}
+
+// Indicators' patterns are checked by the pattern package's grammar
+// wherever STIX is validated (imports, TAXII adds, koban stix validate).
+func init() {
+	stix.PatternCheck = func(patternType, p string) error {
+		if patternType != "stix" {
+			return nil
+		}
+		_, err := pattern.Parse(p)
+		return err
+	}
+}
+
+// ObservablesOf returns the values a STIX object holds or names in koban's
+// canonical forms: an observable object's value (or a file's hashes), an
+// indicator's pattern's values. Values that do not normalise are left out.
+func ObservablesOf(o *stix.Object) (obs []observe.Observable, indicates bool) {
+	add := func(t observe.Type, v string) {
+		if n, err := observe.Normalize(t, v); err == nil {
+			obs = append(obs, observe.Observable{Type: t, Value: n})
+		}
+	}
+	switch typ := o.Type(); typ {
+	case "indicator":
+		if o.PatternType() != "stix" {
+			return nil, false
+		}
+		p, err := pattern.Parse(o.Pattern())
+		if err != nil {
+			return nil, false
+		}
+		return p.Observables(), true
+	case "file", "artifact":
+		for alg, raw := range o.Dict("hashes") {
+			if t, ok := hashTypes[strings.ToUpper(alg)]; ok {
+				add(t, strings.Trim(string(raw), `"`))
+			}
+		}
+	case "x-koban-bank-account":
+		// Bank accounts are built from their parts by the pattern package's
+		// rule, through a pattern naming all four.
+		parts := []string{}
+		for _, k := range []string{"bank_code", "branch_code", "account_type", "account_number"} {
+			v, ok := o.String(k)
+			if !ok {
+				return nil, false
+			}
+			parts = append(parts, fmt.Sprintf("%s:%s = '%s'", typ, k, strings.ReplaceAll(v, "'", `\'`)))
+		}
+		if p, err := pattern.Parse("[" + strings.Join(parts, " AND ") + "]"); err == nil {
+			return p.Observables(), false
+		}
+	default:
+		t, ok := scoValue[typ]
+		if !ok {
+			return nil, false
+		}
+		v, _ := o.String("value")
+		if (t == observe.IPv4 || t == observe.IPv6) && strings.Contains(v, "/") {
+			t = observe.CIDR
+		}
+		add(t, v)
+	}
+	return obs, false
+}
+
+// FromSTIX makes the object koban keeps of a STIX object that came from
+// src: its marking (the strictest TLP among its markings, else the
+// source's default), its version, its values, the object itself kept
+// whole.
+func FromSTIX(o *stix.Object, src *Source, now time.Time) (*Object, error) {
+	body, err := o.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	out := &Object{StixID: o.ID(), Type: o.Type(), SpecVersion: o.SpecVersion(), SourceID: src.ID, OrgID: src.OrgID,
+		TLP: src.DefaultTLP, Name: o.Name(), Confidence: src.Confidence, Revoked: o.Revoked(), Body: body, AddedAt: now}
+	if out.SpecVersion == "" {
+		out.SpecVersion = "2.1"
+	}
+	if m, ok := o.Modified(); ok {
+		out.Modified = m.String()
+	} else if c, ok := o.Created(); ok {
+		out.Modified = c.String()
+	}
+	if l := stix.TLPOf(o); l != stix.TLPUnknown {
+		if lv, ok := tlp.Parse(l.String()); ok {
+			out.TLP = lv
+		}
+	}
+	if c, ok := o.Confidence(); ok {
+		out.Confidence = c
+	}
+	if t, ok := o.ValidFrom(); ok {
+		out.ValidFrom = t.Time
+	}
+	if t, ok := o.ValidUntil(); ok {
+		out.ValidUntil = t.Time
+	}
+	out.Observables, out.Indicates = ObservablesOf(o)
+	if out.Name == "" {
+		if v, ok := o.String("value"); ok {
+			out.Name = v
+		} else if out.Type == "indicator" {
+			out.Name = o.Pattern()
+		}
+	}
+	if r := []rune(out.Name); len(r) > 200 {
+		out.Name = string(r[:200]) + "…"
+	}
+	return out, nil
+}
+
+// ImportResult says what one import did.
+type ImportResult struct {
+	Seen     int
+	Stored   Stored
+	Rejected int
+	// Problems are the first problems found (at most maxProblems), each
+	// naming its object.
+	Problems []stix.Problem
+	// Broken is the first object that could not be read at all; the import
+	// stops there when the stream cannot go on.
+	Broken error
+}
+
+const (
+	importBatch = 2000
+	maxProblems = 100
+)
+
+// Next reads the next object of a stream; io.EOF at its end.
+type Next func() (*stix.Object, error)
+
+// ImportSTIX stores the valid objects of a stream of STIX objects as intel
+// of a source, in batches, each batch durable before the next is read; an
+// invalid object is counted and its problems kept, never stored. An
+// object koban holds already (same id and version) is a duplicate, not an
+// error, so a poll repeated or a file imported twice adds nothing.
+func (s *Service) ImportSTIX(ctx context.Context, actor audit.Actor, src *Source, next Next) (ImportResult, error) {
+	var res ImportResult
+	batch := make([]*Object, 0, importBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		st, err := s.store.AddIntel(ctx, batch, audit.Entry{Actor: actor, Action: "intel.import", ObjectType: "intel_source",
+			ObjectID: fmt.Sprint(src.ID), Detail: map[string]any{"objects": len(batch)}})
+		if err != nil {
+			return err
+		}
+		res.Stored.Added += st.Added
+		res.Stored.Duplicates += st.Duplicates
+		res.Stored.Sightings += st.Sightings
+		batch = batch[:0]
+		return nil
+	}
+	for index := 0; ; index++ {
+		o, err := next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var oe *stix.ObjectError
+			if errors.As(err, &oe) {
+				res.Seen++
+				res.Rejected++
+				if res.Broken == nil {
+					res.Broken = err
+				}
+				continue
+			}
+			if ferr := flush(); ferr != nil {
+				return res, ferr
+			}
+			res.Broken = err
+			return res, nil
+		}
+		res.Seen++
+		if probs := stix.ValidateAt(o, index); len(probs) > 0 {
+			res.Rejected++
+			for _, p := range probs {
+				if len(res.Problems) < maxProblems {
+					res.Problems = append(res.Problems, p)
+				}
+			}
+			continue
+		}
+		if o.Type() == "marking-definition" || o.Type() == "extension-definition" {
+			continue // read for what they define, not kept as intel
+		}
+		obj, err := FromSTIX(o, src, s.clock.Now())
+		if err != nil {
+			return res, err
+		}
+		batch = append(batch, obj)
+		if len(batch) == importBatch {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, flush()
+}
+
+// ImportFile imports a STIX bundle (or an array of objects, or one object)
+// an officer brings in, as intel of a file source of theirs.
+func (s *Service) ImportFile(ctx context.Context, p auth.Principal, sourceID int64, r io.Reader) (ImportResult, error) {
+	src, err := s.source(ctx, p, sourceID)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	dec := stix.NewDecoder(r)
+	return s.ImportSTIX(ctx, p.Actor(), src, dec.Next)
+}
