@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -272,6 +273,12 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	if n, err := a.Search.MatchSaved(ctx); err != nil || n == 0 {
 		t.Fatalf("MatchSaved = %d, %v; want the case and its note", n, err)
 	}
+	// Intel: a collection the bank writes to over TAXII, its objects (one
+	// sighted by the reports holding its number), and a police source
+	// polling it back.
+	srv := httptest.NewServer(a.Handler())
+	exchangeIntel(t, a, srv.URL, ap, partner.Email)
+	srv.Close()
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))
