@@ -37,8 +37,8 @@ import (
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/search"
-	"github.com/koban-project/koban/internal/taxii"
 	"github.com/koban-project/koban/internal/store"
+	"github.com/koban-project/koban/internal/taxii"
 	"github.com/koban-project/koban/internal/warnlist"
 	"github.com/koban-project/koban/internal/web"
 )

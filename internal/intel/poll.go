@@ -2,7 +2,7 @@ package intel
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 	"io"
 	"time"
 
