@@ -31,6 +31,7 @@ bench:
 	$(GO) run ./cmd/koban bench intake -n 20000 -c 16
 	$(GO) run ./cmd/koban bench index -n 100000
 	$(GO) run ./cmd/koban bench cases -n 20000 -q 50
+	$(GO) run ./cmd/koban bench intel -n 100000
 	scripts/bench-extract
 
 fuzz:

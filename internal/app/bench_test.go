@@ -68,3 +68,26 @@ func TestBenchCasesSmall(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkIntelImport imports a generated STIX bundle into the store with
+// the national index and sightings; `koban bench intel -n 1000000` runs
+// the same at full size.
+func BenchmarkIntelImport(b *testing.B) {
+	res, err := app.BenchIntel(context.Background(), app.IntelBenchOptions{Objects: max(b.N, 5000), Reports: 2000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(res.Objects)/res.Import.Seconds(), "objects/s")
+}
+
+// TestBenchIntelSmall keeps `koban bench intel` working: every generated
+// object is stored, and the indicators naming reported values sight them.
+func TestBenchIntelSmall(t *testing.T) {
+	res, err := app.BenchIntel(context.Background(), app.IntelBenchOptions{Objects: 3000, Reports: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Objects != 3000 || res.Added != 3000 || res.Rejected != 0 || res.Sightings == 0 || res.Bundle < 3000*150 {
+		t.Errorf("bench intel: %+v; want 3000 objects stored, none rejected, sightings found", res)
+	}
+}

@@ -210,27 +210,71 @@ func (db *DB) markLatest(ctx context.Context, tx *txn, fresh []stored) error {
 }
 
 // sightIndicators records, for each new indicator, the reports that hold a
-// value it names.
+// value it names: one look-up of all the batch's values, then the
+// sightings written many rows at a time.
 func (ix *indexer) sightIndicators(ctx context.Context, fresh []stored) (int, error) {
-	n := 0
+	byVal := map[int64][]int64{} // value → the indicators naming it
+	var vals []any
 	for _, o := range fresh {
-		if !o.Indicates || len(o.Observables) == 0 {
+		if !o.Indicates {
 			continue
 		}
-		var vals []any
 		for _, v := range o.Observables {
-			if x := ix.byObs[v]; x != nil {
+			x := ix.byObs[v]
+			if x == nil {
+				continue
+			}
+			if _, ok := byVal[x.id]; !ok {
 				vals = append(vals, x.id)
 			}
+			byVal[x.id] = append(byVal[x.id], o.recordID)
 		}
-		if len(vals) == 0 {
-			continue
+	}
+	type pair struct{ indicator, report int64 }
+	type seen struct{ observable, org, at int64 }
+	found := map[pair]seen{}
+	var order []pair
+	for start := 0; start < len(vals); start += intelBatch {
+		part := vals[start:min(start+intelBatch, len(vals))]
+		rows, err := ix.tx.QueryContext(ctx, `SELECT observable_id, record_id, org_id, at FROM occurrences
+			WHERE observable_id IN (`+placeholders(len(part))+`) AND record_type = 'report'`, part...)
+		if err != nil {
+			return 0, fmt.Errorf("sightings: %w", err)
+		}
+		for rows.Next() {
+			var v seen
+			var report int64
+			if err := rows.Scan(&v.observable, &report, &v.org, &v.at); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("sightings: %w", err)
+			}
+			for _, ind := range byVal[v.observable] {
+				k := pair{ind, report}
+				old, ok := found[k]
+				if !ok {
+					order = append(order, k)
+					found[k] = v
+					continue
+				}
+				found[k] = seen{min(old.observable, v.observable), max(old.org, v.org), max(old.at, v.at)}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("sightings: %w", err)
+		}
+	}
+	n := 0
+	const per = 6
+	for start := 0; start < len(order); start += intelBatch {
+		part := order[start:min(start+intelBatch, len(order))]
+		args := make([]any, 0, len(part)*per)
+		for _, k := range part {
+			v := found[k]
+			args = append(args, k.indicator, "report", k.report, v.observable, v.org, v.at)
 		}
 		res, err := ix.tx.ExecContext(ctx, `INSERT INTO intel_sightings (object_id, record_type, record_id, observable_id, org_id, at)
-			SELECT ?, oc.record_type, oc.record_id, MIN(oc.observable_id), MAX(oc.org_id), MAX(oc.at) FROM occurrences oc
-			WHERE oc.observable_id IN (`+placeholders(len(vals))+`) AND oc.record_type = 'report'
-			GROUP BY oc.record_type, oc.record_id
-			ON CONFLICT (object_id, record_type, record_id) DO NOTHING`, append([]any{o.recordID}, vals...)...)
+			VALUES `+values(len(part), per)+` ON CONFLICT (object_id, record_type, record_id) DO NOTHING`, args...)
 		if err != nil {
 			return n, fmt.Errorf("sightings: %w", err)
 		}

@@ -1,0 +1,267 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/koban-project/koban/internal/access"
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/intel"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/observe"
+	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/stix"
+	"github.com/koban-project/koban/internal/store"
+	"github.com/koban-project/koban/internal/tlp"
+	"github.com/koban-project/koban/internal/warnlist"
+)
+
+// IntelBenchOptions choose the size of the intel import benchmark.
+type IntelBenchOptions struct {
+	Objects     int // STIX objects in the generated bundle
+	Reports     int // reports loaded first, some holding values the indicators name
+	DatabaseURL string
+	Dir         string
+	Progress    io.Writer
+}
+
+// IntelBenchResult is what the intel benchmark measured.
+type IntelBenchResult struct {
+	Objects, Added, Sightings, Rejected int
+	Bundle                              int64 // bytes of the bundle read
+	Import                              time.Duration
+	HeapPeak                            uint64 // the largest heap in use sampled during the import
+}
+
+// runBenchIntel is `koban bench intel`.
+func runBenchIntel(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("bench intel", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	o := IntelBenchOptions{Progress: env.Stderr}
+	fs.IntVar(&o.Objects, "n", 100000, "STIX objects in the generated bundle (indicators, 1 in 4 an observable)")
+	fs.IntVar(&o.Reports, "reports", 20000, "reports loaded first, whose values some indicators name")
+	fs.StringVar(&o.DatabaseURL, "database-url", "", "empty: a fresh SQLite; postgres://…: that (empty) PostgreSQL database")
+	fs.StringVar(&o.Dir, "dir", "", "data folder to keep (default: a temporary one)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	r, err := BenchIntel(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "imported a bundle of %d STIX objects (%.0f MB, streamed) in %v: %.0f objects/s into the store with the national index and sightings\n",
+		r.Objects, float64(r.Bundle)/1e6, r.Import.Round(time.Millisecond), float64(r.Objects)/r.Import.Seconds())
+	fmt.Fprintf(env.Stdout, "  %d versions added, %d rejected, %d sightings of reports; heap in use at most %.0f MB\n",
+		r.Added, r.Rejected, r.Sightings, float64(r.HeapPeak)/(1<<20))
+	return nil
+}
+
+// BenchIntel loads reports, then imports a generated STIX bundle of
+// indicators and observables through intel.Service.ImportSTIX, the bundle
+// written into a pipe as it is read so that it never sits in memory whole.
+func BenchIntel(ctx context.Context, o IntelBenchOptions) (IntelBenchResult, error) {
+	var res IntelBenchResult
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	if o.Dir == "" {
+		dir, err := os.MkdirTemp("", "koban-bench-intel-")
+		if err != nil {
+			return res, err
+		}
+		defer os.RemoveAll(dir)
+		o.Dir = dir
+	}
+	db, err := store.Open(ctx, store.Options{DataDir: o.Dir, DatabaseURL: o.DatabaseURL})
+	if err != nil {
+		return res, err
+	}
+	defer db.Close()
+	if _, err := db.SeedOrgs(ctx, org.DefaultTree()); err != nil {
+		return res, err
+	}
+	orgs, err := db.Orgs(ctx)
+	if err != nil {
+		return res, err
+	}
+	tree, err := org.NewTree(orgs)
+	if err != nil {
+		return res, err
+	}
+	treeFn := func() *org.Tree { return tree }
+	db.SetPolicy(correlate.Policy{Lists: warnlist.NewMatcher(warnlist.Builtin())})
+
+	// Reports first, so that indicators find reports to sight.
+	gen := newIndexGen(o.Reports, 10, tree)
+	bar := newProgress(o.Progress, "reports")
+	start := time.Now()
+	for done := 0; done < o.Reports; {
+		n := min(1000, o.Reports-done)
+		rs := make([]*intake.Report, n)
+		entries := make([]audit.Entry, n)
+		for i := range rs {
+			rs[i] = gen.report(start.Add(time.Duration(done+i) * time.Second))
+			entries[i] = audit.Entry{Actor: audit.System, Action: "report.create", ObjectType: "report"}
+		}
+		if err := db.CreateReports(ctx, rs, entries); err != nil {
+			return res, err
+		}
+		done += n
+		bar.update(done, o.Reports)
+	}
+	bar.finish()
+	var reported []observe.Observable
+	for v := range gen.distinct {
+		if v.Type == observe.Domain || v.Type == observe.Phone || v.Type == observe.IPv4 || v.Type == observe.URL {
+			reported = append(reported, v)
+		}
+		if len(reported) == 5000 {
+			break
+		}
+	}
+
+	npa, _ := tree.ByCode("npa")
+	clock := koban.SystemClock{}
+	src := &intel.Source{Name: "bench", Kind: intel.SourceFile, OrgID: npa.ID, DefaultTLP: tlp.Amber, Confidence: 50,
+		Every: intel.DefaultEvery, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+	if err := db.CreateSource(ctx, src, audit.Entry{Actor: audit.System, Action: "intel.source_create"}); err != nil {
+		return res, err
+	}
+	svc := intel.NewService(db, access.New(db, treeFn, clock), treeFn, clock, slog.New(slog.DiscardHandler))
+
+	pr, pw := io.Pipe()
+	counted := &countingReader{r: pr}
+	go func() { pw.CloseWithError(writeBenchBundle(pw, o.Objects, reported)) }()
+	stop := make(chan struct{})
+	peak := make(chan uint64)
+	go func() { peak <- sampleHeap(stop) }()
+	bar = newProgress(o.Progress, "import ")
+	dec := stix.NewDecoder(counted)
+	n := 0
+	next := func() (*stix.Object, error) {
+		n++
+		if n%10000 == 0 {
+			bar.update(n, o.Objects)
+		}
+		return dec.Next()
+	}
+	start = time.Now()
+	r, err := svc.ImportSTIX(ctx, audit.System, src, next)
+	res.Import = time.Since(start)
+	close(stop)
+	res.HeapPeak = <-peak
+	bar.finish()
+	pr.Close()
+	if err != nil {
+		return res, err
+	}
+	if r.Broken != nil {
+		return res, fmt.Errorf("the generated bundle broke: %w", r.Broken)
+	}
+	res.Objects, res.Added, res.Sightings, res.Rejected, res.Bundle = r.Seen, r.Stored.Added, r.Stored.Sightings, r.Rejected, counted.n
+	return res, nil
+}
+
+// writeBenchBundle writes a bundle of n objects: three indicators in four
+// (a domain, an address, a URL, or a value a report holds), the rest
+// domain-name observables; one object in eight marked green.
+func writeBenchBundle(w io.Writer, n int, reported []observe.Observable) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	fmt.Fprint(bw, `{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[`)
+	for i := range n {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		id := fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", i, i%0xffff, i%0xfff, (i/7)%0xfff, i*7919)
+		marking := ""
+		if i%8 == 0 {
+			marking = `,"object_marking_refs":["` + stix.TLP1Green + `"]`
+		}
+		if i%4 == 3 {
+			fmt.Fprintf(bw, `{"type":"domain-name","spec_version":"2.1","id":"domain-name--%s","value":"host-%d.bench.example"%s}`, id, i, marking)
+			continue
+		}
+		var p string
+		switch {
+		case len(reported) > 0 && i%20 == 0:
+			v := reported[(i/20)%len(reported)]
+			switch v.Type {
+			case observe.Domain:
+				p = "[domain-name:value = '" + v.Value + "']"
+			case observe.Phone:
+				p = "[x-koban-phone-number:value = '" + v.Value + "']"
+			case observe.IPv4:
+				p = "[ipv4-addr:value = '" + v.Value + "']"
+			default:
+				p = "[url:value = '" + v.Value + "']"
+			}
+		case i%3 == 0:
+			p = fmt.Sprintf("[ipv4-addr:value = '198.%d.%d.%d']", 18+i%2, (i/256)%256, i%256)
+		case i%3 == 1:
+			p = fmt.Sprintf("[url:value = 'https://login-%d.bench.example/verify']", i)
+		default:
+			p = fmt.Sprintf("[domain-name:value = 'phish-%d.bench.example']", i)
+		}
+		fmt.Fprintf(bw, `{"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","name":"bench %d","pattern":%s,"pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"%s}`,
+			id, i, jsonText(p), marking)
+	}
+	fmt.Fprint(bw, `]}`)
+	return bw.Flush()
+}
+
+func jsonText(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// sampleHeap reads the heap in use every 100 ms until stop, and returns the
+// largest.
+func sampleHeap(stop <-chan struct{}) uint64 {
+	var peak uint64
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		peak = max(peak, m.HeapInuse)
+		select {
+		case <-stop:
+			return peak
+		case <-t.C:
+		}
+	}
+}
