@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -178,9 +180,36 @@ func TestTAXIIExchange(t *testing.T) {
 		t.Errorf("second poll = %+v; want nothing seen after the cursor", ps)
 	}
 
+	// The feed status page shows the last poll (the second, which found
+	// nothing new); the indicator's page its
+	// sighting; a refused source form says why and keeps what was typed.
+	web := s.Login(t, adm.Email, "correct horse battery")
+	body := getPage(t, web, s.URL+"/intel", http.StatusOK)
+	for _, want := range []string{"koban itself", "0件を確認、0件を追加、0件を拒否", "TLP:AMBER"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/intel does not show %q", want)
+		}
+	}
+	body = getPage(t, web, fmt.Sprintf("%s/intel/objects/%d", s.URL, ind.ID), http.StatusOK)
+	for _, want := range []string{"宅配業者を装うSMSの発信番号", "TLP:GREEN", fmt.Sprintf(`href="/reports/%d"`, rc.ReportID), "/observables/phone?value=%2b819044445555"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the indicator's page does not show %q", want)
+		}
+	}
+	resp, err := web.PostForm(s.URL+"/intel/sources", url.Values{"name": {"JC3 フィード"}, "kind": {"taxii"}, "url": {"ftp://jc3.example/"}, "secret": {"hunter2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "JC3 フィード") || !strings.Contains(string(b), "https:// で始まるURL") ||
+		!strings.Contains(string(b), "コレクションIDを入力") || strings.Contains(string(b), "hunter2") {
+		t.Errorf("a refused source form: %d; want 422 naming the URL and the collection, the name kept, the secret not echoed", resp.StatusCode)
+	}
+
 	// Without a token, or with a token of an organisation that is not a
 	// member, the collection is not there.
-	resp, err := http.Get(s.URL + "/taxii2/koban/collections/")
+	resp, err = http.Get(s.URL + "/taxii2/koban/collections/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,4 +268,18 @@ func TestTAXIIPollRefusesPrivateAddresses(t *testing.T) {
 	if err != nil || len(ps) != 1 || !strings.Contains(ps[0].Error, "refused") {
 		t.Errorf("polls = %+v, %v; want the refusal recorded", ps, err)
 	}
+}
+
+func getPage(t *testing.T, c *http.Client, u string, want int) string {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("GET %s: %d, want %d", u, resp.StatusCode, want)
+	}
+	return string(b)
 }

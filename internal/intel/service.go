@@ -18,6 +18,7 @@ import (
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/stix"
 	"github.com/koban-project/koban/internal/tlp"
 )
 
@@ -245,6 +246,9 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (*ObjectV
 	rec := vers[0].ID // the first version names the object in grants and the index
 	if err := s.access.Check(ctx, p, access.View, access.Object{Type: ObjectType, ID: rec, OrgID: o.OrgID, TLP: o.TLP}); err != nil {
 		return nil, err
+	}
+	if st, err := stix.ParseObject(o.Body); err == nil { // the values it holds, for the page
+		o.Observables, o.Indicates = ObservablesOf(st)
 	}
 	v := &ObjectView{Object: o, Versions: vers}
 	seen, err := s.store.Sightings(ctx, rec, 200)

@@ -16,6 +16,7 @@ import (
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/intel"
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
@@ -28,6 +29,7 @@ type Deps struct {
 	Cases      *cases.Service
 	Evidence   *cases.EvidenceService
 	Search     *search.Service // across reports, cases and notes; saved searches
+	Intel      *intel.Service  // feeds and their polls, intel objects
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service

@@ -1,0 +1,122 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/guard"
+	"github.com/koban-project/koban/internal/intel"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/tlp"
+)
+
+// intelPage is the feed status page: the sources of the officer's line
+// with their last polls and errors, and the form that adds one.
+type intelPage struct {
+	page
+	Sources   []intel.SourceView
+	CanManage bool
+	Form      intel.SourceInput // a refused form's input, kept (never the secret)
+}
+
+// TLPLabel names a level as TLP writes it.
+func (p page) TLPLabel(l tlp.Level) string { return l.Label() }
+
+// TLPExplain says in the page's language how far a level lets a record go.
+func (p page) TLPExplain(l tlp.Level) string { return p.T(l.MessageKey()) }
+
+// SourceKinds are the kinds an officer adds (push sources are made by
+// partners adding to a collection).
+func (p intelPage) SourceKinds() []string {
+	return []string{intel.SourceTAXII, intel.SourceMISP, intel.SourceCSV, intel.SourceFile}
+}
+
+// TLPChoices are the default markings offered, amber (the default) first.
+func (p intelPage) TLPChoices() []tlp.Level {
+	return []tlp.Level{tlp.Amber, tlp.Clear, tlp.Green, tlp.AmberStrict, tlp.Red}
+}
+
+// LastPoll is a source's newest poll, or nil.
+func (p intelPage) LastPoll(v intel.SourceView) *intel.Poll {
+	if len(v.Polls) == 0 {
+		return nil
+	}
+	return &v.Polls[0]
+}
+
+// Minutes writes a source's schedule in minutes.
+func (p intelPage) Minutes(v intel.SourceView) string { return strconv.Itoa(int(v.Every.Minutes())) }
+
+func (s *Server) intelSources(w http.ResponseWriter, r *http.Request) {
+	s.renderIntel(w, r, http.StatusOK, intelPage{page: s.newPage(r, "intel.title")})
+}
+
+func (s *Server) renderIntel(w http.ResponseWriter, r *http.Request, status int, p intelPage) {
+	list, err := s.Intel.Sources(r.Context(), *p.Principal)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Sources, p.CanManage = list, p.Principal.Can(auth.PermIntelManage)
+	p.SwitchForm = "source-form-submit"
+	s.render(w, r, status, "intel", p)
+}
+
+// intelSourceCreate adds a source from the form; every problem of the
+// form is shown at once with what was typed (the secret typed again).
+func (s *Server) intelSourceCreate(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	f := r.PostForm
+	in := intel.SourceInput{Name: f.Get("name"), Kind: f.Get("kind"), OrgCode: f.Get("org"), PartnerCode: f.Get("partner"), URL: f.Get("url"),
+		Collection: f.Get("collection"), Username: f.Get("username"), Secret: f.Get("secret"), DefaultTLP: f.Get("tlp"),
+		Confidence: f.Get("confidence"), EveryMin: f.Get("every")}
+	_, err := s.Intel.CreateSource(r.Context(), pr, in)
+	if koban.ErrorCode(err) == koban.Invalid || koban.ErrorCode(err) == koban.Conflict {
+		in.Secret = ""
+		p := intelPage{page: s.newPage(r, "intel.title"), Form: in}
+		p.setProblems(err)
+		s.renderIntel(w, r, guard.Status(koban.ErrorCode(err)), p)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/intel?done=source_created", http.StatusSeeOther)
+}
+
+// intelObjectPage is an indicator's (or any intel object's) page.
+type intelObjectPage struct {
+	page
+	V *intel.ObjectView
+}
+
+// RecordURL is where a sighting's link goes.
+func (p intelObjectPage) RecordURL(o correlate.Occurrence) string {
+	return "/reports/" + strconv.FormatInt(o.ID, 10)
+}
+
+func (s *Server) intelObject(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	p := intelObjectPage{page: s.newPage(r, "intel.object_title")}
+	if p.V, err = s.Intel.Get(r.Context(), *p.Principal, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.TitleText = p.V.Name
+	s.render(w, r, http.StatusOK, "intel_object", p)
+}
+
+// CanIntel tells whether the viewer reads intel (shows the menu).
+func (p page) CanIntel() bool { return p.Principal != nil && p.Principal.Can(auth.PermIntelRead) }
