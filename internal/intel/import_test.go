@@ -1,0 +1,149 @@
+package intel_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/intel"
+	"github.com/koban-project/koban/internal/observe"
+	"github.com/koban-project/koban/internal/tlp"
+)
+
+func sharedData(t *testing.T, rel ...string) string {
+	t.Helper()
+	p := filepath.Join(append([]string{"..", "..", "..", "shared", "data"}, rel...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("test data: %v", err)
+	}
+	return p
+}
+
+func (e *env) fileSource(p auth.Principal, name, defaultTLP string) *intel.Source {
+	e.t.Helper()
+	src, err := e.svc.CreateSource(e.ctx, p, intel.SourceInput{Name: name, Kind: intel.SourceFile, DefaultTLP: defaultTLP})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return src
+}
+
+// Every example bundle of the STIX 2.1 schemas imports whole; the C2
+// indicator's address goes into the national index.
+func TestImportSTIXExamples(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.officer("pref-13", auth.RoleAnalyst)
+	src := e.fileSource(analyst, "schemas examples", "green")
+	dir := sharedData(t, "stix", "cti-stix2-json-schemas", "examples")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) < 5 {
+		t.Fatalf("only %d example files", len(files))
+	}
+	total := 0
+	for _, f := range files {
+		r, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.svc.ImportFile(e.ctx, analyst, src.ID, r)
+		r.Close()
+		if err != nil || res.Broken != nil || res.Rejected != 0 {
+			t.Errorf("%s: %+v, %v", filepath.Base(f), res, err)
+		}
+		total += res.Stored.Added
+	}
+	if total < 20 {
+		t.Errorf("the examples stored %d objects", total)
+	}
+	ind, err := e.db.IntelLatest(e.ctx, "indicator--33fe3b22-0201-47cf-85d0-97c02164528d")
+	if err != nil || ind.SourceID != src.ID || ind.TLP != tlp.Green || ind.OrgID != e.orgID("pref-13") {
+		t.Fatalf("the C2 indicator: %+v, %v", ind, err)
+	}
+	// A report of the same address, filed later, sights it.
+	e.report("pref-13", observe.Observable{Type: observe.IPv4, Value: "10.0.0.0"})
+	v, err := e.svc.Get(e.ctx, analyst, ind.ID)
+	if err != nil || len(v.Sightings) != 1 {
+		t.Errorf("sightings of the C2 indicator: %+v, %v", v, err)
+	}
+	// Imported again: nothing new.
+	r, _ := os.Open(filepath.Join(dir, "indicator-for-c2-ip-address.json"))
+	defer r.Close()
+	res, err := e.svc.ImportFile(e.ctx, analyst, src.ID, r)
+	if err != nil || res.Stored.Added != 0 || res.Stored.Duplicates == 0 {
+		t.Errorf("imported twice: %+v, %v", res, err)
+	}
+}
+
+// A MISP event's attributes become indicators with the attribute's UUID,
+// TLP from its tags (else the event's, else the source's), a deleted
+// attribute revoked, an unreadable value refused; a report holding a
+// hash is sighted.
+func TestImportMISP(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.officer("pref-27", auth.RoleAnalyst)
+	src := e.fileSource(analyst, "misp", "amber")
+	sha := "b3c4ae251f8094fa15b510051835c657eaef2a6cea46075d3aec964b14a99f68"
+	rep := e.report("pref-27", observe.Observable{Type: observe.SHA256, Value: sha})
+
+	r, err := os.Open(filepath.Join(sharedData(t, "misp", "PyMISP", "tests"), "57c4445b-c548-4654-af0b-4be3950d210f.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	res, err := e.svc.ImportMISP(e.ctx, audit.System, src, r)
+	if err != nil || res.Broken != nil {
+		t.Fatalf("import: %+v, %v", res, err)
+	}
+	for _, id := range []string{"57c4448b-454c-4d17-90d1-4d2f950d210f", "57c4448a-bef0-4ba7-a071-444e950d210f", "57c4448b-3fa4-4d65-9ccc-4afa950d210f"} {
+		o, err := e.db.IntelLatest(e.ctx, "indicator--"+id)
+		if err != nil {
+			t.Errorf("the hash attribute %s: %v", id, err)
+			continue
+		}
+		if !strings.Contains(string(o.Body), `"external_id":"57c4445b-c548-4654-af0b-4be3950d210f"`) {
+			t.Errorf("%s does not name its MISP event: %s", id, o.Body)
+		}
+	}
+	ind, _ := e.db.IntelLatest(e.ctx, "indicator--57c4448b-3fa4-4d65-9ccc-4afa950d210f")
+	if v, err := e.svc.Get(e.ctx, analyst, ind.ID); err != nil || len(v.Sightings) != 1 || v.Sightings[0].ID != rep.ID {
+		t.Errorf("the sha256 indicator's sightings: %+v, %v; want report %d", v, err, rep.ID)
+	}
+
+	event := `{"Event":{"uuid":"8a1c0e62-3f0b-4d7e-9a55-0c7b2f1e4d30","info":"宅配SMSフィッシング","timestamp":"1764979200",
+	  "Tag":[{"name":"tlp:amber"}],
+	  "Attribute":[
+	    {"uuid":"0b7e1a52-9c1e-4f7a-8d3e-2a9b5c6d7e01","type":"domain","category":"Network activity","value":"sagawa-delivery-jp.top","to_ids":true,"timestamp":"1764979200","Tag":[{"name":"tlp:green"}]},
+	    {"uuid":"0b7e1a52-9c1e-4f7a-8d3e-2a9b5c6d7e02","type":"ip-dst","category":"Network activity","value":"999.1.1.1","timestamp":"1764979200"},
+	    {"uuid":"0b7e1a52-9c1e-4f7a-8d3e-2a9b5c6d7e03","type":"url","category":"Network activity","value":"https://sagawa-delivery-jp.top/login","timestamp":"1764979200","deleted":true},
+	    {"uuid":"0b7e1a52-9c1e-4f7a-8d3e-2a9b5c6d7e04","type":"ip-dst","category":"Network activity","value":"203.0.113.7","timestamp":"1764979200","Tag":[{"name":"tlp:amber+strict"}]}
+	  ]}}`
+	res, err = e.svc.ImportMISP(e.ctx, audit.System, src, strings.NewReader(event))
+	if err != nil || res.Stored.Added != 3 || res.Rejected != 1 {
+		t.Fatalf("the hand-made event: %+v, %v; want 3 stored, the impossible address refused", res, err)
+	}
+	want := map[string]tlp.Level{"02": "", "01": tlp.Green, "03": tlp.Amber, "04": tlp.AmberStrict}
+	for suffix, level := range want {
+		o, err := e.db.IntelLatest(e.ctx, "indicator--0b7e1a52-9c1e-4f7a-8d3e-2a9b5c6d7e"+suffix)
+		if level == "" {
+			if err == nil {
+				t.Errorf("the impossible address was stored")
+			}
+			continue
+		}
+		if err != nil || o.TLP != level {
+			t.Errorf("attribute %s: %+v, %v; want TLP %s", suffix, o, err, level)
+			continue
+		}
+		if (suffix == "03") != o.Revoked {
+			t.Errorf("attribute %s revoked = %v", suffix, o.Revoked)
+		}
+	}
+	// The same event again adds nothing.
+	res, err = e.svc.ImportMISP(e.ctx, audit.System, src, strings.NewReader(event))
+	if err != nil || res.Stored.Added != 0 || res.Stored.Duplicates != 3 {
+		t.Errorf("imported twice: %+v, %v", res, err)
+	}
+}
