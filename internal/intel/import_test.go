@@ -1,6 +1,10 @@
 package intel_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +12,7 @@ import (
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/intel"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/tlp"
@@ -145,5 +150,48 @@ func TestImportMISP(t *testing.T) {
 	res, err = e.svc.ImportMISP(e.ctx, audit.System, src, strings.NewReader(event))
 	if err != nil || res.Stored.Added != 0 || res.Stored.Duplicates != 3 {
 		t.Errorf("imported twice: %+v, %v", res, err)
+	}
+}
+
+// A MISP source is fetched through the egress client with its key, and
+// its events imported; a refusal by the server is recorded on the poll.
+func TestPollMISP(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.officer("pref-27", auth.RoleAnalyst)
+	key := "3b1fa0c5d2e44f6a8b9c0d1e2f3a4b5c6d7e8f90"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != key {
+			http.Error(w, `{"message":"Authentication failed."}`, http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"response":[{"Event":{"uuid":"8a1c0e62-3f0b-4d7e-9a55-0c7b2f1e4d30","info":"SMS","timestamp":"1764979200","Attribute":[
+			{"uuid":"0b7e1a52-9c1e-4f7a-8d3e-2a9b5c6d7e11","type":"domain","category":"Network activity","value":"kuroneko-jp.top","timestamp":"1764979200"},
+			{"uuid":"0b7e1a52-9c1e-4f7a-8d3e-2a9b5c6d7e12","type":"ip-dst","category":"Network activity","value":"not an address","timestamp":"1764979200"}]}}]}`)
+	}))
+	defer srv.Close()
+	eg := egress.New(egress.Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	mk := func(name, secret string) *intel.Source {
+		src, err := e.svc.CreateSource(e.ctx, analyst, intel.SourceInput{Name: name, Kind: intel.SourceMISP, URL: srv.URL + "/events/restSearch", Secret: secret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if polled, err := e.svc.PollDue(e.ctx, eg, "test"); !polled {
+			t.Fatalf("PollDue = %v, %v", polled, err)
+		}
+		return src
+	}
+	good := mk("misp ok", key)
+	ps, err := e.db.Polls(e.ctx, good.ID, 1)
+	if err != nil || len(ps) != 1 || ps[0].Seen != 2 || ps[0].Added != 1 || ps[0].Rejected != 1 || ps[0].Error != "" {
+		t.Errorf("poll = %+v, %v; want 2 seen, 1 added, 1 refused", ps, err)
+	}
+	if _, err := e.db.IntelLatest(e.ctx, "indicator--0b7e1a52-9c1e-4f7a-8d3e-2a9b5c6d7e11"); err != nil {
+		t.Errorf("the domain attribute: %v", err)
+	}
+	bad := mk("misp wrong key", "wrong")
+	ps, _ = e.db.Polls(e.ctx, bad.ID, 1)
+	if len(ps) != 1 || !strings.Contains(ps[0].Error, "403") {
+		t.Errorf("poll with a wrong key = %+v; want the 403 recorded", ps)
 	}
 }

@@ -2,8 +2,10 @@ package intel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/koban-project/koban/internal/audit"
@@ -21,14 +23,14 @@ const pollPageSize = 1000
 // a poll cut short resumes where it stopped and a page read twice adds
 // nothing (versions are stored once).
 func (s *Service) PollDue(ctx context.Context, doer taxii.Doer, runBy string) (bool, error) {
-	src, err := s.store.ClaimDueSource(ctx, []string{SourceTAXII}, s.clock.Now())
+	src, err := s.store.ClaimDueSource(ctx, []string{SourceTAXII, SourceMISP}, s.clock.Now())
 	if err != nil || src == nil {
 		return false, err
 	}
 	return true, s.PollSource(ctx, doer, src, runBy)
 }
 
-// PollSource polls one TAXII source now and records the poll. The poll's
+// PollSource polls one TAXII or MISP source now and records the poll. The poll's
 // own failure (the partner unreachable, a broken page) is recorded on the
 // poll, logged and returned.
 func (s *Service) PollSource(ctx context.Context, doer taxii.Doer, src *Source, runBy string) error {
@@ -36,7 +38,16 @@ func (s *Service) PollSource(ctx context.Context, doer taxii.Doer, src *Source, 
 	if err := s.store.StartPoll(ctx, p); err != nil {
 		return err
 	}
-	cursor, perr := s.pollTAXII(ctx, doer, src, p)
+	var cursor string
+	var perr error
+	switch src.Kind {
+	case SourceTAXII:
+		cursor, perr = s.pollTAXII(ctx, doer, src, p)
+	case SourceMISP:
+		perr = s.pollMISP(ctx, doer, src, p)
+	default:
+		perr = fmt.Errorf("a %s source is not polled", src.Kind)
+	}
 	p.FinishedAt = s.clock.Now()
 	if perr != nil {
 		p.Error = perr.Error()
@@ -101,4 +112,34 @@ func taxiiAuth(src *Source) taxii.Auth {
 		return taxii.Auth{Token: src.Secret}
 	}
 	return taxii.Auth{Username: src.Username, Password: src.Secret}
+}
+
+// pollMISP fetches the source's URL (a MISP instance's events/restSearch
+// or a feed's event file, with the secret as MISP's Authorization key)
+// and imports the events it answers. Attributes koban holds already are
+// duplicates, so no cursor is kept.
+func (s *Service) pollMISP(ctx context.Context, doer taxii.Doer, src *Source, p *Poll) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.URL, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	if src.Secret != "" {
+		req.Header.Set("Authorization", src.Secret)
+	}
+	resp, err := doer.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the MISP server answered %s", resp.Status)
+	}
+	res, err := s.ImportMISP(ctx, audit.System, src, resp.Body)
+	p.Seen, p.Added, p.Rejected = res.Seen, res.Stored.Added, res.Rejected
+	var bad *stix.ObjectError
+	if err == nil && res.Broken != nil && !errors.As(res.Broken, &bad) {
+		err = res.Broken // the answer broke off, not one attribute
+	}
+	return err
 }

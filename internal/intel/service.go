@@ -58,6 +58,9 @@ type Service struct {
 
 // NewService returns a Service.
 func NewService(st Store, d *access.Decider, tree func() *org.Tree, clock koban.Clock, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
 	return &Service{store: st, access: d, tree: tree, clock: clock, log: log}
 }
 
