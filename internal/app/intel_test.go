@@ -1,10 +1,12 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -205,6 +207,33 @@ func TestTAXIIExchange(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "JC3 フィード") || !strings.Contains(string(b), "https:// で始まるURL") ||
 		!strings.Contains(string(b), "コレクションIDを入力") || strings.Contains(string(b), "hunter2") {
 		t.Errorf("a refused source form: %d; want 422 naming the URL and the collection, the name kept, the secret not echoed", resp.StatusCode)
+	}
+
+	// An officer brings in a STIX bundle through the page, read as it
+	// arrives: the indicator inside is stored and the page says so.
+	files, err := a.Intel.CreateSource(ctx, ap, intel.SourceInput{Name: "手持ちのファイル", Kind: intel.SourceFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	mw.WriteField("format", "stix")
+	fw, _ := mw.CreateFormFile("file", "bundle.json")
+	io.WriteString(fw, `{"type":"bundle","id":"bundle--1e7c6c5a-2b8f-4f3e-9a1d-5c4b3a2f1e0d","objects":[`+
+		`{"type":"indicator","spec_version":"2.1","id":"indicator--4f5e6d7c-8b9a-4c0d-9e1f-2a3b4c5d6e7f","created":"2026-12-02T00:00:00.000Z","modified":"2026-12-02T00:00:00.000Z","pattern":"[domain-name:value = 'kuroneko-jp.top']","pattern_type":"stix","valid_from":"2026-12-02T00:00:00Z"},`+
+		`{"type":"indicator","spec_version":"2.1","id":"indicator--nope","created":"2026-12-02T00:00:00.000Z","modified":"2026-12-02T00:00:00.000Z","pattern":"[x]","pattern_type":"stix","valid_from":"2026-12-02T00:00:00Z"}]}`)
+	mw.Close()
+	resp, err = web.Post(fmt.Sprintf("%s/intel/sources/%d/import", s.URL, files.ID), mw.FormDataContentType(), &form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "2件を読み、1件を追加しました") || !strings.Contains(string(b), "拒否 1件") {
+		t.Errorf("import through the page: %d; want 2 read, 1 added, 1 refused", resp.StatusCode)
+	}
+	if _, err := a.DB.IntelLatest(ctx, "indicator--4f5e6d7c-8b9a-4c0d-9e1f-2a3b4c5d6e7f"); err != nil {
+		t.Errorf("the imported indicator: %v", err)
 	}
 
 	// Without a token, or with a token of an organisation that is not a

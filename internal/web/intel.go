@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 
@@ -120,3 +121,61 @@ func (s *Server) intelObject(w http.ResponseWriter, r *http.Request) {
 
 // CanIntel tells whether the viewer reads intel (shows the menu).
 func (p page) CanIntel() bool { return p.Principal != nil && p.Principal.Can(auth.PermIntelRead) }
+
+// maxIntelFile is the largest file an officer imports through the page;
+// it is read as a stream, never held whole.
+const maxIntelFile = 1 << 30
+
+// intelImport imports a STIX bundle or a MISP export into a file source,
+// read from the form as it arrives, and shows what it did.
+func (s *Server) intelImport(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxIntelFile)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	format := ""
+	var res intel.ImportResult
+	found := false
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		switch part.FormName() {
+		case "format":
+			b, _ := io.ReadAll(io.LimitReader(part, 16))
+			format = string(b)
+		case "file":
+			found = true
+			if format == "misp" {
+				res, err = s.Intel.ImportFileMISP(r.Context(), pr, id, part)
+			} else {
+				res, err = s.Intel.ImportFile(r.Context(), pr, id, part)
+			}
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		part.Close()
+	}
+	p := intelPage{page: s.newPage(r, "intel.title")}
+	if !found {
+		p.NoticeText = p.T("intel.import_no_file")
+	} else {
+		p.NoticeText = p.T("intel.imported", "seen", strconv.Itoa(res.Seen), "added", strconv.Itoa(res.Stored.Added),
+			"dup", strconv.Itoa(res.Stored.Duplicates), "rejected", strconv.Itoa(res.Rejected), "sightings", strconv.Itoa(res.Stored.Sightings))
+		if res.Broken != nil {
+			p.NoticeText += " " + p.T("intel.import_first_problem", "problem", res.Broken.Error())
+		}
+	}
+	s.renderIntel(w, r, http.StatusOK, p)
+}

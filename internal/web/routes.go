@@ -37,6 +37,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /searches", s.officer(s.savedSearches))
 	mux.HandleFunc("GET /intel", s.officer(s.intelSources))
 	mux.HandleFunc("POST /intel/sources", s.officer(s.intelSourceCreate))
+	mux.HandleFunc("POST /intel/sources/{id}/import", s.officer(s.intelImport))
 	mux.HandleFunc("GET /intel/objects/{id}", s.officer(s.intelObject))
 	mux.HandleFunc("POST /searches", s.officer(s.saveSearch))
 	mux.HandleFunc("GET /searches/{id}", s.officer(s.savedSearch))
