@@ -36,7 +36,8 @@ func (e *env) fileSource(p auth.Principal, name, defaultTLP string) *intel.Sourc
 	return src
 }
 
-// Every example bundle of the STIX 2.1 schemas imports whole; the C2
+// Every example bundle of the STIX 2.1 schemas (the threat reports too)
+// imports whole; the C2
 // indicator's address goes into the national index.
 func TestImportSTIXExamples(t *testing.T) {
 	e := newEnv(t)
@@ -44,7 +45,9 @@ func TestImportSTIXExamples(t *testing.T) {
 	src := e.fileSource(analyst, "schemas examples", "green")
 	dir := sharedData(t, "stix", "cti-stix2-json-schemas", "examples")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(files) < 5 {
+	reports, _ := filepath.Glob(filepath.Join(dir, "threat-reports", "*.json"))
+	files = append(files, reports...)
+	if len(files) < 8 {
 		t.Fatalf("only %d example files", len(files))
 	}
 	total := 0
