@@ -270,6 +270,24 @@ func TestTAXIIExchange(t *testing.T) {
 	if fmt.Sprint(ids) != fmt.Sprint([]string{phoneIndicator, fakeDomain}) {
 		t.Errorf("the bank reads %v", ids)
 	}
+	// What left koban, and to whom, is in the audit log; so is the
+	// officer's view of the indicator.
+	rows, err := a.DB.AuditOf(ctx, "taxii_collection", fmt.Sprint(x.collection.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readers := map[string]bool{}
+	for _, r := range rows {
+		if r.Action == "taxii.read" {
+			readers[r.Actor] = true
+		}
+	}
+	if !readers["feed@bank-x.example"] || !readers[adm.Email] {
+		t.Errorf("taxii.read rows by %v; want the bank's and the police poller's", readers)
+	}
+	if rows, _ := a.DB.AuditOf(ctx, intel.ObjectType, fmt.Sprint(ind.ID)); len(rows) == 0 || rows[len(rows)-1].Action != "intel.view" {
+		t.Errorf("the indicator's audit rows: %+v; want its view", rows)
+	}
 }
 
 // A partner's TAXII server is reached only through the egress client: a

@@ -25,6 +25,7 @@ import (
 // Store is what the service keeps its objects, sources and collections in.
 type Store interface {
 	AddIntel(ctx context.Context, objs []*Object, e audit.Entry) (Stored, error)
+	Audit(ctx context.Context, e audit.Entry) error
 	IntelObject(ctx context.Context, id int64) (*Object, error)
 	IntelLatest(ctx context.Context, stixID string) (*Object, error)
 	IntelVersions(ctx context.Context, stixID string) ([]*Object, error)
@@ -252,6 +253,10 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (*ObjectV
 	}
 	if st, err := stix.ParseObject(o.Body); err == nil { // the values it holds, for the page
 		o.Observables, o.Indicates = ObservablesOf(st)
+	}
+	if err := s.store.Audit(ctx, audit.Entry{Actor: p.Actor(), Action: "intel.view", ObjectType: ObjectType, ObjectID: strconv.FormatInt(rec, 10),
+		Detail: map[string]any{"stix_id": o.StixID}}); err != nil {
+		return nil, err
 	}
 	v := &ObjectView{Object: o, Versions: vers}
 	seen, err := s.store.Sightings(ctx, rec, 200)

@@ -167,6 +167,12 @@ func (b *TAXII) page(ctx context.Context, root, collection string, q taxii.Query
 		}
 		out.Records = append(out.Records, rec)
 	}
+	if withObjects && len(recs) > 0 { // what left koban, and to whom
+		if err := b.svc.store.Audit(ctx, audit.Entry{Actor: p.Actor(), Action: "taxii.read", ObjectType: "taxii_collection",
+			ObjectID: strconv.FormatInt(c.ID, 10), Detail: map[string]any{"objects": len(recs), "first": recs[0].StixID}}); err != nil {
+			return taxii.Page{}, err
+		}
+	}
 	if more && len(recs) > 0 {
 		last := recs[len(recs)-1]
 		out.Next = fmt.Sprintf("%d-%d", last.Added.UnixMicro(), last.ID)
