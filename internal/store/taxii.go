@@ -78,8 +78,12 @@ func (db *DB) CollectionObjects(ctx context.Context, collectionID int64, q intel
 	// Versions, among all the collection holds.
 	var picks []string
 	newest := func(order string) string {
-		return `io.id = (SELECT n.id FROM taxii_collection_objects m JOIN intel_objects n ON n.id = m.object_id
-			WHERE m.collection_id = tco.collection_id AND n.stix_id = io.stix_id ORDER BY n.version_at ` + order + `, n.id ` + order + ` LIMIT 1)`
+		// Driven by the object's versions (the stix_id index), each checked
+		// against the collection by its key: driven by the collection
+		// instead, every row of a page read the whole collection.
+		return `io.id = (SELECT n.id FROM intel_objects n WHERE n.stix_id = io.stix_id
+			AND EXISTS (SELECT 1 FROM taxii_collection_objects m WHERE m.collection_id = tco.collection_id AND m.object_id = n.id)
+			ORDER BY n.version_at ` + order + `, n.id ` + order + ` LIMIT 1)`
 	}
 	if !q.All {
 		if q.Last || (!q.First && len(q.At) == 0) {
