@@ -22,7 +22,6 @@ import (
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/search"
-	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/taxonomy"
 )
 
@@ -113,30 +112,11 @@ func BenchCases(ctx context.Context, o CasesBenchOptions) (CasesBenchResult, err
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
-	if o.Dir == "" {
-		dir, err := os.MkdirTemp("", "koban-bench-cases-")
-		if err != nil {
-			return res, err
-		}
-		defer os.RemoveAll(dir)
-		o.Dir = dir
-	}
-	db, err := store.Open(ctx, store.Options{DataDir: o.Dir, DatabaseURL: o.DatabaseURL})
+	db, tree, closeDB, err := benchDB(ctx, "cases", o.Dir, o.DatabaseURL)
 	if err != nil {
 		return res, err
 	}
-	defer db.Close()
-	if _, err := db.SeedOrgs(ctx, org.DefaultTree()); err != nil {
-		return res, err
-	}
-	orgs, err := db.Orgs(ctx)
-	if err != nil {
-		return res, err
-	}
-	tree, err := org.NewTree(orgs)
-	if err != nil {
-		return res, err
-	}
+	defer closeDB()
 	treeFn := func() *org.Tree { return tree }
 	npa, _ := tree.ByCode("npa")
 	tokyo, _ := tree.ByCode("pref-13")

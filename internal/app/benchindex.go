@@ -107,51 +107,18 @@ func BenchIndex(ctx context.Context, o IndexBenchOptions) (IndexBenchResult, err
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
-	if o.Dir == "" {
-		dir, err := os.MkdirTemp("", "koban-bench-index-")
-		if err != nil {
-			return res, err
-		}
-		defer os.RemoveAll(dir)
-		o.Dir = dir
-	}
-	db, err := store.Open(ctx, store.Options{DataDir: o.Dir, DatabaseURL: o.DatabaseURL})
+	db, tree, closeDB, err := benchDB(ctx, "index", o.Dir, o.DatabaseURL)
 	if err != nil {
 		return res, err
 	}
-	defer db.Close()
-	if _, err := db.SeedOrgs(ctx, org.DefaultTree()); err != nil {
-		return res, err
-	}
-	orgs, err := db.Orgs(ctx)
-	if err != nil {
-		return res, err
-	}
-	tree, err := org.NewTree(orgs)
-	if err != nil {
-		return res, err
-	}
+	defer closeDB()
 	db.SetPolicy(correlate.Policy{Lists: warnlist.NewMatcher(warnlist.Builtin())})
 	gen := newIndexGen(o.Reports, o.PerReport, tree)
 
-	bar := newProgress(o.Progress, "load   ")
 	start := time.Now()
-	const batch = 1000
-	for done := 0; done < o.Reports; {
-		n := min(batch, o.Reports-done)
-		rs := make([]*intake.Report, n)
-		entries := make([]audit.Entry, n)
-		for i := range rs {
-			rs[i] = gen.report(start.Add(time.Duration(done+i) * time.Second))
-			entries[i] = audit.Entry{Actor: audit.System, Action: "report.create", ObjectType: "report"}
-		}
-		if err := db.CreateReports(ctx, rs, entries); err != nil {
-			return res, err
-		}
-		done += n
-		bar.update(done, o.Reports)
+	if err := loadIndexReports(ctx, db, gen, o.Reports, o.Progress, "load   "); err != nil {
+		return res, err
 	}
-	bar.finish()
 	res.Load, res.Reports = time.Since(start), o.Reports
 	res.Occurrences, res.Values = gen.occurrences, len(gen.distinct)
 	if o.Reports == 0 { // the index already there is what is measured
@@ -316,4 +283,57 @@ func (g *indexGen) report(at time.Time) *intake.Report {
 		Description: fmt.Sprintf("生成された通報 %d", g.seq), OrgID: g.prefs[g.rng.IntN(len(g.prefs))],
 		Status: intake.StatusNew, Language: "ja", Source: "bench", CreatedAt: at, UpdatedAt: at, Observables: obs,
 	}
+}
+
+// benchDB opens the database a benchmark loads: dir, or a temporary folder
+// (named after the benchmark, removed by close) when dir is ""; the given
+// PostgreSQL database when url is set. The organisation tree is seeded.
+func benchDB(ctx context.Context, name, dir, url string) (db *store.DB, tree *org.Tree, closeDB func(), err error) {
+	cleanup := func() {}
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "koban-bench-"+name+"-"); err != nil {
+			return nil, nil, nil, err
+		}
+		tmp := dir
+		cleanup = func() { os.RemoveAll(tmp) }
+	}
+	if db, err = store.Open(ctx, store.Options{DataDir: dir, DatabaseURL: url}); err != nil {
+		cleanup()
+		return nil, nil, nil, err
+	}
+	closeDB = func() { db.Close(); cleanup() }
+	var orgs []org.Org
+	if _, err = db.SeedOrgs(ctx, org.DefaultTree()); err == nil {
+		if orgs, err = db.Orgs(ctx); err == nil {
+			tree, err = org.NewTree(orgs)
+		}
+	}
+	if err != nil {
+		closeDB()
+		return nil, nil, nil, err
+	}
+	return db, tree, closeDB, nil
+}
+
+// loadIndexReports stores n generated reports through the store's intake
+// path (grouped, indexed and clustered), a thousand at a time.
+func loadIndexReports(ctx context.Context, db *store.DB, gen *indexGen, n int, progress io.Writer, label string) error {
+	bar := newProgress(progress, label)
+	start := time.Now()
+	for done := 0; done < n; {
+		k := min(1000, n-done)
+		rs := make([]*intake.Report, k)
+		entries := make([]audit.Entry, k)
+		for i := range rs {
+			rs[i] = gen.report(start.Add(time.Duration(done+i) * time.Second))
+			entries[i] = audit.Entry{Actor: audit.System, Action: "report.create", ObjectType: "report"}
+		}
+		if err := db.CreateReports(ctx, rs, entries); err != nil {
+			return err
+		}
+		done += k
+		bar.update(done, n)
+	}
+	bar.finish()
+	return nil
 }

@@ -16,13 +16,11 @@ import (
 	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/correlate"
-	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/intel"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/stix"
-	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/tlp"
 	"github.com/koban-project/koban/internal/warnlist"
 )
@@ -87,52 +85,19 @@ func BenchIntel(ctx context.Context, o IntelBenchOptions) (IntelBenchResult, err
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
-	if o.Dir == "" {
-		dir, err := os.MkdirTemp("", "koban-bench-intel-")
-		if err != nil {
-			return res, err
-		}
-		defer os.RemoveAll(dir)
-		o.Dir = dir
-	}
-	db, err := store.Open(ctx, store.Options{DataDir: o.Dir, DatabaseURL: o.DatabaseURL})
+	db, tree, closeDB, err := benchDB(ctx, "intel", o.Dir, o.DatabaseURL)
 	if err != nil {
 		return res, err
 	}
-	defer db.Close()
-	if _, err := db.SeedOrgs(ctx, org.DefaultTree()); err != nil {
-		return res, err
-	}
-	orgs, err := db.Orgs(ctx)
-	if err != nil {
-		return res, err
-	}
-	tree, err := org.NewTree(orgs)
-	if err != nil {
-		return res, err
-	}
+	defer closeDB()
 	treeFn := func() *org.Tree { return tree }
 	db.SetPolicy(correlate.Policy{Lists: warnlist.NewMatcher(warnlist.Builtin())})
 
 	// Reports first, so that indicators find reports to sight.
 	gen := newIndexGen(o.Reports, 10, tree)
-	bar := newProgress(o.Progress, "reports")
-	start := time.Now()
-	for done := 0; done < o.Reports; {
-		n := min(1000, o.Reports-done)
-		rs := make([]*intake.Report, n)
-		entries := make([]audit.Entry, n)
-		for i := range rs {
-			rs[i] = gen.report(start.Add(time.Duration(done+i) * time.Second))
-			entries[i] = audit.Entry{Actor: audit.System, Action: "report.create", ObjectType: "report"}
-		}
-		if err := db.CreateReports(ctx, rs, entries); err != nil {
-			return res, err
-		}
-		done += n
-		bar.update(done, o.Reports)
+	if err := loadIndexReports(ctx, db, gen, o.Reports, o.Progress, "reports"); err != nil {
+		return res, err
 	}
-	bar.finish()
 	var reported []observe.Observable
 	for v := range gen.distinct {
 		if v.Type == observe.Domain || v.Type == observe.Phone || v.Type == observe.IPv4 || v.Type == observe.URL {
@@ -158,7 +123,7 @@ func BenchIntel(ctx context.Context, o IntelBenchOptions) (IntelBenchResult, err
 	stop := make(chan struct{})
 	peak := make(chan uint64)
 	go func() { peak <- sampleHeap(stop) }()
-	bar = newProgress(o.Progress, "import ")
+	bar := newProgress(o.Progress, "import ")
 	dec := stix.NewDecoder(counted)
 	n := 0
 	next := func() (*stix.Object, error) {
@@ -168,7 +133,7 @@ func BenchIntel(ctx context.Context, o IntelBenchOptions) (IntelBenchResult, err
 		}
 		return dec.Next()
 	}
-	start = time.Now()
+	start := time.Now()
 	r, err := svc.ImportSTIX(ctx, audit.System, src, next)
 	res.Import = time.Since(start)
 	close(stop)
