@@ -387,6 +387,7 @@ func (a *App) metricsGate(h http.Handler) http.Handler {
 func (a *App) sweep(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
+	first := true
 	for {
 		if _, err := a.RunJob(ctx, "sweep", 10*time.Minute, a.sweepOnce); err != nil && ctx.Err() == nil {
 			a.Log.Warn("sweep", "err", err)
@@ -404,9 +405,14 @@ func (a *App) sweep(ctx context.Context) {
 		if _, err := a.RunJob(ctx, "saved-searches", time.Minute, a.matchSavedSearches); err != nil && ctx.Err() == nil {
 			a.Log.Warn("saved searches", "err", err)
 		}
-		// Partners' TAXII collections that are due, each polled by one
-		// server (the source's next run is claimed in the database).
-		a.pollIntel(ctx)
+		// Partners' TAXII collections and MISP servers that are due, each
+		// polled by one server (the source's next run is claimed in the
+		// database); from the first tick on, so that a server starting
+		// sends nothing out in its first minute.
+		if !first {
+			a.pollIntel(ctx)
+		}
+		first = false
 		// Every server picks up warning lists imported on any of them.
 		if err := a.LoadWarningLists(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Warn("warning lists", "err", err)
