@@ -104,14 +104,7 @@ func exchangeIntel(t testing.TB, a *app.App, baseURL string, ap auth.Principal, 
 func TestTAXIIExchange(t *testing.T) {
 	s := apptest.Start(t)
 	a, ctx := s.App, context.Background()
-	adm := s.AddUser(t, "intel@npa.example", "npa", auth.RoleAdmin, "correct horse battery")
-	ap := auth.Principal{UserID: adm.ID, Email: adm.Email, OrgID: adm.OrgID, Role: adm.Role, IP: "192.0.2.10", Via: "session"}
-	if _, err := a.Admin.AddOrg(ctx, ap, admin.NewOrg{Code: "bank-x", NameJA: "エックス銀行", NameEN: "Bank X", Kind: org.KindPartner}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Admin.AddUser(ctx, ap, auth.NewUser{Email: "feed@bank-x.example", OrgCode: "bank-x", Role: auth.RolePartner, Password: "correct horse battery"}); err != nil {
-		t.Fatal(err)
-	}
+	adm, ap := withPartner(t, s, "intel@npa.example", "bank-x", "エックス銀行")
 	// A victim reported the number the bank's indicator names.
 	rc, err := a.Intake.Submit(ctx, intake.Submission{Kind: intake.KindTip, Category: "PH", Prefecture: "13", Language: "ja",
 		Description: "宅配業者を名乗るSMSが 090-4444-5555 から届き、リンクを開いてしまいました。"}, intake.Origin{Source: "web", IP: "203.0.113.5"})
@@ -316,6 +309,23 @@ func TestTAXIIPollRefusesPrivateAddresses(t *testing.T) {
 	if err != nil || len(ps) != 1 || !strings.Contains(ps[0].Error, "refused") {
 		t.Errorf("polls = %+v, %v; want the refusal recorded", ps, err)
 	}
+}
+
+// withPartner adds an NPA administrator (email) and a partner
+// organisation (code, with its feed account feed@<code>.example), and
+// returns the administrator as a user and as a principal.
+func withPartner(t *testing.T, s *apptest.Server, email, code, nameJA string) (*auth.User, auth.Principal) {
+	t.Helper()
+	a, ctx := s.App, context.Background()
+	adm := s.AddUser(t, email, "npa", auth.RoleAdmin, "correct horse battery")
+	ap := auth.Principal{UserID: adm.ID, Email: adm.Email, OrgID: adm.OrgID, Role: adm.Role, IP: "192.0.2.10", Via: "session"}
+	if _, err := a.Admin.AddOrg(ctx, ap, admin.NewOrg{Code: code, NameJA: nameJA, NameEN: code, Kind: org.KindPartner}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Admin.AddUser(ctx, ap, auth.NewUser{Email: "feed@" + code + ".example", OrgCode: code, Role: auth.RolePartner, Password: "correct horse battery"}); err != nil {
+		t.Fatal(err)
+	}
+	return adm, ap
 }
 
 func getPage(t *testing.T, c *http.Client, u string, want int) string {

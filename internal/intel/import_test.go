@@ -1,19 +1,23 @@
 package intel_test
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/intel"
+	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/tlp"
 )
@@ -196,5 +200,90 @@ func TestPollMISP(t *testing.T) {
 	ps, _ = e.db.Polls(e.ctx, bad.ID, 1)
 	if len(ps) != 1 || !strings.Contains(ps[0].Error, "403") {
 		t.Errorf("poll with a wrong key = %+v; want the 403 recorded", ps)
+	}
+}
+
+// A CSV feed with a column mapping: polled through the egress client,
+// each line an indicator of the source with its first-seen time as its
+// version, a bad line counted with its number, and the feed read again at
+// the next poll adding nothing.
+func TestPollCSV(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.officer("pref-27", auth.RoleAnalyst)
+	feed := "# phishing sites, reported to JC3\n" +
+		"first_seen;url;note;tags\n" +
+		"2026-12-01 09:30:00;hxxps://kuroneko-jp[.]top/login;SMS lure;tlp:green\n" +
+		"2026-12-01 10:00:00;https://sagawa-ex.buzz/track;;phishing,sms\n" +
+		"2026-12-02;not a url at all;;\n" +
+		"2026-12-02 11:00:00\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/csv")
+		io.WriteString(w, feed)
+	}))
+	defer srv.Close()
+	eg := egress.New(egress.Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	src, err := e.svc.CreateSource(e.ctx, analyst, intel.SourceInput{Name: "phishing csv", Kind: intel.SourceCSV, URL: srv.URL + "/feed.csv",
+		CSV: intel.CSVInput{Delimiter: ";", Header: true, Value: "2", Type: "url", FirstSeen: "1", Comment: "3", Tags: "4"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := 1; run <= 2; run++ {
+		if polled, err := e.svc.PollDue(e.ctx, eg, "test"); !polled || err != nil {
+			t.Fatalf("poll %d: PollDue = %v, %v", run, polled, err)
+		}
+		ps, err := e.db.Polls(e.ctx, src.ID, 1)
+		want := 2
+		if run == 2 {
+			want = 0 // the same lines are the same versions
+		}
+		if err != nil || len(ps) != 1 || ps[0].Seen != 4 || ps[0].Added != want || ps[0].Rejected != 2 || ps[0].Error != "" {
+			t.Fatalf("poll %d = %+v, %v; want 4 seen, %d added, 2 refused", run, ps, err, want)
+		}
+		e.clock.Advance(2 * time.Hour)
+	}
+	got, err := e.svc.Browse(e.ctx, analyst, intel.BrowseQuery{Source: src.ID})
+	if err != nil || len(got.Objects) != 2 {
+		t.Fatalf("browse = %+v, %v; want the two indicators", got, err)
+	}
+	var green *intel.Object
+	for _, o := range got.Objects {
+		if strings.Contains(o.Name, "kuroneko") {
+			green = o
+		}
+	}
+	if green == nil || green.TLP != tlp.Green || green.Modified != "2026-12-01T09:30:00.000Z" {
+		t.Fatalf("the first line's indicator = %+v; want TLP:GREEN from its tag, version its first-seen time", green)
+	}
+	v, err := e.svc.Get(e.ctx, analyst, green.ID)
+	if err != nil || len(v.Observables) != 1 || v.Observables[0].Value != "https://kuroneko-jp.top/login" {
+		t.Fatalf("observables = %+v, %v; want the refanged URL", v, err)
+	}
+}
+
+// A CSV source's mapping is checked when it is made: every field at fault
+// named at once.
+func TestCSVMappingRefused(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.officer("pref-27", auth.RoleAnalyst)
+	_, err := e.svc.CreateSource(e.ctx, analyst, intel.SourceInput{Name: "bad csv", Kind: intel.SourceCSV,
+		CSV: intel.CSVInput{Delimiter: "x", Value: "0", Type: "no-such-type", FirstSeen: "two"}})
+	var probs *koban.ProblemsError
+	if !errors.As(err, &probs) {
+		t.Fatalf("err = %v; want problems", err)
+	}
+	for _, f := range []string{"csv_value", "csv_delimiter", "csv_type", "csv_first_seen"} {
+		if !slices.ContainsFunc(probs.Problems, func(p *koban.Error) bool { return p.Field == f }) {
+			t.Errorf("no problem for %s in %v", f, probs)
+		}
+	}
+	// Without a URL a CSV source takes files only, read with its mapping.
+	src, err := e.svc.CreateSource(e.ctx, analyst, intel.SourceInput{Name: "csv files", Kind: intel.SourceCSV,
+		CSV: intel.CSVInput{Value: "1", Type: "domain"}})
+	if err != nil || src.Enabled {
+		t.Fatalf("file-only CSV source = %+v, %v; want made, not polled", src, err)
+	}
+	res, err := e.svc.ImportFileCSV(e.ctx, analyst, src.ID, strings.NewReader("kuroneko-jp.top\nsagawa-ex[.]buzz\n"))
+	if err != nil || res.Stored.Added != 2 {
+		t.Fatalf("import = %+v, %v; want 2 added", res, err)
 	}
 }

@@ -23,7 +23,7 @@ const pollPageSize = 1000
 // a poll cut short resumes where it stopped and a page read twice adds
 // nothing (versions are stored once).
 func (s *Service) PollDue(ctx context.Context, doer taxii.Doer, runBy string) (bool, error) {
-	src, err := s.store.ClaimDueSource(ctx, []string{SourceTAXII, SourceMISP}, s.clock.Now())
+	src, err := s.store.ClaimDueSource(ctx, []string{SourceTAXII, SourceMISP, SourceCSV}, s.clock.Now())
 	if err != nil || src == nil {
 		return false, err
 	}
@@ -45,6 +45,8 @@ func (s *Service) PollSource(ctx context.Context, doer taxii.Doer, src *Source, 
 		cursor, perr = s.pollTAXII(ctx, doer, src, p)
 	case SourceMISP:
 		perr = s.pollMISP(ctx, doer, src, p)
+	case SourceCSV:
+		perr = s.pollCSV(ctx, doer, src, p)
 	default:
 		perr = fmt.Errorf("a %s source is not polled", src.Kind)
 	}
@@ -119,11 +121,20 @@ func taxiiAuth(src *Source) taxii.Auth {
 // and imports the events it answers. Attributes koban holds already are
 // duplicates, so no cursor is kept.
 func (s *Service) pollMISP(ctx context.Context, doer taxii.Doer, src *Source, p *Poll) error {
+	return s.pollFeed(ctx, doer, src, p, "application/json", s.ImportMISP)
+}
+
+// pollFeed fetches a feed at the source's URL (the secret, when set, as
+// its Authorization header), imports what it answers with imp, and
+// records the result on the poll. A feed that breaks off fails the poll;
+// single entries refused do not.
+func (s *Service) pollFeed(ctx context.Context, doer taxii.Doer, src *Source, p *Poll, accept string,
+	imp func(context.Context, audit.Actor, *Source, io.Reader) (ImportResult, error)) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.URL, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", accept)
 	if src.Secret != "" {
 		req.Header.Set("Authorization", src.Secret)
 	}
@@ -133,13 +144,13 @@ func (s *Service) pollMISP(ctx context.Context, doer taxii.Doer, src *Source, p 
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("the MISP server answered %s", resp.Status)
+		return fmt.Errorf("the feed's server answered %s", resp.Status)
 	}
-	res, err := s.ImportMISP(ctx, audit.System, src, resp.Body)
+	res, err := imp(ctx, audit.System, src, resp.Body)
 	p.Seen, p.Added, p.Rejected = res.Seen, res.Stored.Added, res.Rejected
 	var bad *stix.ObjectError
 	if err == nil && res.Broken != nil && !errors.As(res.Broken, &bad) {
-		err = res.Broken // the answer broke off, not one attribute
+		err = res.Broken // the answer broke off, not one entry
 	}
 	return err
 }

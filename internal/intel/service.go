@@ -2,15 +2,15 @@ package intel
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 
 	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
@@ -29,6 +29,7 @@ type Store interface {
 	IntelObject(ctx context.Context, id int64) (*Object, error)
 	IntelLatest(ctx context.Context, stixID string) (*Object, error)
 	IntelVersions(ctx context.Context, stixID string) ([]*Object, error)
+	IntelList(ctx context.Context, q ListQuery) ([]*Object, bool, error)
 	Sightings(ctx context.Context, indicator int64, limit int) ([]correlate.Occurrence, error)
 
 	CreateSource(ctx context.Context, s *Source, e audit.Entry) error
@@ -42,6 +43,7 @@ type Store interface {
 
 	CreateCollection(ctx context.Context, c *Collection, members []Member, e audit.Entry) error
 	Collections(ctx context.Context, orgID int64, keepers []int64) ([]Collection, error)
+	CollectionMembers(ctx context.Context, collectionID int64) ([]Member, error)
 	CollectionObjects(ctx context.Context, collectionID int64, q CollectionQuery) ([]CollectionRecord, bool, error)
 	AddToCollection(ctx context.Context, collectionID int64, objs []*Object, st *TAXIIStatus, e audit.Entry) (Stored, error)
 	TAXIIStatusByID(ctx context.Context, id string) (*TAXIIStatus, error)
@@ -84,8 +86,9 @@ type SourceInput struct {
 	Secret      string
 	Settings    json.RawMessage
 	DefaultTLP  string
-	Confidence  string // "" is 50
-	EveryMin    string // minutes; "" is an hour
+	Confidence  string   // "" is 50
+	EveryMin    string   // minutes; "" is an hour
+	CSV         CSVInput // a CSV feed's column mapping
 }
 
 // manage checks that p may manage intel for the organisation orgID.
@@ -129,6 +132,13 @@ func (s *Service) CreateSource(ctx context.Context, p auth.Principal, in SourceI
 	}
 	switch src.Kind {
 	case SourceTAXII, SourceMISP, SourceCSV:
+		if src.Kind == SourceCSV {
+			src.Settings, _ = json.Marshal(parseCSVInput(in.CSV, &bad))
+			if src.URL == "" {
+				src.Enabled = false // a feed brought in as files, nothing to poll
+				break
+			}
+		}
 		if u, err := url.Parse(src.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 			bad.Add("url", "intel.error.url")
 		}
@@ -236,21 +246,11 @@ type ObjectView struct {
 // its versions and sightings, and audits the read. An object the officer
 // may not view is answered like a missing one.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (*ObjectView, error) {
-	o, err := s.store.IntelObject(ctx, id)
+	vw, err := s.view(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
-	if o, err = s.store.IntelLatest(ctx, o.StixID); err != nil {
-		return nil, err
-	}
-	vers, err := s.store.IntelVersions(ctx, o.StixID)
-	if err != nil {
-		return nil, err
-	}
-	rec := vers[0].ID // the first version names the object in grants and the index
-	if err := s.access.Check(ctx, p, access.View, access.Object{Type: ObjectType, ID: rec, OrgID: o.OrgID, TLP: o.TLP}); err != nil {
-		return nil, err
-	}
+	o, vers, rec := vw.Object, vw.versions, vw.recordID
 	if st, err := stix.ParseObject(o.Body); err == nil { // the values it holds, for the page
 		o.Observables, o.Indicates = ObservablesOf(st)
 	}
@@ -316,7 +316,7 @@ func (s *Service) CreateCollection(ctx context.Context, p auth.Principal, in Col
 		return nil, err
 	}
 	var bad koban.Problems
-	c := &Collection{UUID: uuid(), Title: strings.TrimSpace(in.Title), Description: strings.TrimSpace(in.Description), OrgID: p.OrgID, CreatedAt: s.clock.Now()}
+	c := &Collection{UUID: uuid.NewString(), Title: strings.TrimSpace(in.Title), Description: strings.TrimSpace(in.Description), OrgID: p.OrgID, CreatedAt: s.clock.Now()}
 	if c.Title == "" || utf8.RuneCountInString(c.Title) > maxNameRunes {
 		bad.Add("title", "intel.error.name")
 	}
@@ -357,13 +357,4 @@ func (s *Service) CreateCollection(ctx context.Context, p auth.Principal, in Col
 		return nil, err
 	}
 	return c, nil
-}
-
-// uuid returns a random (version 4) UUID.
-func uuid() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

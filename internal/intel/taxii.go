@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
@@ -211,7 +213,7 @@ func (b *TAXII) AddObjects(ctx context.Context, root, collection string, req tax
 	if err != nil {
 		return taxii.Status{}, err
 	}
-	st := taxii.Status{ID: uuid(), Status: taxii.StatusComplete, RequestTimestamp: stamp(req.Received),
+	st := taxii.Status{ID: uuid.NewString(), Status: taxii.StatusComplete, RequestTimestamp: stamp(req.Received),
 		TotalCount: len(req.Objects) + len(req.Rejected), Failures: req.Rejected}
 	var objs []*Object
 	for i, raw := range req.Objects {

@@ -47,6 +47,24 @@ func (p intelPage) LastPoll(v intel.SourceView) *intel.Poll {
 	return &v.Polls[0]
 }
 
+// Delimiters are the CSV column separators offered.
+func (p intelPage) Delimiters() []string { return []string{",", ";", "tab", "|", " "} }
+
+// DelimiterKey names a delimiter in the catalog (intel.csv.delim.<key>).
+func (p intelPage) DelimiterKey(d string) string {
+	switch d {
+	case ",":
+		return "comma"
+	case ";":
+		return "semicolon"
+	case "|":
+		return "bar"
+	case " ":
+		return "space"
+	}
+	return "tab"
+}
+
 // Minutes writes a source's schedule in minutes.
 func (p intelPage) Minutes(v intel.SourceView) string { return strconv.Itoa(int(v.Every.Minutes())) }
 
@@ -77,7 +95,9 @@ func (s *Server) intelSourceCreate(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	in := intel.SourceInput{Name: f.Get("name"), Kind: f.Get("kind"), OrgCode: f.Get("org"), PartnerCode: f.Get("partner"), URL: f.Get("url"),
 		Collection: f.Get("collection"), Username: f.Get("username"), Secret: f.Get("secret"), DefaultTLP: f.Get("tlp"),
-		Confidence: f.Get("confidence"), EveryMin: f.Get("every")}
+		Confidence: f.Get("confidence"), EveryMin: f.Get("every"),
+		CSV: intel.CSVInput{Delimiter: f.Get("csv_delimiter"), Value: f.Get("csv_value"), Type: f.Get("csv_type"), TypeColumn: f.Get("csv_type_column"),
+			FirstSeen: f.Get("csv_first_seen"), Comment: f.Get("csv_comment"), Tags: f.Get("csv_tags"), Header: f.Get("csv_header") != ""}}
 	_, err := s.Intel.CreateSource(r.Context(), pr, in)
 	if koban.ErrorCode(err) == koban.Invalid || koban.ErrorCode(err) == koban.Conflict {
 		in.Secret = ""
@@ -97,6 +117,8 @@ func (s *Server) intelSourceCreate(w http.ResponseWriter, r *http.Request) {
 type intelObjectPage struct {
 	page
 	V *intel.ObjectView
+	// Writable are the collections the officer may put it into.
+	Writable []intel.CollectionView
 }
 
 // RecordURL is where a sighting's link goes.
@@ -110,13 +132,35 @@ func (s *Server) intelObject(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
+	s.renderIntelObject(w, r, id, http.StatusOK, nil)
+}
+
+// renderIntelObject shows an object's page, with the share form's
+// problem when a share was refused.
+func (s *Server) renderIntelObject(w http.ResponseWriter, r *http.Request, id int64, status int, problem error) {
 	p := intelObjectPage{page: s.newPage(r, "intel.object_title")}
+	var err error
 	if p.V, err = s.Intel.Get(r.Context(), *p.Principal, id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	if p.Principal.Can(auth.PermIntelManage) && p.Principal.Role != auth.RolePartner {
+		cs, err := s.Intel.CollectionList(r.Context(), *p.Principal)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, c := range cs {
+			if c.CanWrite {
+				p.Writable = append(p.Writable, c)
+			}
+		}
+	}
+	if problem != nil {
+		p.setProblems(problem)
+	}
 	p.TitleText = p.V.Name
-	s.render(w, r, http.StatusOK, "intel_object", p)
+	s.render(w, r, status, "intel_object", p)
 }
 
 // CanIntel tells whether the viewer reads intel (shows the menu).
@@ -155,9 +199,12 @@ func (s *Server) intelImport(w http.ResponseWriter, r *http.Request) {
 			format = string(b)
 		case "file":
 			found = true
-			if format == "misp" {
+			switch format {
+			case "misp":
 				res, err = s.Intel.ImportFileMISP(r.Context(), pr, id, part)
-			} else {
+			case "csv":
+				res, err = s.Intel.ImportFileCSV(r.Context(), pr, id, part)
+			default:
 				res, err = s.Intel.ImportFile(r.Context(), pr, id, part)
 			}
 			if err != nil {

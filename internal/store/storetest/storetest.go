@@ -114,6 +114,7 @@ func Run(t *testing.T, h Harness) {
 		{"Intel", testIntel},
 		{"TAXIICollection", testTAXIICollection},
 		{"IntelSources", testIntelSources},
+		{"IntelList", testIntelList},
 		{"CaseRoundTrip", testCaseRoundTrip},
 		{"CaseNumbersConcurrent", testCaseNumbersConcurrent},
 		{"CaseNotFound", testCaseNotFound},
