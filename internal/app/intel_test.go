@@ -187,7 +187,7 @@ func TestTAXIIExchange(t *testing.T) {
 		}
 	}
 	body = getPage(t, web, fmt.Sprintf("%s/intel/objects/%d", s.URL, ind.ID), http.StatusOK)
-	for _, want := range []string{"宅配業者を装うSMSの発信番号", "TLP:GREEN", fmt.Sprintf(`href="/reports/%d"`, rc.ReportID), "/observables/phone?value=%2b819044445555"} {
+	for _, want := range []string{"宅配業者を装うSMSの発信番号", "TLP:GREEN", "現在のスコア", "新たな確認がなければ", fmt.Sprintf(`href="/reports/%d"`, rc.ReportID), "/observables/phone?value=%2b819044445555"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the indicator's page does not show %q", want)
 		}

@@ -240,6 +240,7 @@ type ObjectView struct {
 	Versions  []*Object
 	Sightings []correlate.Occurrence // the records that sighted it and the viewer may know of
 	Hidden    int                    // sightings of records the viewer may not see, counted
+	Life      Life                   // the indicator's score now (decay.go)
 }
 
 // Get returns an intel object (its newest version) for an officer, with
@@ -263,7 +264,11 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (*ObjectV
 	if err != nil {
 		return nil, err
 	}
+	var lastSeen time.Time
 	for _, r := range seen {
+		if r.At.After(lastSeen) {
+			lastSeen = r.At
+		}
 		ok, err := s.access.Can(ctx, p, access.View, access.Object{Type: string(r.Type), ID: r.ID, OrgID: r.OrgID})
 		if err != nil {
 			return nil, err
@@ -274,6 +279,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (*ObjectV
 			v.Hidden++
 		}
 	}
+	v.Life = LifeOf(o, lastSeen, s.clock.Now())
 	return v, nil
 }
 
