@@ -115,6 +115,7 @@ func Run(t *testing.T, h Harness) {
 		{"TAXIICollection", testTAXIICollection},
 		{"IntelSources", testIntelSources},
 		{"IntelList", testIntelList},
+		{"Jobs", testJobs},
 		{"CaseRoundTrip", testCaseRoundTrip},
 		{"CaseNumbersConcurrent", testCaseNumbersConcurrent},
 		{"CaseNotFound", testCaseNotFound},
