@@ -32,6 +32,7 @@ import (
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/intel"
+	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
@@ -61,6 +62,7 @@ type App struct {
 	Search   *search.Service        // search across reports, cases and notes; saved searches
 	Intel    *intel.Service         // STIX intel: partners' feeds polled, koban's TAXII collections
 	Egress   *egress.Client         // every outbound fetch (TAXII polls, feeds) goes through it
+	Jobs     *jobs.Runner           // the job layer's runner: the mail outbox, later watch items and re-checks
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
@@ -134,12 +136,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	if o.HasherParams != nil {
 		a.Auth.SetHasherParams(*o.HasherParams)
 	}
+	a.Jobs = jobs.NewRunner(db, a.instance, o.Clock, log)
 	if cfg.SMTPURL != "" {
 		n, err := newMailer(cfg)
 		if err != nil {
 			db.Close()
 			return nil, err
 		}
+		queueMail(n, a.Jobs)
 		a.Intake.SetNotifier(n)
 		a.Requests.SetNotifier(n)
 		a.Search.SetNotifier(n)
@@ -300,6 +304,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	background.Go(func() { a.sweep(work) })
 	background.Go(func() { a.Anchors.Run(work, anchorTicks.C) })
 	background.Go(func() { a.watch(work) })
+	background.Go(func() { a.Jobs.Run(work) })
 	defer func() {
 		stopWork()
 		anchorTicks.Stop()

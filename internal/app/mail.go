@@ -28,6 +28,9 @@ type mailer struct {
 	from       string
 	baseURL    string // KOBAN_BASE_URL, for links to officers' pages
 	cats       *locale.Catalogs
+	// queue, when set, queues a mail in the outbox instead of sending it
+	// (outbox.go).
+	queue func(ctx context.Context, to, subject, body string) error
 }
 
 func newMailer(cfg config.Config) (*mailer, error) {
@@ -65,22 +68,41 @@ func (m *mailer) NotifyReply(ctx context.Context, to, lang, receipt string) erro
 	return m.sendKey(ctx, to, lang, "mail.reply", "receipt", receipt)
 }
 
-// MailStatusLink sends the reporter their status link, at their request.
+// MailStatusLink sends the reporter their status link, at their request,
+// at once: never through the outbox, which would keep the secret link in
+// the database.
 func (m *mailer) MailStatusLink(ctx context.Context, to, lang, receipt, link string) error {
-	return m.sendKey(ctx, to, lang, "mail.link", "receipt", receipt, "link", link)
+	subject, body := m.text(lang, "mail.link", "receipt", receipt, "link", link)
+	return m.deliver(ctx, to, subject, body)
 }
 
-// send writes one plain-text mail whose subject and body are the catalog
+// sendKey sends one plain-text mail whose subject and body are the catalog
 // keys key+".subject" and key+".body", in lang.
 func (m *mailer) sendKey(ctx context.Context, to, lang, key string, pairs ...string) error {
+	subject, body := m.text(lang, key, pairs...)
+	return m.sendText(ctx, to, subject, body)
+}
+
+// text writes a mail's subject and body from the catalog keys
+// key+".subject" and key+".body", in lang.
+func (m *mailer) text(lang, key string, pairs ...string) (subject, body string) {
 	if !locale.Supported(lang) {
 		lang = locale.Default
 	}
-	return m.sendText(ctx, to, m.cats.T(lang, key+".subject", pairs...), m.cats.T(lang, key+".body", pairs...))
+	return m.cats.T(lang, key+".subject", pairs...), m.cats.T(lang, key+".body", pairs...)
 }
 
-// sendText sends one plain-text mail.
+// sendText queues one plain-text mail in the outbox, or sends it at once
+// when there is none.
 func (m *mailer) sendText(ctx context.Context, to, subject, body string) error {
+	if m.queue != nil {
+		return m.queue(ctx, to, subject, body)
+	}
+	return m.deliver(ctx, to, subject, body)
+}
+
+// deliver sends one plain-text mail through the relay now.
+func (m *mailer) deliver(ctx context.Context, to, subject, body string) error {
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	if err := msg.From(m.from); err != nil {
 		return fmt.Errorf("mail from: %w", err)

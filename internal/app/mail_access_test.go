@@ -45,6 +45,7 @@ func TestAccessAnswerIsMailed(t *testing.T) {
 	out := call("osaka@osaka.example", "POST", "/api/v1/access-requests", `{"type":"phone","value":"090-4321-8765","owner":"pref-13","reason":"同一番号"}`)
 	id := strings.Split(strings.Split(out, `"id":`)[1], ",")[0]
 	call("tokyo@mpd.example", "POST", "/api/v1/access-requests/"+id+"/grant", `{"days":7}`)
+	sink.wait(t, 1)
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	if len(sink.msgs) != 1 || !strings.Contains(sink.rcpt[0], "osaka@osaka.example") {

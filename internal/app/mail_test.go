@@ -30,6 +30,9 @@ type smtpSink struct {
 	mu   sync.Mutex
 	msgs []string
 	rcpt []string
+	// down is how many connections are still turned away with 421 (a
+	// relay that is down for now).
+	down int
 }
 
 func newSink(t *testing.T) *smtpSink {
@@ -51,11 +54,36 @@ func newSink(t *testing.T) *smtpSink {
 	return s
 }
 
+// wait waits until the sink holds n mails (the outbox sends them from the
+// job runner, a moment after the request that queued them).
+func (s *smtpSink) wait(t *testing.T, n int) {
+	t.Helper()
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		s.mu.Lock()
+		got := len(s.msgs)
+		s.mu.Unlock()
+		if got >= n {
+			return
+		}
+	}
+	t.Fatalf("%d mails did not arrive", n)
+}
+
 func (s *smtpSink) serve(c net.Conn) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	r := bufio.NewReader(c)
 	say := func(line string) { io.WriteString(c, line+"\r\n") }
+	s.mu.Lock()
+	down := s.down > 0
+	if down {
+		s.down--
+	}
+	s.mu.Unlock()
+	if down {
+		say("421 sink: service not available, try later")
+		return
+	}
 	say("220 sink ESMTP")
 	for {
 		line, err := r.ReadString('\n')
@@ -121,6 +149,7 @@ func TestReplyIsMailedToTheReporter(t *testing.T) {
 	if err != nil || r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("reply: %v %d", err, r.StatusCode)
 	}
+	sink.wait(t, 1)
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	if len(sink.msgs) != 1 || !strings.Contains(sink.rcpt[0], "victim@example.jp") {

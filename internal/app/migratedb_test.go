@@ -31,6 +31,7 @@ import (
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/dbcopy"
 	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/search"
@@ -46,7 +47,7 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"case_referrals", "case_parties", "support_requests", "access_answers", "access_request_grants",
 	"report_search", "case_search", "note_search", "saved_searches", "saved_search_matches",
 	"intel_sources", "intel_polls", "intel_objects", "intel_sightings", "taxii_collections", "taxii_collection_access",
-	"taxii_collection_objects", "taxii_status", "audit_log", "rate_limits", "jobs"}
+	"taxii_collection_objects", "taxii_status", "audit_log", "rate_limits", "jobs", "job_queue", "job_attempts"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {
@@ -279,6 +280,13 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	srv := httptest.NewServer(a.Handler())
 	exchangeIntel(t, a, srv.URL, ap, partner.Email)
 	srv.Close()
+	// The job queue: a queued mail whose first attempt met the relay down.
+	_, err = a.DB.EnqueueJobs(ctx, []jobs.New{{Kind: app.MailJob, Payload: map[string]string{"to": "victim@example.jp", "subject": "返信", "body": "…"}}}, time.Now())
+	must(err)
+	queued, err := a.DB.ClaimJobs(ctx, []string{app.MailJob}, "migrate-test", 1, time.Now(), time.Minute)
+	must(err)
+	must(a.DB.FinishJob(ctx, queued[0].ID, "migrate-test", jobs.Outcome{State: jobs.Ready, RunAt: time.Now().Add(jobs.Backoff(1)),
+		Error: "421 service not available", StartedAt: time.Now(), FinishedAt: time.Now()}))
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

@@ -43,6 +43,7 @@ func TestSavedSearchMail(t *testing.T) {
 	if n, err := s.App.Search.MatchSaved(ctx); err != nil || n != 2 {
 		t.Fatalf("MatchSaved = %d, %v", n, err)
 	}
+	sink.wait(t, 1)
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	if len(sink.msgs) != 1 || !strings.Contains(sink.rcpt[0], "tokyo@mpd.example") {

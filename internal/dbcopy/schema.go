@@ -120,6 +120,10 @@ var plan = []planEntry{
 	// the same, so that the target is the whole of the source.
 	{"rate_limits", "", []string{"key"}},
 	{"jobs", "", []string{"name"}},
+	// The job queue (the mail outbox, watch items, re-checks) and each
+	// attempt: queued work goes on in the target.
+	{"job_queue", "", []string{"id"}},
+	{"job_attempts", "", []string{"id"}},
 }
 
 // sourceView reads a table that SQLite keeps in another shape than
