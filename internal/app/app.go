@@ -132,7 +132,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Requests = correlate.NewRequests(db, a.Access, a.Tree, o.Clock, log)
 	a.Search = search.NewService(db, a.Access, a.Tree, o.Clock, cfg.Location, log)
 	a.Intel = intel.NewService(db, a.Access, a.Tree, o.Clock, log)
-	a.Egress = egress.New(egress.Config{Allow: cfg.EgressAllowed, Proxy: cfg.EgressProxyURL, Timeout: cfg.EgressTimeout, UserAgent: "koban"})
+	a.Egress = egress.New(egress.Config{Allow: cfg.EgressAllowed, Ports: cfg.EgressPortList, Proxy: cfg.EgressProxyURL, Timeout: cfg.EgressTimeout, UserAgent: "koban"})
 	if o.HasherParams != nil {
 		a.Auth.SetHasherParams(*o.HasherParams)
 	}

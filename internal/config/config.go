@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,6 +58,9 @@ type Config struct {
 	// EgressAllow (KOBAN_EGRESS_ALLOW) lists CIDRs outbound fetches may reach
 	// although they are not public addresses (partners on a private network).
 	EgressAllow string
+	// EgressPorts (KOBAN_EGRESS_PORTS) lists the ports outbound fetches may
+	// reach on public addresses besides 80 and 443.
+	EgressPorts string
 	// EgressTimeout (KOBAN_EGRESS_TIMEOUT) bounds each outbound fetch.
 	EgressTimeout time.Duration
 
@@ -64,6 +68,7 @@ type Config struct {
 	AuditSigner    ed25519.PrivateKey // AuditKey, read; nil without one
 	EgressProxyURL *url.URL           // EgressProxy, parsed; nil without one
 	EgressAllowed  []netip.Prefix     // EgressAllow, parsed
+	EgressPortList []uint16           // EgressPorts, parsed
 }
 
 // vars maps each environment variable to its field and help text.
@@ -114,6 +119,7 @@ var settings = []setting{
 		return nil
 	}, func(c *Config) string { return c.AuditAnchorInterval.String() }},
 	{"KOBAN_EGRESS_PROXY", "egress-proxy", "http(s) proxy for koban's outbound fetches (TAXII polls, feeds), e.g. http://proxy.example:3128; empty: direct", true, func(c *Config, v string) error { c.EgressProxy = v; return nil }, func(c *Config) string { return c.EgressProxy }},
+	{"KOBAN_EGRESS_PORTS", "egress-ports", "comma-separated ports outbound fetches may reach on public addresses besides 80 and 443, e.g. 8443", false, func(c *Config, v string) error { c.EgressPorts = v; return nil }, func(c *Config) string { return c.EgressPorts }},
 	{"KOBAN_EGRESS_ALLOW", "egress-allow", "comma-separated CIDRs outbound fetches may reach although private, e.g. 10.20.0.0/16", false, func(c *Config, v string) error { c.EgressAllow = v; return nil }, func(c *Config) string { return c.EgressAllow }},
 	{"KOBAN_EGRESS_TIMEOUT", "egress-timeout", "time limit of one outbound fetch, body included, e.g. 60s", false, func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
@@ -260,6 +266,15 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("KOBAN_EGRESS_ALLOW: %v", err))
 	}
 	c.EgressAllowed = allow
+	c.EgressPortList = nil
+	for _, f := range strings.FieldsFunc(c.EgressPorts, func(r rune) bool { return r == ',' || r == ' ' }) {
+		n, err := strconv.ParseUint(f, 10, 16)
+		if err != nil || n == 0 {
+			errs = append(errs, fmt.Errorf("KOBAN_EGRESS_PORTS: %q is not a port", f))
+			continue
+		}
+		c.EgressPortList = append(c.EgressPortList, uint16(n))
+	}
 	if c.EgressTimeout < time.Second {
 		errs = append(errs, fmt.Errorf("KOBAN_EGRESS_TIMEOUT %s: want a second or more", c.EgressTimeout))
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -164,12 +165,13 @@ func TestEgressSettings(t *testing.T) {
 	if err != nil || c.EgressProxyURL != nil || len(c.EgressAllowed) != 0 || c.EgressTimeout != time.Minute {
 		t.Fatalf("defaults: proxy %v, allow %v, timeout %s, %v", c.EgressProxyURL, c.EgressAllowed, c.EgressTimeout, err)
 	}
-	get, list = env(map[string]string{"KOBAN_EGRESS_PROXY": "http://koban:hunter2@proxy.example:3128", "KOBAN_EGRESS_ALLOW": "10.20.0.0/16, 192.0.2.7", "KOBAN_EGRESS_TIMEOUT": "15s"})
+	get, list = env(map[string]string{"KOBAN_EGRESS_PROXY": "http://koban:hunter2@proxy.example:3128", "KOBAN_EGRESS_ALLOW": "10.20.0.0/16, 192.0.2.7", "KOBAN_EGRESS_TIMEOUT": "15s", "KOBAN_EGRESS_PORTS": "8443, 9443"})
 	c, _, err = Load(nil, get, list, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.EgressProxyURL == nil || c.EgressProxyURL.Host != "proxy.example:3128" || len(c.EgressAllowed) != 2 || c.EgressAllowed[1].String() != "192.0.2.7/32" || c.EgressTimeout != 15*time.Second {
+	if c.EgressProxyURL == nil || c.EgressProxyURL.Host != "proxy.example:3128" || len(c.EgressAllowed) != 2 || c.EgressAllowed[1].String() != "192.0.2.7/32" || c.EgressTimeout != 15*time.Second ||
+		fmt.Sprint(c.EgressPortList) != "[8443 9443]" {
 		t.Fatalf("proxy %v, allow %v, timeout %s", c.EgressProxyURL, c.EgressAllowed, c.EgressTimeout)
 	}
 	var b bytes.Buffer
@@ -183,6 +185,7 @@ func TestEgressSettings(t *testing.T) {
 		want string
 	}{
 		{"proxy scheme", map[string]string{"KOBAN_EGRESS_PROXY": "socks5://proxy:1080"}, "KOBAN_EGRESS_PROXY"},
+		{"port", map[string]string{"KOBAN_EGRESS_PORTS": "8443, https"}, "KOBAN_EGRESS_PORTS"},
 		{"proxy without host", map[string]string{"KOBAN_EGRESS_PROXY": "http://"}, "KOBAN_EGRESS_PROXY"},
 		{"bad CIDR", map[string]string{"KOBAN_EGRESS_ALLOW": "10.0.0.0/8,10.0.0.0/40"}, "KOBAN_EGRESS_ALLOW: item 2"},
 		{"timeout not a duration", map[string]string{"KOBAN_EGRESS_TIMEOUT": "soon"}, "KOBAN_EGRESS_TIMEOUT"},

@@ -24,6 +24,7 @@ const (
 	Documentation Reason = "documentation" // 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32, 3fff::/20
 	Reserved      Reason = "reserved"      // 240/4, 192.0.0/24, 192.88.99/24, IPv6 outside 2000::/3, ORCHID, discard
 	Tunnel        Reason = "tunnel"        // Teredo 2001::/32: the IPv4 end cannot be checked
+	Port          Reason = "port"          // a public address on a port other than 80, 443 and those allowed
 )
 
 type special struct {

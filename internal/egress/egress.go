@@ -34,6 +34,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -56,6 +58,10 @@ type Config struct {
 	// MaxRedirects is how many redirects are followed. Default 5; a
 	// negative value follows none.
 	MaxRedirects int
+	// Ports are the ports reached on public addresses besides 80 and 443
+	// (a partner's TAXII server on 8443). Destinations in Allow are
+	// reached on any port.
+	Ports []uint16
 	// UserAgent is sent when a request sets none. Default "koban/dev".
 	UserAgent string
 	// Resolve looks a host name up. Default: the system resolver. Tests
@@ -200,7 +206,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if cfg.Proxy != nil {
 		// The proxy dials the destination, so check it here.
-		if _, err := t.client.resolveChecked(req.Context(), req.URL.Hostname()); err != nil {
+		addrs, err := t.client.resolveChecked(req.Context(), req.URL.Hostname())
+		if err == nil {
+			err = t.client.checkPort(req.URL.Hostname(), addrs[0], urlPort(req.URL))
+		}
+		if err != nil {
 			closeBody(req)
 			return nil, err
 		}
@@ -276,7 +286,10 @@ func (c *Client) dial(ctx context.Context, network, addr string) (net.Conn, erro
 		if err != nil {
 			return fmt.Errorf("egress: cannot read the dialled address %q: %w", address, err)
 		}
-		return c.check(host, ap.Addr())
+		if err := c.check(host, ap.Addr()); err != nil {
+			return err
+		}
+		return c.checkPort(host, ap.Addr(), ap.Port())
 	}
 	var firstErr error
 	for _, a := range addrs {
@@ -326,6 +339,15 @@ func (c *Client) resolveChecked(ctx context.Context, host string) ([]netip.Addr,
 	return ok, nil
 }
 
+// checkPort refuses a port other than 80, 443 and Ports on an address
+// that is not in Allow.
+func (c *Client) checkPort(host string, a netip.Addr, port uint16) error {
+	if port == 80 || port == 443 || allowed(c.cfg.Allow, a) || slices.Contains(c.cfg.Ports, port) {
+		return nil
+	}
+	return &RefusedError{Host: host, Addr: a, Reason: Port, Port: port}
+}
+
 func (c *Client) check(host string, a netip.Addr) error {
 	if allowed(c.cfg.Allow, a) {
 		return nil
@@ -334,6 +356,17 @@ func (c *Client) check(host string, a netip.Addr) error {
 		return &RefusedError{Host: host, Addr: a, Reason: r}
 	}
 	return nil
+}
+
+// urlPort is the port a URL names, or its scheme's.
+func urlPort(u *url.URL) uint16 {
+	if p, err := strconv.ParseUint(u.Port(), 10, 16); err == nil {
+		return uint16(p)
+	}
+	if u.Scheme == "https" {
+		return 443
+	}
+	return 80
 }
 
 // proxyAddr is the host:port the transport dials for proxy u.

@@ -307,3 +307,63 @@ func TestProxy(t *testing.T) {
 		t.Fatalf("proxy saw %q, want %q", seen, want)
 	}
 }
+
+// A name that first resolves to an address koban may reach and then, at
+// the next look-up, to loopback (DNS rebinding) is refused at that next
+// connection: every connection is checked on the address it dials.
+func TestRebindingToLoopbackRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(hello))
+	srv.Listener = ln
+	srv.Start()
+	defer srv.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	var mu sync.Mutex
+	lookups := 0
+	rebind := func(ctx context.Context, host string) ([]netip.Addr, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		lookups++
+		if lookups == 1 {
+			return []netip.Addr{netip.MustParseAddr("127.0.0.2")}, nil // the partner's address, allowed
+		}
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}
+	c := New(Config{Resolve: rebind, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}})
+	u := fmt.Sprintf("http://partner.example:%d/", port)
+	if _, body, err := get(t, c, u); err != nil || body != "hello" {
+		t.Fatalf("first fetch: %q, %v", body, err)
+	}
+	c.transport.base.CloseIdleConnections() // the next fetch dials again
+	_, _, err = get(t, c, u)
+	var ref *RefusedError
+	if !errors.As(err, &ref) || ref.Reason != Loopback || ref.Addr.String() != "127.0.0.1" {
+		t.Fatalf("after the name moved to loopback: %v; want refused as loopback", err)
+	}
+	if lookups != 2 {
+		t.Errorf("%d look-ups; want one per connection", lookups)
+	}
+}
+
+// Public addresses are reached on ports 80 and 443 and those allowed;
+// another port is refused before any connection is made.
+func TestPortRefused(t *testing.T) {
+	public := resolver(map[string]string{"partner.example": "8.8.8.8"})
+	for _, u := range []string{"http://partner.example:22/", "https://partner.example:6379/", "http://8.8.8.8:25/"} {
+		_, _, err := get(t, New(Config{Resolve: public, Timeout: 5 * time.Second}), u)
+		var ref *RefusedError
+		if !errors.As(err, &ref) || ref.Reason != Port || ref.Code() != "egress.refused.port" || !strings.Contains(err.Error(), "port") {
+			t.Errorf("%s: %v; want refused for its port", u, err)
+		}
+	}
+	// Through a proxy the port is checked before the proxy is asked.
+	proxy, _ := url.Parse("http://127.0.0.1:1")
+	_, _, err := get(t, New(Config{Resolve: public, Proxy: proxy, Timeout: 5 * time.Second}), "http://partner.example:8080/")
+	var ref *RefusedError
+	if !errors.As(err, &ref) || ref.Reason != Port || ref.Port != 8080 {
+		t.Errorf("through a proxy: %v; want refused for its port", err)
+	}
+}

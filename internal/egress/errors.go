@@ -22,9 +22,13 @@ type RefusedError struct {
 	Host   string     // the host name asked for (may be the address itself)
 	Addr   netip.Addr // the address it resolved to
 	Reason Reason
+	Port   uint16 // for Reason Port: the port asked for
 }
 
 func (e *RefusedError) Error() string {
+	if e.Reason == Port {
+		return fmt.Sprintf("egress: refused to connect to %s on port %d: only 80, 443 and the ports allowed are reached", e.Host, e.Port)
+	}
 	if e.Host != "" && e.Host != e.Addr.String() {
 		return fmt.Sprintf("egress: refused to connect to %s (%s): %s address", e.Host, e.Addr, e.Reason)
 	}
@@ -40,7 +44,7 @@ func (e *RefusedError) Args() map[string]string {
 	if host == "" {
 		host = e.Addr.String()
 	}
-	return map[string]string{"host": host, "addr": e.Addr.String()}
+	return map[string]string{"host": host, "addr": e.Addr.String(), "port": fmt.Sprint(e.Port)}
 }
 
 // Is makes errors.Is(err, ErrRefused) true.
