@@ -37,6 +37,7 @@ import (
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/taxii"
@@ -62,7 +63,8 @@ type App struct {
 	Search   *search.Service        // search across reports, cases and notes; saved searches
 	Intel    *intel.Service         // STIX intel: partners' feeds polled, koban's TAXII collections
 	Egress   *egress.Client         // every outbound fetch (TAXII polls, feeds) goes through it
-	Jobs     *jobs.Runner           // the job layer's runner: the mail outbox, later watch items and re-checks
+	Jobs     *jobs.Runner           // the job layer's runner: the mail outbox, patrol fetches
+	Patrol   *patrol.Service        // cyber patrol: watch items fetched politely, captures kept as evidence
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
@@ -137,6 +139,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		a.Auth.SetHasherParams(*o.HasherParams)
 	}
 	a.Jobs = jobs.NewRunner(db, a.instance, o.Clock, log)
+	a.Patrol = patrol.NewService(db, a.Jobs, a.Blobs, a.Egress, a.Tree, o.Clock, log,
+		patrol.Options{Contact: cfg.BaseURL, Version: Version, Proxied: cfg.EgressProxyURL != nil})
 	if cfg.SMTPURL != "" {
 		n, err := newMailer(cfg)
 		if err != nil {

@@ -32,6 +32,7 @@ import (
 	"github.com/koban-project/koban/internal/dbcopy"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/jobs"
+	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/search"
@@ -47,7 +48,8 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"case_referrals", "case_parties", "support_requests", "access_answers", "access_request_grants",
 	"report_search", "case_search", "note_search", "saved_searches", "saved_search_matches",
 	"intel_sources", "intel_polls", "intel_objects", "intel_sightings", "taxii_collections", "taxii_collection_access",
-	"taxii_collection_objects", "taxii_status", "audit_log", "rate_limits", "jobs", "job_queue", "job_attempts"}
+	"taxii_collection_objects", "taxii_status", "audit_log", "rate_limits", "jobs", "job_queue", "job_attempts",
+	"patrol_items", "patrol_hosts", "patrol_captures"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {
@@ -287,6 +289,16 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	must(err)
 	must(a.DB.FinishJob(ctx, queued[0].ID, "migrate-test", jobs.Outcome{State: jobs.Ready, RunAt: time.Now().Add(jobs.Backoff(1)),
 		Error: "421 service not available", StartedAt: time.Now(), FinishedAt: time.Now()}))
+	// Cyber patrol: a watch item, its host's robots.txt and one capture
+	// (its body in the file store like evidence).
+	item, err := a.Patrol.CreateItem(ctx, ap, patrol.ItemInput{Kind: patrol.KindURL, Target: "https://yami-baito.example.jp/bosyu", Label: "募集ページ"})
+	must(err)
+	must(a.DB.SetHostRobots(ctx, "yami-baito.example.jp", "User-agent: *\nDisallow: /admin\n", 200, time.Second, time.Now()))
+	sum, size, err := a.Blobs.Put(strings.NewReader("<html>高収入 即日即金</html>"), 1<<20)
+	must(err)
+	must(a.DB.AddCapture(ctx, &patrol.Capture{ItemID: item.ID, OrgID: item.OrgID, URL: item.Target, FinalURL: item.Target, Status: 200,
+		Headers: []byte(`{"Content-Type":["text/html"]}`), SHA256: sum, Size: size, Profile: patrol.ProfileDefault, UserAgent: "koban/test",
+		Route: "direct", FetchedAt: time.Now(), Duration: time.Second, Changed: true}))
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

@@ -51,6 +51,16 @@ const (
 	// PermIntelManage lets a user import intel, manage feeds, partner
 	// servers and TAXII collections, and share intel beyond its owner.
 	PermIntelManage Permission = "intel.manage"
+	// PermPatrolRead lets a user read cyber patrol: watch items, captures
+	// and findings of their line.
+	PermPatrolRead Permission = "patrol.read"
+	// PermPatrolManage lets a user add and change watch items and review
+	// findings (confirm, mark false positive).
+	PermPatrolManage Permission = "patrol.manage"
+	// PermPatrolCovert lets a user watch with the covert profile (a
+	// browser's User-Agent instead of koban's, no contact address): each
+	// such item is audited.
+	PermPatrolCovert Permission = "patrol.covert"
 )
 
 // roles lists every role in display order, from least to most privileged
@@ -62,6 +72,7 @@ var permissions = []Permission{
 	PermQueueRead, PermReportRead, PermReportPersonal, PermReportTriage,
 	PermReportReply, PermReportTransfer, PermReportSubmit, PermUserAdmin, PermAuditRead,
 	PermObservableRead, PermClusterRead, PermIntelRead, PermIntelManage,
+	PermPatrolRead, PermPatrolManage, PermPatrolCovert,
 }
 
 // grants is the permission matrix. It is built by adding to the role below so
@@ -81,14 +92,14 @@ var grants = func() map[Role]map[Permission]bool {
 	// need the reporter's contact details to reply.
 	intake := set(nil, PermQueueRead, PermReportRead, PermReportPersonal,
 		PermReportTriage, PermReportReply, PermReportTransfer, PermObservableRead, PermIntelRead)
-	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage)
+	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermPatrolCovert)
 	return map[Role]map[Permission]bool{
 		RoleIntake:       intake,
-		RoleInvestigator: set(intake, PermClusterRead),
+		RoleInvestigator: set(intake, PermClusterRead, PermPatrolRead),
 		// Analysts look for patterns across reports; they never need to know
 		// who reported, so they get no personal data and cannot reply.
 		RoleAnalyst: set(nil, PermQueueRead, PermReportRead, PermObservableRead, PermClusterRead,
-			PermIntelRead, PermIntelManage),
+			PermIntelRead, PermIntelManage, PermPatrolRead, PermPatrolManage),
 		RoleSupervisor: supervisor,
 		RoleAdmin:      set(supervisor, PermUserAdmin),
 		// Partners are machines submitting reports; they read no report

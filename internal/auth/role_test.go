@@ -16,7 +16,7 @@ func TestRoleMatrix(t *testing.T) {
 		PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 		PermObservableRead: true, PermIntelRead: true,
 	}
-	investigator := perms{PermClusterRead: true}
+	investigator := perms{PermClusterRead: true, PermPatrolRead: true}
 	for p := range staff {
 		investigator[p] = true
 	}
@@ -28,18 +28,18 @@ func TestRoleMatrix(t *testing.T) {
 		{RoleIntake, staff, true},
 		{RoleInvestigator, investigator, true},
 		{RoleAnalyst, perms{PermQueueRead: true, PermReportRead: true, PermObservableRead: true, PermClusterRead: true,
-			PermIntelRead: true, PermIntelManage: true}, true},
+			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true}, true},
 		{RoleSupervisor, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 			PermAuditRead: true, PermObservableRead: true, PermClusterRead: true,
-			PermIntelRead: true, PermIntelManage: true,
+			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
 		}, true},
 		{RoleAdmin, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 			PermAuditRead: true, PermUserAdmin: true, PermObservableRead: true, PermClusterRead: true,
-			PermIntelRead: true, PermIntelManage: true,
+			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
 		}, true},
 		{RolePartner, perms{PermReportSubmit: true, PermIntelRead: true}, false},
 		{Role(""), perms{}, false},

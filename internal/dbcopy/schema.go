@@ -114,6 +114,11 @@ var plan = []planEntry{
 	{"taxii_collection_access", "", []string{"collection_id", "org_id"}},
 	{"taxii_collection_objects", "", []string{"collection_id", "object_id"}},
 	{"taxii_status", "", []string{"id"}},
+	// Cyber patrol: watch items, the hosts' politeness, the captures
+	// (append-only; the copy's INSERTs pass).
+	{"patrol_items", "", []string{"id"}},
+	{"patrol_hosts", "", []string{"host"}},
+	{"patrol_captures", "", []string{"id"}},
 	{"audit_log", "", []string{"id"}},
 	// State shared by several servers on PostgreSQL (rate-limit buckets, job
 	// schedules): a SQLite koban keeps little or nothing here; copied all

@@ -116,6 +116,7 @@ func Run(t *testing.T, h Harness) {
 		{"IntelSources", testIntelSources},
 		{"IntelList", testIntelList},
 		{"Jobs", testJobs},
+		{"Patrol", testPatrol},
 		{"CaseRoundTrip", testCaseRoundTrip},
 		{"CaseNumbersConcurrent", testCaseNumbersConcurrent},
 		{"CaseNotFound", testCaseNotFound},

@@ -1,0 +1,289 @@
+package patrol_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/koban-project/koban/internal/access"
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/blob"
+	"github.com/koban-project/koban/internal/egress"
+	"github.com/koban-project/koban/internal/jobs"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/patrol"
+	"github.com/koban-project/koban/internal/store"
+)
+
+var t0 = time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)
+
+type env struct {
+	t     *testing.T
+	ctx   context.Context
+	db    *store.DB
+	clock *koban.FixedClock
+	tree  *org.Tree
+	blobs *blob.Store
+	jobs  *jobs.Runner
+	svc   *patrol.Service
+	site  *site
+}
+
+// site is a web site on loopback that counts what it is asked.
+type site struct {
+	*httptest.Server
+	mu       sync.Mutex
+	hits     map[string]int
+	agents   []string
+	robots   func(w http.ResponseWriter)
+	page     string
+	retry    string // when set, /busy answers 429 with this Retry-After
+	contents map[string]string
+}
+
+func (s *site) count(path string) int { s.mu.Lock(); defer s.mu.Unlock(); return s.hits[path] }
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := t.Context()
+	clock := koban.NewFixedClock(t0)
+	dir := t.TempDir()
+	db, err := store.Open(ctx, store.Options{DataDir: dir, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.SeedOrgs(ctx, org.DefaultTree()); err != nil {
+		t.Fatal(err)
+	}
+	orgs, _ := db.Orgs(ctx)
+	tree, err := org.NewTree(orgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.Open(filepath.Join(dir, "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &site{hits: map[string]int{}, page: "<html><body>高収入 即日即金 ホワイト案件 連絡は 090-1234-5678</body></html>"}
+	s.robots = func(w http.ResponseWriter) {
+		io.WriteString(w, "User-agent: *\nDisallow: /members/\n\nUser-agent: koban\nDisallow: /secret\nCrawl-delay: 3\n")
+	}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.hits[r.URL.Path]++
+		s.agents = append(s.agents, r.UserAgent())
+		s.mu.Unlock()
+		switch r.URL.Path {
+		case "/robots.txt":
+			s.robots(w)
+		case "/old":
+			http.Redirect(w, r, "/job", http.StatusFound)
+		case "/busy":
+			w.Header().Set("Retry-After", s.retry)
+			w.WriteHeader(http.StatusTooManyRequests)
+		default:
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, s.page)
+		}
+	}))
+	t.Cleanup(s.Close)
+	eg := egress.New(egress.Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Timeout: 10 * time.Second})
+	r := jobs.NewRunner(db, "test", clock, nil)
+	e := &env{t: t, ctx: ctx, db: db, clock: clock, tree: tree, blobs: blobs, jobs: r, site: s}
+	e.svc = patrol.NewService(db, r, blobs, eg, func() *org.Tree { return e.tree }, clock, nil, patrol.Options{Contact: "https://koban.police.example/patrol", Version: "1.0"})
+	_ = access.View
+	return e
+}
+
+func (e *env) officer(orgCode string, role auth.Role) auth.Principal {
+	e.t.Helper()
+	o, _ := e.tree.ByCode(orgCode)
+	u := &auth.User{Email: fmt.Sprintf("%s-%s-%d@example.jp", orgCode, role, time.Now().UnixNano()), Name: "担当", OrgID: o.ID, Role: role, PasswordHash: "x", CreatedAt: t0}
+	if err := e.db.CreateUser(e.ctx, u, audit.Entry{Actor: audit.System, Action: "user.create", ObjectType: "user"}); err != nil {
+		e.t.Fatal(err)
+	}
+	return auth.Principal{UserID: u.ID, Email: u.Email, OrgID: u.OrgID, Role: role, IP: "192.0.2.1", Via: "session"}
+}
+
+func TestCreateItem(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.officer("pref-13", auth.RoleAnalyst)
+	it, err := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/job#top", Label: "闇バイト募集", Tags: "闇バイト, 東京", EveryMin: "60"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.Target != e.site.URL+"/job" || it.Every != time.Hour || fmt.Sprint(it.Tags) != "[闇バイト 東京]" || it.Profile != patrol.ProfileDefault {
+		t.Errorf("item = %+v", it)
+	}
+	if j, err := e.db.JobByKey(e.ctx, patrol.FetchJob, fmt.Sprint("item:", it.ID)); err != nil || !j.RunAt.Equal(t0) {
+		t.Errorf("first fetch job = %+v, %v; want due now", j, err)
+	}
+	// Every problem at once; the covert profile needs its own permission.
+	_, err = e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: "ftp://x.example/", EveryMin: "1", Profile: patrol.ProfileCovert})
+	got := map[string]string{}
+	var pe *koban.ProblemsError
+	if errAs(err, &pe) {
+		for _, p := range pe.Problems {
+			got[p.Field] = p.Key
+		}
+	}
+	if got["target"] != "patrol.error.url" || got["every"] != "patrol.error.every" || got["profile"] != "patrol.error.covert" {
+		t.Errorf("problems = %v", got)
+	}
+	if _, err := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/job"}); koban.ErrorCode(err) != koban.Conflict {
+		t.Errorf("the same page twice: %v", err)
+	}
+	sup := e.officer("pref-13", auth.RoleSupervisor)
+	if it, err := e.svc.CreateItem(e.ctx, sup, patrol.ItemInput{Kind: patrol.KindDomain, Target: "Yami-Baito[.]EXAMPLE.jp", Profile: patrol.ProfileCovert}); err != nil ||
+		it.Target != "yami-baito.example.jp" || it.Profile != patrol.ProfileCovert {
+		t.Errorf("covert domain item by a supervisor = %+v, %v", it, err)
+	}
+	if _, err := e.svc.CreateItem(e.ctx, e.officer("pref-13", auth.RoleIntake), patrol.ItemInput{Kind: patrol.KindPhrase, Target: "ホワイト案件"}); koban.ErrorCode(err) != koban.Forbidden {
+		t.Errorf("an intake officer adds an item: %v", err)
+	}
+	if _, err := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindPhrase, Target: "x", OrgCode: "pref-27"}); koban.ErrorCode(err) != koban.Forbidden {
+		t.Errorf("for another prefecture: %v", err)
+	}
+	if l, _ := e.svc.Items(e.ctx, e.officer("pref-27", auth.RoleAnalyst)); len(l) != 0 {
+		t.Errorf("Osaka lists %d of Tokyo's items", len(l))
+	}
+	if _, err := e.svc.Item(e.ctx, e.officer("pref-27", auth.RoleAnalyst), it.ID); koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("Osaka opens Tokyo's item: %v", err)
+	}
+}
+
+// The fetch jobs of three items on one site: robots.txt read first and
+// obeyed (koban's own group, not "*"), each page kept as a capture (body by
+// SHA-256, headers, redirects, koban's User-Agent) and its next fetch
+// scheduled; requests to the host never closer than a second, and after
+// the robots.txt read never closer than its Crawl-delay (3 s), however
+// many jobs are due at once (a redirect followed is part of its visit).
+func TestFetchPolitely(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	var at []time.Time
+	inner := e.site.Config.Handler
+	e.site.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Referer() == "" { // a redirect followed is part of the same visit
+			mu.Lock()
+			at = append(at, e.clock.Now())
+			mu.Unlock()
+		}
+		inner.ServeHTTP(w, r)
+	})
+	analyst := e.officer("pref-13", auth.RoleAnalyst)
+	job, _ := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/old", EveryMin: "60"})
+	secret, _ := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/secret", EveryMin: "60"})
+	_, _ = e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/members/list", EveryMin: "60"})
+	e.jobs.Workers = 3
+	drain := func() {
+		for end := e.clock.Now().Add(time.Minute); e.clock.Now().Before(end); e.clock.Advance(500 * time.Millisecond) {
+			if _, err := e.jobs.RunOnce(e.ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	drain()
+	if e.site.count("/robots.txt") != 1 || e.site.count("/job") != 1 || e.site.count("/members/list") != 1 || e.site.count("/secret") != 0 {
+		t.Fatalf("hits %v; want robots.txt once, /job (through /old) and /members/list once, /secret never", e.site.hits)
+	}
+	mu.Lock()
+	for i := 1; i < len(at); i++ {
+		gap := at[i].Sub(at[i-1])
+		if (i == 1 && gap < time.Second) || (i > 1 && gap < 3*time.Second) {
+			t.Errorf("request %d came %v after the one before", i, gap)
+		}
+	}
+	mu.Unlock()
+	v, err := e.svc.Item(e.ctx, analyst, job.ID)
+	if err != nil || len(v.Captures) != 1 {
+		t.Fatalf("captures = %+v, %v", v, err)
+	}
+	c := v.Captures[0]
+	if c.Status != 200 || c.FinalURL != e.site.URL+"/job" || fmt.Sprint(c.Redirects) != "["+e.site.URL+"/job]" || !c.Changed || c.Size != int64(len(e.site.page)) ||
+		!strings.Contains(string(c.Headers), "text/html") || c.UserAgent != "koban/1.0 (police cyber patrol; +https://koban.police.example/patrol)" {
+		t.Errorf("capture = %+v", c)
+	}
+	r, err := e.blobs.Open(c.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(r)
+	r.Close()
+	if string(body) != e.site.page {
+		t.Errorf("kept body %q", body)
+	}
+	if j, _ := e.db.JobByKey(e.ctx, patrol.FetchJob, fmt.Sprint("item:", job.ID)); !j.RunAt.Equal(c.FetchedAt.Add(time.Hour)) || j.State != jobs.Ready {
+		t.Errorf("next fetch = %+v; want an hour after the capture", j)
+	}
+	if v, _ := e.svc.Item(e.ctx, analyst, secret.ID); !strings.Contains(v.LastError, "robots.txt forbids") || len(v.Captures) != 0 {
+		t.Errorf("forbidden item = %+v", v.Item)
+	}
+	for _, ua := range e.site.agents {
+		if !strings.HasPrefix(ua, "koban/1.0") {
+			t.Errorf("User-Agent %q", ua)
+		}
+	}
+	// The same page an hour later: a capture that says nothing changed.
+	e.clock.Advance(time.Hour)
+	drain()
+	if v, _ := e.svc.Item(e.ctx, analyst, job.ID); len(v.Captures) != 2 || v.Captures[0].Changed || v.Captures[0].SHA256 != v.Captures[1].SHA256 {
+		t.Errorf("second capture = %+v", v.Captures)
+	}
+}
+
+// A robots.txt that cannot be read (5xx) forbids everything until it can;
+// a missing one (404) allows everything; a 429 with Retry-After holds the
+// host off for as long as it asks.
+func TestRobotsUnreadableAndRetryAfter(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.officer("pref-13", auth.RoleAnalyst)
+	e.site.robots = func(w http.ResponseWriter) { http.Error(w, "down", http.StatusServiceUnavailable) }
+	it, _ := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/job"})
+	e.jobs.RunOnce(e.ctx)
+	if v, _ := e.svc.Item(e.ctx, analyst, it.ID); e.site.count("/job") != 0 || !strings.Contains(v.LastError, "could not be read") {
+		t.Fatalf("with robots.txt down: %d fetches, %q", e.site.count("/job"), v.LastError)
+	}
+	// A day later robots.txt is missing (404): the page is fetched.
+	e.site.robots = func(w http.ResponseWriter) { http.NotFound(w, nil) }
+	e.clock.Advance(25 * time.Hour)
+	e.jobs.RunOnce(e.ctx)
+	if e.site.count("/robots.txt") != 2 {
+		t.Fatalf("robots.txt read %d times; want again after a day", e.site.count("/robots.txt"))
+	}
+	e.clock.Advance(time.Second)
+	e.jobs.RunOnce(e.ctx)
+	if e.site.count("/job") != 1 {
+		t.Fatalf("/job fetched %d times with robots.txt missing", e.site.count("/job"))
+	}
+	// 429 with Retry-After: 120 — the host is held off two minutes.
+	e.site.retry = "120"
+	busy, _ := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/busy"})
+	e.clock.Advance(time.Second)
+	e.jobs.RunOnce(e.ctx)
+	if j, _ := e.db.JobByKey(e.ctx, patrol.FetchJob, fmt.Sprint("item:", busy.ID)); !j.RunAt.Equal(e.clock.Now().Add(2*time.Minute)) {
+		t.Errorf("after a 429: next run %v; want two minutes on", j.RunAt)
+	}
+	if h, _ := e.db.PatrolHost(e.ctx, strings.TrimPrefix(e.site.URL, "http://")); !h.NextAt.Equal(e.clock.Now().Add(2 * time.Minute)) {
+		t.Errorf("host next slot %v; want two minutes on", h.NextAt)
+	}
+}
+
+func errAs(err error, target **koban.ProblemsError) bool {
+	pe, ok := err.(*koban.ProblemsError)
+	if ok {
+		*target = pe
+	}
+	return ok
+}
