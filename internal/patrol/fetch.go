@@ -230,4 +230,6 @@ func retryAfter(v string, now time.Time) time.Duration {
 }
 
 // String names the item for logs.
-func (it *Item) String() string { return fmt.Sprintf("patrol item %d (%s %s)", it.ID, it.Kind, it.Target) }
+func (it *Item) String() string {
+	return fmt.Sprintf("patrol item %d (%s %s)", it.ID, it.Kind, it.Target)
+}

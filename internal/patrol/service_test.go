@@ -272,7 +272,7 @@ func TestRobotsUnreadableAndRetryAfter(t *testing.T) {
 	busy, _ := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/busy"})
 	e.clock.Advance(time.Second)
 	e.jobs.RunOnce(e.ctx)
-	if j, _ := e.db.JobByKey(e.ctx, patrol.FetchJob, fmt.Sprint("item:", busy.ID)); !j.RunAt.Equal(e.clock.Now().Add(2*time.Minute)) {
+	if j, _ := e.db.JobByKey(e.ctx, patrol.FetchJob, fmt.Sprint("item:", busy.ID)); !j.RunAt.Equal(e.clock.Now().Add(2 * time.Minute)) {
 		t.Errorf("after a 429: next run %v; want two minutes on", j.RunAt)
 	}
 	if h, _ := e.db.PatrolHost(e.ctx, strings.TrimPrefix(e.site.URL, "http://")); !h.NextAt.Equal(e.clock.Now().Add(2 * time.Minute)) {
