@@ -120,4 +120,6 @@ type Store interface {
 	// CheckedItem records a fetch that left no capture (refused, failed).
 	CheckedItem(ctx context.Context, itemID int64, at time.Time, status int, errText string) error
 	Captures(ctx context.Context, itemID int64, limit int) ([]*Capture, error)
+	Capture(ctx context.Context, id int64) (*Capture, error)
+	Audit(ctx context.Context, e audit.Entry) error
 }

@@ -219,3 +219,28 @@ func (s *Service) Item(ctx context.Context, p auth.Principal, id int64) (*ItemVi
 	}
 	return &ItemView{Item: it, Captures: caps}, nil
 }
+
+// CaptureBody opens a capture's body for an officer of the owner's line,
+// checked against its SHA-256 as it is read, and audits the read (a
+// capture is evidence). The caller closes the reader.
+func (s *Service) CaptureBody(ctx context.Context, p auth.Principal, id int64) (*Capture, *blob.Reader, error) {
+	if !p.Can(auth.PermPatrolRead) {
+		return nil, nil, koban.Errorf(koban.Forbidden, "error.forbidden")
+	}
+	c, err := s.store.Capture(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !s.tree().Sees(p.OrgID, c.OrgID) {
+		return nil, nil, koban.Errorf(koban.NotFound, "error.not_found")
+	}
+	if err := s.store.Audit(ctx, audit.Entry{Actor: p.Actor(), Action: "patrol.capture_download", ObjectType: "patrol_capture",
+		ObjectID: strconv.FormatInt(id, 10), Detail: map[string]any{"sha256": c.SHA256, "url": c.URL}}); err != nil {
+		return nil, nil, err
+	}
+	r, err := s.blobs.Open(c.SHA256)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, r, nil
+}

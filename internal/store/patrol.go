@@ -166,17 +166,30 @@ func (db *DB) CheckedItem(ctx context.Context, itemID int64, at time.Time, statu
 	return nil
 }
 
+const captureCols = `id, item_id, org_id, url, final_url, status, content_type, headers, redirects, sha256, size, profile, user_agent, route, fetched_at,
+	duration_ms, changed`
+
+func scanCapture(s scanner) (*patrol.Capture, error) {
+	var c patrol.Capture
+	var headers, redirects string
+	var at, dur int64
+	err := s.Scan(&c.ID, &c.ItemID, &c.OrgID, &c.URL, &c.FinalURL, &c.Status, &c.ContentType, &headers, &redirects, &c.SHA256, &c.Size,
+		&c.Profile, &c.UserAgent, &c.Route, &at, &dur, &c.Changed)
+	c.Headers, c.FetchedAt, c.Duration = json.RawMessage(headers), tm(at), time.Duration(dur)*time.Millisecond
+	_ = json.Unmarshal([]byte(redirects), &c.Redirects)
+	return &c, err
+}
+
 // Captures returns an item's latest captures, newest first.
 func (db *DB) Captures(ctx context.Context, itemID int64, limit int) ([]*patrol.Capture, error) {
-	return collect(ctx, db.read, func(s scanner) (*patrol.Capture, error) {
-		var c patrol.Capture
-		var headers, redirects string
-		var at, dur int64
-		err := s.Scan(&c.ID, &c.ItemID, &c.OrgID, &c.URL, &c.FinalURL, &c.Status, &c.ContentType, &headers, &redirects, &c.SHA256, &c.Size,
-			&c.Profile, &c.UserAgent, &c.Route, &at, &dur, &c.Changed)
-		c.Headers, c.FetchedAt, c.Duration = json.RawMessage(headers), tm(at), time.Duration(dur)*time.Millisecond
-		_ = json.Unmarshal([]byte(redirects), &c.Redirects)
-		return &c, err
-	}, `SELECT id, item_id, org_id, url, final_url, status, content_type, headers, redirects, sha256, size, profile, user_agent, route, fetched_at,
-		duration_ms, changed FROM patrol_captures WHERE item_id = ? ORDER BY fetched_at DESC, id DESC LIMIT ?`, itemID, limit)
+	return collect(ctx, db.read, scanCapture, `SELECT `+captureCols+` FROM patrol_captures WHERE item_id = ? ORDER BY fetched_at DESC, id DESC LIMIT ?`, itemID, limit)
+}
+
+// Capture returns one capture.
+func (db *DB) Capture(ctx context.Context, id int64) (*patrol.Capture, error) {
+	c, err := scanCapture(db.read.QueryRowContext(ctx, `SELECT `+captureCols+` FROM patrol_captures WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("error.not_found")
+	}
+	return c, err
 }

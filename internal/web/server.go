@@ -20,6 +20,7 @@ import (
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/search"
 )
 
@@ -30,6 +31,7 @@ type Deps struct {
 	Evidence   *cases.EvidenceService
 	Search     *search.Service // across reports, cases and notes; saved searches
 	Intel      *intel.Service  // feeds and their polls, intel objects
+	Patrol     *patrol.Service // cyber patrol: watch items and captures
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service

@@ -1,0 +1,102 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/koban-project/koban/internal/app/apptest"
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/config"
+)
+
+// An analyst adds a page to watch from the patrol page; the job runner
+// fetches it (robots.txt first) through the egress client, and the item's
+// page shows the capture, whose body downloads as an attachment — never
+// shown inline — and is audited.
+func TestPatrolThroughPages(t *testing.T) {
+	const recruit = "<html><body>【高収入】即日即金 ホワイト案件 テレグラムで連絡</body></html>"
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			io.WriteString(w, "User-agent: *\nDisallow: /private\n")
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, recruit)
+	}))
+	defer site.Close()
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) { c.EgressAllow = "127.0.0.0/8" }))
+	s.AddUser(t, "patrol@mpd.example", "pref-13", auth.RoleAnalyst, "correct horse battery")
+	web := s.Login(t, "patrol@mpd.example", "correct horse battery")
+
+	resp, err := web.PostForm(s.URL+"/patrol/items", url.Values{"kind": {"url"}, "target": {"javascript:alert(1)"}, "every": {"5"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "https:// で始まるURL") || !strings.Contains(string(b), "10分以上") {
+		t.Fatalf("a refused item: %d", resp.StatusCode)
+	}
+	resp, err = web.PostForm(s.URL+"/patrol/items", url.Values{"kind": {"url"}, "target": {site.URL + "/bosyu"}, "label": {"闇バイト募集"}, "tags": {"闇バイト"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !regexp.MustCompile(`^/patrol/items/\d+\?done=patrol_item_created$`).MatchString(loc) {
+		t.Fatalf("add: %d to %q", resp.StatusCode, loc)
+	}
+	itemPath := strings.Split(loc, "?")[0]
+	// The runner fetches robots.txt, then (a second later) the page.
+	var body string
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if body = getPage(t, web, s.URL+itemPath, http.StatusOK); strings.Contains(body, `/body" download>`) {
+			break
+		}
+	}
+	m := regexp.MustCompile(`href="(/patrol/captures/\d+/body)" download>`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no capture on the item's page:\n%s", body)
+	}
+	if !strings.Contains(body, "闇バイト募集") || !strings.Contains(body, "<td>200</td>") {
+		t.Error("the item's page does not show its note and the capture's status")
+	}
+	resp, err = web.Get(s.URL + m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(got) != recruit || resp.Header.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("download: %q, %s, %s", got, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+	}
+	id := strings.Split(m[1], "/")[3]
+	rows, _ := s.App.DB.AuditOf(context.Background(), "patrol_capture", id)
+	if !slices.ContainsFunc(rows, func(r audit.Row) bool { return r.Action == "patrol.capture_download" && r.Actor == "patrol@mpd.example" }) {
+		t.Errorf("the download is not audited: %+v", rows)
+	}
+	// Another prefecture neither lists the item nor downloads its capture.
+	s.AddUser(t, "patrol@osaka.example", "pref-27", auth.RoleAnalyst, "correct horse battery")
+	osaka := s.Login(t, "patrol@osaka.example", "correct horse battery")
+	if page := getPage(t, osaka, s.URL+"/patrol", http.StatusOK); strings.Contains(page, site.URL) {
+		t.Error("Osaka lists Tokyo's watch item")
+	}
+	getPage(t, osaka, s.URL+m[1], http.StatusNotFound)
+	getPage(t, osaka, s.URL+itemPath, http.StatusNotFound)
+	// An intake officer has no patrol menu and no patrol page.
+	s.AddUser(t, "intake@mpd.example", "pref-13", auth.RoleIntake, "correct horse battery")
+	intake := s.Login(t, "intake@mpd.example", "correct horse battery")
+	if page := getPage(t, intake, s.URL+"/queue", http.StatusOK); strings.Contains(page, `href="/patrol"`) {
+		t.Error("the patrol menu shows to an intake officer")
+	}
+	getPage(t, intake, s.URL+"/patrol", http.StatusForbidden)
+}

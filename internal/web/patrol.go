@@ -1,0 +1,142 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/guard"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/patrol"
+)
+
+// CanPatrol tells whether the viewer reads cyber patrol (shows the menu).
+func (p page) CanPatrol() bool { return p.Principal != nil && p.Principal.Can(auth.PermPatrolRead) }
+
+// patrolPage lists the watch items of the officer's line with their last
+// fetch, and the form that adds one.
+type patrolPage struct {
+	page
+	Items     []*patrol.Item
+	CanManage bool
+	CanCovert bool
+	Form      patrol.ItemInput
+}
+
+// Kinds are the kinds of item offered, pages first.
+func (p patrolPage) Kinds() []string {
+	return []string{patrol.KindURL, patrol.KindDomain, patrol.KindAccount, patrol.KindPhrase, patrol.KindRegex}
+}
+
+// Hours writes an item's schedule in hours (or minutes under an hour).
+func (p page) EveryText(it *patrol.Item) string {
+	if m := int(it.Every.Minutes()); m%60 != 0 {
+		return p.T("patrol.every_min", "n", strconv.Itoa(m))
+	}
+	return p.T("patrol.every_hours", "n", strconv.Itoa(int(it.Every.Hours())))
+}
+
+// Fetched says whether an item is fetched.
+func (p page) Fetched(it *patrol.Item) bool { return patrol.Fetched(it.Kind) }
+
+func (s *Server) patrolItems(w http.ResponseWriter, r *http.Request) {
+	s.renderPatrol(w, r, http.StatusOK, patrolPage{page: s.newPage(r, "patrol.title"), Form: patrol.ItemInput{Kind: patrol.KindURL}})
+}
+
+func (s *Server) renderPatrol(w http.ResponseWriter, r *http.Request, status int, p patrolPage) {
+	items, err := s.Patrol.Items(r.Context(), *p.Principal)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Items, p.CanManage, p.CanCovert = items, p.Principal.Can(auth.PermPatrolManage), p.Principal.Can(auth.PermPatrolCovert)
+	p.SwitchForm = "patrol-form-submit"
+	s.render(w, r, status, "patrol", p)
+}
+
+func (s *Server) patrolItemCreate(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	f := r.PostForm
+	in := patrol.ItemInput{Kind: f.Get("kind"), Target: f.Get("target"), Label: f.Get("label"), Tags: f.Get("tags"), EveryMin: f.Get("every"),
+		Profile: f.Get("profile"), OrgCode: f.Get("org")}
+	it, err := s.Patrol.CreateItem(r.Context(), pr, in)
+	if c := koban.ErrorCode(err); c == koban.Invalid || c == koban.Conflict {
+		p := patrolPage{page: s.newPage(r, "patrol.title"), Form: in}
+		p.setProblems(err)
+		s.renderPatrol(w, r, guard.Status(c), p)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patrol/items/"+strconv.FormatInt(it.ID, 10)+"?done=patrol_item_created", http.StatusSeeOther)
+}
+
+// patrolItemPage is one item with its latest captures.
+type patrolItemPage struct {
+	page
+	V *patrol.ItemView
+}
+
+// Size writes a byte count for people.
+func (p patrolItemPage) Size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " B"
+}
+
+// Short is the start of a SHA-256, as the page shows it.
+func (p patrolItemPage) Short(sum string) string { return sum[:min(12, len(sum))] }
+
+func (s *Server) patrolItem(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	p := patrolItemPage{page: s.newPage(r, "patrol.item_title")}
+	if p.V, err = s.Patrol.Item(r.Context(), *p.Principal, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.TitleText = p.V.Target
+	s.render(w, r, http.StatusOK, "patrol_item", p)
+}
+
+// patrolCaptureBody sends a capture's body as a download, never shown in
+// the browser (a captured page may be a live phishing page).
+func (s *Server) patrolCaptureBody(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	c, body, err := s.Patrol.CaptureBody(r.Context(), pr, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer body.Close()
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", "attachment; filename=\"capture-"+strconv.FormatInt(c.ID, 10)+"-"+c.SHA256[:12]+".bin\"")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox")
+	h.Set("Content-Length", strconv.FormatInt(c.Size, 10))
+	if _, err := io.Copy(w, body); err != nil {
+		s.Log.Error("patrol capture download", "capture", c.ID, "err", strings.TrimSpace(err.Error()))
+	}
+}
