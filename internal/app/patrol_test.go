@@ -81,7 +81,9 @@ func TestPatrolThroughPages(t *testing.T) {
 	}
 	id := strings.Split(m[1], "/")[3]
 	rows, _ := s.App.DB.AuditOf(context.Background(), "patrol_capture", id)
-	if !slices.ContainsFunc(rows, func(r audit.Row) bool { return r.Action == "patrol.capture_download" && r.Actor == "patrol@mpd.example" }) {
+	if !slices.ContainsFunc(rows, func(r audit.Row) bool {
+		return r.Action == "patrol.capture_download" && r.Actor == "patrol@mpd.example"
+	}) {
 		t.Errorf("the download is not audited: %+v", rows)
 	}
 	// Another prefecture neither lists the item nor downloads its capture.
