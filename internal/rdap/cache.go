@@ -39,7 +39,9 @@ func (c *cache) get(key string, now time.Time) (Answer, bool) {
 		delete(c.items, key)
 		return Answer{}, false
 	}
-	return it.answer, true
+	a := it.answer
+	a.Body = append([]byte(nil), a.Body...) // a caller changing its copy cannot change the cache's
+	return a, true
 }
 
 func (c *cache) put(key string, a Answer, now time.Time) {
