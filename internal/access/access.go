@@ -80,13 +80,20 @@ var needs = map[Right]auth.Permission{
 
 // needsFor is the role permission a right requires on a record of a type:
 // intel (imported indicators and objects) is read with its own permission,
-// which partners hold too; everything else as needs says.
+// which partners hold too; patrol findings with patrol's; everything else
+// as needs says.
 func needsFor(objectType string, right Right) auth.Permission {
-	if objectType == "intel" {
+	switch objectType {
+	case "intel":
 		if right == View {
 			return auth.PermIntelRead
 		}
 		return auth.PermIntelManage
+	case "finding":
+		if right == View {
+			return auth.PermPatrolRead
+		}
+		return auth.PermPatrolManage
 	}
 	return needs[right]
 }

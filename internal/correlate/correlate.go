@@ -37,10 +37,13 @@ const (
 	// Intel is one version of an imported STIX object (an indicator, an
 	// observable, …): package intel.
 	Intel RecordType = "intel"
+	// Finding is a page cyber patrol found (a capture that matched):
+	// package patrol.
+	Finding RecordType = "finding"
 )
 
 // Valid reports whether t is a record type koban indexes.
-func (t RecordType) Valid() bool { return t == Report || t == Intel }
+func (t RecordType) Valid() bool { return t == Report || t == Intel || t == Finding }
 
 // Key names one record.
 type Key struct {

@@ -64,8 +64,13 @@ func (p page) GraphOfValue(o observe.Observable) string {
 
 // RecordURL is the page of a record.
 func (p page) RecordURL(k correlate.Key) string {
-	if k.Type == correlate.Report {
+	switch k.Type {
+	case correlate.Report:
 		return "/reports/" + strconv.FormatInt(k.ID, 10)
+	case correlate.Intel:
+		return "/intel/objects/" + strconv.FormatInt(k.ID, 10)
+	case correlate.Finding:
+		return "/patrol/findings/" + strconv.FormatInt(k.ID, 10)
 	}
 	return ""
 }
