@@ -42,6 +42,7 @@ func (c *Client) AbuseContact(ctx context.Context, query string) (Contact, error
 	if err != nil {
 		return Contact{}, &QueryError{Query: query}
 	}
+	c.ensure(ctx, DNS)
 	if len(c.boot.DomainServers(reg)) == 0 {
 		server := c.whoisServerFor(reg)
 		if server == "" || c.opts.Dial == nil {

@@ -2,12 +2,13 @@ package rdap
 
 import (
 	"bytes"
-	"embed"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,9 +31,6 @@ const (
 
 // Kinds lists the registries in a fixed order.
 var Kinds = []Kind{DNS, IPv4, IPv6, ASN}
-
-//go:embed bootstrap/*.json
-var snapshot embed.FS
 
 // maxRegistry bounds a registry file read by Update (IANA's dns.json is
 // about 90 KB).
@@ -65,24 +63,39 @@ type asnRange struct {
 	servers []string
 }
 
-// NewBootstrap returns the embedded snapshot, parsed.
-func NewBootstrap() (*Bootstrap, error) {
-	b := &Bootstrap{regs: map[Kind]*registry{}}
+// NewBootstrap returns an empty Bootstrap: koban ships no copy of IANA's
+// registries (the copy in the project's test data may not go into the
+// binary, and a copy would age), so the client fetches them from IANA at
+// its first look-up (Client.RefreshBootstrap, at most daily) and an
+// operator without internet access loads them from files (LoadBootstrap).
+func NewBootstrap() *Bootstrap { return &Bootstrap{regs: map[Kind]*registry{}} }
+
+// LoadBootstrap reads the four registries from files in dir named as IANA
+// names them (dns.json, ipv4.json, ipv6.json, asn.json).
+func LoadBootstrap(dir string) (*Bootstrap, error) {
+	b := NewBootstrap()
 	for _, k := range Kinds {
-		data, err := snapshot.ReadFile("bootstrap/" + string(k) + ".json")
+		f, err := os.Open(filepath.Join(dir, string(k)+".json"))
 		if err != nil {
-			return nil, fmt.Errorf("rdap: embedded %s registry: %w", k, err)
+			return nil, fmt.Errorf("rdap: %w", err)
 		}
-		r, err := parseRegistry(data)
+		got, err := b.Update(f)
+		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("rdap: embedded %s registry: %w", k, err)
+			return nil, fmt.Errorf("rdap: %s.json: %w", k, err)
 		}
-		if r.kind != k {
-			return nil, fmt.Errorf("rdap: embedded %s.json holds the %s registry", k, r.kind)
+		if got != k {
+			return nil, &BootstrapError{Detail: fmt.Sprintf("%s.json holds the %s registry", k, got)}
 		}
-		b.regs[k] = r
 	}
 	return b, nil
+}
+
+// Loaded reports whether the registry of kind k is there.
+func (b *Bootstrap) Loaded(k Kind) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.regs[k] != nil
 }
 
 // Update replaces one registry with the one read from r (an IANA bootstrap

@@ -33,8 +33,8 @@ type Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // Options set up a Client. Zero fields take the defaults below.
 type Options struct {
-	// Bootstrap says which RDAP server answers for what. Default: the
-	// embedded snapshot.
+	// Bootstrap says which RDAP server answers for what. Default: empty,
+	// filled from IANA at the first look-up (RefreshBootstrap).
 	Bootstrap *Bootstrap
 	// Clock is read for the rate limits, Retry-After and the cache.
 	Clock koban.Clock
@@ -116,11 +116,7 @@ func NewClient(doer Doer, opts Options) (*Client, error) {
 		return nil, errors.New("rdap: NewClient needs a Doer")
 	}
 	if opts.Bootstrap == nil {
-		b, err := NewBootstrap()
-		if err != nil {
-			return nil, err
-		}
-		opts.Bootstrap = b
+		opts.Bootstrap = NewBootstrap()
 	}
 	if opts.Clock == nil {
 		opts.Clock = koban.SystemClock{}
@@ -196,6 +192,7 @@ func (c *Client) Domain(ctx context.Context, name string) (Answer, error) {
 	if err != nil {
 		return Answer{}, &QueryError{Query: name}
 	}
+	c.ensure(ctx, DNS)
 	servers := c.boot.DomainServers(reg)
 	if len(servers) == 0 {
 		return Answer{}, &NoServerError{Query: reg}
@@ -206,6 +203,11 @@ func (c *Client) Domain(ctx context.Context, name string) (Answer, error) {
 // IP asks the RDAP server of the registry that holds a.
 func (c *Client) IP(ctx context.Context, a netip.Addr) (Answer, error) {
 	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		c.ensure(ctx, IPv4)
+	} else {
+		c.ensure(ctx, IPv6)
+	}
 	servers := c.boot.IPServers(a)
 	if len(servers) == 0 {
 		return Answer{}, &NoServerError{Query: a.String()}
@@ -215,11 +217,21 @@ func (c *Client) IP(ctx context.Context, a netip.Addr) (Answer, error) {
 
 // ASN asks the RDAP server of the registry that holds AS n.
 func (c *Client) ASN(ctx context.Context, n uint32) (Answer, error) {
+	c.ensure(ctx, ASN)
 	servers := c.boot.ASNServers(n)
 	if len(servers) == 0 {
 		return Answer{}, &NoServerError{Query: "AS" + strconv.FormatUint(uint64(n), 10)}
 	}
 	return c.fetch(ctx, servers[0], "autnum/"+strconv.FormatUint(uint64(n), 10))
+}
+
+// ensure fetches the registries from IANA when the one of kind k is not
+// loaded yet (at most daily: RefreshBootstrap's own rule); a failure
+// leaves the look-up to answer NoServerError.
+func (c *Client) ensure(ctx context.Context, k Kind) {
+	if !c.boot.Loaded(k) {
+		_ = c.RefreshBootstrap(ctx)
+	}
 }
 
 // fetch asks base for path (an RDAP query), from the cache when it can.

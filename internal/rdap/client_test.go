@@ -68,7 +68,7 @@ func (f *fakeRegistries) count() int {
 	return len(f.requests)
 }
 
-// bootstrap returns registries newer than the embedded ones that send every
+// bootstrap returns registries newer than the shared ones that send every
 // query the tests make to this server.
 func (f *fakeRegistries) bootstrap(t *testing.T) *Bootstrap {
 	b := newBootstrap(t)
@@ -425,7 +425,7 @@ func TestRetryAfter(t *testing.T) {
 func TestRefreshBootstrap(t *testing.T) {
 	f := newFakeRegistries(t)
 	for _, k := range Kinds {
-		data, err := os.ReadFile(filepath.Join("bootstrap", string(k)+".json"))
+		data, err := os.ReadFile(filepath.Join(sharedRDAP, "iana-bootstrap", string(k)+".json"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -508,5 +508,26 @@ func TestClassify(t *testing.T) {
 		if got != want {
 			t.Errorf("classify(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// koban ships no registries: a client's first look-up fetches them from
+// IANA (here, a loopback stand-in), then asks the server they name.
+func TestFirstLookupFetchesTheRegistries(t *testing.T) {
+	f := newFakeRegistries(t)
+	u := f.srv.URL
+	f.serve("/iana/dns.json", 200, []byte(`{"publication":"2026-01-01T00:00:00Z","services":[[["tokyo"],["`+u+`/gmo/"]]]}`))
+	f.serve("/iana/ipv4.json", 200, []byte(`{"publication":"2026-01-01T00:00:00Z","services":[[["133.0.0.0/8"],["`+u+`/apnic/"]]]}`))
+	f.serve("/iana/ipv6.json", 200, []byte(`{"publication":"2026-01-01T00:00:00Z","services":[[["2001:200::/23"],["`+u+`/apnic/"]]]}`))
+	f.serve("/iana/asn.json", 200, []byte(`{"publication":"2026-01-01T00:00:00Z","services":[[["2497"],["`+u+`/apnic/"]]]}`))
+	f.serve("/gmo/domain/yami-baito.tokyo", 200, []byte(`{"objectClassName":"domain","ldhName":"yami-baito.tokyo","entities":[{"objectClassName":"entity","handle":"R1","roles":["abuse"],
+		"vcardArray":["vcard",[["version",{},"text","4.0"],["email",{},"text","abuse@registrar.example"]]]}]}`))
+	c, err := NewClient(egressClient(), Options{Clock: koban.NewFixedClock(t0), BootstrapURL: u + "/iana/", Interval: time.Millisecond, Burst: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.AbuseContact(t.Context(), "https://yami-baito.tokyo/bosyu")
+	if err != nil || got.Email != "abuse@registrar.example" {
+		t.Fatalf("contact = %+v, %v", got, err)
 	}
 }

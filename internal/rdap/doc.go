@@ -2,8 +2,9 @@
 // of a domain, an IP address or an autonomous system.
 //
 // It asks RDAP (RFC 9083) first, choosing the server from the IANA
-// bootstrap registries (RFC 9224; a snapshot is embedded and can be
-// replaced by a newer one at run time), and falls back to WHOIS (RFC 3912,
+// bootstrap registries (RFC 9224; fetched from IANA at the first look-up
+// and at most daily after, or loaded from files by an operator without
+// internet access — koban ships no copy), and falls back to WHOIS (RFC 3912,
 // port 43) where RDAP has nothing: `.jp` domains (JPRS, whois.jprs.jp) and
 // Japanese address blocks, whose APNIC record only says "look up JPNIC
 // Whois" (whois.nic.ad.jp).
