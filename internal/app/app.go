@@ -38,8 +38,10 @@ import (
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
+	"github.com/koban-project/koban/internal/rdap"
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/store"
+	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/taxii"
 	"github.com/koban-project/koban/internal/warnlist"
 	"github.com/koban-project/koban/internal/web"
@@ -65,6 +67,7 @@ type App struct {
 	Egress   *egress.Client         // every outbound fetch (TAXII polls, feeds) goes through it
 	Jobs     *jobs.Runner           // the job layer's runner: the mail outbox, patrol fetches
 	Patrol   *patrol.Service        // cyber patrol: watch items fetched politely, captures kept as evidence
+	Takedown *takedown.Service      // takedown requests to providers, checked until removal is seen
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
@@ -139,6 +142,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		a.Auth.SetHasherParams(*o.HasherParams)
 	}
 	a.Jobs = jobs.NewRunner(db, a.instance, o.Clock, log)
+	var mailOut takedown.Mailer // set when mail is set up
 	a.Patrol = patrol.NewService(db, a.Jobs, a.Blobs, a.Egress, a.Tree, o.Clock, log,
 		patrol.Options{Contact: cfg.BaseURL, Version: Version, Proxied: cfg.EgressProxyURL != nil})
 	if cfg.SMTPURL != "" {
@@ -148,6 +152,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			return nil, err
 		}
 		queueMail(n, a.Jobs)
+		mailOut = takedownMailer{a.Jobs}
 		a.Intake.SetNotifier(n)
 		a.Requests.SetNotifier(n)
 		a.Search.SetNotifier(n)
@@ -158,6 +163,20 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Evidence = cases.NewEvidenceService(a.Cases, db, a.Blobs, log, a.exportConfig(cats))
+	// Abuse contacts by RDAP through the egress client (WHOIS for .jp
+	// needs a dialer through egress on port 43, not wired yet: the officer
+	// fills such a recipient in).
+	finder, err := rdap.NewClient(a.Egress, rdap.Options{Clock: o.Clock})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if mailOut == nil {
+		a.Takedown = takedown.NewService(db, a.Access, a.Jobs, a.Egress, finder, nil, cats, a.Tree, o.Clock, log, takedown.Options{Zone: cfg.Location})
+	} else {
+		a.Takedown = takedown.NewService(db, a.Access, a.Jobs, a.Egress, finder, mailOut, cats, a.Tree, o.Clock, log,
+			takedown.Options{ContactEmail: cfg.MailFrom, Zone: cfg.Location})
+	}
 	a.Cases.SetSupportEvidence(a.Evidence) // files of technical-support answers become case evidence
 	var submit guard.RateLimiter = guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
 	if db.Shared() {

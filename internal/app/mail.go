@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -102,7 +103,7 @@ func (m *mailer) sendText(ctx context.Context, to, subject, body string) error {
 }
 
 // deliver sends one plain-text mail through the relay now.
-func (m *mailer) deliver(ctx context.Context, to, subject, body string) error {
+func (m *mailer) deliver(ctx context.Context, to, subject, body string, attach ...mailAttachment) error {
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	if err := msg.From(m.from); err != nil {
 		return fmt.Errorf("mail from: %w", err)
@@ -112,6 +113,9 @@ func (m *mailer) deliver(ctx context.Context, to, subject, body string) error {
 	}
 	msg.Subject(subject)
 	msg.SetBodyString(mail.TypeTextPlain, body)
+	for _, a := range attach {
+		msg.AttachReadSeeker(a.Name, bytes.NewReader(a.Data), mail.WithFileContentType(mail.ContentType(a.ContentType)))
+	}
 	return m.send(ctx, msg)
 }
 

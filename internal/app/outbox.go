@@ -7,6 +7,7 @@ import (
 	"github.com/wneessen/go-mail"
 
 	"github.com/koban-project/koban/internal/jobs"
+	"github.com/koban-project/koban/internal/takedown"
 )
 
 // The mail outbox. A change that tells someone by e-mail (a reply to a
@@ -29,9 +30,30 @@ const mailAttempts = 12
 
 // mailPayload is a queued mail, its text already written in its language.
 type mailPayload struct {
-	To      string `json:"to"`
-	Subject string `json:"subject"`
-	Body    string `json:"body"`
+	To          string           `json:"to"`
+	Subject     string           `json:"subject"`
+	Body        string           `json:"body"`
+	Attachments []mailAttachment `json:"attachments,omitempty"`
+}
+
+// mailAttachment is a file sent with a mail (a takedown's X-ARF report).
+type mailAttachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"data"`
+}
+
+// takedownMailer queues takedown requests' mails, with their X-ARF
+// report attached, in the outbox.
+type takedownMailer struct{ r *jobs.Runner }
+
+func (t takedownMailer) QueueMail(ctx context.Context, to, subject, body string, attach []takedown.Attachment) error {
+	p := mailPayload{To: to, Subject: subject, Body: body}
+	for _, a := range attach {
+		p.Attachments = append(p.Attachments, mailAttachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
+	}
+	_, err := t.r.Enqueue(ctx, jobs.New{Kind: MailJob, Payload: p, MaxAttempts: mailAttempts})
+	return err
 }
 
 // queueMail makes m queue its mails on r and registers the sender.
@@ -45,7 +67,7 @@ func queueMail(m *mailer, r *jobs.Runner) {
 		if err := jobs.Decode(j, &p); err != nil {
 			return jobs.Result{}, err
 		}
-		if err := m.deliver(ctx, p.To, p.Subject, p.Body); err != nil {
+		if err := m.deliver(ctx, p.To, p.Subject, p.Body, p.Attachments...); err != nil {
 			var se *mail.SendError
 			if errors.As(err, &se) && !se.IsTemp() {
 				return jobs.Result{}, jobs.Permanent(err)

@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/takedown"
+	"github.com/koban-project/koban/internal/xarf"
+)
+
+const takedownCols = `id, org_id, ticket, kind, target, fraud_type, source_type, source_id, note, state, recipient_email, recipient_name,
+	recipient_basis, COALESCE(created_by, 0), created_at, sent_at, acknowledged_at, first_down_at, removed_at, reappeared_at, closed_at`
+
+func scanTakedown(s scanner) (*takedown.Request, error) {
+	var r takedown.Request
+	var kind, srcType string
+	var created, sent, ack, down, removed, reapp, closed int64
+	if err := s.Scan(&r.ID, &r.OrgID, &r.Ticket, &kind, &r.Target, &r.FraudType, &srcType, &r.Source.ID, &r.Note, &r.State, &r.RecipientEmail,
+		&r.RecipientName, &r.RecipientBasis, &r.CreatedBy, &created, &sent, &ack, &down, &removed, &reapp, &closed); err != nil {
+		return nil, err
+	}
+	r.Kind, r.Source.Type = xarf.Kind(kind), correlate.RecordType(srcType)
+	r.CreatedAt, r.SentAt, r.AcknowledgedAt, r.FirstDownAt, r.RemovedAt, r.ReappearedAt, r.ClosedAt =
+		tm(created), tm(sent), tm(ack), tm(down), tm(removed), tm(reapp), tm(closed)
+	return &r, nil
+}
+
+// CreateTakedown stores a request, gives it its ticket (TD-<year>-<id>)
+// and writes its audit entry, in one transaction.
+func (db *DB) CreateTakedown(ctx context.Context, r *takedown.Request, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO takedown_requests (org_id, kind, target, fraud_type, source_type, source_id, note, state,
+			recipient_email, recipient_name, recipient_basis, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			r.OrgID, string(r.Kind), r.Target, r.FraudType, string(r.Source.Type), r.Source.ID, r.Note, r.State, r.RecipientEmail, r.RecipientName,
+			r.RecipientBasis, nullID(r.CreatedBy), ts(r.CreatedAt)).Scan(&r.ID); err != nil {
+			return fmt.Errorf("create takedown: %w", err)
+		}
+		r.Ticket = fmt.Sprintf("TD-%d-%06d", r.CreatedAt.Year(), r.ID)
+		if _, err := tx.ExecContext(ctx, `UPDATE takedown_requests SET ticket = ? WHERE id = ?`, r.Ticket, r.ID); err != nil {
+			return fmt.Errorf("create takedown: %w", err)
+		}
+		e.ObjectType, e.ObjectID = "takedown", strconv.FormatInt(r.ID, 10)
+		return db.appendAudit(ctx, tx, e)
+	})
+}
+
+// Takedown returns one request.
+func (db *DB) Takedown(ctx context.Context, id int64) (*takedown.Request, error) {
+	r, err := scanTakedown(db.read.QueryRowContext(ctx, `SELECT `+takedownCols+` FROM takedown_requests WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("error.not_found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("takedown %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// Takedowns lists the requests of the organisations, newest first.
+func (db *DB) Takedowns(ctx context.Context, orgs []int64, limit int) ([]*takedown.Request, error) {
+	if len(orgs) == 0 {
+		return nil, nil
+	}
+	return collect(ctx, db.read, scanTakedown, `SELECT `+takedownCols+` FROM takedown_requests WHERE org_id IN (`+placeholders(len(orgs))+`)
+		ORDER BY id DESC LIMIT ?`, append(anySlice(orgs), limit)...)
+}
+
+func (db *DB) writeTakedown(ctx context.Context, tx *txn, r *takedown.Request) error {
+	_, err := tx.ExecContext(ctx, `UPDATE takedown_requests SET state = ?, recipient_email = ?, recipient_name = ?, recipient_basis = ?,
+		sent_at = ?, acknowledged_at = ?, first_down_at = ?, removed_at = ?, reappeared_at = ?, closed_at = ? WHERE id = ?`,
+		r.State, r.RecipientEmail, r.RecipientName, r.RecipientBasis, ts(r.SentAt), ts(r.AcknowledgedAt), ts(r.FirstDownAt), ts(r.RemovedAt),
+		ts(r.ReappearedAt), ts(r.ClosedAt), r.ID)
+	if err != nil {
+		return fmt.Errorf("takedown %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// UpdateTakedown implements takedown.Store.
+func (db *DB) UpdateTakedown(ctx context.Context, r *takedown.Request, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		if err := db.writeTakedown(ctx, tx, r); err != nil {
+			return err
+		}
+		e.ObjectType, e.ObjectID = "takedown", strconv.FormatInt(r.ID, 10)
+		return db.appendAudit(ctx, tx, e)
+	})
+}
+
+// AddTakedownCheck implements takedown.Store.
+func (db *DB) AddTakedownCheck(ctx context.Context, r *takedown.Request, c *takedown.Check) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO takedown_checks (request_id, at, status, down, detail) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			c.RequestID, ts(c.At), c.Status, c.Down, c.Detail).Scan(&c.ID); err != nil {
+			return fmt.Errorf("takedown check: %w", err)
+		}
+		return db.writeTakedown(ctx, tx, r)
+	})
+}
+
+// TakedownChecks returns a request's checks, newest first.
+func (db *DB) TakedownChecks(ctx context.Context, id int64, limit int) ([]takedown.Check, error) {
+	return collect(ctx, db.read, func(s scanner) (takedown.Check, error) {
+		var c takedown.Check
+		var at int64
+		err := s.Scan(&c.ID, &c.RequestID, &at, &c.Status, &c.Down, &c.Detail)
+		c.At = tm(at)
+		return c, err
+	}, `SELECT id, request_id, at, status, down, detail FROM takedown_checks WHERE request_id = ? ORDER BY at DESC, id DESC LIMIT ?`, id, limit)
+}

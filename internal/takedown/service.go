@@ -1,0 +1,404 @@
+package takedown
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/koban-project/koban/internal/access"
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/egress"
+	"github.com/koban-project/koban/internal/jobs"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/locale"
+	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/rdap"
+	"github.com/koban-project/koban/internal/tlp"
+	"github.com/koban-project/koban/internal/xarf"
+)
+
+// CheckJob is the job kind of a request's look at its target.
+const CheckJob = "takedown.check"
+
+// CheckAfter are when a sent request's target is looked at, from sending
+// (or from its reappearance).
+var CheckAfter = []time.Duration{time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour, 7 * 24 * time.Hour}
+
+// Finder finds a provider's abuse contact (rdap.Client).
+type Finder interface {
+	AbuseContact(ctx context.Context, query string) (rdap.Contact, error)
+}
+
+// Attachment is a file sent with a mail.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// Mailer queues a mail (the app's outbox).
+type Mailer interface {
+	QueueMail(ctx context.Context, to, subject, body string, attach []Attachment) error
+}
+
+// Options are the police side of every request.
+type Options struct {
+	ContactEmail string // where providers answer (KOBAN_MAIL_FROM)
+	Zone         *time.Location
+}
+
+// Service is takedown's one way in.
+type Service struct {
+	store  Store
+	access *access.Decider
+	jobs   *jobs.Runner
+	egress *egress.Client
+	finder Finder
+	mailer Mailer
+	cats   *locale.Catalogs
+	tree   func() *org.Tree
+	clock  koban.Clock
+	log    *slog.Logger
+	opts   Options
+}
+
+// NewService returns a Service and registers its check job with the
+// runner. mailer may be nil (no mail set up): requests are drafted, not
+// sent.
+func NewService(st Store, d *access.Decider, r *jobs.Runner, eg *egress.Client, f Finder, m Mailer, cats *locale.Catalogs,
+	tree func() *org.Tree, clock koban.Clock, log *slog.Logger, o Options) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Service{store: st, access: d, jobs: r, egress: eg, finder: f, mailer: m, cats: cats, tree: tree, clock: clock, log: log, opts: o}
+	r.Handle(CheckJob, s.checkJob)
+	return s
+}
+
+// CanSend says whether requests can be sent (mail is set up).
+func (s *Service) CanSend() bool { return s.mailer != nil && s.opts.ContactEmail != "" }
+
+// Input is a new request as an officer describes it.
+type Input struct {
+	Kind      string
+	Target    string
+	FraudType string
+	Note      string
+	Source    correlate.Key // the record it comes from; zero when typed
+}
+
+// who may: an investigator's permissions to act on reports of the line
+// (report.triage) — the same officers who handle the reports the URLs
+// come from.
+func (s *Service) may(p auth.Principal) error {
+	if !p.Can(auth.PermReportTriage) && !p.Can(auth.PermPatrolManage) {
+		return koban.Errorf(koban.Forbidden, "error.forbidden")
+	}
+	return nil
+}
+
+// Draft makes a request and looks up the provider's abuse contact. Every
+// problem of the form is reported at once; a source the officer may not
+// view is answered like a missing one, and one marked RED or AMBER+STRICT
+// is refused (what it holds may not reach a provider).
+func (s *Service) Draft(ctx context.Context, p auth.Principal, in Input) (*Request, error) {
+	if err := s.may(p); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	r := &Request{OrgID: p.OrgID, Kind: xarf.Kind(in.Kind), Target: strings.TrimSpace(in.Target), FraudType: in.FraudType,
+		Note: strings.TrimSpace(in.Note), Source: in.Source, State: Draft, CreatedBy: p.UserID, CreatedAt: now}
+	var bad koban.Problems
+	switch r.Kind {
+	case xarf.Phishing, xarf.Malware:
+	case xarf.Fraud:
+		if r.FraudType == "" {
+			bad.Add("fraud_type", "takedown.error.fraud_type")
+		}
+	default:
+		bad.Add("kind", "takedown.error.kind")
+	}
+	if u, err := url.Parse(r.Target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || len(r.Target) > 2000 {
+		bad.Add("target", "takedown.error.target")
+	}
+	if utf8.RuneCountInString(r.Note) > xarf.MaxNote {
+		bad.Add("note", "takedown.error.note")
+	}
+	if in.Source.ID != 0 {
+		rec, err := s.store.Record(ctx, in.Source)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.access.Check(ctx, p, access.View, access.Object{Type: string(in.Source.Type), ID: in.Source.ID, OrgID: rec.OrgID, TLP: tlp.Level(rec.TLP)}); err != nil {
+			return nil, err
+		}
+		if l := tlp.Level(rec.TLP); l == tlp.Red || l == tlp.AmberStrict {
+			bad.Add("source", "takedown.error.source_tlp")
+		}
+	}
+	if err := bad.Err(); err != nil {
+		return nil, err
+	}
+	if s.finder != nil {
+		c, err := s.finder.AbuseContact(ctx, r.Target)
+		if err != nil {
+			s.log.Info("takedown: no abuse contact found", "target", r.Target, "err", err)
+		}
+		r.RecipientEmail, r.RecipientName, r.RecipientBasis = c.Email, c.Name, c.Basis
+	}
+	e := audit.Entry{Actor: p.Actor(), Action: "takedown.draft", Detail: map[string]any{"target": r.Target, "kind": string(r.Kind),
+		"recipient": r.RecipientEmail, "source": string(in.Source.Type) + ":" + strconv.FormatInt(in.Source.ID, 10)}}
+	if err := s.store.CreateTakedown(ctx, r, e); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// load returns a request of the officer's line; one outside it is
+// answered like a missing one.
+func (s *Service) load(ctx context.Context, p auth.Principal, id int64) (*Request, error) {
+	if err := s.may(p); err != nil {
+		return nil, err
+	}
+	r, err := s.store.Takedown(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.tree().Sees(p.OrgID, r.OrgID) {
+		return nil, koban.Errorf(koban.NotFound, "error.not_found")
+	}
+	return r, nil
+}
+
+// Get returns a request with its checks.
+func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (*Request, error) {
+	r, err := s.load(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	r.Checks, err = s.store.TakedownChecks(ctx, id, 50)
+	return r, err
+}
+
+// List returns the requests of the officer's line, newest first.
+func (s *Service) List(ctx context.Context, p auth.Principal) ([]*Request, error) {
+	if err := s.may(p); err != nil {
+		return nil, err
+	}
+	return s.store.Takedowns(ctx, s.tree().Visible(p.OrgID), 500)
+}
+
+// SetRecipient changes a draft's recipient (the officer knows better).
+func (s *Service) SetRecipient(ctx context.Context, p auth.Principal, id int64, email string) error {
+	r, err := s.load(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	if r.State != Draft {
+		return koban.Errorf(koban.Conflict, "takedown.error.not_draft")
+	}
+	email = strings.TrimSpace(email)
+	if !plausibleAddress(email) {
+		return koban.FieldError("recipient", "takedown.error.recipient")
+	}
+	r.RecipientEmail, r.RecipientName, r.RecipientBasis = email, "", "officer"
+	return s.store.UpdateTakedown(ctx, r, audit.Entry{Actor: p.Actor(), Action: "takedown.recipient", Detail: map[string]any{"recipient": email}})
+}
+
+func plausibleAddress(a string) bool {
+	at := strings.LastIndexByte(a, '@')
+	return at > 0 && at < len(a)-3 && strings.Contains(a[at:], ".") && !strings.ContainsAny(a, " \r\n<>,;")
+}
+
+// Send sends a draft: the X-ARF report built, the mail written in the
+// recipient's language with the report attached and queued, the state
+// sent, the checks scheduled.
+func (s *Service) Send(ctx context.Context, p auth.Principal, id int64) error {
+	r, err := s.load(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	if r.State != Draft {
+		return koban.Errorf(koban.Conflict, "takedown.error.not_draft")
+	}
+	if !s.CanSend() {
+		return koban.Errorf(koban.Conflict, "takedown.error.no_mail")
+	}
+	if !plausibleAddress(r.RecipientEmail) {
+		return koban.FieldError("recipient", "takedown.error.recipient")
+	}
+	o, _ := s.tree().ByID(r.OrgID)
+	orgName := o.NameJA
+	lang := "en"
+	if strings.HasSuffix(strings.ToLower(r.RecipientEmail), ".jp") {
+		lang = "ja"
+	} else {
+		orgName = o.NameEN
+	}
+	domain := s.opts.ContactEmail[strings.LastIndexByte(s.opts.ContactEmail, '@')+1:]
+	req := xarf.Request{Kind: r.Kind, Observed: r.CreatedAt, Reporter: xarf.Organisation{Name: orgName, Email: s.opts.ContactEmail, Domain: domain},
+		URL: r.Target, Note: r.Note, FraudType: r.FraudType}
+	report, err := xarf.Build(req)
+	if err != nil {
+		return err
+	}
+	mail := xarf.MailFor(req, r.Ticket)
+	mail.Zone = s.opts.Zone
+	msg, err := mail.Render(s.cats, lang)
+	if err != nil {
+		return err
+	}
+	if err := s.mailer.QueueMail(ctx, r.RecipientEmail, msg.Subject, msg.Body,
+		[]Attachment{{Name: r.Ticket + ".xarf.json", ContentType: "application/json", Data: report}}); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	r.State, r.SentAt = Sent, now
+	if err := s.store.UpdateTakedown(ctx, r, audit.Entry{Actor: p.Actor(), Action: "takedown.send",
+		Detail: map[string]any{"recipient": r.RecipientEmail, "ticket": r.Ticket, "lang": lang}}); err != nil {
+		return err
+	}
+	return s.scheduleChecks(ctx, r, now)
+}
+
+func (s *Service) scheduleChecks(ctx context.Context, r *Request, from time.Time) error {
+	var list []jobs.New
+	for i, d := range CheckAfter {
+		list = append(list, jobs.New{Kind: CheckJob, Key: fmt.Sprintf("req:%d:%d:%d", r.ID, from.Unix(), i), Payload: checkPayload{Request: r.ID},
+			RunAt: from.Add(d), MaxAttempts: 5})
+	}
+	_, err := s.jobs.Enqueue(ctx, list...)
+	return err
+}
+
+// Acknowledge records that the provider answered.
+func (s *Service) Acknowledge(ctx context.Context, p auth.Principal, id int64) error {
+	return s.transition(ctx, p, id, "takedown.acknowledge", func(r *Request, now time.Time) bool {
+		if r.State != Sent {
+			return false
+		}
+		r.State, r.AcknowledgedAt = Acknowledged, now
+		return true
+	})
+}
+
+// Withdraw closes a request the police no longer pursue.
+func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id int64) error {
+	return s.transition(ctx, p, id, "takedown.withdraw", func(r *Request, now time.Time) bool {
+		if r.State == Withdrawn || r.State == Removed {
+			return false
+		}
+		r.State, r.ClosedAt = Withdrawn, now
+		return true
+	})
+}
+
+func (s *Service) transition(ctx context.Context, p auth.Principal, id int64, action string, move func(*Request, time.Time) bool) error {
+	r, err := s.load(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	if !move(r, s.clock.Now()) {
+		return koban.Errorf(koban.Conflict, "takedown.error.state")
+	}
+	return s.store.UpdateTakedown(ctx, r, audit.Entry{Actor: p.Actor(), Action: action, Detail: map[string]any{"state": r.State}})
+}
+
+type checkPayload struct {
+	Request int64 `json:"request"`
+}
+
+// checkJob looks at a request's target once.
+func (s *Service) checkJob(ctx context.Context, j jobs.Job) (jobs.Result, error) {
+	var p checkPayload
+	if err := jobs.Decode(j, &p); err != nil {
+		return jobs.Result{}, err
+	}
+	r, err := s.store.Takedown(ctx, p.Request)
+	if koban.ErrorCode(err) == koban.NotFound {
+		return jobs.Result{}, nil
+	}
+	if err != nil {
+		return jobs.Result{}, err
+	}
+	if r.State == Withdrawn || r.State == Draft {
+		return jobs.Result{}, nil
+	}
+	return jobs.Result{}, s.Check(ctx, r)
+}
+
+// Check looks at a request's target now and moves the request on: the
+// first check that finds it down marks it down, the next that does
+// confirms the removal; one that finds it up after the removal marks it
+// reappeared and starts the checks again.
+func (s *Service) Check(ctx context.Context, r *Request) error {
+	now := s.clock.Now()
+	c := &Check{RequestID: r.ID, At: now}
+	c.Status, c.Down, c.Detail = s.look(ctx, r.Target)
+	prev, err := s.store.TakedownChecks(ctx, r.ID, 1)
+	if err != nil {
+		return err
+	}
+	wasDown := len(prev) > 0 && prev[0].Down
+	reopen := false
+	switch {
+	case c.Down && r.State == Removed:
+	case c.Down && wasDown && (r.State == Down || r.State == Reappeared):
+		r.State, r.RemovedAt = Removed, now
+	case c.Down && (r.State == Sent || r.State == Acknowledged || r.State == Reappeared):
+		r.State = Down
+		if r.FirstDownAt.IsZero() {
+			r.FirstDownAt = now
+		}
+	case !c.Down && r.State == Removed:
+		r.State, r.ReappearedAt, reopen = Reappeared, now, true
+	case !c.Down && r.State == Down:
+		r.State = Sent // back up before the removal was confirmed
+		if !r.AcknowledgedAt.IsZero() {
+			r.State = Acknowledged
+		}
+	}
+	if err := s.store.AddTakedownCheck(ctx, r, c); err != nil {
+		return err
+	}
+	if reopen {
+		return s.scheduleChecks(ctx, r, now)
+	}
+	return nil
+}
+
+// look fetches the target and says whether it is down.
+func (s *Service) look(ctx context.Context, target string) (status int, down bool, detail string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return 0, false, err.Error()
+	}
+	resp, err := s.egress.Do(req)
+	if err != nil {
+		var dns *net.DNSError
+		switch {
+		case errors.As(err, &dns) && dns.IsNotFound:
+			return 0, true, "the name no longer resolves"
+		case errors.Is(err, syscall.ECONNREFUSED):
+			return 0, true, "the server refuses connections"
+		}
+		return 0, false, "no answer: " + err.Error() // a time-out or a refusal by koban is no proof of removal
+	}
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusNotFound, http.StatusGone, http.StatusUnavailableForLegalReasons:
+		return resp.StatusCode, true, resp.Status
+	}
+	return resp.StatusCode, false, resp.Status
+}
