@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	mathbits "math/bits"
 	"slices"
 	"sync"
 	"time"
@@ -43,6 +44,17 @@ type Matcher struct {
 	// latin[p] says whether pattern p starts and ends with a Latin letter
 	// or digit, where a phrase hits only at the edges of a word.
 	latin [][2]bool
+	// firsts are the regexes that run from the bytes their matches can
+	// start with, up to 64 a group, so that one pass over the page finds
+	// those bytes for all of them.
+	firsts []firstGroup
+}
+
+// firstGroup is up to 64 regexes with first bytes: bit k of mask[b] says
+// whether a match of regexes[k] can start with byte b.
+type firstGroup struct {
+	mask    [256]uint64
+	regexes []int
 }
 
 // target is what an automaton pattern stands for: a phrase rule's text,
@@ -94,7 +106,7 @@ func CompileWith(rules []Rule, limits Limits) (*Matcher, error) {
 			}
 			addPattern(p, target{rule: i, regex: -1})
 		case Regex:
-			c, err := compileRegex(i, r)
+			c, err := compileRegex(i, r, limits.Span)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -107,6 +119,21 @@ func CompileWith(rules []Rule, limits Limits) (*Matcher, error) {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	for i, c := range m.regexes {
+		if c.triggers != nil || c.first == nil {
+			continue
+		}
+		if len(m.firsts) == 0 || len(m.firsts[len(m.firsts)-1].regexes) == 64 {
+			m.firsts = append(m.firsts, firstGroup{})
+		}
+		g := &m.firsts[len(m.firsts)-1]
+		for b, ok := range c.first {
+			if ok {
+				g.mask[b] |= 1 << len(g.regexes)
+			}
+		}
+		g.regexes = append(g.regexes, i)
 	}
 	m.ac = newAutomaton(patterns)
 	m.latin = make([][2]bool, len(patterns))
@@ -185,12 +212,21 @@ func (m *Matcher) Scan(text string) Result {
 		st.windows[i] = st.windows[i][:0]
 	}
 
-	span := m.limits.Span
 	m.ac.scan(norm, func(p int32, end int) {
 		start := end - m.ac.lens[p]
 		for _, t := range m.targets[p] {
 			if t.regex >= 0 {
-				w := window{max(0, start-span), min(len(norm), end+span)}
+				// A match holding the trigger, at most reach bytes long,
+				// lies within reach of it; one starting with it, after it.
+				c := m.regexes[t.regex]
+				if c.anchored != nil { // a place for a match to start
+					st.windows[t.regex] = append(st.windows[t.regex], window{start, min(len(norm), start+c.reach)})
+					continue
+				}
+				w := window{max(0, end-c.reach), min(len(norm), start+c.reach)}
+				if c.prefix {
+					w.start = start
+				}
 				ws := st.windows[t.regex]
 				if k := len(ws) - 1; k >= 0 && w.start <= ws[k].end {
 					ws[k].start = min(ws[k].start, w.start)
@@ -210,16 +246,29 @@ func (m *Matcher) Scan(text string) Result {
 		}
 	})
 
+	for _, g := range m.firsts {
+		m.firstWindows(&g, norm, st.windows)
+	}
+
 	var res Result
 	for i, c := range m.regexes {
 		regions := st.windows[i]
-		if c.triggers == nil {
-			regions = append(regions[:0], window{0, len(norm)})
-		} else {
+		var at int
+		var stopped bool
+		switch {
+		case c.anchored != nil:
+			at, stopped = m.runAnchored(c, norm, regions, &st.hits)
+		case c.triggers != nil:
 			regions = mergeWindows(regions)
+			at, stopped = m.runRegex(c, norm, regions, &st.hits)
+		case c.first != nil: // firstWindows has made them, in order
+			at, stopped = m.runRegex(c, norm, regions, &st.hits)
+		default:
+			regions = append(regions[:0], window{0, len(norm)})
+			at, stopped = m.runRegex(c, norm, regions, &st.hits)
 		}
 		st.windows[i] = regions
-		if at, stopped := m.runRegex(c, norm, regions, &st.hits); stopped {
+		if stopped {
 			a, _ := sourceSpan(st.n.pieces, len(text), at, at)
 			res.Stopped = append(res.Stopped, Stop{Rule: &m.rules[c.rule], At: a})
 		}
@@ -249,6 +298,53 @@ func mergeWindows(ws []window) []window {
 		out = append(out, w)
 	}
 	return out
+}
+
+// firstWindows makes the windows of the regexes of g: each begins at a
+// byte a match can start with and reaches the regex's reach on, merged
+// where they overlap.
+func (m *Matcher) firstWindows(g *firstGroup, norm []byte, windows [][]window) {
+	for i, b := range norm {
+		bits := g.mask[b]
+		for bits != 0 {
+			k := g.regexes[mathbits.TrailingZeros64(bits)]
+			bits &= bits - 1
+			end := min(len(norm), i+m.regexes[k].reach)
+			ws := windows[k]
+			if m.regexes[k].anchored != nil { // a place for a match to start
+				windows[k] = append(ws, window{i, end})
+			} else if n := len(ws) - 1; n >= 0 && i <= ws[n].end {
+				ws[n].end = end
+			} else {
+				windows[k] = append(ws, window{i, end})
+			}
+		}
+	}
+}
+
+// runAnchored runs c at each place a match can start (the start of each
+// window), in order, skipping those inside the last match: what
+// FindAllIndex over the whole text returns, since every match starts at
+// such a place. The budget is checked every 64 places.
+func (m *Matcher) runAnchored(c *compiledRegex, norm []byte, places []window, hits *[]normHit) (int, bool) {
+	began := time.Now()
+	if !slices.IsSortedFunc(places, func(a, b window) int { return cmp.Compare(a.start, b.start) }) {
+		slices.SortFunc(places, func(a, b window) int { return cmp.Compare(a.start, b.start) })
+	}
+	last := 0 // the end of the last match
+	for k, w := range places {
+		if k&63 == 63 && time.Since(began) > m.limits.Budget {
+			return max(last, w.start), true
+		}
+		if w.start < last {
+			continue
+		}
+		if loc := c.anchored.FindIndex(norm[w.start:cutAfter(norm, w.end)]); loc != nil {
+			last = w.start + loc[1]
+			*hits = append(*hits, normHit{c.rule, w.start, last})
+		}
+	}
+	return 0, false
 }
 
 // runRegex runs c over the regions of norm, each cut into windows of at

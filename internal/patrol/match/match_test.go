@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
 	"sync"
@@ -426,25 +427,64 @@ func TestRegexFolding(t *testing.T) {
 
 func TestRegexTriggers(t *testing.T) {
 	tests := []struct {
-		pattern string
-		want    []string
+		pattern  string
+		want     []string
+		prefix   bool
+		first    bool // runs from the bytes a match starts with
+		anchored bool // tried only where a match can start
+		reach    int
 	}{
-		{"日給[0-9]+万", []string{"日給"}},
-		{"(テレグラム|シグナル)[^。]{0,12}(連絡|追加)", []string{"シグナル", "テレグラム"}},
-		{"(?i)LINE", []string{"line"}},
-		{"[0-9]{3}-[0-9]{4}", nil},
-		{"(即金)+|高額", []string{"即金", "高額"}},
-		{"a|bc", nil}, // a trigger of one byte would run the expression everywhere
-		{"ほわいと", []string{"ホワイト"}},
+		{"日給[0-9]+万", []string{"日給"}, true, false, true, 512},
+		{"(テレグラム|シグナル)[^。]{0,12}(連絡|追加)", []string{"シグナル", "テレグラム"}, true, false, true, 15 + 12*4 + 6},
+		{"(?i)LINE", []string{"line"}, true, false, true, 16},
+		{"[0-9]{3}-[0-9]{4}", nil, false, true, true, 10}, // - matches ー too
+		{`\b[0-9]{3}-[0-9]{4}`, nil, false, true, false, 10},
+		{`\b[0-9]+万円`, []string{"万円"}, false, false, false, 512},
+		{"(即金)+|高額", []string{"即金", "高額"}, true, false, true, 512},
+		{"[0-9]+万円", nil, false, true, true, 512},
+		{"[^。]{0,10}即金", []string{"即金"}, false, false, false, 46},
+		{"a|bc", nil, false, true, true, 2}, // a trigger of one byte would run the expression everywhere
+		{"[ァ-ン]{2}[0-9]", nil, false, false, false, 7},
+		{"ほわいと", []string{"ホワイト"}, true, false, true, 12},
 	}
 	for _, tt := range tests {
-		c, err := compileRegex(0, &Rule{ID: "r", Kind: Regex, Pattern: tt.pattern})
+		c, err := compileRegex(0, &Rule{ID: "r", Kind: Regex, Pattern: tt.pattern}, DefaultLimits.Span)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := slices.Sorted(slices.Values(c.triggers))
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("triggers of %q = %q, want %q", tt.pattern, got, tt.want)
+		if !slices.Equal(got, tt.want) || c.prefix != tt.prefix || (c.first != nil) != tt.first ||
+			(c.anchored != nil) != tt.anchored || c.reach != tt.reach {
+			t.Errorf("%q: triggers %q prefix %v first %v anchored %v reach %d, want %q %v %v %v %d", tt.pattern,
+				got, c.prefix, c.first != nil, c.anchored != nil, c.reach, tt.want, tt.prefix, tt.first, tt.anchored, tt.reach)
+		}
+	}
+}
+
+// TestPrintRegexp: the syntax koban prints an expression in means what
+// the expression meant.
+func TestPrintRegexp(t *testing.T) {
+	patterns := []string{
+		`a+b*?c{2,5}d{3}e{2,}`, `(?i)Line|sms`, `[^。、\n]{1,8}`, `(?P<amount>[0-9]+)万`,
+		`(?s).x(?-s:.)`, `\bud\B`, `[\-\]\\^]+`, `x(?:)y`, `[\x{0}-\x{10FFFF}]`, `\x{200b}| `,
+		`(a|b)(c|d)?`, `[^\x00-\x{10FFFF}]|z`,
+	}
+	texts := []string{"aabcc ddd ee LINE SMS sms 12万 xyz ud udon [-]\\^ \x00 ac bd ab 。、x\nx \u200b", strings.Join(lurePosts, "")}
+	for _, p := range patterns {
+		tree, err := syntax.Parse(p, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		printed := printRegexp(tree)
+		re, err := regexp.Compile(printed)
+		if err != nil {
+			t.Errorf("%q printed as %q: %v", p, printed, err)
+			continue
+		}
+		for _, text := range texts {
+			if got, want := re.FindAllStringSubmatchIndex(text, -1), regexp.MustCompile(p).FindAllStringSubmatchIndex(text, -1); !slices.EqualFunc(got, want, slices.Equal) {
+				t.Errorf("%q printed as %q finds %v, want %v", p, printed, got, want)
+			}
 		}
 	}
 }
@@ -460,12 +500,19 @@ func TestRegexWindows(t *testing.T) {
 		}
 	}
 	text := b.String()
+	// One of each way of running: tried at its triggers (prefix) or its
+	// first bytes, run in windows around its triggers or from its first
+	// bytes, run over the whole text in windows.
 	patterns := []string{
 		"日給[0-9]+万",
 		"[0-9]{3}-[0-9]{4}-[0-9]{4}",
 		"(テレグラム|シグナル)[^。]{0,12}(連絡|追加)",
 		`\b[a-z_]+[0-9]+\b`,
 		"(案件|ホワイト)[^。]{0,20}",
+		"[0-9]+万円",
+		"[^。]{0,10}即金",
+		"[ァ-ン]{2}(。|!)",
+		"(?s).{3}。",
 	}
 	var rules []Rule
 	for i, p := range patterns {
@@ -550,3 +597,30 @@ func TestConcurrentScans(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestGeneratedRegexesAgree: the benchmark's regular expressions, run in
+// their windows, find what they find over the whole normalised text.
+func TestGeneratedRegexesAgree(t *testing.T) {
+	text := benchText()[:agreeBytes]
+	text = strings.ToValidUTF8(text, "")
+	rules := generatedRules(0, 100)
+	m, err := Compile(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := NormalizeText(text)
+	got := map[string][]string{}
+	for _, h := range m.Match(text) {
+		got[h.Rule.ID] = append(got[h.Rule.ID], h.Norm)
+	}
+	for _, r := range m.Rules() {
+		c, _ := compileRegex(0, &r, DefaultLimits.Span)
+		want := c.re.FindAllString(tx.Norm, -1)
+		if !slices.Equal(got[r.ID], want) {
+			t.Errorf("%s %q: %d hits, %d over the whole text\n%q\n%q", r.ID, r.Pattern, len(got[r.ID]), len(want), got[r.ID], want)
+		}
+	}
+}
+
+// agreeBytes is how much of benchText TestGeneratedRegexesAgree reads.
+var agreeBytes = 200_000

@@ -122,6 +122,11 @@ type normalizer struct {
 	// a line break. spaceFrom < 0 when there is none.
 	spaceFrom, spaceTo int
 	newline            bool
+	// zerosTo is where the last run of circles read by digitAhead ends,
+	// and zerosDigit whether a digit follows it: each circle of a run
+	// asks, and the run is read once.
+	zerosTo    int
+	zerosDigit bool
 }
 
 // run normalises s into n.out, and into n.pieces too when mapping.
@@ -131,6 +136,8 @@ func (n *normalizer) run(s string, mapping bool) {
 	n.mapping = mapping
 	n.prev = 0
 	n.spaceFrom, n.newline = -1, false
+	n.zerosTo = -1
+	t := bmpTables()
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf && (i+1 == len(s) || s[i+1] < utf8.RuneSelf) {
@@ -138,14 +145,14 @@ func (n *normalizer) run(s string, mapping bool) {
 			i++
 			continue
 		}
-		r, w := utf8.DecodeRuneInString(s[i:])
+		r, w := decodeAt(s, i)
 		if r == utf8.RuneError && w == 1 {
 			n.add(utf8.RuneError, i, i+1, false, s)
 			i++
 			continue
 		}
 		j := i + w
-		if stable(r) && boundaryAt(s, j) {
+		if r < 0x10000 && t.stable.has(r) && t.boundaryAt(s, j) {
 			n.add(r, i, j, true, s)
 			i = j
 			continue
@@ -153,8 +160,8 @@ func (n *normalizer) run(s string, mapping bool) {
 		// The segment runs to the next rune nothing can combine with
 		// backwards. (Past 30 combining marks the norm package inserts
 		// U+034F itself, as it would over the whole text.)
-		for j < len(s) && !boundaryAt(s, j) {
-			_, w := utf8.DecodeRuneInString(s[j:])
+		for j < len(s) && !t.boundaryAt(s, j) {
+			_, w := decodeAt(s, j)
 			j += w
 		}
 		n.seg = norm.NFKC.AppendString(n.seg[:0], s[i:j])
@@ -168,6 +175,19 @@ func (n *normalizer) run(s string, mapping bool) {
 	}
 }
 
+// decodeAt is utf8.DecodeRuneInString(s[i:]), with the three-byte runes
+// that Japanese text is made of (lead bytes E1–EC and EE–EF, whose
+// continuation bytes may be any) decoded inline.
+func decodeAt(s string, i int) (rune, int) {
+	if i+2 < len(s) {
+		c, c1, c2 := s[i], s[i+1], s[i+2]
+		if c >= 0xE1 && c <= 0xEF && c != 0xED && c1&0xC0 == 0x80 && c2&0xC0 == 0x80 {
+			return rune(c&0x0F)<<12 | rune(c1&0x3F)<<6 | rune(c2&0x3F), 3
+		}
+	}
+	return utf8.DecodeRuneInString(s[i:])
+}
+
 // add writes rune r, which NFKC made of s[a:b] (alone when single), after
 // folding it.
 func (n *normalizer) add(r rune, a, b int, single bool, s string) {
@@ -176,6 +196,8 @@ func (n *normalizer) add(r rune, a, b int, single bool, s string) {
 		return
 	}
 	switch {
+	case 0x4E00 <= r && r <= 0x9FFF, 0x30A1 <= r && r <= 0x30FA:
+		// Kanji and katakana, the most of Japanese text, stay.
 	case r < utf8.RuneSelf:
 		switch {
 		case 'A' <= r && r <= 'Z':
@@ -200,7 +222,10 @@ func (n *normalizer) add(r rune, a, b int, single bool, s string) {
 	case isWave(r):
 		r = '〜'
 	case isZeroLike(r):
-		if isDigit(n.prev) || digitAhead(s, b) {
+		if b > n.zerosTo {
+			n.zerosTo, n.zerosDigit = digitAhead(s, b)
+		}
+		if isDigit(n.prev) || n.zerosDigit {
 			r = '0'
 		}
 	case r < 0x3000, 0xA640 <= r && r < 0xAC00, r >= 0x10000:
@@ -245,7 +270,11 @@ func (n *normalizer) dash() rune {
 // emit appends r, made of s[a:b], and notes where it came from.
 func (n *normalizer) emit(r rune, a, b int, single bool) {
 	o := len(n.out)
-	n.out = utf8.AppendRune(n.out, r)
+	if 0x800 <= r && r < 0x10000 && (r < 0xD800 || r > 0xDFFF) {
+		n.out = append(n.out, byte(0xE0|r>>12), byte(0x80|r>>6&0x3F), byte(0x80|r&0x3F))
+	} else {
+		n.out = utf8.AppendRune(n.out, r)
+	}
 	n.prev = r
 	if !n.mapping {
 		return
@@ -270,17 +299,18 @@ func (n *normalizer) emit(r rune, a, b int, single bool) {
 // boundaryAt reports whether the rune at s[j] (if any) starts a new NFKC
 // segment: nothing before it can combine with it. Bytes that are not
 // UTF-8 are their own segment.
-func boundaryAt(s string, j int) bool {
+func boundaryAt(s string, j int) bool { return bmpTables().boundaryAt(s, j) }
+
+func (t *normTables) boundaryAt(s string, j int) bool {
 	if j >= len(s) || s[j] < utf8.RuneSelf {
 		return true
 	}
-	r, w := utf8.DecodeRuneInString(s[j:])
+	r, w := decodeAt(s, j)
 	if r == utf8.RuneError && w == 1 {
 		return true
 	}
 	if r < 0x10000 {
-		t := bmpTables()
-		return t.boundary[r>>6]&(1<<(r&63)) != 0
+		return t.boundary.has(r)
 	}
 	return norm.NFKC.PropertiesString(s[j:]).BoundaryBefore()
 }
@@ -288,20 +318,21 @@ func boundaryAt(s string, j int) bool {
 // stable reports whether NFKC leaves r alone and r never combines with
 // what precedes it; such a rune followed by a boundary is its own NFKC.
 func stable(r rune) bool {
-	if r >= 0x10000 {
-		return false
-	}
-	t := bmpTables()
-	return t.stable[r>>6]&(1<<(r&63)) != 0
+	return r < 0x10000 && bmpTables().stable.has(r)
 }
 
 // bmpBits holds one bit for each rune of the Basic Multilingual Plane.
 type bmpBits [0x10000 / 64]uint64
 
-// bmpTables holds stable and boundaryAt for the BMP, computed with the
-// norm package the first time they are needed.
-var bmpTables = sync.OnceValue(func() *struct{ stable, boundary bmpBits } {
-	t := new(struct{ stable, boundary bmpBits })
+func (b *bmpBits) has(r rune) bool { return b[r>>6]&(1<<(r&63)) != 0 }
+
+// normTables hold stable and boundaryAt for the BMP.
+type normTables struct{ stable, boundary bmpBits }
+
+// bmpTables computes normTables with the norm package the first time they
+// are needed.
+var bmpTables = sync.OnceValue(func() *normTables {
+	t := new(normTables)
 	for r := rune(0); r < 0x10000; r++ {
 		if 0xD800 <= r && r <= 0xDFFF {
 			continue
@@ -363,17 +394,18 @@ func isZeroLike(r rune) bool {
 
 func isDigit(r rune) bool { return '0' <= r && r <= '9' }
 
-// digitAhead reports whether the first rune at or after s[i] that is not a
-// zero-like circle is a digit (ASCII or full-width).
-func digitAhead(s string, i int) bool {
+// digitAhead returns the offset of the first rune at or after s[i] that
+// is not a zero-like circle, and whether it is a digit (ASCII or full
+// width).
+func digitAhead(s string, i int) (int, bool) {
 	for i < len(s) {
 		r, w := utf8.DecodeRuneInString(s[i:])
 		if !isZeroLike(r) {
-			return isDigit(r) || 0xFF10 <= r && r <= 0xFF19
+			return i, isDigit(r) || 0xFF10 <= r && r <= 0xFF19
 		}
 		i += w
 	}
-	return false
+	return i, false
 }
 
 // ignorable reports whether r is a default-ignorable code point: zero-width

@@ -3,11 +3,14 @@ package match
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"regexp"
 	"regexp/syntax"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -17,13 +20,28 @@ type compiledRegex struct {
 	rule int
 	re   *regexp.Regexp
 	// triggers are strings at least one of which every match holds; the
-	// expression runs only near them. None: it runs over the whole page.
+	// expression runs only near them. When prefix, every match starts
+	// with one of them.
 	triggers []string
+	prefix   bool
+	// reach is the most bytes a match can take that a window must hold:
+	// the expression's longest match, or Span when that is longer or has
+	// no bound.
+	reach int
+	// first, when there are no triggers, holds the bytes a match can
+	// start with (for a character beyond ASCII, its first byte); the
+	// expression runs only from them on. Neither: it runs over the whole
+	// page.
+	first *[256]bool
+	// anchored is re anchored at the start of what it is given, when
+	// every match starts at a trigger (prefix) or a first byte: then it
+	// is tried at those places only.
+	anchored *regexp.Regexp
 }
 
 // compileRegex parses a rule's pattern, folds it into the form of
 // normalised text and finds its triggers.
-func compileRegex(i int, r *Rule) (*compiledRegex, error) {
+func compileRegex(i int, r *Rule, span int) (*compiledRegex, error) {
 	bad := func(pos int, err error) error {
 		return &RuleError{Index: i, ID: r.ID, Field: "pattern", Pos: pos, Err: err}
 	}
@@ -43,15 +61,48 @@ func compileRegex(i int, r *Rule) (*compiledRegex, error) {
 	if minLen(tree) == 0 {
 		return nil, bad(-1, ErrEmptyMatch)
 	}
-	re, err := regexp.Compile(tree.String())
-	if err != nil { // the folded tree should always print as valid syntax
+	printed := printRegexp(tree)
+	re, err := regexp.Compile(printed)
+	if err != nil { // the folded tree always prints as valid syntax
 		return nil, bad(-1, err)
 	}
-	c := &compiledRegex{rule: i, re: re}
-	if t := required(tree); minBytes(t) >= 2 {
-		c.triggers = t
+	c := &compiledRegex{rule: i, re: re, reach: span}
+	if n := maxBytes(tree); n >= 0 && n < span {
+		c.reach = n
+	}
+	// How the expression is run, from the cheapest: tried only where a
+	// match can start (at its triggers when every match starts with one,
+	// or at the bytes matches start with), or run in windows around the
+	// triggers every match holds, or from the bytes matches start with,
+	// or over the whole page. \b and \B need the character before where
+	// they are tried, which an expression given a place to start at
+	// does not see.
+	boundary := hasWordBoundary(tree)
+	if t := prefixes(tree); minBytes(t) >= 2 {
+		c.triggers, c.prefix = t, true
+	} else {
+		if set, nullable, ok := firstRunes(tree); ok && !nullable {
+			c.first = firstBytes(set)
+		}
+		if c.first == nil || boundary {
+			if t := required(tree); minBytes(t) >= 2 {
+				c.triggers, c.first = t, nil
+			}
+		}
+	}
+	if (c.prefix || c.first != nil) && !boundary {
+		c.anchored = regexp.MustCompile(`\A(?:` + printed + `)`)
 	}
 	return c, nil
+}
+
+// hasWordBoundary reports whether re holds \b or \B.
+func hasWordBoundary(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return true
+	}
+	return slices.ContainsFunc(re.Sub, hasWordBoundary)
 }
 
 // hasAnchor reports whether re holds ^, $, \A or \z.
@@ -255,6 +306,105 @@ func complement(rs []rune) []rune {
 	return out
 }
 
+// prefixes returns strings one of which every match of re (a folded
+// expression) starts with, or nil when it cannot tell.
+func prefixes(re *syntax.Regexp) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return required(re) // nil unless ASCII, which is then lower case
+		}
+		return []string{string(re.Rune)}
+	case syntax.OpCapture, syntax.OpPlus:
+		return prefixes(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return prefixes(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			switch sub.Op {
+			case syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+				continue // takes no text
+			}
+			return prefixes(sub)
+		}
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			p := prefixes(sub)
+			if p == nil {
+				return nil
+			}
+			all = append(all, p...)
+		}
+		slices.Sort(all)
+		all = slices.Compact(all)
+		if len(all) > 32 {
+			return nil
+		}
+		return all
+	}
+	return nil
+}
+
+// maxBytes returns the most bytes of UTF-8 a match of re can take, or -1
+// when there is no bound (or it passes a mebibyte).
+func maxBytes(re *syntax.Regexp) int {
+	const huge = 1 << 20
+	n := 0
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			return 4 * len(re.Rune) // another case may be longer
+		}
+		for _, r := range re.Rune {
+			n += utf8.RuneLen(r)
+		}
+		return n
+	case syntax.OpCharClass:
+		if len(re.Rune) == 0 {
+			return 0
+		}
+		return utf8.RuneLen(min(re.Rune[len(re.Rune)-1], unicode.MaxRune))
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return utf8.UTFMax
+	case syntax.OpCapture, syntax.OpQuest:
+		return maxBytes(re.Sub[0])
+	case syntax.OpStar, syntax.OpPlus:
+		if maxBytes(re.Sub[0]) == 0 {
+			return 0
+		}
+		return -1
+	case syntax.OpRepeat:
+		m := maxBytes(re.Sub[0])
+		if m == 0 {
+			return 0
+		}
+		if m < 0 || re.Max < 0 || m*re.Max > huge {
+			return -1
+		}
+		return m * re.Max
+	case syntax.OpConcat, syntax.OpAlternate:
+		for _, sub := range re.Sub {
+			m := maxBytes(sub)
+			if m < 0 {
+				return -1
+			}
+			if re.Op == syntax.OpConcat {
+				n += m
+			} else {
+				n = max(n, m)
+			}
+		}
+		if n > huge {
+			return -1
+		}
+		return n
+	}
+	return 0 // empty-width
+}
+
 // required returns strings at least one of which every match of re (a
 // folded expression) holds, or nil when it cannot tell.
 func required(re *syntax.Regexp) []string {
@@ -320,4 +470,212 @@ func minBytes(ss []string) int {
 		n = min(n, len(s))
 	}
 	return n
+}
+
+// firstRunes returns the runes a match of re (a folded expression) can
+// begin with, as ranges; whether re can match empty text, in which case
+// the match may begin with what follows it; and false when any rune can
+// begin it.
+func firstRunes(re *syntax.Regexp) (set []rune, nullable, ok bool) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if len(re.Rune) == 0 {
+			return nil, true, true
+		}
+		r := re.Rune[0]
+		set = []rune{r, r}
+		if re.Flags&syntax.FoldCase != 0 {
+			for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+				set = append(set, f, f)
+			}
+		}
+		return set, false, true
+	case syntax.OpCharClass:
+		return re.Rune, false, true
+	case syntax.OpNoMatch:
+		return nil, false, true
+	case syntax.OpEmptyMatch, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return nil, true, true
+	case syntax.OpCapture, syntax.OpPlus:
+		return firstRunes(re.Sub[0])
+	case syntax.OpStar, syntax.OpQuest:
+		set, _, ok = firstRunes(re.Sub[0])
+		return set, true, ok
+	case syntax.OpRepeat:
+		set, nullable, ok = firstRunes(re.Sub[0])
+		return set, nullable || re.Min == 0, ok
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			s, n, ok := firstRunes(sub)
+			if !ok {
+				return nil, false, false
+			}
+			set = append(set, s...)
+			if !n {
+				return set, false, true
+			}
+		}
+		return set, true, true
+	case syntax.OpAlternate:
+		for _, sub := range re.Sub {
+			s, n, ok := firstRunes(sub)
+			if !ok {
+				return nil, false, false
+			}
+			set = append(set, s...)
+			nullable = nullable || n
+		}
+		return set, nullable, true
+	}
+	return nil, false, false // any character
+}
+
+// firstBytes turns rune ranges into the first bytes of their UTF-8 forms.
+// It returns nil when they take in most of the bytes text begins
+// characters with (any kana or kanji, say): then they filter nothing.
+func firstBytes(ranges []rune) *[256]bool {
+	var t [256]bool
+	for i := 0; i+1 < len(ranges); i += 2 {
+		lo, hi := ranges[i], ranges[i+1]
+		for r := lo; r <= min(hi, 0x7F); r++ {
+			t[r] = true
+		}
+		if hi < 0x80 {
+			continue
+		}
+		// The lead bytes of runes from max(lo, 0x80) to hi.
+		a, b := leadByte(max(lo, 0x80)), leadByte(min(hi, unicode.MaxRune))
+		for c := a; c <= b; c++ {
+			t[c] = true
+		}
+	}
+	// Japanese text begins most of its characters with E3 (kana and
+	// punctuation) and E4–E9 (kanji).
+	if t[0xE3] || t[0xE4] && t[0xE5] && t[0xE6] {
+		return nil
+	}
+	return &t
+}
+
+// leadByte is the first byte of r's UTF-8 form.
+func leadByte(r rune) int {
+	var b [4]byte
+	utf8.EncodeRune(b[:], r)
+	return int(b[0])
+}
+
+// printRegexp writes a folded expression as Go regular-expression syntax.
+// (syntax.Regexp.String does it too, but works out the smallest flags for
+// each character class rune by rune, which takes milliseconds for the
+// large ranges of a negated class.)
+func printRegexp(re *syntax.Regexp) string {
+	var b strings.Builder
+	writeRegexp(&b, re)
+	return b.String()
+}
+
+func writeRegexp(b *strings.Builder, re *syntax.Regexp) {
+	switch re.Op {
+	case syntax.OpNoMatch:
+		b.WriteString(`[^\x00-\x{10FFFF}]`)
+	case syntax.OpEmptyMatch:
+		b.WriteString(`(?:)`)
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase != 0 {
+			b.WriteString(`(?i:`)
+		} else {
+			b.WriteString(`(?:`)
+		}
+		for _, r := range re.Rune {
+			writeRune(b, r)
+		}
+		b.WriteString(`)`)
+	case syntax.OpCharClass:
+		rs := re.Rune
+		b.WriteByte('[')
+		if len(rs) > 0 && rs[0] == 0 && rs[len(rs)-1] == unicode.MaxRune && len(rs) > 2 {
+			b.WriteByte('^')
+			rs = complement(rs)
+		} else if len(rs) == 0 {
+			b.WriteString(`^\x00-\x{10FFFF}`)
+		}
+		for i := 0; i+1 < len(rs); i += 2 {
+			writeRune(b, rs[i])
+			if rs[i+1] != rs[i] {
+				b.WriteByte('-')
+				writeRune(b, rs[i+1])
+			}
+		}
+		b.WriteByte(']')
+	case syntax.OpAnyCharNotNL:
+		b.WriteString(`(?-s:.)`)
+	case syntax.OpAnyChar:
+		b.WriteString(`(?s:.)`)
+	case syntax.OpWordBoundary:
+		b.WriteString(`\b`)
+	case syntax.OpNoWordBoundary:
+		b.WriteString(`\B`)
+	case syntax.OpCapture:
+		if re.Name != "" {
+			b.WriteString(`(?P<` + re.Name + `>`)
+		} else {
+			b.WriteByte('(')
+		}
+		writeRegexp(b, re.Sub[0])
+		b.WriteByte(')')
+	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
+		b.WriteString(`(?:`)
+		writeRegexp(b, re.Sub[0])
+		b.WriteByte(')')
+		switch re.Op {
+		case syntax.OpStar:
+			b.WriteByte('*')
+		case syntax.OpPlus:
+			b.WriteByte('+')
+		case syntax.OpQuest:
+			b.WriteByte('?')
+		default:
+			b.WriteString("{" + strconv.Itoa(re.Min))
+			if re.Max != re.Min {
+				b.WriteByte(',')
+				if re.Max >= 0 {
+					b.WriteString(strconv.Itoa(re.Max))
+				}
+			}
+			b.WriteByte('}')
+		}
+		if re.Flags&syntax.NonGreedy != 0 {
+			b.WriteByte('?')
+		}
+	case syntax.OpConcat:
+		b.WriteString(`(?:`)
+		for _, sub := range re.Sub {
+			writeRegexp(b, sub)
+		}
+		b.WriteByte(')')
+	case syntax.OpAlternate:
+		b.WriteString(`(?:`)
+		for i, sub := range re.Sub {
+			if i > 0 {
+				b.WriteByte('|')
+			}
+			writeRegexp(b, sub)
+		}
+		b.WriteByte(')')
+	default: // anchors, refused before folding
+		panic("match: cannot print " + re.Op.String())
+	}
+}
+
+// writeRune writes r so that it stands for itself, in a literal or a
+// class.
+func writeRune(b *strings.Builder, r rune) {
+	if unicode.IsPrint(r) && r != ' ' {
+		if r < utf8.RuneSelf && strings.ContainsRune(`\.+*?()|[]{}^$-`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+		return
+	}
+	fmt.Fprintf(b, `\x{%X}`, r)
 }
