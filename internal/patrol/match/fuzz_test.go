@@ -1,6 +1,7 @@
 package match
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -31,10 +32,11 @@ func FuzzNormalize(f *testing.F) {
 // that fuzzed texts are cut into several.
 var fuzzMatcher = func() *Matcher {
 	rules := append(BuiltinRules(),
-		Rule{ID: "fz-phone", Kind: Regex, Pattern: "[0-9]{2,4}-[0-9]{2,4}-[0-9]{3,4}", Category: Yamibaito, Weight: 0.3},
+		Rule{ID: "fz-phone", Kind: Regex, Pattern: "[0-9]{2,3}-[0-9]{2,3}-[0-9]{3,4}", Category: Yamibaito, Weight: 0.3},
 		Rule{ID: "fz-word", Kind: Regex, Pattern: `\b[a-z]+\b`, Category: Illegal, Weight: 0.1},
 		Rule{ID: "fz-any", Kind: Regex, Pattern: `(?s).{1,3}`, Category: Suicide, Weight: 0.1},
 		Rule{ID: "fz-a", Kind: Phrase, Pattern: "a", Category: Illegal, Weight: 0.1},
+		Rule{ID: "fz-kana", Kind: Regex, Pattern: "[ァ-ヶ]{2,5}", Category: Illegal, Weight: 0.1},
 	)
 	m, err := CompileWith(rules, Limits{Window: 64, Span: 16, Budget: time.Minute})
 	if err != nil {
@@ -66,5 +68,24 @@ func FuzzMatch(f *testing.F) {
 			}
 			Classify(hits)
 		}
+		// Cut into windows of 64 bytes, expressions without \b find what
+		// they find over the whole normalised text.
+		norm := Normalize(s)
+		got := map[string][]string{}
+		for _, h := range fuzzMatcher.Match(s) {
+			got[h.Rule.ID] = append(got[h.Rule.ID], h.Norm)
+		}
+		for id, re := range fuzzWhole {
+			if want := re.FindAllString(norm, -1); !slices.Equal(got[id], want) {
+				t.Fatalf("%s in %q: %q in windows, %q over the whole text", id, norm, got[id], want)
+			}
+		}
 	})
+}
+
+// fuzzWhole are fuzzMatcher's expressions without \b, as Go compiles them.
+var fuzzWhole = map[string]*regexp.Regexp{
+	"fz-phone": regexp.MustCompile("[0-9]{2,3}[-ー][0-9]{2,3}[-ー][0-9]{3,4}"),
+	"fz-any":   regexp.MustCompile(`(?s).{1,3}`),
+	"fz-kana":  regexp.MustCompile(`[ァ-ヶ]{2,5}`),
 }

@@ -355,29 +355,38 @@ func (m *Matcher) runRegex(c *compiledRegex, norm []byte, regions []window, hits
 	began := time.Now()
 	for k, r := range regions {
 		start := cutBefore(norm, r.start)
+		last := start // the end of the last match taken
 		for {
 			end := cutAfter(norm, min(r.end, start+m.limits.Window))
 			// The next window starts Span before this one's end; a match
 			// starting there or later is left to it.
+			// (A window that is not the last is at least Window long,
+			// four spans, so next is after start.)
 			next := end
 			if end < r.end {
 				if next = cutBefore(norm, end-m.limits.Span); next <= start {
-					next = end
+					next = end - m.limits.Span
+					for !runeStart(norm[next]) {
+						next--
+					}
 				}
 			}
 			for _, loc := range c.re.FindAllIndex(norm[start:end], -1) {
-				if s := start + loc[0]; s < next {
-					*hits = append(*hits, normHit{c.rule, s, start + loc[1]})
+				if s := start + loc[0]; s < next && s >= last {
+					last = start + loc[1]
+					*hits = append(*hits, normHit{c.rule, s, last})
 				}
 			}
 			more := end < r.end || k < len(regions)-1
 			if more && time.Since(began) > m.limits.Budget {
-				return next, true
+				return max(next, last), true
 			}
 			if end >= r.end {
 				break
 			}
-			start = next
+			// Matching the whole text goes on from the end of the last
+			// match: so does the next window, when that is further.
+			start = max(next, last)
 		}
 	}
 	return 0, false

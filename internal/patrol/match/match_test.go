@@ -624,3 +624,27 @@ func TestGeneratedRegexesAgree(t *testing.T) {
 
 // agreeBytes is how much of benchText TestGeneratedRegexesAgree reads.
 var agreeBytes = 200_000
+
+// TestRegexChunksAgree: cut into windows, a page gives the matches that
+// matching it whole gives, where they follow each other closely too.
+func TestRegexChunksAgree(t *testing.T) {
+	text := strings.Repeat("ab", 5000) + strings.Repeat("ア", 300)
+	for _, p := range []string{`(?s).{3}`, `[ab]{5}`, `[^x]{7}|ア`} {
+		m, err := CompileWith([]Rule{{ID: "r", Kind: Regex, Pattern: p, Category: Yamibaito, Weight: 0.5}},
+			Limits{Window: 64, Span: 16, Budget: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [][2]int
+		for _, h := range m.Match(text) {
+			got = append(got, [2]int{h.Start, h.End})
+		}
+		var want [][2]int
+		for _, loc := range regexp.MustCompile(p).FindAllStringIndex(text, -1) {
+			want = append(want, [2]int{loc[0], loc[1]})
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: %d hits in windows, %d over the whole text", p, len(got), len(want))
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"slices"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -131,7 +132,9 @@ type normalizer struct {
 
 // run normalises s into n.out, and into n.pieces too when mapping.
 func (n *normalizer) run(s string, mapping bool) {
-	n.out = n.out[:0]
+	// Normalised text is about as long as the original: full-width
+	// characters shrink, few things grow.
+	n.out = slices.Grow(n.out[:0], len(s))
 	n.pieces = n.pieces[:0]
 	n.mapping = mapping
 	n.prev = 0
