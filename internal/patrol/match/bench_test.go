@@ -76,13 +76,18 @@ func benchmarkMatch(b *testing.B, rules []Rule) {
 	text := benchText()
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
-	hits := 0
+	hits, stopped := 0, 0
 	cpu := processCPU()
 	for b.Loop() {
-		hits = len(m.Match(text))
+		res := m.Scan(text)
+		hits = len(res.Hits)
+		stopped += len(res.Stopped)
 	}
 	reportCPU(b, cpu, len(text))
 	b.ReportMetric(float64(hits), "hits/op")
+	if stopped > 0 { // budgets are wall-clock time: a starved machine spends them
+		b.ReportMetric(float64(stopped)/float64(b.N), "stopped/op")
+	}
 }
 
 // reportCPU reports throughput by the CPU time the process spent since

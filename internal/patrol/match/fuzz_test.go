@@ -68,8 +68,9 @@ func FuzzMatch(f *testing.F) {
 			}
 			Classify(hits)
 		}
-		// Cut into windows of 64 bytes, expressions without \b find what
-		// they find over the whole normalised text.
+		// Cut into windows of 64 bytes, expressions without \b whose
+		// matches are at most Span (16) bytes long find what they find
+		// over the whole normalised text.
 		norm := Normalize(s)
 		got := map[string][]string{}
 		for _, h := range fuzzMatcher.Match(s) {

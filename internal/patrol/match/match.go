@@ -23,13 +23,16 @@ type Limits struct {
 	// found whole: windows overlap by Span, and a rule run only near its
 	// triggers sees Span bytes on either side of each.
 	Span int
-	// Budget is the time one rule may take on one page. A rule still
-	// running when it is spent stops after the window it is in.
+	// Budget is the time one rule may take on one page, by the wall
+	// clock. A rule still running when it is spent stops after the
+	// window it is in. On a machine too busy to run the scan, rules may
+	// stop early: Result.Stopped says which, and the page can be scanned
+	// again.
 	Budget time.Duration
 }
 
 // DefaultLimits are the limits Compile uses.
-var DefaultLimits = Limits{Window: 64 << 10, Span: 512, Budget: 50 * time.Millisecond}
+var DefaultLimits = Limits{Window: 64 << 10, Span: 512, Budget: 250 * time.Millisecond}
 
 // Matcher finds the hits of a set of rules in pages. It is safe for use by
 // several goroutines at once.

@@ -604,7 +604,7 @@ func TestGeneratedRegexesAgree(t *testing.T) {
 	text := benchText()[:agreeBytes]
 	text = strings.ToValidUTF8(text, "")
 	rules := generatedRules(0, 100)
-	m, err := Compile(rules)
+	m, err := CompileWith(rules, Limits{Window: DefaultLimits.Window, Span: DefaultLimits.Span, Budget: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
