@@ -21,7 +21,8 @@ type Limits struct {
 	Window int
 	// Span is the longest match, in normalised bytes, that is sure to be
 	// found whole: windows overlap by Span, and a rule run only near its
-	// triggers sees Span bytes on either side of each.
+	// triggers, or from the bytes its matches start with, sees as far as
+	// its longest match can reach, or Span when that is longer.
 	Span int
 	// Budget is the time one rule may take on one page, by the wall
 	// clock. A rule still running when it is spent stops after the

@@ -41,10 +41,10 @@ func NormalizeText(s string) *Text {
 
 // Source returns the byte span in the original text that Norm[start:end]
 // came from. start and end are offsets in Norm at the boundaries of its
-// characters; a character that came from several (ｶﾞ, "\r\n") or that
-// several came from (㍿) maps to all of them. The span is never empty
-// when end > start, and the spans of successive parts of Norm never go
-// backwards.
+// characters; a character made of several (ｶﾞ, "\r\n"), or one of several
+// made of one (㍿ gives 株式会社), maps to all of them. The span is never
+// empty when end > start, and the spans of successive parts of Norm never
+// go backwards. Offsets outside Norm are taken to its ends.
 func (t *Text) Source(start, end int) (int, int) {
 	return sourceSpan(t.pieces, t.srcLen, start, end)
 }
@@ -64,11 +64,11 @@ func sourceSpan(pieces []piece, srcLen, start, end int) (int, int) {
 	if len(pieces) == 0 {
 		return srcLen, srcLen
 	}
-	a := srcStart(pieces, start)
+	a := min(max(srcStart(pieces, start), 0), srcLen)
 	if end <= start {
 		return a, a
 	}
-	b := srcEnd(pieces, end)
+	b := min(srcEnd(pieces, end), srcLen)
 	return a, max(a, b)
 }
 
