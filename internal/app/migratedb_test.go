@@ -35,6 +35,8 @@ import (
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
+	"github.com/koban-project/koban/internal/takedown"
+	"github.com/koban-project/koban/internal/xarf"
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/store/pgtest"
@@ -49,7 +51,7 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"report_search", "case_search", "note_search", "saved_searches", "saved_search_matches",
 	"intel_sources", "intel_polls", "intel_objects", "intel_sightings", "taxii_collections", "taxii_collection_access",
 	"taxii_collection_objects", "taxii_status", "audit_log", "rate_limits", "jobs", "job_queue", "job_attempts",
-	"patrol_items", "patrol_hosts", "patrol_captures"}
+	"patrol_items", "patrol_hosts", "patrol_captures", "takedown_requests", "takedown_checks"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {
@@ -299,6 +301,11 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	must(a.DB.AddCapture(ctx, &patrol.Capture{ItemID: item.ID, OrgID: item.OrgID, URL: item.Target, FinalURL: item.Target, Status: 200,
 		Headers: []byte(`{"Content-Type":["text/html"]}`), SHA256: sum, Size: size, Profile: patrol.ProfileDefault, UserAgent: "koban/test",
 		Route: "direct", FetchedAt: time.Now(), Duration: time.Second, Changed: true}))
+	// A takedown request, sent and looked at once.
+	td := &takedown.Request{OrgID: item.OrgID, Kind: xarf.Phishing, Target: "https://kuroneko-jp.top/login", State: takedown.Sent,
+		RecipientEmail: "abuse@hoster.example", RecipientBasis: "officer", CreatedBy: ap.UserID, CreatedAt: time.Now(), SentAt: time.Now()}
+	must(a.DB.CreateTakedown(ctx, td, audit.Entry{Actor: ap.Actor(), Action: "takedown.draft"}))
+	must(a.DB.AddTakedownCheck(ctx, td, &takedown.Check{RequestID: td.ID, At: time.Now(), Status: 200, Detail: "200 OK"}))
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

@@ -119,6 +119,9 @@ var plan = []planEntry{
 	{"patrol_items", "", []string{"id"}},
 	{"patrol_hosts", "", []string{"host"}},
 	{"patrol_captures", "", []string{"id"}},
+	// Takedown requests and each look at their target.
+	{"takedown_requests", "", []string{"id"}},
+	{"takedown_checks", "", []string{"id"}},
 	{"audit_log", "", []string{"id"}},
 	// State shared by several servers on PostgreSQL (rate-limit buckets, job
 	// schedules): a SQLite koban keeps little or nothing here; copied all

@@ -1,0 +1,262 @@
+package takedown_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/koban-project/koban/internal/access"
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/egress"
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/jobs"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/locale"
+	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/rdap"
+	"github.com/koban-project/koban/internal/store"
+	"github.com/koban-project/koban/internal/takedown"
+	"github.com/koban-project/koban/internal/tlp"
+	"github.com/koban-project/koban/internal/xarf"
+)
+
+var t0 = time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
+
+// outbox keeps what the service queues (the app's outbox is tested with
+// a real relay in package app).
+type outbox struct {
+	mu    sync.Mutex
+	mails []queued
+}
+
+type queued struct {
+	to, subject, body string
+	attach            []takedown.Attachment
+}
+
+func (o *outbox) QueueMail(ctx context.Context, to, subject, body string, attach []takedown.Attachment) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.mails = append(o.mails, queued{to, subject, body, attach})
+	return nil
+}
+
+// A phishing page on loopback, the hoster's RDAP server and a stand-in for
+// IANA's registries, all real servers; the page answers as the test says.
+type world struct {
+	page    *httptest.Server
+	status  int
+	mu      sync.Mutex
+	rdapSrv *httptest.Server
+}
+
+func (w *world) setStatus(s int) { w.mu.Lock(); w.status = s; w.mu.Unlock() }
+
+func newWorld(t *testing.T) *world {
+	w := &world{status: http.StatusOK}
+	w.page = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.mu.Lock()
+		s := w.status
+		w.mu.Unlock()
+		rw.WriteHeader(s)
+		io.WriteString(rw, "<form>ログイン</form>")
+	}))
+	t.Cleanup(w.page.Close)
+	w.rdapSrv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		u := "http://" + r.Host
+		switch r.URL.Path {
+		case "/iana/ipv4.json":
+			io.WriteString(rw, `{"publication":"2026-01-01T00:00:00Z","services":[[["127.0.0.0/8"],["`+u+`/rir/"]]]}`)
+		case "/iana/dns.json", "/iana/ipv6.json", "/iana/asn.json":
+			io.WriteString(rw, `{"publication":"2026-01-01T00:00:00Z","services":[]}`)
+		case "/rir/ip/127.0.0.1":
+			rw.Header().Set("Content-Type", "application/rdap+json")
+			io.WriteString(rw, `{"objectClassName":"ip network","handle":"NET-127","entities":[{"objectClassName":"entity","handle":"HOSTER","roles":["registrant"],
+				"entities":[{"objectClassName":"entity","handle":"ABUSE-1","roles":["abuse"],"vcardArray":["vcard",[["version",{},"text","4.0"],["fn",{},"text","Hoster Abuse"],["email",{},"text","abuse@hoster.example"]]]}]}]}`)
+		default:
+			http.NotFound(rw, r)
+		}
+	}))
+	t.Cleanup(w.rdapSrv.Close)
+	return w
+}
+
+type env struct {
+	ctx   context.Context
+	db    *store.DB
+	clock *koban.FixedClock
+	tree  *org.Tree
+	jobs  *jobs.Runner
+	mail  *outbox
+	svc   *takedown.Service
+	w     *world
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := t.Context()
+	clock := koban.NewFixedClock(t0)
+	db, err := store.Open(ctx, store.Options{DataDir: t.TempDir(), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.SeedOrgs(ctx, org.DefaultTree()); err != nil {
+		t.Fatal(err)
+	}
+	orgs, _ := db.Orgs(ctx)
+	tree, _ := org.NewTree(orgs)
+	cats, err := locale.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t)
+	eg := egress.New(egress.Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Timeout: 5 * time.Second})
+	finder, err := rdap.NewClient(eg, rdap.Options{Clock: clock, BootstrapURL: w.rdapSrv.URL + "/iana/", Interval: time.Millisecond, Burst: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := jobs.NewRunner(db, "test", clock, nil)
+	e := &env{ctx: ctx, db: db, clock: clock, tree: tree, jobs: r, mail: &outbox{}, w: w}
+	treeFn := func() *org.Tree { return e.tree }
+	e.svc = takedown.NewService(db, access.New(db, treeFn, clock), r, eg, finder, e.mail, cats, treeFn, clock, nil,
+		takedown.Options{ContactEmail: "cyber@mpd.police.example.jp"})
+	return e
+}
+
+func (e *env) officer(t *testing.T, orgCode string, role auth.Role) auth.Principal {
+	o, _ := e.tree.ByCode(orgCode)
+	u := &auth.User{Email: fmt.Sprintf("%s-%s-%d@example.jp", orgCode, role, time.Now().UnixNano()), Name: "担当", OrgID: o.ID, Role: role, PasswordHash: "x", CreatedAt: t0}
+	if err := e.db.CreateUser(e.ctx, u, audit.Entry{Actor: audit.System, Action: "user.create", ObjectType: "user"}); err != nil {
+		t.Fatal(err)
+	}
+	return auth.Principal{UserID: u.ID, Email: u.Email, OrgID: u.OrgID, Role: role, IP: "192.0.2.1", Via: "session"}
+}
+
+// From draft to a removal seen: the abuse contact found by RDAP, the mail
+// in English (the hoster is not Japanese) with the ticket in the subject
+// and the X-ARF report attached and valid, then the checks: up at +1 h,
+// down at +6 h, down again at +24 h (removed), up at +72 h (reappeared,
+// the checks start again).
+func TestTakedownLifecycle(t *testing.T) {
+	e := newEnv(t)
+	inv := e.officer(t, "pref-13", auth.RoleInvestigator)
+	target := e.w.page.URL + "/login"
+	r, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: target, Note: "宅配業者を装うSMSから誘導されるフィッシングサイトです。"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.RecipientEmail != "abuse@hoster.example" || r.State != takedown.Draft || !strings.HasPrefix(r.Ticket, "TD-2026-") {
+		t.Fatalf("draft = %+v", r)
+	}
+	if err := e.svc.Send(e.ctx, inv, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.mail.mails) != 1 {
+		t.Fatalf("%d mails queued", len(e.mail.mails))
+	}
+	m := e.mail.mails[0]
+	if m.to != "abuse@hoster.example" || !strings.Contains(m.subject, r.Ticket) || !strings.Contains(m.body, target) || len(m.attach) != 1 {
+		t.Errorf("mail to %s, subject %q, %d attachments", m.to, m.subject, len(m.attach))
+	}
+	rep, err := xarf.Parse(m.attach[0].Data)
+	if err != nil || rep.URL != target || rep.Category != "content" || rep.Type != "phishing" || rep.Reporter.Email != "cyber@mpd.police.example.jp" {
+		t.Errorf("X-ARF = %+v, %v", rep, err)
+	}
+	if err := e.svc.Send(e.ctx, inv, r.ID); koban.ErrorCode(err) != koban.Conflict {
+		t.Errorf("sent twice: %v", err)
+	}
+	step := func(d time.Duration, status int, want string) {
+		t.Helper()
+		e.w.setStatus(status)
+		e.clock.Advance(d)
+		if _, err := e.jobs.RunOnce(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.svc.Get(e.ctx, inv, r.ID)
+		if err != nil || got.State != want {
+			t.Fatalf("after %v with the page answering %d: state %s, %v; want %s", d, status, got.State, err, want)
+		}
+	}
+	step(time.Hour, http.StatusOK, takedown.Sent)
+	step(5*time.Hour, http.StatusNotFound, takedown.Down)
+	step(18*time.Hour, http.StatusGone, takedown.Removed)
+	step(48*time.Hour, http.StatusOK, takedown.Reappeared)
+	got, _ := e.svc.Get(e.ctx, inv, r.ID)
+	if len(got.Checks) != 4 || !got.Checks[0].At.Equal(e.clock.Now()) || got.Checks[0].Down || !got.Checks[1].Down {
+		t.Errorf("checks = %+v", got.Checks)
+	}
+	if !got.RemovedAt.Equal(t0.Add(24*time.Hour)) || !got.FirstDownAt.Equal(t0.Add(6*time.Hour)) || !got.ReappearedAt.Equal(t0.Add(72*time.Hour)) {
+		t.Errorf("times: first down %v, removed %v, reappeared %v", got.FirstDownAt, got.RemovedAt, got.ReappearedAt)
+	}
+	// Reappearance starts the checks again from now: one due in an hour.
+	e.w.setStatus(http.StatusNotFound)
+	e.clock.Advance(time.Hour)
+	e.jobs.RunOnce(e.ctx)
+	if got, _ := e.svc.Get(e.ctx, inv, r.ID); got.State != takedown.Down {
+		t.Errorf("an hour after reappearing, the new series found it %s", got.State)
+	}
+	// Another prefecture does not see the request.
+	if _, err := e.svc.Get(e.ctx, e.officer(t, "pref-27", auth.RoleInvestigator), r.ID); koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("Osaka reads Tokyo's request: %v", err)
+	}
+}
+
+// A form at fault says every problem; a RED report is never the source of
+// a request, and one the officer may not see is answered as missing.
+func TestTakedownRefused(t *testing.T) {
+	e := newEnv(t)
+	inv := e.officer(t, "pref-13", auth.RoleInvestigator)
+	_, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "fraud", Target: "ftp://x.example/"})
+	pe, ok := err.(*koban.ProblemsError)
+	if !ok {
+		t.Fatalf("err = %v", err)
+	}
+	got := map[string]string{}
+	for _, p := range pe.Problems {
+		got[p.Field] = p.Key
+	}
+	if got["target"] != "takedown.error.target" || got["fraud_type"] != "takedown.error.fraud_type" {
+		t.Errorf("problems = %v", got)
+	}
+	report := func(orgCode string, level tlp.Level) int64 {
+		o, _ := e.tree.ByCode(orgCode)
+		r := &intake.Report{TokenHash: fmt.Sprint(time.Now().UnixNano()), Kind: intake.KindReport, Category: "PH", Description: "偽SMS", OrgID: o.ID,
+			Status: intake.StatusNew, Language: "ja", Source: "web", TLP: string(level), CreatedAt: t0, UpdatedAt: t0}
+		if err := e.db.CreateReports(e.ctx, []*intake.Report{r}, []audit.Entry{{Actor: audit.System, Action: "report.create", ObjectType: "report"}}); err != nil {
+			t.Fatal(err)
+		}
+		return r.ID
+	}
+	red := report("pref-13", tlp.Red)
+	_, err = e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL, Source: correlate.Key{Type: correlate.Report, ID: red}})
+	if koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("a RED report the officer was not named on: %v; want not found", err)
+	}
+	strict := report("pref-13", tlp.AmberStrict)
+	_, err = e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL, Source: correlate.Key{Type: correlate.Report, ID: strict}})
+	if koban.ErrorKey(err) != "takedown.error.source_tlp" {
+		t.Errorf("an AMBER+STRICT report as the source: %v", err)
+	}
+	osaka := report("pref-27", tlp.Amber)
+	_, err = e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL, Source: correlate.Key{Type: correlate.Report, ID: osaka}})
+	if koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("another prefecture's report: %v", err)
+	}
+	ok2 := report("pref-13", tlp.Amber)
+	if r, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL, Source: correlate.Key{Type: correlate.Report, ID: ok2}}); err != nil || r.Source.ID != ok2 {
+		t.Errorf("from the officer's own report: %+v, %v", r, err)
+	}
+	if _, err := e.svc.Draft(e.ctx, e.officer(t, "pref-13", auth.RoleAnalyst), takedown.Input{Kind: "phishing", Target: e.w.page.URL}); err != nil {
+		t.Errorf("an analyst (patrol.manage) drafts: %v", err)
+	}
+}
