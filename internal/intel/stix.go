@@ -70,9 +70,14 @@ func ObservablesOf(o *stix.Object) (obs []observe.Observable, indicates bool) {
 				add(t, strings.Trim(string(raw), `"`))
 			}
 		}
-	case "x-koban-bank-account":
-		// Bank accounts are built from their parts by the pattern package's
-		// rule, through a pattern naming all four.
+	case stix.BankAccountType:
+		// The canonical value when it reads as an account; else the parts,
+		// by the pattern package's rule, through a pattern naming all four.
+		if v, ok := o.String("value"); ok {
+			if n, err := observe.Normalize(observe.BankAccount, v); err == nil {
+				return []observe.Observable{{Type: observe.BankAccount, Value: n}}, false
+			}
+		}
 		parts := []string{}
 		for _, k := range []string{"bank_code", "branch_code", "account_type", "account_number"} {
 			v, ok := o.String(k)
@@ -83,6 +88,11 @@ func ObservablesOf(o *stix.Object) (obs []observe.Observable, indicates bool) {
 		}
 		if p, err := pattern.Parse("[" + strings.Join(parts, " AND ") + "]"); err == nil {
 			return p.Observables(), false
+		}
+	case stix.CryptoWalletType:
+		code, _ := o.String("currency")
+		if t, ok := stix.WalletType(code); ok {
+			add(t, o.Value())
 		}
 	default:
 		t, ok := scoValue[typ]
