@@ -38,8 +38,12 @@ func TestPatternOfReadsBack(t *testing.T) {
 		}
 	}
 	for _, build := range []func() (*stix.Object, error){
-		func() (*stix.Object, error) { return stix.NewBankAccount("name:みずほ銀行/新宿支店/1/1234567", "") },
-		func() (*stix.Object, error) { return stix.NewCryptoWallet(observe.BTC, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa") },
+		func() (*stix.Object, error) {
+			return stix.NewBankAccount("name:みずほ銀行/新宿支店/1/1234567", "")
+		},
+		func() (*stix.Object, error) {
+			return stix.NewCryptoWallet(observe.BTC, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")
+		},
 	} {
 		sco, err := build()
 		if err != nil {
