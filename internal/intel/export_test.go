@@ -219,6 +219,25 @@ func TestEncodeReport(t *testing.T) {
 		}
 	}
 
+	// What koban reads back from the objects (not the indicators) is every
+	// value of the report.
+	back := map[observe.Observable]bool{}
+	for _, o := range objs {
+		if obs, indicates := intel.ObservablesOf(o); !indicates {
+			for _, x := range obs {
+				back[x] = true
+			}
+		}
+	}
+	for _, o := range allObservables {
+		if !back[o] {
+			t.Errorf("%v does not come back", o)
+		}
+	}
+	if len(back) != len(allObservables) {
+		t.Errorf("%d values come back, %d went out", len(back), len(allObservables))
+	}
+
 	// The same record exported again: the same objects, byte for byte.
 	again := encode(t, func(emit func(*stix.Object) error) error { return intel.EncodeReport(r, w, emit) })
 	if len(again) != len(objs) {

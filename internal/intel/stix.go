@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,8 +47,10 @@ func init() {
 }
 
 // ObservablesOf returns the values a STIX object holds or names in koban's
-// canonical forms: an observable object's value (or a file's hashes), an
-// indicator's pattern's values. Values that do not normalise are left out.
+// canonical forms: an observable object's value (or a file's hashes, an
+// autonomous system's number, a social network account's login), a
+// vulnerability's CVE id, an indicator's pattern's values. Values that do
+// not normalise are left out.
 func ObservablesOf(o *stix.Object) (obs []observe.Observable, indicates bool) {
 	add := func(t observe.Type, v string) {
 		if n, err := observe.Normalize(t, v); err == nil {
@@ -88,6 +91,24 @@ func ObservablesOf(o *stix.Object) (obs []observe.Observable, indicates bool) {
 		}
 		if p, err := pattern.Parse("[" + strings.Join(parts, " AND ") + "]"); err == nil {
 			return p.Observables(), false
+		}
+	case "autonomous-system":
+		if n, ok := o.Int("number"); ok {
+			add(observe.ASN, strconv.FormatInt(n, 10))
+		}
+	case "user-account":
+		typ, _ := o.String("account_type")
+		login, _ := o.String("account_login")
+		for t, name := range socialAccountTypes {
+			if name == typ && login != "" {
+				add(t, login)
+			}
+		}
+	case "vulnerability":
+		for _, ref := range o.ExternalReferences() {
+			if strings.EqualFold(ref.SourceName, "cve") && ref.ExternalID != "" {
+				add(observe.CVE, ref.ExternalID)
+			}
 		}
 	case stix.CryptoWalletType:
 		code, _ := o.String("currency")
