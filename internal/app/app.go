@@ -35,6 +35,7 @@ import (
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
+	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/store"
@@ -60,6 +61,7 @@ type App struct {
 	Evidence *cases.EvidenceService // case evidence, chain of custody, court bundles
 	Search   *search.Service        // search across reports, cases and notes; saved searches
 	Intel    *intel.Service         // STIX intel: partners' feeds polled, koban's TAXII collections
+	Exports  *intel.Exporter        // reports and cases as STIX and MISP for partners
 	Egress   *egress.Client         // every outbound fetch (TAXII polls, feeds) goes through it
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
@@ -150,6 +152,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Evidence = cases.NewEvidenceService(a.Cases, db, a.Blobs, log, a.exportConfig(cats))
+	a.Exports = intel.NewExporter(a.Intake, a.Cases, a.Access, db, a.Tree, intel.Wording{
+		T:      func(key string, pairs ...string) string { return cats.T("ja", key, pairs...) },
+		Loc:    cfg.Location,
+		Benign: func(o observe.Observable) bool { return len(db.Policy().Warnings(o)) > 0 },
+	})
 	a.Cases.SetSupportEvidence(a.Evidence) // files of technical-support answers become case evidence
 	var submit guard.RateLimiter = guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
 	if db.Shared() {
@@ -168,7 +175,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	db.OnChanges(func(c store.Change) {
 		changes.Publish(live.Event{Kind: c.Kind, CaseID: c.CaseID, OrgID: c.OrgID, UserID: c.UserID})
 	})
-	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()
@@ -176,7 +183,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Metrics = api.NewMetrics()
 	a.Metrics.WatchFallbacks(db.GroupFallbacks)
-	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Requests: a.Requests, Accounts: db, Index: a.Index, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
+	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Requests: a.Requests, Accounts: db, Index: a.Index, Exports: a.Exports, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
 	root.Handle("/api/", jsonAPI.Handler())
