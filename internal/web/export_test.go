@@ -75,7 +75,7 @@ func TestRecordExportPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	casePath := fmt.Sprintf("/cases/%d", c.ID)
-	if page := body(t, must(an.Get(s.URL + casePath))); !strings.Contains(page, `action="`+casePath+`/export/stix"`) {
+	if page := body(t, must(an.Get(s.URL+casePath))); !strings.Contains(page, `action="`+casePath+`/export/stix"`) {
 		t.Fatal("the case page has no export form")
 	}
 	resp = must(an.PostForm(s.URL+casePath+"/export/misp", nil))
@@ -87,7 +87,7 @@ func TestRecordExportPages(t *testing.T) {
 
 	// Who may not.
 	for _, path := range []string{reportPath, casePath} {
-		if page := body(t, must(tokyo.Get(s.URL + path))); strings.Contains(page, "/export/stix") {
+		if page := body(t, must(tokyo.Get(s.URL+path))); strings.Contains(page, "/export/stix") {
 			t.Errorf("the investigator is offered the export on %s", path)
 		}
 		if resp := must(tokyo.PostForm(s.URL+path+"/export/stix", nil)); resp.StatusCode != http.StatusForbidden {
