@@ -1,6 +1,7 @@
 // Package api is koban's JSON interface under /api/v1: the public report
 // endpoint, partner intake (single and bulk NDJSON), the officers' queue,
-// the national index and cases, over the same services as the pages.
+// the national index and cases, exports of reports and cases for partners
+// (STIX, MISP), over the same services as the pages.
 package api
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/intel"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
@@ -32,6 +34,7 @@ type Deps struct {
 	Search     *search.Service // across reports, cases and notes; saved searches
 	Accounts   Accounts        // the accounts requests name by e-mail
 	Index      *correlate.Service
+	Exports    *intel.Exporter // reports and cases as STIX and MISP for partners
 	Auth       *auth.Service
 	Catalogs   *locale.Catalogs
 	Tree       func() *org.Tree
@@ -60,6 +63,8 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/reports/{id}", a.token(a.report))
 	mux.HandleFunc("GET /api/v1/search", a.token(a.search))
 	mux.HandleFunc("GET /api/v1/reports/{id}/links", a.token(a.reportLinks))
+	mux.HandleFunc("GET /api/v1/reports/{id}/stix", a.token(a.recordExport("report", intel.FormatSTIX)))
+	mux.HandleFunc("GET /api/v1/reports/{id}/misp", a.token(a.recordExport("report", intel.FormatMISP)))
 	mux.HandleFunc("GET "+ObservablePrefix+"{type}/{value...}", a.token(a.observable))
 	mux.HandleFunc("GET "+ObservablePrefix+"{type}", a.token(a.observable)) // ?value=, for values the path form would mangle
 	mux.HandleFunc("POST /api/v1/access-requests", a.token(a.requestAccess))
@@ -81,6 +86,8 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/cases/{id}/evidence/{eid}/custody", a.token(a.caseEvidenceCustody))
 	mux.HandleFunc("POST /api/v1/cases/{id}/evidence/{eid}/verify", a.token(a.caseEvidenceVerify))
 	mux.HandleFunc("POST /api/v1/cases/{id}/export", a.token(a.caseExport))
+	mux.HandleFunc("GET /api/v1/cases/{id}/stix", a.token(a.recordExport("case", intel.FormatSTIX)))
+	mux.HandleFunc("GET /api/v1/cases/{id}/misp", a.token(a.recordExport("case", intel.FormatMISP)))
 	mux.HandleFunc("GET /api/v1/tasks", a.token(a.tasks))
 	a.betweenRoutes(mux) // referrals, parties, support, access requests (case_between.go)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

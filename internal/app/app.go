@@ -36,6 +36,7 @@ import (
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
+	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/rdap"
@@ -64,6 +65,7 @@ type App struct {
 	Evidence *cases.EvidenceService // case evidence, chain of custody, court bundles
 	Search   *search.Service        // search across reports, cases and notes; saved searches
 	Intel    *intel.Service         // STIX intel: partners' feeds polled, koban's TAXII collections
+	Exports  *intel.Exporter        // reports and cases as STIX and MISP for partners
 	Egress   *egress.Client         // every outbound fetch (TAXII polls, feeds) goes through it
 	Jobs     *jobs.Runner           // the job layer's runner: the mail outbox, patrol fetches
 	Patrol   *patrol.Service        // cyber patrol: watch items fetched politely, captures kept as evidence
@@ -177,6 +179,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		a.Takedown = takedown.NewService(db, a.Access, a.Jobs, a.Egress, finder, mailOut, cats, a.Tree, o.Clock, log,
 			takedown.Options{ContactEmail: cfg.MailFrom, Zone: cfg.Location})
 	}
+	a.Exports = intel.NewExporter(a.Intake, a.Cases, a.Access, db, a.Tree, intel.Wording{
+		T:      func(key string, pairs ...string) string { return cats.T("ja", key, pairs...) },
+		Loc:    cfg.Location,
+		Benign: func(o observe.Observable) bool { return len(db.Policy().Warnings(o)) > 0 },
+	})
 	a.Cases.SetSupportEvidence(a.Evidence) // files of technical-support answers become case evidence
 	var submit guard.RateLimiter = guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
 	if db.Shared() {
@@ -195,7 +202,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	db.OnChanges(func(c store.Change) {
 		changes.Publish(live.Event{Kind: c.Kind, CaseID: c.CaseID, OrgID: c.OrgID, UserID: c.UserID})
 	})
-	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Patrol: a.Patrol, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()
@@ -203,7 +210,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Metrics = api.NewMetrics()
 	a.Metrics.WatchFallbacks(db.GroupFallbacks)
-	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Requests: a.Requests, Accounts: db, Index: a.Index, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
+	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Requests: a.Requests, Accounts: db, Index: a.Index, Exports: a.Exports, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
 	root.Handle("/api/", jsonAPI.Handler())

@@ -35,12 +35,12 @@ import (
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
-	"github.com/koban-project/koban/internal/takedown"
-	"github.com/koban-project/koban/internal/xarf"
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/store/pgtest"
+	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/warnlist"
+	"github.com/koban-project/koban/internal/xarf"
 )
 
 // migTables are every table migrate-db copies.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/taxonomy"
+	"github.com/koban-project/koban/internal/tlp"
 )
 
 // ObjectType names cases in grants, access decisions and audit rows.
@@ -192,7 +193,8 @@ type Note struct {
 type LinkedReport struct {
 	ReportID  int64
 	Receipt   string
-	OrgID     int64 // the report's owner (access is decided on it)
+	OrgID     int64     // the report's owner (access is decided on it)
+	TLP       tlp.Level // the report's marking (access is decided on it too)
 	Category  string
 	Status    string
 	Summary   string // the start of its description

@@ -365,7 +365,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (*View, e
 	}
 	seen := map[int64]bool{}
 	for _, l := range links {
-		ok, err := s.access.Can(ctx, p, access.View, access.Object{Type: "report", ID: l.ReportID, OrgID: l.OrgID})
+		ok, err := s.access.Can(ctx, p, access.View, access.Object{Type: "report", ID: l.ReportID, OrgID: l.OrgID, TLP: l.TLP})
 		if err != nil {
 			return nil, err
 		}

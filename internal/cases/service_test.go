@@ -632,3 +632,32 @@ func TestTasksNotesTimeline(t *testing.T) {
 		t.Errorf("candidates %+v", people)
 	}
 }
+
+// A red report linked to a case shows only to the accounts it is shared
+// with by name, on the case page too; and the export reads its level.
+func TestRedReportOnACase(t *testing.T) {
+	e := newEnv(t)
+	owner := e.officer("pref-13", auth.RoleInvestigator)
+	hq := e.officer("pref-13", auth.RoleSupervisor)
+	_, hash := auth.NewStatusToken()
+	red := &intake.Report{TokenHash: hash, Kind: intake.KindReport, Category: "PH", Description: "赤の通報", OrgID: e.orgID("pref-13"), TLP: "red",
+		Status: intake.StatusNew, Language: "ja", Source: "partner", CreatedAt: e.clock.Now(), UpdatedAt: e.clock.Now()}
+	if err := e.db.CreateReports(e.ctx, []*intake.Report{red}, []audit.Entry{{Actor: audit.System, Action: "report.create", ObjectType: "report"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.grant(red.ID, access.GrantRow{ObjectType: "report", UserID: owner.UserID, Rights: []access.Right{access.View, access.LinkReport}})
+	c := e.open(owner, "PH", red.Receipt)
+	if v, err := e.svc.Get(e.ctx, owner, c.ID); err != nil || len(v.Reports) != 1 || v.Reports[0].TLP != "red" {
+		t.Fatalf("the owner, named on the report: %v %+v", err, v)
+	}
+	if v, err := e.svc.Get(e.ctx, hq, c.ID); err != nil || len(v.Reports) != 0 || v.HiddenReports != 1 {
+		t.Errorf("HQ, not named: %v %+v", err, v)
+	}
+	got, links, err := e.svc.ForExport(e.ctx, hq, c.ID)
+	if err != nil || got.ID != c.ID || len(links) != 1 || links[0].TLP != "red" {
+		t.Errorf("ForExport: %v %v", err, links)
+	}
+	if _, _, err := e.svc.ForExport(e.ctx, e.officer("pref-27", auth.RoleInvestigator), c.ID); code(err) != "not_found" {
+		t.Errorf("Osaka ForExport: %v", err)
+	}
+}

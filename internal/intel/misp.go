@@ -26,10 +26,16 @@ var patternPaths = map[observe.Type]string{
 	observe.URL:    "url:value",
 	observe.Email:  "email-addr:value",
 	observe.Phone:  "x-koban-phone-number:value",
-	observe.MD5:    "file:hashes.MD5",
-	observe.SHA1:   "file:hashes.'SHA-1'",
-	observe.SHA256: "file:hashes.'SHA-256'",
-	observe.SHA512: "file:hashes.'SHA-512'",
+	// Any form of account, the name forms included, by its canonical value.
+	observe.BankAccount: "x-koban-bank-account:value",
+	observe.BTC:         "x-koban-cryptocurrency-wallet:value",
+	observe.ETH:         "x-koban-cryptocurrency-wallet:value",
+	observe.XMR:         "x-koban-cryptocurrency-wallet:value",
+	observe.TRX:         "x-koban-cryptocurrency-wallet:value",
+	observe.MD5:         "file:hashes.MD5",
+	observe.SHA1:        "file:hashes.'SHA-1'",
+	observe.SHA256:      "file:hashes.'SHA-256'",
+	observe.SHA512:      "file:hashes.'SHA-512'",
 }
 
 // tlpMarkings are the TLP 2.0 marking definitions (amber+strict has no

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,8 +47,10 @@ func init() {
 }
 
 // ObservablesOf returns the values a STIX object holds or names in koban's
-// canonical forms: an observable object's value (or a file's hashes), an
-// indicator's pattern's values. Values that do not normalise are left out.
+// canonical forms: an observable object's value (or a file's hashes, an
+// autonomous system's number, a social network account's login), a
+// vulnerability's CVE id, an indicator's pattern's values. Values that do
+// not normalise are left out.
 func ObservablesOf(o *stix.Object) (obs []observe.Observable, indicates bool) {
 	add := func(t observe.Type, v string) {
 		if n, err := observe.Normalize(t, v); err == nil {
@@ -70,9 +73,14 @@ func ObservablesOf(o *stix.Object) (obs []observe.Observable, indicates bool) {
 				add(t, strings.Trim(string(raw), `"`))
 			}
 		}
-	case "x-koban-bank-account":
-		// Bank accounts are built from their parts by the pattern package's
-		// rule, through a pattern naming all four.
+	case stix.BankAccountType:
+		// The canonical value when it reads as an account; else the parts,
+		// by the pattern package's rule, through a pattern naming all four.
+		if v, ok := o.String("value"); ok {
+			if n, err := observe.Normalize(observe.BankAccount, v); err == nil {
+				return []observe.Observable{{Type: observe.BankAccount, Value: n}}, false
+			}
+		}
 		parts := []string{}
 		for _, k := range []string{"bank_code", "branch_code", "account_type", "account_number"} {
 			v, ok := o.String(k)
@@ -83,6 +91,29 @@ func ObservablesOf(o *stix.Object) (obs []observe.Observable, indicates bool) {
 		}
 		if p, err := pattern.Parse("[" + strings.Join(parts, " AND ") + "]"); err == nil {
 			return p.Observables(), false
+		}
+	case "autonomous-system":
+		if n, ok := o.Int("number"); ok {
+			add(observe.ASN, strconv.FormatInt(n, 10))
+		}
+	case "user-account":
+		typ, _ := o.String("account_type")
+		login, _ := o.String("account_login")
+		for t, name := range socialAccountTypes {
+			if name == typ && login != "" {
+				add(t, login)
+			}
+		}
+	case "vulnerability":
+		for _, ref := range o.ExternalReferences() {
+			if strings.EqualFold(ref.SourceName, "cve") && ref.ExternalID != "" {
+				add(observe.CVE, ref.ExternalID)
+			}
+		}
+	case stix.CryptoWalletType:
+		code, _ := o.String("currency")
+		if t, ok := stix.WalletType(code); ok {
+			add(t, o.Value())
 		}
 	default:
 		t, ok := scoValue[typ]

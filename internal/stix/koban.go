@@ -7,9 +7,10 @@ import (
 	"github.com/koban-project/koban/internal/observe"
 )
 
-// koban's STIX extension: two cyber-observable types for what Japanese
-// fraud reports carry most and STIX has no type for, defined by one
-// published extension definition (docs/stix-extension.md).
+// koban's STIX extension: cyber-observable types for what Japanese fraud
+// reports carry most and STIX has no type for (bank accounts, phone
+// numbers, cryptocurrency addresses), defined by one published extension
+// definition (docs/stix-extension.md).
 const (
 	// KobanIdentity is the id of the identity object that stands for
 	// koban, the creator of its extension definition.
@@ -23,10 +24,18 @@ const (
 	BankAccountType = "x-koban-bank-account"
 	// PhoneNumberType is a phone number in E.164 form.
 	PhoneNumberType = "x-koban-phone-number"
+	// CryptoWalletType is a cryptocurrency address (Bitcoin, Ethereum,
+	// Monero, TRON).
+	CryptoWalletType = "x-koban-cryptocurrency-wallet"
 )
 
-// kobanCreated is when koban's identity and extension were first published.
-const kobanCreated = "2026-01-01T00:00:00.000Z"
+// kobanCreated is when koban's identity and extension were first
+// published; kobanRevised when the extension last changed (1.1.0 added
+// x-koban-cryptocurrency-wallet).
+const (
+	kobanCreated = "2026-01-01T00:00:00.000Z"
+	kobanRevised = "2026-12-06T00:00:00.000Z"
+)
 
 // KobanIdentityObject is the identity object of koban (a system).
 func KobanIdentityObject() *Object {
@@ -35,12 +44,12 @@ func KobanIdentityObject() *Object {
 }
 
 // KobanExtensionDefinition is koban's published extension-definition
-// object, defining the SCO types x-koban-bank-account and
-// x-koban-phone-number.
+// object, defining the SCO types x-koban-bank-account,
+// x-koban-phone-number and x-koban-cryptocurrency-wallet.
 func KobanExtensionDefinition() *Object {
 	return mustParse(`{"type":"extension-definition","spec_version":"2.1","id":"` + KobanExtension + `","created_by_ref":"` + KobanIdentity +
-		`","created":"` + kobanCreated + `","modified":"` + kobanCreated + `","name":"koban Japanese observables","description":"Cyber-observable types for Japanese bank accounts (x-koban-bank-account) and phone numbers (x-koban-phone-number), in koban's canonical forms.","schema":"` +
-		KobanExtensionSchema + `","version":"1.0.0","extension_types":["new-sco"]}`)
+		`","created":"` + kobanCreated + `","modified":"` + kobanRevised + `","name":"koban Japanese observables","description":"Cyber-observable types for Japanese bank accounts (x-koban-bank-account), phone numbers (x-koban-phone-number) and cryptocurrency addresses (x-koban-cryptocurrency-wallet), in koban's canonical forms.","schema":"` +
+		KobanExtensionSchema + `","version":"1.1.0","extension_types":["new-sco"]}`)
 }
 
 func mustParse(s string) *Object {
@@ -89,6 +98,43 @@ func NewPhoneNumber(number string) (*Object, error) {
 	return NewSCO(PhoneNumberType, map[string]any{"value": v, "extensions": kobanExtensions()})
 }
 
+// walletCurrencies are the currencies of x-koban-cryptocurrency-wallet, as
+// the currency property writes them, and the observable type of each.
+var walletCurrencies = map[string]observe.Type{"BTC": observe.BTC, "ETH": observe.ETH, "XMR": observe.XMR, "TRX": observe.TRX}
+
+// WalletCurrency is the currency code x-koban-cryptocurrency-wallet writes
+// for an observable type ("BTC" for btc), and false for a type that is not
+// a cryptocurrency address.
+func WalletCurrency(t observe.Type) (string, bool) {
+	for code, wt := range walletCurrencies {
+		if wt == t {
+			return code, true
+		}
+	}
+	return "", false
+}
+
+// WalletType is the observable type of a currency code ("BTC" is btc).
+func WalletType(currency string) (observe.Type, bool) {
+	t, ok := walletCurrencies[currency]
+	return t, ok
+}
+
+// NewCryptoWallet builds an x-koban-cryptocurrency-wallet from an address of
+// the observable type t (observe.BTC, ETH, XMR or TRX) in any form
+// observe.Normalize reads.
+func NewCryptoWallet(t observe.Type, address string) (*Object, error) {
+	code, ok := WalletCurrency(t)
+	if !ok {
+		return nil, fmt.Errorf("stix: %s is not a cryptocurrency", t)
+	}
+	v, err := observe.Normalize(t, address)
+	if err != nil {
+		return nil, fmt.Errorf("stix: %s address: %w", code, err)
+	}
+	return NewSCO(CryptoWalletType, map[string]any{"value": v, "currency": code, "extensions": kobanExtensions()})
+}
+
 func kobanExtensions() map[string]any {
 	return map[string]any{KobanExtension: map[string]string{"extension_type": "new-sco"}}
 }
@@ -133,6 +179,19 @@ func (v *validation) validateKoban(o *Object) {
 		if val != "" {
 			if n, err := observe.Normalize(observe.Phone, val); err != nil || n != val || !strings.HasPrefix(val, "+") {
 				v.add("value", CodeKobanPhone, "value", val)
+			}
+		}
+	case CryptoWalletType:
+		val, _ := o.String("value")
+		code, ok := o.String("currency")
+		t, known := walletCurrencies[code]
+		switch {
+		case !ok: // a missing currency is reported as a required property
+		case !known:
+			v.add("currency", CodeEnum, "value", code, "allowed", "BTC, ETH, XMR, TRX")
+		case val != "":
+			if n, err := observe.Normalize(t, val); err != nil || n != val {
+				v.add("value", CodeKobanWallet, "value", val, "currency", code)
 			}
 		}
 	}

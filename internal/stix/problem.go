@@ -70,6 +70,7 @@ const (
 	CodeKobanDigits       = "koban.digits"
 	CodeKobanMismatch     = "koban.mismatch"
 	CodeKobanPhone        = "koban.phone"
+	CodeKobanWallet       = "koban.wallet"
 )
 
 // messages are the English sentences of the codes; the "en" catalog holds
@@ -125,6 +126,7 @@ var messages = map[string]string{
 	CodeKobanDigits:       "{value} must be exactly {n} digits",
 	CodeKobanMismatch:     "{name} is {value}, which the account's value {canonical} does not say",
 	CodeKobanPhone:        "{value} is not a phone number in E.164 form (+ and the country code, as koban writes it)",
+	CodeKobanWallet:       "{value} is not a {currency} address in koban's canonical form",
 }
 
 // Codes lists every problem code.

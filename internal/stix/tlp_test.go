@@ -3,6 +3,8 @@ package stix
 import (
 	"strings"
 	"testing"
+
+	"github.com/koban-project/koban/internal/observe"
 )
 
 func TestStixTLPParseAndOrder(t *testing.T) {
@@ -105,7 +107,7 @@ func TestStixKobanExtension(t *testing.T) {
 		}
 	}
 	def := KobanExtensionDefinition()
-	if def.ID() != KobanExtension || def.CreatedByRef() != KobanIdentity || def.str("version") != "1.0.0" ||
+	if def.ID() != KobanExtension || def.CreatedByRef() != KobanIdentity || def.str("version") != "1.1.0" ||
 		!strings.HasSuffix(def.str("schema"), "docs/stix-extension.md") {
 		t.Errorf("definition %s", def.jsonString())
 	}
@@ -144,5 +146,26 @@ func TestStixKobanExtension(t *testing.T) {
 	}
 	if _, err := NewPhoneNumber("12"); err == nil {
 		t.Error("not a number accepted")
+	}
+	w, err := NewCryptoWallet(observe.BTC, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")
+	if err != nil || w.Value() != "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa" || w.str("currency") != "BTC" || len(Validate(w)) != 0 {
+		t.Errorf("wallet: %v %s %v", err, w.jsonString(), Validate(w))
+	}
+	if _, err := NewCryptoWallet(observe.Phone, "090-1234-5678"); err == nil {
+		t.Error("a phone number made a wallet")
+	}
+	for name, bad := range map[string]struct{ json, code string }{
+		"unknown currency": {`"currency":"DOGE","value":"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"`, CodeEnum},
+		"no currency":      {`"value":"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"`, CodeRequired},
+		"not its currency": {`"currency":"ETH","value":"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"`, CodeKobanWallet},
+	} {
+		o := mustParse(`{"type":"x-koban-cryptocurrency-wallet","spec_version":"2.1","id":"x-koban-cryptocurrency-wallet--` + w.ID()[len(CryptoWalletType)+2:] + `",` + bad.json + `}`)
+		found := false
+		for _, p := range Validate(o) {
+			found = found || p.Code == bad.code
+		}
+		if !found {
+			t.Errorf("%s: %v, want %s", name, Validate(o), bad.code)
+		}
 	}
 }

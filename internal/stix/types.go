@@ -78,6 +78,8 @@ var types = map[string]typeSpec{
 
 	BankAccountType: {cat: SCO, required: []string{"value"}, contrib: []string{"value"}},
 	PhoneNumberType: {cat: SCO, required: []string{"value"}, contrib: []string{"value"}},
+	// An address names its currency by its form, so value alone is its id.
+	CryptoWalletType: {cat: SCO, required: []string{"value", "currency"}, contrib: []string{"value"}},
 }
 
 // CategoryOf is the category of a type name; Unknown for custom types.

@@ -488,7 +488,7 @@ func (v *validation) byType(typ string) {
 				}
 			}
 		}
-	case BankAccountType, PhoneNumberType:
+	case BankAccountType, PhoneNumberType, CryptoWalletType:
 		v.validateKoban(o)
 	}
 	v.scoValue(typ)

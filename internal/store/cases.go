@@ -14,6 +14,7 @@ import (
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/taxonomy"
+	"github.com/koban-project/koban/internal/tlp"
 )
 
 // Cases: every change writes its timeline entry (case_events) and its audit
@@ -296,7 +297,7 @@ func (db *DB) UnlinkReport(ctx context.Context, caseID, reportID, by int64, at t
 // LinkedReports returns the reports linked to a case, in the order they
 // were linked.
 func (db *DB) LinkedReports(ctx context.Context, caseID int64) ([]cases.LinkedReport, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT r.id, r.receipt, r.org_id, r.category, r.status, substr(r.description, 1, 120),
+	rows, err := db.read.QueryContext(ctx, `SELECT r.id, r.receipt, r.org_id, r.tlp, r.category, r.status, substr(r.description, 1, 120),
 		r.created_at, COALESCE(cr.linked_by, 0), cr.linked_at
 		FROM case_reports cr JOIN reports r ON r.id = cr.report_id WHERE cr.case_id = ? ORDER BY cr.linked_at, r.id`, caseID)
 	if err != nil {
@@ -307,10 +308,11 @@ func (db *DB) LinkedReports(ctx context.Context, caseID int64) ([]cases.LinkedRe
 	for rows.Next() {
 		var l cases.LinkedReport
 		var created, linked int64
-		if err := rows.Scan(&l.ReportID, &l.Receipt, &l.OrgID, &l.Category, &l.Status, &l.Summary, &created, &l.LinkedBy, &linked); err != nil {
+		var level string
+		if err := rows.Scan(&l.ReportID, &l.Receipt, &l.OrgID, &level, &l.Category, &l.Status, &l.Summary, &created, &l.LinkedBy, &linked); err != nil {
 			return nil, err
 		}
-		l.CreatedAt, l.LinkedAt = tm(created), tm(linked)
+		l.CreatedAt, l.LinkedAt, l.TLP = tm(created), tm(linked), tlp.Level(level)
 		out = append(out, l)
 	}
 	return out, rows.Err()

@@ -417,3 +417,31 @@ func (db *DB) Sightings(ctx context.Context, indicator int64, limit int) ([]corr
 	}
 	return out, nil
 }
+
+// IntelSightedBy returns the indicators a record sighted: for each, its
+// newest version, the id the index knows it by (its first version's) and
+// when the sighting was recorded, the oldest sighting first.
+func (db *DB) IntelSightedBy(ctx context.Context, recordType string, recordID int64) ([]intel.Sighting, error) {
+	out, err := collect(ctx, db.read, func(s scanner) (intel.Sighting, error) {
+		var sg intel.Sighting
+		var at int64
+		o, err := scanIntel(withColumns{s, []any{&sg.Record, &at}})
+		sg.Indicator, sg.At = o, tm(at)
+		return sg, err
+	}, `SELECT `+intelColumns("io.")+`, s.object_id, s.at FROM intel_sightings s
+		JOIN intel_objects f ON f.id = s.object_id
+		JOIN intel_objects io ON io.stix_id = f.stix_id AND io.latest = ?
+		WHERE s.record_type = ? AND s.record_id = ? ORDER BY s.at, io.stix_id`, true, recordType, recordID)
+	if err != nil {
+		return nil, fmt.Errorf("sighted by %s %d: %w", recordType, recordID, err)
+	}
+	return out, nil
+}
+
+// withColumns scans the columns a scan function reads, then more.
+type withColumns struct {
+	s     scanner
+	extra []any
+}
+
+func (w withColumns) Scan(dst ...any) error { return w.s.Scan(append(dst, w.extra...)...) }

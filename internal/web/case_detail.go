@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/koban"
 )
@@ -16,8 +17,9 @@ type casePage struct {
 	Candidates   []cases.Person // who may be given a task
 	CloseReasons []string
 	In           caseInput
-	caseBetween  // referrals, parties, support requests (case_referral.go)
-	evidencePart // the case's evidence (case_evidence.go)
+	CanShare     bool // may export the case for partners (intel.manage)
+	caseBetween       // referrals, parties, support requests (case_referral.go)
+	evidencePart      // the case's evidence (case_evidence.go)
 }
 
 // caseInput is what the officer typed in one of the case page's forms,
@@ -105,6 +107,7 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, stat
 	}
 	p.V, p.C = v, v.Case
 	p.Title = v.Case.Number
+	p.CanShare = pr.Can(auth.PermIntelManage)
 	if v.CanEdit {
 		if p.Candidates, err = s.Cases.Candidates(r.Context(), pr, v.Case); err != nil {
 			s.fail(w, r, err)

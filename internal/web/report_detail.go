@@ -33,6 +33,7 @@ type detailPage struct {
 	CanReply     bool
 	CanTransfer  bool
 	CanPersonal  bool
+	CanShare     bool            // may export the report for partners (intel.manage)
 	Contact      *intake.Contact // shown after the officer asked for it; nil until then
 	Mails        bool            // replies are sent by e-mail (SMTP is set up)
 	Reply        string
@@ -196,7 +197,7 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, st
 	}
 	d := detailPage{page: p, R: rep, History: hist, Officers: assignable, Categories: taxonomy.All(), CloseReasons: intake.CloseReasons,
 		Orgs: orgs, CanTriage: pr.Can(auth.PermReportTriage), CanReply: pr.Can(auth.PermReportReply),
-		CanTransfer: pr.Can(auth.PermReportTransfer), CanPersonal: pr.Can(auth.PermReportPersonal), Reply: reply,
+		CanTransfer: pr.Can(auth.PermReportTransfer), CanPersonal: pr.Can(auth.PermReportPersonal), CanShare: pr.Can(auth.PermIntelManage), Reply: reply,
 		Contact: contact, Mails: s.Intake.Notifies(), people: people}
 	d.TitleText = rep.Receipt
 	if pr.Can(auth.PermObservableRead) {

@@ -53,6 +53,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /reports/{id}", s.officer(s.reportDetail))
 	mux.HandleFunc("GET /reports/{id}/files/{fid}", s.officer(s.reportFile))
 	mux.HandleFunc("POST /reports/{id}/contact", s.officer(s.reportContact))
+	mux.HandleFunc("POST /reports/{id}/export/{format}", s.officer(s.recordExport("report")))
 	mux.HandleFunc("POST /reports/{id}/{action}", s.officer(s.reportAction))
 	mux.HandleFunc("GET "+ObservablePrefix+"{type}/{value...}", s.officer(s.observablePage))
 	mux.HandleFunc("GET "+ObservablePrefix+"{type}", s.officer(s.observablePage)) // ?value=, for values the path form would mangle
@@ -73,6 +74,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /cases/{id}/evidence/{eid}/custody", s.officer(s.caseEvidenceCustody))
 	mux.HandleFunc("POST /cases/{id}/evidence/{eid}/verify", s.officer(s.caseEvidenceVerify))
 	mux.HandleFunc("POST /cases/{id}/export", s.officer(s.caseExport))
+	mux.HandleFunc("POST /cases/{id}/export/{format}", s.officer(s.recordExport("case")))
 	mux.HandleFunc("GET /tasks", s.officer(s.myTasks))
 	s.betweenRoutes(mux) // referrals, parties, support, access requests, live case pages (between_routes.go)
 

@@ -31,6 +31,7 @@ type Deps struct {
 	Evidence   *cases.EvidenceService
 	Search     *search.Service // across reports, cases and notes; saved searches
 	Intel      *intel.Service  // feeds and their polls, intel objects
+	Exports    *intel.Exporter // reports and cases as STIX and MISP for partners
 	Patrol     *patrol.Service // cyber patrol: watch items and captures
 	Index      *correlate.Service
 	Auth       *auth.Service

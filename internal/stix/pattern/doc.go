@@ -101,6 +101,8 @@
 //	                                       SHA-1, SHA-256, SHA-512 (any case,
 //	                                       with or without the hyphen)
 //	x-koban-phone-number:value             phone (E.164)
+//	x-koban-bank-account:value             bank_account, in any form koban reads
+//	x-koban-cryptocurrency-wallet:value    btc, eth, xmr or trx, as the address's form says
 //	x-koban-bank-account:bank_code, branch_code, account_type, account_number
 //	                                       bank_account "BBBB-SSS-T-NNNNNNN", when all
 //	                                       four are compared with = in one AND;
@@ -110,10 +112,9 @@
 //
 // ISSUBSET on an address path lists its network (cidr) too. Everything else
 // — other object types and properties, other hashes (SHA3, SSDEEP, TLSH),
-// LIKE, MATCHES and orderings, crypto wallets, which STIX has no SCO for —
-// gives no observable. The network-traffic and resolves_to_refs ".type"
-// paths are understood by MatchObservable (the STIX type the observable
-// would be) but name no value to index.
+// LIKE, MATCHES and orderings — gives no observable. The network-traffic
+// and resolves_to_refs ".type" paths are understood by MatchObservable (the
+// STIX type the observable would be) but name no value to index.
 //
 // MatchObservable(p, o) decides whether one observable, seen alone,
 // satisfies the pattern: a comparison on a path mapped to o's type is

@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +20,8 @@ const (
 	slotHost               // an address, a network or a domain
 	slotType               // a single koban type, given with the slot in paths
 	slotRefType            // the STIX type of the object a network reference names
-	slotBankCode           // x-koban-bank-account parts
+	slotWallet             // a cryptocurrency address of any currency koban reads
+	slotBankCode           // x-koban-bank-account parts (keep these four last)
 	slotBranchCode         //
 	slotAccountType        //
 	slotAccountNumber      //
@@ -48,11 +50,17 @@ var paths = map[string]struct {
 	"network-traffic:dst_ref.type":          {slotRefType, ""},
 	"domain-name:resolves_to_refs[*].type":  {slotRefType, ""},
 	"x-koban-phone-number:value":            {slotType, observe.Phone},
+	"x-koban-bank-account:value":            {slotType, observe.BankAccount},
+	"x-koban-cryptocurrency-wallet:value":   {slotWallet, ""},
 	"x-koban-bank-account:bank_code":        {slotBankCode, ""},
 	"x-koban-bank-account:branch_code":      {slotBranchCode, ""},
 	"x-koban-bank-account:account_type":     {slotAccountType, ""},
 	"x-koban-bank-account:account_number":   {slotAccountNumber, ""},
 }
+
+// walletTypes are the cryptocurrency address types an
+// x-koban-cryptocurrency-wallet value may be; an address's form says which.
+var walletTypes = []observe.Type{observe.BTC, observe.ETH, observe.XMR, observe.TRX}
 
 // hashTypes are the koban types of hash algorithms, by hashKey.
 var hashTypes = map[string]observe.Type{
@@ -87,6 +95,8 @@ func (s slot) accepts(t observe.Type, value string, typ observe.Type) bool {
 		return t == observe.IPv4 || t == observe.IPv6 || t == observe.CIDR || t == observe.Domain
 	case slotType:
 		return t == typ
+	case slotWallet:
+		return slices.Contains(walletTypes, t)
 	case slotBankCode, slotBranchCode, slotAccountType, slotAccountNumber:
 		_, ok := bankParts(value)
 		return t == observe.BankAccount && ok
@@ -196,6 +206,13 @@ func observableOf(s slot, typ observe.Type, lit string) (observe.Observable, boo
 			return observe.Observable{}, false
 		}
 		typ = observe.Domain
+	case slotWallet:
+		for _, t := range walletTypes {
+			if v, err := observe.Normalize(t, lit); err == nil {
+				return observe.Observable{Type: t, Value: v}, true
+			}
+		}
+		return observe.Observable{}, false
 	case slotType:
 	default:
 		return observe.Observable{}, false

@@ -50,6 +50,11 @@ func TestObservables(t *testing.T) {
 		{`[x-koban-bank-account:bank_code = '0001' AND x-koban-bank-account:branch_code = '123' AND x-koban-bank-account:account_type = 'ordinary' AND x-koban-bank-account:account_number = '1234567']`,
 			[]observe.Observable{obsv(observe.BankAccount, "0001-123-1-1234567")}},
 		{`[x-koban-bank-account:account_number = '1234567']`, nil},
+		{`[x-koban-bank-account:value = '0001-123-1-1234567']`, []observe.Observable{obsv(observe.BankAccount, "0001-123-1-1234567")}},
+		{`[x-koban-bank-account:value = 'name:みずほ銀行/新宿支店/1/1234567']`, []observe.Observable{obsv(observe.BankAccount, "name:みずほ銀行/新宿支店/1/1234567")}},
+		{`[x-koban-cryptocurrency-wallet:value = '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa' OR x-koban-cryptocurrency-wallet:value = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t']`,
+			[]observe.Observable{obsv(observe.BTC, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"), obsv(observe.TRX, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")}},
+		{`[x-koban-cryptocurrency-wallet:value = 'not an address']`, nil},
 		{`[x-koban-bank-account:bank_code = '0001' AND x-koban-bank-account:branch_code = '123' AND x-koban-bank-account:account_type = '2' AND x-koban-bank-account:account_number = '45']`,
 			[]observe.Observable{obsv(observe.BankAccount, "0001-123-2-0000045")}},
 		{`[domain-name:value != 'example.com' AND domain-name:value NOT = 'x.example']`, nil},
@@ -124,6 +129,9 @@ var matchObservableCases = []struct {
 	{`[x-koban-bank-account:bank_code = '0001' AND x-koban-bank-account:account_number = '0012345']`, bank, true},
 	{`[x-koban-bank-account:bank_code = '0001' AND x-koban-bank-account:account_type = 'current']`, bank, false},
 	{`[x-koban-bank-account:account_number = '12345']`, obsv(observe.BankAccount, "name:みずほ銀行/新宿支店/1/0012345"), false},
+	{`[x-koban-bank-account:value = 'name:みずほ銀行/新宿支店/1/0012345']`, obsv(observe.BankAccount, "name:みずほ銀行/新宿支店/1/0012345"), true},
+	{`[x-koban-cryptocurrency-wallet:value = '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa']`, obsv(observe.BTC, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"), true},
+	{`[x-koban-cryptocurrency-wallet:value = '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa']`, obsv(observe.TRX, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"), false},
 }
 
 func TestMatchObservable(t *testing.T) {
@@ -178,6 +186,8 @@ func TestObservablesAgreeWithMatchObservable(t *testing.T) {
 		{`[file:name = 'a'] AND [file:name LIKE 'b%']`, true},
 		{`[file:hashes.MD5 = 'cead3f77f6cda6ec00f57d76c9a6879f'] OR [url:value MATCHES 'x']`, false},
 		{`[x-koban-bank-account:account_number = '1234567']`, false},
+		{`[x-koban-bank-account:value = '0001-123-1-1234567']`, true},
+		{`[x-koban-cryptocurrency-wallet:value = '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa']`, true},
 		{`[x-koban-bank-account:bank_code = '0001' AND x-koban-bank-account:branch_code = '123' AND x-koban-bank-account:account_type = '1' AND x-koban-bank-account:account_number = '1234567']`, true},
 	} {
 		if got := MustParse(tc.pattern).Indexable(); got != tc.want {
