@@ -13,7 +13,9 @@ import (
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/intel"
+	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/taxii"
 	"github.com/koban-project/koban/internal/tlp"
 )
@@ -32,7 +34,8 @@ var walkLevels = []tlp.Level{tlp.Clear, tlp.Green, tlp.Amber, tlp.AmberStrict, t
 func walkMark(l tlp.Level) string { return "walk-" + strings.ReplaceAll(string(l), "+", "-") }
 
 // TestTLPWalk walks every path by which intel leaves koban — TAXII pages,
-// the intel browser, an object's page, the national index's API — with an
+// the intel browser, an object's page, the national index's API, the STIX
+// and MISP exports of reports — with an
 // object at every marking and a recipient of every kind, and checks that
 // each recipient receives exactly what its marking allows: RED to nobody
 // not named, AMBER+STRICT to the owning organisation's line only, AMBER to
@@ -87,6 +90,19 @@ func TestTLPWalk(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// One report per marking, owned by Tokyo: the export path.
+	reports := map[tlp.Level]int64{}
+	pref13, _ := a.Tree().ByCode("pref-13")
+	for _, l := range walkLevels {
+		r := &intake.Report{TokenHash: "walk-" + string(l), Kind: intake.KindReport, Category: "PH", Description: "偽SMS", OrgID: pref13.ID,
+			Status: intake.StatusNew, Language: "ja", Source: "web", TLP: string(l), CreatedAt: time.Now(), UpdatedAt: time.Now(),
+			Observables: []observe.Observable{{Type: observe.Domain, Value: walkMark(l) + "-report.top"}}}
+		if err := a.DB.CreateReports(ctx, []*intake.Report{r}, []audit.Entry{{Actor: audit.System, Action: "report.create", ObjectType: "report"}}); err != nil {
+			t.Fatal(err)
+		}
+		reports[l] = r.ID
+	}
+
 	type recipient struct {
 		email string
 		web   bool        // signs in to the pages
@@ -131,6 +147,28 @@ func TestTLPWalk(t *testing.T) {
 		}
 		if !slices.Equal(got, r.want) {
 			t.Errorf("the API gives %s %v; want %v", r.email, got, r.want)
+		}
+		// Exports of reports (STIX and MISP): the NPA, above Tokyo, takes
+		// what its line may see; other prefectures what the community may;
+		// partners nothing (no intel.manage).
+		wantExport := map[string][]tlp.Level{adm.Email: {tlp.Clear, tlp.Green, tlp.Amber, tlp.AmberStrict},
+			"walk@osaka.example": {tlp.Clear, tlp.Green}, "walk@hokkaido.example": {tlp.Clear, tlp.Green}, "feed@bank-w.example": {}}[r.email]
+		for _, format := range []string{"stix", "misp"} {
+			got := []tlp.Level{}
+			for _, l := range walkLevels {
+				body, status := apiGet(t, fmt.Sprintf("%s/api/v1/reports/%d/%s", s.URL, reports[l], format), token)
+				if status == http.StatusOK {
+					got = append(got, l)
+					if !strings.Contains(body, walkMark(l)+"-report.top") {
+						t.Errorf("the %s export of the %s report lacks its value", format, l)
+					}
+				} else if status != http.StatusNotFound && status != http.StatusForbidden {
+					t.Errorf("%s exports the %s report as %s: %d", r.email, l, format, status)
+				}
+			}
+			if !slices.Equal(got, wantExport) {
+				t.Errorf("%s exports %v as %s; want %v", r.email, got, format, wantExport)
+			}
 		}
 		if !r.web {
 			continue
