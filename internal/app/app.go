@@ -145,7 +145,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Jobs = jobs.NewRunner(db, a.instance, o.Clock, log)
 	var mailOut takedown.Mailer // set when mail is set up
-	a.Patrol = patrol.NewService(db, a.Jobs, a.Blobs, a.Egress, a.Tree, o.Clock, log,
+	a.Patrol = patrol.NewService(db, a.Access, a.Jobs, a.Blobs, a.Egress, a.Tree, o.Clock, log,
 		patrol.Options{Contact: cfg.BaseURL, Version: Version, Proxied: cfg.EgressProxyURL != nil})
 	if cfg.SMTPURL != "" {
 		n, err := newMailer(cfg)

@@ -51,7 +51,7 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"report_search", "case_search", "note_search", "saved_searches", "saved_search_matches",
 	"intel_sources", "intel_polls", "intel_objects", "intel_sightings", "taxii_collections", "taxii_collection_access",
 	"taxii_collection_objects", "taxii_status", "audit_log", "rate_limits", "jobs", "job_queue", "job_attempts",
-	"patrol_items", "patrol_hosts", "patrol_captures", "takedown_requests", "takedown_checks"}
+	"patrol_items", "patrol_hosts", "patrol_captures", "patrol_findings", "takedown_requests", "takedown_checks"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {
@@ -301,6 +301,12 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	must(a.DB.AddCapture(ctx, &patrol.Capture{ItemID: item.ID, OrgID: item.OrgID, URL: item.Target, FinalURL: item.Target, Status: 200,
 		Headers: []byte(`{"Content-Type":["text/html"]}`), SHA256: sum, Size: size, Profile: patrol.ProfileDefault, UserAgent: "koban/test",
 		Route: "direct", FetchedAt: time.Now(), Duration: time.Second, Changed: true}))
+	capt, err := a.DB.Captures(ctx, item.ID, 1)
+	must(err)
+	must(a.DB.AddFinding(ctx, &patrol.Finding{CaptureID: capt[0].ID, ItemID: item.ID, OrgID: item.OrgID, URL: item.Target, Category: "yamibaito", Score: 0.9,
+		Hits: []patrol.FindingHit{{Rule: "yamibaito-002", Category: "yamibaito", Weight: 0.6, Text: "即日即金"}}, Excerpt: "高収入 即日即金",
+		SimHash: 0x8000_0000_0000_0001, State: patrol.FindingNew, TLP: "amber", CreatedAt: time.Now(),
+		Observables: []observe.Observable{{Type: observe.Phone, Value: "+819012345678"}}}, 14))
 	// A takedown request, sent and looked at once.
 	td := &takedown.Request{OrgID: item.OrgID, Kind: xarf.Phishing, Target: "https://kuroneko-jp.top/login", State: takedown.Sent,
 		RecipientEmail: "abuse@hoster.example", RecipientBasis: "officer", CreatedBy: ap.UserID, CreatedAt: time.Now(), SentAt: time.Now()}

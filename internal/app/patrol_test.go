@@ -86,6 +86,28 @@ func TestPatrolThroughPages(t *testing.T) {
 	}) {
 		t.Errorf("the download is not audited: %+v", rows)
 	}
+	// The page is a finding awaiting review; the analyst confirms it.
+	var findings string
+	var fm []string
+	for end := time.Now().Add(10 * time.Second); fm == nil && time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		findings = getPage(t, web, s.URL+"/patrol/findings", http.StatusOK) // matched just after the capture is stored
+		fm = regexp.MustCompile(`href="(/patrol/findings/\d+)">`).FindStringSubmatch(findings)
+	}
+	if fm == nil || !strings.Contains(findings, "闇バイト（犯罪実行者の募集）") {
+		t.Fatalf("no finding listed:\n%s", findings)
+	}
+	finding := getPage(t, web, s.URL+fm[1], http.StatusOK)
+	if !strings.Contains(finding, "<mark>即日即金</mark>") || !strings.Contains(finding, `id="review-form"`) {
+		t.Errorf("the finding's page lacks its hits or the review form")
+	}
+	resp, err = web.PostForm(s.URL+fm[1]+"/review", url.Values{"state": {"confirmed"}, "note": {"削除依頼へ"}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("review: %v %v", err, resp.StatusCode)
+	}
+	resp.Body.Close()
+	if page := getPage(t, web, s.URL+fm[1]+"?done=finding_reviewed", http.StatusOK); !strings.Contains(page, "確認済み — 削除依頼へ") || strings.Contains(page, `id="review-form"`) {
+		t.Errorf("after the review the page does not say so")
+	}
 	// Another prefecture neither lists the item nor downloads its capture.
 	s.AddUser(t, "patrol@osaka.example", "pref-27", auth.RoleAnalyst, "correct horse battery")
 	osaka := s.Login(t, "patrol@osaka.example", "correct horse battery")
@@ -94,6 +116,7 @@ func TestPatrolThroughPages(t *testing.T) {
 	}
 	getPage(t, osaka, s.URL+m[1], http.StatusNotFound)
 	getPage(t, osaka, s.URL+itemPath, http.StatusNotFound)
+	getPage(t, osaka, s.URL+fm[1], http.StatusNotFound)
 	// An intake officer has no patrol menu and no patrol page.
 	s.AddUser(t, "intake@mpd.example", "pref-13", auth.RoleIntake, "correct horse battery")
 	intake := s.Login(t, "intake@mpd.example", "correct horse battery")

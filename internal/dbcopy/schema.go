@@ -119,6 +119,7 @@ var plan = []planEntry{
 	{"patrol_items", "", []string{"id"}},
 	{"patrol_hosts", "", []string{"host"}},
 	{"patrol_captures", "", []string{"id"}},
+	{"patrol_findings", "", []string{"id"}},
 	// Takedown requests and each look at their target.
 	{"takedown_requests", "", []string{"id"}},
 	{"takedown_checks", "", []string{"id"}},

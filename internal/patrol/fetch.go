@@ -203,6 +203,11 @@ func (s *Service) capture(ctx context.Context, it *Item, u *url.URL) (time.Time,
 	if err := s.store.AddCapture(ctx, c); err != nil {
 		return time.Time{}, err
 	}
+	if c.Changed && c.Status < 400 {
+		if err := s.examine(ctx, it, c); err != nil { // the capture is kept; the page is matched again when it changes
+			s.log.Error("patrol: matching a capture", "capture", c.ID, "err", err)
+		}
+	}
 	return start.Add(it.Every), nil
 }
 

@@ -122,4 +122,5 @@ type Store interface {
 	Captures(ctx context.Context, itemID int64, limit int) ([]*Capture, error)
 	Capture(ctx context.Context, id int64) (*Capture, error)
 	Audit(ctx context.Context, e audit.Entry) error
+	FindingStore
 }

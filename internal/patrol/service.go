@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/blob"
@@ -47,7 +48,9 @@ type Options struct {
 
 // Service is cyber patrol's one way in.
 type Service struct {
-	store  Store
+	store    Store
+	findings FindingStore
+	access   *access.Decider
 	jobs   *jobs.Runner
 	blobs  *blob.Store
 	egress *egress.Client
@@ -58,7 +61,7 @@ type Service struct {
 }
 
 // NewService returns a Service and registers its fetch job with the runner.
-func NewService(st Store, r *jobs.Runner, blobs *blob.Store, eg *egress.Client, tree func() *org.Tree, clock koban.Clock, log *slog.Logger, o Options) *Service {
+func NewService(st Store, d *access.Decider, r *jobs.Runner, blobs *blob.Store, eg *egress.Client, tree func() *org.Tree, clock koban.Clock, log *slog.Logger, o Options) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -68,7 +71,7 @@ func NewService(st Store, r *jobs.Runner, blobs *blob.Store, eg *egress.Client, 
 	if o.Version == "" {
 		o.Version = "dev"
 	}
-	s := &Service{store: st, jobs: r, blobs: blobs, egress: eg, tree: tree, clock: clock, log: log, opts: o}
+	s := &Service{store: st, findings: st, access: d, jobs: r, blobs: blobs, egress: eg, tree: tree, clock: clock, log: log, opts: o}
 	r.Handle(FetchJob, s.fetchJob)
 	return s
 }

@@ -17,9 +17,11 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/blob"
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/store"
@@ -101,8 +103,7 @@ func newEnv(t *testing.T) *env {
 	eg := egress.New(egress.Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Timeout: 10 * time.Second})
 	r := jobs.NewRunner(db, "test", clock, nil)
 	e := &env{t: t, ctx: ctx, db: db, clock: clock, tree: tree, blobs: blobs, jobs: r, site: s}
-	e.svc = patrol.NewService(db, r, blobs, eg, func() *org.Tree { return e.tree }, clock, nil, patrol.Options{Contact: "https://koban.police.example/patrol", Version: "1.0"})
-	_ = access.View
+	e.svc = patrol.NewService(db, access.New(db, func() *org.Tree { return e.tree }, clock), r, blobs, eg, func() *org.Tree { return e.tree }, clock, nil, patrol.Options{Contact: "https://koban.police.example/patrol", Version: "1.0"})
 	return e
 }
 
@@ -286,4 +287,82 @@ func errAs(err error, target **koban.ProblemsError) bool {
 		*target = pe
 	}
 	return ok
+}
+
+// A fetched 闇バイト post becomes a finding: its category and score, the
+// hits with what they matched, the phone number in it indexed nationally;
+// a repost on another page with another number joins its cluster; an
+// analyst confirms it once; another prefecture cannot open it. A phrase
+// item of the line is looked for too.
+func TestFindings(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.officer("pref-13", auth.RoleAnalyst)
+	e.site.page = "<html><head><script>var x='ホワイト案件';</script></head><body><h1>【高収入】即日即金！ホワイト案件</h1><p>運び・受け子ではありません。テレグラムで連絡 090-1234-5678</p></body></html>"
+	first, _ := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/post1"})
+	drain := func() {
+		for end := e.clock.Now().Add(30 * time.Second); e.clock.Now().Before(end); e.clock.Advance(time.Second) {
+			e.jobs.RunOnce(e.ctx)
+		}
+	}
+	drain()
+	list, err := e.svc.Findings(e.ctx, analyst, patrol.FindingNew)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("findings = %+v, %v", list, err)
+	}
+	f := list[0]
+	if f.Category != "yamibaito" || f.Score < 0.5 || f.ItemID != first.ID || f.URL != e.site.URL+"/post1" || len(f.Hits) == 0 || f.ClusterID != f.ID {
+		t.Errorf("finding = %+v", f)
+	}
+	for _, h := range f.Hits {
+		if h.Text == "" || h.Rule == "" {
+			t.Errorf("hit %+v", h)
+		}
+	}
+	v, err := e.svc.Finding(e.ctx, analyst, f.ID)
+	if err != nil || !strings.Contains(v.Excerpt, "即日即金") || strings.Contains(v.Excerpt, "var x") {
+		t.Errorf("excerpt %q, %v; want the page's text without its script", v.Excerpt, err)
+	}
+	if n, err := e.db.Labels(e.ctx, []correlate.Key{{Type: correlate.Finding, ID: f.ID}}); err != nil || n[correlate.Key{Type: correlate.Finding, ID: f.ID}] != f.URL {
+		t.Errorf("label %v, %v", n, err)
+	}
+	val, err := e.db.Value(e.ctx, observe.Observable{Type: observe.Phone, Value: "+819012345678"})
+	if err != nil {
+		t.Fatalf("the phone number is not indexed: %v", err)
+	}
+	occ, _, err := e.db.Occurrences(e.ctx, val.ID, access.Scope{All: true}, 10, 0)
+	if err != nil || len(occ) != 1 || occ[0].Type != correlate.Finding || occ[0].ID != f.ID {
+		t.Errorf("the phone number's records = %+v, %v; want the finding", occ, err)
+	}
+	// A repost with another number on another page: the same cluster.
+	e.site.page = strings.Replace(e.site.page, "090-1234-5678", "080-9999-0000", 1)
+	e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/post2"})
+	drain()
+	list, _ = e.svc.Findings(e.ctx, analyst, "")
+	if len(list) != 2 || list[0].ClusterID != f.ID || list[0].ClusterSize != 2 {
+		t.Fatalf("after the repost: %+v", list)
+	}
+	// Review: once; Osaka cannot see it.
+	if err := e.svc.Review(e.ctx, analyst, f.ID, patrol.FindingConfirmed, "募集ページ。削除依頼へ"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Review(e.ctx, analyst, f.ID, patrol.FindingFalsePositive, ""); koban.ErrorCode(err) != koban.Conflict {
+		t.Errorf("reviewed twice: %v", err)
+	}
+	if got, _ := e.svc.Finding(e.ctx, analyst, f.ID); got.State != patrol.FindingConfirmed || got.ReviewNote != "募集ページ。削除依頼へ" {
+		t.Errorf("after review %+v", got.Finding)
+	}
+	if _, err := e.svc.Finding(e.ctx, e.officer("pref-27", auth.RoleAnalyst), f.ID); koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("Osaka opens Tokyo's finding: %v", err)
+	}
+	if err := e.svc.Review(e.ctx, e.officer("pref-13", auth.RoleInvestigator), list[0].ID, patrol.FindingConfirmed, ""); koban.ErrorCode(err) != koban.Forbidden {
+		t.Errorf("an investigator (patrol.read only) reviews: %v", err)
+	}
+	// A page with nothing the built-in rules know, but the line's own phrase.
+	e.site.page = "<html><body>特製クッキーの詰め合わせ、本日限定で販売しています。</body></html>"
+	e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindPhrase, Target: "特製クッキー", Label: "隠語（捜査で判明）"})
+	e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/shop"})
+	drain()
+	if list, _ = e.svc.Findings(e.ctx, analyst, ""); len(list) != 3 || list[0].Hits[0].Rule == "" || !strings.HasPrefix(list[0].Hits[0].Rule, "item-") {
+		t.Errorf("findings after the phrase item: %+v", list)
+	}
 }

@@ -186,7 +186,7 @@ func (db *DB) Holders(ctx context.Context, valueIDs []int64, exclude correlate.K
 }
 
 // Labels returns what officers call each record: a report's receipt,
-// intel's name (or its STIX id when it has none).
+// intel's name (or its STIX id when it has none), a finding's URL.
 func (db *DB) Labels(ctx context.Context, keys []correlate.Key) (map[correlate.Key]string, error) {
 	ids := map[correlate.RecordType][]any{}
 	for _, k := range keys {
@@ -194,8 +194,9 @@ func (db *DB) Labels(ctx context.Context, keys []correlate.Key) (map[correlate.K
 	}
 	out := make(map[correlate.Key]string, len(keys))
 	for t, q := range map[correlate.RecordType]string{
-		correlate.Report: `SELECT id, receipt FROM reports WHERE id IN (`,
-		correlate.Intel:  `SELECT id, CASE WHEN name <> '' THEN name ELSE stix_id END FROM intel_objects WHERE id IN (`,
+		correlate.Report:  `SELECT id, receipt FROM reports WHERE id IN (`,
+		correlate.Intel:   `SELECT id, CASE WHEN name <> '' THEN name ELSE stix_id END FROM intel_objects WHERE id IN (`,
+		correlate.Finding: `SELECT id, url FROM patrol_findings WHERE id IN (`,
 	} {
 		if len(ids[t]) == 0 {
 			continue
@@ -263,6 +264,8 @@ func (db *DB) Record(ctx context.Context, k correlate.Key) (correlate.Occurrence
 		q = `SELECT org_id, created_at, receipt, category, tlp FROM reports WHERE id = ?`
 	case correlate.Intel:
 		q = `SELECT org_id, added_at, CASE WHEN name <> '' THEN name ELSE stix_id END, type, tlp FROM intel_objects WHERE id = ?`
+	case correlate.Finding:
+		q = `SELECT org_id, created_at, url, category, tlp FROM patrol_findings WHERE id = ?`
 	}
 	if q != "" {
 		var at int64

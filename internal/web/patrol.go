@@ -140,3 +140,90 @@ func (s *Server) patrolCaptureBody(w http.ResponseWriter, r *http.Request) {
 		s.Log.Error("patrol capture download", "capture", c.ID, "err", strings.TrimSpace(err.Error()))
 	}
 }
+
+// patrolFindingsPage lists the findings of the officer's line.
+type patrolFindingsPage struct {
+	page
+	State    string
+	Findings []*patrol.Finding
+}
+
+// States are the review states offered as a filter.
+func (p patrolFindingsPage) States() []string {
+	return []string{patrol.FindingNew, patrol.FindingConfirmed, patrol.FindingFalsePositive}
+}
+
+// Percent writes a score as a percentage.
+func (p page) Percent(f float64) string { return strconv.Itoa(int(f*100+0.5)) + "%" }
+
+func (s *Server) patrolFindings(w http.ResponseWriter, r *http.Request) {
+	p := patrolFindingsPage{page: s.newPage(r, "patrol.findings_title"), State: r.URL.Query().Get("state")}
+	if p.State == "" {
+		p.State = patrol.FindingNew
+	}
+	if p.State == "all" {
+		p.State = ""
+	}
+	var err error
+	if p.Findings, err = s.Patrol.Findings(r.Context(), *p.Principal, p.State); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "patrol_findings", p)
+}
+
+// patrolFindingPage is one finding with its cluster and the review form.
+type patrolFindingPage struct {
+	page
+	V         *patrol.FindingView
+	CanReview bool
+}
+
+func (s *Server) patrolFinding(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	s.renderFinding(w, r, id, http.StatusOK, nil)
+}
+
+func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, id int64, status int, problem error) {
+	p := patrolFindingPage{page: s.newPage(r, "patrol.finding_title")}
+	var err error
+	if p.V, err = s.Patrol.Finding(r.Context(), *p.Principal, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.CanReview = p.V.State == patrol.FindingNew && p.Principal.Can(auth.PermPatrolManage)
+	if problem != nil {
+		p.setProblems(problem)
+	}
+	p.TitleText = p.V.URL
+	s.render(w, r, status, "patrol_finding", p)
+}
+
+// patrolReview confirms a finding or marks it a false positive.
+func (s *Server) patrolReview(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	err = s.Patrol.Review(r.Context(), pr, id, r.PostForm.Get("state"), r.PostForm.Get("note"))
+	if koban.ErrorCode(err) == koban.Invalid {
+		s.renderFinding(w, r, id, http.StatusUnprocessableEntity, err)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/patrol/findings/"+strconv.FormatInt(id, 10)+"?done=finding_reviewed", http.StatusSeeOther)
+}
