@@ -51,13 +51,13 @@ type Service struct {
 	store    Store
 	findings FindingStore
 	access   *access.Decider
-	jobs   *jobs.Runner
-	blobs  *blob.Store
-	egress *egress.Client
-	tree   func() *org.Tree
-	clock  koban.Clock
-	log    *slog.Logger
-	opts   Options
+	jobs     *jobs.Runner
+	blobs    *blob.Store
+	egress   *egress.Client
+	tree     func() *org.Tree
+	clock    koban.Clock
+	log      *slog.Logger
+	opts     Options
 }
 
 // NewService returns a Service and registers its fetch job with the runner.
