@@ -65,8 +65,8 @@ func TestRolesAndPermissionsComplete(t *testing.T) {
 	if len(Roles()) != 6 {
 		t.Errorf("Roles() has %d entries, want 6", len(Roles()))
 	}
-	if len(Permissions()) != 13 {
-		t.Errorf("Permissions() has %d entries, want 13", len(Permissions()))
+	if len(Permissions()) != 16 {
+		t.Errorf("Permissions() has %d entries, want 16", len(Permissions()))
 	}
 	for _, r := range Roles() {
 		if !r.Valid() {

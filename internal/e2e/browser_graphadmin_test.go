@@ -317,7 +317,7 @@ func TestBrowserGraphAdmin(t *testing.T) {
 	// 4. A station, listed under its parent; the second-factor rule, confirmed.
 	p.open("/admin/orgs", http.StatusOK)
 	p.do("fill in the station", chromedp.SetValue("#parent", "pref-13"))
-	p.tabTo("#code", 20)
+	p.tabTo("#code", 30)
 	p.typeText("pref-13-shinjuku")
 	p.tabTo("#name_ja", 2)
 	p.typeText("新宿警察署")
@@ -339,7 +339,7 @@ func TestBrowserGraphAdmin(t *testing.T) {
 		t.Errorf("the confirmation asks %q", q)
 	}
 	visit("admin-totp-confirm")
-	p.tabTo("#totp-confirm", 20)
+	p.tabTo("#totp-confirm", 30)
 	if st, loc := p.keysAndWait("confirm", kb.Enter); st != http.StatusOK || !strings.HasSuffix(loc, "/admin/orgs?done=saved#"+rowID) {
 		t.Fatalf("confirm: %d at %s, want back at the row %s", st, loc, rowID)
 	}
