@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,7 +26,12 @@ import (
 // shown inline — and is audited.
 func TestPatrolThroughPages(t *testing.T) {
 	const recruit = "<html><body>【高収入】即日即金 ホワイト案件 テレグラムで連絡</body></html>"
+	var gone atomic.Bool
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if gone.Load() {
+			http.NotFound(w, r)
+			return
+		}
 		if r.URL.Path == "/robots.txt" {
 			io.WriteString(w, "User-agent: *\nDisallow: /private\n")
 			return
@@ -33,7 +40,11 @@ func TestPatrolThroughPages(t *testing.T) {
 		io.WriteString(w, recruit)
 	}))
 	defer site.Close()
-	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) { c.EgressAllow = "127.0.0.0/8" }))
+	sink := newSink(t)
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) {
+		c.EgressAllow, c.EgressTimeout = "127.0.0.0/8", 3*time.Second
+		c.SMTPURL, c.MailFrom = "smtp://"+sink.ln.Addr().String(), "cyber@mpd.police.example.jp"
+	}))
 	s.AddUser(t, "patrol@mpd.example", "pref-13", auth.RoleAnalyst, "correct horse battery")
 	web := s.Login(t, "patrol@mpd.example", "correct horse battery")
 
@@ -108,6 +119,58 @@ func TestPatrolThroughPages(t *testing.T) {
 	if page := getPage(t, web, s.URL+fm[1]+"?done=finding_reviewed", http.StatusOK); !strings.Contains(page, "確認済み — 削除依頼へ") || strings.Contains(page, `id="review-form"`) {
 		t.Errorf("after the review the page does not say so")
 	}
+	// From the confirmed finding, a takedown request: drafted with the page
+	// and the finding as its source, the recipient typed (no RDAP server is
+	// reachable here), sent with its X-ARF report, and the page found gone.
+	finding = getPage(t, web, s.URL+fm[1], http.StatusOK)
+	lm := regexp.MustCompile(`href="(/takedown\?target=[^"]+)" id="takedown-link"`).FindStringSubmatch(finding)
+	if lm == nil {
+		t.Fatalf("no takedown link on the confirmed finding")
+	}
+	form := getPage(t, web, s.URL+strings.ReplaceAll(lm[1], "&amp;", "&"), http.StatusOK)
+	if !strings.Contains(form, `value="`+site.URL+`/bosyu"`) || !strings.Contains(form, `value="finding:`) {
+		t.Fatalf("the draft form is not filled from the finding")
+	}
+	resp, err = web.PostForm(s.URL+"/takedown", url.Values{"kind": {"fraud"}, "fraud_type": {"employment"}, "target": {site.URL + "/bosyu"},
+		"note": {"犯罪の実行者を募集する投稿です。"}, "source": {"finding:" + strings.TrimPrefix(fm[1], "/patrol/findings/")}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("draft: %v %v", err, resp.StatusCode)
+	}
+	resp.Body.Close()
+	td := strings.Split(resp.Header.Get("Location"), "?")[0]
+	for _, step := range []url.Values{{"recipient": {"abuse@hoster.example.jp"}}, {}} {
+		action := "/recipient"
+		if len(step) == 0 {
+			action = "/send"
+		}
+		resp, err = web.PostForm(s.URL+td+action, step)
+		if err != nil || resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %v %v", action, err, resp.StatusCode)
+		}
+		resp.Body.Close()
+	}
+	sink.wait(t, 1)
+	sink.mu.Lock()
+	msg, rcpt := sink.msgs[0], sink.rcpt[0]
+	sink.mu.Unlock()
+	if !strings.Contains(rcpt, "abuse@hoster.example.jp") || !strings.Contains(msg, ".xarf.json") || strings.Contains(msg, "patrol@mpd.example") {
+		t.Errorf("the takedown mail went to %s; attachment or privacy wrong", rcpt)
+	}
+	gone.Store(true)
+	tdID, _ := strconv.ParseInt(strings.TrimPrefix(td, "/takedown/"), 10, 64)
+	req, _ := s.App.DB.Takedown(context.Background(), tdID)
+	for range 2 {
+		if err := s.App.Takedown.Check(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if page := getPage(t, web, s.URL+td, http.StatusOK); !strings.Contains(page, "削除確認済み") || !strings.Contains(page, "消えていた") {
+		t.Errorf("the request's page does not show the removal")
+	}
+	if page := getPage(t, web, s.URL+"/takedown", http.StatusOK); !strings.Contains(page, "送信 1件のうち削除確認 1件（100%）") {
+		t.Errorf("the outcomes do not count the removal")
+	}
+	gone.Store(false)
 	// Another prefecture neither lists the item nor downloads its capture.
 	s.AddUser(t, "patrol@osaka.example", "pref-27", auth.RoleAnalyst, "correct horse battery")
 	osaka := s.Login(t, "patrol@osaka.example", "correct horse battery")

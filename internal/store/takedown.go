@@ -113,3 +113,15 @@ func (db *DB) TakedownChecks(ctx context.Context, id int64, limit int) ([]takedo
 		return c, err
 	}, `SELECT id, request_id, at, status, down, detail FROM takedown_checks WHERE request_id = ? ORDER BY at DESC, id DESC LIMIT ?`, id, limit)
 }
+
+// Confirmed implements takedown.Store.
+func (db *DB) Confirmed(ctx context.Context, k correlate.Key) (bool, error) {
+	if k.Type != correlate.Finding {
+		return true, nil
+	}
+	var state string
+	if err := db.read.QueryRowContext(ctx, `SELECT state FROM patrol_findings WHERE id = ?`, k.ID).Scan(&state); err != nil {
+		return false, fmt.Errorf("finding %d: %w", k.ID, err)
+	}
+	return state == "confirmed", nil
+}

@@ -146,6 +146,11 @@ func (s *Service) Draft(ctx context.Context, p auth.Principal, in Input) (*Reque
 		if l := tlp.Level(rec.TLP); l == tlp.Red || l == tlp.AmberStrict {
 			bad.Add("source", "takedown.error.source_tlp")
 		}
+		if ok, err := s.store.Confirmed(ctx, in.Source); err != nil {
+			return nil, err
+		} else if !ok {
+			bad.Add("source", "takedown.error.unconfirmed")
+		}
 	}
 	if err := bad.Err(); err != nil {
 		return nil, err

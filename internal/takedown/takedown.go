@@ -91,4 +91,7 @@ type Store interface {
 	TakedownChecks(ctx context.Context, id int64, limit int) ([]Check, error)
 	// Record tells a source record's owner and marking.
 	Record(ctx context.Context, k correlate.Key) (correlate.Occurrence, error)
+	// Confirmed says whether a record may leave koban: a patrol finding
+	// only once an analyst confirmed it; every other record yes.
+	Confirmed(ctx context.Context, k correlate.Key) (bool, error)
 }

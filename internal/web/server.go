@@ -22,6 +22,7 @@ import (
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/search"
+	"github.com/koban-project/koban/internal/takedown"
 )
 
 // Deps are what the pages need.
@@ -29,10 +30,11 @@ type Deps struct {
 	Intake     *intake.Service
 	Cases      *cases.Service
 	Evidence   *cases.EvidenceService
-	Search     *search.Service // across reports, cases and notes; saved searches
-	Intel      *intel.Service  // feeds and their polls, intel objects
-	Exports    *intel.Exporter // reports and cases as STIX and MISP for partners
-	Patrol     *patrol.Service // cyber patrol: watch items and captures
+	Search     *search.Service   // across reports, cases and notes; saved searches
+	Intel      *intel.Service    // feeds and their polls, intel objects
+	Exports    *intel.Exporter   // reports and cases as STIX and MISP for partners
+	Patrol     *patrol.Service   // cyber patrol: watch items and captures
+	Takedown   *takedown.Service // takedown requests to providers
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service

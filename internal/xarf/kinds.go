@@ -101,3 +101,6 @@ var categoryTypes = map[string][]string{
 func knownType(category, typ string) bool {
 	return slices.Contains(categoryTypes[category], typ)
 }
+
+// FraudTypes lists the fraud types the specification allows.
+func FraudTypes() []string { return slices.Clone(fraudTypes) }

@@ -1,0 +1,177 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/guard"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/takedown"
+	"github.com/koban-project/koban/internal/xarf"
+)
+
+// CanTakedown tells whether the viewer drafts takedown requests (shows the
+// menu): those who triage reports or manage patrol.
+func (p page) CanTakedown() bool {
+	return p.Principal != nil && (p.Principal.Can(auth.PermReportTriage) || p.Principal.Can(auth.PermPatrolManage))
+}
+
+// takedownPage lists the line's requests with their outcomes and the
+// draft form.
+type takedownPage struct {
+	page
+	Requests []*takedown.Request
+	Stats    *takedown.Stats
+	Form     takedownForm
+	CanSend  bool
+}
+
+type takedownForm struct {
+	Kind, Target, FraudType, Note, Source string
+}
+
+// Kinds are the kinds of takedown offered.
+func (p takedownPage) Kinds() []string { return []string{"phishing", "fraud", "malware"} }
+
+// FraudTypes are the fraud types X-ARF knows.
+func (p takedownPage) FraudTypes() []string { return xarf.FraudTypes() }
+
+// Hours writes a duration in hours.
+func (p page) Hours(d time.Duration) string {
+	if d == 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(d.Hours(), 'f', 1, 64) + "h"
+}
+
+// Baseline says the IHC's removal rate.
+func (p takedownPage) Baseline() string {
+	return p.Percent(takedown.IHCBaselineLow) + "–" + p.Percent(takedown.IHCBaselineHigh)
+}
+
+func (s *Server) takedowns(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := takedownPage{page: s.newPage(r, "takedown.title"), Form: takedownForm{Kind: "phishing", Target: q.Get("target"), Source: q.Get("source")}}
+	s.renderTakedowns(w, r, http.StatusOK, p)
+}
+
+func (s *Server) renderTakedowns(w http.ResponseWriter, r *http.Request, status int, p takedownPage) {
+	var err error
+	if p.Requests, err = s.Takedown.List(r.Context(), *p.Principal); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.Stats, err = s.Takedown.Stats(r.Context(), *p.Principal); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.CanSend = s.Takedown.CanSend()
+	p.SwitchForm = "takedown-form-submit"
+	s.render(w, r, status, "takedown", p)
+}
+
+// sourceKey reads "finding:12" or "report:34".
+func sourceKey(v string) correlate.Key {
+	t, id, ok := strings.Cut(v, ":")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil || !correlate.RecordType(t).Valid() {
+		return correlate.Key{}
+	}
+	return correlate.Key{Type: correlate.RecordType(t), ID: n}
+}
+
+func (s *Server) takedownDraft(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	f := takedownForm{Kind: r.PostForm.Get("kind"), Target: r.PostForm.Get("target"), FraudType: r.PostForm.Get("fraud_type"),
+		Note: r.PostForm.Get("note"), Source: r.PostForm.Get("source")}
+	req, err := s.Takedown.Draft(r.Context(), pr, takedown.Input{Kind: f.Kind, Target: f.Target, FraudType: f.FraudType, Note: f.Note, Source: sourceKey(f.Source)})
+	if koban.ErrorCode(err) == koban.Invalid {
+		p := takedownPage{page: s.newPage(r, "takedown.title"), Form: f}
+		p.setProblems(err)
+		s.renderTakedowns(w, r, guard.Status(koban.Invalid), p)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/takedown/"+strconv.FormatInt(req.ID, 10)+"?done=takedown_drafted", http.StatusSeeOther)
+}
+
+// takedownRequestPage is one request with its checks and the actions its
+// state allows.
+type takedownRequestPage struct {
+	page
+	V       *takedown.Request
+	CanSend bool
+}
+
+func (s *Server) takedownRequest(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	s.renderTakedown(w, r, id, http.StatusOK, nil)
+}
+
+func (s *Server) renderTakedown(w http.ResponseWriter, r *http.Request, id int64, status int, problem error) {
+	p := takedownRequestPage{page: s.newPage(r, "takedown.request_title")}
+	var err error
+	if p.V, err = s.Takedown.Get(r.Context(), *p.Principal, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.CanSend = s.Takedown.CanSend()
+	if problem != nil {
+		p.setProblems(problem)
+	}
+	p.TitleText = p.V.Ticket
+	s.render(w, r, status, "takedown_request", p)
+}
+
+func (s *Server) takedownAction(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	action := r.PathValue("action")
+	switch action {
+	case "recipient":
+		err = s.Takedown.SetRecipient(r.Context(), pr, id, r.PostForm.Get("recipient"))
+	case "send":
+		err = s.Takedown.Send(r.Context(), pr, id)
+	case "acknowledge":
+		err = s.Takedown.Acknowledge(r.Context(), pr, id)
+	case "withdraw":
+		err = s.Takedown.Withdraw(r.Context(), pr, id)
+	default:
+		s.notFound(w, r)
+		return
+	}
+	if c := koban.ErrorCode(err); c == koban.Invalid || c == koban.Conflict {
+		s.renderTakedown(w, r, id, guard.Status(c), err)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/takedown/"+strconv.FormatInt(id, 10)+"?done=takedown_"+action, http.StatusSeeOther)
+}
