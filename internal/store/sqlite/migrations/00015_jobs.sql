@@ -23,9 +23,8 @@ CREATE TABLE job_queue (
     finished_at  INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX job_queue_kind_key ON job_queue(kind, key) WHERE key <> '';
-CREATE INDEX job_queue_due ON job_queue(run_at, kind) WHERE state = 'ready';
+CREATE INDEX job_queue_due ON job_queue(run_at, id) WHERE state = 'ready';
 CREATE INDEX job_queue_leases ON job_queue(lease_until) WHERE state = 'running';
-CREATE INDEX job_queue_kind_state ON job_queue(kind, state);
 
 CREATE TABLE job_attempts (
     id          INTEGER PRIMARY KEY,
