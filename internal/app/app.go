@@ -435,6 +435,17 @@ func (a *App) sweep(ctx context.Context) {
 		}); err != nil && ctx.Err() == nil {
 			a.Log.Warn("sweep evidence files", "err", err)
 		}
+		// Patrol captures past their retention that nothing holds to.
+		if _, err := a.RunJob(ctx, "patrol-retention", 6*time.Hour, func(ctx context.Context) error {
+			n, err := a.DB.ExpireCaptures(ctx, a.Clock.Now().Add(-patrol.CaptureRetention),
+				audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
+			if n > 0 {
+				a.Log.Info("patrol captures expired", "deleted", n)
+			}
+			return err
+		}); err != nil && ctx.Err() == nil {
+			a.Log.Warn("patrol retention", "err", err)
+		}
 		// New records against saved searches: one pass over them a minute,
 		// on one server (see search/saved.go).
 		if _, err := a.RunJob(ctx, "saved-searches", time.Minute, a.matchSavedSearches); err != nil && ctx.Err() == nil {

@@ -29,6 +29,10 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 )
 
+// CaptureRetention is how long a capture no finding names is kept (its
+// item's latest capture stays whatever its age).
+const CaptureRetention = 90 * 24 * time.Hour
+
 // Kinds of watch item.
 const (
 	KindURL     = "url"     // a page fetched as it is

@@ -193,3 +193,27 @@ func (db *DB) Capture(ctx context.Context, id int64) (*patrol.Capture, error) {
 	}
 	return c, err
 }
+
+// ExpireCaptures deletes the captures fetched before cutoff that no
+// finding names and that are not their item's latest (the latest says what
+// the page is now and whether the next one changed), with one audit entry
+// saying how many went; their bodies are then swept from the file store
+// as orphans. It returns how many went.
+func (db *DB) ExpireCaptures(ctx context.Context, cutoff time.Time, e audit.Entry) (int, error) {
+	var n int64
+	err := db.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM patrol_captures WHERE fetched_at < ?
+			AND NOT EXISTS (SELECT 1 FROM patrol_findings f WHERE f.capture_id = patrol_captures.id)
+			AND id <> (SELECT MAX(c.id) FROM patrol_captures c WHERE c.item_id = patrol_captures.item_id)`, ts(cutoff))
+		if err != nil {
+			return fmt.Errorf("expire captures: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		if n == 0 {
+			return nil
+		}
+		e.Detail = mergeDetail(e.Detail, map[string]any{"deleted": n, "before": cutoff.UTC().Format(time.RFC3339)})
+		return db.appendAudit(ctx, tx, e)
+	})
+	return int(n), err
+}

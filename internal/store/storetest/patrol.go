@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -76,6 +77,32 @@ func testPatrol(t *testing.T, f *fixture) {
 	}
 	if err := f.h.Exec(t, f.db, `UPDATE patrol_captures SET status = 404`); err == nil {
 		t.Error("a capture was changed")
+	}
+	// Retention: of three old captures, the one a finding names and the
+	// item's latest stay; the other goes, audited.
+	old := now.Add(-100 * 24 * time.Hour)
+	var caps []*patrol.Capture
+	for i := range 3 {
+		c := &patrol.Capture{ItemID: it.ID, OrgID: it.OrgID, URL: it.Target, FinalURL: it.Target, Status: 200, Headers: []byte(`{}`),
+			SHA256: fmt.Sprintf("%064x", i+1), Size: 4, Profile: patrol.ProfileDefault, UserAgent: "koban/test", Route: "direct", FetchedAt: old.Add(time.Duration(i) * time.Hour)}
+		if err := f.db.AddCapture(f.ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		caps = append(caps, c)
+	}
+	if err := f.db.AddFinding(f.ctx, &patrol.Finding{CaptureID: caps[0].ID, ItemID: it.ID, OrgID: it.OrgID, URL: it.Target, Category: "yamibaito", Score: 0.9,
+		SimHash: 1, State: patrol.FindingNew, TLP: "amber", CreatedAt: now}, 14); err != nil {
+		t.Fatal(err)
+	}
+	// The first capture (now) is the newest by time but the oldest row;
+	// the latest row is caps[2].
+	n, err := f.db.ExpireCaptures(f.ctx, now.Add(-90*24*time.Hour), audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
+	if err != nil || n != 1 {
+		t.Fatalf("expired %d, %v; want the one capture nothing holds", n, err)
+	}
+	left, _ := f.db.Captures(f.ctx, it.ID, 10)
+	if len(left) != 3 {
+		t.Errorf("%d captures left, want 3 (the recent one, the finding's, the latest)", len(left))
 	}
 }
 
