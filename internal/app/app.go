@@ -165,10 +165,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Evidence = cases.NewEvidenceService(a.Cases, db, a.Blobs, log, a.exportConfig(cats))
-	// Abuse contacts by RDAP through the egress client (WHOIS for .jp
-	// needs a dialer through egress on port 43, not wired yet: the officer
-	// fills such a recipient in).
-	finder, err := rdap.NewClient(a.Egress, rdap.Options{Clock: o.Clock})
+	// Abuse contacts by RDAP through the egress client, and by WHOIS (.jp,
+	// JPNIC) through its dialer, which reaches port 43 too.
+	finder, err := rdap.NewClient(a.Egress, rdap.Options{Clock: o.Clock, Dial: a.Egress.DialAllowing(43)})
 	if err != nil {
 		db.Close()
 		return nil, err

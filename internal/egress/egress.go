@@ -268,12 +268,27 @@ func (b *limitedBody) Close() error { return b.rc.Close() }
 // dials the allowed addresses in turn; the dialer's Control checks the
 // address once more at the socket, the one actually connected to.
 func (c *Client) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	return c.dialWith(ctx, network, addr, nil)
+}
+
+// DialAllowing returns a dialer for plain TCP services other than HTTP
+// (WHOIS on port 43) with the client's protections: the name resolved and
+// every address checked at connect time, ports 80, 443, the client's Ports
+// and extra reached on public addresses, nothing else. There is no proxy
+// for these: they go direct.
+func (c *Client) DialAllowing(extra ...uint16) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return c.dialWith(ctx, network, addr, extra)
+	}
+}
+
+func (c *Client) dialWith(ctx context.Context, network, addr string, extra []uint16) (net.Conn, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
 	}
 	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	if c.cfg.Proxy != nil && addr == proxyAddr(c.cfg.Proxy) {
+	if extra == nil && c.cfg.Proxy != nil && addr == proxyAddr(c.cfg.Proxy) {
 		// The proxy is the operator's choice, private or not.
 		return d.DialContext(ctx, network, addr)
 	}
@@ -288,6 +303,9 @@ func (c *Client) dial(ctx context.Context, network, addr string) (net.Conn, erro
 		}
 		if err := c.check(host, ap.Addr()); err != nil {
 			return err
+		}
+		if slices.Contains(extra, ap.Port()) {
+			return nil
 		}
 		return c.checkPort(host, ap.Addr(), ap.Port())
 	}

@@ -367,3 +367,38 @@ func TestPortRefused(t *testing.T) {
 		t.Errorf("through a proxy: %v; want refused for its port", err)
 	}
 }
+
+// A dialer for another service (WHOIS) reaches its own port on public
+// addresses and no other, and refuses private addresses like every fetch.
+func TestDialAllowing(t *testing.T) {
+	public := resolver(map[string]string{"whois.example.jp": "8.8.8.8", "intranet.example.jp": "10.1.2.3"})
+	dial := New(Config{Resolve: public, Timeout: 5 * time.Second}).DialAllowing(43)
+	for addr, reason := range map[string]Reason{"whois.example.jp:25": Port, "intranet.example.jp:43": Private, "127.0.0.1:43": Loopback} {
+		_, err := dial(t.Context(), "tcp", addr)
+		var ref *RefusedError
+		if !errors.As(err, &ref) || ref.Reason != reason {
+			t.Errorf("%s: %v; want refused (%s)", addr, err, reason)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			io.WriteString(c, "% whois\n")
+			c.Close()
+		}
+	}()
+	allowed := New(Config{Allow: []netip.Prefix{loopback}}).DialAllowing(43)
+	c, err := allowed(t.Context(), "tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(c)
+	c.Close()
+	if string(b) != "% whois\n" {
+		t.Errorf("read %q", b)
+	}
+}
