@@ -173,9 +173,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	if mailOut == nil {
-		a.Takedown = takedown.NewService(db, a.Access, a.Jobs, a.Egress, finder, nil, cats, a.Tree, o.Clock, log, takedown.Options{Zone: cfg.Location})
+		a.Takedown = takedown.NewService(db, a.Blobs, a.Access, a.Jobs, a.Egress, finder, nil, cats, a.Tree, o.Clock, log, takedown.Options{Zone: cfg.Location})
 	} else {
-		a.Takedown = takedown.NewService(db, a.Access, a.Jobs, a.Egress, finder, mailOut, cats, a.Tree, o.Clock, log,
+		a.Takedown = takedown.NewService(db, a.Blobs, a.Access, a.Jobs, a.Egress, finder, mailOut, cats, a.Tree, o.Clock, log,
 			takedown.Options{ContactEmail: cfg.MailFrom, Zone: cfg.Location})
 	}
 	a.Exports = intel.NewExporter(a.Intake, a.Cases, a.Access, db, a.Tree, intel.Wording{

@@ -604,15 +604,16 @@ func (db *DB) ReportIDsAfter(ctx context.Context, after int64, n int) ([]int64, 
 	return ids, rows.Err()
 }
 
-// FileSums yields the SHA-256 of every evidence file a report, a case or a
-// patrol capture names, each once, in ascending byte order (the order of blob.Store.Walk);
+// FileSums yields the SHA-256 of every evidence file a report, a case, a
+// patrol capture or a takedown request names, each once, in ascending byte order (the order of blob.Store.Walk);
 // a failure is yielded as the last error. The query runs until the loop
 // ends, in one snapshot of the tables.
 func (db *DB) FileSums(ctx context.Context) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		rows, err := db.read.QueryContext(ctx, `SELECT s FROM (SELECT sha256 AS s FROM report_files
 			UNION SELECT sha256 FROM case_evidence WHERE sha256 <> ''
-			UNION SELECT sha256 FROM patrol_captures) files ORDER BY s COLLATE `+db.d.bytewise)
+			UNION SELECT sha256 FROM patrol_captures
+			UNION SELECT evidence_sha256 FROM takedown_requests WHERE evidence_sha256 <> '') files ORDER BY s COLLATE `+db.d.bytewise)
 		if err != nil {
 			yield("", fmt.Errorf("evidence sums: %w", err))
 			return

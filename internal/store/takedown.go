@@ -14,19 +14,22 @@ import (
 )
 
 const takedownCols = `id, org_id, ticket, kind, target, fraud_type, source_type, source_id, note, state, recipient_email, recipient_name,
-	recipient_basis, COALESCE(created_by, 0), created_at, sent_at, acknowledged_at, first_down_at, removed_at, reappeared_at, closed_at`
+	recipient_basis, COALESCE(created_by, 0), created_at, sent_at, acknowledged_at, first_down_at, removed_at, reappeared_at, closed_at,
+	evidence_sha256, evidence_type, preserved_at, preserve_error`
 
 func scanTakedown(s scanner) (*takedown.Request, error) {
 	var r takedown.Request
 	var kind, srcType string
-	var created, sent, ack, down, removed, reapp, closed int64
+	var created, sent, ack, down, removed, reapp, closed, preserved int64
 	if err := s.Scan(&r.ID, &r.OrgID, &r.Ticket, &kind, &r.Target, &r.FraudType, &srcType, &r.Source.ID, &r.Note, &r.State, &r.RecipientEmail,
-		&r.RecipientName, &r.RecipientBasis, &r.CreatedBy, &created, &sent, &ack, &down, &removed, &reapp, &closed); err != nil {
+		&r.RecipientName, &r.RecipientBasis, &r.CreatedBy, &created, &sent, &ack, &down, &removed, &reapp, &closed,
+		&r.EvidenceSHA256, &r.EvidenceType, &preserved, &r.PreserveError); err != nil {
 		return nil, err
 	}
 	r.Kind, r.Source.Type = xarf.Kind(kind), correlate.RecordType(srcType)
 	r.CreatedAt, r.SentAt, r.AcknowledgedAt, r.FirstDownAt, r.RemovedAt, r.ReappearedAt, r.ClosedAt =
 		tm(created), tm(sent), tm(ack), tm(down), tm(removed), tm(reapp), tm(closed)
+	r.PreservedAt = tm(preserved)
 	return &r, nil
 }
 
@@ -35,9 +38,10 @@ func scanTakedown(s scanner) (*takedown.Request, error) {
 func (db *DB) CreateTakedown(ctx context.Context, r *takedown.Request, e audit.Entry) error {
 	return db.inTx(ctx, func(tx *txn) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO takedown_requests (org_id, kind, target, fraud_type, source_type, source_id, note, state,
-			recipient_email, recipient_name, recipient_basis, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			recipient_email, recipient_name, recipient_basis, created_by, created_at, evidence_sha256, evidence_type, preserved_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			r.OrgID, string(r.Kind), r.Target, r.FraudType, string(r.Source.Type), r.Source.ID, r.Note, r.State, r.RecipientEmail, r.RecipientName,
-			r.RecipientBasis, nullID(r.CreatedBy), ts(r.CreatedAt)).Scan(&r.ID); err != nil {
+			r.RecipientBasis, nullID(r.CreatedBy), ts(r.CreatedAt), r.EvidenceSHA256, r.EvidenceType, ts(r.PreservedAt)).Scan(&r.ID); err != nil {
 			return fmt.Errorf("create takedown: %w", err)
 		}
 		r.Ticket = fmt.Sprintf("TD-%d-%06d", r.CreatedAt.Year(), r.ID)
@@ -72,9 +76,10 @@ func (db *DB) Takedowns(ctx context.Context, orgs []int64, limit int) ([]*takedo
 
 func (db *DB) writeTakedown(ctx context.Context, tx *txn, r *takedown.Request) error {
 	_, err := tx.ExecContext(ctx, `UPDATE takedown_requests SET state = ?, recipient_email = ?, recipient_name = ?, recipient_basis = ?,
-		sent_at = ?, acknowledged_at = ?, first_down_at = ?, removed_at = ?, reappeared_at = ?, closed_at = ? WHERE id = ?`,
+		sent_at = ?, acknowledged_at = ?, first_down_at = ?, removed_at = ?, reappeared_at = ?, closed_at = ?,
+		evidence_sha256 = ?, evidence_type = ?, preserved_at = ?, preserve_error = ? WHERE id = ?`,
 		r.State, r.RecipientEmail, r.RecipientName, r.RecipientBasis, ts(r.SentAt), ts(r.AcknowledgedAt), ts(r.FirstDownAt), ts(r.RemovedAt),
-		ts(r.ReappearedAt), ts(r.ClosedAt), r.ID)
+		ts(r.ReappearedAt), ts(r.ClosedAt), r.EvidenceSHA256, r.EvidenceType, ts(r.PreservedAt), r.PreserveError, r.ID)
 	if err != nil {
 		return fmt.Errorf("takedown %d: %w", r.ID, err)
 	}
@@ -124,4 +129,21 @@ func (db *DB) Confirmed(ctx context.Context, k correlate.Key) (bool, error) {
 		return false, fmt.Errorf("finding %d: %w", k.ID, err)
 	}
 	return state == "confirmed", nil
+}
+
+// FindingCapture implements takedown.Store.
+func (db *DB) FindingCapture(ctx context.Context, findingID int64) (string, string, error) {
+	var sum, ct string
+	err := db.read.QueryRowContext(ctx, `SELECT c.sha256, c.content_type FROM patrol_findings f JOIN patrol_captures c ON c.id = f.capture_id WHERE f.id = ?`,
+		findingID).Scan(&sum, &ct)
+	if err != nil {
+		return "", "", fmt.Errorf("finding %d: %w", findingID, err)
+	}
+	return sum, ct, nil
+}
+
+// UpdateTakedownQuietly writes a request's state without an audit entry
+// (the preservation job's outcome: no one acted).
+func (db *DB) UpdateTakedownQuietly(ctx context.Context, r *takedown.Request) error {
+	return db.inTx(ctx, func(tx *txn) error { return db.writeTakedown(ctx, tx, r) })
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/blob"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/jobs"
@@ -28,8 +30,16 @@ import (
 	"github.com/koban-project/koban/internal/xarf"
 )
 
-// CheckJob is the job kind of a request's look at its target.
-const CheckJob = "takedown.check"
+// CheckJob is the job kind of a request's look at its target;
+// PreserveJob of the fetch that keeps the page before asking.
+const (
+	CheckJob    = "takedown.check"
+	PreserveJob = "takedown.preserve"
+)
+
+// maxPreserved is the largest page kept as a request's evidence; the
+// X-ARF report carries it when it is within xarf.MaxEvidenceSize.
+const maxPreserved = 16 << 20
 
 // CheckAfter are when a sent request's target is looked at, from sending
 // (or from its reappearance).
@@ -61,6 +71,7 @@ type Options struct {
 // Service is takedown's one way in.
 type Service struct {
 	store  Store
+	blobs  *blob.Store
 	access *access.Decider
 	jobs   *jobs.Runner
 	egress *egress.Client
@@ -76,13 +87,14 @@ type Service struct {
 // NewService returns a Service and registers its check job with the
 // runner. mailer may be nil (no mail set up): requests are drafted, not
 // sent.
-func NewService(st Store, d *access.Decider, r *jobs.Runner, eg *egress.Client, f Finder, m Mailer, cats *locale.Catalogs,
+func NewService(st Store, blobs *blob.Store, d *access.Decider, r *jobs.Runner, eg *egress.Client, f Finder, m Mailer, cats *locale.Catalogs,
 	tree func() *org.Tree, clock koban.Clock, log *slog.Logger, o Options) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{store: st, access: d, jobs: r, egress: eg, finder: f, mailer: m, cats: cats, tree: tree, clock: clock, log: log, opts: o}
+	s := &Service{store: st, blobs: blobs, access: d, jobs: r, egress: eg, finder: f, mailer: m, cats: cats, tree: tree, clock: clock, log: log, opts: o}
 	r.Handle(CheckJob, s.checkJob)
+	r.Handle(PreserveJob, s.preserveJob)
 	return s
 }
 
@@ -162,10 +174,23 @@ func (s *Service) Draft(ctx context.Context, p auth.Principal, in Input) (*Reque
 		}
 		r.RecipientEmail, r.RecipientName, r.RecipientBasis = c.Email, c.Name, c.Basis
 	}
+	if in.Source.Type == correlate.Finding { // the finding's capture is the evidence
+		sum, ct, err := s.store.FindingCapture(ctx, in.Source.ID)
+		if err != nil {
+			return nil, err
+		}
+		r.EvidenceSHA256, r.EvidenceType, r.PreservedAt = sum, ct, now
+	}
 	e := audit.Entry{Actor: p.Actor(), Action: "takedown.draft", Detail: map[string]any{"target": r.Target, "kind": string(r.Kind),
 		"recipient": r.RecipientEmail, "source": string(in.Source.Type) + ":" + strconv.FormatInt(in.Source.ID, 10)}}
 	if err := s.store.CreateTakedown(ctx, r, e); err != nil {
 		return nil, err
+	}
+	if r.EvidenceSHA256 == "" {
+		if _, err := s.jobs.Enqueue(ctx, jobs.New{Kind: PreserveJob, Key: "req:" + strconv.FormatInt(r.ID, 10), Payload: checkPayload{Request: r.ID},
+			MaxAttempts: 6}); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }
@@ -243,6 +268,13 @@ func (s *Service) Send(ctx context.Context, p auth.Principal, id int64) error {
 	if !plausibleAddress(r.RecipientEmail) {
 		return koban.FieldError("recipient", "takedown.error.recipient")
 	}
+	if r.EvidenceSHA256 == "" {
+		return koban.Errorf(koban.Conflict, "takedown.error.not_preserved")
+	}
+	evidence, err := s.evidence(r)
+	if err != nil {
+		return err
+	}
 	o, _ := s.tree().ByID(r.OrgID)
 	orgName := o.NameJA
 	lang := "en"
@@ -253,7 +285,7 @@ func (s *Service) Send(ctx context.Context, p auth.Principal, id int64) error {
 	}
 	domain := s.opts.ContactEmail[strings.LastIndexByte(s.opts.ContactEmail, '@')+1:]
 	req := xarf.Request{Kind: r.Kind, Observed: r.CreatedAt, Reporter: xarf.Organisation{Name: orgName, Email: s.opts.ContactEmail, Domain: domain},
-		URL: r.Target, Note: r.Note, FraudType: r.FraudType}
+		URL: r.Target, Note: r.Note, FraudType: r.FraudType, Evidence: evidence}
 	report, err := xarf.Build(req)
 	if err != nil {
 		return err
@@ -406,4 +438,72 @@ func (s *Service) look(ctx context.Context, target string) (status int, down boo
 		return resp.StatusCode, true, resp.Status
 	}
 	return resp.StatusCode, false, resp.Status
+}
+
+// evidence is the preserved page as the X-ARF report carries it, when it
+// is small enough; a larger one is named in the mail by its hash only.
+func (s *Service) evidence(r *Request) ([]xarf.Evidence, error) {
+	rd, err := s.blobs.Open(r.EvidenceSHA256)
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	data, err := io.ReadAll(io.LimitReader(rd, xarf.MaxEvidenceSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > xarf.MaxEvidenceSize {
+		return nil, nil
+	}
+	ct := r.EvidenceType
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	return []xarf.Evidence{{ContentType: strings.TrimSpace(ct), Description: "The page as koban fetched it on " + r.PreservedAt.UTC().Format(time.RFC3339), Data: data}}, nil
+}
+
+// preserveJob fetches a drafted request's page and keeps it as its
+// evidence; a failure is recorded on the request and retried.
+func (s *Service) preserveJob(ctx context.Context, j jobs.Job) (jobs.Result, error) {
+	var p checkPayload
+	if err := jobs.Decode(j, &p); err != nil {
+		return jobs.Result{}, err
+	}
+	r, err := s.store.Takedown(ctx, p.Request)
+	if koban.ErrorCode(err) == koban.NotFound {
+		return jobs.Result{}, nil
+	}
+	if err != nil || r.EvidenceSHA256 != "" {
+		return jobs.Result{}, err
+	}
+	sum, ct, ferr := s.fetchEvidence(ctx, r.Target)
+	if ferr != nil {
+		r.PreserveError = ferr.Error()
+		if err := s.store.UpdateTakedownQuietly(ctx, r); err != nil {
+			return jobs.Result{}, err
+		}
+		return jobs.Result{}, ferr
+	}
+	r.EvidenceSHA256, r.EvidenceType, r.PreservedAt, r.PreserveError = sum, ct, s.clock.Now(), ""
+	return jobs.Result{}, s.store.UpdateTakedownQuietly(ctx, r)
+}
+
+func (s *Service) fetchEvidence(ctx context.Context, target string) (string, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return "", "", err
+	}
+	resp, err := s.egress.Do(req)
+	if err != nil {
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		return "", "", fmt.Errorf("the page answered %s", resp.Status)
+	}
+	sum, _, err := s.blobs.Put(resp.Body, maxPreserved)
+	return sum, resp.Header.Get("Content-Type"), err
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/blob"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/intake"
@@ -105,7 +107,8 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := t.Context()
 	clock := koban.NewFixedClock(t0)
-	db, err := store.Open(ctx, store.Options{DataDir: t.TempDir(), Clock: clock})
+	dir := t.TempDir()
+	db, err := store.Open(ctx, store.Options{DataDir: dir, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +131,11 @@ func newEnv(t *testing.T) *env {
 	r := jobs.NewRunner(db, "test", clock, nil)
 	e := &env{ctx: ctx, db: db, clock: clock, tree: tree, jobs: r, mail: &outbox{}, w: w}
 	treeFn := func() *org.Tree { return e.tree }
-	e.svc = takedown.NewService(db, access.New(db, treeFn, clock), r, eg, finder, e.mail, cats, treeFn, clock, nil,
+	blobs, err := blob.Open(filepath.Join(dir, "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = takedown.NewService(db, blobs, access.New(db, treeFn, clock), r, eg, finder, e.mail, cats, treeFn, clock, nil,
 		takedown.Options{ContactEmail: "cyber@mpd.police.example.jp"})
 	return e
 }
@@ -158,6 +165,16 @@ func TestTakedownLifecycle(t *testing.T) {
 	if r.RecipientEmail != "abuse@hoster.example" || r.State != takedown.Draft || !strings.HasPrefix(r.Ticket, "TD-2026-") {
 		t.Fatalf("draft = %+v", r)
 	}
+	// Preservation first: nothing goes before koban holds the page.
+	if err := e.svc.Send(e.ctx, inv, r.ID); koban.ErrorKey(err) != "takedown.error.not_preserved" {
+		t.Fatalf("sent before the page was kept: %v", err)
+	}
+	if n, err := e.jobs.RunOnce(e.ctx); n != 1 || err != nil {
+		t.Fatalf("the preservation job: %d, %v", n, err)
+	}
+	if got, _ := e.svc.Get(e.ctx, inv, r.ID); got.EvidenceSHA256 == "" || got.PreservedAt.IsZero() {
+		t.Fatalf("not preserved: %+v", got)
+	}
 	if err := e.svc.Send(e.ctx, inv, r.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -171,6 +188,9 @@ func TestTakedownLifecycle(t *testing.T) {
 	rep, err := xarf.Parse(m.attach[0].Data)
 	if err != nil || rep.URL != target || rep.Category != "content" || rep.Type != "phishing" || rep.Reporter.Email != "cyber@mpd.police.example.jp" {
 		t.Errorf("X-ARF = %+v, %v", rep, err)
+	}
+	if len(rep.Evidence) != 1 || !rep.Evidence[0].Verified || !strings.Contains(string(rep.Evidence[0].Data), "ログイン") {
+		t.Errorf("the kept page is not the report's evidence: %+v", rep.Evidence)
 	}
 	if err := e.svc.Send(e.ctx, inv, r.ID); koban.ErrorCode(err) != koban.Conflict {
 		t.Errorf("sent twice: %v", err)

@@ -20,6 +20,12 @@
 // give the removal rate and the median and 90th percentile time from
 // sending to confirmed removal, per provider and per kind, beside the
 // Internet Hotline Center's 71–80 %.
+//
+// Preservation first (the IHC's rule): a request is not sent before koban
+// holds the page as evidence — the capture of the finding it comes from,
+// or a fetch made when it is drafted (a job, retried) — and that body goes
+// with the X-ARF report, named by its SHA-256. Until then the request's
+// page says it is waiting.
 package takedown
 
 import (
@@ -65,6 +71,12 @@ type Request struct {
 	RemovedAt      time.Time
 	ReappearedAt   time.Time
 	ClosedAt       time.Time
+	// The page as koban kept it before asking (preservation first): the
+	// request is not sent until it is.
+	EvidenceSHA256 string
+	EvidenceType   string
+	PreservedAt    time.Time
+	PreserveError  string
 	Checks         []Check // newest first, when loaded
 }
 
@@ -94,4 +106,10 @@ type Store interface {
 	// Confirmed says whether a record may leave koban: a patrol finding
 	// only once an analyst confirmed it; every other record yes.
 	Confirmed(ctx context.Context, k correlate.Key) (bool, error)
+	// FindingCapture is the body (SHA-256, content type) of the capture
+	// a finding was made from.
+	FindingCapture(ctx context.Context, findingID int64) (sha256, contentType string, err error)
+	// UpdateTakedownQuietly writes a request without an audit entry (what
+	// a job found, not what someone did).
+	UpdateTakedownQuietly(ctx context.Context, r *Request) error
 }

@@ -21,7 +21,13 @@ CREATE TABLE takedown_requests (
     first_down_at    BIGINT  NOT NULL DEFAULT 0,
     removed_at       BIGINT  NOT NULL DEFAULT 0,
     reappeared_at    BIGINT  NOT NULL DEFAULT 0,
-    closed_at        BIGINT  NOT NULL DEFAULT 0
+    closed_at        BIGINT  NOT NULL DEFAULT 0,
+    -- The page as koban kept it before asking (preservation first): the
+    -- body by SHA-256 in the file store, attached to the X-ARF report.
+    evidence_sha256  TEXT    NOT NULL DEFAULT '',
+    evidence_type    TEXT    NOT NULL DEFAULT '',
+    preserved_at     BIGINT  NOT NULL DEFAULT 0,
+    preserve_error   TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX takedown_requests_org ON takedown_requests(org_id, id);
 
