@@ -11,6 +11,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/koban-project/koban/internal/access"
@@ -32,6 +34,9 @@ type IntelBenchOptions struct {
 	DatabaseURL string
 	Dir         string
 	Progress    io.Writer
+	// CPUProfile, when set, receives a CPU profile of the import alone
+	// (the reports loaded first are bench index's to measure).
+	CPUProfile io.Writer
 }
 
 // IntelBenchResult is what the intel benchmark measured.
@@ -40,6 +45,7 @@ type IntelBenchResult struct {
 	Bundle                              int64 // bytes of the bundle read
 	Import                              time.Duration
 	HeapPeak                            uint64 // the largest heap in use sampled during the import
+	RSSPeak                             uint64 // the largest resident size sampled during the import (0 where /proc is not)
 }
 
 // runBenchIntel is `koban bench intel`.
@@ -51,7 +57,7 @@ func runBenchIntel(ctx context.Context, env Env, args []string) error {
 	fs.IntVar(&o.Reports, "reports", 20000, "reports loaded first, whose values some indicators name")
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "empty: a fresh SQLite; postgres://…: that (empty) PostgreSQL database")
 	fs.StringVar(&o.Dir, "dir", "", "data folder to keep (default: a temporary one)")
-	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the import (not of the reports loaded first) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,10 +67,7 @@ func runBenchIntel(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		o.CPUProfile = f
 	}
 	r, err := BenchIntel(ctx, o)
 	if err != nil {
@@ -72,8 +75,8 @@ func runBenchIntel(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "imported a bundle of %d STIX objects (%.0f MB, streamed) in %v: %.0f objects/s into the store with the national index and sightings\n",
 		r.Objects, float64(r.Bundle)/1e6, r.Import.Round(time.Millisecond), float64(r.Objects)/r.Import.Seconds())
-	fmt.Fprintf(env.Stdout, "  %d versions added, %d rejected, %d sightings of reports; heap in use at most %.0f MB\n",
-		r.Added, r.Rejected, r.Sightings, float64(r.HeapPeak)/(1<<20))
+	fmt.Fprintf(env.Stdout, "  %d versions added, %d rejected, %d sightings of reports; heap in use at most %.0f MB, resident at most %.0f MB\n",
+		r.Added, r.Rejected, r.Sightings, float64(r.HeapPeak)/(1<<20), float64(r.RSSPeak)/(1<<20))
 	return nil
 }
 
@@ -121,8 +124,8 @@ func BenchIntel(ctx context.Context, o IntelBenchOptions) (IntelBenchResult, err
 	counted := &countingReader{r: pr}
 	go func() { pw.CloseWithError(writeBenchBundle(pw, o.Objects, reported)) }()
 	stop := make(chan struct{})
-	peak := make(chan uint64)
-	go func() { peak <- sampleHeap(stop) }()
+	peak := make(chan [2]uint64)
+	go func() { peak <- sampleMemory(stop) }()
 	bar := newProgress(o.Progress, "import ")
 	dec := stix.NewDecoder(counted)
 	n := 0
@@ -133,11 +136,20 @@ func BenchIntel(ctx context.Context, o IntelBenchOptions) (IntelBenchResult, err
 		}
 		return dec.Next()
 	}
+	if o.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+			return res, err
+		}
+	}
 	start := time.Now()
 	r, err := svc.ImportSTIX(ctx, audit.System, src, next)
 	res.Import = time.Since(start)
+	if o.CPUProfile != nil {
+		pprof.StopCPUProfile()
+	}
 	close(stop)
-	res.HeapPeak = <-peak
+	p := <-peak
+	res.HeapPeak, res.RSSPeak = p[0], p[1]
 	bar.finish()
 	pr.Close()
 	if err != nil {
@@ -213,20 +225,39 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// sampleHeap reads the heap in use every 100 ms until stop, and returns the
-// largest.
-func sampleHeap(stop <-chan struct{}) uint64 {
-	var peak uint64
+// sampleMemory reads the heap in use and the resident size every 100 ms
+// until stop, and returns the largest of each.
+func sampleMemory(stop <-chan struct{}) [2]uint64 {
+	var peak [2]uint64
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		peak = max(peak, m.HeapInuse)
+		peak[0] = max(peak[0], m.HeapInuse)
+		peak[1] = max(peak[1], residentSize())
 		select {
 		case <-stop:
 			return peak
 		case <-t.C:
 		}
 	}
+}
+
+// residentSize is the process's resident set size in bytes, read from
+// /proc/self/statm; 0 where there is none.
+func residentSize() uint64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * uint64(os.Getpagesize())
 }
