@@ -236,8 +236,7 @@ func (ix *indexer) sightIndicators(ctx context.Context, fresh []stored) (int, er
 	var order []pair
 	for start := 0; start < len(vals); start += intelBatch {
 		part := vals[start:min(start+intelBatch, len(vals))]
-		rows, err := ix.tx.QueryContext(ctx, `SELECT observable_id, record_id, org_id, at FROM occurrences
-			WHERE observable_id IN (`+placeholders(len(part))+`) AND record_type = 'report'`, part...)
+		rows, err := ix.tx.QueryContext(ctx, ix.db.d.sightingsOfValues(len(part)), part...)
 		if err != nil {
 			return 0, fmt.Errorf("sightings: %w", err)
 		}
@@ -284,6 +283,21 @@ func (ix *indexer) sightIndicators(ctx context.Context, fresh []stored) (int, er
 	return n, nil
 }
 
+// sightingsOfValues reads the reports holding any of n values, through the
+// values' own index, never the record type's (see dialect.byValue).
+func (d *dialect) sightingsOfValues(n int) string {
+	return `SELECT oc.observable_id, oc.record_id, oc.org_id, oc.at FROM occurrences oc` + d.byValue + `
+		WHERE oc.observable_id IN (` + placeholders(n) + `) AND oc.record_type = 'report'`
+}
+
+// indicatorsOfValues reads the indicators naming any of n values, by the
+// values' own index.
+func (d *dialect) indicatorsOfValues(n int) string {
+	return `SELECT oc.observable_id, oc.record_id FROM occurrences oc` + d.byValue + `
+		JOIN intel_objects io ON io.id = oc.record_id AND io.type = 'indicator'
+		WHERE oc.observable_id IN (` + placeholders(n) + `) AND oc.record_type = 'intel'`
+}
+
 // sightReports records, for reports being stored, the indicators already
 // held that name one of their values.
 func (ix *indexer) sightReports(ctx context.Context, recs []correlate.Record) error {
@@ -303,9 +317,7 @@ func (ix *indexer) sightReports(ctx context.Context, recs []correlate.Record) er
 	}
 	for start := 0; start < len(vals); start += intelBatch {
 		part := vals[start:min(start+intelBatch, len(vals))]
-		rows, err := ix.tx.QueryContext(ctx, `SELECT oc.observable_id, oc.record_id FROM occurrences oc
-			JOIN intel_objects io ON io.id = oc.record_id AND io.type = 'indicator'
-			WHERE oc.observable_id IN (`+placeholders(len(part))+`) AND oc.record_type = 'intel'`, part...)
+		rows, err := ix.tx.QueryContext(ctx, ix.db.d.indicatorsOfValues(len(part)), part...)
 		if err != nil {
 			return fmt.Errorf("sightings: %w", err)
 		}
