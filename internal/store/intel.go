@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,6 +61,13 @@ func versionAt(v string) int64 {
 // addIntel is AddIntel inside tx, without the audit entry.
 func (db *DB) addIntel(ctx context.Context, tx *txn, objs []*intel.Object) (intel.Stored, error) {
 	var st intel.Stored
+	// On PostgreSQL the audit chain's lock (which the transaction takes
+	// anyway) is taken before the versions held are read: another server
+	// storing a version of the same object meanwhile would otherwise make
+	// this one's first version a duplicate after its record was named.
+	if err := db.holdChain(ctx, tx); err != nil {
+		return st, err
+	}
 	fresh, err := db.insertIntel(ctx, tx, objs)
 	if err != nil {
 		return st, err
@@ -93,7 +101,10 @@ type stored struct {
 	recordID int64
 }
 
-// insertIntel inserts the versions not held yet and returns them.
+// insertIntel inserts the versions not held yet and returns them. Each
+// row's id is drawn before it is written, so that a version names the
+// record it belongs to (its object's first version, held already or in
+// this batch) as it is inserted, never by an update after.
 func (db *DB) insertIntel(ctx context.Context, tx *txn, objs []*intel.Object) ([]stored, error) {
 	// The first version of each object names it in the index: look up
 	// those already held, then the batch's own.
@@ -101,55 +112,94 @@ func (db *DB) insertIntel(ctx context.Context, tx *txn, objs []*intel.Object) ([
 	if err != nil {
 		return nil, err
 	}
+	ids, err := db.newIntelIDs(ctx, tx, len(objs))
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]int64, len(objs))
+	for i, o := range objs {
+		if first[o.StixID] == 0 {
+			// Nothing of the object is held, so this version is not
+			// either: it is stored, and the object's record is its id.
+			first[o.StixID] = ids[i]
+		}
+		recs[i] = first[o.StixID]
+	}
 	var out []stored
 	for start := 0; start < len(objs); start += intelBatch {
 		part := objs[start:min(start+intelBatch, len(objs))]
-		args := make([]any, 0, len(part)*16)
-		for _, o := range part {
-			args = append(args, o.StixID, o.Type, o.SpecVersion, o.Modified, nullID(o.SourceID), o.OrgID, string(o.TLP),
-				o.Name, o.Confidence, ts(o.ValidFrom), ts(o.ValidUntil), o.Revoked, string(o.Body), ts(o.AddedAt), first[o.StixID],
+		args := make([]any, 0, len(part)*17)
+		for j, o := range part {
+			i := start + j
+			args = append(args, ids[i], o.StixID, o.Type, o.SpecVersion, o.Modified, nullID(o.SourceID), o.OrgID, string(o.TLP),
+				o.Name, o.Confidence, ts(o.ValidFrom), ts(o.ValidUntil), o.Revoked, string(o.Body), ts(o.AddedAt), recs[i],
 				versionAt(o.Modified))
 		}
-		rows, err := tx.QueryContext(ctx, `INSERT INTO intel_objects (`+intelInsertCols+`) VALUES `+values(len(part), 16)+
-			` ON CONFLICT (stix_id, modified) DO NOTHING RETURNING id, stix_id, modified`, args...)
+		rows, err := tx.QueryContext(ctx, `INSERT INTO intel_objects (id, `+intelInsertCols+`) VALUES `+values(len(part), 17)+
+			` ON CONFLICT (stix_id, modified) DO NOTHING RETURNING id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("insert intel: %w", err)
 		}
-		byVersion := make(map[[2]string]int64, len(part))
+		inserted := make(map[int64]bool, len(part))
 		for rows.Next() {
 			var id int64
-			var sid, mod string
-			if err := rows.Scan(&id, &sid, &mod); err != nil {
+			if err := rows.Scan(&id); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("insert intel: %w", err)
 			}
-			byVersion[[2]string{sid, mod}] = id
+			inserted[id] = true
 		}
 		if err := rows.Close(); err != nil {
 			return nil, fmt.Errorf("insert intel: %w", err)
 		}
-		var unnamed []any
-		for _, o := range part {
-			id, ok := byVersion[[2]string{o.StixID, o.Modified}]
-			if !ok {
-				continue // held already, or twice in this batch
-			}
-			delete(byVersion, [2]string{o.StixID, o.Modified})
-			o.ID = id
-			rec := first[o.StixID]
-			if rec == 0 {
-				rec, first[o.StixID] = id, id
-				unnamed = append(unnamed, id)
-			}
-			out = append(out, stored{Object: o, recordID: rec})
-		}
-		if len(unnamed) > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE intel_objects SET record_id = id WHERE id IN (`+placeholders(len(unnamed))+`)`, unnamed...); err != nil {
-				return nil, fmt.Errorf("insert intel: %w", err)
+		for j, o := range part {
+			i := start + j
+			if inserted[ids[i]] { // else held already, or twice in this batch
+				o.ID = ids[i]
+				out = append(out, stored{Object: o, recordID: recs[i]})
 			}
 		}
 	}
 	return out, nil
+}
+
+// newIntelIDs draws n ids for new intel_objects rows, in increasing order.
+// Ids of rows not inserted after all (duplicates) are left unused.
+func (db *DB) newIntelIDs(ctx context.Context, tx *txn, n int) ([]int64, error) {
+	ids := make([]int64, n)
+	if db.d.name == "sqlite" {
+		// One writer, inside its transaction: the next ids are the
+		// largest's successors, as SQLite would give them.
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM intel_objects`).Scan(&last); err != nil {
+			return nil, fmt.Errorf("intel ids: %w", err)
+		}
+		for i := range ids {
+			ids[i] = last + 1 + int64(i)
+		}
+		return ids, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('intel_objects', 'id')) FROM generate_series(1, ?)`, n)
+	if err != nil {
+		return nil, fmt.Errorf("intel ids: %w", err)
+	}
+	defer rows.Close()
+	ids = ids[:0]
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("intel ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("intel ids: %w", err)
+	}
+	if len(ids) != n {
+		return nil, fmt.Errorf("intel ids: %d drawn, %d asked for", len(ids), n)
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // firstVersions returns, for the objects' ids koban holds already, the id

@@ -112,6 +112,7 @@ func Run(t *testing.T, h Harness) {
 		{"IndexAccessRequest", testIndexAccessRequest},
 		{"IndexClusterList", testIndexClusterList},
 		{"Intel", testIntel},
+		{"IntelVersionsInOneBatch", testIntelVersionsInOneBatch},
 		{"TAXIICollection", testTAXIICollection},
 		{"IntelSources", testIntelSources},
 		{"CaseRoundTrip", testCaseRoundTrip},
