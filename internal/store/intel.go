@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -112,7 +111,7 @@ func (db *DB) insertIntel(ctx context.Context, tx *txn, objs []*intel.Object) ([
 	if err != nil {
 		return nil, err
 	}
-	ids, err := db.newIntelIDs(ctx, tx, len(objs))
+	ids, err := db.drawIDs(ctx, tx, "intel_objects", len(objs), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -161,45 +160,6 @@ func (db *DB) insertIntel(ctx context.Context, tx *txn, objs []*intel.Object) ([
 		}
 	}
 	return out, nil
-}
-
-// newIntelIDs draws n ids for new intel_objects rows, in increasing order.
-// Ids of rows not inserted after all (duplicates) are left unused.
-func (db *DB) newIntelIDs(ctx context.Context, tx *txn, n int) ([]int64, error) {
-	ids := make([]int64, n)
-	if db.d.name == "sqlite" {
-		// One writer, inside its transaction: the next ids are the
-		// largest's successors, as SQLite would give them.
-		var last int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM intel_objects`).Scan(&last); err != nil {
-			return nil, fmt.Errorf("intel ids: %w", err)
-		}
-		for i := range ids {
-			ids[i] = last + 1 + int64(i)
-		}
-		return ids, nil
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('intel_objects', 'id')) FROM generate_series(1, ?)`, n)
-	if err != nil {
-		return nil, fmt.Errorf("intel ids: %w", err)
-	}
-	defer rows.Close()
-	ids = ids[:0]
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("intel ids: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("intel ids: %w", err)
-	}
-	if len(ids) != n {
-		return nil, fmt.Errorf("intel ids: %d drawn, %d asked for", len(ids), n)
-	}
-	slices.Sort(ids)
-	return ids, nil
 }
 
 // firstVersions returns, for the objects' ids koban holds already, the id

@@ -21,7 +21,7 @@ func TestIndexStatementsUseIndexes(t *testing.T) {
 		{mergeMembers, "cluster_members_cluster"},
 		{mergeGrowth, "SEARCH cluster_growth USING PRIMARY KEY (cluster_id=?)"},
 		{`SELECT ` + clusterCols + `, ` + recentMembers + ` FROM clusters c WHERE c.id = ?`, "SEARCH g USING PRIMARY KEY (cluster_id=? AND hour>?)"},
-		{holdersQuery + "1000", "occurrences_observable"},
+		{sqliteDialect.holdersQuery(2), "occurrences_observable (observable_id=?)"},
 		// Sightings, both ways: by the values, never every report's (or
 		// every indicator's) occurrences through the record type.
 		{sqliteDialect.sightingsOfValues(2), "occurrences_observable (observable_id=?)"},

@@ -104,6 +104,7 @@ func Run(t *testing.T, h Harness) {
 		{"SearchReporterMessages", testSearchReporterMessages},
 		{"SearchBatchAndGroups", testSearchBatchAndGroups},
 		{"IndexClusters", testIndexClusters},
+		{"IndexNewClusterAfterMerge", testIndexNewClusterAfterMerge},
 		{"IndexBenignAndCommon", testIndexBenignAndCommon},
 		{"IndexContainment", testIndexContainment},
 		{"IndexReads", testIndexReads},
