@@ -1,7 +1,9 @@
 package intel_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,15 +12,19 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/intel"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/observe"
+	"github.com/koban-project/koban/internal/org"
+	"github.com/koban-project/koban/internal/stix"
 	"github.com/koban-project/koban/internal/tlp"
 )
 
@@ -286,4 +292,109 @@ func TestCSVMappingRefused(t *testing.T) {
 	if err != nil || res.Stored.Added != 2 {
 		t.Fatalf("import = %+v, %v; want 2 added", res, err)
 	}
+}
+
+// batchStore is the real store, its AddIntel watched: it records the size
+// of each batch, what had been read when it was called, and fails the
+// call named by failAt (1-based; 0: none).
+type batchStore struct {
+	intel.Store
+	read    *atomic.Int64
+	batches []int
+	readAt  []int
+	failAt  int
+}
+
+func (b *batchStore) AddIntel(ctx context.Context, objs []*intel.Object, e audit.Entry) (intel.Stored, error) {
+	b.batches = append(b.batches, len(objs))
+	b.readAt = append(b.readAt, int(b.read.Load()))
+	if len(b.batches) == b.failAt {
+		return intel.Stored{}, errors.New("the disk is full")
+	}
+	return b.Store.AddIntel(ctx, objs, e)
+}
+
+// indicatorStream is a stream of n valid indicators, each naming its own
+// domain, counting the objects read; at index broken, an object that
+// cannot be read, and at index end, a stream that cannot go on.
+func indicatorStream(t *testing.T, n, broken, end int, read *atomic.Int64) intel.Next {
+	return func() (*stix.Object, error) {
+		i := int(read.Load())
+		if i == n {
+			return nil, io.EOF
+		}
+		read.Store(int64(i + 1))
+		switch i {
+		case broken:
+			return nil, &stix.ObjectError{Index: i, Err: errors.New("not JSON")}
+		case end:
+			return nil, errors.New("the connection broke")
+		}
+		o, err := stix.ParseObject(fmt.Appendf(nil, `{"type":"indicator","spec_version":"2.1","id":"indicator--%08x-0000-4000-8000-000000000000",
+			"created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","pattern":"[domain-name:value = 'd%d.batch.jp']",
+			"pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"}`, i, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o, nil
+	}
+}
+
+// ImportSTIX stores a stream in batches of 2,000, each stored before the
+// next; it reads at most one batch ahead of the store, and when the store
+// fails the batch read ahead is neither stored nor counted.
+func TestImportSTIXBatches(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.officer("pref-13", auth.RoleAnalyst)
+	src := e.fileSource(analyst, "batches", "green")
+	var read atomic.Int64
+	bs := &batchStore{Store: e.db, read: &read}
+	svc := intel.NewService(bs, access.New(e.db, func() *org.Tree { return e.tree }, e.clock), func() *org.Tree { return e.tree }, e.clock, nil)
+
+	res, err := svc.ImportSTIX(e.ctx, analyst.Actor(), src, indicatorStream(t, 5000, 2500, -1, &read))
+	if err != nil || res.Seen != 5000 || res.Rejected != 1 || res.Stored.Added != 4999 || res.Broken == nil {
+		t.Fatalf("5,000 objects, one broken: %+v, %v", res, err)
+	}
+	if fmt.Sprint(bs.batches) != "[2000 2000 999]" {
+		t.Errorf("batches %v, want 2000, 2000 and the rest", bs.batches)
+	}
+	for i, at := range bs.readAt {
+		if at > (i+2)*2000+1 {
+			t.Errorf("batch %d stored with %d objects read: more than one batch ahead", i+1, at)
+		}
+	}
+
+	// The store fails on the second batch: the first is stored, the third
+	// (read ahead, perhaps) is not counted, and nothing is read after.
+	read.Store(0)
+	bs.batches, bs.readAt, bs.failAt = nil, nil, 2
+	res, err = svc.ImportSTIX(e.ctx, analyst.Actor(), src, indicatorStream(t, 7000, -1, -1, &read))
+	if err == nil || res.Seen != 4000 || res.Stored.Added != 0 || res.Stored.Duplicates != 2000 {
+		t.Errorf("the store failing on the second batch: %+v, %v; want 4,000 seen, the first batch (held already) stored", res, err)
+	}
+	if after := read.Load(); after > 6000 {
+		t.Errorf("%d objects read: more than one batch beyond the one that failed", after)
+	}
+	stopped := read.Load()
+	time.Sleep(50 * time.Millisecond)
+	if read.Load() != stopped {
+		t.Errorf("the stream was read after ImportSTIX returned")
+	}
+
+	// A stream that cannot go on: what was read before is stored.
+	read.Store(0)
+	bs.batches, bs.readAt, bs.failAt = nil, nil, 0
+	res, err = svc.ImportSTIX(e.ctx, analyst.Actor(), src, indicatorStream(t, 5000, -1, 3000, &read))
+	if err != nil || res.Seen != 3000 || res.Broken == nil || !strings.Contains(res.Broken.Error(), "connection broke") ||
+		fmt.Sprint(bs.batches) != "[2000 1000]" || res.Stored.Added+res.Stored.Duplicates != 3000 {
+		t.Errorf("a broken stream: %+v, %v, batches %v", res, err, bs.batches)
+	}
+
+	// A panic while reading reaches the caller.
+	defer func() {
+		if recover() == nil {
+			t.Error("a panic in next did not reach the caller")
+		}
+	}()
+	svc.ImportSTIX(e.ctx, analyst.Actor(), src, func() (*stix.Object, error) { panic("the reader broke") })
 }

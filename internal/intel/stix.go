@@ -198,55 +198,126 @@ const (
 type Next func() (*stix.Object, error)
 
 // ImportSTIX stores the valid objects of a stream of STIX objects as intel
-// of a source, in batches, each batch durable before the next is read; an
-// invalid object is counted and its problems kept, never stored. An
-// object koban holds already (same id and version) is a duplicate, not an
-// error, so a poll repeated or a file imported twice adds nothing.
+// of a source, in batches, each durable before the next is stored and all
+// before ImportSTIX returns; an invalid object is counted and its problems
+// kept, never stored. An object koban holds already (same id and version)
+// is a duplicate, not an error, so a poll repeated or a file imported
+// twice adds nothing.
+//
+// The stream is read, checked and made into intel objects one batch ahead
+// of the store: while a batch is written, the next is read (on another
+// goroutine; next is called from one goroutine at a time, and never after
+// ImportSTIX returns). At most two batches are held. When the store fails,
+// the batch read ahead is dropped, neither stored nor counted: the result
+// is what it was when the stream was read one batch at a time.
 func (s *Service) ImportSTIX(ctx context.Context, actor audit.Actor, src *Source, next Next) (ImportResult, error) {
 	var res ImportResult
-	batch := make([]*Object, 0, importBatch)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	batches := make(chan *importBatchRead) // unbuffered: the reader is one batch ahead, no more
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	var panicked any // a panic of next, raised again on the caller's goroutine
+	go func() {
+		defer close(done)
+		defer func() { panicked = recover() }()
+		s.readBatches(src, next, batches, stop)
+	}()
+	defer func() {
+		close(stop)
+		<-done
+		if panicked != nil {
+			panic(panicked)
 		}
-		st, err := s.store.AddIntel(ctx, batch, audit.Entry{Actor: actor, Action: "intel.import", ObjectType: "intel_source",
-			ObjectID: fmt.Sprint(src.ID), Detail: map[string]any{"objects": len(batch)}})
-		if err != nil {
-			return err
+	}()
+	for b := range batches {
+		res.Seen += b.seen
+		res.Rejected += b.rejected
+		for _, p := range b.problems {
+			if len(res.Problems) < maxProblems {
+				res.Problems = append(res.Problems, p)
+			}
 		}
-		res.Stored.Added += st.Added
-		res.Stored.Duplicates += st.Duplicates
-		res.Stored.Sightings += st.Sightings
-		batch = batch[:0]
-		return nil
+		if res.Broken == nil {
+			res.Broken = b.broken
+		}
+		if b.failed != nil {
+			return res, b.failed
+		}
+		if len(b.objs) > 0 {
+			st, err := s.store.AddIntel(ctx, b.objs, audit.Entry{Actor: actor, Action: "intel.import", ObjectType: "intel_source",
+				ObjectID: fmt.Sprint(src.ID), Detail: map[string]any{"objects": len(b.objs)}})
+			if err != nil {
+				return res, err
+			}
+			res.Stored.Added += st.Added
+			res.Stored.Duplicates += st.Duplicates
+			res.Stored.Sightings += st.Sightings
+		}
+		if b.ended != nil {
+			res.Broken = b.ended
+			return res, nil
+		}
+	}
+	return res, nil
+}
+
+// importBatchRead is one batch of a stream as read: the objects to store,
+// and what reading them found.
+type importBatchRead struct {
+	objs           []*Object
+	seen, rejected int
+	problems       []stix.Problem
+	broken         error // the first object that could not be read
+	ended          error // the stream could not go on: the batch is stored, then the import ends
+	failed         error // an object could not be made into intel: the import fails, the batch is not stored
+}
+
+// readBatches reads the stream into batches of importBatch objects and
+// sends them until the stream ends or stop is closed.
+func (s *Service) readBatches(src *Source, next Next, out chan<- *importBatchRead, stop <-chan struct{}) {
+	defer close(out)
+	problems := 0 // kept across batches: only the first maxProblems are
+	b := &importBatchRead{objs: make([]*Object, 0, importBatch)}
+	send := func(last bool) bool {
+		select {
+		case out <- b:
+		case <-stop:
+			return false
+		}
+		b = &importBatchRead{objs: make([]*Object, 0, importBatch)}
+		return !last
 	}
 	for index := 0; ; index++ {
+		select {
+		case <-stop: // the import failed: read no further
+			return
+		default:
+		}
 		o, err := next()
 		if errors.Is(err, io.EOF) {
-			break
+			send(true)
+			return
 		}
 		if err != nil {
 			var oe *stix.ObjectError
 			if errors.As(err, &oe) {
-				res.Seen++
-				res.Rejected++
-				if res.Broken == nil {
-					res.Broken = err
+				b.seen++
+				b.rejected++
+				if b.broken == nil {
+					b.broken = err
 				}
 				continue
 			}
-			if ferr := flush(); ferr != nil {
-				return res, ferr
-			}
-			res.Broken = err
-			return res, nil
+			b.ended = err
+			send(true)
+			return
 		}
-		res.Seen++
+		b.seen++
 		if probs := stix.ValidateAt(o, index); len(probs) > 0 {
-			res.Rejected++
+			b.rejected++
 			for _, p := range probs {
-				if len(res.Problems) < maxProblems {
-					res.Problems = append(res.Problems, p)
+				if problems < maxProblems {
+					b.problems = append(b.problems, p)
+					problems++
 				}
 			}
 			continue
@@ -256,16 +327,15 @@ func (s *Service) ImportSTIX(ctx context.Context, actor audit.Actor, src *Source
 		}
 		obj, err := FromSTIX(o, src, s.clock.Now())
 		if err != nil {
-			return res, err
+			b.objs, b.failed = nil, err
+			send(true)
+			return
 		}
-		batch = append(batch, obj)
-		if len(batch) == importBatch {
-			if err := flush(); err != nil {
-				return res, err
-			}
+		b.objs = append(b.objs, obj)
+		if len(b.objs) == importBatch && !send(false) {
+			return
 		}
 	}
-	return res, flush()
 }
 
 // ImportFile imports a STIX bundle (or an array of objects, or one object)

@@ -33,10 +33,16 @@ type dialect struct {
 	// bytewise is the collation that orders text byte by byte, as Go does
 	// (PostgreSQL's default follows the database's locale).
 	bytewise string
+	// byValue follows "occurrences oc" in a statement that reads the
+	// occurrences of given values of one record type: without statistics
+	// SQLite reads them by the primary key's record type, which is every
+	// occurrence of that type in the country.
+	byValue string
 }
 
 var (
-	sqliteDialect   = &dialect{name: "sqlite", searchKey: "rowid", strpos: "instr", least: "min", greatest: "max", bytewise: "BINARY"}
+	sqliteDialect = &dialect{name: "sqlite", searchKey: "rowid", strpos: "instr", least: "min", greatest: "max", bytewise: "BINARY",
+		byValue: " INDEXED BY occurrences_observable"}
 	postgresDialect = &dialect{name: "postgres", numbered: true, forUpdate: " FOR UPDATE",
 		auditLock: `SELECT pg_advisory_xact_lock(7458912)`,
 		searchKey: "report_id", searchSkipDup: ` ON CONFLICT (report_id) DO NOTHING`, strpos: "strpos", least: "LEAST", greatest: "GREATEST",

@@ -32,6 +32,7 @@ type indexed struct {
 	obs     observe.Observable
 	records int
 	cluster int64
+	stored  int64 // the cluster the row holds: flush writes cluster where they differ
 }
 
 // indexer adds records to the national index inside one transaction: their
@@ -56,25 +57,13 @@ type indexer struct {
 	// may have been joined by another record of its group before its turn.
 	joined     map[correlate.Key]int64
 	mergedInto map[int64]int64
+	cl         clustering // see cluster.go
 }
 
 // holding is what the index holds of a record: its owner, time and marking.
 type holding struct {
 	org, at int64
 	tlp     string
-}
-
-// joinedTo returns the cluster a record joined in this transaction, 0 for none.
-func (ix *indexer) joinedTo(k correlate.Key) int64 {
-	c := ix.joined[k]
-	for c != 0 {
-		to, ok := ix.mergedInto[c]
-		if !ok {
-			break
-		}
-		c = to
-	}
-	return c
 }
 
 // indexRecords indexes records that are being stored in tx. A record
@@ -97,7 +86,7 @@ func (db *DB) indexRecords(ctx context.Context, tx *txn, recs []correlate.Record
 func (db *DB) newIndexer(tx *txn) *indexer {
 	return &indexer{db: db, tx: tx, policy: db.Policy(), now: db.clock.Now(),
 		byObs: map[observe.Observable]*indexed{}, byID: map[int64]*indexed{},
-		joined: map[correlate.Key]int64{}, mergedInto: map[int64]int64{}}
+		joined: map[correlate.Key]int64{}, mergedInto: map[int64]int64{}, cl: newClustering()}
 }
 
 func (ix *indexer) index(ctx context.Context, recs []correlate.Record) error {
@@ -121,14 +110,16 @@ func (ix *indexer) index(ctx context.Context, recs []correlate.Record) error {
 	if err != nil {
 		return err
 	}
+	if ix.noCluster {
+		return nil
+	}
+	var grew []correlate.Record
 	for i, r := range recs {
-		if added[i] && !ix.noCluster {
-			if err := ix.cluster(ctx, r); err != nil {
-				return err
-			}
+		if added[i] {
+			grew = append(grew, r)
 		}
 	}
-	return nil
+	return ix.clusterAll(ctx, grew)
 }
 
 // upsertValues makes sure each distinct value of recs has its row, and
@@ -178,6 +169,7 @@ func (ix *indexer) upsertValues(ctx context.Context, recs []correlate.Record) er
 				return err
 			}
 			v.obs.Type = observe.Type(t)
+			v.stored = v.cluster
 			ix.byObs[v.obs], ix.byID[v.id] = v, v
 		}
 		rows.Close()
@@ -255,328 +247,6 @@ func (ix *indexer) count(ctx context.Context, gained map[int64]int) error {
 				return fmt.Errorf("count occurrences: %w", err)
 			}
 		}
-	}
-	return nil
-}
-
-// cluster joins r to the records it shares linking values with: each such
-// value's cluster, or the records holding a value that had none. Values
-// linked by containment (an address inside a reported range, a range
-// holding reported addresses) count as shared. The largest cluster takes in
-// the others, so a record moves cluster at most log n times.
-func (ix *indexer) cluster(ctx context.Context, r correlate.Record) error {
-	links, err := ix.links(ctx, r)
-	if err != nil || len(links) == 0 {
-		return err
-	}
-	clusters := map[int64]bool{}
-	loose := map[correlate.Key]bool{} // holders in no cluster yet
-	own := ix.joinedTo(r.Key)
-	if !r.Fresh && own == 0 {
-		var err error
-		if own, err = clusterOf(ctx, ix.tx, r.Key); err != nil {
-			return err
-		}
-	}
-	if own != 0 {
-		clusters[own] = true
-	} else {
-		loose[r.Key] = true
-	}
-	for _, v := range links {
-		if v.cluster != 0 {
-			clusters[v.cluster] = true
-			continue
-		}
-		holders, err := ix.holders(ctx, v.id, ix.policy.CommonThreshold())
-		if err != nil {
-			return err
-		}
-		for _, h := range holders {
-			switch {
-			case h.Key == r.Key: // r is already counted, above
-			case h.cluster != 0:
-				clusters[h.cluster] = true
-			default:
-				loose[h.Key] = true
-			}
-		}
-	}
-	if len(clusters) == 0 && len(loose) < 2 {
-		return nil // nobody else holds these values yet
-	}
-	target, err := ix.merge(ctx, clusters)
-	if err != nil {
-		return err
-	}
-	if err := ix.join(ctx, target, loose); err != nil {
-		return err
-	}
-	var ids []any
-	for _, v := range links {
-		if v.cluster != target {
-			v.cluster = target
-			ids = append(ids, v.id)
-		}
-	}
-	if len(ids) > 0 {
-		if _, err := ix.tx.ExecContext(ctx, `UPDATE observables SET cluster_id = ? WHERE id IN (`+placeholders(len(ids))+`)`,
-			append([]any{target}, ids...)...); err != nil {
-			return fmt.Errorf("cluster values: %w", err)
-		}
-	}
-	return nil
-}
-
-// links returns the values through which r joins other records: its own
-// values held by another record that are neither benign nor common, and
-// the values related to its addresses and ranges by containment.
-func (ix *indexer) links(ctx context.Context, r correlate.Record) ([]*indexed, error) {
-	var out []*indexed
-	seen := map[int64]bool{}
-	add := func(v *indexed) {
-		if !seen[v.id] && ix.policy.Links(v.obs, v.records) {
-			seen[v.id] = true
-			out = append(out, v)
-		}
-	}
-	for _, o := range r.Observables {
-		v := ix.byObs[o]
-		if v.records >= 2 {
-			add(v)
-		}
-		if !ix.policy.Links(o, v.records) {
-			continue // a benign address links nothing, not even by containment
-		}
-		near, err := ix.contained(ctx, o)
-		if err != nil {
-			return nil, err
-		}
-		for _, n := range near {
-			add(n)
-		}
-	}
-	return out, nil
-}
-
-// maxContained bounds the addresses a reported range links when it is
-// stored; the observable page still lists them all.
-const maxContained = 1000
-
-// contained returns the stored ranges that hold address o, or the stored
-// addresses inside range o.
-func (ix *indexer) contained(ctx context.Context, o observe.Observable) ([]*indexed, error) {
-	var rows interface {
-		Next() bool
-		Scan(...any) error
-		Close() error
-		Err() error
-	}
-	var err error
-	if ranges := correlate.Ranges(o); len(ranges) > 0 {
-		if ix.ranges == 0 {
-			// Most databases hold far more addresses than ranges: ask once
-			// whether there is any range to be inside of.
-			var any int
-			if err := ix.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM observables WHERE type = ? AND records > 0 LIMIT 1) t`,
-				string(observe.CIDR)).Scan(&any); err != nil {
-				return nil, fmt.Errorf("ranges: %w", err)
-			}
-			ix.ranges = map[bool]int{true: 1, false: -1}[any > 0]
-		}
-		if ix.ranges < 0 {
-			return nil, nil
-		}
-		args := append([]any{string(observe.CIDR)}, anySlice(ranges)...)
-		rows, err = ix.tx.QueryContext(ctx, `SELECT id, type, value, records, cluster_id FROM observables
-			WHERE type = ? AND value IN (`+placeholders(len(ranges))+`) AND records > 0`, args...)
-	} else if span, ok := correlate.SpanOf(o); ok {
-		rows, err = ix.tx.QueryContext(ctx, `SELECT id, type, value, records, cluster_id FROM observables
-			WHERE type = ? AND ip_key >= ? AND ip_key <= ? AND ip_key <> '' AND records > 0 LIMIT `+strconv.Itoa(maxContained),
-			string(span.Type), span.From, span.To)
-	} else {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("contained values: %w", err)
-	}
-	defer rows.Close()
-	var out []*indexed
-	for rows.Next() {
-		v := &indexed{}
-		var t string
-		if err := rows.Scan(&v.id, &t, &v.obs.Value, &v.records, &v.cluster); err != nil {
-			return nil, err
-		}
-		v.obs.Type = observe.Type(t)
-		if known := ix.byID[v.id]; known != nil {
-			v = known // this transaction's view of it
-		} else {
-			ix.byID[v.id] = v
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-func anySlice[T any](ss []T) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
-}
-
-// holder is a record holding a value, with its cluster (0 for none) as
-// this transaction sees it.
-type holder struct {
-	correlate.Key
-	cluster int64
-}
-
-// holdersQuery reads a value's holders with their clusters in one
-// statement: on PostgreSQL each statement is a round trip, and a value
-// shared by many records asked the cluster of each one by one.
-const holdersQuery = `SELECT oc.record_type, oc.record_id, COALESCE(m.cluster_id, 0) FROM occurrences oc
-	LEFT JOIN cluster_members m ON m.record_type = oc.record_type AND m.record_id = oc.record_id
-	WHERE oc.observable_id = ? LIMIT `
-
-// holders returns the records holding a value, at most limit of them.
-func (ix *indexer) holders(ctx context.Context, id int64, limit int) ([]holder, error) {
-	rows, err := ix.tx.QueryContext(ctx, holdersQuery+strconv.Itoa(limit), id)
-	if err != nil {
-		return nil, fmt.Errorf("holders: %w", err)
-	}
-	defer rows.Close()
-	var out []holder
-	for rows.Next() {
-		var h holder
-		var t string
-		if err := rows.Scan(&t, &h.ID, &h.cluster); err != nil {
-			return nil, err
-		}
-		h.Type = correlate.RecordType(t)
-		out = append(out, h)
-	}
-	return out, rows.Err()
-}
-
-// The statements that move a merged cluster's members and values.
-// "cluster_id <> 0" in mergeValues is the partial index's own condition:
-// without it written out, the planner cannot use the index and reads the
-// whole table for every merge (a test holds SQLite's plan to it).
-const (
-	mergeMembers = `UPDATE cluster_members SET cluster_id = ? WHERE cluster_id = ?`
-	mergeValues  = `UPDATE observables SET cluster_id = ? WHERE cluster_id = ? AND cluster_id <> 0`
-	mergeGrowth  = `INSERT INTO cluster_growth (cluster_id, hour, members) SELECT ?, hour, members FROM cluster_growth
-		WHERE cluster_id = ? ON CONFLICT (cluster_id, hour) DO UPDATE SET members = cluster_growth.members + excluded.members`
-	dropGrowth = `DELETE FROM cluster_growth WHERE cluster_id = ?`
-)
-
-// growthHour is the hour of cluster_growth that a member stored at the
-// timestamp at (microseconds) counts in.
-func growthHour(at int64) int64 { return at / int64(time.Hour/time.Microsecond) }
-
-// merge folds the given clusters into the largest of them and returns it;
-// with none, it makes a new empty cluster.
-func (ix *indexer) merge(ctx context.Context, clusters map[int64]bool) (int64, error) {
-	if len(clusters) == 1 { // the usual case: a report joins its campaign
-		for c := range clusters {
-			return c, nil
-		}
-	}
-	if len(clusters) == 0 {
-		var id int64
-		err := ix.tx.QueryRowContext(ctx, `INSERT INTO clusters (size, first_at, last_at, created_at, updated_at)
-			VALUES (0, 0, 0, ?, ?) RETURNING id`, ts(ix.now), ts(ix.now)).Scan(&id)
-		if err != nil {
-			return 0, fmt.Errorf("new cluster: %w", err)
-		}
-		return id, nil
-	}
-	ids := make([]any, 0, len(clusters))
-	for c := range clusters {
-		ids = append(ids, c)
-	}
-	var target int64
-	if err := ix.tx.QueryRowContext(ctx, `SELECT id FROM clusters WHERE id IN (`+placeholders(len(ids))+`)
-		ORDER BY size DESC, id LIMIT 1`, ids...).Scan(&target); err != nil {
-		return 0, fmt.Errorf("largest cluster: %w", err)
-	}
-	for c := range clusters {
-		if c == target {
-			continue
-		}
-		var size int
-		var first, last int64
-		if err := ix.tx.QueryRowContext(ctx, `SELECT size, first_at, last_at FROM clusters WHERE id = ?`, c).Scan(&size, &first, &last); err != nil {
-			return 0, fmt.Errorf("merge cluster %d: %w", c, err)
-		}
-		for _, q := range []string{mergeMembers, mergeValues, mergeGrowth} {
-			if _, err := ix.tx.ExecContext(ctx, q, target, c); err != nil {
-				return 0, fmt.Errorf("merge cluster %d into %d: %w", c, target, err)
-			}
-		}
-		for _, q := range []string{dropGrowth, `DELETE FROM clusters WHERE id = ?`} {
-			if _, err := ix.tx.ExecContext(ctx, q, c); err != nil {
-				return 0, fmt.Errorf("merge cluster %d: %w", c, err)
-			}
-		}
-		if err := ix.grow(ctx, target, size, first, last); err != nil {
-			return 0, err
-		}
-		ix.mergedInto[c] = target
-		for _, v := range ix.byID {
-			if v.cluster == c {
-				v.cluster = target
-			}
-		}
-	}
-	return target, nil
-}
-
-// join makes records members of cluster c, with their organisation and time
-// as the index holds them.
-func (ix *indexer) join(ctx context.Context, c int64, recs map[correlate.Key]bool) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	first, last := int64(1<<62), int64(0)
-	hours := map[int64]int{}
-	for k := range recs {
-		oa, ok := ix.known[k]
-		if !ok {
-			if err := ix.tx.QueryRowContext(ctx, `SELECT MAX(org_id), MIN(at), MAX(tlp) FROM occurrences WHERE record_type = ? AND record_id = ?`,
-				string(k.Type), k.ID).Scan(&oa.org, &oa.at, &oa.tlp); err != nil {
-				return fmt.Errorf("join cluster: %w", err)
-			}
-		}
-		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO cluster_members (record_type, record_id, cluster_id, org_id, at, tlp)
-			VALUES (?, ?, ?, ?, ?, ?)`, string(k.Type), k.ID, c, oa.org, oa.at, oa.tlp); err != nil {
-			return fmt.Errorf("join cluster: %w", err)
-		}
-		first, last = min(first, oa.at), max(last, oa.at)
-		hours[growthHour(oa.at)]++
-		ix.joined[k] = c
-	}
-	for h, n := range hours {
-		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO cluster_growth (cluster_id, hour, members) VALUES (?, ?, ?)
-			ON CONFLICT (cluster_id, hour) DO UPDATE SET members = cluster_growth.members + excluded.members`, c, h, n); err != nil {
-			return fmt.Errorf("join cluster: %w", err)
-		}
-	}
-	return ix.grow(ctx, c, len(recs), first, last)
-}
-
-// grow adds n members, the earliest at first and the latest at last, to
-// cluster c's size and span.
-func (ix *indexer) grow(ctx context.Context, c int64, n int, first, last int64) error {
-	_, err := ix.tx.ExecContext(ctx, `UPDATE clusters SET size = size + ?,
-		first_at = CASE WHEN size = 0 THEN ? ELSE `+ix.db.d.least+`(first_at, ?) END,
-		last_at = CASE WHEN size = 0 THEN ? ELSE `+ix.db.d.greatest+`(last_at, ?) END,
-		updated_at = ? WHERE id = ?`, n, first, first, last, last, ts(ix.now), c)
-	if err != nil {
-		return fmt.Errorf("grow cluster %d: %w", c, err)
 	}
 	return nil
 }
@@ -670,12 +340,7 @@ func (db *DB) RebuildClusters(ctx context.Context, progress func(done, total int
 			if err := ix.load(ctx, recs); err != nil {
 				return err
 			}
-			for _, r := range recs {
-				if err := ix.cluster(ctx, r); err != nil {
-					return err
-				}
-			}
-			return nil
+			return ix.clusterAll(ctx, recs)
 		})
 		if err != nil {
 			return err
@@ -769,6 +434,7 @@ func (ix *indexer) load(ctx context.Context, recs []correlate.Record) error {
 			if err != nil {
 				return fmt.Errorf("load value: %w", err)
 			}
+			v.stored = v.cluster
 			ix.byObs[o], ix.byID[v.id] = v, v
 		}
 	}

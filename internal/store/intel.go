@@ -60,6 +60,13 @@ func versionAt(v string) int64 {
 // addIntel is AddIntel inside tx, without the audit entry.
 func (db *DB) addIntel(ctx context.Context, tx *txn, objs []*intel.Object) (intel.Stored, error) {
 	var st intel.Stored
+	// On PostgreSQL the audit chain's lock (which the transaction takes
+	// anyway) is taken before the versions held are read: another server
+	// storing a version of the same object meanwhile would otherwise make
+	// this one's first version a duplicate after its record was named.
+	if err := db.holdChain(ctx, tx); err != nil {
+		return st, err
+	}
 	fresh, err := db.insertIntel(ctx, tx, objs)
 	if err != nil {
 		return st, err
@@ -93,7 +100,10 @@ type stored struct {
 	recordID int64
 }
 
-// insertIntel inserts the versions not held yet and returns them.
+// insertIntel inserts the versions not held yet and returns them. Each
+// row's id is drawn before it is written, so that a version names the
+// record it belongs to (its object's first version, held already or in
+// this batch) as it is inserted, never by an update after.
 func (db *DB) insertIntel(ctx context.Context, tx *txn, objs []*intel.Object) ([]stored, error) {
 	// The first version of each object names it in the index: look up
 	// those already held, then the batch's own.
@@ -101,51 +111,51 @@ func (db *DB) insertIntel(ctx context.Context, tx *txn, objs []*intel.Object) ([
 	if err != nil {
 		return nil, err
 	}
+	ids, err := db.drawIDs(ctx, tx, "intel_objects", len(objs), 0)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]int64, len(objs))
+	for i, o := range objs {
+		if first[o.StixID] == 0 {
+			// Nothing of the object is held, so this version is not
+			// either: it is stored, and the object's record is its id.
+			first[o.StixID] = ids[i]
+		}
+		recs[i] = first[o.StixID]
+	}
 	var out []stored
 	for start := 0; start < len(objs); start += intelBatch {
 		part := objs[start:min(start+intelBatch, len(objs))]
-		args := make([]any, 0, len(part)*16)
-		for _, o := range part {
-			args = append(args, o.StixID, o.Type, o.SpecVersion, o.Modified, nullID(o.SourceID), o.OrgID, string(o.TLP),
-				o.Name, o.Confidence, ts(o.ValidFrom), ts(o.ValidUntil), o.Revoked, string(o.Body), ts(o.AddedAt), first[o.StixID],
+		args := make([]any, 0, len(part)*17)
+		for j, o := range part {
+			i := start + j
+			args = append(args, ids[i], o.StixID, o.Type, o.SpecVersion, o.Modified, nullID(o.SourceID), o.OrgID, string(o.TLP),
+				o.Name, o.Confidence, ts(o.ValidFrom), ts(o.ValidUntil), o.Revoked, string(o.Body), ts(o.AddedAt), recs[i],
 				versionAt(o.Modified))
 		}
-		rows, err := tx.QueryContext(ctx, `INSERT INTO intel_objects (`+intelInsertCols+`) VALUES `+values(len(part), 16)+
-			` ON CONFLICT (stix_id, modified) DO NOTHING RETURNING id, stix_id, modified`, args...)
+		rows, err := tx.QueryContext(ctx, `INSERT INTO intel_objects (id, `+intelInsertCols+`) VALUES `+values(len(part), 17)+
+			` ON CONFLICT (stix_id, modified) DO NOTHING RETURNING id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("insert intel: %w", err)
 		}
-		byVersion := make(map[[2]string]int64, len(part))
+		inserted := make(map[int64]bool, len(part))
 		for rows.Next() {
 			var id int64
-			var sid, mod string
-			if err := rows.Scan(&id, &sid, &mod); err != nil {
+			if err := rows.Scan(&id); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("insert intel: %w", err)
 			}
-			byVersion[[2]string{sid, mod}] = id
+			inserted[id] = true
 		}
 		if err := rows.Close(); err != nil {
 			return nil, fmt.Errorf("insert intel: %w", err)
 		}
-		var unnamed []any
-		for _, o := range part {
-			id, ok := byVersion[[2]string{o.StixID, o.Modified}]
-			if !ok {
-				continue // held already, or twice in this batch
-			}
-			delete(byVersion, [2]string{o.StixID, o.Modified})
-			o.ID = id
-			rec := first[o.StixID]
-			if rec == 0 {
-				rec, first[o.StixID] = id, id
-				unnamed = append(unnamed, id)
-			}
-			out = append(out, stored{Object: o, recordID: rec})
-		}
-		if len(unnamed) > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE intel_objects SET record_id = id WHERE id IN (`+placeholders(len(unnamed))+`)`, unnamed...); err != nil {
-				return nil, fmt.Errorf("insert intel: %w", err)
+		for j, o := range part {
+			i := start + j
+			if inserted[ids[i]] { // else held already, or twice in this batch
+				o.ID = ids[i]
+				out = append(out, stored{Object: o, recordID: recs[i]})
 			}
 		}
 	}
@@ -236,8 +246,7 @@ func (ix *indexer) sightIndicators(ctx context.Context, fresh []stored) (int, er
 	var order []pair
 	for start := 0; start < len(vals); start += intelBatch {
 		part := vals[start:min(start+intelBatch, len(vals))]
-		rows, err := ix.tx.QueryContext(ctx, `SELECT observable_id, record_id, org_id, at FROM occurrences
-			WHERE observable_id IN (`+placeholders(len(part))+`) AND record_type = 'report'`, part...)
+		rows, err := ix.tx.QueryContext(ctx, ix.db.d.sightingsOfValues(len(part)), part...)
 		if err != nil {
 			return 0, fmt.Errorf("sightings: %w", err)
 		}
@@ -284,6 +293,21 @@ func (ix *indexer) sightIndicators(ctx context.Context, fresh []stored) (int, er
 	return n, nil
 }
 
+// sightingsOfValues reads the reports holding any of n values, through the
+// values' own index, never the record type's (see dialect.byValue).
+func (d *dialect) sightingsOfValues(n int) string {
+	return `SELECT oc.observable_id, oc.record_id, oc.org_id, oc.at FROM occurrences oc` + d.byValue + `
+		WHERE oc.observable_id IN (` + placeholders(n) + `) AND oc.record_type = 'report'`
+}
+
+// indicatorsOfValues reads the indicators naming any of n values, by the
+// values' own index.
+func (d *dialect) indicatorsOfValues(n int) string {
+	return `SELECT oc.observable_id, oc.record_id FROM occurrences oc` + d.byValue + `
+		JOIN intel_objects io ON io.id = oc.record_id AND io.type = 'indicator'
+		WHERE oc.observable_id IN (` + placeholders(n) + `) AND oc.record_type = 'intel'`
+}
+
 // sightReports records, for reports being stored, the indicators already
 // held that name one of their values.
 func (ix *indexer) sightReports(ctx context.Context, recs []correlate.Record) error {
@@ -303,9 +327,7 @@ func (ix *indexer) sightReports(ctx context.Context, recs []correlate.Record) er
 	}
 	for start := 0; start < len(vals); start += intelBatch {
 		part := vals[start:min(start+intelBatch, len(vals))]
-		rows, err := ix.tx.QueryContext(ctx, `SELECT oc.observable_id, oc.record_id FROM occurrences oc
-			JOIN intel_objects io ON io.id = oc.record_id AND io.type = 'indicator'
-			WHERE oc.observable_id IN (`+placeholders(len(part))+`) AND oc.record_type = 'intel'`, part...)
+		rows, err := ix.tx.QueryContext(ctx, ix.db.d.indicatorsOfValues(len(part)), part...)
 		if err != nil {
 			return fmt.Errorf("sightings: %w", err)
 		}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,6 +59,10 @@ type DB struct {
 	// SQLite only: the background checkpointer (see sqlite.Checkpoint).
 	stopCheckpoints context.CancelFunc
 	checkpointsDone <-chan struct{}
+
+	// clusterWith, when set, clusters records instead of the batch walk:
+	// a test puts the one-by-one version here to hold the walk to it.
+	clusterWith func(ctx context.Context, ix *indexer, recs []correlate.Record) error
 }
 
 // checkpointEvery is how often the background checkpointer copies the WAL
@@ -283,6 +288,46 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *txn) error) error {
 	}
 	db.announceChanges(tx)
 	return nil
+}
+
+// drawIDs draws n ids, in increasing order, for rows of table that tx will
+// insert with them. SQLite, whose one writer is tx: the successors of the
+// largest id held, or of floor when that is greater (ids tx drew before
+// and has not written yet). PostgreSQL: the table's identity sequence,
+// which every server draws from. Ids not used after all stay unused.
+func (db *DB) drawIDs(ctx context.Context, tx *txn, table string, n int, floor int64) ([]int64, error) {
+	ids := make([]int64, 0, n)
+	if db.d.name == "sqlite" {
+		next, err := nextID(ctx, tx, table)
+		if err != nil {
+			return nil, err
+		}
+		next = max(next, floor+1)
+		for i := range n {
+			ids = append(ids, next+int64(i))
+		}
+		return ids, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('`+table+`', 'id')) FROM generate_series(1, ?)`, n)
+	if err != nil {
+		return nil, fmt.Errorf("ids of %s: %w", table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("ids of %s: %w", table, err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ids of %s: %w", table, err)
+	}
+	if len(ids) != n {
+		return nil, fmt.Errorf("ids of %s: %d drawn, %d asked for", table, len(ids), n)
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // appendAudit writes the next row of the audit chain inside tx.

@@ -188,6 +188,34 @@ func (f *fixture) recent(c int64, since time.Time) int {
 	return row.Recent
 }
 
+// testIndexNewClusterAfterMerge: in one batch of reports, one merges two
+// clusters (the newer, with the greatest id, merges away) and two others
+// make a new one, which stays apart. (SQLite gave the new cluster the id
+// of the one merged away, and the merge's record of where that went took
+// the new cluster's members along.)
+func testIndexNewClusterAfterMerge(t *testing.T, f *fixture) {
+	p1, p2, q := phone("+819011113333"), phone("+819011114444"), email("new@scam.jp")
+	a1, a2 := f.indexed("pref-13", p1), f.indexed("pref-13", p1)
+	b1, b2 := f.indexed("pref-27", p2), f.indexed("pref-27", p2)
+	a, b := f.sameCluster(a1, a2), f.sameCluster(b1, b2)
+	if a >= b {
+		t.Fatalf("clusters %d and %d: want the second made to have the greater id", a, b)
+	}
+	f.clock.Advance(time.Minute)
+	m, x, y := f.newReport("pref-01"), f.newReport("pref-14"), f.newReport("pref-40")
+	m.Observables, x.Observables, y.Observables = []observe.Observable{p1, p2}, []observe.Observable{q}, []observe.Observable{q}
+	f.create(m, x, y)
+	if got := f.sameCluster(a1, a2, b1, b2, m); got != a {
+		t.Errorf("the merged cluster is %d, want %d (of equal size, the older)", got, a)
+	}
+	if xy := f.sameCluster(x, y); xy == a {
+		t.Errorf("the new cluster of x and y is the merged one")
+	}
+	if n := len(f.clusters()); n != 2 {
+		t.Errorf("%d clusters, want 2", n)
+	}
+}
+
 func testIndexBenignAndCommon(t *testing.T, f *fixture) {
 	dns, shared := ipv4("8.8.8.8"), domain("shared.example")
 	f.db.SetPolicy(correlate.Policy{Lists: benignSet{dns: true}, CommonAt: 3})

@@ -134,6 +134,35 @@ func testIntel(t *testing.T, f *fixture) {
 	}
 }
 
+// testIntelVersionsInOneBatch: two versions of an object koban did not
+// hold, arriving in one batch, are one record of the index, and a version
+// arriving later joins that record too.
+func testIntelVersionsInOneBatch(t *testing.T, f *fixture) {
+	const ind = "indicator--5b1d0f7e-3c2a-4e8b-9a6d-7f0e1c2b3a4d"
+	a, b, c := domain("one.batch.jp"), domain("two.batch.jp"), domain("three.batch.jp")
+	v1 := f.intelObject("pref-27", ind, "2026-12-01T00:00:00.000Z", tlp.Green, true, a)
+	v2 := f.intelObject("pref-27", ind, "2026-12-02T00:00:00.000Z", tlp.Green, true, a, b)
+	if st := f.addIntel(v1, v2); st.Added != 2 {
+		t.Fatalf("two versions in one batch = %+v, want both added", st)
+	}
+	v3 := f.intelObject("pref-27", ind, "2026-12-03T00:00:00.000Z", tlp.Green, true, a, c)
+	if st := f.addIntel(v3); st.Added != 1 {
+		t.Fatalf("a third version = %+v, want it added", st)
+	}
+	vals, err := f.db.ValuesOf(f.ctx, correlate.Key{Type: correlate.Intel, ID: v1.ID})
+	if err != nil || len(vals) != 3 {
+		t.Errorf("ValuesOf(first version) = %v, %v; want the three versions' values under one record", vals, err)
+	}
+	for _, o := range []observe.Observable{a, b, c} {
+		if v := f.value(o); v.Records != 1 {
+			t.Errorf("records holding %s = %d, want 1: the object is one record whatever its versions", o.Value, v.Records)
+		}
+	}
+	if l, err := f.db.IntelLatest(f.ctx, ind); err != nil || l.ID != v3.ID {
+		t.Errorf("IntelLatest = %+v, %v; want the third version", l, err)
+	}
+}
+
 func testTAXIICollection(t *testing.T, f *fixture) {
 	keeper, reader := f.orgID("pref-27"), f.orgID("pref-01")
 	c := &intel.Collection{UUID: "91a7b528-80eb-42ed-a74d-c6fbd5a26116", Title: "phishing", OrgID: keeper, MaxTLP: tlp.Amber, CreatedAt: f.clock.Now()}
