@@ -147,6 +147,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	var mailOut takedown.Mailer // set when mail is set up
 	a.Patrol = patrol.NewService(db, a.Access, a.Jobs, a.Blobs, a.Egress, a.Tree, o.Clock, log,
 		patrol.Options{Contact: cfg.BaseURL, Version: Version, Proxied: cfg.EgressProxyURL != nil})
+	a.Patrol.SetReporter(a.Intake) // a confirmed finding becomes a report
 	if cfg.SMTPURL != "" {
 		n, err := newMailer(cfg)
 		if err != nil {

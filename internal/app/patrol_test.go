@@ -119,6 +119,21 @@ func TestPatrolThroughPages(t *testing.T) {
 	if page := getPage(t, web, s.URL+fm[1]+"?done=finding_reviewed", http.StatusOK); !strings.Contains(page, "確認済み — 削除依頼へ") || strings.Contains(page, `id="review-form"`) {
 		t.Errorf("after the review the page does not say so")
 	}
+	// The confirmed finding is recorded as a report (a tip of Tokyo), once.
+	resp, err = web.PostForm(s.URL+fm[1]+"/report", nil)
+	if err != nil || resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/reports/") {
+		t.Fatalf("file report: %v %v %s", err, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp.Body.Close()
+	report := getPage(t, web, s.URL+resp.Header.Get("Location"), http.StatusOK)
+	if !strings.Contains(report, site.URL+"/bosyu") || !strings.Contains(report, "即日即金") {
+		t.Errorf("the report does not hold the page's address and excerpt")
+	}
+	resp, err = web.PostForm(s.URL+fm[1]+"/report", nil)
+	if err != nil || resp.StatusCode != http.StatusConflict {
+		t.Errorf("a second report of the finding: %v %v", err, resp.StatusCode)
+	}
+	resp.Body.Close()
 	// From the confirmed finding, a takedown request: drafted with the page
 	// and the finding as its source, the recipient typed (no RDAP server is
 	// reachable here), sent with its X-ARF report, and the page found gone.

@@ -15,9 +15,11 @@ import (
 	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/patrol/match"
+	"github.com/koban-project/koban/internal/taxonomy"
 	"github.com/koban-project/koban/internal/tlp"
 )
 
@@ -51,6 +53,7 @@ type Finding struct {
 	ReviewedBy  int64
 	ReviewedAt  time.Time
 	ReviewNote  string
+	ReportID    int64 // the report made of it; 0 when none
 	CreatedAt   time.Time
 	Observables []observe.Observable // the values found in the page
 }
@@ -75,6 +78,60 @@ type FindingStore interface {
 	ClusterFindings(ctx context.Context, clusterID int64, limit int) ([]*Finding, error)
 	ReviewFinding(ctx context.Context, f *Finding, e audit.Entry) error
 	PhraseItems(ctx context.Context, orgID int64) ([]*Item, error)
+	// SetFindingReport records the report made of a finding, with the
+	// audit entry; Conflict when one was made already.
+	SetFindingReport(ctx context.Context, findingID, reportID int64, e audit.Entry) error
+}
+
+// Reporter files reports (intake.Service).
+type Reporter interface {
+	Submit(ctx context.Context, sub intake.Submission, o intake.Origin) (*intake.Receipt, error)
+}
+
+// categories map a finding's category to the report taxonomy: 闇バイト
+// recruitment is illegal information since the IHC's 2025 guidelines.
+var categories = map[string]taxonomy.Code{"yamibaito": taxonomy.IL, "illegal": taxonomy.IL, "serious-crime": taxonomy.SC, "suicide": taxonomy.SU}
+
+// SetReporter lets confirmed findings become reports.
+func (s *Service) SetReporter(r Reporter) { s.reporter = r }
+
+// FileReport makes a report (情報提供, source "patrol") of a confirmed
+// finding, owned by the finding's prefecture: the page's address, the
+// excerpt and the values found, so that the report joins the national
+// index and can be linked to a case like any other. One report per
+// finding.
+func (s *Service) FileReport(ctx context.Context, p auth.Principal, id int64) (*intake.Receipt, error) {
+	if s.reporter == nil {
+		return nil, koban.Errorf(koban.Conflict, "error.forbidden")
+	}
+	f, err := s.findings.Finding(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.access.Check(ctx, p, access.Edit, access.Object{Type: ObjectType, ID: f.ID, OrgID: f.OrgID, TLP: f.TLP}); err != nil {
+		return nil, err
+	}
+	if f.State != FindingConfirmed {
+		return nil, koban.Errorf(koban.Conflict, "patrol.error.not_confirmed")
+	}
+	if f.ReportID != 0 {
+		return nil, koban.Errorf(koban.Conflict, "patrol.error.reported")
+	}
+	o, _ := s.tree().ByID(f.OrgID)
+	desc := "サイバーパトロールで確認したページ: " + f.URL + "\n\n" + f.Excerpt
+	if f.ReviewNote != "" {
+		desc += "\n\n確認者のメモ: " + f.ReviewNote
+	}
+	rc, err := s.reporter.Submit(ctx, intake.Submission{Kind: intake.KindTip, Category: string(categories[f.Category]), Prefecture: o.Prefecture,
+		Language: "ja", Description: desc}, intake.Origin{Source: "patrol", SubmittedBy: p.UserID, OrgID: p.OrgID, Label: p.Email, IP: p.IP, TLP: f.TLP})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.findings.SetFindingReport(ctx, f.ID, rc.ReportID, audit.Entry{Actor: p.Actor(), Action: "patrol.finding_report",
+		ObjectType: ObjectType, ObjectID: strconv.FormatInt(f.ID, 10), Detail: map[string]any{"report": rc.Receipt}}); err != nil {
+		return nil, err
+	}
+	return rc, nil
 }
 
 // maxExamined is how much of a page is read for matching.

@@ -50,6 +50,7 @@ type Options struct {
 type Service struct {
 	store    Store
 	findings FindingStore
+	reporter Reporter
 	access   *access.Decider
 	jobs     *jobs.Runner
 	blobs    *blob.Store

@@ -17,7 +17,7 @@ import (
 )
 
 const findingCols = `f.id, f.capture_id, f.item_id, f.org_id, f.url, f.category, f.score, f.hits, f.excerpt, f.simhash, f.cluster_id, f.state, f.tlp,
-	COALESCE(f.reviewed_by, 0), f.reviewed_at, f.review_note, f.created_at,
+	COALESCE(f.reviewed_by, 0), f.reviewed_at, f.review_note, COALESCE(f.report_id, 0), f.created_at,
 	(SELECT COUNT(*) FROM patrol_findings c WHERE c.cluster_id = f.cluster_id)`
 
 func scanFinding(s scanner) (*patrol.Finding, error) {
@@ -26,7 +26,7 @@ func scanFinding(s scanner) (*patrol.Finding, error) {
 	var sim int64
 	var reviewed, created int64
 	if err := s.Scan(&f.ID, &f.CaptureID, &f.ItemID, &f.OrgID, &f.URL, &f.Category, &f.Score, &hits, &f.Excerpt, &sim, &f.ClusterID, &f.State, &level,
-		&f.ReviewedBy, &reviewed, &f.ReviewNote, &created, &f.ClusterSize); err != nil {
+		&f.ReviewedBy, &reviewed, &f.ReviewNote, &f.ReportID, &created, &f.ClusterSize); err != nil {
 		return nil, err
 	}
 	_ = json.Unmarshal([]byte(hits), &f.Hits)
@@ -134,4 +134,18 @@ func (db *DB) ReviewFinding(ctx context.Context, f *patrol.Finding, e audit.Entr
 func (db *DB) PhraseItems(ctx context.Context, orgID int64) ([]*patrol.Item, error) {
 	return collect(ctx, db.read, scanPatrolItem, `SELECT `+patrolItemCols+` FROM patrol_items WHERE org_id = ? AND kind IN ('phrase', 'regex') AND enabled = ?
 		ORDER BY id`, orgID, true)
+}
+
+// SetFindingReport implements patrol.FindingStore.
+func (db *DB) SetFindingReport(ctx context.Context, findingID, reportID int64, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE patrol_findings SET report_id = ? WHERE id = ? AND report_id IS NULL`, reportID, findingID)
+		if err != nil {
+			return fmt.Errorf("finding report: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &koban.Error{Code: koban.Conflict, Key: "patrol.error.reported"}
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
 }

@@ -12,6 +12,12 @@ import (
 	"github.com/koban-project/koban/internal/patrol"
 )
 
+// CanPatrolManage tells whether the viewer reviews findings and makes
+// reports of them.
+func (p page) CanPatrolManage() bool {
+	return p.Principal != nil && p.Principal.Can(auth.PermPatrolManage)
+}
+
 // CanPatrol tells whether the viewer reads cyber patrol (shows the menu).
 func (p page) CanPatrol() bool { return p.Principal != nil && p.Principal.Can(auth.PermPatrolRead) }
 
@@ -226,4 +232,24 @@ func (s *Server) patrolReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/patrol/findings/"+strconv.FormatInt(id, 10)+"?done=finding_reviewed", http.StatusSeeOther)
+}
+
+// patrolFileReport makes a report of a confirmed finding and opens it.
+func (s *Server) patrolFileReport(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	rc, err := s.Patrol.FileReport(r.Context(), pr, id)
+	if koban.ErrorCode(err) == koban.Conflict {
+		s.renderFinding(w, r, id, http.StatusConflict, err)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/reports/"+strconv.FormatInt(rc.ReportID, 10)+"?done=finding_reported", http.StatusSeeOther)
 }

@@ -17,6 +17,7 @@ CREATE TABLE patrol_findings (
     reviewed_by BIGINT  REFERENCES users(id),
     reviewed_at BIGINT  NOT NULL DEFAULT 0,
     review_note TEXT    NOT NULL DEFAULT '',
+    report_id   BIGINT  REFERENCES reports(id),      -- the report made of it, when one was
     created_at  BIGINT  NOT NULL
 );
 CREATE INDEX patrol_findings_org ON patrol_findings(org_id, state, id);

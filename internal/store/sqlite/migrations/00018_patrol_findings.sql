@@ -22,6 +22,7 @@ CREATE TABLE patrol_findings (
     reviewed_by INTEGER REFERENCES users(id),
     reviewed_at INTEGER NOT NULL DEFAULT 0,
     review_note TEXT    NOT NULL DEFAULT '',
+    report_id   INTEGER REFERENCES reports(id),      -- the report made of it, when one was
     created_at  INTEGER NOT NULL
 );
 CREATE INDEX patrol_findings_org ON patrol_findings(org_id, state, id);
