@@ -148,6 +148,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Patrol = patrol.NewService(db, a.Access, a.Jobs, a.Blobs, a.Egress, a.Tree, o.Clock, log,
 		patrol.Options{Contact: cfg.BaseURL, Version: Version, Proxied: cfg.EgressProxyURL != nil})
 	a.Patrol.SetReporter(a.Intake) // a confirmed finding becomes a report
+	if c := patrol.FindChromium(); c != nil {
+		a.Patrol.SetShooter(c) // screenshots of HTML captures, rendered offline
+	}
 	if cfg.SMTPURL != "" {
 		n, err := newMailer(cfg)
 		if err != nil {

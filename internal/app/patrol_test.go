@@ -90,6 +90,20 @@ func TestPatrolThroughPages(t *testing.T) {
 	if string(got) != recruit || resp.Header.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
 		t.Errorf("download: %q, %s, %s", got, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
 	}
+	// The screenshot koban rendered offline downloads as a PNG.
+	sm := regexp.MustCompile(`href="(/patrol/captures/\d+/screenshot)" download>`).FindStringSubmatch(body)
+	if sm == nil {
+		t.Fatal("no screenshot on the item's page")
+	}
+	resp, err = web.Get(s.URL + sm[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.HasPrefix(string(png), "\x89PNG") || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("screenshot: %d bytes, %s", len(png), resp.Header.Get("Content-Disposition"))
+	}
 	id := strings.Split(m[1], "/")[3]
 	rows, _ := s.App.DB.AuditOf(context.Background(), "patrol_capture", id)
 	if !slices.ContainsFunc(rows, func(r audit.Row) bool {

@@ -1,6 +1,7 @@
 package patrol
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/koban-project/koban/internal/jobs"
@@ -191,6 +193,7 @@ func (s *Service) capture(ctx context.Context, it *Item, u *url.URL) (time.Time,
 	if err != nil {
 		return start.Add(it.Every), s.store.CheckedItem(ctx, it.ID, start, resp.StatusCode, "the page could not be kept: "+err.Error())
 	}
+	shot := s.screenshot(ctx, sum, resp.Header.Get("Content-Type"))
 	headers, _ := json.Marshal(resp.Header)
 	route := "direct"
 	if s.opts.Proxied {
@@ -198,7 +201,7 @@ func (s *Service) capture(ctx context.Context, it *Item, u *url.URL) (time.Time,
 	}
 	end := s.clock.Now()
 	c := &Capture{ItemID: it.ID, OrgID: it.OrgID, URL: u.String(), FinalURL: resp.Request.URL.String(), Status: resp.StatusCode,
-		ContentType: resp.Header.Get("Content-Type"), Headers: headers, Redirects: redirects, SHA256: sum, Size: size,
+		ContentType: resp.Header.Get("Content-Type"), Headers: headers, Redirects: redirects, SHA256: sum, Size: size, ScreenshotSHA256: shot,
 		Profile: it.Profile, UserAgent: ua, Route: route, FetchedAt: start, Duration: end.Sub(start), Changed: sum != it.LastSHA256}
 	if err := s.store.AddCapture(ctx, c); err != nil {
 		return time.Time{}, err
@@ -237,4 +240,33 @@ func retryAfter(v string, now time.Time) time.Duration {
 // String names the item for logs.
 func (it *Item) String() string {
 	return fmt.Sprintf("patrol item %d (%s %s)", it.ID, it.Kind, it.Target)
+}
+
+// screenshot renders a captured HTML page offline and keeps the PNG,
+// returning its SHA-256 ("" when there is no shooter, the page is not
+// HTML, or rendering failed — the capture is kept all the same).
+func (s *Service) screenshot(ctx context.Context, sum, contentType string) string {
+	if s.shooter == nil || !strings.Contains(strings.ToLower(contentType), "html") {
+		return ""
+	}
+	r, err := s.blobs.Open(sum)
+	if err != nil {
+		return ""
+	}
+	html, err := io.ReadAll(io.LimitReader(r, 4<<20))
+	r.Close()
+	if err != nil {
+		return ""
+	}
+	png, err := s.shooter.Screenshot(ctx, html)
+	if err != nil {
+		s.log.Warn("patrol: screenshot", "err", err)
+		return ""
+	}
+	shot, _, err := s.blobs.Put(bytes.NewReader(png), 32<<20)
+	if err != nil {
+		s.log.Warn("patrol: keeping a screenshot", "err", err)
+		return ""
+	}
+	return shot
 }

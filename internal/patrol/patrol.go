@@ -96,12 +96,15 @@ type Capture struct {
 	Redirects   []string        // every URL redirected through, first to last
 	SHA256      string
 	Size        int64
-	Profile     string
-	UserAgent   string
-	Route       string // direct | proxy
-	FetchedAt   time.Time
-	Duration    time.Duration
-	Changed     bool // the body differs from the item's previous capture
+	// ScreenshotSHA256 names the PNG of the page rendered offline by
+	// headless chromium; "" when there is none (no chromium, not HTML).
+	ScreenshotSHA256 string
+	Profile          string
+	UserAgent        string
+	Route            string // direct | proxy
+	FetchedAt        time.Time
+	Duration         time.Duration
+	Changed          bool // the body differs from the item's previous capture
 }
 
 // Store keeps watch items, hosts and captures.

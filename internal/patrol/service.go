@@ -51,6 +51,7 @@ type Service struct {
 	store    Store
 	findings FindingStore
 	reporter Reporter
+	shooter  Shooter
 	access   *access.Decider
 	jobs     *jobs.Runner
 	blobs    *blob.Store
@@ -76,6 +77,10 @@ func NewService(st Store, d *access.Decider, r *jobs.Runner, blobs *blob.Store, 
 	r.Handle(FetchJob, s.fetchJob)
 	return s
 }
+
+// SetShooter makes captures of HTML pages come with a screenshot (nil:
+// none).
+func (s *Service) SetShooter(sh Shooter) { s.shooter = sh }
 
 // UserAgent is what koban says it is when it fetches with the default
 // profile.
@@ -224,10 +229,11 @@ func (s *Service) Item(ctx context.Context, p auth.Principal, id int64) (*ItemVi
 	return &ItemView{Item: it, Captures: caps}, nil
 }
 
-// CaptureBody opens a capture's body for an officer of the owner's line,
+// CaptureBody opens a capture's body (or its screenshot) for an officer of
+// the owner's line,
 // checked against its SHA-256 as it is read, and audits the read (a
 // capture is evidence). The caller closes the reader.
-func (s *Service) CaptureBody(ctx context.Context, p auth.Principal, id int64) (*Capture, *blob.Reader, error) {
+func (s *Service) CaptureBody(ctx context.Context, p auth.Principal, id int64, screenshot bool) (*Capture, *blob.Reader, error) {
 	if !p.Can(auth.PermPatrolRead) {
 		return nil, nil, koban.Errorf(koban.Forbidden, "error.forbidden")
 	}
@@ -238,11 +244,17 @@ func (s *Service) CaptureBody(ctx context.Context, p auth.Principal, id int64) (
 	if !s.tree().Sees(p.OrgID, c.OrgID) {
 		return nil, nil, koban.Errorf(koban.NotFound, "error.not_found")
 	}
+	sum := c.SHA256
+	if screenshot {
+		if sum = c.ScreenshotSHA256; sum == "" {
+			return nil, nil, koban.Errorf(koban.NotFound, "error.not_found")
+		}
+	}
 	if err := s.store.Audit(ctx, audit.Entry{Actor: p.Actor(), Action: "patrol.capture_download", ObjectType: "patrol_capture",
-		ObjectID: strconv.FormatInt(id, 10), Detail: map[string]any{"sha256": c.SHA256, "url": c.URL}}); err != nil {
+		ObjectID: strconv.FormatInt(id, 10), Detail: map[string]any{"sha256": sum, "url": c.URL, "screenshot": screenshot}}); err != nil {
 		return nil, nil, err
 	}
-	r, err := s.blobs.Open(c.SHA256)
+	r, err := s.blobs.Open(sum)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -144,9 +144,9 @@ func (db *DB) AddCapture(ctx context.Context, c *patrol.Capture) error {
 	}
 	return db.inTx(ctx, func(tx *txn) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO patrol_captures (item_id, org_id, url, final_url, status, content_type, headers, redirects, sha256, size,
-			profile, user_agent, route, fetched_at, duration_ms, changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			screenshot_sha256, profile, user_agent, route, fetched_at, duration_ms, changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			c.ItemID, c.OrgID, c.URL, c.FinalURL, c.Status, c.ContentType, string(c.Headers), string(redirects), c.SHA256, c.Size,
-			c.Profile, c.UserAgent, c.Route, ts(c.FetchedAt), c.Duration.Milliseconds(), c.Changed).Scan(&c.ID)
+			c.ScreenshotSHA256, c.Profile, c.UserAgent, c.Route, ts(c.FetchedAt), c.Duration.Milliseconds(), c.Changed).Scan(&c.ID)
 		if err != nil {
 			return fmt.Errorf("add capture: %w", err)
 		}
@@ -166,15 +166,15 @@ func (db *DB) CheckedItem(ctx context.Context, itemID int64, at time.Time, statu
 	return nil
 }
 
-const captureCols = `id, item_id, org_id, url, final_url, status, content_type, headers, redirects, sha256, size, profile, user_agent, route, fetched_at,
-	duration_ms, changed`
+const captureCols = `id, item_id, org_id, url, final_url, status, content_type, headers, redirects, sha256, size, screenshot_sha256, profile, user_agent,
+	route, fetched_at, duration_ms, changed`
 
 func scanCapture(s scanner) (*patrol.Capture, error) {
 	var c patrol.Capture
 	var headers, redirects string
 	var at, dur int64
 	err := s.Scan(&c.ID, &c.ItemID, &c.OrgID, &c.URL, &c.FinalURL, &c.Status, &c.ContentType, &headers, &redirects, &c.SHA256, &c.Size,
-		&c.Profile, &c.UserAgent, &c.Route, &at, &dur, &c.Changed)
+		&c.ScreenshotSHA256, &c.Profile, &c.UserAgent, &c.Route, &at, &dur, &c.Changed)
 	c.Headers, c.FetchedAt, c.Duration = json.RawMessage(headers), tm(at), time.Duration(dur)*time.Millisecond
 	_ = json.Unmarshal([]byte(redirects), &c.Redirects)
 	return &c, err

@@ -613,6 +613,7 @@ func (db *DB) FileSums(ctx context.Context) iter.Seq2[string, error] {
 		rows, err := db.read.QueryContext(ctx, `SELECT s FROM (SELECT sha256 AS s FROM report_files
 			UNION SELECT sha256 FROM case_evidence WHERE sha256 <> ''
 			UNION SELECT sha256 FROM patrol_captures
+			UNION SELECT screenshot_sha256 FROM patrol_captures WHERE screenshot_sha256 <> ''
 			UNION SELECT evidence_sha256 FROM takedown_requests WHERE evidence_sha256 <> '') files ORDER BY s COLLATE `+db.d.bytewise)
 		if err != nil {
 			yield("", fmt.Errorf("evidence sums: %w", err))

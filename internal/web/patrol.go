@@ -130,7 +130,8 @@ func (s *Server) patrolCaptureBody(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())
-	c, body, err := s.Patrol.CaptureBody(r.Context(), pr, id)
+	shot := r.PathValue("what") == "screenshot"
+	c, body, err := s.Patrol.CaptureBody(r.Context(), pr, id, shot)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -138,10 +139,16 @@ func (s *Server) patrolCaptureBody(w http.ResponseWriter, r *http.Request) {
 	defer body.Close()
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", "attachment; filename=\"capture-"+strconv.FormatInt(c.ID, 10)+"-"+c.SHA256[:12]+".bin\"")
+	name, size := "capture-"+strconv.FormatInt(c.ID, 10)+"-"+c.SHA256[:12]+".bin", c.Size
+	if shot {
+		name, size = "capture-"+strconv.FormatInt(c.ID, 10)+"-screenshot.png", -1
+	}
+	h.Set("Content-Disposition", "attachment; filename=\""+name+"\"")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox")
-	h.Set("Content-Length", strconv.FormatInt(c.Size, 10))
+	if size >= 0 {
+		h.Set("Content-Length", strconv.FormatInt(size, 10))
+	}
 	if _, err := io.Copy(w, body); err != nil {
 		s.Log.Error("patrol capture download", "capture", c.ID, "err", strings.TrimSpace(err.Error()))
 	}

@@ -46,6 +46,7 @@ CREATE TABLE patrol_captures (
     headers           TEXT    NOT NULL DEFAULT '{}',
     redirects         TEXT    NOT NULL DEFAULT '[]',
     sha256            TEXT    NOT NULL,
+    screenshot_sha256 TEXT    NOT NULL DEFAULT '', -- the page rendered offline by headless chromium; '' without one
     size              INTEGER NOT NULL,
     profile           TEXT    NOT NULL,
     user_agent        TEXT    NOT NULL,
