@@ -44,6 +44,7 @@ func TestPatrolThroughPages(t *testing.T) {
 	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) {
 		c.EgressAllow, c.EgressTimeout = "127.0.0.0/8", 3*time.Second
 		c.SMTPURL, c.MailFrom = "smtp://"+sink.ln.Addr().String(), "cyber@mpd.police.example.jp"
+		c.TakedownBatch = 0 // each request's mail at once
 	}))
 	s.AddUser(t, "patrol@mpd.example", "pref-13", auth.RoleAnalyst, "correct horse battery")
 	web := s.Login(t, "patrol@mpd.example", "correct horse battery")

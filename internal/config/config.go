@@ -63,6 +63,9 @@ type Config struct {
 	EgressPorts string
 	// EgressTimeout (KOBAN_EGRESS_TIMEOUT) bounds each outbound fetch.
 	EgressTimeout time.Duration
+	// TakedownBatch (KOBAN_TAKEDOWN_BATCH) is how long takedown requests to
+	// one provider are gathered into one mail; 0 sends each at once.
+	TakedownBatch time.Duration
 
 	Location       *time.Location     // TimeZone, loaded
 	AuditSigner    ed25519.PrivateKey // AuditKey, read; nil without one
@@ -129,6 +132,14 @@ var settings = []setting{
 		c.EgressTimeout = d
 		return nil
 	}, func(c *Config) string { return c.EgressTimeout.String() }},
+	{"KOBAN_TAKEDOWN_BATCH", "takedown-batch", "how long takedown requests to one provider are gathered into one mail, e.g. 10m; 0 sends each at once", false, func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 24*time.Hour {
+			return fmt.Errorf("want a duration from 0 to 24h such as 10m, got %q", v)
+		}
+		c.TakedownBatch = d
+		return nil
+	}, func(c *Config) string { return c.TakedownBatch.String() }},
 	{"KOBAN_PDF_FONT", "pdf-font", "TrueType font (.ttf) with Japanese glyphs for court bundle PDFs; empty: IPA Gothic where Debian installs it", false, func(c *Config, v string) error { c.PDFFont = v; return nil }, func(c *Config) string { return c.PDFFont }},
 }
 
@@ -136,7 +147,7 @@ var settings = []setting{
 func Default() Config {
 	return Config{Addr: "localhost:8080", DataDir: "./koban-data", TimeZone: "Asia/Tokyo", LogLevel: "info",
 		MailFrom: "koban@localhost", SubmitRate: 0.2, SubmitBurst: 10, AuditAnchorInterval: 10 * time.Minute,
-		EgressTimeout: 60 * time.Second}
+		EgressTimeout: 60 * time.Second, TakedownBatch: 10 * time.Minute}
 }
 
 // Load reads the environment (through getenv and environ, for tests) and

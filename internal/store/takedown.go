@@ -15,21 +15,21 @@ import (
 
 const takedownCols = `id, org_id, ticket, kind, target, fraud_type, source_type, source_id, note, state, recipient_email, recipient_name,
 	recipient_basis, COALESCE(created_by, 0), created_at, sent_at, acknowledged_at, first_down_at, removed_at, reappeared_at, closed_at,
-	evidence_sha256, evidence_type, preserved_at, preserve_error`
+	evidence_sha256, evidence_type, preserved_at, preserve_error, mailed_at`
 
 func scanTakedown(s scanner) (*takedown.Request, error) {
 	var r takedown.Request
 	var kind, srcType string
-	var created, sent, ack, down, removed, reapp, closed, preserved int64
+	var created, sent, ack, down, removed, reapp, closed, preserved, mailed int64
 	if err := s.Scan(&r.ID, &r.OrgID, &r.Ticket, &kind, &r.Target, &r.FraudType, &srcType, &r.Source.ID, &r.Note, &r.State, &r.RecipientEmail,
 		&r.RecipientName, &r.RecipientBasis, &r.CreatedBy, &created, &sent, &ack, &down, &removed, &reapp, &closed,
-		&r.EvidenceSHA256, &r.EvidenceType, &preserved, &r.PreserveError); err != nil {
+		&r.EvidenceSHA256, &r.EvidenceType, &preserved, &r.PreserveError, &mailed); err != nil {
 		return nil, err
 	}
 	r.Kind, r.Source.Type = xarf.Kind(kind), correlate.RecordType(srcType)
 	r.CreatedAt, r.SentAt, r.AcknowledgedAt, r.FirstDownAt, r.RemovedAt, r.ReappearedAt, r.ClosedAt =
 		tm(created), tm(sent), tm(ack), tm(down), tm(removed), tm(reapp), tm(closed)
-	r.PreservedAt = tm(preserved)
+	r.PreservedAt, r.MailedAt = tm(preserved), tm(mailed)
 	return &r, nil
 }
 
@@ -77,9 +77,9 @@ func (db *DB) Takedowns(ctx context.Context, orgs []int64, limit int) ([]*takedo
 func (db *DB) writeTakedown(ctx context.Context, tx *txn, r *takedown.Request) error {
 	_, err := tx.ExecContext(ctx, `UPDATE takedown_requests SET state = ?, recipient_email = ?, recipient_name = ?, recipient_basis = ?,
 		sent_at = ?, acknowledged_at = ?, first_down_at = ?, removed_at = ?, reappeared_at = ?, closed_at = ?,
-		evidence_sha256 = ?, evidence_type = ?, preserved_at = ?, preserve_error = ? WHERE id = ?`,
+		evidence_sha256 = ?, evidence_type = ?, preserved_at = ?, preserve_error = ?, mailed_at = ? WHERE id = ?`,
 		r.State, r.RecipientEmail, r.RecipientName, r.RecipientBasis, ts(r.SentAt), ts(r.AcknowledgedAt), ts(r.FirstDownAt), ts(r.RemovedAt),
-		ts(r.ReappearedAt), ts(r.ClosedAt), r.EvidenceSHA256, r.EvidenceType, ts(r.PreservedAt), r.PreserveError, r.ID)
+		ts(r.ReappearedAt), ts(r.ClosedAt), r.EvidenceSHA256, r.EvidenceType, ts(r.PreservedAt), r.PreserveError, ts(r.MailedAt), r.ID)
 	if err != nil {
 		return fmt.Errorf("takedown %d: %w", r.ID, err)
 	}
@@ -146,4 +146,11 @@ func (db *DB) FindingCapture(ctx context.Context, findingID int64) (string, stri
 // (the preservation job's outcome: no one acted).
 func (db *DB) UpdateTakedownQuietly(ctx context.Context, r *takedown.Request) error {
 	return db.inTx(ctx, func(tx *txn) error { return db.writeTakedown(ctx, tx, r) })
+}
+
+// Unmailed returns the sent requests to a recipient not yet mailed, first
+// first.
+func (db *DB) Unmailed(ctx context.Context, recipient string) ([]*takedown.Request, error) {
+	return collect(ctx, db.read, scanTakedown, `SELECT `+takedownCols+` FROM takedown_requests WHERE recipient_email = ? AND sent_at > 0 AND mailed_at = 0
+		ORDER BY id`, recipient)
 }

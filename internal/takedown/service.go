@@ -66,6 +66,9 @@ type Mailer interface {
 type Options struct {
 	ContactEmail string // where providers answer (KOBAN_MAIL_FROM)
 	Zone         *time.Location
+	// Batch gathers requests to one provider into one mail for this long
+	// (KOBAN_TAKEDOWN_BATCH); 0 mails each at once.
+	Batch time.Duration
 }
 
 // Service is takedown's one way in.
@@ -95,6 +98,7 @@ func NewService(st Store, blobs *blob.Store, d *access.Decider, r *jobs.Runner, 
 	s := &Service{store: st, blobs: blobs, access: d, jobs: r, egress: eg, finder: f, mailer: m, cats: cats, tree: tree, clock: clock, log: log, opts: o}
 	r.Handle(CheckJob, s.checkJob)
 	r.Handle(PreserveJob, s.preserveJob)
+	r.Handle(MailJob, s.mailJob)
 	return s
 }
 
@@ -271,9 +275,34 @@ func (s *Service) Send(ctx context.Context, p auth.Principal, id int64) error {
 	if r.EvidenceSHA256 == "" {
 		return koban.Errorf(koban.Conflict, "takedown.error.not_preserved")
 	}
+	if _, _, _, err := s.letter(r); err != nil { // what would go is checked now, not when the batch leaves
+		return err
+	}
+	now := s.clock.Now()
+	r.State, r.SentAt = Sent, now
+	if err := s.store.UpdateTakedown(ctx, r, audit.Entry{Actor: p.Actor(), Action: "takedown.send",
+		Detail: map[string]any{"recipient": r.RecipientEmail, "ticket": r.Ticket}}); err != nil {
+		return err
+	}
+	// Requests to one provider within a batch window leave in one mail at
+	// its end; without a window, at once.
+	job := jobs.New{Kind: MailJob, Key: "req:" + strconv.FormatInt(r.ID, 10), Payload: mailPayload{Recipient: r.RecipientEmail}, RunAt: now, MaxAttempts: 5}
+	if w := s.opts.Batch; w > 0 {
+		start := now.Truncate(w)
+		job.Key, job.RunAt = "to:"+strings.ToLower(r.RecipientEmail)+":"+strconv.FormatInt(start.Unix(), 10), start.Add(w)
+	}
+	if _, err := s.jobs.Enqueue(ctx, job); err != nil {
+		return err
+	}
+	return s.scheduleChecks(ctx, r, now)
+}
+
+// letter writes a request's mail (in the recipient's language: Japanese
+// for a .jp address) and its X-ARF report.
+func (s *Service) letter(r *Request) (xarf.Message, []byte, string, error) {
 	evidence, err := s.evidence(r)
 	if err != nil {
-		return err
+		return xarf.Message{}, nil, "", err
 	}
 	o, _ := s.tree().ByID(r.OrgID)
 	orgName := o.NameJA
@@ -288,25 +317,62 @@ func (s *Service) Send(ctx context.Context, p auth.Principal, id int64) error {
 		URL: r.Target, Note: r.Note, FraudType: r.FraudType, Evidence: evidence}
 	report, err := xarf.Build(req)
 	if err != nil {
-		return err
+		return xarf.Message{}, nil, "", err
 	}
 	mail := xarf.MailFor(req, r.Ticket)
 	mail.Zone = s.opts.Zone
 	msg, err := mail.Render(s.cats, lang)
-	if err != nil {
-		return err
+	return msg, report, lang, err
+}
+
+// MailJob is the job kind of the mail carrying a provider's requests.
+const MailJob = "takedown.mail"
+
+type mailPayload struct {
+	Recipient string `json:"recipient"`
+}
+
+// mailJob sends every sent request to a recipient not mailed yet in one
+// mail: each request's letter in turn, each X-ARF report attached, every
+// ticket in the subject.
+func (s *Service) mailJob(ctx context.Context, j jobs.Job) (jobs.Result, error) {
+	var p mailPayload
+	if err := jobs.Decode(j, &p); err != nil {
+		return jobs.Result{}, err
 	}
-	if err := s.mailer.QueueMail(ctx, r.RecipientEmail, msg.Subject, msg.Body,
-		[]Attachment{{Name: r.Ticket + ".xarf.json", ContentType: "application/json", Data: report}}); err != nil {
-		return err
+	list, err := s.store.Unmailed(ctx, p.Recipient)
+	if err != nil || len(list) == 0 {
+		return jobs.Result{}, err
+	}
+	var tickets, bodies []string
+	var attach []Attachment
+	var subject, lang string
+	for _, r := range list {
+		msg, report, l, err := s.letter(r)
+		if err != nil {
+			return jobs.Result{}, err
+		}
+		subject, lang = msg.Subject, l
+		tickets = append(tickets, "["+r.Ticket+"]")
+		bodies = append(bodies, msg.Body)
+		attach = append(attach, Attachment{Name: r.Ticket + ".xarf.json", ContentType: "application/json", Data: report})
+	}
+	body := bodies[0]
+	if len(list) > 1 {
+		subject = strings.Join(tickets, "") + " " + s.cats.T(lang, "takedown.mail.batch_subject", "n", strconv.Itoa(len(list)))
+		body = s.cats.T(lang, "takedown.mail.batch_intro", "n", strconv.Itoa(len(list))) + "\n\n" + strings.Join(bodies, "\n\n----------------------------------------\n\n")
+	}
+	if err := s.mailer.QueueMail(ctx, p.Recipient, subject, body, attach); err != nil {
+		return jobs.Result{}, err
 	}
 	now := s.clock.Now()
-	r.State, r.SentAt = Sent, now
-	if err := s.store.UpdateTakedown(ctx, r, audit.Entry{Actor: p.Actor(), Action: "takedown.send",
-		Detail: map[string]any{"recipient": r.RecipientEmail, "ticket": r.Ticket, "lang": lang}}); err != nil {
-		return err
+	for _, r := range list {
+		r.MailedAt = now
+		if err := s.store.UpdateTakedownQuietly(ctx, r); err != nil {
+			return jobs.Result{}, err
+		}
 	}
-	return s.scheduleChecks(ctx, r, now)
+	return jobs.Result{}, nil
 }
 
 func (s *Service) scheduleChecks(ctx context.Context, r *Request, from time.Time) error {

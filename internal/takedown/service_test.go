@@ -103,7 +103,9 @@ type env struct {
 	w     *world
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvBatch(t, 0) }
+
+func newEnvBatch(t *testing.T, batch time.Duration) *env {
 	t.Helper()
 	ctx := t.Context()
 	clock := koban.NewFixedClock(t0)
@@ -136,7 +138,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.svc = takedown.NewService(db, blobs, access.New(db, treeFn, clock), r, eg, finder, e.mail, cats, treeFn, clock, nil,
-		takedown.Options{ContactEmail: "cyber@mpd.police.example.jp"})
+		takedown.Options{ContactEmail: "cyber@mpd.police.example.jp", Batch: batch})
 	return e
 }
 
@@ -178,6 +180,7 @@ func TestTakedownLifecycle(t *testing.T) {
 	if err := e.svc.Send(e.ctx, inv, r.ID); err != nil {
 		t.Fatal(err)
 	}
+	e.jobs.RunOnce(e.ctx) // the mail job (no batch window here)
 	if len(e.mail.mails) != 1 {
 		t.Fatalf("%d mails queued", len(e.mail.mails))
 	}
@@ -278,5 +281,55 @@ func TestTakedownRefused(t *testing.T) {
 	}
 	if _, err := e.svc.Draft(e.ctx, e.officer(t, "pref-13", auth.RoleAnalyst), takedown.Input{Kind: "phishing", Target: e.w.page.URL}); err != nil {
 		t.Errorf("an analyst (patrol.manage) drafts: %v", err)
+	}
+}
+
+// Requests to one provider within the batch window leave together at its
+// end: one mail, every ticket in the subject, every X-ARF report attached;
+// another provider's go in their own.
+func TestTakedownBatch(t *testing.T) {
+	e := newEnvBatch(t, 10*time.Minute)
+	inv := e.officer(t, "pref-13", auth.RoleInvestigator)
+	send := func(path, to string) *takedown.Request {
+		t.Helper()
+		r, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL + path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.jobs.RunOnce(e.ctx) // preservation
+		if err := e.svc.SetRecipient(e.ctx, inv, r.ID, to); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Send(e.ctx, inv, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := e.svc.Get(e.ctx, inv, r.ID)
+		return got
+	}
+	e.clock.Advance(time.Minute)
+	a := send("/a", "abuse@hoster.example")
+	e.clock.Advance(2 * time.Minute)
+	b := send("/b", "abuse@hoster.example")
+	c := send("/c", "abuse@other.example")
+	e.jobs.RunOnce(e.ctx)
+	if len(e.mail.mails) != 0 {
+		t.Fatalf("%d mails before the window closed", len(e.mail.mails))
+	}
+	e.clock.Advance(7 * time.Minute) // t0+10m: the window's end
+	e.jobs.RunOnce(e.ctx)
+	if len(e.mail.mails) != 2 {
+		t.Fatalf("%d mails; want one per provider", len(e.mail.mails))
+	}
+	var both queued
+	for _, m := range e.mail.mails {
+		if m.to == "abuse@hoster.example" {
+			both = m
+		}
+	}
+	if !strings.Contains(both.subject, "["+a.Ticket+"]["+b.Ticket+"]") || len(both.attach) != 2 || !strings.Contains(both.body, a.Target) || !strings.Contains(both.body, b.Target) {
+		t.Errorf("the gathered mail: subject %q, %d attachments", both.subject, len(both.attach))
+	}
+	if got, _ := e.svc.Get(e.ctx, inv, c.ID); got.MailedAt.IsZero() {
+		t.Error("the other provider's request is not marked mailed")
 	}
 }

@@ -77,7 +77,8 @@ type Request struct {
 	EvidenceType   string
 	PreservedAt    time.Time
 	PreserveError  string
-	Checks         []Check // newest first, when loaded
+	MailedAt       time.Time // when its mail was queued (requests to one provider go together)
+	Checks         []Check   // newest first, when loaded
 }
 
 // Check is one look at the target after sending.
@@ -112,4 +113,7 @@ type Store interface {
 	// UpdateTakedownQuietly writes a request without an audit entry (what
 	// a job found, not what someone did).
 	UpdateTakedownQuietly(ctx context.Context, r *Request) error
+	// Unmailed returns the sent requests to a recipient whose mail has not
+	// gone yet.
+	Unmailed(ctx context.Context, recipient string) ([]*Request, error)
 }

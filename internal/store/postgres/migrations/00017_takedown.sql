@@ -27,7 +27,10 @@ CREATE TABLE takedown_requests (
     evidence_sha256  TEXT    NOT NULL DEFAULT '',
     evidence_type    TEXT    NOT NULL DEFAULT '',
     preserved_at     BIGINT  NOT NULL DEFAULT 0,
-    preserve_error   TEXT    NOT NULL DEFAULT ''
+    preserve_error   TEXT    NOT NULL DEFAULT '',
+    -- When the request went out in a mail (requests to one provider are
+    -- gathered for KOBAN_TAKEDOWN_BATCH into one).
+    mailed_at        BIGINT  NOT NULL DEFAULT 0
 );
 CREATE INDEX takedown_requests_org ON takedown_requests(org_id, id);
 
