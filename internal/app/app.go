@@ -440,7 +440,7 @@ func (a *App) sweep(ctx context.Context) {
 		}
 		// Patrol captures past their retention that nothing holds to.
 		if _, err := a.RunJob(ctx, "patrol-retention", 6*time.Hour, func(ctx context.Context) error {
-			n, err := a.DB.ExpireCaptures(ctx, a.Clock.Now().Add(-patrol.CaptureRetention),
+			n, err := a.DB.ExpireCaptures(ctx, a.Clock.Now(), patrol.CaptureRetention,
 				audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
 			if n > 0 {
 				a.Log.Info("patrol captures expired", "deleted", n)

@@ -91,6 +91,15 @@ func TestPatrolThroughPages(t *testing.T) {
 	if string(got) != recruit || resp.Header.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
 		t.Errorf("download: %q, %s, %s", got, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
 	}
+	// A legal hold keeps every capture of the item; audited.
+	resp, err = web.PostForm(s.URL+itemPath+"/hold", url.Values{"hold": {"1"}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("hold: %v %v", err, resp.StatusCode)
+	}
+	resp.Body.Close()
+	if page := getPage(t, web, s.URL+itemPath, http.StatusOK); !strings.Contains(page, "訴訟等のため保全中") {
+		t.Error("the item's page does not say it is on hold")
+	}
 	// The screenshot koban rendered offline downloads as a PNG.
 	sm := regexp.MustCompile(`href="(/patrol/captures/\d+/screenshot)" download>`).FindStringSubmatch(body)
 	if sm == nil {

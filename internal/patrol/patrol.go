@@ -71,6 +71,10 @@ type Item struct {
 	LastStatus    int
 	LastError     string
 	LastSHA256    string
+	// Retention is how long its captures no finding names are kept; 0 is
+	// CaptureRetention. Hold keeps every one of them (a legal hold).
+	Retention time.Duration
+	Hold      bool
 }
 
 // Host is the politeness koban keeps per host, shared by every server.
@@ -126,6 +130,8 @@ type Store interface {
 	AddCapture(ctx context.Context, c *Capture) error
 	// CheckedItem records a fetch that left no capture (refused, failed).
 	CheckedItem(ctx context.Context, itemID int64, at time.Time, status int, errText string) error
+	// SetHold puts an item's captures under legal hold, or lifts it.
+	SetHold(ctx context.Context, itemID int64, hold bool, e audit.Entry) error
 	Captures(ctx context.Context, itemID int64, limit int) ([]*Capture, error)
 	Capture(ctx context.Context, id int64) (*Capture, error)
 	Audit(ctx context.Context, e audit.Entry) error

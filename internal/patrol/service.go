@@ -100,6 +100,9 @@ type ItemInput struct {
 	EveryMin string // minutes; "" is a day
 	Profile  string // "" is default
 	OrgCode  string // "" is the officer's own
+	// RetentionDays keeps its captures no finding names this many days;
+	// "" is CaptureRetention.
+	RetentionDays string
 }
 
 // manage checks that p may manage patrol for the organisation orgID.
@@ -165,6 +168,14 @@ func (s *Service) CreateItem(ctx context.Context, p auth.Principal, in ItemInput
 			bad.Add("every", "patrol.error.every")
 		} else {
 			it.Every = d
+		}
+	}
+	if d := strings.TrimSpace(in.RetentionDays); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 1 || n > 3650 {
+			bad.Add("retention", "patrol.error.retention")
+		} else {
+			it.Retention = time.Duration(n) * 24 * time.Hour
 		}
 	}
 	switch in.Profile {
@@ -259,4 +270,24 @@ func (s *Service) CaptureBody(ctx context.Context, p auth.Principal, id int64, s
 		return nil, nil, err
 	}
 	return c, r, nil
+}
+
+// SetHold puts an item's captures under legal hold (none of them is
+// deleted, whatever its age) or lifts it; audited.
+func (s *Service) SetHold(ctx context.Context, p auth.Principal, id int64, hold bool) error {
+	it, err := s.store.PatrolItem(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !s.tree().Sees(p.OrgID, it.OrgID) {
+		return koban.Errorf(koban.NotFound, "error.not_found")
+	}
+	if err := s.manage(p, it.OrgID); err != nil {
+		return err
+	}
+	action := "patrol.hold"
+	if !hold {
+		action = "patrol.hold_lifted"
+	}
+	return s.store.SetHold(ctx, id, hold, audit.Entry{Actor: p.Actor(), Action: action})
 }

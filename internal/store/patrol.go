@@ -16,17 +16,17 @@ import (
 )
 
 const patrolItemCols = `id, org_id, kind, target, label, tags, every_seconds, profile, enabled, COALESCE(created_by, 0), created_at, updated_at,
-	last_checked_at, last_status, last_error, last_sha256`
+	last_checked_at, last_status, last_error, last_sha256, retention_days, hold`
 
 func scanPatrolItem(s scanner) (*patrol.Item, error) {
 	var it patrol.Item
 	var tags string
-	var every, created, updated, checked int64
+	var every, created, updated, checked, days int64
 	if err := s.Scan(&it.ID, &it.OrgID, &it.Kind, &it.Target, &it.Label, &tags, &every, &it.Profile, &it.Enabled, &it.CreatedBy,
-		&created, &updated, &checked, &it.LastStatus, &it.LastError, &it.LastSHA256); err != nil {
+		&created, &updated, &checked, &it.LastStatus, &it.LastError, &it.LastSHA256, &days, &it.Hold); err != nil {
 		return nil, err
 	}
-	it.Tags = strings.Fields(tags)
+	it.Tags, it.Retention = strings.Fields(tags), time.Duration(days)*24*time.Hour
 	it.Every, it.CreatedAt, it.UpdatedAt, it.LastCheckedAt = time.Duration(every)*time.Second, tm(created), tm(updated), tm(checked)
 	return &it, nil
 }
@@ -35,10 +35,10 @@ func scanPatrolItem(s scanner) (*patrol.Item, error) {
 // An item of the same organisation, kind and target is a conflict.
 func (db *DB) CreatePatrolItem(ctx context.Context, it *patrol.Item, e audit.Entry) error {
 	return db.inTx(ctx, func(tx *txn) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO patrol_items (org_id, kind, target, label, tags, every_seconds, profile, enabled, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, kind, target) DO NOTHING RETURNING id`,
+		err := tx.QueryRowContext(ctx, `INSERT INTO patrol_items (org_id, kind, target, label, tags, every_seconds, profile, enabled, created_by, created_at, updated_at,
+			retention_days, hold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, kind, target) DO NOTHING RETURNING id`,
 			it.OrgID, it.Kind, it.Target, it.Label, strings.Join(it.Tags, " "), int64(it.Every/time.Second), it.Profile, it.Enabled,
-			nullID(it.CreatedBy), ts(it.CreatedAt), ts(it.UpdatedAt)).Scan(&it.ID)
+			nullID(it.CreatedBy), ts(it.CreatedAt), ts(it.UpdatedAt), int64(it.Retention/(24*time.Hour)), it.Hold).Scan(&it.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return &koban.Error{Code: koban.Conflict, Key: "patrol.error.duplicate", Field: "target"}
 		}
@@ -194,17 +194,19 @@ func (db *DB) Capture(ctx context.Context, id int64) (*patrol.Capture, error) {
 	return c, err
 }
 
-// ExpireCaptures deletes the captures fetched before cutoff that no
-// finding names and that are not their item's latest (the latest says what
-// the page is now and whether the next one changed), with one audit entry
-// saying how many went; their bodies are then swept from the file store
-// as orphans. It returns how many went.
-func (db *DB) ExpireCaptures(ctx context.Context, cutoff time.Time, e audit.Entry) (int, error) {
+// ExpireCaptures deletes the captures fetched before their item's
+// retention (retention_days, else def) that no finding names, that are not
+// their item's latest (the latest says what the page is now and whether
+// the next one changed) and whose item is not under legal hold, with one
+// audit entry saying how many went; their bodies are then swept from the
+// file store as orphans. It returns how many went.
+func (db *DB) ExpireCaptures(ctx context.Context, now time.Time, def time.Duration, e audit.Entry) (int, error) {
 	var n int64
 	err := db.inTx(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM patrol_captures WHERE fetched_at < ?
-			AND NOT EXISTS (SELECT 1 FROM patrol_findings f WHERE f.capture_id = patrol_captures.id)
-			AND id <> (SELECT MAX(c.id) FROM patrol_captures c WHERE c.item_id = patrol_captures.item_id)`, ts(cutoff))
+		res, err := tx.ExecContext(ctx, `DELETE FROM patrol_captures WHERE id IN (SELECT c.id FROM patrol_captures c JOIN patrol_items i ON i.id = c.item_id
+			WHERE i.hold = ? AND c.fetched_at < CAST(? AS BIGINT) - (CASE WHEN i.retention_days > 0 THEN i.retention_days ELSE CAST(? AS BIGINT) END) * 86400000000
+			AND NOT EXISTS (SELECT 1 FROM patrol_findings f WHERE f.capture_id = c.id)
+			AND c.id <> (SELECT MAX(l.id) FROM patrol_captures l WHERE l.item_id = c.item_id))`, false, ts(now), int64(def/(24*time.Hour)))
 		if err != nil {
 			return fmt.Errorf("expire captures: %w", err)
 		}
@@ -212,8 +214,19 @@ func (db *DB) ExpireCaptures(ctx context.Context, cutoff time.Time, e audit.Entr
 		if n == 0 {
 			return nil
 		}
-		e.Detail = mergeDetail(e.Detail, map[string]any{"deleted": n, "before": cutoff.UTC().Format(time.RFC3339)})
+		e.Detail = mergeDetail(e.Detail, map[string]any{"deleted": n})
 		return db.appendAudit(ctx, tx, e)
 	})
 	return int(n), err
+}
+
+// SetHold implements patrol.Store.
+func (db *DB) SetHold(ctx context.Context, itemID int64, hold bool, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE patrol_items SET hold = ? WHERE id = ?`, hold, itemID); err != nil {
+			return fmt.Errorf("patrol hold: %w", err)
+		}
+		e.ObjectType, e.ObjectID = "patrol_item", strconv.FormatInt(itemID, 10)
+		return db.appendAudit(ctx, tx, e)
+	})
 }

@@ -71,7 +71,7 @@ func (s *Server) patrolItemCreate(w http.ResponseWriter, r *http.Request) {
 	pr, _ := principalFrom(r.Context())
 	f := r.PostForm
 	in := patrol.ItemInput{Kind: f.Get("kind"), Target: f.Get("target"), Label: f.Get("label"), Tags: f.Get("tags"), EveryMin: f.Get("every"),
-		Profile: f.Get("profile"), OrgCode: f.Get("org")}
+		Profile: f.Get("profile"), OrgCode: f.Get("org"), RetentionDays: f.Get("retention")}
 	it, err := s.Patrol.CreateItem(r.Context(), pr, in)
 	if c := koban.ErrorCode(err); c == koban.Invalid || c == koban.Conflict {
 		p := patrolPage{page: s.newPage(r, "patrol.title"), Form: in}
@@ -101,6 +101,15 @@ func (p patrolItemPage) Size(n int64) string {
 		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
 	}
 	return strconv.FormatInt(n, 10) + " B"
+}
+
+// RetentionDays is how many days an item's captures are kept.
+func (p patrolItemPage) RetentionDays(it *patrol.Item) string {
+	d := it.Retention
+	if d == 0 {
+		d = patrol.CaptureRetention
+	}
+	return strconv.Itoa(int(d.Hours() / 24))
 }
 
 // Short is the start of a SHA-256, as the page shows it.
@@ -259,4 +268,29 @@ func (s *Server) patrolFileReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/reports/"+strconv.FormatInt(rc.ReportID, 10)+"?done=finding_reported", http.StatusSeeOther)
+}
+
+// patrolHold puts an item's captures under legal hold, or lifts it.
+func (s *Server) patrolHold(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	hold := r.PostForm.Get("hold") == "1"
+	if err := s.Patrol.SetHold(r.Context(), pr, id, hold); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	done := "patrol_hold"
+	if !hold {
+		done = "patrol_hold_lifted"
+	}
+	http.Redirect(w, r, "/patrol/items/"+strconv.FormatInt(id, 10)+"?done="+done, http.StatusSeeOther)
 }

@@ -44,6 +44,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /patrol", s.officer(s.patrolItems))
 	mux.HandleFunc("POST /patrol/items", s.officer(s.patrolItemCreate))
 	mux.HandleFunc("GET /patrol/items/{id}", s.officer(s.patrolItem))
+	mux.HandleFunc("POST /patrol/items/{id}/hold", s.officer(s.patrolHold))
 	mux.HandleFunc("GET /patrol/captures/{id}/{what}", s.officer(s.patrolCaptureBody))
 	mux.HandleFunc("GET /takedown", s.officer(s.takedowns))
 	mux.HandleFunc("POST /takedown", s.officer(s.takedownDraft))

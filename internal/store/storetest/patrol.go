@@ -96,13 +96,40 @@ func testPatrol(t *testing.T, f *fixture) {
 	}
 	// The first capture (now) is the newest by time but the oldest row;
 	// the latest row is caps[2].
-	n, err := f.db.ExpireCaptures(f.ctx, now.Add(-90*24*time.Hour), audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
-	if err != nil || n != 1 {
-		t.Fatalf("expired %d, %v; want the one capture nothing holds", n, err)
+	expire := func() int {
+		n, err := f.db.ExpireCaptures(f.ctx, now, 90*24*time.Hour, audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Under legal hold nothing goes; lifted, the one capture nothing holds.
+	if err := f.db.SetHold(f.ctx, it.ID, true, audit.Entry{Actor: audit.System, Action: "patrol.hold"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := expire(); n != 0 {
+		t.Fatalf("expired %d under legal hold", n)
+	}
+	f.db.SetHold(f.ctx, it.ID, false, audit.Entry{Actor: audit.System, Action: "patrol.hold_lifted"})
+	if n := expire(); n != 1 {
+		t.Fatalf("expired %d; want the one capture nothing holds", n)
 	}
 	left, _ := f.db.Captures(f.ctx, it.ID, 10)
 	if len(left) != 3 {
 		t.Errorf("%d captures left, want 3 (the recent one, the finding's, the latest)", len(left))
+	}
+	// An item kept a year: its 100-day-old captures stay.
+	long := &patrol.Item{OrgID: f.orgID("pref-13"), Kind: patrol.KindURL, Target: "https://kept.example.jp/", Every: time.Hour, Profile: patrol.ProfileDefault,
+		Enabled: true, CreatedAt: now, UpdatedAt: now, Retention: 365 * 24 * time.Hour}
+	if err := f.db.CreatePatrolItem(f.ctx, long, audit.Entry{Actor: audit.System, Action: "patrol.item_create"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		f.db.AddCapture(f.ctx, &patrol.Capture{ItemID: long.ID, OrgID: long.OrgID, URL: long.Target, FinalURL: long.Target, Status: 200, Headers: []byte(`{}`),
+			SHA256: fmt.Sprintf("%064x", 100+i), Size: 4, Profile: patrol.ProfileDefault, UserAgent: "koban/test", Route: "direct", FetchedAt: old.Add(time.Duration(i) * time.Hour)})
+	}
+	if n := expire(); n != 0 {
+		t.Errorf("expired %d of an item kept a year", n)
 	}
 }
 

@@ -16,7 +16,9 @@ CREATE TABLE patrol_items (
     last_checked_at BIGINT  NOT NULL DEFAULT 0,
     last_status     BIGINT  NOT NULL DEFAULT 0,
     last_error      TEXT    NOT NULL DEFAULT '',
-    last_sha256     TEXT    NOT NULL DEFAULT ''
+    last_sha256     TEXT    NOT NULL DEFAULT '',
+    retention_days  BIGINT  NOT NULL DEFAULT 0,   -- captures no finding names go after this; 0: 90 days
+    hold            BOOLEAN NOT NULL DEFAULT FALSE  -- legal hold: none of its captures goes
 );
 CREATE UNIQUE INDEX patrol_items_target ON patrol_items(org_id, kind, target);
 

@@ -22,7 +22,9 @@ CREATE TABLE patrol_items (
     last_checked_at INTEGER NOT NULL DEFAULT 0,
     last_status     INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT    NOT NULL DEFAULT '',
-    last_sha256     TEXT    NOT NULL DEFAULT ''
+    last_sha256     TEXT    NOT NULL DEFAULT '',
+    retention_days  INTEGER NOT NULL DEFAULT 0,   -- captures no finding names go after this; 0: 90 days
+    hold            INTEGER NOT NULL DEFAULT 0  -- legal hold: none of its captures goes
 );
 CREATE UNIQUE INDEX patrol_items_target ON patrol_items(org_id, kind, target);
 
