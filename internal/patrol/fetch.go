@@ -70,7 +70,7 @@ func (s *Service) Fetch(ctx context.Context, it *Item) (time.Time, error) {
 	now := s.clock.Now()
 	u, err := url.Parse(it.target())
 	if err != nil {
-		return now.Add(it.Every), s.store.CheckedItem(ctx, it.ID, now, 0, "the address cannot be read: "+err.Error())
+		return now.Add(it.Every), s.store.CheckedItem(ctx, it.ID, now, 0, lastError("bad_address", err.Error()))
 	}
 	host := u.Host
 	h, err := s.store.PatrolHost(ctx, host)
@@ -92,9 +92,9 @@ func (s *Service) Fetch(ctx context.Context, it *Item) (time.Time, error) {
 		path += "?" + u.RawQuery
 	}
 	if !robots.Allowed(path) {
-		why := "robots.txt forbids koban this page"
+		why := lastError("robots_forbid", "")
 		if h.RobotsStatus < 0 || h.RobotsStatus >= 500 {
-			why = "robots.txt could not be read: koban fetches nothing from the site until it can"
+			why = lastError("robots_unreadable", "")
 		}
 		return now.Add(it.Every), s.store.CheckedItem(ctx, it.ID, now, 0, why)
 	}
@@ -159,7 +159,7 @@ func (s *Service) capture(ctx context.Context, it *Item, u *url.URL) (time.Time,
 	start := s.clock.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return start.Add(it.Every), s.store.CheckedItem(ctx, it.ID, start, 0, err.Error())
+		return start.Add(it.Every), s.store.CheckedItem(ctx, it.ID, start, 0, lastError("fetch_failed", err.Error()))
 	}
 	ua := s.agent(it.Profile)
 	req.Header.Set("User-Agent", ua)
@@ -176,7 +176,7 @@ func (s *Service) capture(ctx context.Context, it *Item, u *url.URL) (time.Time,
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return start.Add(it.Every), s.store.CheckedItem(ctx, it.ID, start, 0, fetchError(err))
+		return start.Add(it.Every), s.store.CheckedItem(ctx, it.ID, start, 0, lastError("fetch_failed", fetchError(err)))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
@@ -186,12 +186,12 @@ func (s *Service) capture(ctx context.Context, it *Item, u *url.URL) (time.Time,
 			if err := s.store.DeferHost(ctx, u.Host, until); err != nil {
 				return time.Time{}, err
 			}
-			return until, s.store.CheckedItem(ctx, it.ID, start, resp.StatusCode, "the site asked koban to wait until "+until.Format(time.RFC3339))
+			return until, s.store.CheckedItem(ctx, it.ID, start, resp.StatusCode, lastError("asked_to_wait", until.Format(time.RFC3339)))
 		}
 	}
 	sum, size, err := s.blobs.Put(resp.Body, maxBody)
 	if err != nil {
-		return start.Add(it.Every), s.store.CheckedItem(ctx, it.ID, start, resp.StatusCode, "the page could not be kept: "+err.Error())
+		return start.Add(it.Every), s.store.CheckedItem(ctx, it.ID, start, resp.StatusCode, lastError("not_kept", err.Error()))
 	}
 	shot := s.screenshot(ctx, sum, resp.Header.Get("Content-Type"))
 	headers, _ := json.Marshal(resp.Header)
@@ -269,4 +269,18 @@ func (s *Service) screenshot(ctx context.Context, sum, contentType string) strin
 		return ""
 	}
 	return shot
+}
+
+// lastError writes an item's last error as its catalog key
+// (patrol.last.<code>) and, after a tab, the detail (an address, a time,
+// the network's own words), so that pages say it in the reader's language.
+func lastError(code, detail string) string {
+	return "patrol.last." + code + "\t" + detail
+}
+
+// LastErrorParts splits an item's last error into its catalog key and
+// detail.
+func LastErrorParts(s string) (key, detail string) {
+	key, detail, _ = strings.Cut(s, "\t")
+	return key, detail
 }

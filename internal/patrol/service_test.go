@@ -228,7 +228,7 @@ func TestFetchPolitely(t *testing.T) {
 	if j, _ := e.db.JobByKey(e.ctx, patrol.FetchJob, fmt.Sprint("item:", job.ID)); !j.RunAt.Equal(c.FetchedAt.Add(time.Hour)) || j.State != jobs.Ready {
 		t.Errorf("next fetch = %+v; want an hour after the capture", j)
 	}
-	if v, _ := e.svc.Item(e.ctx, analyst, secret.ID); !strings.Contains(v.LastError, "robots.txt forbids") || len(v.Captures) != 0 {
+	if v, _ := e.svc.Item(e.ctx, analyst, secret.ID); !strings.HasPrefix(v.LastError, "patrol.last.robots_forbid") || len(v.Captures) != 0 {
 		t.Errorf("forbidden item = %+v", v.Item)
 	}
 	for _, ua := range e.site.agents {
@@ -253,7 +253,7 @@ func TestRobotsUnreadableAndRetryAfter(t *testing.T) {
 	e.site.robots = func(w http.ResponseWriter) { http.Error(w, "down", http.StatusServiceUnavailable) }
 	it, _ := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/job"})
 	e.jobs.RunOnce(e.ctx)
-	if v, _ := e.svc.Item(e.ctx, analyst, it.ID); e.site.count("/job") != 0 || !strings.Contains(v.LastError, "could not be read") {
+	if v, _ := e.svc.Item(e.ctx, analyst, it.ID); e.site.count("/job") != 0 || !strings.HasPrefix(v.LastError, "patrol.last.robots_unreadable") {
 		t.Fatalf("with robots.txt down: %d fetches, %q", e.site.count("/job"), v.LastError)
 	}
 	// A day later robots.txt is missing (404): the page is fetched.
