@@ -485,25 +485,25 @@ func (s *Service) Check(ctx context.Context, r *Request) error {
 func (s *Service) look(ctx context.Context, target string) (status int, down bool, detail string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return 0, false, err.Error()
+		return 0, false, "takedown.check.no_answer\t" + err.Error()
 	}
 	resp, err := s.egress.Do(req)
 	if err != nil {
 		var dns *net.DNSError
 		switch {
 		case errors.As(err, &dns) && dns.IsNotFound:
-			return 0, true, "the name no longer resolves"
+			return 0, true, "takedown.check.nxdomain"
 		case errors.Is(err, syscall.ECONNREFUSED):
-			return 0, true, "the server refuses connections"
+			return 0, true, "takedown.check.refused"
 		}
-		return 0, false, "no answer: " + err.Error() // a time-out or a refusal by koban is no proof of removal
+		return 0, false, "takedown.check.no_answer\t" + err.Error() // a time-out or a refusal by koban is no proof of removal
 	}
 	resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusNotFound, http.StatusGone, http.StatusUnavailableForLegalReasons:
-		return resp.StatusCode, true, resp.Status
+		return resp.StatusCode, true, "HTTP " + resp.Status
 	}
-	return resp.StatusCode, false, resp.Status
+	return resp.StatusCode, false, "HTTP " + resp.Status
 }
 
 // evidence is the preserved page as the X-ARF report carries it, when it
