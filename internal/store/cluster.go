@@ -261,11 +261,9 @@ func anySlice[T any](ss []T) []any {
 	return out
 }
 
-// holdersQuery reads the holders of values with the clusters they belonged
-// to when the transaction began, through the values' index.
+// holdersQuery reads the holders of values, through the values' index.
 func (d *dialect) holdersQuery(n int) string {
-	return `SELECT oc.observable_id, oc.record_type, oc.record_id, COALESCE(m.cluster_id, 0) FROM occurrences oc` + d.byValue + `
-	LEFT JOIN cluster_members m ON m.record_type = oc.record_type AND m.record_id = oc.record_id
+	return `SELECT oc.observable_id, oc.record_type, oc.record_id FROM occurrences oc` + d.byValue + `
 	WHERE oc.observable_id IN (` + placeholders(n) + `)`
 }
 
@@ -320,8 +318,11 @@ func (ix *indexer) prefetch(ctx context.Context, recs []correlate.Record) error 
 }
 
 // readHolders reads the holders of values and the clusters they belong to.
+// (In one statement joined to cluster_members, PostgreSQL chose to read
+// every member.)
 func (ix *indexer) readHolders(ctx context.Context, values []int64) error {
 	limit := ix.policy.CommonThreshold()
+	var keys []correlate.Key
 	for start := 0; start < len(values); start += 500 {
 		part := values[start:min(start+500, len(values))]
 		for _, v := range part {
@@ -332,25 +333,25 @@ func (ix *indexer) readHolders(ctx context.Context, values []int64) error {
 			return fmt.Errorf("holders: %w", err)
 		}
 		for rows.Next() {
-			var v, c int64
+			var v int64
 			var k correlate.Key
 			var t string
-			if err := rows.Scan(&v, &t, &k.ID, &c); err != nil {
+			if err := rows.Scan(&v, &t, &k.ID); err != nil {
 				rows.Close()
 				return fmt.Errorf("holders: %w", err)
 			}
 			k.Type = correlate.RecordType(t)
 			if len(ix.cl.holders[v]) < limit {
 				ix.cl.holders[v] = append(ix.cl.holders[v], k)
+				keys = append(keys, k)
 			}
-			ix.cl.member[k] = c
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("holders: %w", err)
 		}
 	}
-	return nil
+	return ix.readMembers(ctx, keys)
 }
 
 // holdersOf returns the records holding a value, at most the common
@@ -377,13 +378,16 @@ func byType(keys []correlate.Key) map[correlate.RecordType][]any {
 // readMembers reads the clusters records belonged to when the transaction
 // began.
 func (ix *indexer) readMembers(ctx context.Context, keys []correlate.Key) error {
-	keys = slices.DeleteFunc(slices.Clone(keys), func(k correlate.Key) bool { _, ok := ix.cl.member[k]; return ok })
-	for t, ids := range byType(keys) {
+	var unread []correlate.Key
+	for _, k := range keys {
+		if _, ok := ix.cl.member[k]; !ok {
+			ix.cl.member[k] = 0 // until read otherwise
+			unread = append(unread, k)
+		}
+	}
+	for t, ids := range byType(unread) {
 		for start := 0; start < len(ids); start += 500 {
 			part := ids[start:min(start+500, len(ids))]
-			for _, id := range part {
-				ix.cl.member[correlate.Key{Type: t, ID: id.(int64)}] = 0
-			}
 			rows, err := ix.tx.QueryContext(ctx, `SELECT record_id, cluster_id FROM cluster_members WHERE record_type = ? AND record_id IN (`+
 				placeholders(len(part))+`)`, append([]any{string(t)}, part...)...)
 			if err != nil {

@@ -33,6 +33,7 @@ type indexed struct {
 	records int
 	cluster int64
 	stored  int64 // the cluster the row holds: flush writes cluster where they differ
+	counted int   // records counted on the row as it was written (see upsertValues)
 }
 
 // indexer adds records to the national index inside one transaction: their
@@ -123,17 +124,24 @@ func (ix *indexer) index(ctx context.Context, recs []correlate.Record) error {
 }
 
 // upsertValues makes sure each distinct value of recs has its row, and
-// reads the rows' ids, record counts and clusters.
+// reads the rows' ids, record counts and clusters. The fresh records
+// (stored in this transaction, so holding no value yet) are counted on
+// their values as the rows are written: a new value's row is written once,
+// not inserted and then updated; addOccurrences counts the rest.
 func (ix *indexer) upsertValues(ctx context.Context, recs []correlate.Record) error {
 	first := map[observe.Observable]time.Time{}
 	last := map[observe.Observable]time.Time{}
+	fresh := map[observe.Observable]int{}
 	for _, r := range recs {
-		for _, o := range r.Observables {
+		for i, o := range r.Observables {
 			if f, ok := first[o]; !ok || r.At.Before(f) {
 				first[o] = r.At
 			}
 			if l, ok := last[o]; !ok || r.At.After(l) {
 				last[o] = r.At
+			}
+			if r.Fresh && !slices.Contains(r.Observables[:i], o) {
+				fresh[o]++
 			}
 		}
 	}
@@ -151,12 +159,13 @@ func (ix *indexer) upsertValues(ctx context.Context, recs []correlate.Record) er
 		part := all[start:min(start+chunk, len(all))]
 		args := make([]any, 0, 6*len(part))
 		for _, o := range part {
-			args = append(args, string(o.Type), o.Value, ts(first[o]), ts(last[o]), 0, correlate.IPKey(o))
+			args = append(args, string(o.Type), o.Value, ts(first[o]), ts(last[o]), fresh[o], correlate.IPKey(o))
 		}
 		rows, err := ix.tx.QueryContext(ctx, `INSERT INTO observables (type, value, first_seen, last_seen, records, ip_key) VALUES `+
 			values(len(part), 6)+` ON CONFLICT (type, value) DO UPDATE SET
 			first_seen = `+ix.db.d.least+`(observables.first_seen, excluded.first_seen),
-			last_seen = `+ix.db.d.greatest+`(observables.last_seen, excluded.last_seen)
+			last_seen = `+ix.db.d.greatest+`(observables.last_seen, excluded.last_seen),
+			records = observables.records + excluded.records
 			RETURNING id, type, value, records, cluster_id`, args...)
 		if err != nil {
 			return fmt.Errorf("index values: %w", err)
@@ -169,7 +178,7 @@ func (ix *indexer) upsertValues(ctx context.Context, recs []correlate.Record) er
 				return err
 			}
 			v.obs.Type = observe.Type(t)
-			v.stored = v.cluster
+			v.stored, v.counted = v.cluster, fresh[v.obs]
 			ix.byObs[v.obs], ix.byID[v.id] = v, v
 		}
 		rows.Close()
@@ -180,8 +189,10 @@ func (ix *indexer) upsertValues(ctx context.Context, recs []correlate.Record) er
 	return nil
 }
 
-// addOccurrences writes one occurrence per record and value, counts the new
-// ones on their values, and reports which records gained any.
+// addOccurrences writes one occurrence per record and value, counts on
+// their values the new ones upsertValues did not count (and uncounts any
+// it counted that was not new after all), and reports which records
+// gained any.
 func (ix *indexer) addOccurrences(ctx context.Context, recs []correlate.Record) ([]bool, error) {
 	type occ struct {
 		rec int
@@ -228,14 +239,23 @@ func (ix *indexer) addOccurrences(ctx context.Context, recs []correlate.Record) 
 			return nil, fmt.Errorf("index occurrences: %w", err)
 		}
 	}
+	for _, v := range ix.byID {
+		if v.counted != 0 {
+			gained[v.id] -= v.counted
+		}
+	}
 	return added, ix.count(ctx, gained)
 }
 
-// count adds to each value's record count the records that gained it; the
-// values gaining one record (nearly all) share one statement.
+// count adds to each value's record count the records that gained it
+// (less those counted already); the values gaining as many share one
+// statement.
 func (ix *indexer) count(ctx context.Context, gained map[int64]int) error {
 	byN := map[int][]any{}
 	for id, n := range gained {
+		if n == 0 {
+			continue
+		}
 		byN[n] = append(byN[n], id)
 		ix.byID[id].records += n
 	}
