@@ -438,17 +438,6 @@ func (a *App) sweep(ctx context.Context) {
 		}); err != nil && ctx.Err() == nil {
 			a.Log.Warn("sweep evidence files", "err", err)
 		}
-		// Patrol captures past their retention that nothing holds to.
-		if _, err := a.RunJob(ctx, "patrol-retention", 6*time.Hour, func(ctx context.Context) error {
-			n, err := a.DB.ExpireCaptures(ctx, a.Clock.Now(), patrol.CaptureRetention,
-				audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
-			if n > 0 {
-				a.Log.Info("patrol captures expired", "deleted", n)
-			}
-			return err
-		}); err != nil && ctx.Err() == nil {
-			a.Log.Warn("patrol retention", "err", err)
-		}
 		// New records against saved searches: one pass over them a minute,
 		// on one server (see search/saved.go).
 		if _, err := a.RunJob(ctx, "saved-searches", time.Minute, a.matchSavedSearches); err != nil && ctx.Err() == nil {
@@ -465,6 +454,18 @@ func (a *App) sweep(ctx context.Context) {
 		// Every server picks up warning lists imported on any of them.
 		if err := a.LoadWarningLists(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Warn("warning lists", "err", err)
+		}
+		// Patrol captures past their retention that nothing holds to (last:
+		// the saved searches' first pass at start keeps its moment).
+		if _, err := a.RunJob(ctx, "patrol-retention", 6*time.Hour, func(ctx context.Context) error {
+			n, err := a.DB.ExpireCaptures(ctx, a.Clock.Now(), patrol.CaptureRetention,
+				audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
+			if n > 0 {
+				a.Log.Info("patrol captures expired", "deleted", n)
+			}
+			return err
+		}); err != nil && ctx.Err() == nil {
+			a.Log.Warn("patrol retention", "err", err)
 		}
 		select {
 		case <-ctx.Done():
