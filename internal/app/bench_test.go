@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/koban-project/koban/internal/app"
+	"github.com/koban-project/koban/internal/store/pgtest"
 )
 
 // BenchmarkPublicIntake measures end-to-end public-API intake on SQLite
@@ -70,14 +71,22 @@ func TestBenchCasesSmall(t *testing.T) {
 }
 
 // BenchmarkIntelImport imports a generated STIX bundle into the store with
-// the national index and sightings; `koban bench intel -n 1000000` runs
-// the same at full size.
+// the national index and sightings, on SQLite and (with
+// KOBAN_TEST_POSTGRES) PostgreSQL; `koban bench intel -n 1000000` runs the
+// same at full size.
 func BenchmarkIntelImport(b *testing.B) {
-	res, err := app.BenchIntel(context.Background(), app.IntelBenchOptions{Objects: max(b.N, 5000), Reports: 2000})
-	if err != nil {
-		b.Fatal(err)
+	run := func(b *testing.B, url string) {
+		res, err := app.BenchIntel(context.Background(), app.IntelBenchOptions{Objects: max(b.N, 5000), Reports: 2000, DatabaseURL: url})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(res.Objects)/res.Import.Seconds(), "objects/s")
+		if res.CPU > 0 {
+			b.ReportMetric(float64(res.Objects)/res.CPU.Seconds(), "objects/cpu-s")
+		}
 	}
-	b.ReportMetric(float64(res.Objects)/res.Import.Seconds(), "objects/s")
+	b.Run("SQLite", func(b *testing.B) { run(b, "") })
+	b.Run("PostgreSQL", func(b *testing.B) { run(b, pgtest.Database(b)) })
 }
 
 // TestBenchIntelSmall keeps `koban bench intel` working: every generated

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/koban-project/koban/internal/correlate"
@@ -261,10 +260,11 @@ func anySlice[T any](ss []T) []any {
 	return out
 }
 
-// holdersQuery reads the holders of values, through the values' index.
-func (d *dialect) holdersQuery(n int) string {
+// holdersOf reads the holders of the values in (a dialect.in), through the
+// values' index.
+func (d *dialect) holdersOf(in string) string {
 	return `SELECT oc.observable_id, oc.record_type, oc.record_id FROM occurrences oc` + d.byValue + `
-	WHERE oc.observable_id IN (` + placeholders(n) + `)`
+	WHERE oc.observable_id ` + in
 }
 
 // prefetch reads, for all of recs at once, what clustering them will ask
@@ -323,12 +323,17 @@ func (ix *indexer) prefetch(ctx context.Context, recs []correlate.Record) error 
 func (ix *indexer) readHolders(ctx context.Context, values []int64) error {
 	limit := ix.policy.CommonThreshold()
 	var keys []correlate.Key
-	for start := 0; start < len(values); start += 500 {
-		part := values[start:min(start+500, len(values))]
+	per := ix.db.d.perStatement(1, 500)
+	for start := 0; start < len(values); start += per {
+		part := values[start:min(start+per, len(values))]
 		for _, v := range part {
 			ix.cl.holders[v] = []correlate.Key{} // read, even when nobody holds it
 		}
-		rows, err := ix.tx.QueryContext(ctx, ix.db.d.holdersQuery(len(part)), anySlice(part)...)
+		in, args, err := ix.db.d.in(colInt, anySlice(part))
+		if err != nil {
+			return fmt.Errorf("holders: %w", err)
+		}
+		rows, err := ix.tx.QueryContext(ctx, ix.db.d.holdersOf(in), args...)
 		if err != nil {
 			return fmt.Errorf("holders: %w", err)
 		}
@@ -385,11 +390,15 @@ func (ix *indexer) readMembers(ctx context.Context, keys []correlate.Key) error 
 			unread = append(unread, k)
 		}
 	}
+	per := ix.db.d.perStatement(1, 500)
 	for t, ids := range byType(unread) {
-		for start := 0; start < len(ids); start += 500 {
-			part := ids[start:min(start+500, len(ids))]
-			rows, err := ix.tx.QueryContext(ctx, `SELECT record_id, cluster_id FROM cluster_members WHERE record_type = ? AND record_id IN (`+
-				placeholders(len(part))+`)`, append([]any{string(t)}, part...)...)
+		for start := 0; start < len(ids); start += per {
+			in, args, err := ix.db.d.in(colInt, ids[start:min(start+per, len(ids))])
+			if err != nil {
+				return fmt.Errorf("cluster members: %w", err)
+			}
+			rows, err := ix.tx.QueryContext(ctx, `SELECT record_id, cluster_id FROM cluster_members WHERE record_type = ? AND record_id `+in,
+				append([]any{string(t)}, args...)...)
 			if err != nil {
 				return fmt.Errorf("cluster members: %w", err)
 			}
@@ -433,11 +442,15 @@ func (ix *indexer) readHoldings(ctx context.Context, keys []correlate.Key) error
 	if ix.known == nil {
 		ix.known = map[correlate.Key]holding{}
 	}
+	per := ix.db.d.perStatement(1, 500)
 	for t, ids := range byType(keys) {
-		for start := 0; start < len(ids); start += 500 {
-			part := ids[start:min(start+500, len(ids))]
+		for start := 0; start < len(ids); start += per {
+			in, args, err := ix.db.d.in(colInt, ids[start:min(start+per, len(ids))])
+			if err != nil {
+				return fmt.Errorf("join cluster: %w", err)
+			}
 			rows, err := ix.tx.QueryContext(ctx, `SELECT record_id, MAX(org_id), MIN(at), MAX(tlp) FROM occurrences
-				WHERE record_type = ? AND record_id IN (`+placeholders(len(part))+`) GROUP BY record_id`, append([]any{string(t)}, part...)...)
+				WHERE record_type = ? AND record_id `+in+` GROUP BY record_id`, append([]any{string(t)}, args...)...)
 			if err != nil {
 				return fmt.Errorf("join cluster: %w", err)
 			}
@@ -479,9 +492,13 @@ func (ix *indexer) readClusters(ctx context.Context, ids []int64) error {
 	ids = slices.DeleteFunc(ids, func(c int64) bool { return ix.cl.clusters[c] != nil })
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	for start := 0; start < len(ids); start += 500 {
-		part := ids[start:min(start+500, len(ids))]
-		rows, err := ix.tx.QueryContext(ctx, `SELECT id, size, first_at, last_at FROM clusters WHERE id IN (`+placeholders(len(part))+`)`, anySlice(part)...)
+	per := ix.db.d.perStatement(1, 500)
+	for start := 0; start < len(ids); start += per {
+		in, args, err := ix.db.d.in(colInt, anySlice(ids[start:min(start+per, len(ids))]))
+		if err != nil {
+			return fmt.Errorf("clusters: %w", err)
+		}
+		rows, err := ix.tx.QueryContext(ctx, `SELECT id, size, first_at, last_at FROM clusters WHERE id `+in, args...)
 		if err != nil {
 			return fmt.Errorf("clusters: %w", err)
 		}
@@ -659,17 +676,14 @@ func (ix *indexer) flush(ctx context.Context) error {
 	}
 	slices.Sort(made)
 	slices.Sort(grown)
-	for start := 0; start < len(made); start += 500 {
-		part := made[start:min(start+500, len(made))]
-		args := make([]any, 0, 6*len(part))
-		for _, id := range part {
-			row := ix.cl.clusters[id]
-			args = append(args, id, row.size, row.first, row.last, now, now)
-		}
-		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO clusters (id, size, first_at, last_at, created_at, updated_at) VALUES `+
-			values(len(part), 6), args...); err != nil {
-			return fmt.Errorf("new clusters: %w", err)
-		}
+	six := []string{colInt, colInt, colInt, colInt, colInt, colInt}
+	args := make([]any, 0, 6*len(made))
+	for _, id := range made {
+		row := ix.cl.clusters[id]
+		args = append(args, id, row.size, row.first, row.last, now, now)
+	}
+	if err := ix.tx.insertEach(ctx, `INSERT INTO clusters (id, size, first_at, last_at, created_at, updated_at) `, six, args, ""); err != nil {
+		return fmt.Errorf("new clusters: %w", err)
 	}
 	// Clusters held before that merged away: their members, values and
 	// hours move to the cluster they ended in.
@@ -686,30 +700,23 @@ func (ix *indexer) flush(ctx context.Context) error {
 			}
 		}
 	}
-	for start := 0; start < len(grown); start += 500 {
-		part := grown[start:min(start+500, len(grown))]
-		args := make([]any, 0, 4*len(part)+1)
-		args = append(args, now)
-		for _, id := range part {
-			row := ix.cl.clusters[id]
-			args = append(args, id, row.size, row.first, row.last)
-		}
-		if _, err := ix.tx.ExecContext(ctx, `UPDATE clusters SET size = v.column2, first_at = v.column3, last_at = v.column4, updated_at = ?
-			FROM (VALUES `+castValues(len(part), 4)+`) v WHERE clusters.id = v.column1`, args...); err != nil {
-			return fmt.Errorf("grow clusters: %w", err)
-		}
+	args = make([]any, 0, 5*len(grown))
+	for _, id := range grown {
+		row := ix.cl.clusters[id]
+		args = append(args, id, row.size, row.first, row.last, now)
 	}
-	for start := 0; start < len(ix.cl.joins); start += 500 {
-		part := ix.cl.joins[start:min(start+500, len(ix.cl.joins))]
-		args := make([]any, 0, 6*len(part))
-		for _, k := range part {
-			h := ix.known[k]
-			args = append(args, string(k.Type), k.ID, ix.joinedTo(k), h.org, h.at, h.tlp)
-		}
-		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO cluster_members (record_type, record_id, cluster_id, org_id, at, tlp) VALUES `+
-			values(len(part), 6), args...); err != nil {
-			return fmt.Errorf("join cluster: %w", err)
-		}
+	if err := ix.tx.updateFrom(ctx, `UPDATE clusters SET size = v.column2, first_at = v.column3, last_at = v.column4, updated_at = v.column5 FROM `,
+		six[:5], args, ` WHERE clusters.id = v.column1`); err != nil {
+		return fmt.Errorf("grow clusters: %w", err)
+	}
+	args = make([]any, 0, 6*len(ix.cl.joins))
+	for _, k := range ix.cl.joins {
+		h := ix.known[k]
+		args = append(args, string(k.Type), k.ID, ix.joinedTo(k), h.org, h.at, h.tlp)
+	}
+	if err := ix.tx.insertEach(ctx, `INSERT INTO cluster_members (record_type, record_id, cluster_id, org_id, at, tlp) `,
+		[]string{colText, colInt, colInt, colInt, colInt, colText}, args, ""); err != nil {
+		return fmt.Errorf("join cluster: %w", err)
 	}
 	hours := map[[2]int64]int{}
 	for k, n := range ix.cl.growth {
@@ -720,16 +727,13 @@ func (ix *indexer) flush(ctx context.Context) error {
 		grew = append(grew, k)
 	}
 	slices.SortFunc(grew, func(a, b [2]int64) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
-	for start := 0; start < len(grew); start += 500 {
-		part := grew[start:min(start+500, len(grew))]
-		args := make([]any, 0, 3*len(part))
-		for _, k := range part {
-			args = append(args, k[0], k[1], hours[k])
-		}
-		if _, err := ix.tx.ExecContext(ctx, `INSERT INTO cluster_growth (cluster_id, hour, members) VALUES `+values(len(part), 3)+`
-			ON CONFLICT (cluster_id, hour) DO UPDATE SET members = cluster_growth.members + excluded.members`, args...); err != nil {
-			return fmt.Errorf("join cluster: %w", err)
-		}
+	args = make([]any, 0, 3*len(grew))
+	for _, k := range grew {
+		args = append(args, k[0], k[1], hours[k])
+	}
+	if err := ix.tx.insertEach(ctx, `INSERT INTO cluster_growth (cluster_id, hour, members) `, six[:3], args,
+		` ON CONFLICT (cluster_id, hour) DO UPDATE SET members = cluster_growth.members + excluded.members`); err != nil {
+		return fmt.Errorf("join cluster: %w", err)
 	}
 	var moved []*indexed
 	for _, v := range ix.byID {
@@ -738,25 +742,17 @@ func (ix *indexer) flush(ctx context.Context) error {
 		}
 	}
 	slices.SortFunc(moved, func(a, b *indexed) int { return cmp.Compare(a.id, b.id) })
-	for start := 0; start < len(moved); start += 500 {
-		part := moved[start:min(start+500, len(moved))]
-		args := make([]any, 0, 2*len(part))
-		for _, v := range part {
-			args = append(args, v.id, v.cluster)
-			v.stored = v.cluster
-		}
-		if _, err := ix.tx.ExecContext(ctx, `UPDATE observables SET cluster_id = v.column2 FROM (VALUES `+castValues(len(part), 2)+`) v
-			WHERE observables.id = v.column1`, args...); err != nil {
-			return fmt.Errorf("cluster values: %w", err)
-		}
+	args = make([]any, 0, 2*len(moved))
+	for _, v := range moved {
+		args = append(args, v.id, v.cluster)
+	}
+	if err := ix.tx.updateFrom(ctx, `UPDATE observables SET cluster_id = v.column2 FROM `, six[:2], args,
+		` WHERE observables.id = v.column1`); err != nil {
+		return fmt.Errorf("cluster values: %w", err)
+	}
+	for _, v := range moved {
+		v.stored = v.cluster
 	}
 	ix.cl = newClustering()
 	return nil
-}
-
-// castValues is values() with each value cast to BIGINT: the rows of a
-// VALUES list in FROM, whose types PostgreSQL cannot infer from a column.
-func castValues(rows, n int) string {
-	one := "(" + strings.TrimSuffix(strings.Repeat("CAST(? AS BIGINT),", n), ",") + ")"
-	return strings.TrimSuffix(strings.Repeat(one+",", rows), ",")
 }

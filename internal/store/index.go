@@ -154,15 +154,20 @@ func (ix *indexer) upsertValues(ctx context.Context, recs []correlate.Record) er
 	slices.SortFunc(all, func(a, b observe.Observable) int {
 		return cmp.Or(cmp.Compare(a.Type, b.Type), cmp.Compare(a.Value, b.Value))
 	})
-	const chunk = 2000 // 6 values a row
-	for start := 0; start < len(all); start += chunk {
-		part := all[start:min(start+chunk, len(all))]
-		args := make([]any, 0, 6*len(part))
+	types := []string{colText, colText, colInt, colInt, colInt, colText}
+	per := ix.db.d.perStatement(len(types), 2000)
+	for start := 0; start < len(all); start += per {
+		part := all[start:min(start+per, len(all))]
+		args := make([]any, 0, len(types)*len(part))
 		for _, o := range part {
 			args = append(args, string(o.Type), o.Value, ts(first[o]), ts(last[o]), fresh[o], correlate.IPKey(o))
 		}
-		rows, err := ix.tx.QueryContext(ctx, `INSERT INTO observables (type, value, first_seen, last_seen, records, ip_key) VALUES `+
-			values(len(part), 6)+` ON CONFLICT (type, value) DO UPDATE SET
+		src, args, err := ix.db.d.insertRows(types, args)
+		if err != nil {
+			return fmt.Errorf("index values: %w", err)
+		}
+		rows, err := ix.tx.QueryContext(ctx, `INSERT INTO observables (type, value, first_seen, last_seen, records, ip_key) `+
+			src+` ON CONFLICT (type, value) DO UPDATE SET
 			first_seen = `+ix.db.d.least+`(observables.first_seen, excluded.first_seen),
 			last_seen = `+ix.db.d.greatest+`(observables.last_seen, excluded.last_seen),
 			records = observables.records + excluded.records
@@ -210,17 +215,22 @@ func (ix *indexer) addOccurrences(ctx context.Context, recs []correlate.Record) 
 		index[r.Key] = i
 	}
 	gained := map[int64]int{}
-	const chunk = 2000 // 6 values a row
-	for start := 0; start < len(all); start += chunk {
-		part := all[start:min(start+chunk, len(all))]
-		args := make([]any, 0, 6*len(part))
+	types := []string{colInt, colText, colInt, colInt, colText, colInt}
+	per := ix.db.d.perStatement(len(types), 2000)
+	for start := 0; start < len(all); start += per {
+		part := all[start:min(start+per, len(all))]
+		args := make([]any, 0, len(types)*len(part))
 		for _, o := range part {
 			r := recs[o.rec]
 			tlp := cmp.Or(r.TLP, correlate.DefaultTLP)
 			args = append(args, o.v.id, string(r.Type), r.ID, r.OrgID, tlp, ts(r.At))
 		}
-		rows, err := ix.tx.QueryContext(ctx, `INSERT INTO occurrences (observable_id, record_type, record_id, org_id, tlp, at) VALUES `+
-			values(len(part), 6)+` ON CONFLICT DO NOTHING RETURNING observable_id, record_type, record_id`, args...)
+		src, args, err := ix.db.d.insertRows(types, args)
+		if err != nil {
+			return nil, fmt.Errorf("index occurrences: %w", err)
+		}
+		rows, err := ix.tx.QueryContext(ctx, `INSERT INTO occurrences (observable_id, record_type, record_id, org_id, tlp, at) `+
+			src+` ON CONFLICT DO NOTHING RETURNING observable_id, record_type, record_id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("index occurrences: %w", err)
 		}
@@ -259,11 +269,15 @@ func (ix *indexer) count(ctx context.Context, gained map[int64]int) error {
 		byN[n] = append(byN[n], id)
 		ix.byID[id].records += n
 	}
+	per := ix.db.d.perStatement(1, 5000)
 	for n, ids := range byN {
-		for start := 0; start < len(ids); start += 5000 {
-			part := ids[start:min(start+5000, len(ids))]
+		for start := 0; start < len(ids); start += per {
+			in, args, err := ix.db.d.in(colInt, ids[start:min(start+per, len(ids))])
+			if err != nil {
+				return fmt.Errorf("count occurrences: %w", err)
+			}
 			if _, err := ix.tx.ExecContext(ctx, `UPDATE observables SET records = records + `+strconv.Itoa(n)+
-				` WHERE id IN (`+placeholders(len(part))+`)`, part...); err != nil {
+				` WHERE id `+in, args...); err != nil {
 				return fmt.Errorf("count occurrences: %w", err)
 			}
 		}

@@ -14,11 +14,15 @@ import (
 	"github.com/koban-project/koban/internal/tlp"
 )
 
-// intelBatch is how many objects one INSERT carries.
+// intelBatch is how many objects one INSERT carries on SQLite.
 const intelBatch = 500
 
-const intelInsertCols = `stix_id, type, spec_version, modified, source_id, org_id, tlp, name, confidence,
+const intelInsertCols = `id, stix_id, type, spec_version, modified, source_id, org_id, tlp, name, confidence,
 	valid_from, valid_until, revoked, body, added_at, record_id, version_at`
+
+// intelInsertTypes are the types of intelInsertCols.
+var intelInsertTypes = []string{colInt, colText, colText, colText, colText, colInt, colInt, colText, colText, colInt,
+	colInt, colInt, colBool, colText, colInt, colInt, colInt}
 
 // AddIntel stores objects (versions koban holds already are skipped), indexes
 // the observables of the new ones nationally under their first version's id,
@@ -125,16 +129,21 @@ func (db *DB) insertIntel(ctx context.Context, tx *txn, objs []*intel.Object) ([
 		recs[i] = first[o.StixID]
 	}
 	var out []stored
-	for start := 0; start < len(objs); start += intelBatch {
-		part := objs[start:min(start+intelBatch, len(objs))]
-		args := make([]any, 0, len(part)*17)
+	per := db.d.perStatement(len(intelInsertTypes), intelBatch)
+	for start := 0; start < len(objs); start += per {
+		part := objs[start:min(start+per, len(objs))]
+		args := make([]any, 0, len(part)*len(intelInsertTypes))
 		for j, o := range part {
 			i := start + j
 			args = append(args, ids[i], o.StixID, o.Type, o.SpecVersion, o.Modified, nullID(o.SourceID), o.OrgID, string(o.TLP),
 				o.Name, o.Confidence, ts(o.ValidFrom), ts(o.ValidUntil), o.Revoked, string(o.Body), ts(o.AddedAt), recs[i],
 				versionAt(o.Modified))
 		}
-		rows, err := tx.QueryContext(ctx, `INSERT INTO intel_objects (id, `+intelInsertCols+`) VALUES `+values(len(part), 17)+
+		src, args, err := db.d.insertRows(intelInsertTypes, args)
+		if err != nil {
+			return nil, fmt.Errorf("insert intel: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, `INSERT INTO intel_objects (`+intelInsertCols+`) `+src+
 			` ON CONFLICT (stix_id, modified) DO NOTHING RETURNING id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("insert intel: %w", err)
@@ -174,9 +183,13 @@ func (db *DB) firstVersions(ctx context.Context, tx *txn, objs []*intel.Object) 
 		all = append(all, id)
 	}
 	out := make(map[string]int64, len(ids))
-	for start := 0; start < len(all); start += intelBatch {
-		part := all[start:min(start+intelBatch, len(all))]
-		rows, err := tx.QueryContext(ctx, `SELECT stix_id, MIN(record_id) FROM intel_objects WHERE stix_id IN (`+placeholders(len(part))+`) GROUP BY stix_id`, part...)
+	per := db.d.perStatement(1, intelBatch)
+	for start := 0; start < len(all); start += per {
+		in, args, err := db.d.in(colText, all[start:min(start+per, len(all))])
+		if err != nil {
+			return nil, fmt.Errorf("intel versions: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT stix_id, MIN(record_id) FROM intel_objects WHERE stix_id `+in+` GROUP BY stix_id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("intel versions: %w", err)
 		}
@@ -244,18 +257,26 @@ func (ix *indexer) sightIndicators(ctx context.Context, fresh []stored) (int, er
 	type seen struct{ observable, org, at int64 }
 	found := map[pair]seen{}
 	var order []pair
-	for start := 0; start < len(vals); start += intelBatch {
-		part := vals[start:min(start+intelBatch, len(vals))]
-		rows, err := ix.tx.QueryContext(ctx, ix.db.d.sightingsOfValues(len(part)), part...)
+	per := ix.db.d.perStatement(1, intelBatch)
+	for start := 0; start < len(vals); start += per {
+		in, args, err := ix.db.d.in(colInt, vals[start:min(start+per, len(vals))])
+		if err != nil {
+			return 0, fmt.Errorf("sightings: %w", err)
+		}
+		rows, err := ix.tx.QueryContext(ctx, ix.db.d.sightingsOf(in), args...)
 		if err != nil {
 			return 0, fmt.Errorf("sightings: %w", err)
 		}
 		for rows.Next() {
 			var v seen
+			var typ string
 			var report int64
-			if err := rows.Scan(&v.observable, &report, &v.org, &v.at); err != nil {
+			if err := rows.Scan(&v.observable, &typ, &report, &v.org, &v.at); err != nil {
 				rows.Close()
 				return 0, fmt.Errorf("sightings: %w", err)
+			}
+			if typ != string(correlate.Report) {
+				continue
 			}
 			for _, ind := range byVal[v.observable] {
 				k := pair{ind, report}
@@ -274,16 +295,21 @@ func (ix *indexer) sightIndicators(ctx context.Context, fresh []stored) (int, er
 		}
 	}
 	n := 0
-	const per = 6
-	for start := 0; start < len(order); start += intelBatch {
-		part := order[start:min(start+intelBatch, len(order))]
-		args := make([]any, 0, len(part)*per)
+	types := []string{colInt, colText, colInt, colInt, colInt, colInt}
+	per = ix.db.d.perStatement(len(types), intelBatch)
+	for start := 0; start < len(order); start += per {
+		part := order[start:min(start+per, len(order))]
+		args := make([]any, 0, len(part)*len(types))
 		for _, k := range part {
 			v := found[k]
 			args = append(args, k.indicator, "report", k.report, v.observable, v.org, v.at)
 		}
+		src, args, err := ix.db.d.insertRows(types, args)
+		if err != nil {
+			return n, fmt.Errorf("sightings: %w", err)
+		}
 		res, err := ix.tx.ExecContext(ctx, `INSERT INTO intel_sightings (object_id, record_type, record_id, observable_id, org_id, at)
-			VALUES `+values(len(part), per)+` ON CONFLICT (object_id, record_type, record_id) DO NOTHING`, args...)
+			`+src+` ON CONFLICT (object_id, record_type, record_id) DO NOTHING`, args...)
 		if err != nil {
 			return n, fmt.Errorf("sightings: %w", err)
 		}
@@ -293,19 +319,22 @@ func (ix *indexer) sightIndicators(ctx context.Context, fresh []stored) (int, er
 	return n, nil
 }
 
-// sightingsOfValues reads the reports holding any of n values, through the
-// values' own index, never the record type's (see dialect.byValue).
-func (d *dialect) sightingsOfValues(n int) string {
-	return `SELECT oc.observable_id, oc.record_id, oc.org_id, oc.at FROM occurrences oc` + d.byValue + `
-		WHERE oc.observable_id IN (` + placeholders(n) + `) AND oc.record_type = 'report'`
+// sightingsOf reads the records holding any of the values in (a
+// dialect.in); the caller keeps the reports. Naming the record type here
+// would let a planner read the occurrences by it, which is every report's
+// (SQLite without statistics did for every batch, and PostgreSQL's plan of
+// the prepared statement, made before a fresh database's first statistics)
+// instead of the values' own.
+func (d *dialect) sightingsOf(in string) string {
+	return `SELECT oc.observable_id, oc.record_type, oc.record_id, oc.org_id, oc.at FROM occurrences oc WHERE oc.observable_id ` + in
 }
 
-// indicatorsOfValues reads the indicators naming any of n values, by the
+// indicatorsOf reads the indicators naming any of the values in, by the
 // values' own index.
-func (d *dialect) indicatorsOfValues(n int) string {
+func (d *dialect) indicatorsOf(in string) string {
 	return `SELECT oc.observable_id, oc.record_id FROM occurrences oc` + d.byValue + `
 		JOIN intel_objects io ON io.id = oc.record_id AND io.type = 'indicator'
-		WHERE oc.observable_id IN (` + placeholders(n) + `) AND oc.record_type = 'intel'`
+		WHERE oc.observable_id ` + in + ` AND oc.record_type = 'intel'`
 }
 
 // sightReports records, for reports being stored, the indicators already
@@ -327,7 +356,7 @@ func (ix *indexer) sightReports(ctx context.Context, recs []correlate.Record) er
 	}
 	for start := 0; start < len(vals); start += intelBatch {
 		part := vals[start:min(start+intelBatch, len(vals))]
-		rows, err := ix.tx.QueryContext(ctx, ix.db.d.indicatorsOfValues(len(part)), part...)
+		rows, err := ix.tx.QueryContext(ctx, ix.db.d.indicatorsOf(`IN (`+placeholders(len(part))+`)`), part...)
 		if err != nil {
 			return fmt.Errorf("sightings: %w", err)
 		}

@@ -21,11 +21,11 @@ func TestIndexStatementsUseIndexes(t *testing.T) {
 		{mergeMembers, "cluster_members_cluster"},
 		{mergeGrowth, "SEARCH cluster_growth USING PRIMARY KEY (cluster_id=?)"},
 		{`SELECT ` + clusterCols + `, ` + recentMembers + ` FROM clusters c WHERE c.id = ?`, "SEARCH g USING PRIMARY KEY (cluster_id=? AND hour>?)"},
-		{sqliteDialect.holdersQuery(2), "occurrences_observable (observable_id=?)"},
+		{sqliteDialect.holdersOf("IN (?, ?)"), "occurrences_observable (observable_id=?)"},
 		// Sightings, both ways: by the values, never every report's (or
 		// every indicator's) occurrences through the record type.
-		{sqliteDialect.sightingsOfValues(2), "occurrences_observable (observable_id=?)"},
-		{sqliteDialect.indicatorsOfValues(2), "occurrences_observable (observable_id=?)"},
+		{sqliteDialect.sightingsOf("IN (?, ?)"), "occurrences_observable (observable_id=?)"},
+		{sqliteDialect.indicatorsOf("IN (?, ?)"), "occurrences_observable (observable_id=?)"},
 		{`SELECT record_type, record_id, MAX(org_id), MAX(at), COUNT(*) FROM occurrences WHERE observable_id IN (?, ?) GROUP BY record_type, record_id`, "occurrences_observable"},
 		{`SELECT o.id FROM observables o WHERE o.type = ? AND o.ip_key >= ? AND o.ip_key <= ? AND o.ip_key <> '' AND o.records > 0
 			AND EXISTS (SELECT 1 FROM occurrences oc WHERE oc.observable_id = o.id AND oc.org_id IN (5, 6)) ORDER BY o.ip_key LIMIT 10`, "observables_ip"},
