@@ -280,9 +280,7 @@ func (s *Server) caseEvidenceCustody(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxEvidenceFields)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+	if !s.postForm(w, r, maxEvidenceFields) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())

@@ -73,9 +73,7 @@ func (p *page) anchorsToWrappers() {
 
 // caseOpen opens the case and goes to its page.
 func (s *Server) caseOpen(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+	if !s.postForm(w, r, 1<<20) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())

@@ -127,3 +127,15 @@ func bodyError(err error) error {
 	}
 	return &koban.Error{Code: koban.Malformed, Key: "intake.error.malformed", Err: err}
 }
+
+// postForm reads a small url-encoded form of at most limit bytes into
+// r.PostForm; when it cannot, it answers (413 for a body over the limit,
+// 400 for one that cannot be read) and returns false.
+func (s *Server) postForm(w http.ResponseWriter, r *http.Request, limit int64) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, bodyError(err))
+		return false
+	}
+	return true
+}

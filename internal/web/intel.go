@@ -86,9 +86,7 @@ func (s *Server) renderIntel(w http.ResponseWriter, r *http.Request, status int,
 // intelSourceCreate adds a source from the form; every problem of the
 // form is shown at once with what was typed (the secret typed again).
 func (s *Server) intelSourceCreate(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+	if !s.postForm(w, r, 64<<10) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())
@@ -127,9 +125,9 @@ func (p intelObjectPage) RecordURL(o correlate.Occurrence) string {
 }
 
 func (s *Server) intelObject(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
 	s.renderIntelObject(w, r, id, http.StatusOK, nil)
@@ -173,9 +171,9 @@ const maxIntelFile = 1 << 30
 // intelImport imports a STIX bundle or a MISP export into a file source,
 // read from the form as it arrives, and shows what it did.
 func (s *Server) intelImport(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxIntelFile)

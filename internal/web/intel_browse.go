@@ -141,9 +141,7 @@ func codes(s string) []string {
 }
 
 func (s *Server) intelCollectionCreate(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+	if !s.postForm(w, r, 64<<10) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())
@@ -167,14 +165,12 @@ func (s *Server) intelCollectionCreate(w http.ResponseWriter, r *http.Request) {
 // intelShare puts an object into a collection, as far as its marking
 // lets it go, and returns to the object's page saying what happened.
 func (s *Server) intelShare(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+	if !s.postForm(w, r, 16<<10) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())

@@ -76,9 +76,7 @@ func (s *Server) renderPatrol(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (s *Server) patrolItemCreate(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+	if !s.postForm(w, r, 64<<10) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())
@@ -129,9 +127,9 @@ func (p patrolItemPage) RetentionDays(it *patrol.Item) string {
 func (p patrolItemPage) Short(sum string) string { return sum[:min(12, len(sum))] }
 
 func (s *Server) patrolItem(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
 	p := patrolItemPage{page: s.newPage(r, "patrol.item_title")}
@@ -146,9 +144,9 @@ func (s *Server) patrolItem(w http.ResponseWriter, r *http.Request) {
 // patrolCaptureBody sends a capture's body as a download, never shown in
 // the browser (a captured page may be a live phishing page).
 func (s *Server) patrolCaptureBody(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
 	pr, _ := principalFrom(r.Context())
@@ -215,9 +213,9 @@ type patrolFindingPage struct {
 }
 
 func (s *Server) patrolFinding(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
 	s.renderFinding(w, r, id, http.StatusOK, nil)
@@ -240,14 +238,12 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, id int64,
 
 // patrolReview confirms a finding or marks it a false positive.
 func (s *Server) patrolReview(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+	if !s.postForm(w, r, 16<<10) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())
@@ -265,9 +261,9 @@ func (s *Server) patrolReview(w http.ResponseWriter, r *http.Request) {
 
 // patrolFileReport makes a report of a confirmed finding and opens it.
 func (s *Server) patrolFileReport(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
 	pr, _ := principalFrom(r.Context())
@@ -285,14 +281,12 @@ func (s *Server) patrolFileReport(w http.ResponseWriter, r *http.Request) {
 
 // patrolHold puts an item's captures under legal hold, or lifts it.
 func (s *Server) patrolHold(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+	if !s.postForm(w, r, 4<<10) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())

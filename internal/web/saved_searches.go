@@ -51,9 +51,7 @@ func (s *Server) renderSaved(w http.ResponseWriter, r *http.Request, status int,
 // saveSearch keeps the search the page shows (its query string) under a
 // name; new matches are recorded from now on.
 func (s *Server) saveSearch(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+	if !s.postForm(w, r, 64<<10) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())
@@ -83,9 +81,9 @@ func (s *Server) saveSearch(w http.ResponseWriter, r *http.Request) {
 
 // savedSearch shows one saved search's matches, new ones first.
 func (s *Server) savedSearch(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
 	p := savedSearchPage{page: s.newPage(r, "savedsearch.title")}
@@ -104,9 +102,9 @@ func (s *Server) savedSearch(w http.ResponseWriter, r *http.Request) {
 
 // savedSearchAction marks a saved search's matches seen or deletes it.
 func (s *Server) savedSearchAction(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
 	pr, _ := principalFrom(r.Context())

@@ -85,9 +85,7 @@ func sourceKey(v string) correlate.Key {
 }
 
 func (s *Server) takedownDraft(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+	if !s.postForm(w, r, 64<<10) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())
@@ -116,9 +114,9 @@ type takedownRequestPage struct {
 }
 
 func (s *Server) takedownRequest(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
 	s.renderTakedown(w, r, id, http.StatusOK, nil)
@@ -140,14 +138,12 @@ func (s *Server) renderTakedown(w http.ResponseWriter, r *http.Request, id int64
 }
 
 func (s *Server) takedownAction(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathInt(r, "id")
 	if err != nil {
-		s.notFound(w, r)
+		s.fail(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, koban.Errorf(koban.Invalid, "error.malformed"))
+	if !s.postForm(w, r, 16<<10) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())
