@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -52,6 +53,8 @@ type Service struct {
 	findings FindingStore
 	reporter Reporter
 	shooter  Shooter
+	mu       sync.Mutex
+	matchers map[int64]compiled // by organisation (findings.go)
 	access   *access.Decider
 	jobs     *jobs.Runner
 	blobs    *blob.Store
@@ -73,7 +76,7 @@ func NewService(st Store, d *access.Decider, r *jobs.Runner, blobs *blob.Store, 
 	if o.Version == "" {
 		o.Version = "dev"
 	}
-	s := &Service{store: st, findings: st, access: d, jobs: r, blobs: blobs, egress: eg, tree: tree, clock: clock, log: log, opts: o}
+	s := &Service{store: st, findings: st, matchers: map[int64]compiled{}, access: d, jobs: r, blobs: blobs, egress: eg, tree: tree, clock: clock, log: log, opts: o}
 	r.Handle(FetchJob, s.fetchJob)
 	return s
 }
