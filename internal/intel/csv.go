@@ -109,14 +109,6 @@ func (src *Source) csvMapping() (CSVMapping, error) {
 // csvNamespace names the indicators made from CSV lines (UUID version 5).
 var csvNamespace = uuid.MustParse("5c3f1a8e-2b7d-4e61-9f0a-7d2c8b4e1a93")
 
-// derivedV4 writes a name-based UUID with version 4's bits: STIX asks
-// for version 4 in the id of every object but the observables, and koban
-// wants the same line to give the same id at every poll.
-func derivedV4(u uuid.UUID) uuid.UUID {
-	u[6] = u[6]&0x0f | 0x40
-	return u
-}
-
 // indicatorOfCSV makes the STIX indicator that stands for one line of a
 // feed. Its id comes from the source, the type and the value, and its
 // version from the line's first-seen time (else the source's creation):
@@ -136,9 +128,9 @@ func indicatorOfCSV(src *Source, rec misp.Record) (*stix.Object, bool, error) {
 		at = src.CreatedAt
 	}
 	stamp := at.UTC().Format("2006-01-02T15:04:05.000Z")
-	id := derivedV4(uuid.NewSHA1(csvNamespace, []byte(strconv.FormatInt(src.ID, 10)+"\x00"+rec.Type+"\x00"+rec.Value)))
+	id := stableID(csvNamespace, "indicator", strconv.FormatInt(src.ID, 10)+"\x00"+rec.Type+"\x00"+rec.Value)
 	o := map[string]any{
-		"type": "indicator", "spec_version": "2.1", "id": "indicator--" + id.String(), "created": stamp, "modified": stamp,
+		"type": "indicator", "spec_version": "2.1", "id": id, "created": stamp, "modified": stamp,
 		"name": rec.Type + ": " + rec.Value, "pattern": pat, "pattern_type": "stix", "valid_from": stamp,
 		"external_references": []map[string]string{{"source_name": "csv-feed", "description": src.Name + ", line " + strconv.Itoa(rec.Line)}},
 	}

@@ -97,12 +97,18 @@ func caseKey(c SharedCase) string     { return "case:" + c.Number }
 // event's UUID, the seed of its STIX objects' ids).
 func RecordUUID(key string) string { return guuid.NewSHA1(exportNamespace, []byte(key)).String() }
 
-// derivedID is the id of the part of a record's export named part: the
-// SHA-1 name-based UUID of UUIDv5, written with the version 4 bits that
-// STIX requires of SDO and SRO ids (koban's validator holds every
-// exporter to it), so that the same record gives the same id every time.
+// derivedID is the id of the part of a record's export named part (see
+// stableID).
 func derivedID(typ, key, part string) string {
-	u := guuid.NewSHA1(exportNamespace, []byte(key+"\x00"+typ+"\x00"+part))
+	return stableID(exportNamespace, typ, key+"\x00"+typ+"\x00"+part)
+}
+
+// stableID is the id of an SDO or SRO koban makes of name in namespace ns:
+// the SHA-1 name-based UUID of UUIDv5, written with the version 4 bits
+// that STIX requires of SDO and SRO ids (koban's validator holds every
+// producer to it), so that the same thing gets the same id every time.
+func stableID(ns guuid.UUID, typ, name string) string {
+	u := guuid.NewSHA1(ns, []byte(name))
 	u[6] = u[6]&0x0f | 0x40
 	return typ + "--" + u.String()
 }
