@@ -158,7 +158,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			return nil, err
 		}
 		queueMail(n, a.Jobs)
-		mailOut = takedownMailer{a.Jobs}
+		mailOut = takedownMailer{n}
 		a.Intake.SetNotifier(n)
 		a.Requests.SetNotifier(n)
 		a.Search.SetNotifier(n)

@@ -31,7 +31,7 @@ type mailer struct {
 	cats       *locale.Catalogs
 	// queue, when set, queues a mail in the outbox instead of sending it
 	// (outbox.go).
-	queue func(ctx context.Context, to, subject, body string) error
+	queue func(ctx context.Context, to, subject, body string, attach ...mailAttachment) error
 }
 
 func newMailer(cfg config.Config) (*mailer, error) {

@@ -44,22 +44,22 @@ type mailAttachment struct {
 }
 
 // takedownMailer queues takedown requests' mails, with their X-ARF
-// report attached, in the outbox.
-type takedownMailer struct{ r *jobs.Runner }
+// report attached, through the outbox.
+type takedownMailer struct{ m *mailer }
 
 func (t takedownMailer) QueueMail(ctx context.Context, to, subject, body string, attach []takedown.Attachment) error {
-	p := mailPayload{To: to, Subject: subject, Body: body}
-	for _, a := range attach {
-		p.Attachments = append(p.Attachments, mailAttachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
+	files := make([]mailAttachment, len(attach))
+	for i, a := range attach {
+		files[i] = mailAttachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data}
 	}
-	_, err := t.r.Enqueue(ctx, jobs.New{Kind: MailJob, Payload: p, MaxAttempts: mailAttempts})
-	return err
+	return t.m.queue(ctx, to, subject, body, files...)
 }
 
 // queueMail makes m queue its mails on r and registers the sender.
 func queueMail(m *mailer, r *jobs.Runner) {
-	m.queue = func(ctx context.Context, to, subject, body string) error {
-		_, err := r.Enqueue(ctx, jobs.New{Kind: MailJob, Payload: mailPayload{To: to, Subject: subject, Body: body}, MaxAttempts: mailAttempts})
+	m.queue = func(ctx context.Context, to, subject, body string, attach ...mailAttachment) error {
+		_, err := r.Enqueue(ctx, jobs.New{Kind: MailJob, Payload: mailPayload{To: to, Subject: subject, Body: body, Attachments: attach},
+			MaxAttempts: mailAttempts})
 		return err
 	}
 	r.Handle(MailJob, func(ctx context.Context, j jobs.Job) (jobs.Result, error) {
