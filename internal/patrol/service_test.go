@@ -2,6 +2,7 @@ package patrol_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -134,7 +135,7 @@ func TestCreateItem(t *testing.T) {
 	_, err = e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: "ftp://x.example/", EveryMin: "1", Profile: patrol.ProfileCovert})
 	got := map[string]string{}
 	var pe *koban.ProblemsError
-	if errAs(err, &pe) {
+	if errors.As(err, &pe) {
 		for _, p := range pe.Problems {
 			got[p.Field] = p.Key
 		}
@@ -279,14 +280,6 @@ func TestRobotsUnreadableAndRetryAfter(t *testing.T) {
 	if h, _ := e.db.PatrolHost(e.ctx, strings.TrimPrefix(e.site.URL, "http://")); !h.NextAt.Equal(e.clock.Now().Add(2 * time.Minute)) {
 		t.Errorf("host next slot %v; want two minutes on", h.NextAt)
 	}
-}
-
-func errAs(err error, target **koban.ProblemsError) bool {
-	pe, ok := err.(*koban.ProblemsError)
-	if ok {
-		*target = pe
-	}
-	return ok
 }
 
 // A fetched 闇バイト post becomes a finding: its category and score, the

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/koban-project/koban/internal/access"
@@ -44,16 +45,16 @@ func testIntelList(t *testing.T, f *fixture) {
 		return out
 	}
 	want := []string{ind1 + "@2026-12-03", rep + "@2026-12-01", ind2 + "@2026-12-01"}
-	if got := ids(intel.ListQuery{}); !equal(got, want) {
+	if got := ids(intel.ListQuery{}); !slices.Equal(got, want) {
 		t.Errorf("list = %v\nwant  %v", got, want)
 	}
-	if got := ids(intel.ListQuery{Type: "indicator", TLP: tlp.Green}); !equal(got, want[2:]) {
+	if got := ids(intel.ListQuery{Type: "indicator", TLP: tlp.Green}); !slices.Equal(got, want[2:]) {
 		t.Errorf("green indicators = %v", got)
 	}
-	if got := ids(intel.ListQuery{Text: rep}); !equal(got, want[1:2]) {
+	if got := ids(intel.ListQuery{Text: rep}); !slices.Equal(got, want[1:2]) {
 		t.Errorf("by STIX id = %v", got)
 	}
-	if got := ids(intel.ListQuery{Text: "NAME OF REPORT"}); !equal(got, want[1:2]) {
+	if got := ids(intel.ListQuery{Text: "NAME OF REPORT"}); !slices.Equal(got, want[1:2]) {
 		t.Errorf("by name, case folded = %v", got)
 	}
 	// Pages of one: each page goes on where the last stopped.
@@ -70,19 +71,7 @@ func testIntelList(t *testing.T, f *fixture) {
 		}
 		q.BeforeAdded, q.BeforeID = objs[0].AddedAt, objs[0].ID
 	}
-	if !equal(paged, want) {
+	if !slices.Equal(paged, want) {
 		t.Errorf("paged = %v\nwant    %v", paged, want)
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

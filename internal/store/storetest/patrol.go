@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func testPatrol(t *testing.T, f *fixture) {
 	if err != nil || len(got) != 1 || got[0].Redirects[0] != "https://yami.example.jp/r" || got[0].Duration != 120*time.Millisecond || !got[0].Changed {
 		t.Fatalf("captures = %+v, %v", got, err)
 	}
-	if item, _ := f.db.PatrolItem(f.ctx, it.ID); item.LastSHA256 != c.SHA256 || item.LastStatus != 200 || fmtTags(item.Tags) != "闇バイト" {
+	if item, _ := f.db.PatrolItem(f.ctx, it.ID); item.LastSHA256 != c.SHA256 || item.LastStatus != 200 || !slices.Equal(item.Tags, []string{"闇バイト"}) {
 		t.Errorf("item after the capture = %+v", item)
 	}
 	if err := f.h.Exec(t, f.db, `UPDATE patrol_captures SET status = 404`); err == nil {
@@ -131,11 +132,4 @@ func testPatrol(t *testing.T, f *fixture) {
 	if n := expire(); n != 0 {
 		t.Errorf("expired %d of an item kept a year", n)
 	}
-}
-
-func fmtTags(t []string) string {
-	if len(t) == 0 {
-		return ""
-	}
-	return t[0]
 }
