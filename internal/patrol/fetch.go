@@ -9,10 +9,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/koban"
 )
@@ -180,8 +180,7 @@ func (s *Service) capture(ctx context.Context, it *Item, u *url.URL) (time.Time,
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		wait := retryAfter(resp.Header.Get("Retry-After"), start)
-		if wait > 0 {
+		if wait, _ := egress.RetryAfter(resp.Header, start); wait > 0 {
 			until := start.Add(min(wait, maxRetryAfter))
 			if err := s.store.DeferHost(ctx, u.Host, until); err != nil {
 				return time.Time{}, err
@@ -221,20 +220,6 @@ func fetchError(err error) string {
 		return ref.Code() + ": " + err.Error()
 	}
 	return err.Error()
-}
-
-// retryAfter reads a Retry-After header (seconds, or an HTTP date).
-func retryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // String names the item for logs.

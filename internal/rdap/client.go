@@ -283,7 +283,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, path string) (a Answer, re
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		wait := retryAfter(resp.Header.Get("Retry-After"), now, c.opts.MaxRetryAfter)
+		wait := retryAfter(resp.Header, now, c.opts.MaxRetryAfter)
 		until := now.Add(wait)
 		c.hosts.hold(u.Host, until)
 		if server != u.Host {

@@ -411,11 +411,12 @@ func TestRetryAfter(t *testing.T) {
 		}
 	})
 	t.Run("HTTP date", func(t *testing.T) {
-		if got := retryAfter(t0.Add(90*time.Second).Format(http.TimeFormat), t0, time.Hour); got != 90*time.Second {
+		header := func(v string) http.Header { return http.Header{"Retry-After": {v}} }
+		if got := retryAfter(header(t0.Add(90*time.Second).Format(http.TimeFormat)), t0, time.Hour); got != 90*time.Second {
 			t.Errorf("date: %s", got)
 		}
-		for v, want := range map[string]time.Duration{"": time.Minute, "soon": time.Minute, "0": time.Second, "-5": time.Second, "99999999999999": time.Hour} {
-			if got := retryAfter(v, t0, time.Hour); got != want {
+		for v, want := range map[string]time.Duration{"": time.Minute, "soon": time.Minute, "0": time.Second, "-5": time.Minute, "99999999999999": time.Hour} {
+			if got := retryAfter(header(v), t0, time.Hour); got != want {
 				t.Errorf("Retry-After %q: %s, want %s", v, got, want)
 			}
 		}

@@ -3,11 +3,10 @@ package rdap
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/koban-project/koban/internal/egress"
 	"golang.org/x/time/rate"
 )
 
@@ -79,27 +78,14 @@ func (h *hosts) hold(host string, t time.Time) {
 }
 
 // retryAfter reads a Retry-After header (seconds or an HTTP date) and
-// bounds it: at least one second, at most max. A missing or unreadable
-// header counts as one minute.
-func retryAfter(v string, now time.Time, max time.Duration) time.Duration {
-	d := time.Minute
-	v = strings.TrimSpace(v)
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n > int64(max/time.Second) {
-			d = max
-		} else {
-			d = time.Duration(n) * time.Second
-		}
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
+// bounds it: at least one second, at most longest. A missing or
+// unreadable header counts as one minute.
+func retryAfter(h http.Header, now time.Time, longest time.Duration) time.Duration {
+	d, ok := egress.RetryAfter(h, now)
+	if !ok {
+		d = time.Minute
 	}
-	if d < time.Second {
-		d = time.Second
-	}
-	if d > max {
-		d = max
-	}
-	return d
+	return min(max(d, time.Second), longest)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

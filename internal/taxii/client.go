@@ -179,7 +179,7 @@ func (c *Client) do(ctx context.Context, method, u string, q url.Values, body []
 		case resp.StatusCode == 429 || resp.StatusCode == 502 || resp.StatusCode == 503 || resp.StatusCode == 504:
 			lastErr = responseError(method, u, resp)
 			retry = true
-			if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			if ra, ok := egress.RetryAfter(resp.Header, time.Now()); ok {
 				if ra > c.retry.MaxDelay {
 					retry = false // the server asks for longer than we wait
 				}
@@ -254,23 +254,6 @@ func retryable(ctx context.Context, err error) bool {
 		}
 	}
 	return true
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d, true
-		}
-		return 0, true
-	}
-	return 0, false
 }
 
 // responseError reads an error answer's body (a TAXII error message, when
