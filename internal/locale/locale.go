@@ -113,6 +113,30 @@ func (c *Catalogs) T(lang, key string, pairs ...string) string {
 	return s
 }
 
+// Keyed writes a message to be stored and said later, in whatever
+// language its reader has: a catalog key and, after a tab, a detail that
+// is not translated (an address, a time, a network's own words).
+func Keyed(key, detail string) string {
+	if detail == "" {
+		return key
+	}
+	return key + "\t" + detail
+}
+
+// Said says a Keyed message in lang: the key's text and its detail, joined
+// as the language joins them (said.with_detail). A message whose key is in no catalog (an HTTP status line, a
+// record older than its key) is shown as it is.
+func (c *Catalogs) Said(lang, msg string) string {
+	key, detail, _ := strings.Cut(msg, "\t")
+	if !c.Has(lang, key) && !c.Has(Default, key) {
+		return msg
+	}
+	if detail == "" {
+		return c.T(lang, key)
+	}
+	return c.T(lang, "said.with_detail", "text", c.T(lang, key), "detail", detail)
+}
+
 // plural replaces each {name|one|other} in s by one when value is "1" and
 // by other otherwise.
 func plural(s, name, value string) string {

@@ -114,3 +114,27 @@ func TestPlurals(t *testing.T) {
 		}
 	}
 }
+
+// A stored message says its key in the reader's language with its detail
+// as it was; what is not a key is shown as it is.
+func TestKeyedSaid(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := Keyed("takedown.check.no_answer", "dial tcp 203.0.113.9:443: i/o timeout")
+	if got := c.Said("ja", msg); got != "応答がありません（削除の証拠にはしません）：dial tcp 203.0.113.9:443: i/o timeout" {
+		t.Errorf("ja: %q", got)
+	}
+	if got := c.Said("en", msg); got != "no answer (not taken as proof of removal): dial tcp 203.0.113.9:443: i/o timeout" {
+		t.Errorf("en: %q", got)
+	}
+	if got := c.Said("en", Keyed("takedown.check.nxdomain", "")); got != "the name no longer resolves" {
+		t.Errorf("no detail: %q", got)
+	}
+	for _, plain := range []string{"HTTP 404 Not Found", "no.such.key\tdetail", ""} {
+		if got := c.Said("ja", plain); got != plain {
+			t.Errorf("%q said as %q", plain, got)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/locale"
 )
 
 // fetchPayload is a fetch job's payload.
@@ -257,15 +258,8 @@ func (s *Service) screenshot(ctx context.Context, sum, contentType string) strin
 }
 
 // lastError writes an item's last error as its catalog key
-// (patrol.last.<code>) and, after a tab, the detail (an address, a time,
-// the network's own words), so that pages say it in the reader's language.
+// (patrol.last.<code>) and the detail, so that pages say it in the
+// reader's language.
 func lastError(code, detail string) string {
-	return "patrol.last." + code + "\t" + detail
-}
-
-// LastErrorParts splits an item's last error into its catalog key and
-// detail.
-func LastErrorParts(s string) (key, detail string) {
-	key, detail, _ = strings.Cut(s, "\t")
-	return key, detail
+	return locale.Keyed("patrol.last."+code, detail)
 }

@@ -485,7 +485,7 @@ func (s *Service) Check(ctx context.Context, r *Request) error {
 func (s *Service) look(ctx context.Context, target string) (status int, down bool, detail string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return 0, false, "takedown.check.no_answer\t" + err.Error()
+		return 0, false, locale.Keyed("takedown.check.no_answer", err.Error())
 	}
 	resp, err := s.egress.Do(req)
 	if err != nil {
@@ -496,7 +496,7 @@ func (s *Service) look(ctx context.Context, target string) (status int, down boo
 		case errors.Is(err, syscall.ECONNREFUSED):
 			return 0, true, "takedown.check.refused"
 		}
-		return 0, false, "takedown.check.no_answer\t" + err.Error() // a time-out or a refusal by koban is no proof of removal
+		return 0, false, locale.Keyed("takedown.check.no_answer", err.Error()) // a time-out or a refusal by koban is no proof of removal
 	}
 	resp.Body.Close()
 	switch resp.StatusCode {

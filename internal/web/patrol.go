@@ -44,19 +44,6 @@ func (p page) EveryText(it *patrol.Item) string {
 	return p.T("patrol.every_hours", "n", strconv.Itoa(int(it.Every.Hours())))
 }
 
-// LastError says an item's last error in the page's language.
-func (p page) LastError(it *patrol.Item) string {
-	key, detail := patrol.LastErrorParts(it.LastError)
-	text := key
-	if strings.HasPrefix(key, "patrol.last.") {
-		text = p.T(key)
-	}
-	if detail != "" {
-		text += " (" + detail + ")"
-	}
-	return text
-}
-
 // Fetched says whether an item is fetched.
 func (p page) Fetched(it *patrol.Item) bool { return patrol.Fetched(it.Kind) }
 

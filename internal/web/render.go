@@ -209,6 +209,10 @@ func (p page) language() string { return p.Lang }
 // T translates a key into the page's language.
 func (p page) T(key string, pairs ...string) string { return p.cats.T(p.Lang, key, pairs...) }
 
+// Said says a stored locale.Keyed message (a patrol item's last error, a
+// takedown check's reason) in the page's language.
+func (p page) Said(msg string) string { return p.cats.Said(p.Lang, msg) }
+
 // Asset returns the hashed URL of a static file.
 func (p page) Asset(name string) string { return p.assets.url(name) }
 

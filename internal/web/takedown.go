@@ -171,16 +171,3 @@ func (s *Server) takedownAction(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/takedown/"+strconv.FormatInt(id, 10)+"?done=takedown_"+action, http.StatusSeeOther)
 }
-
-// CheckDetail says why a check concluded what it did, in the page's
-// language (a catalog key with its detail, or the HTTP status).
-func (p takedownRequestPage) CheckDetail(d string) string {
-	key, detail, _ := strings.Cut(d, "\t")
-	if !strings.HasPrefix(key, "takedown.check.") {
-		return d
-	}
-	if detail != "" {
-		return p.T(key) + ": " + detail
-	}
-	return p.T(key)
-}
