@@ -243,16 +243,11 @@ func (s *Service) SetRecipient(ctx context.Context, p auth.Principal, id int64, 
 		return koban.Errorf(koban.Conflict, "takedown.error.not_draft")
 	}
 	email = strings.TrimSpace(email)
-	if !plausibleAddress(email) {
+	if !xarf.IsAddress(email) {
 		return koban.FieldError("recipient", "takedown.error.recipient")
 	}
 	r.RecipientEmail, r.RecipientName, r.RecipientBasis = email, "", "officer"
 	return s.store.UpdateTakedown(ctx, r, audit.Entry{Actor: p.Actor(), Action: "takedown.recipient", Detail: map[string]any{"recipient": email}})
-}
-
-func plausibleAddress(a string) bool {
-	at := strings.LastIndexByte(a, '@')
-	return at > 0 && at < len(a)-3 && strings.Contains(a[at:], ".") && !strings.ContainsAny(a, " \r\n<>,;")
 }
 
 // Send sends a draft: the X-ARF report built, the mail written in the
@@ -269,7 +264,7 @@ func (s *Service) Send(ctx context.Context, p auth.Principal, id int64) error {
 	if !s.CanSend() {
 		return koban.Errorf(koban.Conflict, "takedown.error.no_mail")
 	}
-	if !plausibleAddress(r.RecipientEmail) {
+	if !xarf.IsAddress(r.RecipientEmail) {
 		return koban.FieldError("recipient", "takedown.error.recipient")
 	}
 	if r.EvidenceSHA256 == "" {

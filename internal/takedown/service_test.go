@@ -2,6 +2,7 @@ package takedown_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -331,5 +332,26 @@ func TestTakedownBatch(t *testing.T) {
 	}
 	if got, _ := e.svc.Get(e.ctx, inv, c.ID); got.MailedAt.IsZero() {
 		t.Error("the other provider's request is not marked mailed")
+	}
+}
+
+// A recipient koban could not put in an X-ARF report or on an envelope
+// is refused when the officer names it, with the field to correct.
+func TestTakedownRecipientRefused(t *testing.T) {
+	e := newEnvBatch(t, 0)
+	inv := e.officer(t, "pref-13", auth.RoleInvestigator)
+	r, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL + "/a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{"abuse", "abuse@", "Abuse <abuse@hoster.example>", "abuse@hoster.example, ceo@hoster.example", "abuse@ホスト.example", "abuse@hoster.example\r\nBcc: x@y.example"} {
+		err := e.svc.SetRecipient(e.ctx, inv, r.ID, to)
+		var ke *koban.Error
+		if !errors.As(err, &ke) || ke.Field != "recipient" {
+			t.Errorf("recipient %q: %v", to, err)
+		}
+	}
+	if err := e.svc.SetRecipient(e.ctx, inv, r.ID, " abuse@hoster.example "); err != nil {
+		t.Errorf("a plain address: %v", err)
 	}
 }

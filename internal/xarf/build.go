@@ -347,7 +347,7 @@ func check(r Request) (*report, koban.Problems) {
 	if r.SMTPFrom != "" {
 		if r.Kind != Spam {
 			notFor("smtp_from")
-		} else if !isAddress(r.SMTPFrom) {
+		} else if !IsAddress(r.SMTPFrom) {
 			p.Add("smtp_from", "xarf.problem.email")
 		}
 		rep.SMTPFrom = r.SMTPFrom
@@ -443,7 +443,7 @@ func checkOrg(p *koban.Problems, field string, o Organisation) wireOrg {
 	switch {
 	case w.Contact == "":
 		p.Add(field+".email", "xarf.problem.required")
-	case !isAddress(w.Contact):
+	case !IsAddress(w.Contact):
 		p.Add(field+".email", "xarf.problem.email")
 	}
 	switch {
@@ -459,9 +459,9 @@ func checkOrg(p *koban.Problems, field string, o Organisation) wireOrg {
 	return w
 }
 
-// isAddress accepts a bare address (local@domain, ASCII), the form the
+// IsAddress accepts a bare address (local@domain, ASCII), the form the
 // schema's "email" format and every mail system take.
-func isAddress(s string) bool {
+func IsAddress(s string) bool {
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" {
 		return false

@@ -80,7 +80,7 @@ func (m Mail) Render(cat *locale.Catalogs, lang string) (Message, error) {
 	if strings.TrimSpace(m.Org.Name) == "" {
 		p.Add("org.name", "xarf.problem.required")
 	}
-	if !isAddress(m.Org.Email) {
+	if !IsAddress(m.Org.Email) {
 		p.Add("org.email", "xarf.problem.email")
 	}
 	if !locale.Supported(lang) {

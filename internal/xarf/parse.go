@@ -217,7 +217,7 @@ func parseOrg(p *koban.Problems, top map[string]json.RawMessage, name string) Or
 			p.Add(name+"."+f.member, "xarf.problem.type")
 		}
 	}
-	if o.Email != "" && !isAddress(o.Email) {
+	if o.Email != "" && !IsAddress(o.Email) {
 		p.Add(name+".contact", "xarf.problem.email")
 	}
 	keys := make([]string, 0, len(m))
