@@ -169,6 +169,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Evidence = cases.NewEvidenceService(a.Cases, db, a.Blobs, log, a.exportConfig(cats))
+	a.Patrol.SetCases(struct { // a confirmed finding joins a case: its report linked, its page kept as evidence
+		*cases.Service
+		*cases.EvidenceService
+	}{a.Cases, a.Evidence})
 	// Abuse contacts by RDAP through the egress client, and by WHOIS (.jp,
 	// JPNIC) through its dialer, which reaches port 43 too.
 	finder, err := rdap.NewClient(a.Egress, rdap.Options{Clock: o.Clock, Dial: a.Egress.DialAllowing(43)})

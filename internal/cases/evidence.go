@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -245,15 +246,19 @@ func (s *EvidenceService) addFile(ctx context.Context, p auth.Principal, c *Case
 	if _, err := st.Commit(); err != nil {
 		return nil, fmt.Errorf("store evidence: %w", err)
 	}
-	first := &Custody{At: ev.CreatedAt, ActorID: p.UserID, Action: CustodyCollected, Party: ev.ReceivedFrom}
-	d := map[string]any{"case": c.ID, "kind": string(ev.Kind), "sha256": ev.SHA256, "size": ev.Size}
-	for k, v := range detail {
-		d[k] = v
-	}
-	if err := s.store.AddEvidence(ctx, ev, first, s.entry(p, 0, "evidence.add", d)); err != nil {
+	if err := s.addFileRow(ctx, p, c, ev, detail); err != nil {
 		return nil, err
 	}
 	return ev, nil
+}
+
+// addFileRow records a stored file as evidence of c with its first
+// custody entry (collected, received from whom) and its audit row.
+func (s *EvidenceService) addFileRow(ctx context.Context, p auth.Principal, c *Case, ev *Evidence, detail map[string]any) error {
+	first := &Custody{At: ev.CreatedAt, ActorID: p.UserID, Action: CustodyCollected, Party: ev.ReceivedFrom}
+	d := map[string]any{"case": c.ID, "kind": string(ev.Kind), "sha256": ev.SHA256, "size": ev.Size}
+	maps.Copy(d, detail)
+	return s.store.AddEvidence(ctx, ev, first, s.entry(p, 0, "evidence.add", d))
 }
 
 // AttachSupportResult stores the files of a technical-support answer as
@@ -285,6 +290,44 @@ func (s *EvidenceService) AttachSupportResult(ctx context.Context, p auth.Princi
 		}
 	}
 	return nil
+}
+
+// KeptFile is a file koban already holds in its file store (a page cyber
+// patrol captured) to be made evidence of a case.
+type KeptFile struct {
+	SHA256 string
+	NewEvidence
+}
+
+// AddKept makes files koban already keeps evidence of a case, each hashed
+// again first so that the item records what is on disk now, with its first
+// custody entry; detail adds to each audit row. p needs the edit right.
+func (s *EvidenceService) AddKept(ctx context.Context, p auth.Principal, caseID int64, files []KeptFile, detail map[string]any) ([]*Evidence, error) {
+	c, err := s.cases.load(ctx, p, caseID, access.Edit)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Evidence
+	for _, f := range files {
+		var pr koban.Problems
+		ev := s.evidenceOf(&pr, p, c, f.NewEvidence)
+		if err := pr.Err(); err != nil {
+			return out, err
+		}
+		sum, size, err := s.blobs.Hash(f.SHA256)
+		if err != nil {
+			return out, fmt.Errorf("evidence from kept file: %w", err)
+		}
+		if sum != f.SHA256 {
+			return out, fmt.Errorf("evidence from kept file %s: its content now hashes to %s", f.SHA256, sum)
+		}
+		ev.Kind, ev.SHA256, ev.Size = EvidenceFile, sum, size
+		if err := s.addFileRow(ctx, p, c, ev, detail); err != nil {
+			return out, err
+		}
+		out = append(out, ev)
+	}
+	return out, nil
 }
 
 // AddPhysical records a physical item (a seized device) as evidence of the

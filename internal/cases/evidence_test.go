@@ -493,3 +493,48 @@ func TestSupportAnswerFilesBecomeEvidence(t *testing.T) {
 		t.Errorf("another prefecture lists the evidence: %v", err)
 	}
 }
+
+// A file koban already keeps becomes evidence under the hash its content
+// has now: a file changed on disk since it was kept, or gone, is refused
+// and nothing is recorded; an officer who may not edit the case adds
+// nothing.
+func TestKeptFileBecomesEvidence(t *testing.T) {
+	e := newEvidenceEnv(t)
+	p := e.officer("pref-13", auth.RoleInvestigator)
+	osaka := e.officer("pref-27", auth.RoleInvestigator)
+	c := e.open(p, "IL")
+	good, _, err := e.blobs.Put(strings.NewReader("kept page"), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, _, err := e.blobs.Put(strings.NewReader("page changed later"), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(e.onDisk(bad), []byte("tampered"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kept := func(sum string) []cases.KeptFile {
+		return []cases.KeptFile{{SHA256: sum, NewEvidence: cases.NewEvidence{Name: "page.html", CollectedBy: "patrol", CollectedAt: "2026-01-02T03:04:05Z"}}}
+	}
+	if _, err := e.ev.AddKept(e.ctx, osaka, c.ID, kept(good), nil); koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("another prefecture: %v", err)
+	}
+	if _, err := e.ev.AddKept(e.ctx, p, c.ID, kept(bad), nil); err == nil {
+		t.Error("a file whose content changed was added")
+	}
+	if _, err := e.ev.AddKept(e.ctx, p, c.ID, kept(sumOf("never stored")), nil); err == nil {
+		t.Error("a missing file was added")
+	}
+	evs, err := e.ev.AddKept(e.ctx, p, c.ID, kept(good), map[string]any{"finding": 7})
+	if err != nil || len(evs) != 1 || evs[0].SHA256 != good || evs[0].Size != int64(len("kept page")) || evs[0].CollectedBy != "patrol" ||
+		!evs[0].CollectedAt.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Fatalf("kept file: %+v, %v", evs, err)
+	}
+	if l, _ := e.ev.List(e.ctx, p, c.ID); len(l.Items) != 1 {
+		t.Errorf("%d items; want only the good one", len(l.Items))
+	}
+	if got := e.custodyOf(evs[0].ID); len(got) != 1 || !strings.HasPrefix(got[0], "collected") {
+		t.Errorf("custody %v", got)
+	}
+}

@@ -104,15 +104,9 @@ func (s *Service) FileReport(ctx context.Context, p auth.Principal, id int64) (*
 	if s.reporter == nil {
 		return nil, koban.Errorf(koban.Conflict, "error.forbidden")
 	}
-	f, err := s.findings.Finding(ctx, id)
+	f, err := s.confirmedFinding(ctx, p, id)
 	if err != nil {
 		return nil, err
-	}
-	if err := s.access.Check(ctx, p, access.Edit, access.Object{Type: ObjectType, ID: f.ID, OrgID: f.OrgID, TLP: f.TLP}); err != nil {
-		return nil, err
-	}
-	if f.State != FindingConfirmed {
-		return nil, koban.Errorf(koban.Conflict, "patrol.error.not_confirmed")
 	}
 	if f.ReportID != 0 {
 		return nil, koban.Errorf(koban.Conflict, "patrol.error.reported")
@@ -132,6 +126,22 @@ func (s *Service) FileReport(ctx context.Context, p auth.Principal, id int64) (*
 		return nil, err
 	}
 	return rc, nil
+}
+
+// confirmedFinding loads a finding p may edit and that an analyst
+// confirmed: only those leave cyber patrol.
+func (s *Service) confirmedFinding(ctx context.Context, p auth.Principal, id int64) (*Finding, error) {
+	f, err := s.findings.Finding(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.access.Check(ctx, p, access.Edit, access.Object{Type: ObjectType, ID: f.ID, OrgID: f.OrgID, TLP: f.TLP}); err != nil {
+		return nil, err
+	}
+	if f.State != FindingConfirmed {
+		return nil, koban.Errorf(koban.Conflict, "patrol.error.not_confirmed")
+	}
+	return f, nil
 }
 
 // maxExamined is how much of a page is read for matching.

@@ -52,6 +52,7 @@ type Service struct {
 	store    Store
 	findings FindingStore
 	reporter Reporter
+	cases    Cases // tocase.go
 	shooter  Shooter
 	mu       sync.Mutex
 	matchers map[int64]compiled // by organisation (findings.go)

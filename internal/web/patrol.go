@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/patrol"
@@ -197,6 +198,9 @@ type patrolFindingPage struct {
 	page
 	V         *patrol.FindingView
 	CanReview bool
+	// Cases are the officer's own cases not closed, which a confirmed
+	// finding may join.
+	Cases []cases.Row
 }
 
 func (s *Server) patrolFinding(w http.ResponseWriter, r *http.Request) {
@@ -216,6 +220,18 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, id int64,
 		return
 	}
 	p.CanReview = p.V.State == patrol.FindingNew && p.Principal.Can(auth.PermPatrolManage)
+	if p.V.State == patrol.FindingConfirmed && p.Principal.Can(auth.PermPatrolManage) {
+		mine, _, err := s.Cases.List(r.Context(), *p.Principal, cases.Filter{Mine: p.Principal.UserID, Limit: 100})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, c := range mine {
+			if c.Status != cases.StatusClosed {
+				p.Cases = append(p.Cases, c)
+			}
+		}
+	}
 	if problem != nil {
 		p.setProblems(problem)
 	}
@@ -264,6 +280,35 @@ func (s *Server) patrolFileReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/reports/"+strconv.FormatInt(rc.ReportID, 10)+"?done=finding_reported", http.StatusSeeOther)
+}
+
+// patrolJoinCase puts a confirmed finding into one of the officer's cases
+// and shows the case, where its report and page now are.
+func (s *Server) patrolJoinCase(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !s.postForm(w, r, 4<<10) {
+		return
+	}
+	caseID, err := strconv.ParseInt(r.PostForm.Get("case"), 10, 64)
+	if err != nil {
+		s.renderFinding(w, r, id, http.StatusBadRequest, koban.FieldError("case", "patrol.error.case_required"))
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	err = s.Patrol.JoinCase(r.Context(), pr, id, caseID)
+	if c := koban.ErrorCode(err); c == koban.Conflict || c == koban.Invalid {
+		s.renderFinding(w, r, id, http.StatusConflict, err)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/cases/"+strconv.FormatInt(caseID, 10)+"?done=finding_joined", http.StatusSeeOther)
 }
 
 // patrolHold puts an item's captures under legal hold, or lifts it.

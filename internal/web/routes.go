@@ -54,6 +54,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /patrol/findings/{id}", s.officer(s.patrolFinding))
 	mux.HandleFunc("POST /patrol/findings/{id}/review", s.officer(s.patrolReview))
 	mux.HandleFunc("POST /patrol/findings/{id}/report", s.officer(s.patrolFileReport))
+	mux.HandleFunc("POST /patrol/findings/{id}/case", s.officer(s.patrolJoinCase))
 	mux.HandleFunc("GET /intel/collections", s.officer(s.intelCollections))
 	mux.HandleFunc("POST /intel/collections", s.officer(s.intelCollectionCreate))
 	mux.HandleFunc("POST /searches", s.officer(s.saveSearch))
