@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/cases"
 )
 
 // ObjectType names requests in audit rows.
@@ -188,14 +189,14 @@ type Request struct {
 	UpdatedAt   time.Time
 }
 
-// Store keeps requests.
+// Store keeps requests. A change to a request writes its case's
+// timeline entry (ev, when set) and its audit entry (when e.Action is
+// set) in the same transaction.
 type Store interface {
-	CreateForeignRequest(ctx context.Context, r *Request, e audit.Entry) error
+	CreateForeignRequest(ctx context.Context, r *Request, ev *cases.Event, e audit.Entry) error
 	ForeignRequest(ctx context.Context, id int64) (*Request, error)
-	// ForeignRequests lists the requests of cases owned by orgs (all when
-	// orgs is nil), open ones first by their deadline.
+	// ForeignRequests lists the requests of one case (caseID), or of the
+	// cases owned by orgs: open ones first, newest first.
 	ForeignRequests(ctx context.Context, orgs []int64, caseID int64, limit int) ([]*Request, error)
-	// UpdateForeignRequest writes the request's state, times and counts,
-	// with its audit entry (none when e.Action is "").
-	UpdateForeignRequest(ctx context.Context, r *Request, e audit.Entry) error
+	UpdateForeignRequest(ctx context.Context, r *Request, ev *cases.Event, e audit.Entry) error
 }

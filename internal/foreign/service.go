@@ -24,6 +24,7 @@ import (
 // on the case a request belongs to.
 type Cases interface {
 	Authorize(ctx context.Context, p auth.Principal, caseID int64, right access.Right) (*cases.Case, error)
+	Can(ctx context.Context, p auth.Principal, c *cases.Case, right access.Right) (bool, error)
 }
 
 // People finds the case lead's address for reminders.
@@ -44,8 +45,6 @@ type Notifier interface {
 type ServiceStore interface {
 	Store
 	Audit(ctx context.Context, e audit.Entry) error
-	// AddForeignEvent adds a request's event to its case's timeline.
-	AddForeignEvent(ctx context.Context, ev *cases.Event) error
 	Case(ctx context.Context, id int64) (*cases.Case, error)
 }
 
@@ -143,11 +142,9 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, caseID int64, in
 		return nil, err
 	}
 	r.CaseID, r.OrgID, r.CreatedBy, r.CreatedAt, r.UpdatedAt = c.ID, c.OrgID, p.UserID, now, now
-	if err := s.store.CreateForeignRequest(ctx, r, s.entry(p, 0, "foreign.create", map[string]any{"case": c.ID, "kind": string(r.Kind),
+	ev := &cases.Event{CaseID: c.ID, At: now, ActorID: p.UserID, Kind: EventCreated, To: string(r.Kind)}
+	if err := s.store.CreateForeignRequest(ctx, r, ev, s.entry(p, 0, "foreign.create", map[string]any{"case": c.ID, "kind": string(r.Kind),
 		"direction": string(r.Direction), "country": r.Country})); err != nil {
-		return nil, err
-	}
-	if err := s.store.AddForeignEvent(ctx, &cases.Event{CaseID: c.ID, At: now, ActorID: p.UserID, Kind: EventCreated, RefID: r.ID, To: string(r.Kind)}); err != nil {
 		return nil, err
 	}
 	return r, s.schedule(ctx, r)
@@ -321,12 +318,12 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (*View, e
 		return nil, err
 	}
 	v := &View{Request: r, Case: c}
-	if _, err := s.cases.Authorize(ctx, p, r.CaseID, access.Edit); err == nil {
-		v.CanEdit = true
+	if v.CanEdit, err = s.cases.Can(ctx, p, c, access.Edit); err != nil {
+		return nil, err
+	}
+	if v.CanEdit {
 		v.Next = Next(r.Kind, r.State)
 		v.Renew = r.CanRenew(s.clock.Now())
-	} else if c := koban.ErrorCode(err); c != koban.Forbidden && c != koban.NotFound {
-		return nil, err
 	}
 	return v, nil
 }
@@ -351,17 +348,20 @@ func (s *Service) List(ctx context.Context, p auth.Principal) ([]*Request, error
 	for _, r := range all {
 		ok, done := seen[r.CaseID]
 		if !done {
-			_, err := s.cases.Authorize(ctx, p, r.CaseID, access.View)
-			if c := koban.ErrorCode(err); err != nil && c != koban.Forbidden && c != koban.NotFound {
+			c, err := s.store.Case(ctx, r.CaseID)
+			if err != nil {
 				return nil, err
 			}
-			ok = err == nil
+			if ok, err = s.cases.Can(ctx, p, c, access.View); err != nil {
+				return nil, err
+			}
 			seen[r.CaseID] = ok
 		}
 		if ok {
 			out = append(out, r)
 		}
 	}
+	slices.SortStableFunc(out, func(a, b *Request) int { return compareDeadlines(a.Deadline(), b.Deadline()) })
 	return out, nil
 }
 
@@ -405,11 +405,8 @@ func (s *Service) move(ctx context.Context, r *Request, to State, by int64, acto
 	}
 	e := audit.Entry{Actor: actor, Action: "foreign.move", ObjectType: ObjectType, ObjectID: strconv.FormatInt(r.ID, 10),
 		Detail: map[string]any{"case": r.CaseID, "from": string(from), "to": string(to)}}
-	if err := s.store.UpdateForeignRequest(ctx, r, e); err != nil {
-		return err
-	}
-	if err := s.store.AddForeignEvent(ctx, &cases.Event{CaseID: r.CaseID, At: now, ActorID: by, Kind: EventMoved, RefID: r.ID,
-		From: string(from), To: string(to), Text: note}); err != nil {
+	ev := &cases.Event{CaseID: r.CaseID, At: now, ActorID: by, Kind: EventMoved, RefID: r.ID, From: string(from), To: string(to), Text: note}
+	if err := s.store.UpdateForeignRequest(ctx, r, ev, e); err != nil {
 		return err
 	}
 	return s.schedule(ctx, r)
@@ -431,12 +428,9 @@ func (s *Service) Renew(ctx context.Context, p auth.Principal, id int64) (*Reque
 	}
 	r.Renewals++
 	r.UpdatedAt = now
-	if err := s.store.UpdateForeignRequest(ctx, r, s.entry(p, r.ID, "foreign.renew", map[string]any{"case": r.CaseID, "renewals": r.Renewals,
+	ev := &cases.Event{CaseID: r.CaseID, At: now, ActorID: p.UserID, Kind: EventRenewed, RefID: r.ID, Text: s.stamp(r.Deadline())}
+	if err := s.store.UpdateForeignRequest(ctx, r, ev, s.entry(p, r.ID, "foreign.renew", map[string]any{"case": r.CaseID, "renewals": r.Renewals,
 		"expires": r.Deadline().UTC().Format(time.RFC3339)})); err != nil {
-		return nil, err
-	}
-	if err := s.store.AddForeignEvent(ctx, &cases.Event{CaseID: r.CaseID, At: now, ActorID: p.UserID, Kind: EventRenewed, RefID: r.ID,
-		Text: s.stamp(r.Deadline())}); err != nil {
 		return nil, err
 	}
 	return r, s.schedule(ctx, r)
@@ -486,13 +480,12 @@ func (s *Service) clockJob(ctx context.Context, j jobs.Job) (jobs.Result, error)
 	now := s.clock.Now()
 	due, next := r.Due(now)
 	if !due.IsZero() {
-		if err := s.remind(ctx, r, d, !now.Before(d)); err != nil {
-			return jobs.Result{}, err
-		}
 		r.RemindedAt = due
-		if err := s.store.UpdateForeignRequest(ctx, r, audit.Entry{}); err != nil {
+		ev := &cases.Event{CaseID: r.CaseID, At: now, Kind: EventReminder, RefID: r.ID, Text: s.stamp(d)}
+		if err := s.store.UpdateForeignRequest(ctx, r, ev, audit.Entry{}); err != nil {
 			return jobs.Result{}, err
 		}
+		s.mailLead(ctx, r, d, !now.Before(d))
 	}
 	if !now.Before(d) && Allowed(r.Kind, r.State, Expired, true) {
 		return jobs.Result{}, s.move(ctx, r, Expired, 0, audit.System, "")
@@ -503,27 +496,23 @@ func (s *Service) clockJob(ctx context.Context, j jobs.Job) (jobs.Result, error)
 	return jobs.Result{Next: next}, nil
 }
 
-// remind puts a reminder on the case's timeline and mails the case's lead.
-func (s *Service) remind(ctx context.Context, r *Request, deadline time.Time, past bool) error {
-	if err := s.store.AddForeignEvent(ctx, &cases.Event{CaseID: r.CaseID, At: s.clock.Now(), Kind: EventReminder, RefID: r.ID,
-		Text: s.stamp(deadline)}); err != nil {
-		return err
-	}
+// mailLead mails the case's lead a reminder; the timeline has it
+// already, so a mail that cannot be queued is logged, not retried.
+func (s *Service) mailLead(ctx context.Context, r *Request, deadline time.Time, past bool) {
 	if s.notifier == nil {
-		return nil
+		return
 	}
 	c, err := s.store.Case(ctx, r.CaseID)
 	if err != nil || c.LeadID == 0 {
-		return err
+		return
 	}
 	u, err := s.people.User(ctx, c.LeadID)
-	if err != nil {
-		return err
+	if err == nil {
+		err = s.notifier.NotifyForeignDeadline(ctx, u.Email, r.ID, c.Number, deadline, past)
 	}
-	if err := s.notifier.NotifyForeignDeadline(ctx, u.Email, r.ID, c.Number, deadline, past); err != nil {
+	if err != nil {
 		s.log.Warn("foreign: reminder mail not queued", "request", r.ID, "err", err)
 	}
-	return nil
 }
 
 func (s *Service) entry(p auth.Principal, id int64, action string, detail map[string]any) audit.Entry {
@@ -536,3 +525,17 @@ func (s *Service) entry(p auth.Principal, id int64, action string, detail map[st
 
 // stamp writes a deadline for the case's timeline, in the zone.
 func (s *Service) stamp(t time.Time) string { return t.In(s.zone).Format("2006-01-02 15:04 MST") }
+
+// compareDeadlines orders the soonest deadline first and requests without
+// one after every request with one.
+func compareDeadlines(a, b time.Time) int {
+	switch {
+	case a.IsZero() && b.IsZero():
+		return 0
+	case a.IsZero():
+		return 1
+	case b.IsZero():
+		return -1
+	}
+	return a.Compare(b)
+}
