@@ -29,6 +29,7 @@ import (
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/datadir"
 	"github.com/koban-project/koban/internal/egress"
+	"github.com/koban-project/koban/internal/foreign"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/intel"
@@ -70,6 +71,7 @@ type App struct {
 	Jobs     *jobs.Runner           // the job layer's runner: the mail outbox, patrol fetches
 	Patrol   *patrol.Service        // cyber patrol: watch items fetched politely, captures kept as evidence
 	Takedown *takedown.Service      // takedown requests to providers, checked until removal is seen
+	Foreign  *foreign.Service       // international requests and their legal clocks
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
@@ -145,6 +147,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Jobs = jobs.NewRunner(db, a.instance, o.Clock, log)
 	var mailOut takedown.Mailer // set when mail is set up
+	var mails *mailer           // likewise
 	a.Patrol = patrol.NewService(db, a.Access, a.Jobs, a.Blobs, a.Egress, a.Tree, o.Clock, log,
 		patrol.Options{Contact: cfg.BaseURL, Version: Version, Proxied: cfg.EgressProxyURL != nil})
 	a.Patrol.SetReporter(a.Intake) // a confirmed finding becomes a report
@@ -158,7 +161,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			return nil, err
 		}
 		queueMail(n, a.Jobs)
-		mailOut = takedownMailer{n}
+		mails, mailOut = n, takedownMailer{n}
 		a.Intake.SetNotifier(n)
 		a.Requests.SetNotifier(n)
 		a.Search.SetNotifier(n)
@@ -169,6 +172,21 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Evidence = cases.NewEvidenceService(a.Cases, db, a.Blobs, log, a.exportConfig(cats))
+	dir := foreign.DefaultDirectory()
+	if cfg.Counterparts != "" {
+		b, err := os.ReadFile(cfg.Counterparts)
+		if err == nil {
+			dir, err = foreign.ParseDirectory(b)
+		}
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("KOBAN_COUNTERPARTS: %w", err)
+		}
+	}
+	a.Foreign = foreign.NewService(db, a.Cases, db, a.Jobs, dir, a.Tree, o.Clock, cfg.Location, log)
+	if mails != nil {
+		a.Foreign.SetNotifier(mails)
+	}
 	a.Patrol.SetCases(struct { // a confirmed finding joins a case: its report linked, its page kept as evidence
 		*cases.Service
 		*cases.EvidenceService
@@ -209,7 +227,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	db.OnChanges(func(c store.Change) {
 		changes.Publish(live.Event{Kind: c.Kind, CaseID: c.CaseID, OrgID: c.OrgID, UserID: c.UserID})
 	})
-	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Foreign: a.Foreign, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()

@@ -20,6 +20,7 @@ type casePage struct {
 	CanShare     bool // may export the case for partners (intel.manage)
 	caseBetween       // referrals, parties, support requests (case_referral.go)
 	evidencePart      // the case's evidence (case_evidence.go)
+	foreignPart       // the case's international requests (foreign.go)
 }
 
 // caseInput is what the officer typed in one of the case page's forms,
@@ -119,6 +120,10 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, stat
 		return
 	}
 	if err := s.loadEvidence(r, &p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.loadForeign(r, &p); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -76,6 +76,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /cases", s.officer(s.caseOpen))
 	mux.HandleFunc("GET /cases/{id}", s.officer(s.caseDetail))
 	mux.HandleFunc("POST /cases/{id}/{action}", s.officer(s.caseUpdate))
+	if s.Foreign != nil {
+		mux.HandleFunc("GET /cases/{id}/foreign/new", s.officer(s.foreignNew))
+		mux.HandleFunc("POST /cases/{id}/foreign", s.officer(s.foreignCreate))
+		mux.HandleFunc("GET /foreign", s.officer(s.foreignList))
+		mux.HandleFunc("GET /foreign/{id}", s.officer(s.foreignRequest))
+		mux.HandleFunc("POST /foreign/{id}/{action}", s.officer(s.foreignMove))
+	}
 	mux.HandleFunc("POST /cases/{id}/tasks/{tid}/{state}", s.officer(s.caseTaskState))
 	mux.HandleFunc("POST /cases/{id}/reports/{rid}/unlink", s.officer(s.caseUnlink))
 	mux.HandleFunc("POST /cases/{id}/evidence", s.officer(s.caseEvidenceAdd))

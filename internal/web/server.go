@@ -17,6 +17,7 @@ import (
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/intel"
+	"github.com/koban-project/koban/internal/foreign"
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
@@ -35,6 +36,7 @@ type Deps struct {
 	Exports    *intel.Exporter   // reports and cases as STIX and MISP for partners
 	Patrol     *patrol.Service   // cyber patrol: watch items and captures
 	Takedown   *takedown.Service // takedown requests to providers
+	Foreign    *foreign.Service  // international requests (国際連携)
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service
