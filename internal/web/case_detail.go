@@ -8,6 +8,7 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/markdown"
 )
 
 type casePage struct {
@@ -47,8 +48,8 @@ func (p casePage) Who(id int64) string {
 }
 
 // NoteHTML is a note's Markdown, rendered safely (no raw HTML, no active
-// links: see cases.RenderNote and its fuzz test).
-func (p casePage) NoteHTML(body string) template.HTML { return template.HTML(cases.RenderNote(body)) }
+// links: see markdown.Render and its fuzz test).
+func (p casePage) NoteHTML(body string) template.HTML { return template.HTML(markdown.Render(body)) }
 
 // Task finds a task of the case by id.
 func (p casePage) Task(id int64) (cases.Task, bool) {
