@@ -28,18 +28,20 @@ func TestRoleMatrix(t *testing.T) {
 		{RoleIntake, staff, true},
 		{RoleInvestigator, investigator, true},
 		{RoleAnalyst, perms{PermQueueRead: true, PermReportRead: true, PermObservableRead: true, PermClusterRead: true,
-			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true}, true},
+			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermAdvisoryWrite: true}, true},
 		{RoleSupervisor, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 			PermAuditRead: true, PermObservableRead: true, PermClusterRead: true,
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
+			PermAdvisoryWrite: true, PermAdvisoryPublish: true,
 		}, true},
 		{RoleAdmin, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 			PermAuditRead: true, PermUserAdmin: true, PermObservableRead: true, PermClusterRead: true,
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
+			PermAdvisoryWrite: true, PermAdvisoryPublish: true,
 		}, true},
 		{RolePartner, perms{PermReportSubmit: true, PermIntelRead: true}, false},
 		{Role(""), perms{}, false},
@@ -65,8 +67,8 @@ func TestRolesAndPermissionsComplete(t *testing.T) {
 	if len(Roles()) != 6 {
 		t.Errorf("Roles() has %d entries, want 6", len(Roles()))
 	}
-	if len(Permissions()) != 16 {
-		t.Errorf("Permissions() has %d entries, want 16", len(Permissions()))
+	if len(Permissions()) != 18 {
+		t.Errorf("Permissions() has %d entries, want 18", len(Permissions()))
 	}
 	for _, r := range Roles() {
 		if !r.Valid() {
