@@ -109,8 +109,8 @@ func (t Text) Lang(lang string) string {
 	return "ja"
 }
 
-// number writes an advisory's public id.
-func number(created time.Time, id int64) string {
+// Number writes an advisory's public id.
+func Number(created time.Time, id int64) string {
 	return fmt.Sprintf("ADV-%d-%04d", created.Year(), id)
 }
 

@@ -120,6 +120,7 @@ func Run(t *testing.T, h Harness) {
 		{"Jobs", testJobs},
 		{"Patrol", testPatrol},
 		{"Foreign", testForeign},
+		{"Advisories", testAdvisories},
 		{"CaseRoundTrip", testCaseRoundTrip},
 		{"CaseNumbersConcurrent", testCaseNumbersConcurrent},
 		{"CaseNotFound", testCaseNotFound},
