@@ -20,6 +20,7 @@ import (
 
 	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/admin"
+	"github.com/koban-project/koban/internal/advisory"
 	"github.com/koban-project/koban/internal/api"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
@@ -51,35 +52,36 @@ import (
 
 // App is a running koban: its database, services and HTTP handler.
 type App struct {
-	Config   config.Config
-	Log      *slog.Logger
-	Clock    koban.Clock
-	DB       *store.DB
-	Blobs    *blob.Store
-	Intake   *intake.Service
-	Auth     *auth.Service
-	Admin    *admin.Service
-	Index    *correlate.Service
-	Access   *access.Decider // who may do what to which record
-	Cases    *cases.Service
-	Requests *correlate.Requests    // the access-request inboxes
-	Evidence *cases.EvidenceService // case evidence, chain of custody, court bundles
-	Search   *search.Service        // search across reports, cases and notes; saved searches
-	Intel    *intel.Service         // STIX intel: partners' feeds polled, koban's TAXII collections
-	Exports  *intel.Exporter        // reports and cases as STIX and MISP for partners
-	Egress   *egress.Client         // every outbound fetch (TAXII polls, feeds) goes through it
-	Jobs     *jobs.Runner           // the job layer's runner: the mail outbox, patrol fetches
-	Patrol   *patrol.Service        // cyber patrol: watch items fetched politely, captures kept as evidence
-	Takedown *takedown.Service      // takedown requests to providers, checked until removal is seen
-	Foreign  *foreign.Service       // international requests and their legal clocks
-	Metrics  *api.Metrics
-	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
-	tree     atomic.Pointer[org.Tree]
-	instance string                 // host:pid, who ran a job
-	listsAt  atomic.Value           // the stamp of the warning lists in force (string)
-	dbID     string                 // the database's identity, as the data folder's marker names it
-	down     atomic.Pointer[string] // why koban refuses requests, nil while it serves (see watch)
-	handler  http.Handler
+	Config     config.Config
+	Log        *slog.Logger
+	Clock      koban.Clock
+	DB         *store.DB
+	Blobs      *blob.Store
+	Intake     *intake.Service
+	Auth       *auth.Service
+	Admin      *admin.Service
+	Index      *correlate.Service
+	Access     *access.Decider // who may do what to which record
+	Cases      *cases.Service
+	Requests   *correlate.Requests    // the access-request inboxes
+	Evidence   *cases.EvidenceService // case evidence, chain of custody, court bundles
+	Search     *search.Service        // search across reports, cases and notes; saved searches
+	Intel      *intel.Service         // STIX intel: partners' feeds polled, koban's TAXII collections
+	Exports    *intel.Exporter        // reports and cases as STIX and MISP for partners
+	Egress     *egress.Client         // every outbound fetch (TAXII polls, feeds) goes through it
+	Jobs       *jobs.Runner           // the job layer's runner: the mail outbox, patrol fetches
+	Patrol     *patrol.Service        // cyber patrol: watch items fetched politely, captures kept as evidence
+	Takedown   *takedown.Service      // takedown requests to providers, checked until removal is seen
+	Foreign    *foreign.Service       // international requests and their legal clocks
+	Advisories *advisory.Service      // advisories to the public: pages and feeds
+	Metrics    *api.Metrics
+	Anchors    *audit.Anchorer // writes the audit chain's head outside the database while serving
+	tree       atomic.Pointer[org.Tree]
+	instance   string                 // host:pid, who ran a job
+	listsAt    atomic.Value           // the stamp of the warning lists in force (string)
+	dbID       string                 // the database's identity, as the data folder's marker names it
+	down       atomic.Pointer[string] // why koban refuses requests, nil while it serves (see watch)
+	handler    http.Handler
 
 	orphanAge time.Duration // see Options.OrphanAge
 }
@@ -227,7 +229,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	db.OnChanges(func(c store.Change) {
 		changes.Publish(live.Event{Kind: c.Kind, CaseID: c.CaseID, OrgID: c.OrgID, UserID: c.UserID})
 	})
-	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Foreign: a.Foreign, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	instance, _, err := db.EnsureIdentity(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Advisories = advisory.NewService(db, a.Access, a.Tree, o.Clock, log)
+	pages, err := web.New(web.Deps{Advisories: a.Advisories, Instance: instance, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Foreign: a.Foreign, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()

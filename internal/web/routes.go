@@ -16,6 +16,17 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /s/{token}", s.status)
 	mux.HandleFunc("POST /s/{token}", s.statusAdd)
 	mux.HandleFunc("POST /s/{token}/mail", s.statusMail)
+	if s.Advisories != nil {
+		mux.HandleFunc("GET /advisories", s.advisories)
+		mux.HandleFunc("GET /advisories/{number}", s.advisoryPublic)
+		mux.HandleFunc("GET /advisories.atom", s.advisoryFeed)
+		mux.HandleFunc("GET /advisories.json", s.advisoryFeed)
+		mux.HandleFunc("GET /advisories/desk", s.officer(s.advisoryDesk))
+		mux.HandleFunc("GET /advisories/desk/new", s.officer(s.advisoryNew))
+		mux.HandleFunc("POST /advisories/desk", s.officer(s.advisoryCreate))
+		mux.HandleFunc("GET /advisories/desk/{id}", s.officer(s.advisoryItem))
+		mux.HandleFunc("POST /advisories/desk/{id}/{action}", s.officer(s.advisoryAction))
+	}
 	mux.HandleFunc("GET /static/{hash}/{name...}", s.static)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.assets.url("favicon.svg"), http.StatusMovedPermanently)

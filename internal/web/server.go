@@ -11,13 +11,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/koban-project/koban/internal/advisory"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/foreign"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/intel"
-	"github.com/koban-project/koban/internal/foreign"
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
@@ -37,6 +38,8 @@ type Deps struct {
 	Patrol     *patrol.Service   // cyber patrol: watch items and captures
 	Takedown   *takedown.Service // takedown requests to providers
 	Foreign    *foreign.Service  // international requests (国際連携)
+	Advisories *advisory.Service // advisories to the public (広報啓発)
+	Instance   string            // the database's identity: feed ids are unique to it
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service
