@@ -63,12 +63,18 @@ func TestAdvisoryThroughPages(t *testing.T) {
 	if list := getPage(t, public, s.URL+"/advisories", http.StatusOK); strings.Contains(list, "宅配便を装うSMS") {
 		t.Fatal("public before publication")
 	}
+	if home := getPage(t, public, s.URL+"/", http.StatusOK); strings.Contains(home, "宅配便を装うSMS") {
+		t.Fatal("on the home page before publication")
+	}
 	sv := s.Login(t, "sv@mpd.example", "correct horse battery")
 	post(sv, desk+"/publish", http.StatusSeeOther)
 	list := getPage(t, public, s.URL+"/advisories", http.StatusOK)
 	m := regexp.MustCompile(`href="(/advisories/ADV-\d{4}-\d{4})">宅配便を装うSMSに注意`).FindStringSubmatch(list)
 	if m == nil {
 		t.Fatalf("the public list lacks the advisory:\n%s", list)
+	}
+	if home := getPage(t, public, s.URL+"/", http.StatusOK); !strings.Contains(home, `href="`+m[1]+`">宅配便を装うSMSに注意</a>`) {
+		t.Error("the report form's home page does not name the advisory")
 	}
 	page := getPage(t, public, s.URL+m[1], http.StatusOK)
 	if !strings.Contains(page, "<strong>開かない</strong>") || strings.Contains(page, "<script>alert") {
