@@ -123,6 +123,9 @@ var plan = []planEntry{
 	// Takedown requests and each look at their target.
 	{"takedown_requests", "", []string{"id"}},
 	{"takedown_checks", "", []string{"id"}},
+	// The reading list: feeds followed and their items.
+	{"reading_feeds", "", []string{"id"}},
+	{"reading_items", "", []string{"id"}},
 	{"audit_log", "", []string{"id"}},
 	// State shared by several servers on PostgreSQL (rate-limit buckets, job
 	// schedules): a SQLite koban keeps little or nothing here; copied all
