@@ -61,6 +61,10 @@ const (
 	// browser's User-Agent instead of koban's, no contact address): each
 	// such item is audited.
 	PermPatrolCovert Permission = "patrol.covert"
+	// PermReadingManage lets a user choose the feeds of other bodies'
+	// advisories (JPCERT/CC, IPA) that the reading list follows: add,
+	// disable, enable and remove them. Reading the list needs intel.read.
+	PermReadingManage Permission = "reading.manage"
 )
 
 // roles lists every role in display order, from least to most privileged
@@ -72,7 +76,7 @@ var permissions = []Permission{
 	PermQueueRead, PermReportRead, PermReportPersonal, PermReportTriage,
 	PermReportReply, PermReportTransfer, PermReportSubmit, PermUserAdmin, PermAuditRead,
 	PermObservableRead, PermClusterRead, PermIntelRead, PermIntelManage,
-	PermPatrolRead, PermPatrolManage, PermPatrolCovert,
+	PermPatrolRead, PermPatrolManage, PermPatrolCovert, PermReadingManage,
 }
 
 // grants is the permission matrix. It is built by adding to the role below so
@@ -92,7 +96,7 @@ var grants = func() map[Role]map[Permission]bool {
 	// need the reporter's contact details to reply.
 	intake := set(nil, PermQueueRead, PermReportRead, PermReportPersonal,
 		PermReportTriage, PermReportReply, PermReportTransfer, PermObservableRead, PermIntelRead)
-	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermPatrolCovert)
+	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermPatrolCovert, PermReadingManage)
 	return map[Role]map[Permission]bool{
 		RoleIntake:       intake,
 		RoleInvestigator: set(intake, PermClusterRead, PermPatrolRead),

@@ -25,7 +25,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`<rss><channel><item><guid>g</guid><description>&lt;script&gt;x&lt;/script&gt;</description></item></channel></rss>`))
 	base, _ := url.Parse("https://feeds.example.jp/a/feed.xml")
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		p, err := Parse(doc, Options{Base: base})
+		p, err := Parse(doc, ParseOptions{Base: base})
 		if err != nil {
 			if _, ok := err.(*ParseError); !ok {
 				t.Fatalf("an error that is not a ParseError: %T %v", err, err)

@@ -122,8 +122,8 @@ var parseMessages = map[string]string{
 	ParseTooLarge: "the document has too many elements for a feed",
 }
 
-// Options change how a feed is read.
-type Options struct {
+// ParseOptions change how a feed is read.
+type ParseOptions struct {
 	// Base resolves relative links (the feed's own address); nil leaves
 	// relative links out.
 	Base *url.URL
@@ -134,7 +134,7 @@ type Options struct {
 // Parse reads an RSS 1.0, RSS 2.0 or Atom 1.0 document. A document that is
 // not a feed is a *ParseError; items that cannot be shown are left out and
 // listed in Dropped, the others kept.
-func Parse(doc []byte, o Options) (*Parsed, error) {
+func Parse(doc []byte, o ParseOptions) (*Parsed, error) {
 	if o.Zone == nil {
 		o.Zone = time.UTC
 	}
@@ -360,7 +360,7 @@ type itemFields struct {
 }
 
 // finish judges the items found and keeps those that can be shown.
-func finish(p *Parsed, items []itemFields, o Options) {
+func finish(p *Parsed, items []itemFields, o ParseOptions) {
 	for i, f := range items {
 		n := i + 1
 		if n > MaxEntries {
@@ -453,7 +453,7 @@ func bound(s string, n int) string {
 
 // parseRSS1 reads RDF Site Summary 1.0: the channel and the items beside
 // it, each named by rdf:about.
-func parseRSS1(root *node, o Options) *Parsed {
+func parseRSS1(root *node, o ParseOptions) *Parsed {
 	p := &Parsed{Format: RSS1, Language: lang(root)}
 	core := func(n *node, local string) *node {
 		if c := n.child(n.space, local); c != nil {
@@ -500,7 +500,7 @@ func parseRSS1(root *node, o Options) *Parsed {
 }
 
 // parseRSS2 reads RSS 2.0 (and the 0.9x that look like it).
-func parseRSS2(root, ch *node, o Options) *Parsed {
+func parseRSS2(root, ch *node, o ParseOptions) *Parsed {
 	p := &Parsed{Format: RSS2, Language: firstOf(cleanLang(textOf(ch.child(ch.space, "language"))), cleanLang(textOf(ch.child(nsDC, "language"))), lang(ch), lang(root))}
 	p.Title = Text(textOf(ch.child(ch.space, "title")), true, MaxTitle)
 	p.Link, _ = cleanLink(textOf(ch.child(ch.space, "link")), o.Base)
@@ -533,7 +533,7 @@ func parseRSS2(root, ch *node, o Options) *Parsed {
 }
 
 // parseAtom reads Atom 1.0 (RFC 4287).
-func parseAtom(root *node, o Options) *Parsed {
+func parseAtom(root *node, o ParseOptions) *Parsed {
 	ns := root.space
 	p := &Parsed{Format: Atom, Language: lang(root)}
 	if t := root.child(ns, "title"); t != nil {

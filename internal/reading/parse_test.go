@@ -18,7 +18,7 @@ func parseFile(t *testing.T, name string, base string) *Parsed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var o Options
+	var o ParseOptions
 	if base != "" {
 		o.Base, _ = url.Parse(base)
 	}
@@ -167,7 +167,7 @@ func TestParseBroken(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			p, err := Parse(doc, Options{})
+			p, err := Parse(doc, ParseOptions{})
 			var pe *ParseError
 			if !errors.As(err, &pe) {
 				t.Fatalf("Parse = %+v, %v; want a ParseError", p, err)
@@ -190,7 +190,7 @@ func TestParseBounds(t *testing.T) {
 	}
 	b.WriteString(`<item><title>` + strings.Repeat("長", 1000) + `</title><guid>` + strings.Repeat("i", MaxID+1) + `</guid></item>`)
 	b.WriteString(`</channel></rss>`)
-	p, err := Parse([]byte(b.String()), Options{})
+	p, err := Parse([]byte(b.String()), ParseOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestParseBounds(t *testing.T) {
 	}
 	long := `<rss><channel><item><title>` + strings.Repeat("長", 1000) + `</title><guid>` + strings.Repeat("i", MaxID+1) + `</guid><description>` +
 		strings.Repeat("説明 ", 1000) + `</description></item></channel></rss>`
-	p, err = Parse([]byte(long), Options{})
+	p, err = Parse([]byte(long), ParseOptions{})
 	if err != nil || len(p.Entries) != 1 {
 		t.Fatal(p, err)
 	}
