@@ -22,6 +22,7 @@ import (
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
+	"github.com/koban-project/koban/internal/reading"
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/takedown"
 )
@@ -37,6 +38,7 @@ type Deps struct {
 	Patrol     *patrol.Service   // cyber patrol: watch items and captures
 	Takedown   *takedown.Service // takedown requests to providers
 	Foreign    *foreign.Service  // international requests (国際連携)
+	Reading    *reading.Service  // other bodies' advisories, newest first
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service
