@@ -123,6 +123,8 @@ var plan = []planEntry{
 	// Takedown requests and each look at their target.
 	{"takedown_requests", "", []string{"id"}},
 	{"takedown_checks", "", []string{"id"}},
+	// International requests, each on a case.
+	{"foreign_requests", "", []string{"id"}},
 	// The reading list: feeds followed and their items.
 	{"reading_feeds", "", []string{"id"}},
 	{"reading_items", "", []string{"id"}},
