@@ -27,6 +27,7 @@ const (
 const (
 	nsRDF     = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 	nsRSS1    = "http://purl.org/rss/1.0/"
+	nsRSS090  = "http://my.netscape.com/rdf/simple/0.9/" // RSS 0.90, RSS 1.0's elder
 	nsDC      = "http://purl.org/dc/elements/1.1/"
 	nsDCTerms = "http://purl.org/dc/terms/"
 	nsContent = "http://purl.org/rss/1.0/modules/content/"
@@ -451,25 +452,21 @@ func bound(s string, n int) string {
 	return s[:n]
 }
 
-// parseRSS1 reads RDF Site Summary 1.0: the channel and the items beside
-// it, each named by rdf:about.
+// parseRSS1 reads RDF Site Summary 1.0 (and 0.90): the channel and the
+// items beside it, each named by rdf:about. Its elements are in RSS 1.0's
+// namespace, or in none where a feed forgot to declare it.
 func parseRSS1(root *node, o ParseOptions) *Parsed {
 	p := &Parsed{Format: RSS1, Language: lang(root)}
+	isCore := func(space string) bool { return space == nsRSS1 || space == "" || space == nsRSS090 }
 	core := func(n *node, local string) *node {
-		if c := n.child(n.space, local); c != nil {
-			return c
-		}
-		if n.space != nsRSS1 {
-			if c := n.child(nsRSS1, local); c != nil {
-				return c
+		for _, k := range n.kids {
+			if k.local == local && isCore(k.space) {
+				return k
 			}
 		}
-		return n.child("", local)
+		return nil
 	}
-	ch := root.child(nsRSS1, "channel")
-	if ch == nil {
-		ch = root.child("", "channel")
-	}
+	ch := core(root, "channel")
 	if ch != nil {
 		p.Title = Text(textOf(core(ch, "title")), true, MaxTitle)
 		p.Link, _ = cleanLink(textOf(core(ch, "link")), o.Base)
@@ -481,7 +478,7 @@ func parseRSS1(root *node, o ParseOptions) *Parsed {
 	}
 	var items []itemFields
 	for _, it := range root.kids {
-		if it.local != "item" || (it.space != nsRSS1 && it.space != "") {
+		if it.local != "item" || !isCore(it.space) {
 			continue
 		}
 		f := itemFields{id: it.attr(nsRDF, "about"), title: textOf(core(it, "title")), link: textOf(core(it, "link")),

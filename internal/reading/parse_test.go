@@ -124,6 +124,18 @@ func TestParseAtom(t *testing.T) {
 	}
 }
 
+// RSS 0.90 and an RSS 1.0 feed that forgot its namespace read alike.
+func TestParseRSS1Namespaces(t *testing.T) {
+	for _, ns := range []string{` xmlns="http://my.netscape.com/rdf/simple/0.9/"`, ""} {
+		doc := `<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"` + ns + `><channel><title>old</title><link>https://old.example/</link></channel>` +
+			`<item><title>one</title><link>https://old.example/1</link></item></rdf:RDF>`
+		p, err := Parse([]byte(doc), ParseOptions{})
+		if err != nil || p.Title != "old" || len(p.Entries) != 1 || p.Entries[0].ID != "https://old.example/1" {
+			t.Errorf("%q: %+v, %v", ns, p, err)
+		}
+	}
+}
+
 func TestParseShiftJIS(t *testing.T) {
 	p := parseFile(t, "sjis.rdf", "")
 	if p.Title != "県警サイバー対策課" || len(p.Entries) != 1 || p.Entries[0].Title != "サポート詐欺に注意してください" ||

@@ -212,7 +212,7 @@ func (s *Service) Remove(ctx context.Context, p auth.Principal, id int64) error 
 		return err
 	}
 	return s.store.DeleteReadingFeed(ctx, id, audit.Entry{Actor: p.Actor(), Action: "reading.feed_remove",
-		Detail: map[string]any{"url": f.URL, "name": f.Name, "items": f.Items}})
+		Detail: map[string]any{"url": f.URL, "name": f.Name}})
 }
 
 // Feeds lists every feed followed, by name.
