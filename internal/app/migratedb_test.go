@@ -37,6 +37,7 @@ import (
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
+	"github.com/koban-project/koban/internal/reading"
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/store/pgtest"
@@ -54,7 +55,7 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"intel_sources", "intel_polls", "intel_objects", "intel_sightings", "taxii_collections", "taxii_collection_access",
 	"taxii_collection_objects", "taxii_status", "audit_log", "rate_limits", "jobs", "job_queue", "job_attempts",
 	"patrol_items", "patrol_hosts", "patrol_captures", "patrol_findings", "takedown_requests", "takedown_checks",
-	"foreign_requests", "advisories", "advisory_versions"}
+	"foreign_requests", "advisories", "advisory_versions", "reading_feeds", "reading_items"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {
@@ -331,6 +332,16 @@ func buildSource(t testing.TB, n int) *kobanSource {
 		adv.State, adv.Version, adv.PublishedAt, adv.RevisedAt = advisory.Published, v, time.Now(), time.Now()
 		must(a.DB.UpdateAdvisory(ctx, adv, true, audit.Entry{Actor: ap.Actor(), Action: "advisory.publish"}))
 	}
+	// The reading list: a feed followed, fetched once, with one item and
+	// one left out.
+	rf := &reading.Feed{OrgID: item.OrgID, URL: "https://www.jpcert.or.jp/rss/jpcert.rdf", Name: "JPCERT/CC", Every: time.Hour, Enabled: true,
+		CreatedBy: ap.UserID, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	must(a.DB.CreateReadingFeed(ctx, rf, audit.Entry{Actor: ap.Actor(), Action: "reading.feed_add"}))
+	_, err = a.DB.RecordReadingFetch(ctx, rf.ID, []reading.Entry{{ID: "https://www.jpcert.or.jp/at/2026/at260031.html", Title: "注意喚起 (公開)",
+		Link: "https://www.jpcert.or.jp/at/2026/at260031.html", Summary: "概要", Language: "ja", Published: time.Now()}},
+		reading.Fetch{At: time.Now(), Status: 200, OK: true, Validators: true, ETag: `"v1"`, Parsed: true, NextAt: time.Now().Add(time.Hour),
+			Dropped: []reading.Dropped{{Index: 2, Code: reading.DropNoID}}, DroppedCount: 1})
+	must(err)
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

@@ -67,6 +67,10 @@ const (
 	// PermAdvisoryPublish lets a user review, publish and withdraw
 	// advisories others wrote (never their own).
 	PermAdvisoryPublish Permission = "advisory.publish"
+	// PermReadingManage lets a user choose the feeds of other bodies'
+	// advisories (JPCERT/CC, IPA) that the reading list follows: add,
+	// disable, enable and remove them. Reading the list needs intel.read.
+	PermReadingManage Permission = "reading.manage"
 )
 
 // roles lists every role in display order, from least to most privileged
@@ -78,7 +82,7 @@ var permissions = []Permission{
 	PermQueueRead, PermReportRead, PermReportPersonal, PermReportTriage,
 	PermReportReply, PermReportTransfer, PermReportSubmit, PermUserAdmin, PermAuditRead,
 	PermObservableRead, PermClusterRead, PermIntelRead, PermIntelManage,
-	PermPatrolRead, PermPatrolManage, PermPatrolCovert, PermAdvisoryWrite, PermAdvisoryPublish,
+	PermPatrolRead, PermPatrolManage, PermPatrolCovert, PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage,
 }
 
 // grants is the permission matrix. It is built by adding to the role below so
@@ -99,7 +103,7 @@ var grants = func() map[Role]map[Permission]bool {
 	intake := set(nil, PermQueueRead, PermReportRead, PermReportPersonal,
 		PermReportTriage, PermReportReply, PermReportTransfer, PermObservableRead, PermIntelRead)
 	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermPatrolCovert,
-		PermAdvisoryWrite, PermAdvisoryPublish)
+		PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage)
 	return map[Role]map[Permission]bool{
 		RoleIntake:       intake,
 		RoleInvestigator: set(intake, PermClusterRead, PermPatrolRead),

@@ -128,6 +128,9 @@ var plan = []planEntry{
 	// Advisories to the public and every version published.
 	{"advisories", "", []string{"id"}},
 	{"advisory_versions", "", []string{"advisory_id", "version"}},
+	// The reading list: feeds followed and their items.
+	{"reading_feeds", "", []string{"id"}},
+	{"reading_items", "", []string{"id"}},
 	{"audit_log", "", []string{"id"}},
 	// State shared by several servers on PostgreSQL (rate-limit buckets, job
 	// schedules): a SQLite koban keeps little or nothing here; copied all

@@ -143,6 +143,32 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// CheckURL tells, without resolving a name or connecting, whether a fetch
+// of u would be refused for what u itself says: a scheme other than http
+// and https (*SchemeError), or a host that is an IP address (or
+// "localhost") not on the public internet and not allowed, or a port not
+// reached (*RefusedError). A host name says nothing until it is resolved
+// and dialled, when the fetch checks it; CheckURL lets it pass. Forms use
+// it to refuse such an address when it is typed rather than at the first
+// fetch.
+func (c *Client) CheckURL(u *url.URL) error {
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return &SchemeError{URL: redact(u)}
+	}
+	host := u.Hostname()
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		if !strings.EqualFold(host, "localhost") && !strings.HasSuffix(strings.ToLower(host), ".localhost") {
+			return nil
+		}
+		a = netip.MustParseAddr("127.0.0.1")
+	}
+	if err := c.check(host, a.Unmap()); err != nil {
+		return err
+	}
+	return c.checkPort(host, a.Unmap(), urlPort(u))
+}
+
 // HTTPClient returns a standard *http.Client with the same protections, for
 // code that needs one. Its time-outs are net.Error timeouts rather than
 // *TimeoutError; prefer Do.

@@ -402,3 +402,44 @@ func TestDialAllowing(t *testing.T) {
 		t.Errorf("read %q", b)
 	}
 }
+
+func TestCheckURL(t *testing.T) {
+	c := New(Config{Allow: []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16")}, Ports: []uint16{8443}})
+	for _, tc := range []struct {
+		url    string
+		reason Reason // "" when allowed
+		scheme bool
+	}{
+		{url: "https://www.jpcert.or.jp/rss/jpcert.rdf"},
+		{url: "https://names.example/feed", reason: ""}, // names are checked when dialled
+		{url: "http://127.0.0.1/feed", reason: Loopback},
+		{url: "http://localhost:8080/feed", reason: Loopback},
+		{url: "http://feeds.localhost/feed", reason: Loopback},
+		{url: "http://[::ffff:192.168.1.1]/feed", reason: Private},
+		{url: "http://169.254.169.254/latest/meta-data", reason: LinkLocal},
+		{url: "http://10.20.3.4:9000/feed"},              // allowed, any port
+		{url: "http://10.21.3.4/feed", reason: Private},  // outside the allowed range
+		{url: "https://8.8.8.8:8443/feed"},               // a port allowed
+		{url: "https://8.8.8.8:2222/feed", reason: Port}, // a public address on another port
+		{url: "ftp://8.8.8.8/feed", scheme: true},
+	} {
+		u, err := url.Parse(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.CheckURL(u)
+		var ref *RefusedError
+		switch {
+		case tc.scheme:
+			if !errors.Is(err, ErrScheme) {
+				t.Errorf("%s: %v, want a scheme error", tc.url, err)
+			}
+		case tc.reason == "":
+			if err != nil {
+				t.Errorf("%s: %v, want none", tc.url, err)
+			}
+		case !errors.As(err, &ref) || ref.Reason != tc.reason:
+			t.Errorf("%s: %v, want a %s refusal", tc.url, err, tc.reason)
+		}
+	}
+}

@@ -188,6 +188,8 @@ type page struct {
 	tree      *org.Tree
 	// foreignDir names countries and agencies abroad (foreign.go).
 	foreignDir *foreign.Directory
+	// reading says the reading list is served (reading.go).
+	reading bool
 }
 
 // fieldProblem is one line of the error summary: the field, its message
@@ -420,6 +422,7 @@ func (s *Server) newPageIn(r *http.Request, title, lang string) page {
 	if s.Foreign != nil {
 		p.foreignDir = s.Foreign.Directory()
 	}
+	p.reading = s.Reading != nil
 	if pr, ok := principalFrom(r.Context()); ok {
 		p.Principal = &pr
 	}

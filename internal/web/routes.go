@@ -94,6 +94,12 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("GET /foreign/{id}", s.officer(s.foreignRequest))
 		mux.HandleFunc("POST /foreign/{id}/{action}", s.officer(s.foreignMove))
 	}
+	if s.Reading != nil {
+		mux.HandleFunc("GET /reading", s.officer(s.readingList))
+		mux.HandleFunc("GET /reading/feeds", s.officer(s.readingFeeds))
+		mux.HandleFunc("POST /reading/feeds", s.officer(s.readingFeedAdd))
+		mux.HandleFunc("POST /reading/feeds/{id}/{action}", s.officer(s.readingFeedAction))
+	}
 	mux.HandleFunc("POST /cases/{id}/tasks/{tid}/{state}", s.officer(s.caseTaskState))
 	mux.HandleFunc("POST /cases/{id}/reports/{rid}/unlink", s.officer(s.caseUnlink))
 	mux.HandleFunc("POST /cases/{id}/evidence", s.officer(s.caseEvidenceAdd))

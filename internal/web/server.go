@@ -23,6 +23,7 @@ import (
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
+	"github.com/koban-project/koban/internal/reading"
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/takedown"
 )
@@ -40,6 +41,7 @@ type Deps struct {
 	Foreign    *foreign.Service  // international requests (国際連携)
 	Advisories *advisory.Service // advisories to the public (広報啓発)
 	Instance   string            // the database's identity: feed ids are unique to it
+	Reading    *reading.Service  // other bodies' advisories, newest first
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service

@@ -26,7 +26,7 @@ func testForeign(t *testing.T, f *fixture) {
 		Country: "US", Counterpart: "us-ccips", Regime: "ninety", Authority: "警視庁サイバー犯罪対策課", Offence: "電子計算機使用詐欺",
 		Data: "加入者情報と接続記録", Custodian: "Example Cloud Inc.", Necessity: "保存期間の経過で消去されるおそれ", FollowUp: true,
 		Identifiers: []foreign.Identifier{{Type: "ip", Value: "203.0.113.7", At: used, Port: 51234}, {Type: "account", Value: "victim-pay-01"}},
-		CreatedBy: f.user("intl@mpd.example", "pref-13", auth.RoleInvestigator).ID, CreatedAt: now, UpdatedAt: now}
+		CreatedBy:   f.user("intl@mpd.example", "pref-13", auth.RoleInvestigator).ID, CreatedAt: now, UpdatedAt: now}
 	ev := &cases.Event{CaseID: c.ID, At: now, Kind: foreign.EventCreated, To: "preservation"}
 	if err := f.db.CreateForeignRequest(f.ctx, r, ev, audit.Entry{Actor: audit.System, Action: "foreign.create"}); err != nil {
 		t.Fatal(err)

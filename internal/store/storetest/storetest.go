@@ -119,6 +119,7 @@ func Run(t *testing.T, h Harness) {
 		{"IntelList", testIntelList},
 		{"Jobs", testJobs},
 		{"Patrol", testPatrol},
+		{"Reading", testReading},
 		{"Foreign", testForeign},
 		{"Advisories", testAdvisories},
 		{"CaseRoundTrip", testCaseRoundTrip},
