@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/takedown"
@@ -65,13 +66,11 @@ func (db *DB) Takedown(ctx context.Context, id int64) (*takedown.Request, error)
 	return r, nil
 }
 
-// Takedowns lists the requests of the organisations, newest first.
-func (db *DB) Takedowns(ctx context.Context, orgs []int64, limit int) ([]*takedown.Request, error) {
-	if len(orgs) == 0 {
-		return nil, nil
-	}
-	return collect(ctx, db.read, scanTakedown, `SELECT `+takedownCols+` FROM takedown_requests WHERE org_id IN (`+placeholders(len(orgs))+`)
-		ORDER BY id DESC LIMIT ?`, append(anySlice(orgs), limit)...)
+// Takedowns lists the requests in an access scope, newest first.
+func (db *DB) Takedowns(ctx context.Context, scope access.Scope, limit int) ([]*takedown.Request, error) {
+	cond, args := scopeWhere(scope, "t.org_id", "t.id")
+	return collect(ctx, db.read, scanTakedown, `SELECT `+takedownCols+` FROM takedown_requests t WHERE `+cond+`
+		ORDER BY t.id DESC LIMIT ?`, append(args, limit)...)
 }
 
 func (db *DB) writeTakedown(ctx context.Context, tx *txn, r *takedown.Request) error {

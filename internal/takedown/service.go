@@ -199,8 +199,9 @@ func (s *Service) Draft(ctx context.Context, p auth.Principal, in Input) (*Reque
 	return r, nil
 }
 
-// load returns a request of the officer's line; one outside it is
-// answered like a missing one.
+// load returns a request the access decision lets the officer view (the
+// line of the organisation that drafted it); any other is answered like a
+// missing one.
 func (s *Service) load(ctx context.Context, p auth.Principal, id int64) (*Request, error) {
 	if err := s.may(p); err != nil {
 		return nil, err
@@ -209,8 +210,8 @@ func (s *Service) load(ctx context.Context, p auth.Principal, id int64) (*Reques
 	if err != nil {
 		return nil, err
 	}
-	if !s.tree().Sees(p.OrgID, r.OrgID) {
-		return nil, koban.Errorf(koban.NotFound, "error.not_found")
+	if err := s.access.Check(ctx, p, access.View, r.Object()); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -230,7 +231,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal) ([]*Request, error
 	if err := s.may(p); err != nil {
 		return nil, err
 	}
-	return s.store.Takedowns(ctx, s.tree().Visible(p.OrgID), 500)
+	return s.store.Takedowns(ctx, s.access.ScopeOf(p, ObjectType, access.View), 500)
 }
 
 // SetRecipient changes a draft's recipient (the officer knows better).

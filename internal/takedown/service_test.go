@@ -229,9 +229,17 @@ func TestTakedownLifecycle(t *testing.T) {
 	if got, _ := e.svc.Get(e.ctx, inv, r.ID); got.State != takedown.Down {
 		t.Errorf("an hour after reappearing, the new series found it %s", got.State)
 	}
-	// Another prefecture does not see the request.
-	if _, err := e.svc.Get(e.ctx, e.officer(t, "pref-27", auth.RoleInvestigator), r.ID); koban.ErrorCode(err) != koban.NotFound {
+	// Another prefecture does not see the request, in its list either; the
+	// NPA above Tokyo does.
+	osaka := e.officer(t, "pref-27", auth.RoleInvestigator)
+	if _, err := e.svc.Get(e.ctx, osaka, r.ID); koban.ErrorCode(err) != koban.NotFound {
 		t.Errorf("Osaka reads Tokyo's request: %v", err)
+	}
+	if list, err := e.svc.List(e.ctx, osaka); err != nil || len(list) != 0 {
+		t.Errorf("Osaka's list: %d requests, %v", len(list), err)
+	}
+	if list, err := e.svc.List(e.ctx, e.officer(t, "npa", auth.RoleSupervisor)); err != nil || len(list) != 1 || list[0].ID != r.ID {
+		t.Errorf("the NPA's list: %d requests, %v", len(list), err)
 	}
 }
 

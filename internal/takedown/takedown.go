@@ -32,6 +32,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/xarf"
@@ -81,6 +82,16 @@ type Request struct {
 	Checks         []Check   // newest first, when loaded
 }
 
+// ObjectType is a request's type for the access decision and the audit
+// log.
+const ObjectType = "takedown"
+
+// Object is the request as the access decision sees it: a record of its
+// organisation, amber like every record without a marking.
+func (r *Request) Object() access.Object {
+	return access.Object{Type: ObjectType, ID: r.ID, OrgID: r.OrgID}
+}
+
 // Check is one look at the target after sending.
 type Check struct {
 	ID        int64
@@ -95,7 +106,8 @@ type Check struct {
 type Store interface {
 	CreateTakedown(ctx context.Context, r *Request, e audit.Entry) error
 	Takedown(ctx context.Context, id int64) (*Request, error)
-	Takedowns(ctx context.Context, orgs []int64, limit int) ([]*Request, error)
+	// Takedowns lists the requests in scope, newest first.
+	Takedowns(ctx context.Context, scope access.Scope, limit int) ([]*Request, error)
 	// UpdateTakedown writes the request's state, recipient and times with
 	// the audit entry.
 	UpdateTakedown(ctx context.Context, r *Request, e audit.Entry) error
