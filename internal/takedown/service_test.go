@@ -284,6 +284,17 @@ func TestTakedownRefused(t *testing.T) {
 	if koban.ErrorCode(err) != koban.NotFound {
 		t.Errorf("another prefecture's report: %v", err)
 	}
+	// A RED report shared with the officer by name: seen, and still not
+	// a source, since what it holds may not reach a provider.
+	named := report("pref-13", tlp.Red)
+	if err := e.db.CreateGrant(e.ctx, &access.GrantRow{ObjectType: "report", ObjectID: named, UserID: inv.UserID, Rights: []access.Right{access.View},
+		CreatedAt: t0}, audit.Entry{Actor: audit.System, Action: "grant.create"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL, Source: correlate.Key{Type: correlate.Report, ID: named}})
+	if koban.ErrorKey(err) != "takedown.error.source_tlp" {
+		t.Errorf("a RED report shared with the officer: %v; want source_tlp", err)
+	}
 	ok2 := report("pref-13", tlp.Amber)
 	if r, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL, Source: correlate.Key{Type: correlate.Report, ID: ok2}}); err != nil || r.Source.ID != ok2 {
 		t.Errorf("from the officer's own report: %+v, %v", r, err)
@@ -361,5 +372,51 @@ func TestTakedownRecipientRefused(t *testing.T) {
 	}
 	if err := e.svc.SetRecipient(e.ctx, inv, r.ID, " abuse@hoster.example "); err != nil {
 		t.Errorf("a plain address: %v", err)
+	}
+}
+
+// What the reporter gave — their name, address and number, and what they
+// wrote — never reaches the provider from a request drafted from their
+// report: not in the mail, not in the X-ARF report. Only the officer's
+// note does.
+func TestTakedownLeavesTheReporterOut(t *testing.T) {
+	e := newEnv(t)
+	inv := e.officer(t, "pref-13", auth.RoleInvestigator)
+	o, _ := e.tree.ByCode("pref-13")
+	target := e.w.page.URL + "/login"
+	rep := &intake.Report{TokenHash: "reporter-out", Kind: intake.KindReport, Category: "PH", OrgID: o.ID, Status: intake.StatusNew, Language: "ja",
+		Source: "web", TLP: string(tlp.Amber), CreatedAt: t0, UpdatedAt: t0,
+		Description: "母が宅配業者を名乗るSMSのリンク " + target + " を開き、暗証番号を入力してしまいました。",
+		Contact:     intake.Contact{Name: "山田 花子", Email: "hanako.yamada@example.jp", Phone: "090-1111-2222"}}
+	if err := e.db.CreateReports(e.ctx, []*intake.Report{rep}, []audit.Entry{{Actor: audit.System, Action: "report.create", ObjectType: "report"}}); err != nil {
+		t.Fatal(err)
+	}
+	const note = "宅配業者を装うフィッシングサイトです。"
+	r, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: target, Note: note, Source: correlate.Key{Type: correlate.Report, ID: rep.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.jobs.RunOnce(e.ctx) // preservation
+	if err := e.svc.Send(e.ctx, inv, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.jobs.RunOnce(e.ctx)
+	if len(e.mail.mails) != 1 {
+		t.Fatalf("%d mails", len(e.mail.mails))
+	}
+	m := e.mail.mails[0]
+	out := m.to + "\n" + m.subject + "\n" + m.body
+	for _, a := range m.attach {
+		out += "\n" + a.Name + "\n" + string(a.Data)
+	}
+	// The note is in both, as written (so that text is not escaped out of
+	// the search below).
+	if !strings.Contains(m.body, note) || !strings.Contains(m.body, target) || len(m.attach) != 1 || !strings.Contains(string(m.attach[0].Data), note) {
+		t.Fatalf("the mail or its X-ARF report lacks the note or the target:\n%s", m.body)
+	}
+	for _, private := range []string{"山田", "花子", "hanako", "1111-2222", "09011112222", "+819011112222", "母が", "暗証番号", rep.Receipt, "reporter-out"} {
+		if private != "" && strings.Contains(out, private) {
+			t.Errorf("the mail or its X-ARF report holds %q", private)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/xarf"
 )
@@ -72,6 +74,62 @@ func (s *Server) renderTakedowns(w http.ResponseWriter, r *http.Request, status 
 	p.CanSend = s.Takedown.CanSend()
 	p.SwitchForm = "takedown-form-submit"
 	s.render(w, r, status, "takedown", p)
+}
+
+// SourceURL is the page of the record the drafted request comes from, ""
+// when it comes from none (typed).
+func (p takedownPage) SourceURL() string { return p.RecordURL(sourceKey(p.Form.Source)) }
+
+// SourceName names that record in words: "通報 #34".
+func (p takedownPage) SourceName() string {
+	k := sourceKey(p.Form.Source)
+	return p.T("takedown.source."+string(k.Type), "id", strconv.FormatInt(k.ID, 10))
+}
+
+// takedownTarget is what a request about a value asks to take down: a URL
+// as it is, a domain as the address of its site (its registrar and hoster
+// are found from it, and a name that no longer resolves counts as down);
+// "" for a value no request is made about.
+func takedownTarget(o observe.Observable) string {
+	switch o.Type {
+	case observe.URL:
+		return o.Value
+	case observe.Domain:
+		return "https://" + o.Value + "/"
+	}
+	return ""
+}
+
+// requestLink is a link to the draft form filled in for a value: its
+// address and the catalog key of its words.
+type requestLink struct {
+	URL, Key string
+}
+
+// takedownLink is the draft form filled in for a value of a record (source
+// "report:34"); ok is false for a value no request is made about.
+func takedownLink(o observe.Observable, source string) (requestLink, bool) {
+	target := takedownTarget(o)
+	if target == "" {
+		return requestLink{}, false
+	}
+	q := url.Values{"target": {target}}
+	if source != "" {
+		q.Set("source", source)
+	}
+	return requestLink{URL: "/takedown?" + q.Encode(), Key: "takedown.link"}, true
+}
+
+// requestLinks are the draft forms for a record's values, by value: only
+// those its kinds of request are about.
+func requestLinks(values []observe.Observable, source string) map[observe.Observable]requestLink {
+	out := map[observe.Observable]requestLink{}
+	for _, o := range values {
+		if l, ok := takedownLink(o, source); ok {
+			out[o] = l
+		}
+	}
+	return out
 }
 
 // sourceKey reads "finding:12" or "report:34".
