@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/koban-project/koban/internal/access"
@@ -14,7 +15,7 @@ import (
 	"github.com/koban-project/koban/internal/xarf"
 )
 
-const takedownCols = `id, org_id, ticket, kind, target, fraud_type, source_type, source_id, note, state, recipient_email, recipient_name,
+const takedownCols = `id, org_id, ticket, kind, target, fraud_type, source_type, source_id, COALESCE(case_id, 0), note, state, recipient_email, recipient_name,
 	recipient_basis, COALESCE(created_by, 0), created_at, sent_at, acknowledged_at, first_down_at, removed_at, reappeared_at, closed_at,
 	evidence_sha256, evidence_type, preserved_at, preserve_error, mailed_at`
 
@@ -22,7 +23,7 @@ func scanTakedown(s scanner) (*takedown.Request, error) {
 	var r takedown.Request
 	var kind, srcType string
 	var created, sent, ack, down, removed, reapp, closed, preserved, mailed int64
-	if err := s.Scan(&r.ID, &r.OrgID, &r.Ticket, &kind, &r.Target, &r.FraudType, &srcType, &r.Source.ID, &r.Note, &r.State, &r.RecipientEmail,
+	if err := s.Scan(&r.ID, &r.OrgID, &r.Ticket, &kind, &r.Target, &r.FraudType, &srcType, &r.Source.ID, &r.CaseID, &r.Note, &r.State, &r.RecipientEmail,
 		&r.RecipientName, &r.RecipientBasis, &r.CreatedBy, &created, &sent, &ack, &down, &removed, &reapp, &closed,
 		&r.EvidenceSHA256, &r.EvidenceType, &preserved, &r.PreserveError, &mailed); err != nil {
 		return nil, err
@@ -38,10 +39,10 @@ func scanTakedown(s scanner) (*takedown.Request, error) {
 // and writes its audit entry, in one transaction.
 func (db *DB) CreateTakedown(ctx context.Context, r *takedown.Request, e audit.Entry) error {
 	return db.inTx(ctx, func(tx *txn) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO takedown_requests (org_id, kind, target, fraud_type, source_type, source_id, note, state,
+		if err := tx.QueryRowContext(ctx, `INSERT INTO takedown_requests (org_id, kind, target, fraud_type, source_type, source_id, case_id, note, state,
 			recipient_email, recipient_name, recipient_basis, created_by, created_at, evidence_sha256, evidence_type, preserved_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			r.OrgID, string(r.Kind), r.Target, r.FraudType, string(r.Source.Type), r.Source.ID, r.Note, r.State, r.RecipientEmail, r.RecipientName,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			r.OrgID, string(r.Kind), r.Target, r.FraudType, string(r.Source.Type), r.Source.ID, nullID(r.CaseID), r.Note, r.State, r.RecipientEmail, r.RecipientName,
 			r.RecipientBasis, nullID(r.CreatedBy), ts(r.CreatedAt), r.EvidenceSHA256, r.EvidenceType, ts(r.PreservedAt)).Scan(&r.ID); err != nil {
 			return fmt.Errorf("create takedown: %w", err)
 		}
@@ -71,6 +72,14 @@ func (db *DB) Takedowns(ctx context.Context, scope access.Scope, limit int) ([]*
 	cond, args := scopeWhere(scope, "t.org_id", "t.id")
 	return collect(ctx, db.read, scanTakedown, `SELECT `+takedownCols+` FROM takedown_requests t WHERE `+cond+`
 		ORDER BY t.id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// CaseTakedowns lists the requests in an access scope that belong to a
+// case, newest first.
+func (db *DB) CaseTakedowns(ctx context.Context, caseID int64, scope access.Scope, limit int) ([]*takedown.Request, error) {
+	cond, args := scopeWhere(scope, "t.org_id", "t.id")
+	return collect(ctx, db.read, scanTakedown, `SELECT `+takedownCols+` FROM takedown_requests t WHERE t.case_id = ? AND `+cond+`
+		ORDER BY t.id DESC LIMIT ?`, slices.Concat([]any{caseID}, args, []any{limit})...)
 }
 
 func (db *DB) writeTakedown(ctx context.Context, tx *txn, r *takedown.Request) error {

@@ -19,6 +19,7 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/blob"
+	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/jobs"
@@ -71,9 +72,18 @@ type Options struct {
 	Batch time.Duration
 }
 
+// Cases is what a request that belongs to a case asks of it (the cases
+// service): the case, when the officer may view it (NotFound otherwise,
+// the refusal audited there), with every report linked to it — those out
+// of the officer's sight too, for their markings alone.
+type Cases interface {
+	ForExport(ctx context.Context, p auth.Principal, id int64) (*cases.Case, []cases.LinkedReport, error)
+}
+
 // Service is takedown's one way in.
 type Service struct {
 	store  Store
+	cases  Cases
 	blobs  *blob.Store
 	access *access.Decider
 	jobs   *jobs.Runner
@@ -102,6 +112,10 @@ func NewService(st Store, blobs *blob.Store, d *access.Decider, r *jobs.Runner, 
 	return s
 }
 
+// SetCases lets requests belong to cases; until it is called a request
+// drafted for a case is refused.
+func (s *Service) SetCases(c Cases) { s.cases = c }
+
 // CanSend says whether requests can be sent (mail is set up).
 func (s *Service) CanSend() bool { return s.mailer != nil && s.opts.ContactEmail != "" }
 
@@ -112,6 +126,16 @@ type Input struct {
 	FraudType string
 	Note      string
 	Source    correlate.Key // the record it comes from; zero when typed
+	Case      int64         // the case it belongs to; 0 for none
+}
+
+// mayLeave says whether what a record marked l holds may reach a provider:
+// not when it is RED or AMBER+STRICT (an unknown marking ranks as RED).
+func mayLeave(l tlp.Level) bool {
+	if l == "" {
+		l = tlp.Amber
+	}
+	return l.AtMost(tlp.Amber)
 }
 
 // who may: an investigator's permissions to act on reports of the line
@@ -159,7 +183,7 @@ func (s *Service) Draft(ctx context.Context, p auth.Principal, in Input) (*Reque
 		if err := s.access.Check(ctx, p, access.View, access.Object{Type: string(in.Source.Type), ID: in.Source.ID, OrgID: rec.OrgID, TLP: tlp.Level(rec.TLP)}); err != nil {
 			return nil, err
 		}
-		if l := tlp.Level(rec.TLP); l == tlp.Red || l == tlp.AmberStrict {
+		if !mayLeave(tlp.Level(rec.TLP)) {
 			bad.Add("source", "takedown.error.source_tlp")
 		}
 		if ok, err := s.store.Confirmed(ctx, in.Source); err != nil {
@@ -167,6 +191,12 @@ func (s *Service) Draft(ctx context.Context, p auth.Principal, in Input) (*Reque
 		} else if !ok {
 			bad.Add("source", "takedown.error.unconfirmed")
 		}
+	}
+	if in.Case != 0 {
+		if err := s.checkCase(ctx, p, in, &bad); err != nil {
+			return nil, err
+		}
+		r.CaseID = in.Case
 	}
 	if err := bad.Err(); err != nil {
 		return nil, err
@@ -187,6 +217,9 @@ func (s *Service) Draft(ctx context.Context, p auth.Principal, in Input) (*Reque
 	}
 	e := audit.Entry{Actor: p.Actor(), Action: "takedown.draft", Detail: map[string]any{"target": r.Target, "kind": string(r.Kind),
 		"recipient": r.RecipientEmail, "source": string(in.Source.Type) + ":" + strconv.FormatInt(in.Source.ID, 10)}}
+	if r.CaseID != 0 {
+		e.Detail["case"] = r.CaseID
+	}
 	if err := s.store.CreateTakedown(ctx, r, e); err != nil {
 		return nil, err
 	}
@@ -197,6 +230,52 @@ func (s *Service) Draft(ctx context.Context, p auth.Principal, in Input) (*Reque
 		}
 	}
 	return r, nil
+}
+
+// checkCase checks the case a request is drafted for: the officer may view
+// it (a case out of sight is NotFound), the strictest marking of all its
+// reports — those the officer may not view too — lets it leave koban, and
+// a report given as the source is one of them.
+func (s *Service) checkCase(ctx context.Context, p auth.Principal, in Input, bad *koban.Problems) error {
+	if in.Case < 0 {
+		bad.Add("case", "takedown.error.case")
+		return nil
+	}
+	if s.cases == nil {
+		return errors.New("takedown: a request for a case, and no cases service")
+	}
+	_, links, err := s.cases.ForExport(ctx, p, in.Case)
+	if err != nil {
+		return err
+	}
+	levels := make([]tlp.Level, 0, len(links))
+	linked := false
+	for _, l := range links {
+		levels = append(levels, l.TLP)
+		linked = linked || (in.Source.Type == correlate.Report && in.Source.ID == l.ReportID)
+	}
+	if !mayLeave(tlp.Strictest(tlp.Amber, levels...)) {
+		bad.Add("case", "takedown.error.case_tlp")
+	}
+	if in.Source.Type == correlate.Report && !linked {
+		bad.Add("source", "takedown.error.source_case")
+	}
+	return nil
+}
+
+// ForCase returns the requests of a case that the officer may see, newest
+// first; the officer must be able to view the case.
+func (s *Service) ForCase(ctx context.Context, p auth.Principal, caseID int64) ([]*Request, error) {
+	if err := s.may(p); err != nil {
+		return nil, err
+	}
+	if s.cases == nil {
+		return nil, errors.New("takedown: no cases service")
+	}
+	if _, _, err := s.cases.ForExport(ctx, p, caseID); err != nil {
+		return nil, err
+	}
+	return s.store.CaseTakedowns(ctx, caseID, s.access.ScopeOf(p, ObjectType, access.View), 200)
 }
 
 // load returns a request the access decision lets the officer view (the

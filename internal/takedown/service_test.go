@@ -18,6 +18,7 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/blob"
+	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/intake"
@@ -27,6 +28,7 @@ import (
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/rdap"
 	"github.com/koban-project/koban/internal/store"
+	"github.com/koban-project/koban/internal/taxonomy"
 	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/tlp"
 	"github.com/koban-project/koban/internal/xarf"
@@ -138,8 +140,10 @@ func newEnvBatch(t *testing.T, batch time.Duration) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc = takedown.NewService(db, blobs, access.New(db, treeFn, clock), r, eg, finder, e.mail, cats, treeFn, clock, nil,
+	d := access.New(db, treeFn, clock)
+	e.svc = takedown.NewService(db, blobs, d, r, eg, finder, e.mail, cats, treeFn, clock, nil,
 		takedown.Options{ContactEmail: "cyber@mpd.police.example.jp", Batch: batch})
+	e.svc.SetCases(cases.NewService(db, d, treeFn, clock, time.UTC))
 	return e
 }
 
@@ -243,6 +247,94 @@ func TestTakedownLifecycle(t *testing.T) {
 	}
 }
 
+// report stores a report of an organisation at a marking and returns its
+// id.
+func (e *env) report(t *testing.T, orgCode string, level tlp.Level) int64 {
+	t.Helper()
+	o, _ := e.tree.ByCode(orgCode)
+	r := &intake.Report{TokenHash: fmt.Sprint(time.Now().UnixNano()), Kind: intake.KindReport, Category: "PH", Description: "偽SMS", OrgID: o.ID,
+		Status: intake.StatusNew, Language: "ja", Source: "web", TLP: string(level), CreatedAt: t0, UpdatedAt: t0}
+	if err := e.db.CreateReports(e.ctx, []*intake.Report{r}, []audit.Entry{{Actor: audit.System, Action: "report.create", ObjectType: "report"}}); err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
+}
+
+// openCase stores a case of an organisation with reports linked to it and
+// returns its id.
+func (e *env) openCase(t *testing.T, orgCode string, reports ...int64) int64 {
+	t.Helper()
+	o, _ := e.tree.ByCode(orgCode)
+	c := &cases.Case{Title: "宅配SMSの連続事案", Category: "PH", Law: taxonomy.LawOther, Severity: cases.SeverityMedium, Status: cases.StatusOpen,
+		OrgID: o.ID, CreatedAt: t0, UpdatedAt: t0}
+	if err := e.db.CreateCase(e.ctx, c, "2026-"+o.Prefecture, reports, nil, audit.Entry{Actor: audit.System, Action: "case.open"}); err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
+// A request that belongs to a case: drafted when the officer may view the
+// case and every report linked to it may leave koban, listed with the
+// case; refused for a case out of sight (as missing), for a case with a
+// RED report linked (even one the officer cannot see) and for a source
+// report the case does not hold.
+func TestTakedownFromCase(t *testing.T) {
+	e := newEnv(t)
+	inv := e.officer(t, "pref-13", auth.RoleInvestigator)
+	rep := e.report(t, "pref-13", tlp.Amber)
+	open := e.openCase(t, "pref-13", rep, e.report(t, "pref-13", tlp.Green))
+	r, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL + "/a", Case: open, Source: correlate.Key{Type: correlate.Report, ID: rep}})
+	if err != nil || r.CaseID != open {
+		t.Fatalf("from the case: %+v, %v", r, err)
+	}
+	typed, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL + "/b", Case: open})
+	if err != nil {
+		t.Fatalf("typed for the case: %v", err)
+	}
+	if _, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL + "/c"}); err != nil { // no case
+		t.Fatal(err)
+	}
+	got, err := e.svc.Get(e.ctx, inv, r.ID)
+	if err != nil || got.CaseID != open || got.Source.ID != rep {
+		t.Errorf("stored: %+v, %v", got, err)
+	}
+	list, err := e.svc.ForCase(e.ctx, inv, open)
+	if err != nil || len(list) != 2 || list[0].ID != typed.ID || list[1].ID != r.ID {
+		t.Errorf("the case's requests: %d, %v", len(list), err)
+	}
+
+	osaka := e.officer(t, "pref-27", auth.RoleInvestigator)
+	osakaCase := e.openCase(t, "pref-27", e.report(t, "pref-27", tlp.Amber))
+	if _, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL, Case: osakaCase}); koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("Osaka's case: %v; want not found", err)
+	}
+	if _, err := e.svc.ForCase(e.ctx, osaka, open); koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("Osaka lists Tokyo's case's requests: %v", err)
+	}
+
+	red := e.openCase(t, "pref-13", e.report(t, "pref-13", tlp.Amber), e.report(t, "pref-13", tlp.Red))
+	if _, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL, Case: red}); koban.ErrorKey(err) != "takedown.error.case_tlp" {
+		t.Errorf("a case holding a RED report: %v", err)
+	}
+	strict := e.openCase(t, "pref-13", e.report(t, "pref-13", tlp.AmberStrict))
+	if _, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL, Case: strict}); koban.ErrorKey(err) != "takedown.error.case_tlp" {
+		t.Errorf("a case holding an AMBER+STRICT report: %v", err)
+	}
+	other := e.report(t, "pref-13", tlp.Amber)
+	_, err = e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL, Case: open, Source: correlate.Key{Type: correlate.Report, ID: other}})
+	if koban.ErrorKey(err) != "takedown.error.source_case" {
+		t.Errorf("a source report the case does not hold: %v", err)
+	}
+	if _, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL, Case: -1}); koban.ErrorKey(err) != "takedown.error.case" {
+		t.Errorf("a case id that is none: %v", err)
+	}
+	// The draft's audit row names the case.
+	rows, _ := e.db.AuditOf(e.ctx, takedown.ObjectType, fmt.Sprint(r.ID))
+	if len(rows) != 1 || rows[0].Action != "takedown.draft" || !strings.Contains(rows[0].Detail, fmt.Sprintf(`"case":%d`, open)) {
+		t.Errorf("audit = %+v", rows)
+	}
+}
+
 // A form at fault says every problem; a RED report is never the source of
 // a request, and one the officer may not see is answered as missing.
 func TestTakedownRefused(t *testing.T) {
@@ -260,15 +352,7 @@ func TestTakedownRefused(t *testing.T) {
 	if got["target"] != "takedown.error.target" || got["fraud_type"] != "takedown.error.fraud_type" {
 		t.Errorf("problems = %v", got)
 	}
-	report := func(orgCode string, level tlp.Level) int64 {
-		o, _ := e.tree.ByCode(orgCode)
-		r := &intake.Report{TokenHash: fmt.Sprint(time.Now().UnixNano()), Kind: intake.KindReport, Category: "PH", Description: "偽SMS", OrgID: o.ID,
-			Status: intake.StatusNew, Language: "ja", Source: "web", TLP: string(level), CreatedAt: t0, UpdatedAt: t0}
-		if err := e.db.CreateReports(e.ctx, []*intake.Report{r}, []audit.Entry{{Actor: audit.System, Action: "report.create", ObjectType: "report"}}); err != nil {
-			t.Fatal(err)
-		}
-		return r.ID
-	}
+	report := func(orgCode string, level tlp.Level) int64 { return e.report(t, orgCode, level) }
 	red := report("pref-13", tlp.Red)
 	_, err = e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "phishing", Target: e.w.page.URL, Source: correlate.Key{Type: correlate.Report, ID: red}})
 	if koban.ErrorCode(err) != koban.NotFound {

@@ -58,6 +58,7 @@ type Request struct {
 	Target    string // the URL to take down
 	FraudType string // for fraud: investment, shopping, …
 	Source    correlate.Key
+	CaseID    int64  // the case it belongs to; 0 for none
 	Note      string // the officer's words, sent as they are
 	State     string
 	// The provider's abuse contact, as found and as the officer left it.
@@ -108,6 +109,9 @@ type Store interface {
 	Takedown(ctx context.Context, id int64) (*Request, error)
 	// Takedowns lists the requests in scope, newest first.
 	Takedowns(ctx context.Context, scope access.Scope, limit int) ([]*Request, error)
+	// CaseTakedowns lists the requests in scope that belong to a case,
+	// newest first.
+	CaseTakedowns(ctx context.Context, caseID int64, scope access.Scope, limit int) ([]*Request, error)
 	// UpdateTakedown writes the request's state, recipient and times with
 	// the audit entry.
 	UpdateTakedown(ctx context.Context, r *Request, e audit.Entry) error

@@ -237,7 +237,7 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, st
 			s.fail(w, r, err)
 			return
 		}
-		d.requests = requestLinks(shared.Observables, "report:"+strconv.FormatInt(id, 10))
+		d.requests = requestLinks(shared.Observables, fromRecord("report", id, 0))
 	}
 	if problem != nil {
 		d.setProblems(problem)

@@ -33,7 +33,29 @@ type takedownPage struct {
 }
 
 type takedownForm struct {
-	Kind, Target, FraudType, Note, Source string
+	Kind, Target, FraudType, Note, Source, Case string
+}
+
+// caseOf reads the case a request is drafted for: 0 for none, -1 for
+// something that is no case's id (the service says so).
+func caseOf(v string) int64 {
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return -1
+	}
+	return n
+}
+
+// CaseURL is the page of the case the drafted request belongs to, "" for
+// none.
+func (p takedownPage) CaseURL() string {
+	if n := caseOf(p.Form.Case); n > 0 {
+		return "/cases/" + strconv.FormatInt(n, 10)
+	}
+	return ""
 }
 
 // Kinds are the kinds of takedown offered.
@@ -57,7 +79,7 @@ func (p takedownPage) Baseline() string {
 
 func (s *Server) takedowns(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p := takedownPage{page: s.newPage(r, "takedown.title"), Form: takedownForm{Kind: "phishing", Target: q.Get("target"), Source: q.Get("source")}}
+	p := takedownPage{page: s.newPage(r, "takedown.title"), Form: takedownForm{Kind: "phishing", Target: q.Get("target"), Source: q.Get("source"), Case: q.Get("case")}}
 	s.renderTakedowns(w, r, http.StatusOK, p)
 }
 
@@ -81,8 +103,10 @@ func (s *Server) renderTakedowns(w http.ResponseWriter, r *http.Request, status 
 func (p takedownPage) SourceURL() string { return p.RecordURL(sourceKey(p.Form.Source)) }
 
 // SourceName names that record in words: "通報 #34".
-func (p takedownPage) SourceName() string {
-	k := sourceKey(p.Form.Source)
+func (p takedownPage) SourceName() string { return p.recordName(sourceKey(p.Form.Source)) }
+
+// recordName names a record a request comes from in words: "通報 #34".
+func (p page) recordName(k correlate.Key) string {
 	return p.T("takedown.source."+string(k.Type), "id", strconv.FormatInt(k.ID, 10))
 }
 
@@ -106,30 +130,41 @@ type requestLink struct {
 	URL, Key string
 }
 
-// takedownLink is the draft form filled in for a value of a record (source
-// "report:34"); ok is false for a value no request is made about.
-func takedownLink(o observe.Observable, source string) (requestLink, bool) {
+// takedownLink is the draft form filled in for a value, from a record
+// ("source": "report:34") and for a case ("case") as from says; ok is false
+// for a value no request is made about.
+func takedownLink(o observe.Observable, from url.Values) (requestLink, bool) {
 	target := takedownTarget(o)
 	if target == "" {
 		return requestLink{}, false
 	}
 	q := url.Values{"target": {target}}
-	if source != "" {
-		q.Set("source", source)
+	for k, v := range from {
+		q[k] = v
 	}
 	return requestLink{URL: "/takedown?" + q.Encode(), Key: "takedown.link"}, true
 }
 
 // requestLinks are the draft forms for a record's values, by value: only
 // those its kinds of request are about.
-func requestLinks(values []observe.Observable, source string) map[observe.Observable]requestLink {
+func requestLinks(values []observe.Observable, from url.Values) map[observe.Observable]requestLink {
 	out := map[observe.Observable]requestLink{}
 	for _, o := range values {
-		if l, ok := takedownLink(o, source); ok {
+		if l, ok := takedownLink(o, from); ok {
 			out[o] = l
 		}
 	}
 	return out
+}
+
+// fromRecord is a request's origin in a draft link: the record ("report",
+// 34) and the case (0 for none).
+func fromRecord(typ string, id, caseID int64) url.Values {
+	q := url.Values{"source": {typ + ":" + strconv.FormatInt(id, 10)}}
+	if caseID != 0 {
+		q.Set("case", strconv.FormatInt(caseID, 10))
+	}
+	return q
 }
 
 // sourceKey reads "finding:12" or "report:34".
@@ -148,8 +183,9 @@ func (s *Server) takedownDraft(w http.ResponseWriter, r *http.Request) {
 	}
 	pr, _ := principalFrom(r.Context())
 	f := takedownForm{Kind: r.PostForm.Get("kind"), Target: r.PostForm.Get("target"), FraudType: r.PostForm.Get("fraud_type"),
-		Note: r.PostForm.Get("note"), Source: r.PostForm.Get("source")}
-	req, err := s.Takedown.Draft(r.Context(), pr, takedown.Input{Kind: f.Kind, Target: f.Target, FraudType: f.FraudType, Note: f.Note, Source: sourceKey(f.Source)})
+		Note: r.PostForm.Get("note"), Source: r.PostForm.Get("source"), Case: r.PostForm.Get("case")}
+	req, err := s.Takedown.Draft(r.Context(), pr, takedown.Input{Kind: f.Kind, Target: f.Target, FraudType: f.FraudType, Note: f.Note, Source: sourceKey(f.Source),
+		Case: caseOf(f.Case)})
 	if koban.ErrorCode(err) == koban.Invalid {
 		p := takedownPage{page: s.newPage(r, "takedown.title"), Form: f}
 		p.setProblems(err)
@@ -170,6 +206,13 @@ type takedownRequestPage struct {
 	V       *takedown.Request
 	CanSend bool
 }
+
+// SourceURL is the page of the record the request comes from, "" for
+// none.
+func (p takedownRequestPage) SourceURL() string { return p.RecordURL(p.V.Source) }
+
+// SourceName names that record in words.
+func (p takedownRequestPage) SourceName() string { return p.recordName(p.V.Source) }
 
 func (s *Server) takedownRequest(w http.ResponseWriter, r *http.Request) {
 	id, err := pathInt(r, "id")

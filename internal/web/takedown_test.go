@@ -1,14 +1,21 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/koban-project/koban/internal/app/apptest"
+	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/takedown"
+	"github.com/koban-project/koban/internal/xarf"
 )
 
 // TestTakedownLinksOnReport: each URL and domain of a report gets a link to
@@ -55,4 +62,63 @@ func TestTakedownLinksOnReport(t *testing.T) {
 		t.Errorf("Osaka drafting from Tokyo's report: %d", resp.StatusCode)
 	}
 	resp.Body.Close()
+}
+
+// TestTakedownOnCasePage: the case page lists the case's requests with
+// their ticket and state, and offers a request for each URL and domain of
+// its reports, from that report and for the case, in Japanese and in
+// English; the draft form and the request's page lead back to the case.
+func TestTakedownOnCasePage(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	id, receipt := fileReport(t, s, "13", "偽の宅配SMSのリンク https://sagawa-check.example.com/login から入力してしまいました。")
+	c := s.Login(t, "tokyo@mpd.example", pw)
+	status, loc, _ := postCase(t, c, s.URL+"/cases", url.Values{"title": {"宅配SMSの連続事案"}, "category": {"PH"}, "severity": {"high"}, "reports": {receipt}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("open the case: %d", status)
+	}
+	casePath := strings.TrimSuffix(loc, "?done=case_opened")
+	caseID, _ := strconv.ParseInt(strings.TrimPrefix(casePath, "/cases/"), 10, 64)
+
+	page := officerPage(t, c, s.URL+casePath)
+	link := fmt.Sprintf(`href="/takedown?case=%d&source=report%%3A%d&target=https%%3A%%2F%%2Fsagawa-check.example.com%%2Flogin" class="request-link">削除依頼を作る`, caseID, id)
+	for _, want := range []string{`<h2 id="takedown-heading">事業者への依頼（削除・凍結等）</h2>`, "この事件の依頼はまだありません。", link,
+		"<code>https://sagawa-check.example.com/login</code> (" + receipt + ")"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the case page lacks %s", want)
+		}
+	}
+	form := officerPage(t, c, fmt.Sprintf("%s/takedown?case=%d&source=report:%d&target=x", s.URL, caseID, id))
+	if !strings.Contains(form, fmt.Sprintf(`name="case" value="%d"`, caseID)) || !strings.Contains(form, fmt.Sprintf(`事件： <a href="/cases/%d">この依頼の事件</a>`, caseID)) {
+		t.Error("the draft form does not name the case")
+	}
+
+	// A request of the case (stored as the service would: the page's
+	// draft asks RDAP, which no test reaches) is listed with its ticket.
+	me, _ := s.App.DB.UserByEmail(context.Background(), "tokyo@mpd.example")
+	req := &takedown.Request{OrgID: me.OrgID, Kind: xarf.Phishing, Target: "https://sagawa-check.example.com/login", CaseID: caseID,
+		Source: correlate.Key{Type: correlate.Report, ID: id}, State: takedown.Draft, CreatedBy: me.ID, CreatedAt: time.Now()}
+	if err := s.App.DB.CreateTakedown(context.Background(), req, audit.Entry{Actor: audit.System, Action: "takedown.draft"}); err != nil {
+		t.Fatal(err)
+	}
+	page = officerPage(t, c, s.URL+casePath)
+	row := fmt.Sprintf(`<td><a href="/takedown/%d">%s</a></td><td>フィッシング</td><td>https://sagawa-check.example.com/login</td>`, req.ID, req.Ticket)
+	if !strings.Contains(page, row) || !strings.Contains(page, "<td>下書き</td>") || strings.Contains(page, "この事件の依頼はまだありません。") {
+		t.Errorf("the case page does not list the request:\n%s", page)
+	}
+	reqPage := officerPage(t, c, fmt.Sprintf("%s/takedown/%d", s.URL, req.ID))
+	if !strings.Contains(reqPage, fmt.Sprintf(`<a href="/cases/%d" id="takedown-case">この依頼の事件</a>`, caseID)) ||
+		!strings.Contains(reqPage, fmt.Sprintf(`<a href="/reports/%d" id="takedown-source">通報 #%d</a>`, id, id)) {
+		t.Error("the request's page does not lead back to its case and report")
+	}
+	page = officerPage(t, c, s.URL+casePath+"?lang=en")
+	for _, want := range []string{"Requests to providers (takedown, freezing, …)", strings.ReplaceAll(row, "フィッシング", "Phishing"), "<td>draft</td>",
+		strings.ReplaceAll(link, "削除依頼を作る", "Request takedown"), "Draft a request about a value of the linked reports"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the English case page lacks %s", want)
+		}
+	}
+	if reqPage := officerPage(t, c, fmt.Sprintf("%s/takedown/%d", s.URL, req.ID)); !strings.Contains(reqPage, "The case this request belongs to") {
+		t.Error("the English request page does not lead back to its case")
+	}
 }

@@ -145,6 +145,7 @@ func Run(t *testing.T, h Harness) {
 		{"SearchAllCount", testSearchAllCount},
 		{"SavedSearches", testSavedSearches},
 		{"CaseListCount", testCaseListCount},
+		{"TakedownCase", testTakedownCase},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
