@@ -129,9 +129,10 @@ type Input struct {
 	Case      int64         // the case it belongs to; 0 for none
 }
 
-// mayLeave says whether what a record marked l holds may reach a provider:
+// MayLeave says whether what a record marked l holds may reach a provider:
 // not when it is RED or AMBER+STRICT (an unknown marking ranks as RED).
-func mayLeave(l tlp.Level) bool {
+// Pages offer only such records as a request's source; Draft decides.
+func MayLeave(l tlp.Level) bool {
 	if l == "" {
 		l = tlp.Amber
 	}
@@ -183,7 +184,7 @@ func (s *Service) Draft(ctx context.Context, p auth.Principal, in Input) (*Reque
 		if err := s.access.Check(ctx, p, access.View, access.Object{Type: string(in.Source.Type), ID: in.Source.ID, OrgID: rec.OrgID, TLP: tlp.Level(rec.TLP)}); err != nil {
 			return nil, err
 		}
-		if !mayLeave(tlp.Level(rec.TLP)) {
+		if !MayLeave(tlp.Level(rec.TLP)) {
 			bad.Add("source", "takedown.error.source_tlp")
 		}
 		if ok, err := s.store.Confirmed(ctx, in.Source); err != nil {
@@ -254,7 +255,7 @@ func (s *Service) checkCase(ctx context.Context, p auth.Principal, in Input, bad
 		levels = append(levels, l.TLP)
 		linked = linked || (in.Source.Type == correlate.Report && in.Source.ID == l.ReportID)
 	}
-	if !mayLeave(tlp.Strictest(tlp.Amber, levels...)) {
+	if !MayLeave(tlp.Strictest(tlp.Amber, levels...)) {
 		bad.Add("case", "takedown.error.case_tlp")
 	}
 	if in.Source.Type == correlate.Report && !linked {

@@ -22,9 +22,11 @@ import (
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/intel"
 	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/locale"
+	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/rdap"
 	"github.com/koban-project/koban/internal/store"
@@ -502,5 +504,42 @@ func TestTakedownLeavesTheReporterOut(t *testing.T) {
 		if private != "" && strings.Contains(out, private) {
 			t.Errorf("the mail or its X-ARF report holds %q", private)
 		}
+	}
+}
+
+// A request from a value's page comes from the record the officer picked
+// among those holding the value: an intel object is checked like a report
+// (its owner, its grants, its marking).
+func TestTakedownFromIntel(t *testing.T) {
+	e := newEnv(t)
+	inv := e.officer(t, "pref-13", auth.RoleInvestigator)
+	obj := func(orgCode string, level tlp.Level, n int) int64 {
+		t.Helper()
+		o, _ := e.tree.ByCode(orgCode)
+		id := fmt.Sprintf("indicator--%08d-0000-4000-8000-000000000000", n)
+		body := fmt.Sprintf(`{"type":"indicator","id":%q,"spec_version":"2.1"}`, id)
+		x := &intel.Object{StixID: id, Type: "indicator", SpecVersion: "2.1", Modified: "2026-12-01T00:00:00.000Z", OrgID: o.ID, TLP: level,
+			Name: "偽通販サイト", ValidFrom: t0, Body: []byte(body), AddedAt: t0, Indicates: true,
+			Observables: []observe.Observable{{Type: observe.URL, Value: "https://fake-shop.example.com/"}}}
+		if _, err := e.db.AddIntel(e.ctx, []*intel.Object{x}, audit.Entry{Actor: audit.System, Action: "intel.import", ObjectType: "intel_source", ObjectID: "1"}); err != nil {
+			t.Fatal(err)
+		}
+		return x.ID
+	}
+	draft := func(id int64) error {
+		_, err := e.svc.Draft(e.ctx, inv, takedown.Input{Kind: "fraud", FraudType: "shopping", Target: e.w.page.URL + "/shop", Source: correlate.Key{Type: correlate.Intel, ID: id}})
+		return err
+	}
+	if err := draft(obj("pref-27", tlp.Green, 1)); err != nil {
+		t.Errorf("a GREEN object of Osaka's, which every account sees: %v", err)
+	}
+	if err := draft(obj("pref-27", tlp.Amber, 2)); koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("an AMBER object of Osaka's: %v; want not found", err)
+	}
+	if err := draft(obj("pref-13", tlp.AmberStrict, 3)); koban.ErrorKey(err) != "takedown.error.source_tlp" {
+		t.Errorf("an AMBER+STRICT object of Tokyo's: %v; want source_tlp", err)
+	}
+	if err := draft(obj("pref-13", tlp.Red, 4)); koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("a RED object shared with no one: %v; want not found", err)
 	}
 }

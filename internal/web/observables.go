@@ -168,6 +168,7 @@ type observablePage struct {
 	Busiest    int    // records in the busiest month, for the bars
 	Reason     string // the access request being written, on a problem
 	Owner      int64
+	Request    *valueRequest // a request to a provider about the value; nil when none is offered
 }
 
 func (s *Server) observablePage(w http.ResponseWriter, r *http.Request) {
@@ -194,6 +195,9 @@ func (s *Server) showObservable(w http.ResponseWriter, r *http.Request, t observ
 	}
 	at, q := observablePath(v.Observable)
 	p.Prev, p.Next = pageLinks(at, q, n, size, v.VisibleTotal)
+	if p.CanTakedown() {
+		p.Request = requestAbout(v.Observable, v.Visible)
+	}
 	if problem != nil {
 		p.setProblems(problem)
 	}

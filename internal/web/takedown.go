@@ -13,6 +13,7 @@ import (
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/takedown"
+	"github.com/koban-project/koban/internal/tlp"
 	"github.com/koban-project/koban/internal/xarf"
 )
 
@@ -155,6 +156,35 @@ func requestLinks(values []observe.Observable, from url.Values) map[observe.Obse
 		}
 	}
 	return out
+}
+
+// valueRequest is the form on a value's page that drafts a request about
+// it: the officer picks the record it comes from among those they see
+// naming it, so that there is always a record whose marking is checked.
+type valueRequest struct {
+	Key      string                 // the catalog key of the button's words
+	Target   string                 // what the request is about
+	Sources  []correlate.Occurrence // the records that may be its source
+	Withheld int                    // records seen whose marking keeps them in koban
+}
+
+// requestAbout is the request form for a value, offering as sources the
+// records seen whose marking lets them leave koban; nil for a value no
+// request is made about.
+func requestAbout(o observe.Observable, seen []correlate.Occurrence) *valueRequest {
+	link, ok := takedownLink(o, nil)
+	if !ok || len(seen) == 0 {
+		return nil
+	}
+	v := &valueRequest{Key: link.Key, Target: takedownTarget(o)}
+	for _, r := range seen {
+		if takedown.MayLeave(tlp.Level(r.TLP)) {
+			v.Sources = append(v.Sources, r)
+		} else {
+			v.Withheld++
+		}
+	}
+	return v
 }
 
 // fromRecord is a request's origin in a draft link: the record ("report",

@@ -14,7 +14,11 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/takedown"
+	"github.com/koban-project/koban/internal/tlp"
+	"github.com/koban-project/koban/internal/web"
 	"github.com/koban-project/koban/internal/xarf"
 )
 
@@ -120,5 +124,66 @@ func TestTakedownOnCasePage(t *testing.T) {
 	}
 	if reqPage := officerPage(t, c, fmt.Sprintf("%s/takedown/%d", s.URL, req.ID)); !strings.Contains(reqPage, "The case this request belongs to") {
 		t.Error("the English request page does not lead back to its case")
+	}
+}
+
+// TestTakedownOnObservablePage: a URL's and a domain's pages offer a
+// request whose source the officer picks among the records they see
+// holding the value, those marked AMBER+STRICT left out (and counted); a
+// value seen only in such records offers none; in Japanese and English.
+func TestTakedownOnObservablePage(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	const shop = "https://fake-shop.example.com/sale"
+	page := func(level tlp.Level, orgCode string, values ...observe.Observable) *intake.Report {
+		t.Helper()
+		o, _ := s.App.Tree().ByCode(orgCode)
+		r := &intake.Report{TokenHash: fmt.Sprint(time.Now().UnixNano()), Kind: intake.KindReport, Category: "FR", Description: "偽の通販サイト",
+			OrgID: o.ID, Prefecture: o.Prefecture, Status: intake.StatusNew, Language: "ja", Source: "web", TLP: string(level),
+			CreatedAt: time.Now(), UpdatedAt: time.Now(), Observables: values}
+		if err := s.App.DB.CreateReports(context.Background(), []*intake.Report{r}, []audit.Entry{{Actor: audit.System, Action: "report.create", ObjectType: "report"}}); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	u := observe.Observable{Type: observe.URL, Value: shop}
+	d := observe.Observable{Type: observe.Domain, Value: "fake-shop.example.com"}
+	amber := page(tlp.Amber, "pref-13", u, d)
+	strict := page(tlp.AmberStrict, "pref-13", u, d)
+	page(tlp.Amber, "pref-27", u, d) // out of sight
+	only := observe.Observable{Type: observe.URL, Value: "https://strict-only.example.com/"}
+	page(tlp.AmberStrict, "pref-13", only)
+	c := s.Login(t, "tokyo@mpd.example", pw)
+
+	got := officerPage(t, c, s.URL+web.ObservableURL(u))
+	for _, want := range []string{`<h2 id="request-heading">事業者への依頼</h2>`, `<form method="get" action="/takedown"`, `name="target" value="` + shop + `"`,
+		fmt.Sprintf(`<option value="report:%d">%s · 警視庁 · TLP:amber · `, amber.ID, amber.Receipt), "削除依頼を作る</button>",
+		"TLP:RED または TLP:AMBER+STRICT の記録は依頼の元にできないため、1件を選択肢から除いています。"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the URL's page lacks %s", want)
+		}
+	}
+	if strings.Contains(got, fmt.Sprintf(`value="report:%d"`, strict.ID)) {
+		t.Error("an AMBER+STRICT report is offered as a source")
+	}
+	if got := officerPage(t, c, s.URL+web.ObservableURL(d)); !strings.Contains(got, `name="target" value="https://fake-shop.example.com/"`) ||
+		!strings.Contains(got, fmt.Sprintf(`value="report:%d"`, amber.ID)) {
+		t.Error("the domain's page does not offer a request about its site")
+	}
+	got = officerPage(t, c, s.URL+web.ObservableURL(only))
+	if !strings.Contains(got, `id="takedown-no-source">この値を含む記録のうち、あなたが見られるものはすべて`) || strings.Contains(got, `action="/takedown"`) {
+		t.Error("a value seen only in AMBER+STRICT records offers a request")
+	}
+	// Picking the source leads to the draft form with it (a GET of the form).
+	form := officerPage(t, c, fmt.Sprintf("%s/takedown?target=%s&source=report:%d", s.URL, url.QueryEscape(shop), amber.ID))
+	if !strings.Contains(form, fmt.Sprintf(`<a href="/reports/%d">通報 #%d</a>`, amber.ID, amber.ID)) {
+		t.Error("the draft form does not name the picked record")
+	}
+	got = officerPage(t, c, s.URL+web.ObservableURL(u)+"&lang=en")
+	for _, want := range []string{"Request to a provider", "Record the request comes from", "Request takedown</button>",
+		"cannot be the source of a request: 1 of them are not offered"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the English URL page lacks %s", want)
+		}
 	}
 }
