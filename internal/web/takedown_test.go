@@ -19,7 +19,6 @@ import (
 	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/tlp"
 	"github.com/koban-project/koban/internal/web"
-	"github.com/koban-project/koban/internal/xarf"
 )
 
 // TestTakedownLinksOnReport: each URL and domain of a report gets a link to
@@ -100,7 +99,7 @@ func TestTakedownOnCasePage(t *testing.T) {
 	// A request of the case (stored as the service would: the page's
 	// draft asks RDAP, which no test reaches) is listed with its ticket.
 	me, _ := s.App.DB.UserByEmail(context.Background(), "tokyo@mpd.example")
-	req := &takedown.Request{OrgID: me.OrgID, Kind: xarf.Phishing, Target: "https://sagawa-check.example.com/login", CaseID: caseID,
+	req := &takedown.Request{OrgID: me.OrgID, Kind: takedown.Phishing, Target: "https://sagawa-check.example.com/login", CaseID: caseID,
 		Source: correlate.Key{Type: correlate.Report, ID: id}, State: takedown.Draft, CreatedBy: me.ID, CreatedAt: time.Now()}
 	if err := s.App.DB.CreateTakedown(context.Background(), req, audit.Entry{Actor: audit.System, Action: "takedown.draft"}); err != nil {
 		t.Fatal(err)

@@ -146,6 +146,7 @@ func Run(t *testing.T, h Harness) {
 		{"SavedSearches", testSavedSearches},
 		{"CaseListCount", testCaseListCount},
 		{"TakedownCase", testTakedownCase},
+		{"TakedownMeasure", testTakedownMeasure},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

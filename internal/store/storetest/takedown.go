@@ -2,12 +2,12 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/takedown"
-	"github.com/koban-project/koban/internal/xarf"
 )
 
 // takedownScope is the scope of a viewer of orgs' takedown requests (nil:
@@ -21,7 +21,7 @@ func (f *fixture) takedownScope(orgs []int64) access.Scope {
 
 func (f *fixture) newTakedown(orgCode string, caseID int64, source correlate.Key) *takedown.Request {
 	f.t.Helper()
-	r := &takedown.Request{OrgID: f.orgID(orgCode), Kind: xarf.Phishing, Target: "https://sagawa-check.example.com/login", Source: source,
+	r := &takedown.Request{OrgID: f.orgID(orgCode), Kind: takedown.Phishing, Target: "https://sagawa-check.example.com/login", Source: source,
 		CaseID: caseID, State: takedown.Draft, CreatedAt: f.clock.Now()}
 	if err := f.db.CreateTakedown(f.ctx, r, audit.Entry{Actor: audit.System, Action: "takedown.draft"}); err != nil {
 		f.t.Fatalf("CreateTakedown: %v", err)
@@ -91,5 +91,33 @@ func (f *fixture) grantTakedown(id, orgID int64) {
 	g := &access.GrantRow{ObjectType: takedown.ObjectType, ObjectID: id, OrgID: orgID, Rights: []access.Right{access.View}, CreatedAt: f.clock.Now()}
 	if err := f.db.CreateGrant(f.ctx, g, audit.Entry{Actor: audit.System, Action: "grant.create"}); err != nil {
 		f.t.Fatalf("CreateGrant: %v", err)
+	}
+}
+
+// testTakedownMeasure: a freeze keeps its kind, reason and the answer the
+// officer recorded.
+func testTakedownMeasure(t *testing.T, f *fixture) {
+	r := &takedown.Request{OrgID: f.orgID("pref-13"), Kind: takedown.AccountFreeze, Target: "name:みずほ銀行/新宿支店/1/1234567", Reason: "fraud_transfer",
+		State: takedown.Draft, CreatedAt: f.clock.Now()}
+	if err := f.db.CreateTakedown(f.ctx, r, audit.Entry{Actor: audit.System, Action: "takedown.draft"}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Hour)
+	r.State, r.SentAt, r.RecipientEmail = takedown.Sent, f.clock.Now(), "fraud@bank.example.jp"
+	if err := f.db.UpdateTakedown(f.ctx, r, audit.Entry{Actor: audit.System, Action: "takedown.send"}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Hour)
+	r.State, r.ResolvedAt, r.OutcomeNote = takedown.Done, f.clock.Now(), "凍結済みとの回答（電話）"
+	if err := f.db.UpdateTakedown(f.ctx, r, audit.Entry{Actor: audit.System, Action: "takedown.resolve"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.db.Takedown(f.ctx, r.ID)
+	if err != nil || got.Kind != takedown.AccountFreeze || got.Reason != "fraud_transfer" || got.Target != r.Target || got.State != takedown.Done ||
+		!got.ResolvedAt.Equal(r.ResolvedAt) || got.OutcomeNote != r.OutcomeNote || !got.SentAt.Equal(r.SentAt) {
+		t.Errorf("Takedown = %+v, %v", got, err)
+	}
+	if rows := f.auditOf(takedown.ObjectType, r.ID); len(rows) != 3 {
+		t.Errorf("%d audit rows", len(rows))
 	}
 }
