@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,7 @@ type takedownPage struct {
 }
 
 type takedownForm struct {
-	Kind, Target, FraudType, Note, Source, Case string
+	Kind, Target, FraudType, Reason, Note, Source, Case string
 }
 
 // caseOf reads the case a request is drafted for: 0 for none, -1 for
@@ -59,8 +60,36 @@ func (p takedownPage) CaseURL() string {
 	return ""
 }
 
-// Kinds are the kinds of takedown offered.
-func (p takedownPage) Kinds() []string { return []string{"phishing", "fraud", "malware"} }
+// Kinds are the kinds of request offered.
+func (p takedownPage) Kinds() []takedown.Kind { return takedown.Kinds() }
+
+// reasonGroup is the reasons of one kind of measure, for the form's
+// grouped choice.
+type reasonGroup struct {
+	Kind    takedown.Kind
+	Reasons []string
+}
+
+// Reasons are the reasons a measure is asked for, by kind.
+func (p takedownPage) Reasons() []reasonGroup {
+	var out []reasonGroup
+	for _, k := range takedown.Kinds() {
+		if rs := takedown.Reasons(k); len(rs) > 0 {
+			out = append(out, reasonGroup{Kind: k, Reasons: rs})
+		}
+	}
+	return out
+}
+
+// TargetShown writes what a request is about as people read it: a URL as
+// it is, an account as bank, branch, type and number, a number as people
+// dial it.
+func (p page) TargetShown(r *takedown.Request) string {
+	if t := r.Kind.ValueType(); t != "" {
+		return p.Shown(observe.Observable{Type: t, Value: r.Target})
+	}
+	return r.Target
+}
 
 // FraudTypes are the fraud types X-ARF knows.
 func (p takedownPage) FraudTypes() []string { return xarf.FraudTypes() }
@@ -80,7 +109,12 @@ func (p takedownPage) Baseline() string {
 
 func (s *Server) takedowns(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p := takedownPage{page: s.newPage(r, "takedown.title"), Form: takedownForm{Kind: "phishing", Target: q.Get("target"), Source: q.Get("source"), Case: q.Get("case")}}
+	kind := q.Get("kind")
+	if !slices.Contains(takedown.Kinds(), takedown.Kind(kind)) {
+		kind = string(takedown.Phishing)
+	}
+	p := takedownPage{page: s.newPage(r, "takedown.title"), Form: takedownForm{Kind: kind, Target: q.Get("target"), Reason: q.Get("reason"),
+		Source: q.Get("source"), Case: q.Get("case")}}
 	s.renderTakedowns(w, r, http.StatusOK, p)
 }
 
@@ -111,18 +145,22 @@ func (p page) recordName(k correlate.Key) string {
 	return p.T("takedown.source."+string(k.Type), "id", strconv.FormatInt(k.ID, 10))
 }
 
-// takedownTarget is what a request about a value asks to take down: a URL
-// as it is, a domain as the address of its site (its registrar and hoster
-// are found from it, and a name that no longer resolves counts as down);
-// "" for a value no request is made about.
-func takedownTarget(o observe.Observable) string {
+// takedownTarget is what a request about a value is about, and its kind:
+// a URL taken down as it is, a domain as the address of its site (its
+// registrar and hoster are found from it, and a name that no longer
+// resolves counts as down), an account frozen, a number's measures; ok is
+// false for a value no request is made about.
+func takedownTarget(o observe.Observable) (target string, kind takedown.Kind, ok bool) {
 	switch o.Type {
 	case observe.URL:
-		return o.Value
+		return o.Value, "", true
 	case observe.Domain:
-		return "https://" + o.Value + "/"
+		return "https://" + o.Value + "/", "", true
 	}
-	return ""
+	if k, ok := takedown.KindFor(o.Type); ok {
+		return o.Value, k, true
+	}
+	return "", "", false
 }
 
 // requestLink is a link to the draft form filled in for a value: its
@@ -135,15 +173,20 @@ type requestLink struct {
 // ("source": "report:34") and for a case ("case") as from says; ok is false
 // for a value no request is made about.
 func takedownLink(o observe.Observable, from url.Values) (requestLink, bool) {
-	target := takedownTarget(o)
-	if target == "" {
+	target, kind, ok := takedownTarget(o)
+	if !ok {
 		return requestLink{}, false
 	}
 	q := url.Values{"target": {target}}
 	for k, v := range from {
 		q[k] = v
 	}
-	return requestLink{URL: "/takedown?" + q.Encode(), Key: "takedown.link"}, true
+	key := "takedown.link"
+	if kind != "" {
+		q.Set("kind", string(kind))
+		key += "." + string(kind)
+	}
+	return requestLink{URL: "/takedown?" + q.Encode(), Key: key}, true
 }
 
 // requestLinks are the draft forms for a record's values, by value: only
@@ -163,6 +206,7 @@ func requestLinks(values []observe.Observable, from url.Values) map[observe.Obse
 // naming it, so that there is always a record whose marking is checked.
 type valueRequest struct {
 	Key      string                 // the catalog key of the button's words
+	Kind     takedown.Kind          // the kind of request, "" for a takedown (the form's choice)
 	Target   string                 // what the request is about
 	Sources  []correlate.Occurrence // the records that may be its source
 	Withheld int                    // records seen whose marking keeps them in koban
@@ -176,7 +220,8 @@ func requestAbout(o observe.Observable, seen []correlate.Occurrence) *valueReque
 	if !ok || len(seen) == 0 {
 		return nil
 	}
-	v := &valueRequest{Key: link.Key, Target: takedownTarget(o)}
+	v := &valueRequest{Key: link.Key}
+	v.Target, v.Kind, _ = takedownTarget(o)
 	for _, r := range seen {
 		if takedown.MayLeave(tlp.Level(r.TLP)) {
 			v.Sources = append(v.Sources, r)
@@ -212,10 +257,10 @@ func (s *Server) takedownDraft(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pr, _ := principalFrom(r.Context())
-	f := takedownForm{Kind: r.PostForm.Get("kind"), Target: r.PostForm.Get("target"), FraudType: r.PostForm.Get("fraud_type"),
+	f := takedownForm{Kind: r.PostForm.Get("kind"), Target: r.PostForm.Get("target"), FraudType: r.PostForm.Get("fraud_type"), Reason: r.PostForm.Get("reason"),
 		Note: r.PostForm.Get("note"), Source: r.PostForm.Get("source"), Case: r.PostForm.Get("case")}
-	req, err := s.Takedown.Draft(r.Context(), pr, takedown.Input{Kind: f.Kind, Target: f.Target, FraudType: f.FraudType, Note: f.Note, Source: sourceKey(f.Source),
-		Case: caseOf(f.Case)})
+	req, err := s.Takedown.Draft(r.Context(), pr, takedown.Input{Kind: f.Kind, Target: f.Target, FraudType: f.FraudType, Reason: f.Reason, Note: f.Note,
+		Source: sourceKey(f.Source), Case: caseOf(f.Case)})
 	if koban.ErrorCode(err) == koban.Invalid {
 		p := takedownPage{page: s.newPage(r, "takedown.title"), Form: f}
 		p.setProblems(err)
@@ -233,8 +278,9 @@ func (s *Server) takedownDraft(w http.ResponseWriter, r *http.Request) {
 // state allows.
 type takedownRequestPage struct {
 	page
-	V       *takedown.Request
-	CanSend bool
+	V           *takedown.Request
+	CanSend     bool
+	OutcomeNote string // the answer being recorded, kept on a problem
 }
 
 // SourceURL is the page of the record the request comes from, "" for
@@ -250,11 +296,11 @@ func (s *Server) takedownRequest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderTakedown(w, r, id, http.StatusOK, nil)
+	s.renderTakedown(w, r, id, http.StatusOK, nil, "")
 }
 
-func (s *Server) renderTakedown(w http.ResponseWriter, r *http.Request, id int64, status int, problem error) {
-	p := takedownRequestPage{page: s.newPage(r, "takedown.request_title")}
+func (s *Server) renderTakedown(w http.ResponseWriter, r *http.Request, id int64, status int, problem error, note string) {
+	p := takedownRequestPage{page: s.newPage(r, "takedown.request_title"), OutcomeNote: note}
 	var err error
 	if p.V, err = s.Takedown.Get(r.Context(), *p.Principal, id); err != nil {
 		s.fail(w, r, err)
@@ -265,6 +311,7 @@ func (s *Server) renderTakedown(w http.ResponseWriter, r *http.Request, id int64
 		p.setProblems(problem)
 	}
 	p.TitleText = p.V.Ticket
+	p.Path = "/takedown/" + strconv.FormatInt(id, 10) // also after a POST: the language switch leads back here
 	s.render(w, r, status, "takedown_request", p)
 }
 
@@ -288,12 +335,14 @@ func (s *Server) takedownAction(w http.ResponseWriter, r *http.Request) {
 		err = s.Takedown.Acknowledge(r.Context(), pr, id)
 	case "withdraw":
 		err = s.Takedown.Withdraw(r.Context(), pr, id)
+	case "done", "refuse":
+		err = s.Takedown.Resolve(r.Context(), pr, id, action == "done", r.PostForm.Get("outcome_note"))
 	default:
 		s.notFound(w, r)
 		return
 	}
 	if c := koban.ErrorCode(err); c == koban.Invalid || c == koban.Conflict {
-		s.renderTakedown(w, r, id, guard.Status(c), err)
+		s.renderTakedown(w, r, id, guard.Status(c), err, r.PostForm.Get("outcome_note"))
 		return
 	}
 	if err != nil {

@@ -147,7 +147,8 @@ func TestTakedownOnObservablePage(t *testing.T) {
 	}
 	u := observe.Observable{Type: observe.URL, Value: shop}
 	d := observe.Observable{Type: observe.Domain, Value: "fake-shop.example.com"}
-	amber := page(tlp.Amber, "pref-13", u, d)
+	ph := observe.Observable{Type: observe.Phone, Value: "+819012345678"}
+	amber := page(tlp.Amber, "pref-13", u, d, ph)
 	strict := page(tlp.AmberStrict, "pref-13", u, d)
 	page(tlp.Amber, "pref-27", u, d) // out of sight
 	only := observe.Observable{Type: observe.URL, Value: "https://strict-only.example.com/"}
@@ -169,6 +170,10 @@ func TestTakedownOnObservablePage(t *testing.T) {
 		!strings.Contains(got, fmt.Sprintf(`value="report:%d"`, amber.ID)) {
 		t.Error("the domain's page does not offer a request about its site")
 	}
+	if got := officerPage(t, c, s.URL+web.ObservableURL(ph)); !strings.Contains(got, `name="target" value="+819012345678"><input type="hidden" name="kind" value="phone_measures">`) ||
+		!strings.Contains(got, "利用停止等の依頼を作る</button>") {
+		t.Error("the phone number's page does not offer measures")
+	}
 	got = officerPage(t, c, s.URL+web.ObservableURL(only))
 	if !strings.Contains(got, `id="takedown-no-source">この値を含む記録のうち、あなたが見られるものはすべて`) || strings.Contains(got, `action="/takedown"`) {
 		t.Error("a value seen only in AMBER+STRICT records offers a request")
@@ -184,5 +189,127 @@ func TestTakedownOnObservablePage(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("the English URL page lacks %s", want)
 		}
+	}
+}
+
+// TestMeasurePages: a report's bank account and phone number get the
+// matching request links (never the reporter's own number, even written in
+// the text), on the report's page and the case's; the draft form comes
+// filled in for a freeze; a bad account is refused on its field with the
+// input kept; the request's page speaks of the account and its reason,
+// asks for the bank's address, and records the answer (a note required);
+// the takedown page counts freezes apart from removals; in Japanese and
+// English.
+func TestMeasurePages(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	receipt, id := filed(t, s, with(validForm, "description",
+		"投資の話を信じて みずほ銀行 新宿支店 普通 1234567 に振り込みました。相手の番号は 090-1234-5678 です。私の番号は 080-5555-6666 です。",
+		"contact_phone", "080-5555-6666"))
+	c := s.Login(t, "tokyo@mpd.example", pw)
+	account := url.QueryEscape("name:みずほ銀行/新宿支店/1/1234567")
+	freeze := `href="/takedown?kind=account_freeze&source=report%3A` + id + `&target=` + account + `" class="request-link">口座凍結の依頼を作る`
+	measures := `href="/takedown?kind=phone_measures&source=report%3A` + id + `&target=%2B819012345678" class="request-link">利用停止等の依頼を作る`
+	page := officerPage(t, c, s.URL+"/reports/"+id)
+	for _, want := range []string{freeze, measures} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the report page lacks %s", want)
+		}
+	}
+	if !strings.Contains(page, `href="/observables/phone/+818055556666"`) || strings.Contains(page, "target=%2B818055556666") {
+		t.Error("the reporter's own number, listed among the values, is offered for a request")
+	}
+
+	// The case's page offers them too, for the case.
+	status, loc, _ := postCase(t, c, s.URL+"/cases", url.Values{"title": {"投資詐欺"}, "category": {"FR"}, "severity": {"high"}, "reports": {receipt}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("open the case: %d", status)
+	}
+	casePath := strings.TrimSuffix(loc, "?done=case_opened")
+	caseID := strings.TrimPrefix(casePath, "/cases/")
+	page = officerPage(t, c, s.URL+casePath)
+	if !strings.Contains(page, `href="/takedown?case=`+caseID+`&kind=account_freeze&source=report%3A`+id+`&target=`+account+`"`) ||
+		!strings.Contains(page, "<code>みずほ銀行 新宿支店 普通 1234567</code> ("+receipt+")") || strings.Contains(page, "target=%2B818055556666") {
+		t.Error("the case page does not offer the freeze")
+	}
+
+	// The draft form, filled in from the link.
+	form := officerPage(t, c, s.URL+"/takedown?kind=account_freeze&source=report:"+id+"&target="+account)
+	for _, want := range []string{`<option value="account_freeze" selected>口座凍結</option>`, `value="name:みずほ銀行/新宿支店/1/1234567"`,
+		`<optgroup label="口座凍結">`, `<option value="fraud_transfer">詐欺の被害金の振込先</option>`, `<optgroup label="電話の利用停止等">`} {
+		if !strings.Contains(form, want) {
+			t.Errorf("the draft form lacks %s", want)
+		}
+	}
+	// A bad account: the field marked, the input kept.
+	resp := must(c.PostForm(s.URL+"/takedown", url.Values{"kind": {"account_freeze"}, "target": {"みずほ銀行 1234567"}, "reason": {"fraud_transfer"},
+		"source": {"report:" + id}}))
+	got := body(t, resp)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, "金融機関・支店・種目・口座番号で入力してください") ||
+		!strings.Contains(got, `value="みずほ銀行 1234567"`) || !strings.Contains(got, `aria-invalid="true"`) {
+		t.Errorf("a bad account: %d", resp.StatusCode)
+	}
+	resp = must(c.PostForm(s.URL+"/takedown", url.Values{"kind": {"account_freeze"}, "target": {"みずほ銀行 新宿支店 普通 1234567"}, "reason": {"fraud_transfer"},
+		"note": {"被害金の振込先です。"}, "source": {"report:" + id}, "case": {caseID}}))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("draft: %d", resp.StatusCode)
+	}
+	reqPath := strings.Split(resp.Header.Get("Location"), "?")[0]
+	page = officerPage(t, c, s.URL+reqPath)
+	for _, want := range []string{": みずほ銀行 新宿支店 普通 1234567</h1>", "<dd>口座凍結</dd>", `<dd id="reason">詐欺の被害金の振込先</dd>`,
+		"口座凍結の依頼を受け付ける金融機関の窓口のアドレスを入力してください", `<a href="/cases/` + caseID + `" id="takedown-case">`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the request's page lacks %s", want)
+		}
+	}
+	for _, unwanted := range []string{"証拠（保存したページ）", "ページの確認"} {
+		if strings.Contains(page, unwanted) {
+			t.Errorf("a freeze's page speaks of %s", unwanted)
+		}
+	}
+
+	// Sent (as the outbox would record it; no mail is set up here), then
+	// answered: a note is required, and kept when missing.
+	reqID, _ := strconv.ParseInt(strings.TrimPrefix(reqPath, "/takedown/"), 10, 64)
+	r, err := s.App.DB.Takedown(context.Background(), reqID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.State, r.SentAt, r.RecipientEmail = takedown.Sent, time.Now(), "fraud@bank.example.jp"
+	if err := s.App.DB.UpdateTakedown(context.Background(), r, audit.Entry{Actor: audit.System, Action: "takedown.send"}); err != nil {
+		t.Fatal(err)
+	}
+	resp = must(c.PostForm(s.URL+reqPath+"/done", url.Values{"outcome_note": {" "}}))
+	if got := body(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(got, "誰から、いつ、どう答えがあったか") {
+		t.Errorf("done without a note: %d", resp.StatusCode)
+	}
+	resp = must(c.PostForm(s.URL+reqPath+"/done", url.Values{"outcome_note": {"12月9日、同行から電話で凍結済みとの回答。"}}))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("done: %d", resp.StatusCode)
+	}
+	page = officerPage(t, c, s.URL+reqPath)
+	if !strings.Contains(page, `<dd id="state">措置済み（凍結・利用停止等）</dd>`) || !strings.Contains(page, `<dd id="outcome-note">12月9日、同行から電話で凍結済みとの回答。</dd>`) ||
+		strings.Contains(page, `id="withdraw"`) {
+		t.Error("the request's page does not show the answer")
+	}
+	page = officerPage(t, c, s.URL+"/takedown")
+	if !strings.Contains(page, `<h2 id="measures-heading">口座凍結・電話の利用停止等</h2>`) || !strings.Contains(page, "<td>口座凍結</td><td>1</td><td>0</td><td>1</td><td>0</td><td>0</td>") ||
+		strings.Contains(page, `id="stats-all"`) {
+		t.Errorf("the takedown page does not count the freeze apart:\n%s", page)
+	}
+	page = officerPage(t, c, s.URL+reqPath+"?lang=en")
+	for _, want := range []string{": みずほ銀行 新宿支店 ordinary 1234567</h1>", "<dd>Account freeze</dd>", `<dd id="reason">Victims&#39; money was transferred to it</dd>`,
+		`<dd id="state">done (frozen, measures taken)</dd>`} {
+		if !strings.Contains(page, strings.ReplaceAll(want, "&#39;", "'")) {
+			t.Errorf("the English request page lacks %s", want)
+		}
+	}
+	if page := officerPage(t, c, s.URL+"/reports/"+id); !strings.Contains(page, ">Request a freeze<") || !strings.Contains(page, ">Request measures<") {
+		t.Error("the English report page lacks the freeze and measures links")
+	}
+	if page := officerPage(t, c, s.URL+"/takedown"); !strings.Contains(page, "Account freezes and phone measures") {
+		t.Error("the English takedown page does not count freezes")
 	}
 }
