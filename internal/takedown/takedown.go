@@ -2,8 +2,12 @@
 // page, this malware link, this scam shop down — from its draft to a
 // verified removal.
 //
-// An officer drafts a request from a URL (typed, or from a report, a case's
-// report or a patrol finding); koban finds the provider's abuse contact
+// An officer drafts a request from a URL, typed or from a record: a report
+// (its page links each of its values), a case (the request then belongs to
+// it: the officer must be able to view the case, and every report linked
+// to it must be marked so that it may leave koban), a value's page (the
+// officer picks the record among those they see holding the value) or a
+// confirmed patrol finding. koban finds the provider's abuse contact
 // (package rdap: RDAP, WHOIS for .jp), the officer checks it and sends. The
 // mail (ja for a Japanese recipient, else en) goes through the outbox with
 // the X-ARF v4 report attached (package xarf) and a ticket id in the
