@@ -75,10 +75,12 @@ type Options struct {
 }
 
 // Cases is what a request that belongs to a case asks of it (the cases
-// service): the case, when the officer may view it (NotFound otherwise,
-// the refusal audited there), with every report linked to it — those out
-// of the officer's sight too, for their markings alone.
+// service): the case, when the officer holds a right on it (NotFound when
+// they may not view it, the refusal audited there); for a request drafted
+// from it, with every report linked to it — those out of the officer's
+// sight too, for their markings alone.
 type Cases interface {
+	Authorize(ctx context.Context, p auth.Principal, id int64, right access.Right) (*cases.Case, error)
 	ForExport(ctx context.Context, p auth.Principal, id int64) (*cases.Case, []cases.LinkedReport, error)
 }
 
@@ -295,7 +297,7 @@ func (s *Service) ForCase(ctx context.Context, p auth.Principal, caseID int64) (
 	if s.cases == nil {
 		return nil, errors.New("takedown: no cases service")
 	}
-	if _, _, err := s.cases.ForExport(ctx, p, caseID); err != nil {
+	if _, err := s.cases.Authorize(ctx, p, caseID, access.View); err != nil {
 		return nil, err
 	}
 	return s.store.CaseTakedowns(ctx, caseID, s.access.ScopeOf(p, ObjectType, access.View), 200)

@@ -1,5 +1,5 @@
 -- +goose Up
--- The PostgreSQL twin of sqlite/migrations/00020_takedown_measures.sql: a
+-- The PostgreSQL twin of sqlite/migrations/00025_takedown_measures.sql: a
 -- measure's reason, and its answer as the officer records it.
 ALTER TABLE takedown_requests ADD COLUMN reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE takedown_requests ADD COLUMN resolved_at BIGINT NOT NULL DEFAULT 0;
