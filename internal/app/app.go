@@ -209,6 +209,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		a.Takedown = takedown.NewService(db, a.Blobs, a.Access, a.Jobs, a.Egress, finder, mailOut, cats, a.Tree, o.Clock, log,
 			takedown.Options{ContactEmail: cfg.MailFrom, Zone: cfg.Location, Batch: cfg.TakedownBatch})
 	}
+	a.Takedown.SetCases(a.Cases) // a request may belong to a case, checked against it
 	a.Exports = intel.NewExporter(a.Intake, a.Cases, a.Access, db, a.Tree, intel.Wording{
 		T:      func(key string, pairs ...string) string { return cats.T("ja", key, pairs...) },
 		Loc:    cfg.Location,

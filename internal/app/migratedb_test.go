@@ -43,7 +43,6 @@ import (
 	"github.com/koban-project/koban/internal/store/pgtest"
 	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/warnlist"
-	"github.com/koban-project/koban/internal/xarf"
 )
 
 // migTables are every table migrate-db copies.
@@ -312,7 +311,7 @@ func buildSource(t testing.TB, n int) *kobanSource {
 		SimHash: 0x8000_0000_0000_0001, State: patrol.FindingNew, TLP: "amber", CreatedAt: time.Now(),
 		Observables: []observe.Observable{{Type: observe.Phone, Value: "+819012345678"}}}, 14))
 	// A takedown request, sent and looked at once.
-	td := &takedown.Request{OrgID: item.OrgID, Kind: xarf.Phishing, Target: "https://kuroneko-jp.top/login", State: takedown.Sent,
+	td := &takedown.Request{OrgID: item.OrgID, Kind: takedown.Phishing, Target: "https://kuroneko-jp.top/login", State: takedown.Sent,
 		RecipientEmail: "abuse@hoster.example", RecipientBasis: "officer", CreatedBy: ap.UserID, CreatedAt: time.Now(), SentAt: time.Now()}
 	must(a.DB.CreateTakedown(ctx, td, audit.Entry{Actor: ap.Actor(), Action: "takedown.draft"}))
 	must(a.DB.AddTakedownCheck(ctx, td, &takedown.Check{RequestID: td.ID, At: time.Now(), Status: 200, Detail: "200 OK"}))

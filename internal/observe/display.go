@@ -72,3 +72,48 @@ func phoneDisplay(v string) string {
 	}
 	return phonenumbers.Format(n, format)
 }
+
+// Account is a stored bank account value in its parts, for the words pages
+// and letters put around them.
+type Account struct {
+	Bank        string // the bank's name, or its four-digit code when BankCoded
+	BankCoded   bool
+	Branch      string // the branch's name, or its three-digit code when BranchCoded
+	BranchCoded bool
+	Type        byte   // Zengin's account type: '1' 普通, '2' 当座, '4' 貯蓄
+	Number      string // seven digits
+	// Kigo and Bango are a ゆうちょ account's 記号 and 番号 when it is kept
+	// that way ("yucho:KKKKK-NNNNNNNN"); the fields above are empty then.
+	Kigo, Bango string
+}
+
+// AccountParts splits a stored bank_account value — "BBBB-SSS-T-NNNNNNN",
+// "name:BANK/BRANCH/T/NNNNNNN" (each of BANK and BRANCH a name or a code)
+// or "yucho:KKKKK-NNNNNNNN" — into its parts; ok is false for anything
+// else.
+func AccountParts(v string) (a Account, ok bool) {
+	if rest, yes := strings.CutPrefix(v, "yucho:"); yes {
+		k, b, found := strings.Cut(rest, "-")
+		if !found || len(k) != 5 || !allDigits(k) || len(b) != 8 || !allDigits(b) {
+			return Account{}, false
+		}
+		return Account{Kigo: k, Bango: b}, true
+	}
+	var parts []string
+	if name, yes := strings.CutPrefix(v, "name:"); yes {
+		parts = strings.Split(name, "/")
+	} else {
+		parts = strings.Split(v, "-")
+	}
+	if len(parts) != 4 || parts[0] == "" || parts[1] == "" || len(parts[2]) != 1 || !strings.Contains("124", parts[2]) ||
+		len(parts[3]) != 7 || !allDigits(parts[3]) {
+		return Account{}, false
+	}
+	a = Account{Bank: parts[0], Branch: parts[1], Type: parts[2][0], Number: parts[3]}
+	a.BankCoded = len(a.Bank) == 4 && allDigits(a.Bank)
+	a.BranchCoded = len(a.Branch) == 3 && allDigits(a.Branch)
+	if !strings.HasPrefix(v, "name:") && (!a.BankCoded || !a.BranchCoded) {
+		return Account{}, false
+	}
+	return a, true
+}

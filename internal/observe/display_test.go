@@ -28,3 +28,37 @@ func TestDisplay(t *testing.T) {
 		}
 	}
 }
+
+func TestAccountParts(t *testing.T) {
+	for _, c := range []struct {
+		v    string
+		want Account
+		ok   bool
+	}{
+		{"0001-123-1-1234567", Account{Bank: "0001", BankCoded: true, Branch: "123", BranchCoded: true, Type: '1', Number: "1234567"}, true},
+		{"name:みずほ銀行/新宿支店/2/0012345", Account{Bank: "みずほ銀行", Branch: "新宿支店", Type: '2', Number: "0012345"}, true},
+		{"name:0005/渋谷支店/4/7777777", Account{Bank: "0005", BankCoded: true, Branch: "渋谷支店", Type: '4', Number: "7777777"}, true},
+		{"yucho:01234-00005678", Account{Kigo: "01234", Bango: "00005678"}, true},
+		{"0001-123-3-1234567", Account{}, false}, // no such type
+		{"0001-123-1-123456", Account{}, false},  // a short number
+		{"name:みずほ銀行/新宿支店/1", Account{}, false},  // a part missing
+		{"みずほ銀行-新宿支店-1-1234567", Account{}, false},
+		{"yucho:1234-00005678", Account{}, false},
+		{"", Account{}, false},
+	} {
+		got, ok := AccountParts(c.v)
+		if ok != c.ok || got != c.want {
+			t.Errorf("AccountParts(%q) = %+v, %v; want %+v, %v", c.v, got, ok, c.want, c.ok)
+		}
+	}
+	// Every canonical form Normalize makes splits.
+	for _, text := range []string{"みずほ銀行 新宿支店 普通 1234567", "0001-123-1-1234567", "記号12345 番号12345671 ゆうちょ銀行", "yucho:01234-5678"} {
+		v, err := Normalize(BankAccount, text)
+		if err != nil {
+			continue
+		}
+		if _, ok := AccountParts(v); !ok {
+			t.Errorf("AccountParts(%q) from %q: not split", v, text)
+		}
+	}
+}

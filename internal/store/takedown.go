@@ -5,31 +5,32 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
+	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/takedown"
-	"github.com/koban-project/koban/internal/xarf"
 )
 
-const takedownCols = `id, org_id, ticket, kind, target, fraud_type, source_type, source_id, note, state, recipient_email, recipient_name,
+const takedownCols = `id, org_id, ticket, kind, target, fraud_type, reason, source_type, source_id, COALESCE(case_id, 0), note, state, recipient_email, recipient_name,
 	recipient_basis, COALESCE(created_by, 0), created_at, sent_at, acknowledged_at, first_down_at, removed_at, reappeared_at, closed_at,
-	evidence_sha256, evidence_type, preserved_at, preserve_error, mailed_at`
+	evidence_sha256, evidence_type, preserved_at, preserve_error, mailed_at, resolved_at, outcome_note`
 
 func scanTakedown(s scanner) (*takedown.Request, error) {
 	var r takedown.Request
 	var kind, srcType string
-	var created, sent, ack, down, removed, reapp, closed, preserved, mailed int64
-	if err := s.Scan(&r.ID, &r.OrgID, &r.Ticket, &kind, &r.Target, &r.FraudType, &srcType, &r.Source.ID, &r.Note, &r.State, &r.RecipientEmail,
+	var created, sent, ack, down, removed, reapp, closed, preserved, mailed, resolved int64
+	if err := s.Scan(&r.ID, &r.OrgID, &r.Ticket, &kind, &r.Target, &r.FraudType, &r.Reason, &srcType, &r.Source.ID, &r.CaseID, &r.Note, &r.State, &r.RecipientEmail,
 		&r.RecipientName, &r.RecipientBasis, &r.CreatedBy, &created, &sent, &ack, &down, &removed, &reapp, &closed,
-		&r.EvidenceSHA256, &r.EvidenceType, &preserved, &r.PreserveError, &mailed); err != nil {
+		&r.EvidenceSHA256, &r.EvidenceType, &preserved, &r.PreserveError, &mailed, &resolved, &r.OutcomeNote); err != nil {
 		return nil, err
 	}
-	r.Kind, r.Source.Type = xarf.Kind(kind), correlate.RecordType(srcType)
+	r.Kind, r.Source.Type = takedown.Kind(kind), correlate.RecordType(srcType)
 	r.CreatedAt, r.SentAt, r.AcknowledgedAt, r.FirstDownAt, r.RemovedAt, r.ReappearedAt, r.ClosedAt =
 		tm(created), tm(sent), tm(ack), tm(down), tm(removed), tm(reapp), tm(closed)
-	r.PreservedAt, r.MailedAt = tm(preserved), tm(mailed)
+	r.PreservedAt, r.MailedAt, r.ResolvedAt = tm(preserved), tm(mailed), tm(resolved)
 	return &r, nil
 }
 
@@ -37,10 +38,10 @@ func scanTakedown(s scanner) (*takedown.Request, error) {
 // and writes its audit entry, in one transaction.
 func (db *DB) CreateTakedown(ctx context.Context, r *takedown.Request, e audit.Entry) error {
 	return db.inTx(ctx, func(tx *txn) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO takedown_requests (org_id, kind, target, fraud_type, source_type, source_id, note, state,
+		if err := tx.QueryRowContext(ctx, `INSERT INTO takedown_requests (org_id, kind, target, fraud_type, reason, source_type, source_id, case_id, note, state,
 			recipient_email, recipient_name, recipient_basis, created_by, created_at, evidence_sha256, evidence_type, preserved_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			r.OrgID, string(r.Kind), r.Target, r.FraudType, string(r.Source.Type), r.Source.ID, r.Note, r.State, r.RecipientEmail, r.RecipientName,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			r.OrgID, string(r.Kind), r.Target, r.FraudType, r.Reason, string(r.Source.Type), r.Source.ID, nullID(r.CaseID), r.Note, r.State, r.RecipientEmail, r.RecipientName,
 			r.RecipientBasis, nullID(r.CreatedBy), ts(r.CreatedAt), r.EvidenceSHA256, r.EvidenceType, ts(r.PreservedAt)).Scan(&r.ID); err != nil {
 			return fmt.Errorf("create takedown: %w", err)
 		}
@@ -65,21 +66,28 @@ func (db *DB) Takedown(ctx context.Context, id int64) (*takedown.Request, error)
 	return r, nil
 }
 
-// Takedowns lists the requests of the organisations, newest first.
-func (db *DB) Takedowns(ctx context.Context, orgs []int64, limit int) ([]*takedown.Request, error) {
-	if len(orgs) == 0 {
-		return nil, nil
-	}
-	return collect(ctx, db.read, scanTakedown, `SELECT `+takedownCols+` FROM takedown_requests WHERE org_id IN (`+placeholders(len(orgs))+`)
-		ORDER BY id DESC LIMIT ?`, append(anySlice(orgs), limit)...)
+// Takedowns lists the requests in an access scope, newest first.
+func (db *DB) Takedowns(ctx context.Context, scope access.Scope, limit int) ([]*takedown.Request, error) {
+	cond, args := scopeWhere(scope, "t.org_id", "t.id")
+	return collect(ctx, db.read, scanTakedown, `SELECT `+takedownCols+` FROM takedown_requests t WHERE `+cond+`
+		ORDER BY t.id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// CaseTakedowns lists the requests in an access scope that belong to a
+// case, newest first.
+func (db *DB) CaseTakedowns(ctx context.Context, caseID int64, scope access.Scope, limit int) ([]*takedown.Request, error) {
+	cond, args := scopeWhere(scope, "t.org_id", "t.id")
+	return collect(ctx, db.read, scanTakedown, `SELECT `+takedownCols+` FROM takedown_requests t WHERE t.case_id = ? AND `+cond+`
+		ORDER BY t.id DESC LIMIT ?`, slices.Concat([]any{caseID}, args, []any{limit})...)
 }
 
 func (db *DB) writeTakedown(ctx context.Context, tx *txn, r *takedown.Request) error {
 	_, err := tx.ExecContext(ctx, `UPDATE takedown_requests SET state = ?, recipient_email = ?, recipient_name = ?, recipient_basis = ?,
 		sent_at = ?, acknowledged_at = ?, first_down_at = ?, removed_at = ?, reappeared_at = ?, closed_at = ?,
-		evidence_sha256 = ?, evidence_type = ?, preserved_at = ?, preserve_error = ?, mailed_at = ? WHERE id = ?`,
+		evidence_sha256 = ?, evidence_type = ?, preserved_at = ?, preserve_error = ?, mailed_at = ?, resolved_at = ?, outcome_note = ? WHERE id = ?`,
 		r.State, r.RecipientEmail, r.RecipientName, r.RecipientBasis, ts(r.SentAt), ts(r.AcknowledgedAt), ts(r.FirstDownAt), ts(r.RemovedAt),
-		ts(r.ReappearedAt), ts(r.ClosedAt), r.EvidenceSHA256, r.EvidenceType, ts(r.PreservedAt), r.PreserveError, ts(r.MailedAt), r.ID)
+		ts(r.ReappearedAt), ts(r.ClosedAt), r.EvidenceSHA256, r.EvidenceType, ts(r.PreservedAt), r.PreserveError, ts(r.MailedAt),
+		ts(r.ResolvedAt), r.OutcomeNote, r.ID)
 	if err != nil {
 		return fmt.Errorf("takedown %d: %w", r.ID, err)
 	}

@@ -27,17 +27,33 @@ type Row struct {
 	P90     time.Duration
 }
 
-// Stats are the outcomes of the line's requests.
+// Stats are the outcomes of the line's requests: takedowns (All,
+// ByProvider, ByKind) and, apart, freezes and phone measures.
 type Stats struct {
 	All        Row
 	ByProvider []Row
 	ByKind     []Row
+	Measures   []MeasureRow // one per kind with a request sent, in Kinds' order
 }
 
-// Stats counts the sent requests of the officer's line: how many were
-// removed, and how long it took (median and 90th percentile), in all, per
-// provider (the recipient's domain) and per kind. A request that
-// reappeared and is not removed again counts as not removed.
+// MeasureRow is the outcome of the account freezes, or of the phone
+// measures, asked for.
+type MeasureRow struct {
+	Kind         Kind
+	Sent         int
+	Acknowledged int           // the bank or carrier answered (whatever came of it)
+	Done         int           // frozen, measures taken
+	Refused      int           // declined
+	Open         int           // neither done nor refused yet
+	Median       time.Duration // from sending to done, over the done
+}
+
+// Stats counts the sent requests of the officer's line. Takedowns: how
+// many were removed, and how long it took (median and 90th percentile), in
+// all, per provider (the recipient's domain) and per kind; a request that
+// reappeared and is not removed again counts as not removed. Freezes and
+// phone measures are counted apart, per kind — they are not removals, and
+// the removal rate held against the IHC's is of takedowns alone.
 func (s *Service) Stats(ctx context.Context, p auth.Principal) (*Stats, error) {
 	list, err := s.List(ctx, p)
 	if err != nil {
@@ -59,8 +75,31 @@ func tally(list []*Request) *Stats {
 		}
 		return m[k]
 	}
+	measures := map[Kind]*MeasureRow{}
+	measureTimes := map[Kind][]time.Duration{}
 	for _, r := range list {
 		if r.SentAt.IsZero() || r.State == Withdrawn {
+			continue
+		}
+		if r.Kind.Measure() {
+			m := measures[r.Kind]
+			if m == nil {
+				m = &MeasureRow{Kind: r.Kind}
+				measures[r.Kind] = m
+			}
+			m.Sent++
+			if !r.AcknowledgedAt.IsZero() {
+				m.Acknowledged++
+			}
+			switch r.State {
+			case Done:
+				m.Done++
+				measureTimes[r.Kind] = append(measureTimes[r.Kind], r.ResolvedAt.Sub(r.SentAt))
+			case Refused:
+				m.Refused++
+			default:
+				m.Open++
+			}
 			continue
 		}
 		prov := r.RecipientEmail[strings.LastIndexByte(r.RecipientEmail, '@')+1:]
@@ -84,6 +123,15 @@ func tally(list []*Request) *Stats {
 		return out
 	}
 	st := &Stats{All: row("", all)}
+	for _, k := range Kinds() {
+		if m := measures[k]; m != nil {
+			if ts := measureTimes[k]; len(ts) > 0 {
+				slices.Sort(ts)
+				m.Median = quantile(ts, 0.5)
+			}
+			st.Measures = append(st.Measures, *m)
+		}
+	}
 	for k, a := range byProv {
 		st.ByProvider = append(st.ByProvider, row(k, a))
 	}

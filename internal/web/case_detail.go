@@ -22,6 +22,7 @@ type casePage struct {
 	caseBetween       // referrals, parties, support requests (case_referral.go)
 	evidencePart      // the case's evidence (case_evidence.go)
 	foreignPart       // the case's international requests (foreign.go)
+	takedownPart      // its requests to providers (case_takedown.go)
 }
 
 // caseInput is what the officer typed in one of the case page's forms,
@@ -125,6 +126,10 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, stat
 		return
 	}
 	if err := s.loadForeign(r, &p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.loadTakedowns(r, &p); err != nil {
 		s.fail(w, r, err)
 		return
 	}

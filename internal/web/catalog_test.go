@@ -10,8 +10,10 @@ import (
 
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/locale"
+	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/taxonomy"
 )
 
@@ -62,6 +64,7 @@ func TestTemplateKeysExist(t *testing.T) {
 		keys = append(keys, k)
 	}
 	keys = append(keys, caseKeys(t)...)
+	keys = append(keys, takedownKeys()...)
 	for _, lang := range locale.Languages {
 		for _, k := range keys {
 			if !cats.Has(lang, k) {
@@ -142,4 +145,32 @@ func TestTemplatesParseAndAssetsHash(t *testing.T) {
 	if u := a.url("koban.css"); !regexp.MustCompile(`^/static/[0-9a-f]{12}/koban\.css$`).MatchString(u) {
 		t.Errorf("asset url %q", u)
 	}
+}
+
+// takedownKeys are the keys the takedown pages and letters build from the
+// package's kinds, states and reasons.
+func takedownKeys() []string {
+	keys := []string{"takedown.col.resolved_" + takedown.Done, "takedown.col.resolved_" + takedown.Refused}
+	for _, st := range []string{takedown.Draft, takedown.Sent, takedown.Acknowledged, takedown.Down, takedown.Removed, takedown.Reappeared,
+		takedown.Withdrawn, takedown.Done, takedown.Refused} {
+		keys = append(keys, "takedown.state."+st)
+	}
+	for _, t := range []correlate.RecordType{correlate.Report, correlate.Intel, correlate.Finding} {
+		keys = append(keys, "takedown.source."+string(t))
+	}
+	for _, k := range takedown.Kinds() {
+		keys = append(keys, "takedown.kind."+string(k))
+		if !k.Measure() {
+			keys = append(keys, "takedown.mail.kind."+string(k), "takedown.mail.reason."+string(k))
+			continue
+		}
+		keys = append(keys, "takedown.link."+string(k), "takedown.done."+string(k), "takedown.recipient_hint."+string(k), "takedown.error.target_"+string(k))
+		for _, part := range []string{"subject", "intro", "target", "batch_subject", "batch_intro"} {
+			keys = append(keys, "takedown.letter."+string(k)+"."+part)
+		}
+		for _, r := range takedown.Reasons(k) {
+			keys = append(keys, "takedown.reason."+r, "takedown.letter.reason."+r)
+		}
+	}
+	return keys
 }

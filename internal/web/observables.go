@@ -95,26 +95,18 @@ func (p page) Shown(o observe.Observable) string {
 // "name:BANK/BRANCH/T/NNNNNNN" (see internal/observe), as people read it:
 // "みずほ銀行 新宿支店 普通 1234567", a code named as one.
 func (p page) bankShown(v string) string {
-	var parts []string
-	if name, ok := strings.CutPrefix(v, "name:"); ok {
-		parts = strings.Split(name, "/")
-	} else {
-		parts = strings.Split(v, "-")
-	}
-	if len(parts) != 4 {
+	a, ok := observe.AccountParts(v)
+	if !ok || a.Kigo != "" {
 		return v
 	}
-	coded := func(s, key string) string {
-		if s != "" && strings.Trim(s, "0123456789") == "" {
-			return p.T(key, "c", s)
-		}
-		return s
+	bank, branch := a.Bank, a.Branch
+	if a.BankCoded {
+		bank = p.T("bank.code", "c", bank)
 	}
-	kind := parts[2]
-	if key := "bank.type." + kind; p.cats.Has(p.Lang, key) {
-		kind = p.T(key)
+	if a.BranchCoded {
+		branch = p.T("bank.branch_code", "c", branch)
 	}
-	return coded(parts[0], "bank.code") + " " + coded(parts[1], "bank.branch_code") + " " + kind + " " + parts[3]
+	return bank + " " + branch + " " + p.T("bank.type."+string(a.Type)) + " " + a.Number
 }
 
 // CanGraph tells whether the viewer may draw the link graph (shows the menu).
@@ -168,6 +160,7 @@ type observablePage struct {
 	Busiest    int    // records in the busiest month, for the bars
 	Reason     string // the access request being written, on a problem
 	Owner      int64
+	Request    *valueRequest // a request to a provider about the value; nil when none is offered
 }
 
 func (s *Server) observablePage(w http.ResponseWriter, r *http.Request) {
@@ -194,6 +187,9 @@ func (s *Server) showObservable(w http.ResponseWriter, r *http.Request, t observ
 	}
 	at, q := observablePath(v.Observable)
 	p.Prev, p.Next = pageLinks(at, q, n, size, v.VisibleTotal)
+	if p.CanTakedown() {
+		p.Request = requestAbout(v.Observable, v.Visible)
+	}
 	if problem != nil {
 		p.setProblems(problem)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/taxonomy"
 )
@@ -40,9 +41,25 @@ type detailPage struct {
 	Links        *correlate.Links // nil when the officer may not read the index
 	// RelPrev and RelNext page through the related records (?page=N).
 	RelPrev, RelNext string
+	// requests are the draft forms of requests to providers for the
+	// report's values, for officers who draft them; none for the values
+	// that are the reporter's own contact details.
+	requests map[observe.Observable]requestLink
 	// people names the users the history and the messages mention.
 	people map[int64]*auth.User
 }
+
+// Request is the link to the draft form of a request about one of the
+// report's values; nil when none is offered.
+func (p detailPage) Request(o observe.Observable) *requestLink {
+	if l, ok := p.requests[o]; ok {
+		return &l
+	}
+	return nil
+}
+
+// CanRequest tells whether any of the report's values has a request link.
+func (p detailPage) CanRequest() bool { return len(p.requests) > 0 }
 
 // relatedPageSize is how many related records the report page lists at once.
 const relatedPageSize = 50
@@ -211,6 +228,16 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, st
 			return
 		}
 		d.RelPrev, d.RelNext = pageLinks("/reports/"+strconv.FormatInt(id, 10), url.Values{}, n, relatedPageSize, d.Links.RelatedTotal)
+	}
+	if d.CanTakedown() {
+		// The values as they may leave koban: never the reporter's own
+		// number or address, even where the text repeats them.
+		shared, err := s.Intake.Shareable(r.Context(), pr, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.requests = requestLinks(shared.Observables, fromRecord("report", id, 0))
 	}
 	if problem != nil {
 		d.setProblems(problem)

@@ -146,6 +146,8 @@ func Run(t *testing.T, h Harness) {
 		{"SearchAllCount", testSearchAllCount},
 		{"SavedSearches", testSavedSearches},
 		{"CaseListCount", testCaseListCount},
+		{"TakedownCase", testTakedownCase},
+		{"TakedownMeasure", testTakedownMeasure},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
