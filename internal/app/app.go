@@ -487,20 +487,34 @@ func (a *App) sweep(ctx context.Context) {
 		}
 		// Patrol captures past their retention that nothing holds to (last:
 		// the saved searches' first pass at start keeps its moment).
-		if _, err := a.RunJob(ctx, "patrol-retention", 6*time.Hour, func(ctx context.Context) error {
-			n, err := a.DB.ExpireCaptures(ctx, a.Clock.Now(), patrol.CaptureRetention,
-				audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
-			if n > 0 {
-				a.Log.Info("patrol captures expired", "deleted", n)
-			}
-			return err
-		}); err != nil && ctx.Err() == nil {
+		if _, err := a.RunJob(ctx, "patrol-retention", 6*time.Hour, a.expireCaptures); err != nil && ctx.Err() == nil {
 			a.Log.Warn("patrol retention", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// expireBatch is how many patrol captures one statement of the retention
+// sweep deletes at most, so that no transaction grows with the backlog.
+const expireBatch = 5000
+
+// expireCaptures deletes the patrol captures past their retention, a batch
+// at a time, each batch audited.
+func (a *App) expireCaptures(ctx context.Context) error {
+	now, total := a.Clock.Now(), 0
+	for {
+		n, err := a.DB.ExpireCaptures(ctx, now, patrol.CaptureRetention, expireBatch,
+			audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
+		total += n
+		if err != nil || n < expireBatch || ctx.Err() != nil {
+			if total > 0 {
+				a.Log.Info("patrol captures expired", "deleted", total)
+			}
+			return err
 		}
 	}
 }

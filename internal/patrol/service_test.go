@@ -359,3 +359,126 @@ func TestFindings(t *testing.T) {
 		t.Errorf("findings after the phrase item: %+v", list)
 	}
 }
+
+// Tag retention: a patrol manager of the organisation (or of one above it)
+// sets and removes it, every change audited with what it replaced; an
+// officer of another prefecture or one who only reads patrol is refused;
+// the item's page says how long its captures are kept and why.
+func TestTagRetention(t *testing.T) {
+	e := newEnv(t)
+	tokyo, _ := e.tree.ByCode("pref-13")
+	analyst := e.officer("pref-13", auth.RoleAnalyst)
+	it, err := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/job", Tags: "闇バイト　東京、闇バイト"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(it.Tags) != "[闇バイト 東京]" {
+		t.Errorf("tags = %q; want each once, split at the wide space and 読点", it.Tags)
+	}
+	kept := func(id int64) patrol.Kept {
+		t.Helper()
+		v, err := e.svc.Item(e.ctx, analyst, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Kept
+	}
+	if k := kept(it.ID); k != (patrol.Kept{Days: 90, Because: patrol.KeptDefault}) {
+		t.Errorf("before any tag retention: %+v", k)
+	}
+	if _, err := e.svc.SetTagRetention(e.ctx, analyst, patrol.TagRetentionInput{Tag: " 闇バイト ", Days: "30"}); err != nil {
+		t.Fatal(err)
+	}
+	if k := kept(it.ID); k != (patrol.Kept{Days: 30, Because: patrol.KeptTag, Tag: "闇バイト"}) {
+		t.Errorf("with 闇バイト 30 days: %+v", k)
+	}
+	// The National Police Agency's analyst sets one for Tokyo; the longest
+	// of the item's tags wins.
+	if _, err := e.svc.SetTagRetention(e.ctx, e.officer("npa", auth.RoleAnalyst), patrol.TagRetentionInput{OrgCode: "pref-13", Tag: "東京", Days: "60"}); err != nil {
+		t.Fatal(err)
+	}
+	if k := kept(it.ID); k != (patrol.Kept{Days: 60, Because: patrol.KeptTag, Tag: "東京"}) {
+		t.Errorf("with 東京 60 days too: %+v", k)
+	}
+	own, _ := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/own", Tags: "東京", RetentionDays: "7"})
+	if k := kept(own.ID); k != (patrol.Kept{Days: 7, Because: patrol.KeptOwn}) {
+		t.Errorf("an item with its own retention: %+v", k)
+	}
+	// Refused: another prefecture's analyst, an investigator (patrol.read
+	// only), for Tokyo; a partner or unknown organisation; bad fields.
+	for _, p := range []auth.Principal{e.officer("pref-27", auth.RoleAnalyst), e.officer("pref-13", auth.RoleInvestigator)} {
+		if _, err := e.svc.SetTagRetention(e.ctx, p, patrol.TagRetentionInput{OrgCode: "pref-13", Tag: "東京", Days: "1"}); koban.ErrorCode(err) != koban.Forbidden {
+			t.Errorf("%s of %d sets Tokyo's: %v", p.Role, p.OrgID, err)
+		}
+		if err := e.svc.RemoveTagRetention(e.ctx, p, "pref-13", "東京"); koban.ErrorCode(err) != koban.Forbidden {
+			t.Errorf("%s of %d removes Tokyo's: %v", p.Role, p.OrgID, err)
+		}
+	}
+	if _, err := e.svc.SetTagRetention(e.ctx, analyst, patrol.TagRetentionInput{OrgCode: "pref-99", Tag: "x", Days: "1"}); !hasProblem(err, "org", "patrol.error.org_unknown") {
+		t.Errorf("unknown organisation: %v", err)
+	}
+	for _, in := range []patrol.TagRetentionInput{{Tag: "", Days: "30"}, {Tag: "闇 バイト", Days: "30"}, {Tag: "a,b", Days: "30"}, {Tag: strings.Repeat("長", 101), Days: "30"}} {
+		if _, err := e.svc.SetTagRetention(e.ctx, analyst, in); !hasProblem(err, "tag", "patrol.error.tag") {
+			t.Errorf("tag %q: %v", in.Tag, err)
+		}
+	}
+	for _, d := range []string{"", "0", "3651", "三十", "1.5"} {
+		if _, err := e.svc.SetTagRetention(e.ctx, analyst, patrol.TagRetentionInput{Tag: "闇バイト", Days: d}); !hasProblem(err, "days", "patrol.error.retention") {
+			t.Errorf("days %q: %v", d, err)
+		}
+	}
+	if l, _ := e.svc.TagRetentions(e.ctx, e.officer("pref-27", auth.RoleAnalyst)); len(l) != 0 {
+		t.Errorf("Osaka lists Tokyo's tag retentions: %+v", l)
+	}
+	if l, _ := e.svc.TagRetentions(e.ctx, analyst); len(l) != 2 {
+		t.Errorf("Tokyo's tag retentions = %+v", l)
+	}
+	// Removed, the item falls back to its other tag; removing it again is
+	// not found.
+	if err := e.svc.RemoveTagRetention(e.ctx, analyst, "", "東京"); err != nil {
+		t.Fatal(err)
+	}
+	if k := kept(it.ID); k != (patrol.Kept{Days: 30, Because: patrol.KeptTag, Tag: "闇バイト"}) {
+		t.Errorf("after 東京 was removed: %+v", k)
+	}
+	if err := e.svc.RemoveTagRetention(e.ctx, analyst, "", "東京"); koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("removed twice: %v", err)
+	}
+	// Every change audited on the organisation, with who and what before.
+	rows, err := e.db.AuditOf(e.ctx, "org", fmt.Sprint(tokyo.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.Action+" "+r.Actor+" "+r.Detail)
+	}
+	want := []string{
+		"patrol.tag_retention_set " + analyst.Email + ` {"before":0,"days":30,"tag":"闇バイト"}`,
+		"patrol.tag_retention_set npa-analyst",
+		"patrol.tag_retention_removed " + analyst.Email + ` {"before":60,"tag":"東京"}`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("audit rows:\n%s", strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("audit row %d = %s\nwant %s…", i, got[i], want[i])
+		}
+	}
+}
+
+// hasProblem tells whether err holds a problem of the field with the key.
+func hasProblem(err error, field, key string) bool {
+	var pe *koban.ProblemsError
+	if errors.As(err, &pe) {
+		for _, p := range pe.Problems {
+			if p.Field == field && p.Key == key {
+				return true
+			}
+		}
+		return false
+	}
+	var ke *koban.Error
+	return errors.As(err, &ke) && ke.Field == field && ke.Key == key
+}

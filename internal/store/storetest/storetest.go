@@ -119,6 +119,8 @@ func Run(t *testing.T, h Harness) {
 		{"IntelList", testIntelList},
 		{"Jobs", testJobs},
 		{"Patrol", testPatrol},
+		{"PatrolTagRetention", testPatrolTagRetention},
+		{"PatrolUsage", testPatrolUsage},
 		{"Foreign", testForeign},
 		{"Advisories", testAdvisories},
 		{"CaseRoundTrip", testCaseRoundTrip},
