@@ -153,6 +153,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Patrol = patrol.NewService(db, a.Access, a.Jobs, a.Blobs, a.Egress, a.Tree, o.Clock, log,
 		patrol.Options{Contact: cfg.BaseURL, Version: Version, Proxied: cfg.EgressProxyURL != nil})
 	a.Patrol.SetReporter(a.Intake) // a confirmed finding becomes a report
+	a.Patrol.SetQuota(cfg.PatrolQuota)
 	if c := patrol.FindChromium(); c != nil {
 		a.Patrol.SetShooter(c) // screenshots of HTML captures, rendered offline
 	}
@@ -243,6 +244,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Metrics = api.NewMetrics()
 	a.Metrics.WatchFallbacks(db.GroupFallbacks)
+	a.Metrics.WatchPatrolQuota(func() int64 { return a.Patrol.Quota().Used }, func() int64 { return a.Patrol.Quota().Limit })
 	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Requests: a.Requests, Accounts: db, Index: a.Index, Exports: a.Exports, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
@@ -490,6 +492,15 @@ func (a *App) sweep(ctx context.Context) {
 		if _, err := a.RunJob(ctx, "patrol-retention", 6*time.Hour, a.expireCaptures); err != nil && ctx.Err() == nil {
 			a.Log.Warn("patrol retention", "err", err)
 		}
+		// What patrol's captures take against KOBAN_PATROL_QUOTA: measured
+		// by one server (a crossing is logged once), read by every server
+		// (the pages' banner, the fetches, /metrics).
+		if _, err := a.RunJob(ctx, "patrol-usage", patrolUsageEvery, a.Patrol.MeasureUsage); err != nil && ctx.Err() == nil {
+			a.Log.Warn("patrol usage", "err", err)
+		}
+		if err := a.Patrol.LoadUsage(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Warn("patrol usage", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -497,6 +508,11 @@ func (a *App) sweep(ctx context.Context) {
 		}
 	}
 }
+
+// patrolUsageEvery is how often what patrol's captures take is measured:
+// a scan of two indexes over every capture (about a second for two million
+// on SQLite), while each server also counts the files it keeps in between.
+const patrolUsageEvery = 5 * time.Minute
 
 // expireBatch is how many patrol captures one statement of the retention
 // sweep deletes at most, so that no transaction grows with the backlog.

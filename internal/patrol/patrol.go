@@ -18,7 +18,10 @@
 //
 // A capture keeps the body in the file store by SHA-256, the headers, the
 // redirect chain, when, how long and by which route; its row is never
-// changed.
+// changed. Captures no finding names go after their retention (the item's,
+// else its tags', else 90 days; retention.go) unless their item is under
+// legal hold. Once the captures fill their quota (KOBAN_PATROL_QUOTA;
+// quota.go) a body the file store does not hold already is not kept.
 package patrol
 
 import (

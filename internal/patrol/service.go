@@ -56,6 +56,7 @@ type Service struct {
 	shooter  Shooter
 	mu       sync.Mutex
 	matchers map[int64]compiled // by organisation (findings.go)
+	quota    quota              // the capture quota (quota.go)
 	access   *access.Decider
 	jobs     *jobs.Runner
 	blobs    *blob.Store
