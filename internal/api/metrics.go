@@ -60,7 +60,7 @@ func (m *Metrics) WatchFallbacks(count func() int64) {
 func (m *Metrics) WatchPatrolQuota(used, limit func() int64) {
 	m.reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "koban_patrol_captures_bytes",
-			Help: "Bytes patrol's kept captures (bodies and screenshots, each file once) take in the file store, at the last measurement."},
+			Help: "Bytes patrol's kept captures (bodies and screenshots, each file once) take in the file store: the last measurement, plus what this server kept since."},
 			func() float64 { return float64(used()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "koban_patrol_quota_bytes",
 			Help: "Bytes patrol's captures may take (KOBAN_PATROL_QUOTA); 0: no quota."},
