@@ -53,6 +53,20 @@ func (m *Metrics) WatchFallbacks(count func() int64) {
 		Help: "Grouped report commits that fell back to one request at a time."}, func() float64 { return float64(count()) }))
 }
 
+// WatchPatrolQuota publishes what patrol's kept captures take in the file
+// store and their quota (KOBAN_PATROL_QUOTA; 0: none), as this server last
+// measured or read them: an alert on used ≥ 0.8 × quota (with quota > 0)
+// comes before pages stop being kept.
+func (m *Metrics) WatchPatrolQuota(used, limit func() int64) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "koban_patrol_captures_bytes",
+			Help: "Bytes patrol's kept captures (bodies and screenshots, each file once) take in the file store: the last measurement, plus what this server kept since."},
+			func() float64 { return float64(used()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "koban_patrol_quota_bytes",
+			Help: "Bytes patrol's captures may take (KOBAN_PATROL_QUOTA); 0: no quota."},
+			func() float64 { return float64(limit()) }))
+}
+
 // Handler serves /metrics.
 func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
 

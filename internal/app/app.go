@@ -156,6 +156,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		patrol.Options{Contact: cfg.BaseURL, Version: Version, Proxied: cfg.EgressProxyURL != nil})
 	a.Patrol.SetReporter(a.Intake) // a confirmed finding becomes a report
 	a.Reading = reading.NewService(db, a.Jobs, a.Egress, a.Tree, o.Clock, log, reading.Options{Zone: cfg.Location})
+	a.Patrol.SetQuota(cfg.PatrolQuota)
 	if c := patrol.FindChromium(); c != nil {
 		a.Patrol.SetShooter(c) // screenshots of HTML captures, rendered offline
 	}
@@ -247,6 +248,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Metrics = api.NewMetrics()
 	a.Metrics.WatchFallbacks(db.GroupFallbacks)
+	a.Metrics.WatchPatrolQuota(func() int64 { return a.Patrol.Quota().Used }, func() int64 { return a.Patrol.Quota().Limit })
 	jsonAPI := api.New(api.Deps{Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Requests: a.Requests, Accounts: db, Index: a.Index, Exports: a.Exports, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
@@ -491,20 +493,48 @@ func (a *App) sweep(ctx context.Context) {
 		}
 		// Patrol captures past their retention that nothing holds to (last:
 		// the saved searches' first pass at start keeps its moment).
-		if _, err := a.RunJob(ctx, "patrol-retention", 6*time.Hour, func(ctx context.Context) error {
-			n, err := a.DB.ExpireCaptures(ctx, a.Clock.Now(), patrol.CaptureRetention,
-				audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
-			if n > 0 {
-				a.Log.Info("patrol captures expired", "deleted", n)
-			}
-			return err
-		}); err != nil && ctx.Err() == nil {
+		if _, err := a.RunJob(ctx, "patrol-retention", 6*time.Hour, a.expireCaptures); err != nil && ctx.Err() == nil {
 			a.Log.Warn("patrol retention", "err", err)
+		}
+		// What patrol's captures take against KOBAN_PATROL_QUOTA: measured
+		// by one server (a crossing is logged once), read by every server
+		// (the pages' banner, the fetches, /metrics).
+		if _, err := a.RunJob(ctx, "patrol-usage", patrolUsageEvery, a.Patrol.MeasureUsage); err != nil && ctx.Err() == nil {
+			a.Log.Warn("patrol usage", "err", err)
+		}
+		if err := a.Patrol.LoadUsage(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Warn("patrol usage", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// patrolUsageEvery is how often what patrol's captures take is measured:
+// a scan of two indexes over every capture (about a second for two million
+// on SQLite), while each server also counts the files it keeps in between.
+const patrolUsageEvery = 5 * time.Minute
+
+// expireBatch is how many patrol captures one statement of the retention
+// sweep deletes at most, so that no transaction grows with the backlog.
+const expireBatch = 5000
+
+// expireCaptures deletes the patrol captures past their retention, a batch
+// at a time, each batch audited.
+func (a *App) expireCaptures(ctx context.Context) error {
+	now, total := a.Clock.Now(), 0
+	for {
+		n, err := a.DB.ExpireCaptures(ctx, now, patrol.CaptureRetention, expireBatch,
+			audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
+		total += n
+		if err != nil || n < expireBatch || ctx.Err() != nil {
+			if total > 0 {
+				a.Log.Info("patrol captures expired", "deleted", total)
+			}
+			return err
 		}
 	}
 }

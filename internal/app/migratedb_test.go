@@ -53,7 +53,7 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"report_search", "case_search", "note_search", "saved_searches", "saved_search_matches",
 	"intel_sources", "intel_polls", "intel_objects", "intel_sightings", "taxii_collections", "taxii_collection_access",
 	"taxii_collection_objects", "taxii_status", "audit_log", "rate_limits", "jobs", "job_queue", "job_attempts",
-	"patrol_items", "patrol_hosts", "patrol_captures", "patrol_findings", "takedown_requests", "takedown_checks",
+	"patrol_items", "patrol_hosts", "patrol_captures", "patrol_findings", "patrol_tag_retention", "patrol_usage", "takedown_requests", "takedown_checks",
 	"foreign_requests", "advisories", "advisory_versions", "reading_feeds", "reading_items"}
 
 // kobanSource is a SQLite koban built through koban's own services.
@@ -310,6 +310,11 @@ func buildSource(t testing.TB, n int) *kobanSource {
 		Hits: []patrol.FindingHit{{Rule: "yamibaito-002", Category: "yamibaito", Weight: 0.6, Text: "即日即金"}}, Excerpt: "高収入 即日即金",
 		SimHash: 0x8000_0000_0000_0001, State: patrol.FindingNew, TLP: "amber", CreatedAt: time.Now(),
 		Observables: []observe.Observable{{Type: observe.Phone, Value: "+819012345678"}}}, 14))
+	// A tag's retention, and the captures' usage measured once.
+	_, err = a.Patrol.SetTagRetention(ctx, ap, patrol.TagRetentionInput{Tag: "闇バイト", Days: "30"})
+	must(err)
+	_, err = a.DB.RecordPatrolUsage(ctx, patrol.Usage{Used: size, At: time.Now()})
+	must(err)
 	// A takedown request, sent and looked at once.
 	td := &takedown.Request{OrgID: item.OrgID, Kind: takedown.Phishing, Target: "https://kuroneko-jp.top/login", State: takedown.Sent,
 		RecipientEmail: "abuse@hoster.example", RecipientBasis: "officer", CreatedBy: ap.UserID, CreatedAt: time.Now(), SentAt: time.Now()}

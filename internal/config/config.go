@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -69,6 +70,10 @@ type Config struct {
 	// TakedownBatch (KOBAN_TAKEDOWN_BATCH) is how long takedown requests to
 	// one provider are gathered into one mail; 0 sends each at once.
 	TakedownBatch time.Duration
+	// PatrolQuota (KOBAN_PATROL_QUOTA) is how many bytes patrol's kept
+	// captures may take in the file store before pages that changed are
+	// no longer kept (a warning from 80 %); 0: no quota.
+	PatrolQuota int64
 
 	Location       *time.Location     // TimeZone, loaded
 	AuditSigner    ed25519.PrivateKey // AuditKey, read; nil without one
@@ -144,6 +149,14 @@ var settings = []setting{
 		return nil
 	}, func(c *Config) string { return c.TakedownBatch.String() }},
 	{"KOBAN_COUNTERPARTS", "counterparts", "JSON file of the countries and agencies abroad (with their 24/7 contacts) for international requests; empty: the list koban ships, without contacts", false, func(c *Config, v string) error { c.Counterparts = v; return nil }, func(c *Config) string { return c.Counterparts }},
+	{"KOBAN_PATROL_QUOTA", "patrol-quota", "bytes patrol captures may take in the file store, e.g. 500MB or 20GB; warned of at 80 %, at 100 % pages that changed are not kept; empty or 0: no quota", false, func(c *Config, v string) error {
+		n, err := ParseBytes(v)
+		if err != nil {
+			return err
+		}
+		c.PatrolQuota = n
+		return nil
+	}, func(c *Config) string { return FormatBytes(c.PatrolQuota) }},
 	{"KOBAN_PDF_FONT", "pdf-font", "TrueType font (.ttf) with Japanese glyphs for court bundle PDFs; empty: IPA Gothic where Debian installs it", false, func(c *Config, v string) error { c.PDFFont = v; return nil }, func(c *Config) string { return c.PDFFont }},
 }
 
@@ -303,6 +316,63 @@ func (c *Config) Validate() error {
 		c.AuditSigner = key
 	}
 	return errors.Join(errs...)
+}
+
+// byteUnits are the suffixes ParseBytes reads, upper-cased: powers of 1000
+// (KB, MB, …, as disks are sold) and of 1024 (KiB, MiB, …).
+var byteUnits = map[string]int64{"": 1, "B": 1,
+	"K": 1e3, "KB": 1e3, "M": 1e6, "MB": 1e6, "G": 1e9, "GB": 1e9, "T": 1e12, "TB": 1e12,
+	"KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}
+
+// ParseBytes reads a size such as 500MB, 20GB, 1.5TB, 512MiB or 1000000
+// (bytes; a fraction only of a unit, to three places); "" and 0 are 0. The units are case-insensitive and a space may
+// come before them.
+func ParseBytes(v string) (int64, error) {
+	bad := fmt.Errorf("want a size in bytes such as 500MB or 20GB (KB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: of 1024), got %q", v)
+	s := strings.TrimSpace(v)
+	if s == "" {
+		return 0, nil
+	}
+	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	if i < 0 {
+		i = len(s)
+	}
+	num, unit := s[:i], strings.ToUpper(strings.TrimSpace(s[i:]))
+	mult, ok := byteUnits[unit]
+	if num == "" || !ok {
+		return 0, bad
+	}
+	if whole, frac, dotted := strings.Cut(num, "."); dotted {
+		// A fraction of a unit (1.5GB), to three places.
+		if mult == 1 || whole == "" || frac == "" || len(frac) > 3 || strings.Contains(frac, ".") {
+			return 0, bad
+		}
+		w, err := strconv.ParseInt(whole, 10, 64)
+		if err != nil || w > math.MaxInt64/mult-1 {
+			return 0, bad
+		}
+		f, _ := strconv.ParseInt(frac+strings.Repeat("0", 3-len(frac)), 10, 64) // thousandths
+		return w*mult + f*mult/1000, nil
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n > math.MaxInt64/mult {
+		return 0, bad
+	}
+	return n * mult, nil
+}
+
+// FormatBytes writes a size as ParseBytes reads it, in a unit that says it
+// exactly, the larger the better ("0" for none).
+func FormatBytes(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	for _, u := range []string{"TB", "TiB", "GB", "GiB", "MB", "MiB", "KB", "KiB"} {
+		if m := byteUnits[strings.ToUpper(u)]; n%m == 0 {
+			return strconv.FormatInt(n/m, 10) + u
+		}
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // parseAuditKey reads an Ed25519 private key in PEM ("PRIVATE KEY", PKCS #8,

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -198,5 +199,53 @@ func TestEgressSettings(t *testing.T) {
 				t.Fatalf("err = %v, want mention of %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestPatrolQuota(t *testing.T) {
+	get, list := env(nil)
+	if c, _, err := Load(nil, get, list, io.Discard); err != nil || c.PatrolQuota != 0 {
+		t.Fatalf("default quota = %d, %v; want none", c.PatrolQuota, err)
+	}
+	for _, tc := range []struct {
+		in      string
+		want    int64
+		printed string
+	}{
+		{"0", 0, "0"},
+		{"1000000", 1_000_000, "1MB"},
+		{"500MB", 500_000_000, "500MB"},
+		{"20GB", 20_000_000_000, "20GB"},
+		{"20 gb", 20_000_000_000, "20GB"},
+		{"1.5TB", 1_500_000_000_000, "1500GB"},
+		{"512MiB", 512 << 20, "512MiB"},
+		{"2GiB", 2 << 30, "2GiB"},
+		{"4k", 4000, "4KB"},
+		{"123B", 123, "123"},
+	} {
+		get, list := env(map[string]string{"KOBAN_PATROL_QUOTA": tc.in})
+		c, _, err := Load(nil, get, list, io.Discard)
+		if err != nil || c.PatrolQuota != tc.want {
+			t.Errorf("KOBAN_PATROL_QUOTA=%q: %d, %v; want %d", tc.in, c.PatrolQuota, err, tc.want)
+			continue
+		}
+		var b bytes.Buffer
+		c.Print(&b)
+		if !strings.Contains(b.String(), "KOBAN_PATROL_QUOTA="+tc.printed+"\n") {
+			t.Errorf("KOBAN_PATROL_QUOTA=%q printed as:\n%s", tc.in, b.String())
+		}
+		if back, err := ParseBytes(tc.printed); err != nil || back != tc.want {
+			t.Errorf("%q printed as %q reads back as %d, %v", tc.in, tc.printed, back, err)
+		}
+	}
+	if c, _, err := Load([]string{"--patrol-quota", "3GB"}, get, list, io.Discard); err != nil || c.PatrolQuota != 3_000_000_000 {
+		t.Errorf("--patrol-quota 3GB: %d, %v", c.PatrolQuota, err)
+	}
+	for _, bad := range []string{"-1GB", "20XB", "GB", "20 G B", "1.5", "1.2345GB", "1..5GB", ".5GB", "9223372036854775807KB", "99999999999999999999", "1e9"} {
+		get, list := env(map[string]string{"KOBAN_PATROL_QUOTA": bad})
+		_, _, err := Load(nil, get, list, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "KOBAN_PATROL_QUOTA") || !strings.Contains(err.Error(), "500MB or 20GB") || !strings.Contains(err.Error(), strconv.Quote(bad)) {
+			t.Errorf("KOBAN_PATROL_QUOTA=%q: %v; want an error naming the setting, what it wants and what it got", bad, err)
+		}
 	}
 }

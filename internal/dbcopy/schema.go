@@ -120,6 +120,10 @@ var plan = []planEntry{
 	{"patrol_hosts", "", []string{"host"}},
 	{"patrol_captures", "", []string{"id"}},
 	{"patrol_findings", "", []string{"id"}},
+	// How long an organisation keeps its items' captures by tag, and the
+	// last measurement of what the captures take (the quota's alarm).
+	{"patrol_tag_retention", "", []string{"org_id", "tag"}},
+	{"patrol_usage", "", []string{"id"}},
 	// Takedown requests and each look at their target.
 	{"takedown_requests", "", []string{"id"}},
 	{"takedown_checks", "", []string{"id"}},

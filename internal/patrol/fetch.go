@@ -189,11 +189,27 @@ func (s *Service) capture(ctx context.Context, it *Item, u *url.URL) (time.Time,
 			return until, s.store.CheckedItem(ctx, it.ID, start, resp.StatusCode, lastError("asked_to_wait", until.Format(time.RFC3339)))
 		}
 	}
-	sum, size, err := s.blobs.Put(resp.Body, maxBody)
+	body, err := s.blobs.Stage(resp.Body, maxBody)
 	if err != nil {
 		return start.Add(it.Every), s.store.CheckedItem(ctx, it.ID, start, resp.StatusCode, lastError("not_kept", err.Error()))
 	}
-	shot := s.screenshot(ctx, sum, resp.Header.Get("Content-Type"))
+	defer body.Close()
+	// At the quota a body already in the file store (the page unchanged,
+	// or kept for another item) is kept as ever, for it takes no more
+	// room; any other is not, and the item says so.
+	sum, size := body.Sum, body.Size
+	full, stored := s.Quota().Level >= QuotaFull, sum == it.LastSHA256 || s.blobs.Has(sum)
+	if full && !stored {
+		return start.Add(it.Every), s.store.CheckedItem(ctx, it.ID, start, resp.StatusCode,
+			lastError("quota", fmt.Sprintf("%d B, SHA-256 %s", size, sum)))
+	}
+	if _, err := body.Commit(); err != nil {
+		return start.Add(it.Every), s.store.CheckedItem(ctx, it.ID, start, resp.StatusCode, lastError("not_kept", err.Error()))
+	}
+	if !stored {
+		s.kept(size)
+	}
+	shot, shotSize := s.screenshot(ctx, sum, resp.Header.Get("Content-Type"), full)
 	headers, _ := json.Marshal(resp.Header)
 	route := "direct"
 	if s.opts.Proxied {
@@ -201,7 +217,7 @@ func (s *Service) capture(ctx context.Context, it *Item, u *url.URL) (time.Time,
 	}
 	end := s.clock.Now()
 	c := &Capture{ItemID: it.ID, OrgID: it.OrgID, URL: u.String(), FinalURL: resp.Request.URL.String(), Status: resp.StatusCode,
-		ContentType: resp.Header.Get("Content-Type"), Headers: headers, Redirects: redirects, SHA256: sum, Size: size, ScreenshotSHA256: shot,
+		ContentType: resp.Header.Get("Content-Type"), Headers: headers, Redirects: redirects, SHA256: sum, Size: size, ScreenshotSHA256: shot, ScreenshotSize: shotSize,
 		Profile: it.Profile, UserAgent: ua, Route: route, FetchedAt: start, Duration: end.Sub(start), Changed: sum != it.LastSHA256}
 	if err := s.store.AddCapture(ctx, c); err != nil {
 		return time.Time{}, err
@@ -229,32 +245,45 @@ func (it *Item) String() string {
 }
 
 // screenshot renders a captured HTML page offline and keeps the PNG,
-// returning its SHA-256 ("" when there is no shooter, the page is not
-// HTML, or rendering failed — the capture is kept all the same).
-func (s *Service) screenshot(ctx context.Context, sum, contentType string) string {
+// returning its SHA-256 and size ("" when there is no shooter, the page is
+// not HTML, rendering failed, or the quota is full and the PNG is not
+// stored already — the capture is kept all the same).
+func (s *Service) screenshot(ctx context.Context, sum, contentType string, full bool) (string, int64) {
 	if s.shooter == nil || !strings.Contains(strings.ToLower(contentType), "html") {
-		return ""
+		return "", 0
 	}
 	r, err := s.blobs.Open(sum)
 	if err != nil {
-		return ""
+		return "", 0
 	}
 	html, err := io.ReadAll(io.LimitReader(r, 4<<20))
 	r.Close()
 	if err != nil {
-		return ""
+		return "", 0
 	}
 	png, err := s.shooter.Screenshot(ctx, html)
 	if err != nil {
 		s.log.Warn("patrol: screenshot", "err", err)
-		return ""
+		return "", 0
 	}
-	shot, _, err := s.blobs.Put(bytes.NewReader(png), 32<<20)
+	st, err := s.blobs.Stage(bytes.NewReader(png), 32<<20)
 	if err != nil {
 		s.log.Warn("patrol: keeping a screenshot", "err", err)
-		return ""
+		return "", 0
 	}
-	return shot
+	defer st.Close()
+	stored := s.blobs.Has(st.Sum)
+	if full && !stored {
+		return "", 0
+	}
+	if _, err := st.Commit(); err != nil {
+		s.log.Warn("patrol: keeping a screenshot", "err", err)
+		return "", 0
+	}
+	if !stored {
+		s.kept(st.Size)
+	}
+	return st.Sum, st.Size
 }
 
 // lastError writes an item's last error as its catalog key

@@ -18,7 +18,10 @@
 //
 // A capture keeps the body in the file store by SHA-256, the headers, the
 // redirect chain, when, how long and by which route; its row is never
-// changed.
+// changed. Captures no finding names go after their retention (the item's,
+// else its tags', else 90 days; retention.go) unless their item is under
+// legal hold. Once the captures fill their quota (KOBAN_PATROL_QUOTA;
+// quota.go) a body the file store does not hold already is not kept.
 package patrol
 
 import (
@@ -29,8 +32,9 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 )
 
-// CaptureRetention is how long a capture no finding names is kept (its
-// item's latest capture stays whatever its age).
+// CaptureRetention is how long a capture no finding names is kept when
+// neither its item nor one of the item's tags says otherwise (see Retain;
+// its item's latest capture stays whatever its age).
 const CaptureRetention = 90 * 24 * time.Hour
 
 // Kinds of watch item.
@@ -71,8 +75,9 @@ type Item struct {
 	LastStatus    int
 	LastError     string
 	LastSHA256    string
-	// Retention is how long its captures no finding names are kept; 0 is
-	// CaptureRetention. Hold keeps every one of them (a legal hold).
+	// Retention is how long its captures no finding names are kept; 0
+	// leaves it to its tags and then CaptureRetention (see Retain). Hold
+	// keeps every one of them (a legal hold).
 	Retention time.Duration
 	Hold      bool
 }
@@ -103,12 +108,32 @@ type Capture struct {
 	// ScreenshotSHA256 names the PNG of the page rendered offline by
 	// headless chromium; "" when there is none (no chromium, not HTML).
 	ScreenshotSHA256 string
+	ScreenshotSize   int64 // 0 for captures kept before sizes were
 	Profile          string
 	UserAgent        string
 	Route            string // direct | proxy
 	FetchedAt        time.Time
 	Duration         time.Duration
 	Changed          bool // the body differs from the item's previous capture
+}
+
+// Alarm levels of the capture quota (KOBAN_PATROL_QUOTA), in per cent of
+// it. At QuotaWarn the patrol pages warn those who manage patrol; at
+// QuotaFull a fetched body that is not stored already is not kept (the
+// fetch is recorded on its item all the same). Nothing kept is deleted
+// because of the quota.
+const (
+	QuotaQuiet = 0
+	QuotaWarn  = 80
+	QuotaFull  = 100
+)
+
+// Usage is one measurement of what patrol's kept captures take in the file
+// store (quota.go).
+type Usage struct {
+	Used  int64 // bytes, each file once
+	Level int   // the alarm level in force after the measurement
+	At    time.Time
 }
 
 // Store keeps watch items, hosts and captures.
@@ -132,6 +157,25 @@ type Store interface {
 	CheckedItem(ctx context.Context, itemID int64, at time.Time, status int, errText string) error
 	// SetHold puts an item's captures under legal hold, or lifts it.
 	SetHold(ctx context.Context, itemID int64, hold bool, e audit.Entry) error
+	// TagRetentions lists the tag retentions of the organisations, by
+	// organisation and tag.
+	TagRetentions(ctx context.Context, orgs []int64) ([]TagRetention, error)
+	// SetTagRetention sets an organisation's retention for a tag (or
+	// replaces it), with the audit entry, to which it adds the days set
+	// before (0: none).
+	SetTagRetention(ctx context.Context, r *TagRetention, e audit.Entry) error
+	// RemoveTagRetention removes an organisation's retention for a tag,
+	// with the audit entry; NotFound when none is set.
+	RemoveTagRetention(ctx context.Context, orgID int64, tag string, e audit.Entry) error
+	// PatrolUsage measures the bytes the kept captures' bodies and
+	// screenshots take in the file store, each file once.
+	PatrolUsage(ctx context.Context) (int64, error)
+	// RecordPatrolUsage records a measurement and the alarm level in force
+	// after it, and returns the level in force before (0 the first time).
+	RecordPatrolUsage(ctx context.Context, u Usage) (int, error)
+	// LastPatrolUsage returns the latest measurement; NotFound before the
+	// first.
+	LastPatrolUsage(ctx context.Context) (Usage, error)
 	Captures(ctx context.Context, itemID int64, limit int) ([]*Capture, error)
 	Capture(ctx context.Context, id int64) (*Capture, error)
 	Audit(ctx context.Context, e audit.Entry) error

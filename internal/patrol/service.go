@@ -56,6 +56,7 @@ type Service struct {
 	shooter  Shooter
 	mu       sync.Mutex
 	matchers map[int64]compiled // by organisation (findings.go)
+	quota    quota              // the capture quota (quota.go)
 	access   *access.Decider
 	jobs     *jobs.Runner
 	blobs    *blob.Store
@@ -105,7 +106,7 @@ type ItemInput struct {
 	Profile  string // "" is default
 	OrgCode  string // "" is the officer's own
 	// RetentionDays keeps its captures no finding names this many days;
-	// "" is CaptureRetention.
+	// "" leaves it to its tags' retention, then CaptureRetention.
 	RetentionDays string
 }
 
@@ -163,9 +164,7 @@ func (s *Service) CreateItem(ctx context.Context, p auth.Principal, in ItemInput
 	if utf8.RuneCountInString(it.Label) > maxLabel {
 		bad.Add("label", "patrol.error.label")
 	}
-	for _, t := range strings.FieldsFunc(in.Tags, func(r rune) bool { return r == ' ' || r == ',' || r == '、' || r == '　' }) {
-		it.Tags = append(it.Tags, t)
-	}
+	it.Tags = SplitTags(in.Tags)
 	if in.EveryMin != "" {
 		m, err := strconv.Atoi(strings.TrimSpace(in.EveryMin))
 		if d := time.Duration(m) * time.Minute; err != nil || d < MinEvery || d > MaxEvery {
@@ -176,7 +175,7 @@ func (s *Service) CreateItem(ctx context.Context, p auth.Principal, in ItemInput
 	}
 	if d := strings.TrimSpace(in.RetentionDays); d != "" {
 		n, err := strconv.Atoi(d)
-		if err != nil || n < 1 || n > 3650 {
+		if err != nil || n < MinRetentionDays || n > MaxRetentionDays {
 			bad.Add("retention", "patrol.error.retention")
 		} else {
 			it.Retention = time.Duration(n) * 24 * time.Hour
@@ -218,10 +217,12 @@ func (s *Service) Items(ctx context.Context, p auth.Principal) ([]*Item, error) 
 	return s.store.PatrolItems(ctx, s.tree().Visible(p.OrgID), 500)
 }
 
-// ItemView is an item with its latest captures.
+// ItemView is an item with its latest captures and how long they are
+// kept.
 type ItemView struct {
 	*Item
 	Captures []*Capture
+	Kept     Kept
 }
 
 // Item returns one item of the officer's line with its latest captures;
@@ -241,7 +242,11 @@ func (s *Service) Item(ctx context.Context, p auth.Principal, id int64) (*ItemVi
 	if err != nil {
 		return nil, fmt.Errorf("captures: %w", err)
 	}
-	return &ItemView{Item: it, Captures: caps}, nil
+	tags, err := s.store.TagRetentions(ctx, []int64{it.OrgID})
+	if err != nil {
+		return nil, fmt.Errorf("tag retentions: %w", err)
+	}
+	return &ItemView{Item: it, Captures: caps, Kept: Retain(it, tags)}, nil
 }
 
 // CaptureBody opens a capture's body (or its screenshot) for an officer of

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -40,6 +41,25 @@ type env struct {
 	jobs  *jobs.Runner
 	svc   *patrol.Service
 	site  *site
+	log   *logBuffer // what the service logged
+}
+
+// logBuffer keeps what a logger wrote, for a test to read.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // site is a web site on loopback that counts what it is asked.
@@ -50,8 +70,18 @@ type site struct {
 	agents   []string
 	robots   func(w http.ResponseWriter)
 	page     string
-	retry    string // when set, /busy answers 429 with this Retry-After
-	contents map[string]string
+	retry    string            // when set, /busy answers 429 with this Retry-After
+	contents map[string]string // pages of their own by path; the others are page
+}
+
+// set gives the page at path a content of its own.
+func (s *site) set(path, content string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.contents == nil {
+		s.contents = map[string]string{}
+	}
+	s.contents[path] = content
 }
 
 func (s *site) count(path string) int { s.mu.Lock(); defer s.mu.Unlock(); return s.hits[path] }
@@ -97,14 +127,21 @@ func newEnv(t *testing.T) *env {
 			w.WriteHeader(http.StatusTooManyRequests)
 		default:
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			io.WriteString(w, s.page)
+			s.mu.Lock()
+			page, ok := s.contents[r.URL.Path]
+			s.mu.Unlock()
+			if !ok {
+				page = s.page
+			}
+			io.WriteString(w, page)
 		}
 	}))
 	t.Cleanup(s.Close)
 	eg := egress.New(egress.Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Timeout: 10 * time.Second})
 	r := jobs.NewRunner(db, "test", clock, nil)
-	e := &env{t: t, ctx: ctx, db: db, clock: clock, tree: tree, blobs: blobs, jobs: r, site: s}
-	e.svc = patrol.NewService(db, access.New(db, func() *org.Tree { return e.tree }, clock), r, blobs, eg, func() *org.Tree { return e.tree }, clock, nil, patrol.Options{Contact: "https://koban.police.example/patrol", Version: "1.0"})
+	e := &env{t: t, ctx: ctx, db: db, clock: clock, tree: tree, blobs: blobs, jobs: r, site: s, log: &logBuffer{}}
+	log := slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	e.svc = patrol.NewService(db, access.New(db, func() *org.Tree { return e.tree }, clock), r, blobs, eg, func() *org.Tree { return e.tree }, clock, log, patrol.Options{Contact: "https://koban.police.example/patrol", Version: "1.0"})
 	return e
 }
 
@@ -357,5 +394,236 @@ func TestFindings(t *testing.T) {
 	drain()
 	if list, _ = e.svc.Findings(e.ctx, analyst, ""); len(list) != 3 || list[0].Hits[0].Rule == "" || !strings.HasPrefix(list[0].Hits[0].Rule, "item-") {
 		t.Errorf("findings after the phrase item: %+v", list)
+	}
+}
+
+// Tag retention: a patrol manager of the organisation (or of one above it)
+// sets and removes it, every change audited with what it replaced; an
+// officer of another prefecture or one who only reads patrol is refused;
+// the item's page says how long its captures are kept and why.
+func TestTagRetention(t *testing.T) {
+	e := newEnv(t)
+	tokyo, _ := e.tree.ByCode("pref-13")
+	analyst := e.officer("pref-13", auth.RoleAnalyst)
+	it, err := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/job", Tags: "闇バイト　東京、闇バイト"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(it.Tags) != "[闇バイト 東京]" {
+		t.Errorf("tags = %q; want each once, split at the wide space and 読点", it.Tags)
+	}
+	kept := func(id int64) patrol.Kept {
+		t.Helper()
+		v, err := e.svc.Item(e.ctx, analyst, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Kept
+	}
+	if k := kept(it.ID); k != (patrol.Kept{Days: 90, Because: patrol.KeptDefault}) {
+		t.Errorf("before any tag retention: %+v", k)
+	}
+	if _, err := e.svc.SetTagRetention(e.ctx, analyst, patrol.TagRetentionInput{Tag: " 闇バイト ", Days: "30"}); err != nil {
+		t.Fatal(err)
+	}
+	if k := kept(it.ID); k != (patrol.Kept{Days: 30, Because: patrol.KeptTag, Tag: "闇バイト"}) {
+		t.Errorf("with 闇バイト 30 days: %+v", k)
+	}
+	// The National Police Agency's analyst sets one for Tokyo; the longest
+	// of the item's tags wins.
+	if _, err := e.svc.SetTagRetention(e.ctx, e.officer("npa", auth.RoleAnalyst), patrol.TagRetentionInput{OrgCode: "pref-13", Tag: "東京", Days: "60"}); err != nil {
+		t.Fatal(err)
+	}
+	if k := kept(it.ID); k != (patrol.Kept{Days: 60, Because: patrol.KeptTag, Tag: "東京"}) {
+		t.Errorf("with 東京 60 days too: %+v", k)
+	}
+	own, _ := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/own", Tags: "東京", RetentionDays: "7"})
+	if k := kept(own.ID); k != (patrol.Kept{Days: 7, Because: patrol.KeptOwn}) {
+		t.Errorf("an item with its own retention: %+v", k)
+	}
+	// Refused: another prefecture's analyst, an investigator (patrol.read
+	// only), for Tokyo; a partner or unknown organisation; bad fields.
+	for _, p := range []auth.Principal{e.officer("pref-27", auth.RoleAnalyst), e.officer("pref-13", auth.RoleInvestigator)} {
+		if _, err := e.svc.SetTagRetention(e.ctx, p, patrol.TagRetentionInput{OrgCode: "pref-13", Tag: "東京", Days: "1"}); koban.ErrorCode(err) != koban.Forbidden {
+			t.Errorf("%s of %d sets Tokyo's: %v", p.Role, p.OrgID, err)
+		}
+		if err := e.svc.RemoveTagRetention(e.ctx, p, "pref-13", "東京"); koban.ErrorCode(err) != koban.Forbidden {
+			t.Errorf("%s of %d removes Tokyo's: %v", p.Role, p.OrgID, err)
+		}
+	}
+	if _, err := e.svc.SetTagRetention(e.ctx, analyst, patrol.TagRetentionInput{OrgCode: "pref-99", Tag: "x", Days: "1"}); !hasProblem(err, "org", "patrol.error.org_unknown") {
+		t.Errorf("unknown organisation: %v", err)
+	}
+	for _, in := range []patrol.TagRetentionInput{{Tag: "", Days: "30"}, {Tag: "闇 バイト", Days: "30"}, {Tag: "a,b", Days: "30"}, {Tag: strings.Repeat("長", 101), Days: "30"}} {
+		if _, err := e.svc.SetTagRetention(e.ctx, analyst, in); !hasProblem(err, "tag", "patrol.error.tag") {
+			t.Errorf("tag %q: %v", in.Tag, err)
+		}
+	}
+	for _, d := range []string{"", "0", "3651", "三十", "1.5"} {
+		if _, err := e.svc.SetTagRetention(e.ctx, analyst, patrol.TagRetentionInput{Tag: "闇バイト", Days: d}); !hasProblem(err, "days", "patrol.error.retention") {
+			t.Errorf("days %q: %v", d, err)
+		}
+	}
+	if l, _ := e.svc.TagRetentions(e.ctx, e.officer("pref-27", auth.RoleAnalyst)); len(l) != 0 {
+		t.Errorf("Osaka lists Tokyo's tag retentions: %+v", l)
+	}
+	if l, _ := e.svc.TagRetentions(e.ctx, analyst); len(l) != 2 {
+		t.Errorf("Tokyo's tag retentions = %+v", l)
+	}
+	// Removed, the item falls back to its other tag; removing it again is
+	// not found.
+	if err := e.svc.RemoveTagRetention(e.ctx, analyst, "", "東京"); err != nil {
+		t.Fatal(err)
+	}
+	if k := kept(it.ID); k != (patrol.Kept{Days: 30, Because: patrol.KeptTag, Tag: "闇バイト"}) {
+		t.Errorf("after 東京 was removed: %+v", k)
+	}
+	if err := e.svc.RemoveTagRetention(e.ctx, analyst, "", "東京"); koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("removed twice: %v", err)
+	}
+	// Every change audited on the organisation, with who and what before.
+	rows, err := e.db.AuditOf(e.ctx, "org", fmt.Sprint(tokyo.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.Action+" "+r.Actor+" "+r.Detail)
+	}
+	want := []string{
+		"patrol.tag_retention_set " + analyst.Email + ` {"before":0,"days":30,"tag":"闇バイト"}`,
+		"patrol.tag_retention_set npa-analyst",
+		"patrol.tag_retention_removed " + analyst.Email + ` {"before":60,"tag":"東京"}`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("audit rows:\n%s", strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("audit row %d = %s\nwant %s…", i, got[i], want[i])
+		}
+	}
+}
+
+// hasProblem tells whether err holds a problem of the field with the key.
+func hasProblem(err error, field, key string) bool {
+	var pe *koban.ProblemsError
+	if errors.As(err, &pe) {
+		for _, p := range pe.Problems {
+			if p.Field == field && p.Key == key {
+				return true
+			}
+		}
+		return false
+	}
+	var ke *koban.Error
+	return errors.As(err, &ke) && ke.Field == field && ke.Key == key
+}
+
+// The capture quota: crossing 80 % is logged once however often usage is
+// measured, 100 % once more; from then on a page that changed is fetched
+// and its status recorded but its body is not kept, and the item's last
+// error says why, while a page that did not change is captured as ever.
+// What was kept stays.
+func TestQuota(t *testing.T) {
+	e := newEnv(t)
+	analyst := e.officer("pref-13", auth.RoleAnalyst)
+	first := "<html><body>" + strings.Repeat("あ", 300) + "</body></html>"  // 926 bytes
+	second := "<html><body>" + strings.Repeat("x", 120) + "</body></html>" // 146 bytes
+	e.site.set("/a", first)
+	e.site.set("/b", second)
+	a, _ := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/a"})
+	b, _ := e.svc.CreateItem(e.ctx, analyst, patrol.ItemInput{Kind: patrol.KindURL, Target: e.site.URL + "/b"})
+	// fetch fetches an item until the fetch is done (robots.txt first,
+	// the host's slot).
+	fetch := func(id int64) *patrol.Item {
+		t.Helper()
+		before, _ := e.db.PatrolItem(e.ctx, id)
+		for range 5 {
+			e.clock.Advance(5 * time.Second)
+			it, _ := e.db.PatrolItem(e.ctx, id)
+			if _, err := e.svc.Fetch(e.ctx, it); err != nil {
+				t.Fatal(err)
+			}
+			if it, _ = e.db.PatrolItem(e.ctx, id); !it.LastCheckedAt.Equal(before.LastCheckedAt) {
+				return it
+			}
+		}
+		t.Fatalf("item %d was not fetched", id)
+		return nil
+	}
+	captures := func(id int64) int {
+		caps, _ := e.db.Captures(e.ctx, id, 100)
+		return len(caps)
+	}
+	fetch(a.ID)
+	measure := func() {
+		t.Helper()
+		e.clock.Advance(time.Minute)
+		if err := e.svc.MeasureUsage(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// No quota: measured all the same, never an alarm.
+	measure()
+	if q := e.svc.Quota(); q.Used != int64(len(first)) || q.Limit != 0 || q.Level != patrol.QuotaQuiet {
+		t.Fatalf("without a quota: %+v", q)
+	}
+	// A quota the first page fills to 90 %: one warning, however often
+	// usage is measured; the banner for managers only.
+	e.svc.SetQuota(int64(len(first)) * 10 / 9)
+	for range 3 {
+		measure()
+	}
+	if n := strings.Count(e.log.String(), "80% of their quota"); n != 1 {
+		t.Errorf("warned %d times of 80%%:\n%s", n, e.log)
+	}
+	if al := e.svc.QuotaAlarm(analyst); al == nil || al.Level != patrol.QuotaWarn || al.Used != int64(len(first)) {
+		t.Errorf("the banner for a patrol manager at 90%%: %+v", al)
+	}
+	if al := e.svc.QuotaAlarm(e.officer("pref-13", auth.RoleInvestigator)); al != nil {
+		t.Errorf("the banner for an investigator: %+v", al)
+	}
+	// Another page is kept (90 % is under the quota) and counted at once,
+	// before the next measurement: the quota is full.
+	fetch(b.ID)
+	if q := e.svc.Quota(); q.Level != patrol.QuotaFull || captures(b.ID) != 1 {
+		t.Fatalf("after the second page: %+v, %d captures", q, captures(b.ID))
+	}
+	measure()
+	measure()
+	if n := strings.Count(e.log.String(), "reached their quota"); n != 1 {
+		t.Errorf("logged %d times that the quota is reached:\n%s", n, e.log)
+	}
+	// The first page changes: fetched, its status recorded, not kept.
+	e.site.set("/a", strings.Replace(first, "あ", "い", 1))
+	it := fetch(a.ID)
+	if captures(a.ID) != 1 || it.LastStatus != 200 || !strings.HasPrefix(it.LastError, "patrol.last.quota\t") || it.LastSHA256 == "" {
+		t.Errorf("a changed page at the quota: %d captures, status %d, last error %q", captures(a.ID), it.LastStatus, it.LastError)
+	}
+	if q := e.svc.Quota(); q.Used != int64(len(first)+len(second)) {
+		t.Errorf("usage after the refusal = %d; want what was kept before", q.Used)
+	}
+	// The second page, unchanged, is captured as ever and clears the error
+	// of its item; the first page back as it was is kept too (its body is
+	// stored already).
+	if it := fetch(b.ID); captures(b.ID) != 2 || it.LastError != "" || it.LastStatus != 200 {
+		t.Errorf("an unchanged page at the quota: %d captures, last error %q", captures(b.ID), it.LastError)
+	}
+	e.site.set("/a", first)
+	if it := fetch(a.ID); captures(a.ID) != 2 || it.LastError != "" {
+		t.Errorf("the first page as it was: %d captures, last error %q", captures(a.ID), it.LastError)
+	}
+	// The quota raised: the next measurement says so once, and a changed
+	// page is kept again.
+	e.svc.SetQuota(1 << 20)
+	measure()
+	measure()
+	if n := strings.Count(e.log.String(), "fell below"); n != 1 {
+		t.Errorf("logged %d times that usage fell below the alarm:\n%s", n, e.log)
+	}
+	e.site.set("/a", strings.Replace(first, "あ", "う", 1))
+	if it := fetch(a.ID); captures(a.ID) != 3 || it.LastError != "" {
+		t.Errorf("a changed page under the quota: %d captures, last error %q", captures(a.ID), it.LastError)
 	}
 }

@@ -144,9 +144,10 @@ func (db *DB) AddCapture(ctx context.Context, c *patrol.Capture) error {
 	}
 	return db.inTx(ctx, func(tx *txn) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO patrol_captures (item_id, org_id, url, final_url, status, content_type, headers, redirects, sha256, size,
-			screenshot_sha256, profile, user_agent, route, fetched_at, duration_ms, changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			screenshot_sha256, screenshot_size, profile, user_agent, route, fetched_at, duration_ms, changed)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			c.ItemID, c.OrgID, c.URL, c.FinalURL, c.Status, c.ContentType, string(c.Headers), string(redirects), c.SHA256, c.Size,
-			c.ScreenshotSHA256, c.Profile, c.UserAgent, c.Route, ts(c.FetchedAt), c.Duration.Milliseconds(), c.Changed).Scan(&c.ID)
+			c.ScreenshotSHA256, c.ScreenshotSize, c.Profile, c.UserAgent, c.Route, ts(c.FetchedAt), c.Duration.Milliseconds(), c.Changed).Scan(&c.ID)
 		if err != nil {
 			return fmt.Errorf("add capture: %w", err)
 		}
@@ -166,15 +167,15 @@ func (db *DB) CheckedItem(ctx context.Context, itemID int64, at time.Time, statu
 	return nil
 }
 
-const captureCols = `id, item_id, org_id, url, final_url, status, content_type, headers, redirects, sha256, size, screenshot_sha256, profile, user_agent,
-	route, fetched_at, duration_ms, changed`
+const captureCols = `id, item_id, org_id, url, final_url, status, content_type, headers, redirects, sha256, size, screenshot_sha256, screenshot_size,
+	profile, user_agent, route, fetched_at, duration_ms, changed`
 
 func scanCapture(s scanner) (*patrol.Capture, error) {
 	var c patrol.Capture
 	var headers, redirects string
 	var at, dur int64
 	err := s.Scan(&c.ID, &c.ItemID, &c.OrgID, &c.URL, &c.FinalURL, &c.Status, &c.ContentType, &headers, &redirects, &c.SHA256, &c.Size,
-		&c.ScreenshotSHA256, &c.Profile, &c.UserAgent, &c.Route, &at, &dur, &c.Changed)
+		&c.ScreenshotSHA256, &c.ScreenshotSize, &c.Profile, &c.UserAgent, &c.Route, &at, &dur, &c.Changed)
 	c.Headers, c.FetchedAt, c.Duration = json.RawMessage(headers), tm(at), time.Duration(dur)*time.Millisecond
 	_ = json.Unmarshal([]byte(redirects), &c.Redirects)
 	return &c, err
@@ -192,32 +193,6 @@ func (db *DB) Capture(ctx context.Context, id int64) (*patrol.Capture, error) {
 		return nil, notFound("error.not_found")
 	}
 	return c, err
-}
-
-// ExpireCaptures deletes the captures fetched before their item's
-// retention (retention_days, else def) that no finding names, that are not
-// their item's latest (the latest says what the page is now and whether
-// the next one changed) and whose item is not under legal hold, with one
-// audit entry saying how many went; their bodies are then swept from the
-// file store as orphans. It returns how many went.
-func (db *DB) ExpireCaptures(ctx context.Context, now time.Time, def time.Duration, e audit.Entry) (int, error) {
-	var n int64
-	err := db.inTx(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM patrol_captures WHERE id IN (SELECT c.id FROM patrol_captures c JOIN patrol_items i ON i.id = c.item_id
-			WHERE i.hold = ? AND c.fetched_at < CAST(? AS BIGINT) - (CASE WHEN i.retention_days > 0 THEN i.retention_days ELSE CAST(? AS BIGINT) END) * 86400000000
-			AND NOT EXISTS (SELECT 1 FROM patrol_findings f WHERE f.capture_id = c.id)
-			AND c.id <> (SELECT MAX(l.id) FROM patrol_captures l WHERE l.item_id = c.item_id))`, false, ts(now), int64(def/(24*time.Hour)))
-		if err != nil {
-			return fmt.Errorf("expire captures: %w", err)
-		}
-		n, _ = res.RowsAffected()
-		if n == 0 {
-			return nil
-		}
-		e.Detail = mergeDetail(e.Detail, map[string]any{"deleted": n})
-		return db.appendAudit(ctx, tx, e)
-	})
-	return int(n), err
 }
 
 // SetHold implements patrol.Store.

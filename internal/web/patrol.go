@@ -19,6 +19,20 @@ func (p page) CanPatrolManage() bool {
 	return p.Principal != nil && p.Principal.Can(auth.PermPatrolManage)
 }
 
+// QuotaText says how full the patrol captures' quota is, for the banner
+// of the patrol pages (part_patrol.html).
+func (p page) QuotaText(q *patrol.QuotaStatus) string {
+	key := "patrol.quota.warn"
+	if q.Level >= patrol.QuotaFull {
+		key = "patrol.quota.full"
+	}
+	pct := 0
+	if q.Limit > 0 {
+		pct = int(float64(q.Used) / float64(q.Limit) * 100)
+	}
+	return p.T(key, "pct", strconv.Itoa(pct), "used", p.Size(q.Used), "limit", p.Size(q.Limit), "at", p.Date(q.MeasuredAt))
+}
+
 // CanPatrol tells whether the viewer reads cyber patrol (shows the menu).
 func (p page) CanPatrol() bool { return p.Principal != nil && p.Principal.Can(auth.PermPatrolRead) }
 
@@ -26,6 +40,7 @@ func (p page) CanPatrol() bool { return p.Principal != nil && p.Principal.Can(au
 // fetch, and the form that adds one.
 type patrolPage struct {
 	page
+	Quota     *patrol.QuotaStatus // the quota's banner; nil when quiet
 	Items     []*patrol.Item
 	CanManage bool
 	CanCovert bool
@@ -59,6 +74,7 @@ func (s *Server) renderPatrol(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	p.Items, p.CanManage, p.CanCovert = items, p.Principal.Can(auth.PermPatrolManage), p.Principal.Can(auth.PermPatrolCovert)
+	p.Quota = s.Patrol.QuotaAlarm(*p.Principal)
 	p.SwitchForm = "patrol-form-submit"
 	s.render(w, r, status, "patrol", p)
 }
@@ -88,7 +104,8 @@ func (s *Server) patrolItemCreate(w http.ResponseWriter, r *http.Request) {
 // patrolItemPage is one item with its latest captures.
 type patrolItemPage struct {
 	page
-	V *patrol.ItemView
+	Quota *patrol.QuotaStatus
+	V     *patrol.ItemView
 }
 
 // Size writes a byte count for people.
@@ -102,13 +119,18 @@ func (p patrolItemPage) Size(n int64) string {
 	return strconv.FormatInt(n, 10) + " B"
 }
 
-// RetentionDays is how many days an item's captures are kept.
-func (p patrolItemPage) RetentionDays(it *patrol.Item) string {
-	d := it.Retention
-	if d == 0 {
-		d = patrol.CaptureRetention
+// KeptText says how long the item's captures without a finding are kept,
+// and by which setting.
+func (p patrolItemPage) KeptText() string {
+	k := p.V.Kept
+	n := strconv.Itoa(k.Days)
+	switch k.Because {
+	case patrol.KeptOwn:
+		return p.T("patrol.kept.own", "n", n)
+	case patrol.KeptTag:
+		return p.T("patrol.kept.tag", "n", n, "tag", k.Tag)
 	}
-	return strconv.Itoa(int(d.Hours() / 24))
+	return p.T("patrol.kept.default", "n", n)
 }
 
 // Short is the start of a SHA-256, as the page shows it.
@@ -125,7 +147,7 @@ func (s *Server) patrolItem(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p.TitleText = p.V.Target
+	p.TitleText, p.Quota = p.V.Target, s.Patrol.QuotaAlarm(*p.Principal)
 	s.render(w, r, http.StatusOK, "patrol_item", p)
 }
 
@@ -165,6 +187,7 @@ func (s *Server) patrolCaptureBody(w http.ResponseWriter, r *http.Request) {
 // patrolFindingsPage lists the findings of the officer's line.
 type patrolFindingsPage struct {
 	page
+	Quota    *patrol.QuotaStatus
 	State    string
 	Findings []*patrol.Finding
 }
@@ -190,12 +213,14 @@ func (s *Server) patrolFindings(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	p.Quota = s.Patrol.QuotaAlarm(*p.Principal)
 	s.render(w, r, http.StatusOK, "patrol_findings", p)
 }
 
 // patrolFindingPage is one finding with its cluster and the review form.
 type patrolFindingPage struct {
 	page
+	Quota     *patrol.QuotaStatus
 	V         *patrol.FindingView
 	CanReview bool
 	// Cases are the officer's own cases not closed, which a confirmed
@@ -232,6 +257,7 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, id int64,
 			}
 		}
 	}
+	p.Quota = s.Patrol.QuotaAlarm(*p.Principal)
 	if problem != nil {
 		p.setProblems(problem)
 	}

@@ -287,15 +287,17 @@ func (p page) Yen(n int64) string {
 	return p.T("money.yen", "n", b.String())
 }
 
-// Size writes a file's size as people read it: 512 B, 34 KB, 1.2 MB.
+// Size writes a size as people read it: 512 B, 34 KB, 1.2 MB, 20.0 GB.
 func (p page) Size(n int64) string {
 	switch {
 	case n < 1000:
 		return p.T("form.size_b", "n", strconv.FormatInt(n, 10))
 	case n < 1000*1000:
 		return p.T("form.size_kb", "n", strconv.FormatInt((n+500)/1000, 10))
+	case n < 1000*1000*1000:
+		return p.T("form.size_mb", "n", strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64))
 	}
-	return p.T("form.size_mb", "n", strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64))
+	return p.T("form.size_gb", "n", strconv.FormatFloat(float64(n)/1e9, 'f', 1, 64))
 }
 
 // OrgName names an organisation in the page's language.

@@ -98,7 +98,7 @@ func testPatrol(t *testing.T, f *fixture) {
 	// The first capture (now) is the newest by time but the oldest row;
 	// the latest row is caps[2].
 	expire := func() int {
-		n, err := f.db.ExpireCaptures(f.ctx, now, 90*24*time.Hour, audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
+		n, err := f.db.ExpireCaptures(f.ctx, now, 90*24*time.Hour, 100, audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -120,6 +120,8 @@ func Run(t *testing.T, h Harness) {
 		{"Jobs", testJobs},
 		{"Patrol", testPatrol},
 		{"Reading", testReading},
+		{"PatrolTagRetention", testPatrolTagRetention},
+		{"PatrolUsage", testPatrolUsage},
 		{"Foreign", testForeign},
 		{"Advisories", testAdvisories},
 		{"CaseRoundTrip", testCaseRoundTrip},
