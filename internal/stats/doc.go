@@ -87,9 +87,8 @@
 // Each release is safe on its own; releases are not checked against one
 // another. The current year's release grows by one month at a time, and
 // subtracting the previous month's release from it gives the newest
-// month's count for each category and named prefecture: numbers no table
-// shows, which may be small. That is why the month grid is by law bucket
-// alone and categories and prefectures are shown for the whole period, and
-// why a month is published only once it is over; protecting a series of
-// releases as one is left for later.
+// month's count for each bucket, category and named prefecture, which the
+// newest release may hide or not show at all. A month is published only
+// once it is over, so this is one month's counts at a time; protecting a
+// series of releases as one is left for later.
 package stats
