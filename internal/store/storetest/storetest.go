@@ -143,6 +143,7 @@ func Run(t *testing.T, h Harness) {
 		{"SearchAllCount", testSearchAllCount},
 		{"SavedSearches", testSavedSearches},
 		{"CaseListCount", testCaseListCount},
+		{"ReportTally", testReportTally},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
