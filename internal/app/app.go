@@ -41,6 +41,7 @@ import (
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/rdap"
 	"github.com/koban-project/koban/internal/search"
+	"github.com/koban-project/koban/internal/stats"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/taxii"
@@ -70,6 +71,7 @@ type App struct {
 	Jobs     *jobs.Runner           // the job layer's runner: the mail outbox, patrol fetches
 	Patrol   *patrol.Service        // cyber patrol: watch items fetched politely, captures kept as evidence
 	Takedown *takedown.Service      // takedown requests to providers, checked until removal is seen
+	Stats    *stats.Service         // the public statistics, small counts suppressed
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
@@ -209,7 +211,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	db.OnChanges(func(c store.Change) {
 		changes.Publish(live.Event{Kind: c.Kind, CaseID: c.CaseID, OrgID: c.OrgID, UserID: c.UserID})
 	})
-	pages, err := web.New(web.Deps{Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	a.Stats = stats.NewService(db, o.Clock, cfg.Location, cfg.StatsK)
+	pages, err := web.New(web.Deps{Stats: a.Stats, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()

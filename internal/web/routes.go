@@ -16,6 +16,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /s/{token}", s.status)
 	mux.HandleFunc("POST /s/{token}", s.statusAdd)
 	mux.HandleFunc("POST /s/{token}/mail", s.statusMail)
+	mux.HandleFunc("GET /statistics", s.statistics)
+	mux.HandleFunc("GET /statistics.csv", s.statisticsCSV)
 	mux.HandleFunc("GET /static/{hash}/{name...}", s.static)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.assets.url("favicon.svg"), http.StatusMovedPermanently)

@@ -22,6 +22,7 @@ import (
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/search"
+	"github.com/koban-project/koban/internal/stats"
 	"github.com/koban-project/koban/internal/takedown"
 )
 
@@ -35,6 +36,7 @@ type Deps struct {
 	Exports    *intel.Exporter   // reports and cases as STIX and MISP for partners
 	Patrol     *patrol.Service   // cyber patrol: watch items and captures
 	Takedown   *takedown.Service // takedown requests to providers
+	Stats      *stats.Service    // the public statistics, suppressed
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service
