@@ -61,6 +61,11 @@ const (
 	// browser's User-Agent instead of koban's, no contact address): each
 	// such item is audited.
 	PermPatrolCovert Permission = "patrol.covert"
+	// PermDashboardRead lets a user read the dashboard of their line: the
+	// work of their organisation and those below it, as counts (intake by
+	// day, time to first reply, open cases by age, urgent reports, takedown
+	// outcomes).
+	PermDashboardRead Permission = "dashboard.read"
 )
 
 // roles lists every role in display order, from least to most privileged
@@ -72,7 +77,7 @@ var permissions = []Permission{
 	PermQueueRead, PermReportRead, PermReportPersonal, PermReportTriage,
 	PermReportReply, PermReportTransfer, PermReportSubmit, PermUserAdmin, PermAuditRead,
 	PermObservableRead, PermClusterRead, PermIntelRead, PermIntelManage,
-	PermPatrolRead, PermPatrolManage, PermPatrolCovert,
+	PermPatrolRead, PermPatrolManage, PermPatrolCovert, PermDashboardRead,
 }
 
 // grants is the permission matrix. It is built by adding to the role below so
@@ -92,7 +97,8 @@ var grants = func() map[Role]map[Permission]bool {
 	// need the reporter's contact details to reply.
 	intake := set(nil, PermQueueRead, PermReportRead, PermReportPersonal,
 		PermReportTriage, PermReportReply, PermReportTransfer, PermObservableRead, PermIntelRead)
-	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermPatrolCovert)
+	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermPatrolCovert,
+		PermDashboardRead)
 	return map[Role]map[Permission]bool{
 		RoleIntake:       intake,
 		RoleInvestigator: set(intake, PermClusterRead, PermPatrolRead),
