@@ -78,8 +78,8 @@ func tally(list []*Request) *Stats {
 		}
 		if len(a.times) > 0 {
 			slices.Sort(a.times)
-			out.Median = quantile(a.times, 0.5)
-			out.P90 = quantile(a.times, 0.9)
+			out.Median = Quantile(a.times, 0.5)
+			out.P90 = Quantile(a.times, 0.9)
 		}
 		return out
 	}
@@ -101,8 +101,9 @@ func tally(list []*Request) *Stats {
 	return st
 }
 
-// quantile is the nearest-rank quantile q of sorted durations.
-func quantile(sorted []time.Duration, q float64) time.Duration {
+// Quantile is the nearest-rank quantile q of sorted durations (not empty):
+// the supervisors' dashboard reads its reply times the same way.
+func Quantile(sorted []time.Duration, q float64) time.Duration {
 	i := int(q*float64(len(sorted))+0.999999) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
 }

@@ -144,6 +144,7 @@ func Run(t *testing.T, h Harness) {
 		{"SavedSearches", testSavedSearches},
 		{"CaseListCount", testCaseListCount},
 		{"ReportTally", testReportTally},
+		{"DashboardCounts", testDashboardCounts},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
