@@ -27,6 +27,7 @@ import (
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/dashboard"
 	"github.com/koban-project/koban/internal/datadir"
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/guard"
@@ -72,6 +73,7 @@ type App struct {
 	Patrol   *patrol.Service        // cyber patrol: watch items fetched politely, captures kept as evidence
 	Takedown *takedown.Service      // takedown requests to providers, checked until removal is seen
 	Stats    *stats.Service         // the public statistics, small counts suppressed
+	Dash     *dashboard.Service     // supervisors' view of their line
 	Metrics  *api.Metrics
 	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree     atomic.Pointer[org.Tree]
@@ -212,7 +214,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		changes.Publish(live.Event{Kind: c.Kind, CaseID: c.CaseID, OrgID: c.OrgID, UserID: c.UserID})
 	})
 	a.Stats = stats.NewService(db, o.Clock, cfg.Location, cfg.StatsK)
-	pages, err := web.New(web.Deps{Stats: a.Stats, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	a.Dash = dashboard.NewService(db, a.Access, a.Takedown, a.Tree, o.Clock, cfg.Location)
+	pages, err := web.New(web.Deps{Stats: a.Stats, Dashboard: a.Dash, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()

@@ -139,7 +139,7 @@ func (s *Service) View(ctx context.Context, p auth.Principal) (*View, error) {
 		v.Days = append(v.Days, Day{Start: bounds[i], N: n})
 	}
 
-	replies, err := s.store.FirstReplies(ctx, orgs, bounds[0], now)
+	replies, err := s.store.FirstReplies(ctx, orgs, bounds[0], bounds[Days])
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/koban-project/koban/internal/app/apptest"
+	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
 )
@@ -67,4 +68,19 @@ func TestBrowserStatistics(t *testing.T) {
 	}
 	p.shot("statistics-en")
 	p.checkAxe("public statistics in English (/statistics?lang=en)")
+
+	// A supervisor's dashboard of their line, reached from the menu.
+	const supervisor, password = "tokyo.supervisor@example.jp", "sakura-kaede-momiji-2024"
+	s.AddUser(t, supervisor, "pref-13", auth.RoleSupervisor, password)
+	p.open("/statistics?lang=ja", http.StatusOK)
+	browserOfficerSignIn(t, p, s, supervisor, password)
+	p.open("/dashboard", http.StatusOK)
+	if h1 := p.text("h1"); h1 != "ダッシュボード" {
+		t.Errorf("dashboard heading %q", h1)
+	}
+	if n := browserEval[int](p, `document.querySelectorAll("#table-intake tbody tr").length`); n != 30 {
+		t.Errorf("%d days in the intake table, want 30", n)
+	}
+	p.shot("dashboard")
+	p.checkAxe("supervisor's dashboard (/dashboard)")
 }

@@ -27,6 +27,9 @@ type chart struct {
 	Hidden      string // the mark of a hidden count ("x")
 	Bars        []bar
 	Number      func(int) string // how counts are written (thousands separated)
+	// Quiet leaves the counts off upright bars (too many to label; the
+	// table beside has them). A bar with an empty label has none.
+	Quiet bool
 }
 
 // scale is the largest shown count, at least 1.
@@ -49,7 +52,7 @@ func (c chart) open(w, h int) *strings.Builder {
 
 // Columns draws the bars upright, labels below (months).
 func (c chart) Columns() template.HTML {
-	const w, plot, top, left, right = 480, 180, 26, 4, 4
+	const w, plot, top, left, right = 480, 180, 26, 28, 28 // room for the first and last labels
 	h := top + plot + 28
 	b := c.open(w, h)
 	n := max(len(c.Bars), 1)
@@ -66,9 +69,13 @@ func (c chart) Columns() template.HTML {
 		} else {
 			bh := float64(plot) * float64(br.N) / float64(m)
 			fmt.Fprintf(b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f"/>`, x+(slot-bw)/2, float64(base)-bh, bw, bh)
-			fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, mid, float64(base)-bh-5, esc(c.Number(br.N)))
+			if !c.Quiet {
+				fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, mid, float64(base)-bh-5, esc(c.Number(br.N)))
+			}
 		}
-		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`, mid, base+20, esc(br.Label))
+		if br.Label != "" {
+			fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`, mid, base+20, esc(br.Label))
+		}
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

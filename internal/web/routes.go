@@ -88,6 +88,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /cases/{id}/export", s.officer(s.caseExport))
 	mux.HandleFunc("POST /cases/{id}/export/{format}", s.officer(s.recordExport("case")))
 	mux.HandleFunc("GET /tasks", s.officer(s.myTasks))
+	mux.HandleFunc("GET /dashboard", s.officer(s.dashboard))
 	s.betweenRoutes(mux) // referrals, parties, support, access requests, live case pages (between_routes.go)
 
 	// Administrators.

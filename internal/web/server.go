@@ -14,6 +14,7 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/dashboard"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/intel"
@@ -31,12 +32,13 @@ type Deps struct {
 	Intake     *intake.Service
 	Cases      *cases.Service
 	Evidence   *cases.EvidenceService
-	Search     *search.Service   // across reports, cases and notes; saved searches
-	Intel      *intel.Service    // feeds and their polls, intel objects
-	Exports    *intel.Exporter   // reports and cases as STIX and MISP for partners
-	Patrol     *patrol.Service   // cyber patrol: watch items and captures
-	Takedown   *takedown.Service // takedown requests to providers
-	Stats      *stats.Service    // the public statistics, suppressed
+	Search     *search.Service    // across reports, cases and notes; saved searches
+	Intel      *intel.Service     // feeds and their polls, intel objects
+	Exports    *intel.Exporter    // reports and cases as STIX and MISP for partners
+	Patrol     *patrol.Service    // cyber patrol: watch items and captures
+	Takedown   *takedown.Service  // takedown requests to providers
+	Stats      *stats.Service     // the public statistics, suppressed
+	Dashboard  *dashboard.Service // supervisors' view of their line
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service
