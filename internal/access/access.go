@@ -80,7 +80,8 @@ var needs = map[Right]auth.Permission{
 
 // needsFor is the role permission a right requires on a record of a type:
 // intel (imported indicators and objects) is read with its own permission,
-// which partners hold too; patrol findings with patrol's; a line's
+// which partners hold too; patrol findings with patrol's; advisories are
+// read by every officer and written with advisory.write; a line's
 // dashboard with the dashboard's; everything else as needs says.
 func needsFor(objectType string, right Right) auth.Permission {
 	switch objectType {
@@ -96,6 +97,11 @@ func needsFor(objectType string, right Right) auth.Permission {
 			return auth.PermPatrolRead
 		}
 		return auth.PermPatrolManage
+	case "advisory":
+		if right == View {
+			return auth.PermReportRead
+		}
+		return auth.PermAdvisoryWrite
 	}
 	return needs[right]
 }

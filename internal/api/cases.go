@@ -15,6 +15,7 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/markdown"
 )
 
 // Cases as JSON: the same service and access decision as the pages.
@@ -295,7 +296,7 @@ func (a *API) caseView(w http.ResponseWriter, r *http.Request) {
 	}
 	notes := make([]map[string]any, 0, len(v.Notes))
 	for _, n := range v.Notes {
-		notes = append(notes, map[string]any{"id": n.ID, "author": who.of(n.AuthorID), "body": n.Body, "html": cases.RenderNote(n.Body),
+		notes = append(notes, map[string]any{"id": n.ID, "author": who.of(n.AuthorID), "body": n.Body, "html": markdown.Render(n.Body),
 			"created_at": stamp(n.CreatedAt)})
 	}
 	timeline := make([]map[string]any, 0, len(v.Timeline))
@@ -425,7 +426,7 @@ func (a *API) caseNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": n.ID, "case_id": id, "author": principal(r).Email, "body": n.Body,
-		"html": cases.RenderNote(n.Body), "created_at": stamp(n.CreatedAt)})
+		"html": markdown.Render(n.Body), "created_at": stamp(n.CreatedAt)})
 }
 
 // caseLink answers POST /api/v1/cases/{id}/reports: {"report": receipt or id}.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/admin"
+	"github.com/koban-project/koban/internal/advisory"
 	"github.com/koban-project/koban/internal/api"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
@@ -30,6 +31,7 @@ import (
 	"github.com/koban-project/koban/internal/dashboard"
 	"github.com/koban-project/koban/internal/datadir"
 	"github.com/koban-project/koban/internal/egress"
+	"github.com/koban-project/koban/internal/foreign"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/intel"
@@ -52,36 +54,38 @@ import (
 
 // App is a running koban: its database, services and HTTP handler.
 type App struct {
-	Config   config.Config
-	Log      *slog.Logger
-	Clock    koban.Clock
-	DB       *store.DB
-	Blobs    *blob.Store
-	Intake   *intake.Service
-	Auth     *auth.Service
-	Admin    *admin.Service
-	Index    *correlate.Service
-	Access   *access.Decider // who may do what to which record
-	Cases    *cases.Service
-	Requests *correlate.Requests    // the access-request inboxes
-	Evidence *cases.EvidenceService // case evidence, chain of custody, court bundles
-	Search   *search.Service        // search across reports, cases and notes; saved searches
-	Intel    *intel.Service         // STIX intel: partners' feeds polled, koban's TAXII collections
-	Exports  *intel.Exporter        // reports and cases as STIX and MISP for partners
-	Egress   *egress.Client         // every outbound fetch (TAXII polls, feeds) goes through it
-	Jobs     *jobs.Runner           // the job layer's runner: the mail outbox, patrol fetches
-	Patrol   *patrol.Service        // cyber patrol: watch items fetched politely, captures kept as evidence
-	Takedown *takedown.Service      // takedown requests to providers, checked until removal is seen
-	Stats    *stats.Service         // the public statistics, small counts suppressed
-	Dash     *dashboard.Service     // supervisors' view of their line
-	Metrics  *api.Metrics
-	Anchors  *audit.Anchorer // writes the audit chain's head outside the database while serving
-	tree     atomic.Pointer[org.Tree]
-	instance string                 // host:pid, who ran a job
-	listsAt  atomic.Value           // the stamp of the warning lists in force (string)
-	dbID     string                 // the database's identity, as the data folder's marker names it
-	down     atomic.Pointer[string] // why koban refuses requests, nil while it serves (see watch)
-	handler  http.Handler
+	Config     config.Config
+	Log        *slog.Logger
+	Clock      koban.Clock
+	DB         *store.DB
+	Blobs      *blob.Store
+	Intake     *intake.Service
+	Auth       *auth.Service
+	Admin      *admin.Service
+	Index      *correlate.Service
+	Access     *access.Decider // who may do what to which record
+	Cases      *cases.Service
+	Requests   *correlate.Requests    // the access-request inboxes
+	Evidence   *cases.EvidenceService // case evidence, chain of custody, court bundles
+	Search     *search.Service        // search across reports, cases and notes; saved searches
+	Intel      *intel.Service         // STIX intel: partners' feeds polled, koban's TAXII collections
+	Exports    *intel.Exporter        // reports and cases as STIX and MISP for partners
+	Egress     *egress.Client         // every outbound fetch (TAXII polls, feeds) goes through it
+	Jobs       *jobs.Runner           // the job layer's runner: the mail outbox, patrol fetches
+	Patrol     *patrol.Service        // cyber patrol: watch items fetched politely, captures kept as evidence
+	Takedown   *takedown.Service      // takedown requests to providers, checked until removal is seen
+	Foreign    *foreign.Service       // international requests and their legal clocks
+	Advisories *advisory.Service      // advisories to the public: pages and feeds
+	Stats      *stats.Service         // the public statistics, small counts suppressed
+	Dash       *dashboard.Service     // supervisors' view of their line
+	Metrics    *api.Metrics
+	Anchors    *audit.Anchorer // writes the audit chain's head outside the database while serving
+	tree       atomic.Pointer[org.Tree]
+	instance   string                 // host:pid, who ran a job
+	listsAt    atomic.Value           // the stamp of the warning lists in force (string)
+	dbID       string                 // the database's identity, as the data folder's marker names it
+	down       atomic.Pointer[string] // why koban refuses requests, nil while it serves (see watch)
+	handler    http.Handler
 
 	orphanAge time.Duration // see Options.OrphanAge
 }
@@ -149,6 +153,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	a.Jobs = jobs.NewRunner(db, a.instance, o.Clock, log)
 	var mailOut takedown.Mailer // set when mail is set up
+	var mails *mailer           // likewise
 	a.Patrol = patrol.NewService(db, a.Access, a.Jobs, a.Blobs, a.Egress, a.Tree, o.Clock, log,
 		patrol.Options{Contact: cfg.BaseURL, Version: Version, Proxied: cfg.EgressProxyURL != nil})
 	a.Patrol.SetReporter(a.Intake) // a confirmed finding becomes a report
@@ -162,7 +167,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			return nil, err
 		}
 		queueMail(n, a.Jobs)
-		mailOut = takedownMailer{n}
+		mails, mailOut = n, takedownMailer{n}
 		a.Intake.SetNotifier(n)
 		a.Requests.SetNotifier(n)
 		a.Search.SetNotifier(n)
@@ -173,6 +178,21 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Evidence = cases.NewEvidenceService(a.Cases, db, a.Blobs, log, a.exportConfig(cats))
+	dir := foreign.DefaultDirectory()
+	if cfg.Counterparts != "" {
+		b, err := os.ReadFile(cfg.Counterparts)
+		if err == nil {
+			dir, err = foreign.ParseDirectory(b)
+		}
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("KOBAN_COUNTERPARTS: %w", err)
+		}
+	}
+	a.Foreign = foreign.NewService(db, a.Cases, db, a.Jobs, dir, a.Tree, o.Clock, cfg.Location, log)
+	if mails != nil {
+		a.Foreign.SetNotifier(mails)
+	}
 	a.Patrol.SetCases(struct { // a confirmed finding joins a case: its report linked, its page kept as evidence
 		*cases.Service
 		*cases.EvidenceService
@@ -213,9 +233,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	db.OnChanges(func(c store.Change) {
 		changes.Publish(live.Event{Kind: c.Kind, CaseID: c.CaseID, OrgID: c.OrgID, UserID: c.UserID})
 	})
+	instance, _, err := db.EnsureIdentity(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Advisories = advisory.NewService(db, a.Access, a.Tree, o.Clock, log)
 	a.Stats = stats.NewService(db, o.Clock, cfg.Location, cfg.StatsK)
 	a.Dash = dashboard.NewService(db, a.Access, a.Takedown, a.Tree, o.Clock, cfg.Location)
-	pages, err := web.New(web.Deps{Stats: a.Stats, Dashboard: a.Dash, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	pages, err := web.New(web.Deps{Stats: a.Stats, Dashboard: a.Dash, Advisories: a.Advisories, Instance: instance, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Foreign: a.Foreign, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()

@@ -29,6 +29,7 @@ type mailer struct {
 	from       string
 	baseURL    string // KOBAN_BASE_URL, for links to officers' pages
 	cats       *locale.Catalogs
+	zone       *time.Location // KOBAN_TIMEZONE, for times in mails
 	// queue, when set, queues a mail in the outbox instead of sending it
 	// (outbox.go).
 	queue func(ctx context.Context, to, subject, body string, attach ...mailAttachment) error
@@ -43,7 +44,10 @@ func newMailer(cfg config.Config) (*mailer, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &mailer{host: u.Hostname(), from: cfg.MailFrom, ssl: u.Scheme == "smtps", cats: cats, baseURL: cfg.BaseURL}
+	m := &mailer{host: u.Hostname(), from: cfg.MailFrom, ssl: u.Scheme == "smtps", cats: cats, baseURL: cfg.BaseURL, zone: cfg.Location}
+	if m.zone == nil {
+		m.zone = time.UTC
+	}
 	m.port = 587
 	if m.ssl {
 		m.port = 465

@@ -61,6 +61,12 @@ const (
 	// browser's User-Agent instead of koban's, no contact address): each
 	// such item is audited.
 	PermPatrolCovert Permission = "patrol.covert"
+	// PermAdvisoryWrite lets a user draft and revise advisories to the
+	// public and submit them for review.
+	PermAdvisoryWrite Permission = "advisory.write"
+	// PermAdvisoryPublish lets a user review, publish and withdraw
+	// advisories others wrote (never their own).
+	PermAdvisoryPublish Permission = "advisory.publish"
 	// PermDashboardRead lets a user read the dashboard of their line: the
 	// work of their organisation and those below it, as counts (intake by
 	// day, time to first reply, open cases by age, urgent reports, takedown
@@ -77,7 +83,7 @@ var permissions = []Permission{
 	PermQueueRead, PermReportRead, PermReportPersonal, PermReportTriage,
 	PermReportReply, PermReportTransfer, PermReportSubmit, PermUserAdmin, PermAuditRead,
 	PermObservableRead, PermClusterRead, PermIntelRead, PermIntelManage,
-	PermPatrolRead, PermPatrolManage, PermPatrolCovert, PermDashboardRead,
+	PermPatrolRead, PermPatrolManage, PermPatrolCovert, PermAdvisoryWrite, PermAdvisoryPublish, PermDashboardRead,
 }
 
 // grants is the permission matrix. It is built by adding to the role below so
@@ -98,14 +104,14 @@ var grants = func() map[Role]map[Permission]bool {
 	intake := set(nil, PermQueueRead, PermReportRead, PermReportPersonal,
 		PermReportTriage, PermReportReply, PermReportTransfer, PermObservableRead, PermIntelRead)
 	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermPatrolCovert,
-		PermDashboardRead)
+		PermAdvisoryWrite, PermAdvisoryPublish, PermDashboardRead)
 	return map[Role]map[Permission]bool{
 		RoleIntake:       intake,
 		RoleInvestigator: set(intake, PermClusterRead, PermPatrolRead),
 		// Analysts look for patterns across reports; they never need to know
 		// who reported, so they get no personal data and cannot reply.
 		RoleAnalyst: set(nil, PermQueueRead, PermReportRead, PermObservableRead, PermClusterRead,
-			PermIntelRead, PermIntelManage, PermPatrolRead, PermPatrolManage),
+			PermIntelRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermAdvisoryWrite),
 		RoleSupervisor: supervisor,
 		RoleAdmin:      set(supervisor, PermUserAdmin),
 		// Partners are machines submitting reports; they read no report

@@ -28,20 +28,20 @@ func TestRoleMatrix(t *testing.T) {
 		{RoleIntake, staff, true},
 		{RoleInvestigator, investigator, true},
 		{RoleAnalyst, perms{PermQueueRead: true, PermReportRead: true, PermObservableRead: true, PermClusterRead: true,
-			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true}, true},
+			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermAdvisoryWrite: true}, true},
 		{RoleSupervisor, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 			PermAuditRead: true, PermObservableRead: true, PermClusterRead: true,
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
-			PermDashboardRead: true,
+			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermDashboardRead: true,
 		}, true},
 		{RoleAdmin, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 			PermAuditRead: true, PermUserAdmin: true, PermObservableRead: true, PermClusterRead: true,
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
-			PermDashboardRead: true,
+			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermDashboardRead: true,
 		}, true},
 		{RolePartner, perms{PermReportSubmit: true, PermIntelRead: true}, false},
 		{Role(""), perms{}, false},
@@ -67,8 +67,8 @@ func TestRolesAndPermissionsComplete(t *testing.T) {
 	if len(Roles()) != 6 {
 		t.Errorf("Roles() has %d entries, want 6", len(Roles()))
 	}
-	if len(Permissions()) != 17 {
-		t.Errorf("Permissions() has %d entries, want 17", len(Permissions()))
+	if len(Permissions()) != 19 {
+		t.Errorf("Permissions() has %d entries, want 19", len(Permissions()))
 	}
 	for _, r := range Roles() {
 		if !r.Valid() {

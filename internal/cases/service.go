@@ -308,6 +308,18 @@ func (s *Service) load(ctx context.Context, p auth.Principal, id int64, right ac
 	return c, nil
 }
 
+// Authorize returns a case p holds right on, for capabilities that hang
+// off a case (international requests); a refusal is audited.
+func (s *Service) Authorize(ctx context.Context, p auth.Principal, id int64, right access.Right) (*Case, error) {
+	return s.load(ctx, p, id, right)
+}
+
+// Can says whether p holds right on c, without auditing: for deciding what
+// a page offers.
+func (s *Service) Can(ctx context.Context, p auth.Principal, c *Case, right access.Right) (bool, error) {
+	return s.access.Can(ctx, p, right, c.Object())
+}
+
 // check asks the access decision, and audits a refusal.
 func (s *Service) check(ctx context.Context, p auth.Principal, c *Case, right access.Right) error {
 	err := s.access.Check(ctx, p, right, c.Object())

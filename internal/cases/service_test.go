@@ -16,6 +16,7 @@ import (
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/markdown"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/store"
@@ -613,7 +614,7 @@ func TestTasksNotesTimeline(t *testing.T) {
 	if v.CanEdit || v.People[analyst.UserID].Name != analyst.Name {
 		t.Errorf("view %+v", v)
 	}
-	if len(v.Notes) != 1 || !strings.Contains(cases.RenderNote(v.Notes[0].Body), "<strong>二回</strong>") {
+	if len(v.Notes) != 1 || !strings.Contains(markdown.Render(v.Notes[0].Body), "<strong>二回</strong>") {
 		t.Errorf("notes %+v", v.Notes)
 	}
 	got := e.actionsOf(c.ID)

@@ -53,6 +53,9 @@ type Config struct {
 	// PDFFont (KOBAN_PDF_FONT) is a TrueType font with Japanese glyphs
 	// for the court bundle's PDF; "" looks where Debian puts IPA Gothic.
 	PDFFont string
+	// Counterparts (KOBAN_COUNTERPARTS) is the file of countries and
+	// agencies abroad for international requests; "" the shipped list.
+	Counterparts string
 	// EgressProxy (KOBAN_EGRESS_PROXY; secret, it may hold a password) is
 	// an http(s) proxy every outbound fetch goes through; "" = direct.
 	EgressProxy string
@@ -153,6 +156,7 @@ var settings = []setting{
 		c.StatsK = n
 		return nil
 	}, func(c *Config) string { return strconv.Itoa(c.StatsK) }},
+	{"KOBAN_COUNTERPARTS", "counterparts", "JSON file of the countries and agencies abroad (with their 24/7 contacts) for international requests; empty: the list koban ships, without contacts", false, func(c *Config, v string) error { c.Counterparts = v; return nil }, func(c *Config) string { return c.Counterparts }},
 	{"KOBAN_PDF_FONT", "pdf-font", "TrueType font (.ttf) with Japanese glyphs for court bundle PDFs; empty: IPA Gothic where Debian installs it", false, func(c *Config, v string) error { c.PDFFont = v; return nil }, func(c *Config) string { return c.PDFFont }},
 }
 

@@ -40,6 +40,7 @@ var betweenTabs = []betweenTab{
 	{"/support", "support.queue.title", auth.PermReportRead},
 	{"/access-requests", "access.inbox.title", auth.PermReportTransfer},
 	{"/access-requests/mine", "access.mine.title", auth.PermObservableRead},
+	{"/foreign", "foreign.title", auth.PermReportRead},
 }
 
 // BetweenTabs lists the pages between organisations the officer's role

@@ -8,6 +8,7 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/markdown"
 )
 
 type casePage struct {
@@ -20,6 +21,7 @@ type casePage struct {
 	CanShare     bool // may export the case for partners (intel.manage)
 	caseBetween       // referrals, parties, support requests (case_referral.go)
 	evidencePart      // the case's evidence (case_evidence.go)
+	foreignPart       // the case's international requests (foreign.go)
 }
 
 // caseInput is what the officer typed in one of the case page's forms,
@@ -46,8 +48,8 @@ func (p casePage) Who(id int64) string {
 }
 
 // NoteHTML is a note's Markdown, rendered safely (no raw HTML, no active
-// links: see cases.RenderNote and its fuzz test).
-func (p casePage) NoteHTML(body string) template.HTML { return template.HTML(cases.RenderNote(body)) }
+// links: see markdown.Render and its fuzz test).
+func (p casePage) NoteHTML(body string) template.HTML { return template.HTML(markdown.Render(body)) }
 
 // Task finds a task of the case by id.
 func (p casePage) Task(id int64) (cases.Task, bool) {
@@ -119,6 +121,10 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, stat
 		return
 	}
 	if err := s.loadEvidence(r, &p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.loadForeign(r, &p); err != nil {
 		s.fail(w, r, err)
 		return
 	}

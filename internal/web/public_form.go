@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/koban-project/koban/internal/advisory"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
@@ -17,11 +18,24 @@ import (
 
 type homePage struct {
 	page
-	Kinds []intake.Kind
+	Kinds      []intake.Kind
+	Advisories []*advisory.Version // the latest few public advisories
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "home", homePage{page: s.newPage(r, "home.title"), Kinds: intake.Kinds})
+	p := homePage{page: s.newPage(r, "home.title"), Kinds: intake.Kinds}
+	if s.Advisories != nil {
+		latest, err := s.Advisories.Public(r.Context(), 3)
+		if err != nil {
+			s.Log.Error("home: advisories", "err", err) // the form matters more than the list
+		}
+		for _, v := range latest {
+			if v.WithdrawnAt.IsZero() {
+				p.Advisories = append(p.Advisories, v)
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "home", p)
 }
 
 // reportInput is the form as typed, kept to re-show it after an error.

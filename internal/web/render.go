@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/koban-project/koban/internal/foreign"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 
@@ -62,6 +63,7 @@ func parseTemplates() (*templates, error) {
 		"add":   func(a, b int) int { return a + b },
 		"lines": func(s string) []string { return strings.Split(s, "\n") },
 		"str":   func(v any) string { return fmt.Sprint(v) },
+		"list":  func(v ...string) []string { return v },
 		// row pairs the page with one report for the "reportcells" partial.
 		"row": func(p any, it intake.QueueItem) reportRow { return reportRow{P: p, I: it} },
 		// notes pairs the page with a value's warning lists and common mark
@@ -184,6 +186,8 @@ type page struct {
 	now       time.Time
 	assets    *assets
 	tree      *org.Tree
+	// foreignDir names countries and agencies abroad (foreign.go).
+	foreignDir *foreign.Directory
 }
 
 // fieldProblem is one line of the error summary: the field, its message
@@ -419,6 +423,9 @@ func (s *Server) newPage(r *http.Request, title string) page { return s.newPageI
 func (s *Server) newPageIn(r *http.Request, title, lang string) page {
 	p := page{Lang: lang, Path: r.URL.Path, Title: title, cats: s.Catalogs, loc: s.Location, now: s.Now(), assets: s.assets, tree: s.Tree()}
 	p.query = r.URL.Query()
+	if s.Foreign != nil {
+		p.foreignDir = s.Foreign.Directory()
+	}
 	if pr, ok := principalFrom(r.Context()); ok {
 		p.Principal = &pr
 	}

@@ -18,6 +18,17 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /s/{token}/mail", s.statusMail)
 	mux.HandleFunc("GET /statistics", s.statistics)
 	mux.HandleFunc("GET /statistics.csv", s.statisticsCSV)
+	if s.Advisories != nil {
+		mux.HandleFunc("GET /advisories", s.advisories)
+		mux.HandleFunc("GET /advisories/{number}", s.advisoryPublic)
+		mux.HandleFunc("GET /advisories.atom", s.advisoryFeed)
+		mux.HandleFunc("GET /advisories.json", s.advisoryFeed)
+		mux.HandleFunc("GET /advisories/desk", s.officer(s.advisoryDesk))
+		mux.HandleFunc("GET /advisories/desk/new", s.officer(s.advisoryNew))
+		mux.HandleFunc("POST /advisories/desk", s.officer(s.advisoryCreate))
+		mux.HandleFunc("GET /advisories/desk/{id}", s.officer(s.advisoryItem))
+		mux.HandleFunc("POST /advisories/desk/{id}/{action}", s.officer(s.advisoryAction))
+	}
 	mux.HandleFunc("GET /static/{hash}/{name...}", s.static)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.assets.url("favicon.svg"), http.StatusMovedPermanently)
@@ -78,6 +89,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /cases", s.officer(s.caseOpen))
 	mux.HandleFunc("GET /cases/{id}", s.officer(s.caseDetail))
 	mux.HandleFunc("POST /cases/{id}/{action}", s.officer(s.caseUpdate))
+	if s.Foreign != nil {
+		mux.HandleFunc("GET /cases/{id}/foreign/new", s.officer(s.foreignNew))
+		mux.HandleFunc("POST /cases/{id}/foreign", s.officer(s.foreignCreate))
+		mux.HandleFunc("GET /foreign", s.officer(s.foreignList))
+		mux.HandleFunc("GET /foreign/{id}", s.officer(s.foreignRequest))
+		mux.HandleFunc("POST /foreign/{id}/{action}", s.officer(s.foreignMove))
+	}
 	mux.HandleFunc("POST /cases/{id}/tasks/{tid}/{state}", s.officer(s.caseTaskState))
 	mux.HandleFunc("POST /cases/{id}/reports/{rid}/unlink", s.officer(s.caseUnlink))
 	mux.HandleFunc("POST /cases/{id}/evidence", s.officer(s.caseEvidenceAdd))

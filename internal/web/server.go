@@ -11,10 +11,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/koban-project/koban/internal/advisory"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/dashboard"
+	"github.com/koban-project/koban/internal/foreign"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/intel"
@@ -37,6 +39,9 @@ type Deps struct {
 	Exports    *intel.Exporter    // reports and cases as STIX and MISP for partners
 	Patrol     *patrol.Service    // cyber patrol: watch items and captures
 	Takedown   *takedown.Service  // takedown requests to providers
+	Foreign    *foreign.Service   // international requests (国際連携)
+	Advisories *advisory.Service  // advisories to the public (広報啓発)
+	Instance   string             // the database's identity: feed ids are unique to it
 	Stats      *stats.Service     // the public statistics, suppressed
 	Dashboard  *dashboard.Service // supervisors' view of their line
 	Index      *correlate.Service

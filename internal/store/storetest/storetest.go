@@ -119,6 +119,8 @@ func Run(t *testing.T, h Harness) {
 		{"IntelList", testIntelList},
 		{"Jobs", testJobs},
 		{"Patrol", testPatrol},
+		{"Foreign", testForeign},
+		{"Advisories", testAdvisories},
 		{"CaseRoundTrip", testCaseRoundTrip},
 		{"CaseNumbersConcurrent", testCaseNumbersConcurrent},
 		{"CaseNotFound", testCaseNotFound},

@@ -1,4 +1,4 @@
-package cases
+package markdown
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"golang.org/x/net/html"
 )
 
-func TestRenderNote(t *testing.T) {
+func TestRender(t *testing.T) {
 	for _, tc := range []struct {
 		name, in  string
 		want, not []string
@@ -35,7 +35,7 @@ func TestRenderNote(t *testing.T) {
 		{"code kept as text", "`<script>`", []string{"<code>&lt;script&gt;</code>"}, []string{"<script"}},
 		{"table", "| a | b |\n|---|---|\n| 1 | 2 |", []string{"<table>", "<td>1</td>"}, nil},
 	} {
-		got := RenderNote(tc.in)
+		got := Render(tc.in)
 		for _, w := range tc.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("%s: %q lacks %q", tc.name, got, w)
@@ -110,9 +110,9 @@ func unsafeHTML(s string) error {
 	}
 }
 
-// FuzzRenderNote: whatever an officer writes, the rendered note holds no
+// FuzzRender: whatever an officer writes, the rendered note holds no
 // <script, no on*= attribute and no javascript: (or data:) URL.
-func FuzzRenderNote(f *testing.F) {
+func FuzzRender(f *testing.F) {
 	for _, s := range []string{
 		"**a**", "<script>alert(1)</script>", "[x](javascript:alert(1))", "[x](JaVaScRiPt&#58;alert(1))",
 		"<a href=\"javascript:x\">x</a>", "![x](data:image/svg+xml;base64,PHN2Zz4=)", "<javascript:alert(1)>",
@@ -123,7 +123,7 @@ func FuzzRenderNote(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		out := RenderNote(src)
+		out := Render(src)
 		if err := unsafeHTML(out); err != nil {
 			t.Fatalf("%v\ninput: %q\noutput: %q", err, src, out)
 		}

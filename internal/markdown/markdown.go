@@ -1,4 +1,6 @@
-package cases
+// Package markdown renders what officers write (case notes, advisories)
+// as HTML safe to put in a page as it is.
+package markdown
 
 import (
 	"bytes"
@@ -24,10 +26,10 @@ var notes = goldmark.New(
 	goldmark.WithRendererOptions(html.WithHardWraps()),
 )
 
-// RenderNote turns a note's Markdown into HTML that is safe to put in a
+// Render turns Markdown into HTML that is safe to put in a
 // page as it is: no raw HTML, no script, no event attribute, no link to a
 // javascript:, data: or other active URL.
-func RenderNote(src string) string {
+func Render(src string) string {
 	var b bytes.Buffer
 	if err := notes.Convert([]byte(src), &b); err != nil {
 		// goldmark fails only when its writer does; a bytes.Buffer does not.
