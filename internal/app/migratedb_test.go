@@ -22,6 +22,7 @@ import (
 
 	"github.com/koban-project/koban/internal/access"
 	"github.com/koban-project/koban/internal/admin"
+	"github.com/koban-project/koban/internal/advisory"
 	"github.com/koban-project/koban/internal/app"
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/audit"
@@ -30,6 +31,7 @@ import (
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/dbcopy"
+	"github.com/koban-project/koban/internal/foreign"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/observe"
@@ -51,7 +53,8 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"report_search", "case_search", "note_search", "saved_searches", "saved_search_matches",
 	"intel_sources", "intel_polls", "intel_objects", "intel_sightings", "taxii_collections", "taxii_collection_access",
 	"taxii_collection_objects", "taxii_status", "audit_log", "rate_limits", "jobs", "job_queue", "job_attempts",
-	"patrol_items", "patrol_hosts", "patrol_captures", "patrol_findings", "takedown_requests", "takedown_checks"}
+	"patrol_items", "patrol_hosts", "patrol_captures", "patrol_findings", "takedown_requests", "takedown_checks",
+	"foreign_requests", "advisories", "advisory_versions"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {
@@ -312,6 +315,22 @@ func buildSource(t testing.TB, n int) *kobanSource {
 		RecipientEmail: "abuse@hoster.example", RecipientBasis: "officer", CreatedBy: ap.UserID, CreatedAt: time.Now(), SentAt: time.Now()}
 	must(a.DB.CreateTakedown(ctx, td, audit.Entry{Actor: ap.Actor(), Action: "takedown.draft"}))
 	must(a.DB.AddTakedownCheck(ctx, td, &takedown.Check{RequestID: td.ID, At: time.Now(), Status: 200, Detail: "200 OK"}))
+	// An international request on the case, acknowledged (its clock
+	// running), and an advisory published twice.
+	fr := &foreign.Request{CaseID: c.ID, OrgID: c.OrgID, Direction: foreign.Outgoing, Kind: foreign.Preservation, State: foreign.Draft, Country: "US",
+		Regime: "ninety", Authority: "大阪府警察本部", Offence: "詐欺", Data: "接続記録", Custodian: "Example Cloud", Necessity: "消去のおそれ", FollowUp: true,
+		Identifiers: []foreign.Identifier{{Type: "ip", Value: "203.0.113.7", At: time.Now().UTC().Truncate(time.Second), Port: 443}},
+		CreatedAt:   time.Now(), UpdatedAt: time.Now()}
+	must(a.DB.CreateForeignRequest(ctx, fr, &cases.Event{CaseID: c.ID, At: time.Now(), Kind: foreign.EventCreated}, audit.Entry{Actor: ap.Actor(), Action: "foreign.create"}))
+	fr.State, fr.SentAt, fr.AckAt = foreign.Acknowledged, time.Now(), time.Now()
+	must(a.DB.UpdateForeignRequest(ctx, fr, nil, audit.Entry{Actor: ap.Actor(), Action: "foreign.move"}))
+	adv := &advisory.Advisory{OrgID: c.OrgID, State: advisory.Draft, TLP: "clear", CreatedAt: time.Now(), UpdatedAt: time.Now(),
+		Text: advisory.Text{TitleJA: "投資詐欺に注意", SummaryJA: "要約", BodyJA: "本文"}}
+	must(a.DB.CreateAdvisory(ctx, adv, audit.Entry{Actor: ap.Actor(), Action: "advisory.create"}))
+	for v := 1; v <= 2; v++ {
+		adv.State, adv.Version, adv.PublishedAt, adv.RevisedAt = advisory.Published, v, time.Now(), time.Now()
+		must(a.DB.UpdateAdvisory(ctx, adv, true, audit.Entry{Actor: ap.Actor(), Action: "advisory.publish"}))
+	}
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

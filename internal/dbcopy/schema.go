@@ -123,6 +123,11 @@ var plan = []planEntry{
 	// Takedown requests and each look at their target.
 	{"takedown_requests", "", []string{"id"}},
 	{"takedown_checks", "", []string{"id"}},
+	// International requests, each on a case.
+	{"foreign_requests", "", []string{"id"}},
+	// Advisories to the public and every version published.
+	{"advisories", "", []string{"id"}},
+	{"advisory_versions", "", []string{"advisory_id", "version"}},
 	{"audit_log", "", []string{"id"}},
 	// State shared by several servers on PostgreSQL (rate-limit buckets, job
 	// schedules): a SQLite koban keeps little or nothing here; copied all
