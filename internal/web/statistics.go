@@ -144,7 +144,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := statisticsPage{page: s.newPage(r, "stats.title"), Year: pub.Year, K: pub.K, Made: pub.Made,
-		CSVColumns:  []string{"year", "month", "dimension", "code", "name_ja", "name_en", "reports", "hidden"},
+		CSVColumns:  csvColumns,
 		CSVFileName: csvName(pub.Year)}
 	if pub.Year > stats.FirstYear {
 		p.Prev = pub.Year - 1
@@ -254,6 +254,10 @@ func (p page) period(pub *stats.Published) string {
 	return p.T(key, "year", strconv.Itoa(pub.Year), "from", name(from), "to", name(to))
 }
 
+// csvColumns are the CSV's columns, in order; the page describes each
+// (stats.csv.col.<name>), and so does docs/statistics.md.
+var csvColumns = []string{"year", "month", "dimension", "code", "name_ja", "name_en", "reports", "hidden"}
+
 func csvName(year int) string { return "koban-statistics-" + strconv.Itoa(year) + ".csv" }
 
 // statisticsCSV is the same release as open data: one published number a
@@ -267,7 +271,7 @@ func (s *Server) statisticsCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
-	cw.Write([]string{"year", "month", "dimension", "code", "name_ja", "name_en", "reports", "hidden"})
+	cw.Write(csvColumns)
 	year := strconv.Itoa(pub.Year)
 	names := func(key string, pairs ...string) (string, string) {
 		return s.Catalogs.T("ja", key, pairs...), s.Catalogs.T("en", key, pairs...)
