@@ -81,10 +81,12 @@ var needs = map[Right]auth.Permission{
 // needsFor is the role permission a right requires on a record of a type:
 // intel (imported indicators and objects) is read with its own permission,
 // which partners hold too; patrol findings with patrol's; advisories are
-// read by every officer and written with advisory.write; everything else
-// as needs says.
+// read by every officer and written with advisory.write; a line's
+// dashboard with the dashboard's; everything else as needs says.
 func needsFor(objectType string, right Right) auth.Permission {
 	switch objectType {
+	case Dashboard:
+		return auth.PermDashboardRead
 	case "intel":
 		if right == View {
 			return auth.PermIntelRead
@@ -103,6 +105,12 @@ func needsFor(objectType string, right Right) auth.Permission {
 	}
 	return needs[right]
 }
+
+// Dashboard is the object type of a line's dashboard: ScopeOf(p,
+// Dashboard, View) is the organisations whose work p oversees (their own
+// and every one below it, by the tree alone), or None when p's role does
+// not read dashboards. Nothing is granted on it.
+const Dashboard = "dashboard"
 
 // Object is a record as the decision needs to know it.
 type Object struct {

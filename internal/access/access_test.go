@@ -217,3 +217,34 @@ func TestMarkings(t *testing.T) {
 		t.Error("a partner reads a clear report")
 	}
 }
+
+// The dashboard's scope is the line: the role first, then the tree alone.
+func TestDashboardScope(t *testing.T) {
+	tr := tree(t)
+	id := func(code string) int64 {
+		o, _ := tr.ByCode(code)
+		return o.ID
+	}
+	d := access.New(grants{}, func() *org.Tree { return tr }, koban.NewFixedClock(now0))
+	sup := func(code string, role auth.Role) auth.Principal {
+		return auth.Principal{UserID: 1, OrgID: id(code), Role: role}
+	}
+	if s := d.ScopeOf(sup("npa", auth.RoleSupervisor), access.Dashboard, access.View); !s.All {
+		t.Errorf("the NPA's supervisor oversees everything: %+v", s)
+	}
+	s := d.ScopeOf(sup("pref-13", auth.RoleSupervisor), access.Dashboard, access.View)
+	if s.All || s.None || len(s.Orgs) != 2 || !s.Includes(id("pref-13-shinjuku"), "", nil) || s.Includes(id("pref-27"), "", nil) {
+		t.Errorf("Tokyo's supervisor oversees Tokyo and its station, nothing else: %+v", s)
+	}
+	if s := d.ScopeOf(sup("pref-13-shinjuku", auth.RoleSupervisor), access.Dashboard, access.View); len(s.Orgs) != 1 || s.Includes(id("pref-13"), "", nil) {
+		t.Errorf("a station's supervisor oversees the station alone: %+v", s)
+	}
+	for _, r := range []auth.Role{auth.RoleIntake, auth.RoleInvestigator, auth.RoleAnalyst, auth.RolePartner} {
+		if s := d.ScopeOf(sup("pref-13", r), access.Dashboard, access.View); !s.None {
+			t.Errorf("%s reads a dashboard: %+v", r, s)
+		}
+	}
+	if s := d.ScopeOf(sup("pref-13", auth.RoleAdmin), access.Dashboard, access.View); s.None {
+		t.Error("an administrator holds what a supervisor holds")
+	}
+}

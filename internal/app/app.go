@@ -28,6 +28,7 @@ import (
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/dashboard"
 	"github.com/koban-project/koban/internal/datadir"
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/foreign"
@@ -44,6 +45,7 @@ import (
 	"github.com/koban-project/koban/internal/rdap"
 	"github.com/koban-project/koban/internal/reading"
 	"github.com/koban-project/koban/internal/search"
+	"github.com/koban-project/koban/internal/stats"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/taxii"
@@ -76,6 +78,8 @@ type App struct {
 	Foreign    *foreign.Service       // international requests and their legal clocks
 	Advisories *advisory.Service      // advisories to the public: pages and feeds
 	Reading    *reading.Service       // other bodies' advisories (JPCERT/CC, IPA) in one list, newest first
+	Stats      *stats.Service         // the public statistics, small counts suppressed
+	Dash       *dashboard.Service     // supervisors' view of their line
 	Metrics    *api.Metrics
 	Anchors    *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree       atomic.Pointer[org.Tree]
@@ -240,7 +244,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Advisories = advisory.NewService(db, a.Access, a.Tree, o.Clock, log)
-	pages, err := web.New(web.Deps{Advisories: a.Advisories, Instance: instance, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Foreign: a.Foreign, Reading: a.Reading, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	a.Stats = stats.NewService(db, o.Clock, cfg.Location, cfg.StatsK)
+	a.Dash = dashboard.NewService(db, a.Access, a.Takedown, a.Tree, o.Clock, cfg.Location)
+	pages, err := web.New(web.Deps{Stats: a.Stats, Dashboard: a.Dash, Advisories: a.Advisories, Instance: instance, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Foreign: a.Foreign, Reading: a.Reading, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()

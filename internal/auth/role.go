@@ -71,6 +71,11 @@ const (
 	// advisories (JPCERT/CC, IPA) that the reading list follows: add,
 	// disable, enable and remove them. Reading the list needs intel.read.
 	PermReadingManage Permission = "reading.manage"
+	// PermDashboardRead lets a user read the dashboard of their line: the
+	// work of their organisation and those below it, as counts (intake by
+	// day, time to first reply, open cases by age, urgent reports, takedown
+	// outcomes).
+	PermDashboardRead Permission = "dashboard.read"
 )
 
 // roles lists every role in display order, from least to most privileged
@@ -82,7 +87,7 @@ var permissions = []Permission{
 	PermQueueRead, PermReportRead, PermReportPersonal, PermReportTriage,
 	PermReportReply, PermReportTransfer, PermReportSubmit, PermUserAdmin, PermAuditRead,
 	PermObservableRead, PermClusterRead, PermIntelRead, PermIntelManage,
-	PermPatrolRead, PermPatrolManage, PermPatrolCovert, PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage,
+	PermPatrolRead, PermPatrolManage, PermPatrolCovert, PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage, PermDashboardRead,
 }
 
 // grants is the permission matrix. It is built by adding to the role below so
@@ -103,7 +108,7 @@ var grants = func() map[Role]map[Permission]bool {
 	intake := set(nil, PermQueueRead, PermReportRead, PermReportPersonal,
 		PermReportTriage, PermReportReply, PermReportTransfer, PermObservableRead, PermIntelRead)
 	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermPatrolCovert,
-		PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage)
+		PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage, PermDashboardRead)
 	return map[Role]map[Permission]bool{
 		RoleIntake:       intake,
 		RoleInvestigator: set(intake, PermClusterRead, PermPatrolRead),

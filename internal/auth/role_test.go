@@ -34,14 +34,14 @@ func TestRoleMatrix(t *testing.T) {
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 			PermAuditRead: true, PermObservableRead: true, PermClusterRead: true,
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
-			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermReadingManage: true,
+			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermReadingManage: true, PermDashboardRead: true,
 		}, true},
 		{RoleAdmin, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 			PermAuditRead: true, PermUserAdmin: true, PermObservableRead: true, PermClusterRead: true,
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
-			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermReadingManage: true,
+			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermReadingManage: true, PermDashboardRead: true,
 		}, true},
 		{RolePartner, perms{PermReportSubmit: true, PermIntelRead: true}, false},
 		{Role(""), perms{}, false},
@@ -67,8 +67,8 @@ func TestRolesAndPermissionsComplete(t *testing.T) {
 	if len(Roles()) != 6 {
 		t.Errorf("Roles() has %d entries, want 6", len(Roles()))
 	}
-	if len(Permissions()) != 19 {
-		t.Errorf("Permissions() has %d entries, want 19", len(Permissions()))
+	if len(Permissions()) != 20 {
+		t.Errorf("Permissions() has %d entries, want 20", len(Permissions()))
 	}
 	for _, r := range Roles() {
 		if !r.Valid() {

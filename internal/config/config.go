@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/koban-project/koban/internal/egress"
+	"github.com/koban-project/koban/internal/stats"
 )
 
 // Config is every setting koban reads.
@@ -74,6 +75,9 @@ type Config struct {
 	// captures may take in the file store before pages that changed are
 	// no longer kept (a warning from 80 %); 0: no quota.
 	PatrolQuota int64
+	// StatsK (KOBAN_STATS_K) is the smallest count the public statistics
+	// publish: smaller counts, and what would give them away, are hidden.
+	StatsK int
 
 	Location       *time.Location     // TimeZone, loaded
 	AuditSigner    ed25519.PrivateKey // AuditKey, read; nil without one
@@ -148,6 +152,15 @@ var settings = []setting{
 		c.TakedownBatch = d
 		return nil
 	}, func(c *Config) string { return c.TakedownBatch.String() }},
+	{"KOBAN_STATS_K", "stats-k", "smallest count the public statistics publish (at least 3); smaller ones are hidden", false, func(c *Config, v string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < stats.MinK {
+			return fmt.Errorf("want a whole number of at least %d (the smallest count /statistics publishes; %d by default), got %q: "+
+				"below %d a hidden count could only be 1 or 2, and a 1 beside its total tells who is alone", stats.MinK, stats.DefaultK, v, stats.MinK)
+		}
+		c.StatsK = n
+		return nil
+	}, func(c *Config) string { return strconv.Itoa(c.StatsK) }},
 	{"KOBAN_COUNTERPARTS", "counterparts", "JSON file of the countries and agencies abroad (with their 24/7 contacts) for international requests; empty: the list koban ships, without contacts", false, func(c *Config, v string) error { c.Counterparts = v; return nil }, func(c *Config) string { return c.Counterparts }},
 	{"KOBAN_PATROL_QUOTA", "patrol-quota", "bytes patrol captures may take in the file store, e.g. 500MB or 20GB; warned of at 80 %, at 100 % pages that changed are not kept; empty or 0: no quota", false, func(c *Config, v string) error {
 		n, err := ParseBytes(v)
@@ -164,7 +177,7 @@ var settings = []setting{
 func Default() Config {
 	return Config{Addr: "localhost:8080", DataDir: "./koban-data", TimeZone: "Asia/Tokyo", LogLevel: "info",
 		MailFrom: "koban@localhost", SubmitRate: 0.2, SubmitBurst: 10, AuditAnchorInterval: 10 * time.Minute,
-		EgressTimeout: 60 * time.Second, TakedownBatch: 10 * time.Minute}
+		EgressTimeout: 60 * time.Second, TakedownBatch: 10 * time.Minute, StatsK: stats.DefaultK}
 }
 
 // Load reads the environment (through getenv and environ, for tests) and
@@ -302,6 +315,9 @@ func (c *Config) Validate() error {
 			continue
 		}
 		c.EgressPortList = append(c.EgressPortList, uint16(n))
+	}
+	if c.StatsK < stats.MinK {
+		errs = append(errs, fmt.Errorf("KOBAN_STATS_K %d: want at least %d", c.StatsK, stats.MinK))
 	}
 	if c.EgressTimeout < time.Second {
 		errs = append(errs, fmt.Errorf("KOBAN_EGRESS_TIMEOUT %s: want a second or more", c.EgressTimeout))

@@ -75,6 +75,30 @@ func TestRejects(t *testing.T) {
 	}
 }
 
+func TestStatsK(t *testing.T) {
+	get, list := env(nil)
+	c, _, err := Load(nil, get, list, io.Discard)
+	if err != nil || c.StatsK != 10 {
+		t.Fatalf("default KOBAN_STATS_K = %d (%v), want 10", c.StatsK, err)
+	}
+	get, list = env(map[string]string{"KOBAN_STATS_K": "5"})
+	if c, _, err = Load(nil, get, list, io.Discard); err != nil || c.StatsK != 5 {
+		t.Errorf("KOBAN_STATS_K=5 gives %d (%v)", c.StatsK, err)
+	}
+	for _, v := range []string{"2", "0", "-10", "ten", "3.5"} {
+		get, list := env(map[string]string{"KOBAN_STATS_K": v})
+		_, _, err := Load(nil, get, list, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "KOBAN_STATS_K") || !strings.Contains(err.Error(), "at least 3") {
+			t.Errorf("KOBAN_STATS_K=%s: err = %v, want a refusal naming the variable and the minimum", v, err)
+		}
+	}
+	c = Default()
+	c.StatsK = 2
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "KOBAN_STATS_K") {
+		t.Errorf("Validate with k = 2: %v", err)
+	}
+}
+
 func TestPrintMasksSecrets(t *testing.T) {
 	c := Default()
 	c.DatabaseURL = "postgres://koban:s3cret@db:5432/koban?password=s3cret"

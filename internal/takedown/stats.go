@@ -117,8 +117,8 @@ func tally(list []*Request) *Stats {
 		}
 		if len(a.times) > 0 {
 			slices.Sort(a.times)
-			out.Median = quantile(a.times, 0.5)
-			out.P90 = quantile(a.times, 0.9)
+			out.Median = Quantile(a.times, 0.5)
+			out.P90 = Quantile(a.times, 0.9)
 		}
 		return out
 	}
@@ -127,7 +127,7 @@ func tally(list []*Request) *Stats {
 		if m := measures[k]; m != nil {
 			if ts := measureTimes[k]; len(ts) > 0 {
 				slices.Sort(ts)
-				m.Median = quantile(ts, 0.5)
+				m.Median = Quantile(ts, 0.5)
 			}
 			st.Measures = append(st.Measures, *m)
 		}
@@ -149,8 +149,9 @@ func tally(list []*Request) *Stats {
 	return st
 }
 
-// quantile is the nearest-rank quantile q of sorted durations.
-func quantile(sorted []time.Duration, q float64) time.Duration {
+// Quantile is the nearest-rank quantile q of sorted durations (not empty):
+// the supervisors' dashboard reads its reply times the same way.
+func Quantile(sorted []time.Duration, q float64) time.Duration {
 	i := int(q*float64(len(sorted))+0.999999) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
 }

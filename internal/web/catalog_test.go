@@ -5,14 +5,17 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/dashboard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/locale"
+	"github.com/koban-project/koban/internal/stats"
 	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/taxonomy"
 )
@@ -65,6 +68,13 @@ func TestTemplateKeysExist(t *testing.T) {
 	}
 	keys = append(keys, caseKeys(t)...)
 	keys = append(keys, takedownKeys()...)
+	// The statistics' buckets and the dashboard's age buckets, named by code.
+	for _, b := range stats.Buckets {
+		keys = append(keys, b.Key())
+	}
+	for i := range len(dashboard.Ages) + 1 {
+		keys = append(keys, "dashboard.age."+strconv.Itoa(i))
+	}
 	for _, lang := range locale.Languages {
 		for _, k := range keys {
 			if !cats.Has(lang, k) {

@@ -275,16 +275,22 @@ func (p page) TimeLeft(t time.Time) string {
 }
 
 // Yen formats an amount of money.
-func (p page) Yen(n int64) string {
+func (p page) Yen(n int64) string { return p.T("money.yen", "n", thousands(n)) }
+
+// Num writes a count with its thousands separated: 12,345.
+func (p page) Num(n int) string { return thousands(int64(n)) }
+
+// thousands writes n with a comma between each group of three digits.
+func thousands(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	var b strings.Builder
 	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
 			b.WriteByte(',')
 		}
 		b.WriteRune(c)
 	}
-	return p.T("money.yen", "n", b.String())
+	return b.String()
 }
 
 // Size writes a size as people read it: 512 B, 34 KB, 1.2 MB, 20.0 GB.
@@ -437,14 +443,8 @@ func (s *Server) newPageIn(r *http.Request, title, lang string) page {
 // render writes a page into a buffer first, so that a template error becomes
 // a clean 500 instead of half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
-	t, ok := s.tmpl.pages[name]
-	if !ok {
-		s.Log.Error("no such template", "name", name)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+	buf, err := s.execute(name, data)
+	if err != nil {
 		s.Log.Error("render", "template", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -456,7 +456,20 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(buf)
+}
+
+// execute renders a page with the layout into memory.
+func (s *Server) execute(name string, data any) ([]byte, error) {
+	t, ok := s.tmpl.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("no such template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 type errorPage struct {

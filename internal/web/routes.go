@@ -16,6 +16,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /s/{token}", s.status)
 	mux.HandleFunc("POST /s/{token}", s.statusAdd)
 	mux.HandleFunc("POST /s/{token}/mail", s.statusMail)
+	mux.HandleFunc("GET /statistics", s.statistics)
+	mux.HandleFunc("GET /statistics.csv", s.statisticsCSV)
 	if s.Advisories != nil {
 		mux.HandleFunc("GET /advisories", s.advisories)
 		mux.HandleFunc("GET /advisories/{number}", s.advisoryPublic)
@@ -113,6 +115,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /cases/{id}/export", s.officer(s.caseExport))
 	mux.HandleFunc("POST /cases/{id}/export/{format}", s.officer(s.recordExport("case")))
 	mux.HandleFunc("GET /tasks", s.officer(s.myTasks))
+	mux.HandleFunc("GET /dashboard", s.officer(s.dashboard))
 	s.betweenRoutes(mux) // referrals, parties, support, access requests, live case pages (between_routes.go)
 
 	// Administrators.

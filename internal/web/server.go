@@ -15,6 +15,7 @@ import (
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/dashboard"
 	"github.com/koban-project/koban/internal/foreign"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
@@ -25,6 +26,7 @@ import (
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/reading"
 	"github.com/koban-project/koban/internal/search"
+	"github.com/koban-project/koban/internal/stats"
 	"github.com/koban-project/koban/internal/takedown"
 )
 
@@ -33,15 +35,17 @@ type Deps struct {
 	Intake     *intake.Service
 	Cases      *cases.Service
 	Evidence   *cases.EvidenceService
-	Search     *search.Service   // across reports, cases and notes; saved searches
-	Intel      *intel.Service    // feeds and their polls, intel objects
-	Exports    *intel.Exporter   // reports and cases as STIX and MISP for partners
-	Patrol     *patrol.Service   // cyber patrol: watch items and captures
-	Takedown   *takedown.Service // takedown requests to providers
-	Foreign    *foreign.Service  // international requests (国際連携)
-	Advisories *advisory.Service // advisories to the public (広報啓発)
-	Instance   string            // the database's identity: feed ids are unique to it
-	Reading    *reading.Service  // other bodies' advisories, newest first
+	Search     *search.Service    // across reports, cases and notes; saved searches
+	Intel      *intel.Service     // feeds and their polls, intel objects
+	Exports    *intel.Exporter    // reports and cases as STIX and MISP for partners
+	Patrol     *patrol.Service    // cyber patrol: watch items and captures
+	Takedown   *takedown.Service  // takedown requests to providers
+	Foreign    *foreign.Service   // international requests (国際連携)
+	Advisories *advisory.Service  // advisories to the public (広報啓発)
+	Instance   string             // the database's identity: feed ids are unique to it
+	Stats      *stats.Service     // the public statistics, suppressed
+	Dashboard  *dashboard.Service // supervisors' view of their line
+	Reading    *reading.Service   // other bodies' advisories, newest first
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service

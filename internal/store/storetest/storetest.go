@@ -150,6 +150,8 @@ func Run(t *testing.T, h Harness) {
 		{"CaseListCount", testCaseListCount},
 		{"TakedownCase", testTakedownCase},
 		{"TakedownMeasure", testTakedownMeasure},
+		{"ReportTally", testReportTally},
+		{"DashboardCounts", testDashboardCounts},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
