@@ -29,12 +29,15 @@ import (
 const (
 	bodymemClients = 16
 	bodymemSize    = 50_000_000 // bytes in each body
-	// bodymemBound is the most resident memory koban may reach while it
-	// takes one round of these bodies, measured from its idle size (VmHWM
-	// reset after a warm-up): every body is refused early or streamed to
-	// disk, so what remains is buffers, goroutines and the garbage collector's
-	// slack.
-	bodymemBound = 200 << 20
+	// bodymemGrowth is how far above its idle size koban's resident memory
+	// may rise while it takes one round of these bodies (VmHWM reset after
+	// a warm-up): every body is refused early or streamed to disk, so what
+	// remains is buffers, goroutines, the first MiB of each text file read
+	// for observables and the garbage collector's slack — a tenth of the
+	// 800 MB in flight. (The bound was once 200 MiB in all; koban idles at
+	// 115–125 MiB as its capabilities grow, which made that a test of the
+	// idle size rather than of the bodies.)
+	bodymemGrowth = 100 << 20
 )
 
 func TestLargeBodiesStayOutOfMemory(t *testing.T) {
@@ -113,8 +116,9 @@ func TestLargeBodiesStayOutOfMemory(t *testing.T) {
 		}
 		wg.Wait()
 		peak := bodymemStatus(t, pid, "VmHWM")
+		bound := idle + bodymemGrowth
 		t.Logf("%s: %d × %d MB in %v; peak %d MiB resident (idle %d MiB, bound %d MiB)",
-			round.name, bodymemClients, bodymemSize/1_000_000, time.Since(began).Round(time.Millisecond), peak>>20, idle>>20, bodymemBound>>20)
+			round.name, bodymemClients, bodymemSize/1_000_000, time.Since(began).Round(time.Millisecond), peak>>20, idle>>20, bound>>20)
 		for i := range bodymemClients {
 			if errs[i] != nil {
 				t.Errorf("%s #%d: %v", round.name, i, errs[i])
@@ -122,8 +126,8 @@ func TestLargeBodiesStayOutOfMemory(t *testing.T) {
 				t.Errorf("%s #%d: status %d, want %v", round.name, i, statuses[i], round.want)
 			}
 		}
-		if peak > bodymemBound {
-			t.Errorf("%s: koban's resident memory peaked at %d MiB, over the bound of %d MiB", round.name, peak>>20, bodymemBound>>20)
+		if peak > bound {
+			t.Errorf("%s: koban's resident memory peaked at %d MiB, %d MiB over its idle size (at most %d)", round.name, peak>>20, (peak-idle)>>20, bodymemGrowth>>20)
 		}
 	}
 }
