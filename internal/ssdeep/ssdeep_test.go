@@ -109,3 +109,54 @@ func TestCLIDigests(t *testing.T) {
 		}
 	}
 }
+
+// TestVariantScores holds the scores of each original against its edited
+// variants (.fmt, .plus, .sort) in variants.scores.tsv, both ways round.
+func TestVariantScores(t *testing.T) {
+	rs := rows(t, "ssdeep/variants.scores.tsv")
+	if len(rs) != 30 {
+		t.Fatalf("%d scores, want 30", len(rs))
+	}
+	for _, r := range rs {
+		a, b := ssdeep.Sum(input(t, r[0])), ssdeep.Sum(input(t, r[1]))
+		want, err := strconv.Atoi(r[2])
+		if err != nil {
+			t.Fatalf("bad row %q", r)
+		}
+		for _, pair := range [][2]string{{a, b}, {b, a}} {
+			if got, err := ssdeep.Compare(pair[0], pair[1]); err != nil || got != want {
+				t.Errorf("%s × %s: got %d (%v), want %d", r[0], r[1], got, err, want)
+			}
+		}
+	}
+}
+
+// TestPairScores holds the ssdeep command's scores of all 3,160 pairs of
+// example_data (all 0: unrelated documents).
+func TestPairScores(t *testing.T) {
+	digests := map[string]string{}
+	for _, r := range rows(t, "ssdeep/example_data.ssdeep.tsv") {
+		digests[r[0]] = r[3]
+	}
+	f, err := os.ReadFile(filepath.Join(malwareData(t), "ssdeep", "example_data.pairs_all"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := strings.Split(strings.TrimSpace(string(f)), "\n")
+	if len(ls) != 3160 {
+		t.Fatalf("%d pairs, want 3160", len(ls))
+	}
+	for _, l := range ls {
+		a, rest, ok1 := strings.Cut(l, " matches ")
+		open := strings.LastIndexByte(rest, '(')
+		want, err := strconv.Atoi(strings.TrimSuffix(rest[open+1:], ")"))
+		if !ok1 || open < 1 || err != nil {
+			t.Fatalf("bad line %q", l)
+		}
+		b := rest[:open-1]
+		got, err := ssdeep.Compare(digests[a], digests[b])
+		if err != nil || got != want {
+			t.Errorf("%s × %s: got %d (%v), want %d", a, b, got, err, want)
+		}
+	}
+}
