@@ -48,24 +48,20 @@ var ErrTooLarge = errors.New("ssdeep: input longer than the largest block size c
 
 func blockSize(i int) uint64 { return uint64(minBlock) << i }
 
-// pieceHash[h][c] is the low six bits of (h·prime) xor c: the piece hash
-// only ever shows its low six bits, and those depend only on the low six
-// bits of the state and of the byte.
-var pieceHash = func() (t [64][64]byte) {
-	for h := range 64 {
-		for c := range 64 {
-			t[h][c] = byte((uint32(h)*hashPrime ^ uint32(c)) & 63)
-		}
-	}
-	return t
-}()
+// step adds byte c to a piece hash. The piece hash is FNV-1 style, h·prime
+// xor c from hashInit, of which a digest shows only the low six bits; those
+// depend only on the low six bits of h and c, and prime's are 19.
+func step(h, c byte) byte { return (h*(hashPrime&63) ^ c) & 63 }
 
 const pieceInit = byte(hashInit & 63)
 
 // block is the state of one block size.
 type block struct {
-	h    byte // hash of the current piece
-	half byte // hash since the second part's 31st character, for the second part
+	h byte // hash of the current piece
+	// half is the hash since the 31st boundary, what the second part (at
+	// most 32 characters) ends on. Before that boundary it is h, and only
+	// h is kept.
+	half byte
 	// digest holds the characters of the pieces ended so far, at most 63;
 	// once full, later boundaries no longer start a piece (the rest of the
 	// input becomes the last character) and digest[63] keeps the character
@@ -74,6 +70,14 @@ type block struct {
 	n        int
 	full     bool // digest[63] is set
 	halfChar byte // the character of half at the latest boundary past 31, or 0
+}
+
+// halfHash is the hash the second part would end on now.
+func (b *block) halfHash() byte {
+	if b.n < maxChars/2 {
+		return b.h
+	}
+	return b.half
 }
 
 // Hasher computes the ssdeep digest of everything written to it.
@@ -99,7 +103,7 @@ func New() *Hasher {
 // Reset empties the hasher.
 func (h *Hasher) Reset() {
 	*h = Hasher{hi: 1}
-	h.blocks[0].h, h.blocks[0].half = pieceInit, pieceInit
+	h.blocks[0].h = pieceInit
 }
 
 // Len is the number of bytes written so far.
@@ -114,6 +118,8 @@ func (h *Hasher) Write(p []byte) (int, error) {
 	// test for dropping a small block size on the safe side.
 	h.size += uint64(len(p))
 	h1, h2, h3, wpos := h.h1, h.h2, h.h3, h.wpos
+	active := h.blocks[h.lo:h.hi]
+	loMask := uint64(1)<<h.lo - 1
 	for _, c := range p {
 		h2 = h2 - h1 + windowSize*uint32(c)
 		h1 = h1 + uint32(c) - uint32(h.win[wpos])
@@ -123,16 +129,21 @@ func (h *Hasher) Write(p []byte) (int, error) {
 		}
 		h3 = h3<<5 ^ uint32(c)
 
-		c6 := c & 63
-		for i := h.lo; i < h.hi; i++ {
-			b := &h.blocks[i]
-			b.h = pieceHash[b.h][c6]
-			b.half = pieceHash[b.half][c6]
+		for i := range active {
+			b := &active[i]
+			b.h = step(b.h, c)
+			if b.n >= maxChars/2 {
+				b.half = step(b.half, c)
+			}
 		}
-		// Every block size is 3·2ⁿ: a byte that ends no piece of size 3
-		// ends none at all.
-		if sum := h1 + h2 + h3; sum%minBlock == minBlock-1 {
+		// A piece ends at block size 3·2ⁿ where the rolling hash is −1
+		// modulo it: where sum+1 is 3 times a multiple of 2ⁿ. Every block
+		// size followed is a multiple of the smallest, so a byte that ends
+		// no piece of that size ends none at all.
+		if sum := h1 + h2 + h3; sum%minBlock == minBlock-1 && (uint64(sum)+1)/minBlock&loMask == 0 {
 			h.boundary(sum)
+			active = h.blocks[h.lo:h.hi]
+			loMask = uint64(1)<<h.lo - 1
 		}
 	}
 	h.h1, h.h2, h.h3, h.wpos = h1, h2, h3, wpos
@@ -150,18 +161,20 @@ func (h *Hasher) boundary(sum uint32) {
 		if b.n == 0 && !b.full && i == h.hi-1 && h.hi < numBlocks {
 			// The first boundary of the largest size followed: start
 			// following twice it, whose pieces so far are this one's.
-			h.blocks[h.hi] = block{h: b.h, half: b.half}
+			h.blocks[h.hi] = block{h: b.h}
 			h.hi++
 		}
 		c := base64Chars[b.h]
-		b.halfChar = base64Chars[b.half]
+		half := b.halfHash()
+		b.halfChar = base64Chars[half]
 		if b.n < maxChars-1 {
 			b.digest[b.n] = c
 			b.n++
 			b.h = pieceInit
 			if b.n < maxChars/2 {
-				b.half = pieceInit
 				b.halfChar = 0
+			} else {
+				b.half = half
 			}
 		} else {
 			b.digest[maxChars-1] = c
@@ -170,7 +183,7 @@ func (h *Hasher) boundary(sum uint32) {
 	}
 	// Drop the smallest block size once neither the guess from the length
 	// nor the step down from a short first part can reach it.
-	for h.hi-h.lo > 2 && blockSize(h.lo)*maxChars < h.size && h.blocks[h.lo+1].n >= maxChars/2 {
+	for h.hi-h.lo >= 2 && blockSize(h.lo)*maxChars < h.size && h.blocks[h.lo+1].n >= maxChars/2 {
 		h.lo++
 	}
 }
@@ -207,7 +220,7 @@ func (h *Hasher) String() string {
 		out = append(out, b2.digest[:min(b2.n, maxChars/2-1)]...)
 		switch {
 		case tail:
-			out = append(out, base64Chars[b2.half])
+			out = append(out, base64Chars[b2.halfHash()])
 		case b2.halfChar != 0:
 			out = append(out, b2.halfChar)
 		}
