@@ -55,6 +55,11 @@ func step(h, c byte) byte { return (h*(hashPrime&63) ^ c) & 63 }
 
 const pieceInit = byte(hashInit & 63)
 
+const (
+	inverse3 = 0xAAAAAAAAAAAAAAAB // 3·inverse3 = 1 modulo 2⁶⁴
+	highBits = ^uint64(1<<32 - 1)
+)
+
 // block is the state of one block size.
 type block struct {
 	h byte // hash of the current piece
@@ -119,7 +124,7 @@ func (h *Hasher) Write(p []byte) (int, error) {
 	h.size += uint64(len(p))
 	h1, h2, h3, wpos := h.h1, h.h2, h.h3, h.wpos
 	active := h.blocks[h.lo:h.hi]
-	loMask := uint64(1)<<h.lo - 1
+	boundaryMask := highBits | uint64(1)<<h.lo - 1
 	for _, c := range p {
 		h2 = h2 - h1 + windowSize*uint32(c)
 		h1 = h1 + uint32(c) - uint32(h.win[wpos])
@@ -137,13 +142,16 @@ func (h *Hasher) Write(p []byte) (int, error) {
 			}
 		}
 		// A piece ends at block size 3·2ⁿ where the rolling hash is −1
-		// modulo it: where sum+1 is 3 times a multiple of 2ⁿ. Every block
-		// size followed is a multiple of the smallest, so a byte that ends
-		// no piece of that size ends none at all.
-		if sum := h1 + h2 + h3; sum%minBlock == minBlock-1 && (uint64(sum)+1)/minBlock&loMask == 0 {
+		// modulo it: where q = sum+1 is 3 times a multiple of 2ⁿ. Times the
+		// inverse of 3 modulo 2⁶⁴, a multiple of 3 (at most 2³²) becomes
+		// its third, anything else a number of 2⁶² or more: one test of
+		// bits says whether a piece of the smallest size followed ends
+		// here, and so whether any does (every size followed is a multiple
+		// of it). No branch on the one-in-three test.
+		if sum := h1 + h2 + h3; (uint64(sum)+1)*inverse3&boundaryMask == 0 {
 			h.boundary(sum)
 			active = h.blocks[h.lo:h.hi]
-			loMask = uint64(1)<<h.lo - 1
+			boundaryMask = highBits | uint64(1)<<h.lo - 1
 		}
 	}
 	h.h1, h.h2, h.h3, h.wpos = h1, h2, h3, wpos
