@@ -86,7 +86,7 @@ func (b *block) halfHash() byte {
 }
 
 // Hasher computes the ssdeep digest of everything written to it.
-// The zero value is not ready: use New.
+// The zero value is ready to use.
 type Hasher struct {
 	// the rolling hash
 	win        [windowSize]byte
@@ -114,8 +114,16 @@ func (h *Hasher) Reset() {
 // Len is the number of bytes written so far.
 func (h *Hasher) Len() uint64 { return h.size }
 
+// start readies a zero Hasher, which follows no block size yet.
+func (h *Hasher) start() {
+	if h.hi == 0 {
+		h.Reset()
+	}
+}
+
 // Write adds p to the hashed stream. It fails only past MaxLength.
 func (h *Hasher) Write(p []byte) (int, error) {
+	h.start()
 	if uint64(len(p)) > MaxLength-h.size {
 		return 0, ErrTooLarge
 	}
@@ -199,6 +207,7 @@ func (h *Hasher) boundary(sum uint32) {
 // String returns the digest of what was written so far, as
 // "blocksize:first:second"; writing may go on.
 func (h *Hasher) String() string {
+	h.start()
 	bi := 0
 	for bi < numBlocks-1 && blockSize(bi)*maxChars < h.size {
 		bi++

@@ -88,6 +88,19 @@ func TestDigests(t *testing.T) {
 	}
 }
 
+func TestZeroHasher(t *testing.T) {
+	var empty ssdeep.Hasher
+	if got, want := empty.String(), ssdeep.Sum(nil); got != want || want != "3::" {
+		t.Errorf("zero Hasher: %q, Sum(nil) %q, want \"3::\"", got, want)
+	}
+	var h ssdeep.Hasher
+	data := input(t, "example_data/0Alice.txt")
+	h.Write(data)
+	if got, want := h.String(), ssdeep.Sum(data); got != want {
+		t.Errorf("zero Hasher: %s, want %s", got, want)
+	}
+}
+
 // TestCLIDigests holds the ssdeep command's own listing of example_data.
 func TestCLIDigests(t *testing.T) {
 	f, err := os.ReadFile(filepath.Join(malwareData(t), "ssdeep", "example_data.ssdeep"))
