@@ -40,9 +40,22 @@ func (db *DB) OnOrgsChanged(fn func()) {
 }
 
 func (db *DB) startListening() {
-	if db.d.name == "postgres" {
-		db.listenOnce.Do(func() { go db.listen() })
+	if db.d.name != "postgres" {
+		return
 	}
+	db.listenOnce.Do(func() {
+		db.listening = make(chan struct{})
+		go db.listen()
+		// Wait for the first LISTEN: a report stored between registering
+		// and listening would be announced to nobody (a loaded server took
+		// seconds to get there). A database that does not answer leaves
+		// the loop retrying, and koban goes on.
+		select {
+		case <-db.listening:
+		case <-time.After(10 * time.Second):
+			db.log.Warn("listen for new reports: not listening yet after 10s; still trying")
+		}
+	})
 }
 
 // notifyOrgsInTx tells the other processes, at commit, that the tree changed.
@@ -123,6 +136,7 @@ func (db *DB) listenConn(ctx context.Context) error {
 		if _, err := pc.Exec(ctx, "LISTEN "+reportsChannel+"; LISTEN "+orgsChannel+"; LISTEN "+changesChannel); err != nil {
 			return err
 		}
+		db.listened.Do(func() { close(db.listening) })
 		// Changes made while this connection was down were missed: reload.
 		for _, fn := range db.orgListeners {
 			fn()

@@ -47,6 +47,8 @@ type DB struct {
 	orgListeners    []func()
 	changeListeners []func(Change) // see OnChanges
 	listenOnce      sync.Once
+	listening       chan struct{} // closed at the first LISTEN (announce.go)
+	listened        sync.Once
 	policy          atomic.Pointer[correlate.Policy]
 	fallbacks       atomic.Int64 // see GroupFallbacks
 
