@@ -114,7 +114,17 @@ func ParsePE(r io.ReaderAt, size int64) (*PE, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: pe: %v", ErrFormat, err)
+		// A COFF symbol table that is damaged or points past the end makes
+		// debug/pe give up, though images carry none that matter; try again
+		// without it, as Windows' loader ignores it.
+		sr = io.NewSectionReader(noSymbols{r}, 0, size)
+		if err2 := safely("pe", func() error {
+			var err error
+			f, err = pe.NewFile(sr)
+			return err
+		}); err2 != nil {
+			return nil, fmt.Errorf("%w: pe: %v", ErrFormat, err)
+		}
 	}
 	p := &PE{
 		Machine:         f.Machine,
@@ -429,4 +439,23 @@ func peHints(p *PE) []Hint {
 		hints = append(hints, Hint{"few-imports", fmt.Sprintf("only %d imported functions", n)})
 	}
 	return hints
+}
+
+// noSymbols reads a PE file with the COFF header's symbol table pointer and
+// count read as zero.
+type noSymbols struct{ r io.ReaderAt }
+
+func (n noSymbols) ReadAt(b []byte, off int64) (int, error) {
+	k, err := n.r.ReadAt(b, off)
+	var dos [0x40]byte
+	if _, derr := n.r.ReadAt(dos[:], 0); derr != nil {
+		return k, err
+	}
+	lo := int64(le32(dos[0x3c:])) + 4 + 8 // PointerToSymbolTable, then NumberOfSymbols
+	for i := lo; i < lo+8; i++ {
+		if i >= off && i < off+int64(k) {
+			b[i-off] = 0
+		}
+	}
+	return k, err
 }

@@ -238,10 +238,16 @@ func TestHostilePE(t *testing.T) {
 		{"exports past the end", mangle(func(b []byte) {
 			copy(b[0x400+0x380+20:], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
 		})},
+		{"symbol table past the end", mangle(func(b []byte) {
+			copy(b[0x10c:], []byte{0x00, 0x00, 0x00, 0x10, 0x05, 0, 0, 0}) // at 256 MiB
+		})},
 		{"rich without DanS", mangle(func(b []byte) { b[0x80] ^= 1 })},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := ParsePE(bytes.NewReader(tc.b), int64(len(tc.b)))
+			if tc.name == "symbol table past the end" && (err != nil || p.Imphash != syntheticImphash) {
+				t.Errorf("a bad symbol table lost the file: %v", err)
+			}
 			if err != nil {
 				if !errors.Is(err, ErrFormat) {
 					t.Errorf("error %v does not wrap ErrFormat", err)
