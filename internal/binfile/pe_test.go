@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -115,17 +116,25 @@ func TestImphash(t *testing.T) {
 // it; the hand-worked values of TestSyntheticPE and TestImphash hold them
 // whether or not it does.
 func TestPefile(t *testing.T) {
-	if err := exec.Command("python3", "-c", "import pefile").Run(); err != nil {
+	python := ""
+	for _, c := range []string{"python3", "/usr/bin/python3"} { // Debian's python3-pefile lives beside the system python
+		if exec.Command(c, "-c", "import pefile").Run() == nil {
+			python = c
+			break
+		}
+	}
+	if python == "" {
 		t.Skip("python3 with pefile is not installed; TestSyntheticPE checks the hand-worked imphash and Rich hash")
 	}
-	files := map[string][]byte{"synthetic": syntheticPE()}
+	synthetic := syntheticPE()
+	files := map[string][]byte{"synthetic": synthetic, "synthetic with overlay": append(bytes.Clone(synthetic), "overlay"...)}
 	for _, target := range []string{"windows/386", "windows/amd64"} {
 		files[target] = buildSample(t, target)
 	}
 	for name, b := range files {
 		t.Run(name, func(t *testing.T) {
 			path := writeTemp(t, b)
-			out, err := exec.Command("python3", "-c",
+			out, err := exec.Command(python, "-c",
 				"import pefile,sys\np=pefile.PE(sys.argv[1])\nprint(p.get_imphash())\nprint(p.get_rich_header_hash())\nprint(p.get_overlay_data_start_offset() or 0)", path).Output()
 			if err != nil {
 				t.Fatal(err)
@@ -137,6 +146,9 @@ func TestPefile(t *testing.T) {
 			}
 			if p.Imphash != lines[0] || p.RichHash != lines[1] {
 				t.Errorf("imphash %q rich %q, pefile %q %q", p.Imphash, p.RichHash, lines[0], lines[1])
+			}
+			if got := strconv.FormatInt(p.OverlayOffset, 10); got != lines[2] {
+				t.Errorf("overlay at %s, pefile %s", got, lines[2])
 			}
 		})
 	}
