@@ -61,6 +61,11 @@ func ParseELF(r io.ReaderAt, size int64) (*ELF, error) {
 				Entropy:    rangeEntropy(sr, size, p.Off, p.Filesz),
 			})
 		}
+		if !dynamicTablesSafe(f) {
+			e.Truncated = true
+			out = e
+			return nil
+		}
 		if libs, err := f.ImportedLibraries(); err == nil {
 			if len(libs) > maxLibraries {
 				libs, e.Truncated = libs[:maxLibraries], true
@@ -88,4 +93,23 @@ func ParseELF(r io.ReaderAt, size int64) (*ELF, error) {
 		return nil, fmt.Errorf("%w: elf: %v", ErrFormat, err)
 	}
 	return out, nil
+}
+
+// maxDynamicTable caps the dynamic symbol, string and version tables read
+// for imports.
+const maxDynamicTable = 64 << 20
+
+// dynamicTablesSafe says whether the tables ImportedLibraries and
+// ImportedSymbols read are plain and of a sane size: a compressed one would
+// be inflated to whatever size its header claims, a bomb in a small file.
+func dynamicTablesSafe(f *elf.File) bool {
+	for _, s := range f.Sections {
+		switch s.Type {
+		case elf.SHT_DYNSYM, elf.SHT_STRTAB, elf.SHT_DYNAMIC, elf.SHT_GNU_VERSYM, elf.SHT_GNU_VERNEED, elf.SHT_GNU_VERDEF:
+			if s.Flags&elf.SHF_COMPRESSED != 0 || s.Size > maxDynamicTable {
+				return false
+			}
+		}
+	}
+	return true
 }

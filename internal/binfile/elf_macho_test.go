@@ -2,6 +2,8 @@ package binfile
 
 import (
 	"bytes"
+	"debug/elf"
+	"encoding/binary"
 	"testing"
 )
 
@@ -26,8 +28,34 @@ func TestGoELF(t *testing.T) {
 	if !load {
 		t.Errorf("no executable PT_LOAD in %+v", e.Segments)
 	}
-	if len(e.Libraries) != 0 {
-		t.Errorf("a static Go binary needs %v", e.Libraries)
+	if len(e.Libraries) != 0 || e.Truncated {
+		t.Errorf("a static Go binary needs %v (truncated %v)", e.Libraries, e.Truncated)
+	}
+
+	// A string table marked compressed is not inflated: imports are left
+	// out and the result says so.
+	f, err := elf.NewFile(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shoff := binary.LittleEndian.Uint64(b[0x28:])
+	bomb := bytes.Clone(b)
+	for i, s := range f.Sections {
+		if s.Name == ".strtab" {
+			flags := shoff + uint64(i)*64 + 8
+			binary.LittleEndian.PutUint64(bomb[flags:], uint64(s.Flags|elf.SHF_COMPRESSED))
+			// a zlib header claiming a terabyte
+			binary.LittleEndian.PutUint32(bomb[s.Offset:], uint32(elf.COMPRESS_ZLIB))
+			binary.LittleEndian.PutUint64(bomb[s.Offset+8:], 1<<40)
+			binary.LittleEndian.PutUint64(bomb[s.Offset+16:], 1)
+		}
+	}
+	e2, err := ParseELF(bytes.NewReader(bomb), int64(len(bomb)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (!e2.Truncated || len(e2.Symbols) != 0) {
+		t.Errorf("compressed string table read: truncated %v, %d symbols", e2.Truncated, len(e2.Symbols))
 	}
 }
 
