@@ -54,7 +54,7 @@ func TestGoELF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if (!e2.Truncated || len(e2.Symbols) != 0) {
+	if !e2.Truncated || len(e2.Symbols) != 0 {
 		t.Errorf("compressed string table read: truncated %v, %d symbols", e2.Truncated, len(e2.Symbols))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -256,7 +257,13 @@ func TestHostilePE(t *testing.T) {
 		{"rich without DanS", mangle(func(b []byte) { b[0x80] ^= 1 })},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			p, err := ParsePE(bytes.NewReader(tc.b), int64(len(tc.b)))
+			runtime.ReadMemStats(&after)
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+				t.Errorf("a %d-byte file made the parser allocate %d bytes", len(tc.b), alloc)
+			}
 			if tc.name == "symbol table past the end" && (err != nil || p.Imphash != syntheticImphash) {
 				t.Errorf("a bad symbol table lost the file: %v", err)
 			}
