@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -74,9 +75,11 @@ func (p page) Clock(r *foreign.Request) string {
 	case left < 0:
 		return p.T("foreign.clock.past", "date", p.Date(r.Deadline()))
 	case left < 48*time.Hour:
-		return p.T("foreign.clock.hours", "n", strconv.Itoa(int(left.Hours())), "date", p.Date(r.Deadline()))
+		return p.T("foreign.clock.hours", "n", strconv.Itoa(int(math.Ceil(left.Hours()))), "date", p.Date(r.Deadline()))
 	}
-	return p.T("foreign.clock.days", "n", strconv.Itoa(int(left.Hours()/24)), "date", p.Date(r.Deadline()))
+	// Counted up: a request acknowledged a minute ago has 90 days left,
+	// not 89.
+	return p.T("foreign.clock.days", "n", strconv.Itoa(int(math.Ceil(left.Hours()/24))), "date", p.Date(r.Deadline()))
 }
 
 // Urgent says whether a request's clock has two days or less.
