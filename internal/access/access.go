@@ -97,6 +97,14 @@ func needsFor(objectType string, right Right) auth.Permission {
 			return auth.PermPatrolRead
 		}
 		return auth.PermPatrolManage
+	case "sample":
+		switch right {
+		case View:
+			return auth.PermMalwareRead
+		case DownloadEvidence:
+			return auth.PermMalwareDownload
+		}
+		return auth.PermMalwareSubmit
 	case "advisory":
 		if right == View {
 			return auth.PermReportRead

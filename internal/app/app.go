@@ -38,6 +38,7 @@ import (
 	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/live"
+	"github.com/koban-project/koban/internal/malware"
 	"github.com/koban-project/koban/internal/locale"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
@@ -78,6 +79,8 @@ type App struct {
 	Foreign    *foreign.Service       // international requests and their legal clocks
 	Advisories *advisory.Service      // advisories to the public: pages and feeds
 	Reading    *reading.Service       // other bodies' advisories (JPCERT/CC, IPA) in one list, newest first
+	Malware    *malware.Service       // malware samples: a store of their own, static analysis, YARA, similarity
+	Samples    *blob.Store            // the samples' files, apart from evidence (KOBAN_DATA_DIR/samples)
 	Stats      *stats.Service         // the public statistics, small counts suppressed
 	Dash       *dashboard.Service     // supervisors' view of their line
 	Metrics    *api.Metrics
@@ -221,6 +224,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		Benign: func(o observe.Observable) bool { return len(db.Policy().Warnings(o)) > 0 },
 	})
 	a.Cases.SetSupportEvidence(a.Evidence) // files of technical-support answers become case evidence
+	if a.Samples, err = blob.Open(filepath.Join(cfg.DataDir, "samples")); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Malware = malware.NewService(db, a.Samples, a.Access, a.Cases, a.Jobs, o.Clock, log)
 	var submit guard.RateLimiter = guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
 	if db.Shared() {
 		submit = &guard.SharedLimiter{Store: db, Name: "submit", PerSecond: cfg.SubmitRate, Burst: cfg.SubmitBurst, Log: log}

@@ -76,6 +76,15 @@ const (
 	// day, time to first reply, open cases by age, urgent reports, takedown
 	// outcomes).
 	PermDashboardRead Permission = "dashboard.read"
+	// PermMalwareRead lets a user read malware samples: hashes, analysis,
+	// YARA matches, similar samples.
+	PermMalwareRead Permission = "malware.read"
+	// PermMalwareSubmit lets a user add samples (from a case, a support
+	// request, the samples page or the API) and name their family.
+	PermMalwareSubmit Permission = "malware.submit"
+	// PermMalwareDownload lets a user take a sample out, as a ZIP
+	// encrypted with the password "infected".
+	PermMalwareDownload Permission = "malware.download"
 )
 
 // roles lists every role in display order, from least to most privileged
@@ -88,6 +97,7 @@ var permissions = []Permission{
 	PermReportReply, PermReportTransfer, PermReportSubmit, PermUserAdmin, PermAuditRead,
 	PermObservableRead, PermClusterRead, PermIntelRead, PermIntelManage,
 	PermPatrolRead, PermPatrolManage, PermPatrolCovert, PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage, PermDashboardRead,
+	PermMalwareRead, PermMalwareSubmit, PermMalwareDownload,
 }
 
 // grants is the permission matrix. It is built by adding to the role below so
@@ -108,14 +118,18 @@ var grants = func() map[Role]map[Permission]bool {
 	intake := set(nil, PermQueueRead, PermReportRead, PermReportPersonal,
 		PermReportTriage, PermReportReply, PermReportTransfer, PermObservableRead, PermIntelRead)
 	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermPatrolCovert,
-		PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage, PermDashboardRead)
+		PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage, PermDashboardRead,
+		PermMalwareRead, PermMalwareSubmit, PermMalwareDownload)
 	return map[Role]map[Permission]bool{
-		RoleIntake:       intake,
-		RoleInvestigator: set(intake, PermClusterRead, PermPatrolRead),
+		RoleIntake: intake,
+		// Investigators bring samples in from their cases and read what the
+		// analysis found; taking a live sample out is the analysts' work.
+		RoleInvestigator: set(intake, PermClusterRead, PermPatrolRead, PermMalwareRead, PermMalwareSubmit),
 		// Analysts look for patterns across reports; they never need to know
 		// who reported, so they get no personal data and cannot reply.
 		RoleAnalyst: set(nil, PermQueueRead, PermReportRead, PermObservableRead, PermClusterRead,
-			PermIntelRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermAdvisoryWrite),
+			PermIntelRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermAdvisoryWrite,
+			PermMalwareRead, PermMalwareSubmit, PermMalwareDownload),
 		RoleSupervisor: supervisor,
 		RoleAdmin:      set(supervisor, PermUserAdmin),
 		// Partners are machines submitting reports; they read no report

@@ -16,7 +16,7 @@ func TestRoleMatrix(t *testing.T) {
 		PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 		PermObservableRead: true, PermIntelRead: true,
 	}
-	investigator := perms{PermClusterRead: true, PermPatrolRead: true}
+	investigator := perms{PermClusterRead: true, PermPatrolRead: true, PermMalwareRead: true, PermMalwareSubmit: true}
 	for p := range staff {
 		investigator[p] = true
 	}
@@ -28,13 +28,15 @@ func TestRoleMatrix(t *testing.T) {
 		{RoleIntake, staff, true},
 		{RoleInvestigator, investigator, true},
 		{RoleAnalyst, perms{PermQueueRead: true, PermReportRead: true, PermObservableRead: true, PermClusterRead: true,
-			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermAdvisoryWrite: true}, true},
+			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermAdvisoryWrite: true,
+			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true}, true},
 		{RoleSupervisor, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 			PermAuditRead: true, PermObservableRead: true, PermClusterRead: true,
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
 			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermReadingManage: true, PermDashboardRead: true,
+			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true,
 		}, true},
 		{RoleAdmin, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
@@ -42,6 +44,7 @@ func TestRoleMatrix(t *testing.T) {
 			PermAuditRead: true, PermUserAdmin: true, PermObservableRead: true, PermClusterRead: true,
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
 			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermReadingManage: true, PermDashboardRead: true,
+			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true,
 		}, true},
 		{RolePartner, perms{PermReportSubmit: true, PermIntelRead: true}, false},
 		{Role(""), perms{}, false},
@@ -67,8 +70,8 @@ func TestRolesAndPermissionsComplete(t *testing.T) {
 	if len(Roles()) != 6 {
 		t.Errorf("Roles() has %d entries, want 6", len(Roles()))
 	}
-	if len(Permissions()) != 20 {
-		t.Errorf("Permissions() has %d entries, want 20", len(Permissions()))
+	if len(Permissions()) != 23 {
+		t.Errorf("Permissions() has %d entries, want 23", len(Permissions()))
 	}
 	for _, r := range Roles() {
 		if !r.Valid() {

@@ -245,6 +245,16 @@ func (s *Store) Open(sum string) (*Reader, error) {
 	return &Reader{f: f, h: sha256.New(), want: sum}, nil
 }
 
+// Path is where a stored file lies, for a tool that reads files by name
+// (YARA, run as a separate process). Nothing checks the content on that
+// path: whoever reads it compares its SHA-256 when that matters.
+func (s *Store) Path(sum string) (string, error) {
+	if !validSum.MatchString(sum) {
+		return "", fmt.Errorf("blob path: malformed sum %q", sum)
+	}
+	return s.path(sum), nil
+}
+
 // Reader reads a stored file and hashes it on the way. It holds back the
 // last byte it has read until it has reached the end of the file and found
 // the content to match its SHA-256; damaged content ends in ErrDamaged

@@ -212,6 +212,13 @@ func (s *Service) workable(ctx context.Context, p auth.Principal, id int64) (*Su
 	return nil, s.notFoundOrForbidden(ctx, p, c, "support")
 }
 
+// Workable loads a request p may work (accept, answer, decline, or add
+// what the work found, such as a malware sample), refusing others as the
+// case's other refusals are refused.
+func (s *Service) Workable(ctx context.Context, p auth.Principal, id int64) (*SupportRequest, error) {
+	return s.workable(ctx, p, id)
+}
+
 // AcceptSupport takes a request into the unit's work.
 func (s *Service) AcceptSupport(ctx context.Context, p auth.Principal, id int64) (*SupportRequest, error) {
 	if _, err := s.workable(ctx, p, id); err != nil {

@@ -29,8 +29,7 @@ import (
 // RecordType names a kind of record that holds observables.
 type RecordType string
 
-// The record types the index knows. Samples join this list as their issue
-// lands; the index itself does not change. (Cases hold reports by link and
+// The record types the index knows. (Cases hold reports by link and
 // are not indexed themselves, so that a report counts once.)
 const (
 	Report RecordType = "report"
@@ -40,10 +39,13 @@ const (
 	// Finding is a page cyber patrol found (a capture that matched):
 	// package patrol.
 	Finding RecordType = "finding"
+	// Sample is one organisation's record of a malware sample: package
+	// malware.
+	Sample RecordType = "sample"
 )
 
 // Valid reports whether t is a record type koban indexes.
-func (t RecordType) Valid() bool { return t == Report || t == Intel || t == Finding }
+func (t RecordType) Valid() bool { return t == Report || t == Intel || t == Finding || t == Sample }
 
 // Key names one record.
 type Key struct {

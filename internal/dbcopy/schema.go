@@ -135,6 +135,12 @@ var plan = []planEntry{
 	// The reading list: feeds followed and their items.
 	{"reading_feeds", "", []string{"id"}},
 	{"reading_items", "", []string{"id"}},
+	// Malware samples: each file once with its analysis, each
+	// organisation's record of it, the cases holding them. (The files
+	// themselves lie in the data folder's samples/.)
+	{"sample_files", "", []string{"id"}},
+	{"samples", "", []string{"id"}},
+	{"sample_cases", "", []string{"sample_id", "case_id"}},
 	{"audit_log", "", []string{"id"}},
 	// State shared by several servers on PostgreSQL (rate-limit buckets, job
 	// schedules): a SQLite koban keeps little or nothing here; copied all

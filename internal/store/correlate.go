@@ -197,6 +197,7 @@ func (db *DB) Labels(ctx context.Context, keys []correlate.Key) (map[correlate.K
 		correlate.Report:  `SELECT id, receipt FROM reports WHERE id IN (`,
 		correlate.Intel:   `SELECT id, CASE WHEN name <> '' THEN name ELSE stix_id END FROM intel_objects WHERE id IN (`,
 		correlate.Finding: `SELECT id, url FROM patrol_findings WHERE id IN (`,
+		correlate.Sample:  `SELECT s.id, CASE WHEN s.name <> '' THEN s.name ELSE f.sha256 END FROM samples s JOIN sample_files f ON f.id = s.file_id WHERE s.id IN (`,
 	} {
 		if len(ids[t]) == 0 {
 			continue
@@ -266,6 +267,9 @@ func (db *DB) Record(ctx context.Context, k correlate.Key) (correlate.Occurrence
 		q = `SELECT org_id, added_at, CASE WHEN name <> '' THEN name ELSE stix_id END, type, tlp FROM intel_objects WHERE id = ?`
 	case correlate.Finding:
 		q = `SELECT org_id, created_at, url, category, tlp FROM patrol_findings WHERE id = ?`
+	case correlate.Sample:
+		q = `SELECT s.org_id, s.created_at, CASE WHEN s.name <> '' THEN s.name ELSE f.sha256 END, s.family, s.tlp
+			FROM samples s JOIN sample_files f ON f.id = s.file_id WHERE s.id = ?`
 	}
 	if q != "" {
 		var at int64

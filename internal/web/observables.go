@@ -71,6 +71,8 @@ func (p page) RecordURL(k correlate.Key) string {
 		return "/intel/objects/" + strconv.FormatInt(k.ID, 10)
 	case correlate.Finding:
 		return "/patrol/findings/" + strconv.FormatInt(k.ID, 10)
+	case correlate.Sample:
+		return "/samples/" + strconv.FormatInt(k.ID, 10)
 	}
 	return ""
 }

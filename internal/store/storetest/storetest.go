@@ -124,6 +124,7 @@ func Run(t *testing.T, h Harness) {
 		{"PatrolUsage", testPatrolUsage},
 		{"Foreign", testForeign},
 		{"Advisories", testAdvisories},
+		{"Samples", testSamples},
 		{"CaseRoundTrip", testCaseRoundTrip},
 		{"CaseNumbersConcurrent", testCaseNumbersConcurrent},
 		{"CaseNotFound", testCaseNotFound},
