@@ -22,6 +22,7 @@ type casePage struct {
 	caseBetween       // referrals, parties, support requests (case_referral.go)
 	evidencePart      // the case's evidence (case_evidence.go)
 	foreignPart       // the case's international requests (foreign.go)
+	samplesPart       // the malware samples it holds (samples.go)
 	takedownPart      // its requests to providers (case_takedown.go)
 }
 
@@ -126,6 +127,10 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, stat
 		return
 	}
 	if err := s.loadForeign(r, &p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.loadCaseSamples(r, &p); err != nil {
 		s.fail(w, r, err)
 		return
 	}

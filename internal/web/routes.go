@@ -99,6 +99,12 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("GET /foreign/{id}", s.officer(s.foreignRequest))
 		mux.HandleFunc("POST /foreign/{id}/{action}", s.officer(s.foreignMove))
 	}
+	if s.Malware != nil {
+		mux.HandleFunc("GET /samples", s.officer(s.samplesList))
+		mux.HandleFunc("POST /samples", s.officer(s.sampleUpload))
+		mux.HandleFunc("GET /samples/{id}", s.officer(s.sampleDetail))
+		mux.HandleFunc("POST /samples/{id}/family", s.officer(s.sampleFamily))
+	}
 	if s.Reading != nil {
 		mux.HandleFunc("GET /reading", s.officer(s.readingList))
 		mux.HandleFunc("GET /reading/feeds", s.officer(s.readingFeeds))

@@ -17,6 +17,7 @@ import (
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/dashboard"
 	"github.com/koban-project/koban/internal/foreign"
+	"github.com/koban-project/koban/internal/malware"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/intel"
@@ -41,6 +42,7 @@ type Deps struct {
 	Patrol     *patrol.Service    // cyber patrol: watch items and captures
 	Takedown   *takedown.Service  // takedown requests to providers
 	Foreign    *foreign.Service   // international requests (国際連携)
+	Malware    *malware.Service   // malware samples (検体)
 	Advisories *advisory.Service  // advisories to the public (広報啓発)
 	Instance   string             // the database's identity: feed ids are unique to it
 	Stats      *stats.Service     // the public statistics, suppressed

@@ -1,0 +1,310 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/binfile"
+	"github.com/koban-project/koban/internal/guard"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/malware"
+	"github.com/koban-project/koban/internal/observe"
+	"github.com/koban-project/koban/internal/tlp"
+)
+
+// Malware samples (検体): the list of the line's samples with a search by
+// any hash and the upload form; a sample's page (hashes, type, sections,
+// imports, strings with a search, YARA matches, similar samples, the cases
+// holding it); the download, only as a ZIP encrypted with "infected".
+
+// CanSamples tells whether the officer's role reads samples.
+func (p page) CanSamples() bool { return p.Principal != nil && p.Principal.Can(auth.PermMalwareRead) }
+
+// CanSubmitSample tells whether the officer's role adds samples.
+func (p page) CanSubmitSample() bool { return p.Principal != nil && p.Principal.Can(auth.PermMalwareSubmit) }
+
+// samplesPart is the case page's list of the samples the case holds.
+type samplesPart struct {
+	Samples []*malware.Sample
+}
+
+// loadCaseSamples fills the case page's samples (those the officer may
+// view).
+func (s *Server) loadCaseSamples(r *http.Request, p *casePage) error {
+	if s.Malware == nil {
+		return nil
+	}
+	var err error
+	p.Samples, err = s.Malware.OfCase(r.Context(), *p.Principal, p.C.ID)
+	return err
+}
+
+type samplesPage struct {
+	page
+	Rows   []*malware.Sample
+	Hash   string
+	Levels []tlp.Level
+	In     sampleInput
+}
+
+// sampleInput is what the officer chose on the upload form, kept when it
+// comes back with a problem.
+type sampleInput struct {
+	TLP       string
+	CaseID    int64
+	SupportID int64
+}
+
+func (s *Server) samplesList(w http.ResponseWriter, r *http.Request) {
+	s.renderSamples(w, r, http.StatusOK, sampleInput{}, nil)
+}
+
+func (s *Server) renderSamples(w http.ResponseWriter, r *http.Request, status int, in sampleInput, problem error) {
+	p := samplesPage{page: s.newPage(r, "malware.title"), Hash: strings.TrimSpace(r.URL.Query().Get("hash")), Levels: tlp.Levels(), In: in}
+	if p.In.TLP == "" {
+		p.In.TLP = string(tlp.Amber)
+	}
+	var err error
+	p.Rows, err = s.Malware.List(r.Context(), *p.Principal, malware.Query{Hash: p.Hash})
+	if koban.ErrorCode(err) == koban.Invalid {
+		p.setProblems(err)
+		status, err = http.StatusUnprocessableEntity, nil
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if problem != nil {
+		p.setProblems(problem)
+	}
+	s.render(w, r, status, "samples", p)
+}
+
+// maxSampleFields caps the text fields of the upload form, together.
+const maxSampleFields = 16 << 10
+
+// sampleUpload takes the upload form: the file streamed into the samples'
+// temporary folder as it arrives, hashed on the way, never held in memory.
+// The right to add is checked before the upload is read.
+func (s *Server) sampleUpload(w http.ResponseWriter, r *http.Request) {
+	pr, _ := principalFrom(r.Context())
+	if err := s.Malware.MaySubmit(pr); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	values, staged, name, err := s.readSampleForm(w, r)
+	if staged != nil {
+		defer staged.Close()
+	}
+	in := sampleInput{TLP: values.Get("tlp")}
+	in.CaseID, _ = strconv.ParseInt(values.Get("case"), 10, 64)
+	in.SupportID, _ = strconv.ParseInt(values.Get("support"), 10, 64)
+	var sm *malware.Sample
+	if err == nil {
+		origin := malware.FromUpload
+		sm, _, err = s.Malware.Submit(r.Context(), pr, malware.Submission{Staged: staged, Name: name, TLP: in.TLP, CaseID: in.CaseID,
+			SupportID: in.SupportID, Origin: origin})
+	}
+	switch code := koban.ErrorCode(err); {
+	case err == nil:
+		http.Redirect(w, r, fmt.Sprintf("/samples/%d?done=sample_added", sm.ID), http.StatusSeeOther)
+	case code == koban.Invalid:
+		s.renderSamples(w, r, http.StatusUnprocessableEntity, in, err)
+	case code == koban.TooLarge:
+		s.renderSamples(w, r, http.StatusRequestEntityTooLarge, in, koban.FieldError("file", "malware.error.too_large"))
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// readSampleForm reads the upload form part by part: text fields (up to
+// maxSampleFields in all) and one file, staged as it arrives.
+func (s *Server) readSampleForm(w http.ResponseWriter, r *http.Request) (url.Values, *malware.Staged, string, error) {
+	values := url.Values{}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		return values, nil, "", koban.FieldError("file", "malware.error.no_file")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.Malware.MaxBytes+maxSampleFields+(1<<20))
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return values, nil, "", bodyError(err)
+	}
+	var staged *malware.Staged
+	var name string
+	text := 0
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return values, staged, name, nil
+		}
+		if err != nil {
+			return values, staged, name, bodyError(err)
+		}
+		if part.FormName() != "file" {
+			v, err := io.ReadAll(io.LimitReader(part, int64(maxSampleFields-text+1)))
+			if err != nil {
+				return values, staged, name, bodyError(err)
+			}
+			if text += len(v); text > maxSampleFields {
+				return values, staged, name, koban.Errorf(koban.TooLarge, "intake.error.body_too_large")
+			}
+			values.Add(part.FormName(), string(v))
+			continue
+		}
+		if part.FileName() == "" || staged != nil {
+			continue
+		}
+		body := &guard.BodyReader{R: part}
+		st, err := s.Malware.Stage(body)
+		if body.Err != nil {
+			if st != nil {
+				st.Close()
+			}
+			return values, nil, "", bodyError(body.Err)
+		}
+		if err != nil {
+			return values, nil, "", err
+		}
+		staged, name = st, part.FileName()
+	}
+}
+
+type samplePage struct {
+	page
+	V       *malware.View
+	Find    string                // the strings search
+	Strings []binfile.FoundString // the strings shown
+	More    int                   // strings matching beyond those shown
+}
+
+// stringsShown bounds the strings a sample's page lists.
+const stringsShown = 500
+
+func (s *Server) sampleDetail(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderSample(w, r, id, http.StatusOK, nil)
+}
+
+func (s *Server) renderSample(w http.ResponseWriter, r *http.Request, id int64, status int, problem error) {
+	p := samplePage{page: s.newPage(r, "malware.sample_title"), Find: strings.TrimSpace(r.URL.Query().Get("s"))}
+	var err error
+	if p.V, err = s.Malware.Get(r.Context(), *p.Principal, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	find := strings.ToLower(p.Find)
+	for _, st := range p.V.Sample.File.Strings {
+		if find != "" && !strings.Contains(strings.ToLower(st.Text), find) {
+			continue
+		}
+		if len(p.Strings) == stringsShown {
+			p.More++
+			continue
+		}
+		p.Strings = append(p.Strings, st)
+	}
+	if problem != nil {
+		p.setProblems(problem)
+	}
+	p.TitleText = p.V.Sample.Name
+	if p.TitleText == "" {
+		p.TitleText = p.V.Sample.File.SHA256
+	}
+	s.render(w, r, status, "sample", p)
+}
+
+// SampleName is how a sample is named in lists: its name, else its SHA-256.
+func (p page) SampleName(sm *malware.Sample) string {
+	if sm.Name != "" {
+		return sm.Name
+	}
+	return sm.File.SHA256
+}
+
+// Hex writes a number as 0x… for addresses, offsets and flags.
+func (p page) Hex(v any) string {
+	switch n := v.(type) {
+	case uint16:
+		return fmt.Sprintf("0x%x", n)
+	case uint32:
+		return fmt.Sprintf("0x%x", n)
+	case uint64:
+		return fmt.Sprintf("0x%x", n)
+	case int64:
+		return fmt.Sprintf("0x%x", n)
+	case int:
+		return fmt.Sprintf("0x%x", n)
+	}
+	return fmt.Sprint(v)
+}
+
+// SizeU is Size for sizes read from a file's headers.
+func (p page) SizeU(n uint64) string {
+	if n > math.MaxInt64 {
+		n = math.MaxInt64
+	}
+	return p.Size(int64(n))
+}
+
+// sectionsPart pairs the page with a file's sections for the
+// "sample_sections" partial.
+type sectionsPart struct {
+	P samplePage
+	S []binfile.Section
+}
+
+// SectionsOf gives the sections partial its data.
+func (p samplePage) SectionsOf(s []binfile.Section) sectionsPart { return sectionsPart{P: p, S: s} }
+
+// Hint says a packer hint in words.
+func (p page) Hint(h binfile.Hint) string {
+	t := p.T("malware.hint." + h.Code)
+	if h.Detail != "" {
+		t += " (" + h.Detail + ")"
+	}
+	return t
+}
+
+// HashValue is a hash as a value of the national index, for its link.
+func (p page) HashValue(kind, v string) observe.Observable {
+	return observe.Observable{Type: observe.Type(kind), Value: v}
+}
+
+// Entropy writes a section's entropy to two places.
+func (p page) Entropy(e float64) string { return strconv.FormatFloat(e, 'f', 2, 64) }
+
+func (s *Server) sampleFamily(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxSampleFields)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, bodyError(err))
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	err = s.Malware.SetFamily(r.Context(), pr, id, r.PostForm.Get("family"))
+	switch {
+	case err == nil:
+		http.Redirect(w, r, fmt.Sprintf("/samples/%d?done=sample_family", id), http.StatusSeeOther)
+	case koban.ErrorCode(err) == koban.Invalid:
+		s.renderSample(w, r, id, http.StatusUnprocessableEntity, err)
+	default:
+		s.fail(w, r, err)
+	}
+}
