@@ -29,7 +29,9 @@ import (
 func (p page) CanSamples() bool { return p.Principal != nil && p.Principal.Can(auth.PermMalwareRead) }
 
 // CanSubmitSample tells whether the officer's role adds samples.
-func (p page) CanSubmitSample() bool { return p.Principal != nil && p.Principal.Can(auth.PermMalwareSubmit) }
+func (p page) CanSubmitSample() bool {
+	return p.Principal != nil && p.Principal.Can(auth.PermMalwareSubmit)
+}
 
 // samplesPart is the case page's list of the samples the case holds.
 type samplesPart struct {
