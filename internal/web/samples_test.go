@@ -1,0 +1,146 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/koban-project/koban/internal/app/apptest"
+	"github.com/koban-project/koban/internal/auth"
+)
+
+// uploadSample sends the upload form as a browser would.
+func uploadSample(t *testing.T, c *http.Client, target string, fields map[string]string, name string, file []byte) *http.Response {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(file)
+	mw.Close()
+	req, _ := http.NewRequest("POST", target, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// sampleFile is bytes a sample might be: a C2 address among varied bytes.
+func sampleFile(seed uint64) []byte {
+	r := rand.New(rand.NewPCG(seed, 1))
+	b := make([]byte, 6000)
+	for i := range b {
+		b[i] = byte(r.IntN(256))
+	}
+	copy(b[2000:], "\x00http://c2.evil-example.jp/gate.php\x00")
+	return b
+}
+
+var sampleLink = regexp.MustCompile(`^/samples/(\d+)\?done=sample_added$`)
+
+// TestSamplePages: an investigator adds a sample from a case's page; the
+// sample's page shows its hashes, its analysis (strings found and
+// searchable), the case holding it, in Japanese and English; the list
+// finds it by MD5; a family name is saved; another prefecture is told it
+// is not there; the intake desk has no samples pages at all.
+func TestSamplePages(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	s.AddUser(t, "osaka@osaka.example", "pref-27", auth.RoleInvestigator, pw)
+	s.AddUser(t, "desk@mpd.example", "pref-13", auth.RoleIntake, pw)
+	c := s.Login(t, "tokyo@mpd.example", pw)
+	status, loc, _ := postCase(t, c, s.URL+"/cases", url.Values{"title": {"ランサムウェア被害"}, "category": {"MW"}, "severity": {"high"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("open case: %d", status)
+	}
+	casePage := officerPage(t, c, s.URL+loc)
+	if !strings.Contains(casePage, `id="f-case-sample"`) || !strings.Contains(casePage, "この事件に検体はありません。") {
+		t.Fatal("the case page offers no sample upload")
+	}
+	caseID := strings.TrimPrefix(strings.Split(loc, "?")[0], "/cases/")
+	file := sampleFile(1)
+	resp := uploadSample(t, c, s.URL+"/samples", map[string]string{"case": caseID, "tlp": "amber"}, `C:\Temp\請求書.exe`, file)
+	resp.Body.Close()
+	m := sampleLink.FindStringSubmatch(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || m == nil {
+		t.Fatalf("upload: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	id := m[1]
+	page := officerPage(t, c, s.URL+"/samples/"+id+"?done=sample_added")
+	for _, want := range []string{"<h1>請求書.exe</h1>", "検体を登録しました。", "この検体は koban では実行されません。", `id="sample-hashes"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the sample's page lacks %q", want)
+		}
+	}
+	sha := regexp.MustCompile(`<th scope="row">SHA-256</th><td><code class="hash">([0-9a-f]{64})</code>`).FindStringSubmatch(page)
+	md5 := regexp.MustCompile(`<th scope="row">MD5</th><td><code class="hash">([0-9a-f]{32})</code>`).FindStringSubmatch(page)
+	if sha == nil || md5 == nil {
+		t.Fatalf("hashes not shown")
+	}
+	if err := s.App.Malware.Analyse(context.Background(), sha[1]); err != nil {
+		t.Fatal(err)
+	}
+	page = officerPage(t, c, s.URL+"/samples/"+id+"?s=GATE")
+	for _, want := range []string{`id="sample-state">解析済み`, "<code>http://c2.evil-example.jp/gate.php</code>", `<ul id="sample-cases">`, "2026-13-"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("after analysis the page lacks %q", want)
+		}
+	}
+	if none := officerPage(t, c, s.URL+"/samples/"+id+"?s=nothing-like-this"); !strings.Contains(none, `id="strings-none"`) {
+		t.Error("a strings search that finds nothing says nothing")
+	}
+	if en := officerPage(t, c, s.URL+"/samples/"+id+"?lang=en"); !strings.Contains(en, "Similar samples (TLSH)") || !strings.Contains(en, "koban never runs this sample.") {
+		t.Error("the English page")
+	}
+	list := officerPage(t, c, s.URL+"/samples?lang=ja&hash="+strings.ToUpper(md5[1]))
+	if !strings.Contains(list, fmt.Sprintf(`<a href="/samples/%s">請求書.exe</a>`, id)) || !strings.Contains(list, "1 件見つかりました。") {
+		t.Error("the search by MD5 does not list the sample")
+	}
+	if bad := must(c.Get(s.URL + "/samples?hash=" + url.QueryEscape("<script>"))); bad.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a malformed hash: %d", bad.StatusCode)
+	} else {
+		bad.Body.Close()
+	}
+	resp = must(c.PostForm(s.URL+"/samples/"+id+"/family", url.Values{"family": {"  LockBit   3.0 "}}))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("family: %d", resp.StatusCode)
+	}
+	if page := officerPage(t, c, s.URL+"/samples/"+id); !strings.Contains(page, `id="sample-family">LockBit 3.0<`) {
+		t.Error("the family is not shown")
+	}
+	if cp := officerPage(t, c, s.URL+loc); !strings.Contains(cp, fmt.Sprintf(`<a href="/samples/%s">請求書.exe</a>`, id)) {
+		t.Error("the case page does not list its sample")
+	}
+	osaka := s.Login(t, "osaka@osaka.example", pw)
+	if r := must(osaka.Get(s.URL + "/samples/" + id)); r.StatusCode != http.StatusNotFound {
+		t.Errorf("Osaka opened Tokyo's sample: %d", r.StatusCode)
+	} else {
+		r.Body.Close()
+	}
+	desk := s.Login(t, "desk@mpd.example", pw)
+	if r := must(desk.Get(s.URL + "/samples")); r.StatusCode != http.StatusForbidden {
+		t.Errorf("the intake desk's samples page: %d", r.StatusCode)
+	} else {
+		r.Body.Close()
+	}
+	if q := officerPage(t, desk, s.URL+"/queue"); strings.Contains(q, `href="/samples"`) {
+		t.Error("the intake desk is offered the samples page")
+	}
+	r := uploadSample(t, desk, s.URL+"/samples", nil, "x.bin", file)
+	if r.StatusCode != http.StatusForbidden {
+		t.Errorf("the intake desk's upload: %d", r.StatusCode)
+	}
+	r.Body.Close()
+}
