@@ -21,6 +21,7 @@ import (
 	"github.com/koban-project/koban/internal/intel"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/locale"
+	"github.com/koban-project/koban/internal/malware"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/search"
 )
@@ -34,7 +35,8 @@ type Deps struct {
 	Search     *search.Service // across reports, cases and notes; saved searches
 	Accounts   Accounts        // the accounts requests name by e-mail
 	Index      *correlate.Service
-	Exports    *intel.Exporter // reports and cases as STIX and MISP for partners
+	Exports    *intel.Exporter  // reports and cases as STIX and MISP for partners
+	Malware    *malware.Service // malware samples
 	Auth       *auth.Service
 	Catalogs   *locale.Catalogs
 	Tree       func() *org.Tree
@@ -89,6 +91,11 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/cases/{id}/stix", a.token(a.recordExport("case", intel.FormatSTIX)))
 	mux.HandleFunc("GET /api/v1/cases/{id}/misp", a.token(a.recordExport("case", intel.FormatMISP)))
 	mux.HandleFunc("GET /api/v1/tasks", a.token(a.tasks))
+	if a.Malware != nil {
+		mux.HandleFunc("POST /api/v1/samples", a.token(a.sampleAdd))
+		mux.HandleFunc("GET /api/v1/samples", a.token(a.samples))
+		mux.HandleFunc("GET /api/v1/samples/{id}", a.token(a.sample))
+	}
 	a.betweenRoutes(mux) // referrals, parties, support, access requests (case_between.go)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, koban.Errorf(koban.NotFound, "error.not_found"))
