@@ -80,7 +80,9 @@ type Engine struct {
 	// matched bytes shown per string match.
 	MaxStrings, MaxBytes int
 	// CacheDir holds compiled rules, named by a hash of yara's version and
-	// the sets' texts. Empty: a "koban-yara" directory in the temp dir.
+	// the sets' texts; it must be this user's alone (checked). Empty: a
+	// "koban-yara" directory in the temp dir; the app passes one under its
+	// data folder. Old entries are not pruned.
 	CacheDir string
 }
 
@@ -307,7 +309,7 @@ func (e *Engine) compiled(ctx context.Context, sets []RuleSet) (string, error) {
 	if cache == "" {
 		cache = filepath.Join(os.TempDir(), "koban-yara")
 	}
-	if err := os.MkdirAll(cache, 0o700); err != nil {
+	if err := privateDir(cache); err != nil {
 		return "", err
 	}
 	out := filepath.Join(cache, key+".yarc")
@@ -349,4 +351,22 @@ func (e *Engine) compiled(ctx context.Context, sets []RuleSet) (string, error) {
 		return "", err
 	}
 	return out, nil
+}
+
+// privateDir makes dir if need be and refuses it unless it is a directory
+// of this user's that no one else may write: yara trusts a compiled rules
+// file, so no one else may plant one in the cache.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !fi.IsDir() || fi.Mode().Perm()&0o022 != 0 || !ok || int(st.Uid) != os.Getuid() {
+		return fmt.Errorf("yara: cache %s is not a directory of this user's that only it may write", dir)
+	}
+	return nil
 }

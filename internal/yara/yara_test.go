@@ -258,3 +258,15 @@ func randomBytes(n int, seed byte) []byte {
 	rand.NewChaCha8([32]byte{seed}).Read(b)
 	return b
 }
+
+func TestCacheDirRefused(t *testing.T) {
+	e := engine(t)
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	e.CacheDir = dir
+	if _, err := e.Scan(context.Background(), Builtin(), writeTemp(t, "x", []byte("x"))); err == nil {
+		t.Fatal("a world-writable cache was used")
+	}
+}
