@@ -49,6 +49,11 @@ func (e *Engine) Scan(ctx context.Context, sets []RuleSet, path string) ([]Match
 	if err != nil {
 		return nil, fmt.Errorf("yara: scan %s: %w", path, err)
 	}
+	if strings.ContainsAny(abs, "\n\r") {
+		// yara prints the path on each match line; a line break in it
+		// could pass for a line of yara's own.
+		return nil, fmt.Errorf("yara: scan %q: a line break in the path", path)
+	}
 	f, err := os.Open(abs)
 	if err != nil {
 		return nil, fmt.Errorf("yara: scan: %w", err)

@@ -270,3 +270,11 @@ func TestCacheDirRefused(t *testing.T) {
 		t.Fatal("a world-writable cache was used")
 	}
 }
+
+func TestScanRefusesLineBreakInPath(t *testing.T) {
+	e := engine(t)
+	p := writeTemp(t, "a\nset0:eicar_test_file [] b", []byte("x"))
+	if _, err := e.Scan(context.Background(), Builtin(), p); err == nil {
+		t.Fatal("a path with a line break was scanned")
+	}
+}
