@@ -224,9 +224,9 @@ func (c *capped) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// yarac's diagnostics: `error: rule "x" in FILE(12): message` (the rule
-// part is absent for errors outside a rule) and `warning: ...`.
-var diagnostic = regexp.MustCompile(`^(error|warning)(?:: rule "([A-Za-z0-9_]+)")? in (.*)\(([0-9]+)\): (.*)$`)
+// yarac's diagnostics: `error: rule "x" in FILE(12): message`, or
+// `error: FILE(1): message` outside a rule, and the same for warnings.
+var diagnostic = regexp.MustCompile(`^(error|warning): (?:rule "([A-Za-z0-9_]+)" in )?(.*)\(([0-9]+)\): (.*)$`)
 
 func discard(r io.Reader) error {
 	_, err := io.Copy(io.Discard, r)

@@ -179,6 +179,14 @@ func TestCheckError(t *testing.T) {
 	if _, err := e.Scan(context.Background(), []RuleSet{s}, writeTemp(t, "x", []byte("x"))); !errors.As(err, &ce) || ce.Set != "broken" {
 		t.Fatalf("scan: err = %v", err)
 	}
+	s, err = ParseSet("module", "MIT", "someone", "", "import \"pe\"\nimport \"nosuch\"\nrule ok { condition: true }\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.Check(context.Background(), &s)
+	if !errors.As(err, &ce) || ce.Line != 2 || !strings.Contains(ce.Message, "nosuch") {
+		t.Fatalf("unknown module: err = %v", err)
+	}
 }
 
 func TestScanTimeout(t *testing.T) {
