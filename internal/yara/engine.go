@@ -164,12 +164,13 @@ func (e *Engine) spawn(ctx context.Context, lim limits, read func(io.Reader) err
 	}
 	lr := &io.LimitedReader{R: stdout, N: e.MaxOutput}
 	readErr := read(lr)
+	// What read left, up to the bound, so that yara is not blocked writing.
+	io.Copy(io.Discard, lr)
 	r := run{}
 	if lr.N <= 0 {
 		r.truncated = true
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
-	io.Copy(io.Discard, stdout) // let yara finish writing before Wait
 	r.err = cmd.Wait()
 	if r.err == nil {
 		r.err = readErr
@@ -192,7 +193,7 @@ func (e *Engine) failure(ctx context.Context, what string, r run) error {
 	switch {
 	case r.timedOut || strings.Contains(msg, "timed out"):
 		return fmt.Errorf("%w: %s after %v", ErrTimeout, what, e.Timeout)
-	case errors.As(r.err, &exit) && exit.Sys().(syscall.WaitStatus).Signal() == syscall.SIGXCPU:
+	case errors.As(r.err, &exit) && signal(exit) == syscall.SIGXCPU:
 		return fmt.Errorf("%w: %s used its CPU time", ErrTimeout, what)
 	case strings.Contains(msg, "not enough memory") || strings.Contains(msg, "insufficient memory") ||
 		strings.HasSuffix(msg, "error: 1") || strings.HasSuffix(msg, "error: 4"):
@@ -204,6 +205,14 @@ func (e *Engine) failure(ctx context.Context, what string, r run) error {
 	default:
 		return fmt.Errorf("%w: %s: %v: %s", ErrEngine, what, r.err, firstLine(msg))
 	}
+}
+
+// signal is the signal that ended the process, or -1.
+func signal(exit *exec.ExitError) syscall.Signal {
+	if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal()
+	}
+	return -1
 }
 
 func firstLine(s string) string {
