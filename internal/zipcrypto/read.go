@@ -109,49 +109,21 @@ func (a *Archive) Open(i int, password string) (io.ReadCloser, error) {
 }
 
 func (a *Archive) open(f *zip.File, password string) (io.ReadCloser, error) {
-	raw, err := f.OpenRaw()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
-	}
+	// What the entry is, checked before any key is derived.
 	encrypted := f.Flags&flagEncrypted != 0
-	method := f.Method
-	er := &entryReader{
-		want:     f.UncompressedSize64,
-		wantCRC:  f.CRC32,
-		checkCRC: true,
-		crc:      crc32.NewIEEE(),
-		// Garbage from a key that passed the check by chance shows up as
-		// corrupt deflate data before the CRC can fail: a checksum error
-		// too, as far as the caller is concerned.
-		corrupt: ErrFormat,
-	}
-	var data io.Reader = raw
-	overhead := uint64(0)
+	method, overhead := f.Method, uint64(0)
+	var aesx aesInfo
 	switch {
 	case !encrypted:
 	case f.Flags&flagStrong != 0:
 		return nil, fmt.Errorf("%w: PKWARE strong encryption", ErrUnsupported)
 	case f.Method == methodAES:
-		x, err := aesExtra(f.Extra)
-		if err != nil {
+		var err error
+		if aesx, err = aesExtra(f.Extra); err != nil {
 			return nil, err
 		}
-		ar, err := newAESReader(raw, f.CompressedSize64, x, password)
-		if err != nil {
-			return nil, err
-		}
-		data, er.tail = ar, ar.finish
-		method = x.method
-		er.checkCRC = x.version == 1
-		er.corrupt = ErrChecksum
-		overhead = uint64(x.saltLen() + 2 + macLen)
+		method, overhead = aesx.method, uint64(aesx.saltLen()+2+macLen)
 	default:
-		zr, err := newZipCryptoReader(raw, f, password)
-		if err != nil {
-			return nil, err
-		}
-		data = zr
-		er.corrupt = ErrChecksum
 		overhead = headerLen
 	}
 	if f.CompressedSize64 < overhead {
@@ -163,15 +135,51 @@ func (a *Archive) open(f *zip.File, password string) (io.ReadCloser, error) {
 		if f.UncompressedSize64 != compressed {
 			return nil, fmt.Errorf("%w: stored entry of %d bytes declares %d", ErrFormat, compressed, f.UncompressedSize64)
 		}
-		er.r = data
 	case zip.Deflate:
 		if f.UncompressedSize64/maxRatio > compressed {
 			return nil, fmt.Errorf("%w: %d bytes cannot inflate to the declared %d", ErrFormat, compressed, f.UncompressedSize64)
 		}
-		fr := flate.NewReader(bufio.NewReaderSize(data, 32<<10))
-		er.r, er.closer = fr, fr
 	default:
 		return nil, fmt.Errorf("%w: compression method %d", ErrUnsupported, method)
+	}
+
+	raw, err := f.OpenRaw()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	er := &entryReader{
+		want:     f.UncompressedSize64,
+		wantCRC:  f.CRC32,
+		checkCRC: true,
+		crc:      crc32.NewIEEE(),
+		corrupt:  ErrFormat,
+	}
+	var data io.Reader = raw
+	switch {
+	case !encrypted:
+	case f.Method == methodAES:
+		ar, err := newAESReader(raw, f.CompressedSize64, aesx, password)
+		if err != nil {
+			return nil, err
+		}
+		data, er.tail = ar, ar.finish
+		er.checkCRC = aesx.version == 1 // AE-2 leaves the CRC zero
+	default:
+		if data, err = newZipCryptoReader(raw, f, password); err != nil {
+			return nil, err
+		}
+	}
+	if encrypted {
+		// A key that passed the check by chance decrypts to garbage, which
+		// shows up as corrupt deflate data before the CRC can fail: a
+		// checksum error too, as far as the caller is concerned.
+		er.corrupt = ErrChecksum
+	}
+	if method == zip.Store {
+		er.r = data
+	} else {
+		fr := flate.NewReader(bufio.NewReaderSize(data, 32<<10))
+		er.r, er.closer = fr, fr
 	}
 	return er, nil
 }

@@ -29,7 +29,9 @@ const (
 //
 // The CRC is known only at the end, so the entry has a data descriptor
 // (bit 3) and its check byte is the DOS time's high byte; unzip, 7-Zip and
-// archive readers that follow the APPNOTE accept that.
+// archive readers that follow the APPNOTE accept that. modified is written
+// as a DOS time in its own location. On an error, w holds a partial
+// archive the caller discards.
 func Write(w io.Writer, name string, modified time.Time, r io.Reader, password string) error {
 	if name == "" {
 		return fmt.Errorf("zipcrypto: write: empty name: %w", ErrFormat)
