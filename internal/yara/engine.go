@@ -76,8 +76,9 @@ type Engine struct {
 	// MaxOutput bounds what is read of yara's output; past it the process
 	// is killed and the scan ends with ErrOutput.
 	MaxOutput int64
-	// MaxStrings bounds the string matches listed per rule, MaxBytes the
-	// matched bytes shown per string match.
+	// MaxStrings bounds the string matches listed per rule (32), MaxBytes
+	// the matched bytes shown per string match (64). A limit left zero
+	// takes its default.
 	MaxStrings, MaxBytes int
 	// CacheDir holds compiled rules, named by a hash of yara's version and
 	// the sets' texts; it must be this user's alone (checked). Empty: a
@@ -86,13 +87,37 @@ type Engine struct {
 	CacheDir string
 }
 
+// Defaults for the limits an Engine leaves zero.
+const (
+	defaultMaxStrings = 32
+	defaultMaxBytes   = 64
+)
+
+// withDefaults is a copy of e with its zero limits set to the defaults.
+func (e *Engine) withDefaults() *Engine {
+	c := *e
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.MemoryLimit <= 0 {
+		c.MemoryLimit = DefaultMemoryLimit
+	}
+	if c.MaxOutput <= 0 {
+		c.MaxOutput = DefaultMaxOutput
+	}
+	if c.MaxStrings <= 0 {
+		c.MaxStrings = defaultMaxStrings
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = defaultMaxBytes
+	}
+	return &c
+}
+
 // Find looks for yara, yarac and prlimit on PATH and returns an engine
 // with the defaults; ErrNoEngine when one is missing.
 func Find() (*Engine, error) {
-	e := &Engine{
-		Timeout: DefaultTimeout, MemoryLimit: DefaultMemoryLimit, MaxOutput: DefaultMaxOutput,
-		MaxStrings: 32, MaxBytes: 64,
-	}
+	e := (&Engine{}).withDefaults()
 	for _, p := range []struct {
 		dst  *string
 		name string
@@ -246,6 +271,7 @@ func discard(r io.Reader) error {
 // the first error, and records which rules yara warns may slow down
 // scanning (set.Slow, Rule.Slow) and its other warnings.
 func (e *Engine) Check(ctx context.Context, set *RuleSet) error {
+	e = e.withDefaults()
 	dir, err := os.MkdirTemp("", "koban-yara-check-")
 	if err != nil {
 		return err

@@ -45,6 +45,7 @@ func (e *Engine) Scan(ctx context.Context, sets []RuleSet, path string) ([]Match
 	if len(sets) == 0 {
 		return nil, nil
 	}
+	e = e.withDefaults()
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("yara: scan %s: %w", path, err)

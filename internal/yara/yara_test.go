@@ -286,3 +286,13 @@ func TestScanRefusesLineBreakInPath(t *testing.T) {
 		t.Fatal("a path with a line break was scanned")
 	}
 }
+
+// An Engine built by hand with only its paths takes the default limits.
+func TestZeroLimits(t *testing.T) {
+	found := engine(t)
+	e := &Engine{Bin: found.Bin, Compiler: found.Compiler, Prlimit: found.Prlimit, Version: found.Version, CacheDir: t.TempDir()}
+	got, err := e.Scan(context.Background(), Builtin(), writeTemp(t, "eicar", eicar()))
+	if err != nil || len(got) != 1 || len(got[0].Strings) != 2 || got[0].Strings[1].Hex == "" {
+		t.Fatalf("%+v, %v", got, err)
+	}
+}
