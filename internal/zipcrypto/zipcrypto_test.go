@@ -162,3 +162,14 @@ func TestStored(t *testing.T) {
 		t.Fatalf("read %d bytes, err %v", len(got), err)
 	}
 }
+
+func TestUTF8Name(t *testing.T) {
+	z := writeZip(t, "検体.bin", []byte("harmless"), Password)
+	zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := zr.File[0]; f.Name != "検体.bin" || f.Flags&flagUTF8 == 0 || !f.Modified.Equal(modified) {
+		t.Fatalf("name %q, flags %#x, modified %v", f.Name, f.Flags, f.Modified)
+	}
+}
