@@ -52,6 +52,7 @@ import (
 	"github.com/koban-project/koban/internal/taxii"
 	"github.com/koban-project/koban/internal/warnlist"
 	"github.com/koban-project/koban/internal/web"
+	"github.com/koban-project/koban/internal/yara"
 )
 
 // App is a running koban: its database, services and HTTP handler.
@@ -229,6 +230,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.Malware = malware.NewService(db, a.Samples, a.Access, a.Cases, a.Jobs, o.Clock, log)
+	if eng, err := yara.Find(); err != nil {
+		log.Info("YARA is not installed: samples are analysed without it (apt-get install yara)", "err", err)
+	} else {
+		eng.CacheDir = filepath.Join(cfg.DataDir, "yara-cache")
+		a.Malware.SetScanner(malware.NewYaraScanner(eng, yara.Builtin(), log))
+	}
 	var submit guard.RateLimiter = guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
 	if db.Shared() {
 		submit = &guard.SharedLimiter{Store: db, Name: "submit", PerSecond: cfg.SubmitRate, Burst: cfg.SubmitBurst, Log: log}
