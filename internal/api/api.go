@@ -95,6 +95,7 @@ func (a *API) Handler() http.Handler {
 		mux.HandleFunc("POST /api/v1/samples", a.token(a.sampleAdd))
 		mux.HandleFunc("GET /api/v1/samples", a.token(a.samples))
 		mux.HandleFunc("GET /api/v1/samples/{id}", a.token(a.sample))
+		mux.HandleFunc("GET /api/v1/samples/{id}/download", a.token(a.sampleDownload))
 	}
 	a.betweenRoutes(mux) // referrals, parties, support, access requests (case_between.go)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"mime"
 	"net/http"
 	"strconv"
 
@@ -13,7 +14,9 @@ import (
 // Malware samples as JSON: the same service and access decision as the
 // pages. A sample is uploaded as the raw request body
 // (application/octet-stream), its name, case, support request and TLP in
-// the query: POST /api/v1/samples?name=invoice.exe&case=12&tlp=amber.
+// the query: POST /api/v1/samples?name=invoice.exe&case=12&tlp=amber. A
+// ZIP with encrypted entries is opened (password= in the query, else
+// "infected") and each file in it becomes a sample; the answer lists them.
 
 // SampleOut is a sample record with its file's hashes and analysis.
 type SampleOut struct {
@@ -102,17 +105,40 @@ func (a *API) sampleAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	defer st.Close()
 	in.Staged = st
-	sm, made, err := a.Malware.Submit(ctx, p, in)
+	made, err := a.Malware.SubmitAll(ctx, p, in, q.Get("password"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/samples/"+strconv.FormatInt(sm.ID, 10))
-	status := http.StatusCreated
-	if !made {
-		status = http.StatusOK // the organisation held the file already
+	out := make([]SampleOut, 0, len(made))
+	for _, sm := range made {
+		out = append(out, a.sampleOut(sm))
 	}
-	writeJSON(w, status, a.sampleOut(sm))
+	if len(made) == 1 {
+		w.Header().Set("Location", "/api/v1/samples/"+strconv.FormatInt(made[0].ID, 10))
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"samples": out})
+}
+
+// sampleDownload answers GET /api/v1/samples/{id}/download: the sample in
+// a ZIP encrypted with "infected" (audited as sample.download).
+func (a *API) sampleDownload(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d, err := a.Malware.Fetch(r.Context(), principal(r), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.Name}))
+	if err := d.WriteTo(w); err != nil {
+		a.Log.Error("a sample's download stopped", "sample", id, "err", err)
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // samples answers GET /api/v1/samples[?hash=…].

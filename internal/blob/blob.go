@@ -111,6 +111,10 @@ func (st *Staged) Head(n int) ([]byte, error) {
 	return b, nil
 }
 
+// ReadAt reads the staged content, for a reader that needs to seek (an
+// archive's directory). Call it before Close.
+func (st *Staged) ReadAt(p []byte, off int64) (int, error) { return st.f.ReadAt(p, off) }
+
 // Commit stores the staged content under its SHA-256, synced to disk. When
 // a file of that name is there already it is re-hashed: an intact one is
 // kept (and its time refreshed, so that a sweep of old unreferenced files

@@ -104,6 +104,7 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("POST /samples", s.officer(s.sampleUpload))
 		mux.HandleFunc("GET /samples/{id}", s.officer(s.sampleDetail))
 		mux.HandleFunc("POST /samples/{id}/family", s.officer(s.sampleFamily))
+		mux.HandleFunc("GET /samples/{id}/download", s.officer(s.sampleDownload))
 	}
 	if s.Reading != nil {
 		mux.HandleFunc("GET /reading", s.officer(s.readingList))

@@ -109,15 +109,18 @@ func (s *Server) sampleUpload(w http.ResponseWriter, r *http.Request) {
 	in := sampleInput{TLP: values.Get("tlp")}
 	in.CaseID, _ = strconv.ParseInt(values.Get("case"), 10, 64)
 	in.SupportID, _ = strconv.ParseInt(values.Get("support"), 10, 64)
-	var sm *malware.Sample
+	var made []*malware.Sample
 	if err == nil {
-		origin := malware.FromUpload
-		sm, _, err = s.Malware.Submit(r.Context(), pr, malware.Submission{Staged: staged, Name: name, TLP: in.TLP, CaseID: in.CaseID,
-			SupportID: in.SupportID, Origin: origin})
+		made, err = s.Malware.SubmitAll(r.Context(), pr, malware.Submission{Staged: staged, Name: name, TLP: in.TLP, CaseID: in.CaseID,
+			SupportID: in.SupportID, Origin: malware.FromUpload}, values.Get("password"))
 	}
 	switch code := koban.ErrorCode(err); {
+	case err == nil && len(made) == 1:
+		http.Redirect(w, r, fmt.Sprintf("/samples/%d?done=sample_added", made[0].ID), http.StatusSeeOther)
+	case err == nil && in.CaseID != 0:
+		http.Redirect(w, r, fmt.Sprintf("/cases/%d?done=samples_added#samples-heading", in.CaseID), http.StatusSeeOther)
 	case err == nil:
-		http.Redirect(w, r, fmt.Sprintf("/samples/%d?done=sample_added", sm.ID), http.StatusSeeOther)
+		http.Redirect(w, r, "/samples?done=samples_added", http.StatusSeeOther)
 	case code == koban.Invalid:
 		s.renderSamples(w, r, http.StatusUnprocessableEntity, in, err)
 	case code == koban.TooLarge:
@@ -287,6 +290,29 @@ func (p page) HashValue(kind, v string) observe.Observable {
 
 // Entropy writes a section's entropy to two places.
 func (p page) Entropy(e float64) string { return strconv.FormatFloat(e, 'f', 2, 64) }
+
+// sampleDownload sends a sample as a ZIP encrypted with "infected", never
+// as it is. A file that turns out damaged cuts the response off.
+func (s *Server) sampleDownload(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	d, err := s.Malware.Fetch(r.Context(), pr, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.Name}))
+	w.Header().Set("Cache-Control", "no-store")
+	if err := d.WriteTo(w); err != nil {
+		s.Log.Error("a sample's download stopped", "sample", id, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+}
 
 func (s *Server) sampleFamily(w http.ResponseWriter, r *http.Request) {
 	id, err := pathInt(r, "id")

@@ -123,6 +123,28 @@ func TestSamplePages(t *testing.T) {
 	if cp := officerPage(t, c, s.URL+loc); !strings.Contains(cp, fmt.Sprintf(`<a href="/samples/%s">請求書.exe</a>`, id)) {
 		t.Error("the case page does not list its sample")
 	}
+	// The investigator is offered no download; an analyst of the line gets
+	// the ZIP, never the file as it is.
+	if strings.Contains(page, `id="sample-download"`) {
+		t.Error("an investigator is offered the download")
+	}
+	if r := must(c.Get(s.URL + "/samples/" + id + "/download")); r.StatusCode != http.StatusForbidden {
+		t.Errorf("the investigator's download: %d", r.StatusCode)
+	} else {
+		r.Body.Close()
+	}
+	s.AddUser(t, "analyst@mpd.example", "pref-13", auth.RoleAnalyst, pw)
+	ac := s.Login(t, "analyst@mpd.example", pw)
+	if ap := officerPage(t, ac, s.URL+"/samples/"+id); !strings.Contains(ap, `id="sample-download"`) {
+		t.Error("the analyst is not offered the download")
+	}
+	dl := must(ac.Get(s.URL + "/samples/" + id + "/download"))
+	zipped := body(t, dl)
+	if dl.StatusCode != http.StatusOK || dl.Header.Get("Content-Type") != "application/zip" ||
+		dl.Header.Get("Content-Disposition") != `attachment; filename=`+sha[1]+`.zip` || !strings.HasPrefix(zipped, "PK\x03\x04") ||
+		strings.Contains(zipped, "c2.evil-example.jp") {
+		t.Errorf("the download: %d %q %q", dl.StatusCode, dl.Header.Get("Content-Type"), dl.Header.Get("Content-Disposition"))
+	}
 	osaka := s.Login(t, "osaka@osaka.example", pw)
 	if r := must(osaka.Get(s.URL + "/samples/" + id)); r.StatusCode != http.StatusNotFound {
 		t.Errorf("Osaka opened Tokyo's sample: %d", r.StatusCode)
