@@ -32,6 +32,7 @@ import (
 	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/dbcopy"
 	"github.com/koban-project/koban/internal/foreign"
+	"github.com/koban-project/koban/internal/malware"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/observe"
@@ -347,6 +348,14 @@ func buildSource(t testing.TB, n int) *kobanSource {
 		reading.Fetch{At: time.Now(), Status: 200, OK: true, Validators: true, ETag: `"v1"`, Parsed: true, NextAt: time.Now().Add(time.Hour),
 			Dropped: []reading.Dropped{{Index: 2, Code: reading.DropNoID}}, DroppedCount: 1})
 	must(err)
+	// A malware sample on the case, analysed.
+	h := malware.Hashes{Size: 3, MD5: strings.Repeat("1", 32), SHA1: strings.Repeat("2", 40), SHA256: strings.Repeat("3", 64),
+		SHA512: strings.Repeat("4", 128), SHA3_384: strings.Repeat("5", 96), TLSH: "TNULL", SSDEEP: "3:a:b"}
+	sm, _, err := a.DB.AddSample(ctx, malware.NewSample{Hashes: h, OrgID: c.OrgID, TLP: "amber", Name: "請求書.exe", Origin: malware.FromCase, At: time.Now(),
+		Link: &malware.CaseLink{CaseID: c.ID, AddedAt: time.Now()}, Event: &cases.Event{CaseID: c.ID, At: time.Now(), Kind: malware.EventSampleAdded},
+		Index: []observe.Observable{{Type: observe.SHA256, Value: h.SHA256}}}, audit.Entry{Actor: ap.Actor(), Action: "sample.add"})
+	must(err)
+	must(a.DB.SaveAnalysis(ctx, sm.FileID, malware.Analysis{State: malware.Analysed, Format: "pe", ClusterID: sm.FileID, At: time.Now()}))
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))
