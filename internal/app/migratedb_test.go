@@ -64,6 +64,7 @@ type kobanSource struct {
 	reports  int
 	receipts []string // by report id - 1
 	files    []string // distinct evidence SHA-256s
+	samples  []string // malware samples' SHA-256s
 }
 
 const migPassword = "a long enough passphrase"
@@ -348,14 +349,13 @@ func buildSource(t testing.TB, n int) *kobanSource {
 		reading.Fetch{At: time.Now(), Status: 200, OK: true, Validators: true, ETag: `"v1"`, Parsed: true, NextAt: time.Now().Add(time.Hour),
 			Dropped: []reading.Dropped{{Index: 2, Code: reading.DropNoID}}, DroppedCount: 1})
 	must(err)
-	// A malware sample on the case, analysed.
-	h := malware.Hashes{Size: 3, MD5: strings.Repeat("1", 32), SHA1: strings.Repeat("2", 40), SHA256: strings.Repeat("3", 64),
-		SHA512: strings.Repeat("4", 128), SHA3_384: strings.Repeat("5", 96), TLSH: "TNULL", SSDEEP: "3:a:b"}
-	sm, _, err := a.DB.AddSample(ctx, malware.NewSample{Hashes: h, OrgID: c.OrgID, TLP: "amber", Name: "請求書.exe", Origin: malware.FromCase, At: time.Now(),
-		Link: &malware.CaseLink{CaseID: c.ID, AddedAt: time.Now()}, Event: &cases.Event{CaseID: c.ID, At: time.Now(), Kind: malware.EventSampleAdded},
-		Index: []observe.Observable{{Type: observe.SHA256, Value: h.SHA256}}}, audit.Entry{Actor: ap.Actor(), Action: "sample.add"})
+	// A malware sample on the case (its file in the samples' store), analysed.
+	sst, err := a.Malware.Stage(strings.NewReader(strings.Repeat("MZ sample http://c2.evil-example.jp/ ", 40)))
 	must(err)
-	must(a.DB.SaveAnalysis(ctx, sm.FileID, malware.Analysis{State: malware.Analysed, Format: "pe", ClusterID: sm.FileID, At: time.Now()}))
+	sm, _, err := a.Malware.Submit(ctx, ap, malware.Submission{Staged: sst, Name: "請求書.exe", CaseID: c.ID})
+	must(err)
+	sst.Close()
+	must(a.Malware.Analyse(ctx, sm.File.SHA256))
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))
@@ -375,6 +375,14 @@ func buildSource(t testing.TB, n int) *kobanSource {
 		var s string
 		must(rows.Scan(&s))
 		src.files = append(src.files, s)
+	}
+	must(rows.Err())
+	rows, err = raw.Query(`SELECT sha256 FROM sample_files ORDER BY sha256`)
+	must(err)
+	for rows.Next() {
+		var s string
+		must(rows.Scan(&s))
+		src.samples = append(src.samples, s)
 	}
 	must(rows.Err())
 	must(raw.Close())
@@ -594,19 +602,24 @@ func TestMigrateDB(t *testing.T) {
 	if len(src.files) < 3 {
 		t.Fatalf("only %d evidence files", len(src.files))
 	}
-	for _, sum := range src.files {
-		rel := filepath.Join("files", sum[:2], sum[2:4], sum)
-		a, err1 := os.ReadFile(filepath.Join(src.dir, rel))
-		b, err2 := os.ReadFile(filepath.Join(filesTo, rel))
-		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
-			t.Fatalf("evidence %s: %v %v", sum, err1, err2)
+	if len(src.samples) != 1 {
+		t.Fatalf("%d samples, want 1", len(src.samples))
+	}
+	for folder, sums := range map[string][]string{"files": src.files, "samples": src.samples} {
+		for _, sum := range sums {
+			rel := filepath.Join(folder, sum[:2], sum[2:4], sum)
+			a, err1 := os.ReadFile(filepath.Join(src.dir, rel))
+			b, err2 := os.ReadFile(filepath.Join(filesTo, rel))
+			if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+				t.Fatalf("%s %s: %v %v", folder, sum, err1, err2)
+			}
 		}
 	}
 	tdb.Close()
 
 	// Running again finds everything there and copies nothing.
 	code, out, errs = migrate(t, "--from", "sqlite:"+filepath.Join(src.dir, "koban.db"), "--to", pg, "--files-to", filesTo)
-	if code != 0 || !strings.Contains(out, "copied 0 rows") || !strings.Contains(out, fmt.Sprintf("0 copied to %s, %d already there", filepath.Join(filesTo, "files"), len(src.files))) {
+	if code != 0 || !strings.Contains(out, "copied 0 rows") || !strings.Contains(out, fmt.Sprintf("0 copied to %s (files/, samples/), %d already there", filesTo, len(src.files)+len(src.samples))) {
 		t.Fatalf("second run: exit %d\n%s\n%s", code, out, errs)
 	}
 
@@ -896,7 +909,8 @@ func TestMigrateDBEvidence(t *testing.T) {
 	// Without --files-to the files are checked in place and stay there.
 	pg := pgtest.Database(t)
 	code, out, errs := migrate(t, "--from", "sqlite:"+src.dir, "--to", pg)
-	if code != 0 || !strings.Contains(out, fmt.Sprintf("%d files referenced, %d present in", len(src.files), len(src.files))) ||
+	n := len(src.files) + len(src.samples)
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("%d files referenced, %d present in", n, n)) ||
 		!strings.Contains(out, "KOBAN_DATA_DIR/files") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}

@@ -413,18 +413,18 @@ func verifySourceAudit(ctx context.Context, src *sql.Tx) (audit.Result, error) {
 func printFiles(o *Options, f FileResult, srcDir string) {
 	switch {
 	case f.CheckedAt == "":
-		o.printf("evidence: %d files referenced: %d copied to %s, %d already there",
-			f.Referenced, f.Copied, filepath.Join(f.Dir, "files"), f.Present)
+		o.printf("evidence: %d files referenced: %d copied to %s (files/, samples/), %d already there",
+			f.Referenced, f.Copied, f.Dir, f.Present)
 		if f.Replaced > 0 {
 			o.printf(" (%d had the wrong content there and were copied again)", f.Replaced)
 		}
 		o.printf("; every copy's SHA-256 checked\n")
 	case f.CheckedAt == srcDir:
-		o.printf("evidence: %d files referenced, %d present in %s\n", f.Referenced, f.Present, filepath.Join(f.Dir, "files"))
-		o.printf("  the files were not copied: every PostgreSQL koban server must see this folder as its KOBAN_DATA_DIR/files\n" +
-			"  (share or copy it there), or run again with --files-to DIR to copy them into DIR/files\n")
+		o.printf("evidence: %d files referenced, %d present in %s (files/, samples/)\n", f.Referenced, f.Present, f.Dir)
+		o.printf("  the files were not copied: every PostgreSQL koban server must see these folders as its KOBAN_DATA_DIR/files\n" +
+			"  and KOBAN_DATA_DIR/samples (share or copy them there), or run again with --files-to DIR to copy them into DIR\n")
 	default:
-		o.printf("evidence: %d files referenced, %d present in %s with the right SHA-256\n", f.Referenced, f.Present, filepath.Join(f.Dir, "files"))
+		o.printf("evidence: %d files referenced, %d present in %s (files/, samples/) with the right SHA-256\n", f.Referenced, f.Present, f.Dir)
 	}
 	show := func(what string, sums []string) {
 		if len(sums) == 0 {

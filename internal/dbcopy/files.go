@@ -34,19 +34,22 @@ func (f FileResult) OK() bool { return len(f.Missing) == 0 && len(f.Corrupt) == 
 
 var validSum = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// blobPath is where koban keeps the file with that SHA-256 under a data folder.
-func blobPath(dataDir, sum string) string {
-	return filepath.Join(dataDir, "files", sum[:2], sum[2:4], sum)
+// blobPath is where koban keeps the file with that SHA-256 in one of a
+// data folder's file stores ("files" for evidence, "samples" for malware).
+func blobPath(dataDir, folder, sum string) string {
+	return filepath.Join(dataDir, folder, sum[:2], sum[2:4], sum)
 }
 
 type fileRef struct {
-	sum  string
-	size int64
+	folder string
+	sum    string
+	size   int64
 }
 
 func referencedFiles(ctx context.Context, src *sql.Tx) ([]fileRef, error) {
-	rows, err := src.QueryContext(ctx, `SELECT sha256, MAX(size) FROM (SELECT sha256, size FROM report_files
-		UNION ALL SELECT sha256, size FROM case_evidence WHERE sha256 <> '') GROUP BY sha256 ORDER BY sha256`)
+	rows, err := src.QueryContext(ctx, `SELECT 'files', sha256, MAX(size) FROM (SELECT sha256, size FROM report_files
+		UNION ALL SELECT sha256, size FROM case_evidence WHERE sha256 <> '') e GROUP BY sha256
+		UNION ALL SELECT 'samples', sha256, size FROM sample_files ORDER BY 1, 2`)
 	if err != nil {
 		return nil, fmt.Errorf("list evidence files: %w", err)
 	}
@@ -54,7 +57,7 @@ func referencedFiles(ctx context.Context, src *sql.Tx) ([]fileRef, error) {
 	var out []fileRef
 	for rows.Next() {
 		var f fileRef
-		if err := rows.Scan(&f.sum, &f.size); err != nil {
+		if err := rows.Scan(&f.folder, &f.sum, &f.size); err != nil {
 			return nil, err
 		}
 		out = append(out, f)
@@ -66,11 +69,16 @@ func referencedFiles(ctx context.Context, src *sql.Tx) ([]fileRef, error) {
 // those already there with the right hash and verifying every copy.
 func copyFiles(ctx context.Context, refs []fileRef, srcDir, dstDir string, o *Options) (FileResult, error) {
 	res := FileResult{Referenced: len(refs), Dir: dstDir}
-	store, err := blob.Open(filepath.Join(dstDir, "files"))
-	if err != nil {
-		return res, fmt.Errorf("evidence: %w", err)
-	}
+	stores := map[string]*blob.Store{}
 	for _, f := range refs {
+		store := stores[f.folder]
+		if store == nil {
+			var err error
+			if store, err = blob.Open(filepath.Join(dstDir, f.folder)); err != nil {
+				return res, fmt.Errorf("evidence: %w", err)
+			}
+			stores[f.folder] = store
+		}
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
@@ -78,7 +86,7 @@ func copyFiles(ctx context.Context, refs []fileRef, srcDir, dstDir string, o *Op
 			res.Corrupt = append(res.Corrupt, f.sum)
 			continue
 		}
-		dst := blobPath(dstDir, f.sum)
+		dst := blobPath(dstDir, f.folder, f.sum)
 		got, err := fileSum(dst)
 		switch {
 		case err == nil && got == f.sum:
@@ -89,7 +97,7 @@ func copyFiles(ctx context.Context, refs []fileRef, srcDir, dstDir string, o *Op
 		case !errors.Is(err, fs.ErrNotExist):
 			return res, fmt.Errorf("evidence %s: %w", dst, err)
 		}
-		src := blobPath(srcDir, f.sum)
+		src := blobPath(srcDir, f.folder, f.sum)
 		switch err := copyFile(store, src, dst, f.sum); {
 		case errors.Is(err, fs.ErrNotExist):
 			res.Missing = append(res.Missing, f.sum)
@@ -119,7 +127,7 @@ func checkFiles(ctx context.Context, refs []fileRef, dir string, hashes bool) (F
 			res.Corrupt = append(res.Corrupt, f.sum)
 			continue
 		}
-		p := blobPath(dir, f.sum)
+		p := blobPath(dir, f.folder, f.sum)
 		fi, err := os.Stat(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
