@@ -51,10 +51,11 @@ func (s *Server) loadCaseSamples(r *http.Request, p *casePage) error {
 
 type samplesPage struct {
 	page
-	Rows   []*malware.Sample
-	Hash   string
-	Levels []tlp.Level
-	In     sampleInput
+	Rows    []*malware.Sample
+	Hash    string
+	Cluster int64
+	Levels  []tlp.Level
+	In      sampleInput
 }
 
 // sampleInput is what the officer chose on the upload form, kept when it
@@ -74,8 +75,9 @@ func (s *Server) renderSamples(w http.ResponseWriter, r *http.Request, status in
 	if p.In.TLP == "" {
 		p.In.TLP = string(tlp.Amber)
 	}
+	p.Cluster, _ = strconv.ParseInt(r.URL.Query().Get("cluster"), 10, 64)
 	var err error
-	p.Rows, err = s.Malware.List(r.Context(), *p.Principal, malware.Query{Hash: p.Hash})
+	p.Rows, err = s.Malware.List(r.Context(), *p.Principal, malware.Query{Hash: p.Hash, Cluster: p.Cluster})
 	if koban.ErrorCode(err) == koban.Invalid {
 		p.setProblems(err)
 		status, err = http.StatusUnprocessableEntity, nil
