@@ -1,0 +1,256 @@
+package tlsh
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// randomDigest is a valid digest with random fields.
+func randomDigest(r *rand.Rand) Digest {
+	d := Digest{valid: true, checksum: byte(r.Uint32()), lvalue: byte(r.Uint32()), q1: byte(r.IntN(16)), q2: byte(r.IntN(16))}
+	for i := range d.code {
+		d.code[i] = byte(r.Uint32())
+	}
+	return d
+}
+
+// variant is d with a few of its buckets, and sometimes its length,
+// ratios and checksum, moved: a near digest, as of a patched sample.
+func variant(r *rand.Rand, d Digest, buckets int) Digest {
+	for range buckets {
+		i, s := r.IntN(codeSize), 2*r.IntN(4)
+		q := (d.code[i] >> s) & 3
+		if q == 3 || (q > 0 && r.IntN(2) == 0) {
+			q--
+		} else {
+			q++
+		}
+		d.code[i] = d.code[i]&^(3<<s) | q<<s
+	}
+	if r.IntN(4) == 0 {
+		d.lvalue += byte(r.IntN(3)) - 1
+	}
+	if r.IntN(4) == 0 {
+		d.q1 = (d.q1 + byte(r.IntN(3)) + 15) % 16
+	}
+	if r.IntN(4) == 0 {
+		d.q2 = (d.q2 + byte(r.IntN(3)) + 15) % 16
+	}
+	if r.IntN(2) == 0 {
+		d.checksum = byte(r.Uint32())
+	}
+	return d
+}
+
+// clustered makes n digests in clusters of near variants of random bases.
+func clustered(r *rand.Rand, n int) []string {
+	out := make([]string, 0, n)
+	for len(out) < n {
+		base := randomDigest(r)
+		for k := 1 + r.IntN(20); k > 0 && len(out) < n; k-- {
+			out = append(out, variant(r, base, r.IntN(40)).String())
+		}
+	}
+	return out
+}
+
+// related makes n digests of real inputs: mutations of a few generated
+// buffers (bytes changed, runs inserted or cut), hashed.
+func related(r *rand.Rand, n int) []string {
+	var bases [][]byte
+	for range 8 {
+		b := make([]byte, 2000+r.IntN(30000))
+		for i := range b {
+			if r.IntN(3) == 0 {
+				b[i] = "abcdefgh "[r.IntN(9)]
+			} else {
+				b[i] = byte(r.Uint32())
+			}
+		}
+		bases = append(bases, b)
+	}
+	out := make([]string, 0, n)
+	for len(out) < n {
+		b := slices.Clone(bases[r.IntN(len(bases))])
+		for range r.IntN(50) {
+			i := r.IntN(len(b))
+			switch r.IntN(3) {
+			case 0:
+				b[i] = byte(r.Uint32())
+			case 1:
+				run := make([]byte, r.IntN(200))
+				for j := range run {
+					run[j] = byte(r.Uint32())
+				}
+				b = slices.Insert(b, i, run...)
+			default:
+				b = slices.Delete(b, i, min(len(b), i+r.IntN(200)))
+			}
+		}
+		if s := Sum(b).String(); s != Null {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// scan is Within done the simple way.
+func scan(held map[int64]string, digest string, maxDist, limit int) []Neighbour {
+	q, _ := Parse(digest)
+	var out []Neighbour
+	for id, s := range held {
+		d, _ := Parse(s)
+		if dist, _ := Distance(q, d); dist <= maxDist {
+			out = append(out, Neighbour{id, s, dist})
+		}
+	}
+	slices.SortFunc(out, func(a, b Neighbour) int {
+		return cmp.Or(cmp.Compare(a.Distance, b.Distance), cmp.Compare(a.ID, b.ID))
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out
+}
+
+// TestIndexEqualsScan holds Within to a scan over random, clustered and
+// real related digests, at the bands of near-duplicates (30) and related
+// samples (100), and reports recall (found / in the scan), which is 1 by
+// construction.
+func TestIndexEqualsScan(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	n := 3000
+	if testing.Short() {
+		n = 1000
+	}
+	sets := map[string][]string{
+		"random": func() (s []string) {
+			for range n {
+				s = append(s, randomDigest(r).String())
+			}
+			return
+		}(),
+		"clustered": clustered(r, n),
+		"related":   related(r, n/3),
+	}
+	for name, digests := range sets {
+		x := NewIndex()
+		held := map[int64]string{}
+		for i, s := range digests {
+			if err := x.Add(int64(i), s); err != nil {
+				t.Fatal(err)
+			}
+			held[int64(i)] = s
+		}
+		for _, maxDist := range []int{30, 100} {
+			want, got := 0, 0
+			for q := range 200 {
+				query := digests[r.IntN(len(digests))]
+				if q%4 == 0 {
+					query = variant(r, mustParse(t, query), 10).String()
+				}
+				ws := scan(held, query, maxDist, 0)
+				gs, err := x.Within(query, maxDist, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want += len(ws)
+				got += len(gs)
+				if !slices.Equal(gs, ws) {
+					t.Fatalf("%s, within %d of %s:\n got %v\nwant %v", name, maxDist, query, gs, ws)
+				}
+				if lim := 3; len(ws) > lim {
+					gs, _ := x.Within(query, maxDist, lim)
+					if !slices.Equal(gs, ws[:lim]) {
+						t.Fatalf("%s, limit %d: got %v, want %v", name, lim, gs, ws[:lim])
+					}
+				}
+			}
+			t.Logf("%s, %d digests, within %d: recall %d/%d", name, len(digests), maxDist, got, want)
+		}
+	}
+}
+
+func mustParse(t *testing.T, s string) Digest {
+	t.Helper()
+	d, err := Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestIndexAddRemove(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	x := NewIndex()
+	digests := clustered(r, 2000)
+	for i, s := range digests {
+		x.Add(int64(i), s)
+	}
+	// Replace the first half by other digests, remove a quarter.
+	held := map[int64]string{}
+	for i, s := range digests {
+		held[int64(i)] = s
+	}
+	for i := range 1000 {
+		s := randomDigest(r).String()
+		x.Add(int64(i), s)
+		held[int64(i)] = s
+	}
+	for i := 1000; i < 1500; i++ {
+		x.Remove(int64(i))
+		delete(held, int64(i))
+	}
+	x.Remove(99999)
+	if x.Len() != len(held) {
+		t.Fatalf("Len %d, want %d", x.Len(), len(held))
+	}
+	for _, q := range digests[:300] {
+		got, _ := x.Within(q, 100, 0)
+		if want := scan(held, q, 100, 0); !slices.Equal(got, want) {
+			t.Fatalf("within 100 of %s:\n got %v\nwant %v", q, got, want)
+		}
+	}
+}
+
+func TestIndexErrors(t *testing.T) {
+	x := NewIndex()
+	for _, tc := range []struct {
+		digest string
+		want   error
+	}{{Null, ErrNull}, {"T1xyz", ErrSyntax}, {"", ErrSyntax}} {
+		if err := x.Add(1, tc.digest); !errors.Is(err, tc.want) {
+			t.Errorf("Add(%q) = %v, want %v", tc.digest, err, tc.want)
+		}
+		if _, err := x.Within(tc.digest, 30, 0); !errors.Is(err, tc.want) {
+			t.Errorf("Within(%q) = %v, want %v", tc.digest, err, tc.want)
+		}
+	}
+	if x.Len() != 0 {
+		t.Errorf("Len %d after failed adds", x.Len())
+	}
+}
+
+// TestBoundIsMetric: the tree's metric is a lower bound of Distance and
+// keeps the triangle inequality, on random and near digests.
+func TestBoundIsMetric(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for i := range 20000 {
+		a := randomDigest(r)
+		b, c := variant(r, a, r.IntN(60)), variant(r, a, r.IntN(60))
+		if i%3 == 0 {
+			c = randomDigest(r)
+		}
+		ea, eb, ec := newEntry(0, a, 0), newEntry(0, b, 0), newEntry(0, c, 0)
+		if d, _ := Distance(a, b); bound(&ea, &eb) > d {
+			t.Fatalf("bound %d > Distance %d", bound(&ea, &eb), d)
+		}
+		if bound(&ea, &ec) > bound(&ea, &eb)+bound(&eb, &ec) {
+			t.Fatal(fmt.Sprintf("triangle: %d > %d + %d", bound(&ea, &ec), bound(&ea, &eb), bound(&eb, &ec)))
+		}
+	}
+}
