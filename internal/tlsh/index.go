@@ -15,34 +15,45 @@ type Neighbour struct {
 }
 
 // Index finds the digests near a given one without comparing it with
-// every digest held: a set of vantage-point trees, searched in
-// sub-linear time for near digests. It is safe for concurrent use.
+// every digest held. It is safe for concurrent use.
 //
-// TLSH's Distance is not a metric: a step of the length or of a quartile
-// ratio counts 1 but two steps count 24, and a bucket's lowest against
-// highest quartile counts 6 where passing through the middle counts 3, so
-// the triangle inequality a tree prunes with does not hold for it. The
-// trees are therefore built on a metric that never exceeds Distance — the
-// same terms with each step counting 1 (circular differences of length
-// and ratios, whether the checksums differ, the sum of the buckets'
-// quartile differences) — and a digest within Distance r of the query is
-// within r of it on that metric too, which the trees find exactly.
-// Within is exact: it returns what a scan with Distance would.
+// Digests are kept apart by length (lvalue): within 30 only lengths up to
+// two steps away can match, within 100 up to eight, and each with the
+// radius left after its length's part. Within a length, vantage-point
+// trees prune with the triangle inequality — which TLSH's Distance does
+// not keep: two steps of a quartile ratio count 24 where one counts 1,
+// and a bucket's lowest against highest quartile counts 6 where passing
+// through the middle counts 1+2. The trees are therefore built on a
+// metric that never exceeds Distance less its length part: the same
+// terms with every step counting 1 (circular differences of the ratios,
+// whether the checksums differ, the sum of the buckets' quartile
+// differences). A digest within Distance r of the query is within r of
+// it on that metric, which the trees find exactly, and each candidate is
+// then measured with Distance. Within is exact: it returns what a scan
+// with Distance would, held to one by the tests.
 //
 // Digests added go to a short list scanned as it is; when it is full it
 // is built into a tree, merged with the trees of equal size before it
 // (the binary counter of Bentley and Saxe), so that n additions cost
-// O(n log² n) and a query searches O(log n) trees. Removal marks a
-// digest dead; the dead are dropped when their tree is next rebuilt, and
-// all at once when they are half of what is held.
+// O(n log² n) and a query searches O(log n) trees per length. Removal
+// marks a digest dead; the dead are dropped when their tree is next
+// rebuilt, and all at once when they are half of what is held.
 type Index struct {
-	mu    sync.RWMutex
-	live  map[int64]uint32 // id → seq of its entry
-	seq   uint32
+	mu     sync.RWMutex
+	live   map[int64]uint32 // id → seq of its entry
+	seq    uint32
+	shards [256]shard // by length (lvalue)
+	held   int        // entries in the shards, dead ones included
+	rng    *rand.Rand
+}
+
+// shard holds the digests of one length. Length is kept apart because it
+// costs the most and prunes the best: two steps of it count 24, so within
+// 30 only lengths two steps away or less are searched, within 100 eight,
+// and each with the radius left after its length's part.
+type shard struct {
 	tail  []entry
 	trees []*vpTree // trees[k] holds up to tailSize·2ᵏ entries, or is nil
-	held  int       // entries in tail and trees, dead ones included
-	rng   *rand.Rand
 }
 
 // tailSize is how many added digests are scanned before a tree is built.
@@ -68,10 +79,18 @@ func (e *entry) digest() Digest {
 	return Digest{valid: true, checksum: e.checksum, lvalue: e.lvalue, q1: e.q1, q2: e.q2, code: e.code}
 }
 
-// bound is the metric the trees are built on; bound(a, b) ≤ Distance(a, b).
+// lengthDiff is the part of Distance for lengths dl steps apart.
+func lengthDiff(dl int) int {
+	if dl <= 1 {
+		return dl
+	}
+	return dl * lengthMult
+}
+
+// bound is the metric the trees are built on: Distance without the
+// length, each step counting 1; bound(a, b) + lengthDiff ≤ Distance(a, b).
 func bound(a, b *entry) int {
-	d := modDiff(int(a.lvalue), int(b.lvalue), 256) +
-		modDiff(int(a.q1), int(b.q1), 16) + modDiff(int(a.q2), int(b.q2), 16)
+	d := modDiff(int(a.q1), int(b.q1), 16) + modDiff(int(a.q2), int(b.q2), 16)
 	if a.checksum != b.checksum {
 		d++
 	}
@@ -131,30 +150,32 @@ func (x *Index) Add(id int64, digest string) error {
 	defer x.mu.Unlock()
 	x.seq++
 	x.live[id] = x.seq
-	x.tail = append(x.tail, newEntry(id, d, x.seq))
+	sh := &x.shards[d.lvalue]
+	sh.tail = append(sh.tail, newEntry(id, d, x.seq))
 	x.held++
-	if len(x.tail) >= tailSize {
-		x.carry()
+	if len(sh.tail) >= tailSize {
+		x.held -= sh.count()
+		x.carry(sh)
+		x.held += sh.count()
 	}
 	x.compactIfDead()
 	return nil
 }
 
-// carry builds the tail into a tree, merged with the trees of the same
-// size before it.
-func (x *Index) carry() {
-	es := x.keepLive(x.tail, nil)
-	x.tail = nil
+// carry builds the shard's tail into a tree, merged with the trees of the
+// same size before it.
+func (x *Index) carry(sh *shard) {
+	es := x.keepLive(sh.tail, nil)
+	sh.tail = nil
 	k := 0
-	for ; k < len(x.trees) && x.trees[k] != nil; k++ {
-		es = x.keepLive(x.trees[k].entries, es)
-		x.trees[k] = nil
+	for ; k < len(sh.trees) && sh.trees[k] != nil; k++ {
+		es = x.keepLive(sh.trees[k].entries, es)
+		sh.trees[k] = nil
 	}
-	if k == len(x.trees) {
-		x.trees = append(x.trees, nil)
+	if k == len(sh.trees) {
+		sh.trees = append(sh.trees, nil)
 	}
-	x.trees[k] = buildTree(es, x.rng)
-	x.count()
+	sh.trees[k] = buildTree(es, x.rng)
 }
 
 // keepLive appends to dst the live entries of es.
@@ -167,40 +188,46 @@ func (x *Index) keepLive(es, dst []entry) []entry {
 	return dst
 }
 
-func (x *Index) count() {
-	x.held = len(x.tail)
-	for _, t := range x.trees {
+// count is the number of entries in the shard, dead ones included.
+func (sh *shard) count() int {
+	n := len(sh.tail)
+	for _, t := range sh.trees {
 		if t != nil {
-			x.held += len(t.entries)
+			n += len(t.entries)
 		}
 	}
+	return n
 }
 
-// compactIfDead rebuilds everything into one tree once the dead entries
+// compactIfDead rebuilds every shard into one tree once the dead entries
 // are half of those held.
 func (x *Index) compactIfDead() {
 	if x.held < 2*tailSize || x.held-len(x.live) < x.held/2 {
 		return
 	}
-	es := x.keepLive(x.tail, nil)
-	for _, t := range x.trees {
-		if t != nil {
-			es = x.keepLive(t.entries, es)
+	x.held = 0
+	for i := range x.shards {
+		sh := &x.shards[i]
+		es := x.keepLive(sh.tail, nil)
+		for _, t := range sh.trees {
+			if t != nil {
+				es = x.keepLive(t.entries, es)
+			}
 		}
-	}
-	x.tail, x.trees = nil, nil
-	if len(es) < tailSize {
-		x.tail = es
-	} else {
+		sh.tail, sh.trees = nil, nil
+		x.held += len(es)
+		if len(es) < tailSize {
+			sh.tail = es
+			continue
+		}
 		// The one tree goes where its size would have put it.
 		k := 0
 		for tailSize<<k < len(es) {
 			k++
 		}
-		x.trees = make([]*vpTree, k+1)
-		x.trees[k] = buildTree(es, x.rng)
+		sh.trees = make([]*vpTree, k+1)
+		sh.trees[k] = buildTree(es, x.rng)
 	}
-	x.count()
 }
 
 // Remove forgets id; removing an id not held does nothing.
@@ -234,12 +261,24 @@ func (x *Index) Within(digest string, maxDist int, limit int) ([]Neighbour, erro
 	if maxDist < 0 {
 		return nil, nil
 	}
-	for i := range x.tail {
-		found = x.check(&q, &x.tail[i], maxDist, found)
-	}
-	for _, t := range x.trees {
-		if t != nil {
-			found = t.search(x, &q, maxDist, found)
+	for dl := 0; dl <= 128; dl++ {
+		r := maxDist - lengthDiff(dl)
+		if r < 0 {
+			break
+		}
+		for _, lv := range []byte{d.lvalue + byte(dl), d.lvalue - byte(dl)} {
+			sh := &x.shards[lv]
+			for i := range sh.tail {
+				found = x.check(&q, &sh.tail[i], maxDist, found)
+			}
+			for _, t := range sh.trees {
+				if t != nil {
+					found = t.search(x, &q, r, maxDist, found)
+				}
+			}
+			if dl == 0 || dl == 128 {
+				break
+			}
 		}
 	}
 	slices.SortFunc(found, func(a, b hit) int {
@@ -262,7 +301,7 @@ type hit struct {
 
 // check appends e to found if it is live and within r of q.
 func (x *Index) check(q, e *entry, r int, found []hit) []hit {
-	if bound(q, e) > r {
+	if bound(q, e)+lengthDiff(modDiff(int(q.lvalue), int(e.lvalue), 256)) > r {
 		return found
 	}
 	if d := exact(q, e); d <= r && x.live[e.id] == e.seq {
@@ -296,7 +335,7 @@ func buildTree(es []entry, rng *rand.Rand) *vpTree {
 }
 
 // maxBound exceeds any value of the bound metric.
-const maxBound = 128 + 8 + 8 + 1 + 3*128 + 1
+const maxBound = 8 + 8 + 1 + 3*128 + 1
 
 func (t *vpTree) build(lo, hi int, dist []int, rng *rand.Rand) {
 	for hi-lo > leafSize {
@@ -353,24 +392,25 @@ func (t *vpTree) build(lo, hi int, dist []int, rng *rand.Rand) {
 	}
 }
 
-// search appends to found the live entries within r of q.
-func (t *vpTree) search(x *Index, q *entry, r int, found []hit) []hit {
-	return t.searchPart(x, 0, len(t.entries), q, r, found)
+// search appends to found the live entries within maxDist of q, which are
+// within r of it on the bound metric: r is maxDist less the length's part.
+func (t *vpTree) search(x *Index, q *entry, r, maxDist int, found []hit) []hit {
+	return t.searchPart(x, 0, len(t.entries), q, r, maxDist, found)
 }
 
-func (t *vpTree) searchPart(x *Index, lo, hi int, q *entry, r int, found []hit) []hit {
+func (t *vpTree) searchPart(x *Index, lo, hi int, q *entry, r, maxDist int, found []hit) []hit {
 	for lo < hi {
 		n := t.nodes[lo]
 		if n.mid == 0 {
 			for i := lo; i < hi; i++ {
-				found = x.check(q, &t.entries[i], r, found)
+				found = x.check(q, &t.entries[i], maxDist, found)
 			}
 			return found
 		}
 		vp := &t.entries[lo]
 		dq := bound(q, vp)
 		if dq <= r {
-			if d := exact(q, vp); d <= r && x.live[vp.id] == vp.seq {
+			if d := exact(q, vp); d <= maxDist && x.live[vp.id] == vp.seq {
 				found = append(found, hit{vp, d})
 			}
 		}
@@ -381,7 +421,7 @@ func (t *vpTree) searchPart(x *Index, lo, hi int, q *entry, r int, found []hit) 
 		out := dq+r >= int(n.outMin) && dq-r <= int(n.outMax) && mid < hi
 		switch {
 		case in && out:
-			found = t.searchPart(x, lo+1, mid, q, r, found)
+			found = t.searchPart(x, lo+1, mid, q, r, maxDist, found)
 			lo = mid
 		case in:
 			lo, hi = lo+1, mid

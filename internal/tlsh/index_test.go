@@ -46,11 +46,15 @@ func variant(r *rand.Rand, d Digest, buckets int) Digest {
 	return d
 }
 
-// clustered makes n digests in clusters of near variants of random bases.
-func clustered(r *rand.Rand, n int) []string {
+// clustered makes n digests in clusters of near variants of random bases,
+// of lengths chosen by length if not nil.
+func clustered(r *rand.Rand, n int, length func(*rand.Rand) byte) []string {
 	out := make([]string, 0, n)
 	for len(out) < n {
 		base := randomDigest(r)
+		if length != nil {
+			base.lvalue = length(r)
+		}
 		for k := 1 + r.IntN(20); k > 0 && len(out) < n; k-- {
 			out = append(out, variant(r, base, r.IntN(40)).String())
 		}
@@ -134,7 +138,7 @@ func TestIndexEqualsScan(t *testing.T) {
 			}
 			return
 		}(),
-		"clustered": clustered(r, n),
+		"clustered": clustered(r, n, nil),
 		"related":   related(r, n/3),
 	}
 	for name, digests := range sets {
@@ -187,7 +191,7 @@ func mustParse(t *testing.T, s string) Digest {
 func TestIndexAddRemove(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 9))
 	x := NewIndex()
-	digests := clustered(r, 2000)
+	digests := clustered(r, 2000, nil)
 	for i, s := range digests {
 		x.Add(int64(i), s)
 	}
@@ -246,11 +250,56 @@ func TestBoundIsMetric(t *testing.T) {
 			c = randomDigest(r)
 		}
 		ea, eb, ec := newEntry(0, a, 0), newEntry(0, b, 0), newEntry(0, c, 0)
-		if d, _ := Distance(a, b); bound(&ea, &eb) > d {
-			t.Fatalf("bound %d > Distance %d", bound(&ea, &eb), d)
+		lb := bound(&ea, &eb) + lengthDiff(modDiff(int(a.lvalue), int(b.lvalue), 256))
+		if d, _ := Distance(a, b); lb > d {
+			t.Fatalf("bound %d > Distance %d", lb, d)
 		}
 		if bound(&ea, &ec) > bound(&ea, &eb)+bound(&eb, &ec) {
 			t.Fatal(fmt.Sprintf("triangle: %d > %d + %d", bound(&ea, &ec), bound(&ea, &eb), bound(&eb, &ec)))
 		}
 	}
+}
+
+// FuzzIndex: a sequence of additions, replacements and removals, read
+// from the fuzzer's bytes, leaves an Index whose Within equals a scan.
+func FuzzIndex(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, uint64(1))
+	f.Add([]byte{255, 0, 255, 1, 255, 2}, uint64(2))
+	f.Fuzz(func(t *testing.T, ops []byte, seed uint64) {
+		r := rand.New(rand.NewPCG(seed, 0))
+		bases := []Digest{randomDigest(r), randomDigest(r), randomDigest(r)}
+		x := NewIndex()
+		held := map[int64]string{}
+		// Each op byte: the top two bits choose remove or add, the rest
+		// an id among 64; an add is a near variant of a base, repeated
+		// so that trees get built and merged.
+		for i, op := range ops {
+			id := int64(op & 63)
+			if op>>6 == 3 {
+				x.Remove(id)
+				delete(held, id)
+				continue
+			}
+			for k := range 1 + i%300 {
+				s := variant(r, bases[int(op>>6)%len(bases)], r.IntN(30)).String()
+				kid := id + int64(k)*64
+				if err := x.Add(kid, s); err != nil {
+					t.Fatal(err)
+				}
+				held[kid] = s
+			}
+		}
+		if x.Len() != len(held) {
+			t.Fatalf("Len %d, want %d", x.Len(), len(held))
+		}
+		for _, b := range bases {
+			q := variant(r, b, 5).String()
+			for _, maxDist := range []int{0, 30, 100} {
+				got, _ := x.Within(q, maxDist, 0)
+				if want := scan(held, q, maxDist, 0); !slices.Equal(got, want) {
+					t.Fatalf("within %d:\n got %v\nwant %v", maxDist, got, want)
+				}
+			}
+		}
+	})
 }
