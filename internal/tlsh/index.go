@@ -256,6 +256,7 @@ func (x *Index) Within(digest string, maxDist int, limit int) ([]Neighbour, erro
 	}
 	q := newEntry(0, d, 0)
 	var found []hit
+	var qk queryKeys
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if maxDist < 0 {
@@ -273,7 +274,11 @@ func (x *Index) Within(digest string, maxDist int, limit int) ([]Neighbour, erro
 			}
 			for _, t := range sh.trees {
 				if t != nil {
-					found = t.search(x, &q, r, maxDist, found)
+					if r/numBlocks <= maxBlockRadius {
+						found = t.searchBlocks(x, &q, &qk, r, maxDist, found)
+					} else {
+						found = t.search(x, &q, r, maxDist, found)
+					}
 				}
 			}
 			if dl == 0 || dl == 128 {
@@ -316,6 +321,7 @@ func (x *Index) check(q, e *entry, r int, found []hit) []hit {
 type vpTree struct {
 	entries []entry
 	nodes   []vpNode
+	blocks  [numBlocks][]uint64 // see blocks.go
 }
 
 // vpNode splits the entries after its vantage point at mid: those before
@@ -331,6 +337,7 @@ func buildTree(es []entry, rng *rand.Rand) *vpTree {
 	t := &vpTree{entries: es, nodes: make([]vpNode, len(es))}
 	dist := make([]int, len(es))
 	t.build(0, len(es), dist, rng)
+	t.buildBlocks()
 	return t
 }
 

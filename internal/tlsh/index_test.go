@@ -303,3 +303,22 @@ func FuzzIndex(f *testing.F) {
 		}
 	})
 }
+
+func TestBuildBlocksSorted(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	es := make([]entry, 5000)
+	for i := range es {
+		es[i] = newEntry(int64(i), randomDigest(r), 1)
+	}
+	tr := buildTree(es, r)
+	for j, b := range tr.blocks {
+		if !slices.IsSorted(b) || len(b) != len(es) {
+			t.Fatalf("block %d not sorted", j)
+		}
+		for _, v := range b {
+			if uint64(blockKey(&tr.entries[uint32(v)].code, j)) != v>>32 {
+				t.Fatalf("block %d: key of %d wrong", j, uint32(v))
+			}
+		}
+	}
+}
