@@ -306,13 +306,31 @@ type hit struct {
 
 // check appends e to found if it is live and within r of q.
 func (x *Index) check(q, e *entry, r int, found []hit) []hit {
-	if bound(q, e)+lengthDiff(modDiff(int(q.lvalue), int(e.lvalue), 256)) > r {
+	// Distance's terms but the code first, which are a few operations
+	// and, at large r, rule out most entries before the code is read.
+	d := lengthDiff(modDiff(int(q.lvalue), int(e.lvalue), 256)) +
+		ratioDiff(modDiff(int(q.q1), int(e.q1), 16)) + ratioDiff(modDiff(int(q.q2), int(e.q2), 16))
+	if q.checksum != e.checksum {
+		d++
+	}
+	if d > r {
 		return found
 	}
-	if d := exact(q, e); d <= r && x.live[e.id] == e.seq {
+	for i := range q.code {
+		d += int(codeDiff[q.code[i]][e.code[i]])
+	}
+	if d <= r && x.live[e.id] == e.seq {
 		found = append(found, hit{e, d})
 	}
 	return found
+}
+
+// ratioDiff is the part of Distance for quartile ratios q steps apart.
+func ratioDiff(q int) int {
+	if q <= 1 {
+		return q
+	}
+	return (q - 1) * ratioMult
 }
 
 // vpTree is a vantage-point tree laid out in its entries' slice: the
