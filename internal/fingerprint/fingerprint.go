@@ -41,6 +41,11 @@ const (
 	// it Sum hashes in the caller's goroutine, so that a small sample
 	// starts none.
 	parallelMin = 64 << 10
+	// inFlight is how many chunks may be handed out and not yet hashed
+	// by both groups: one group may run that far ahead of the other, so
+	// that a goroutine descheduled for a while on a busy machine does not
+	// stop the other at once.
+	inFlight = 4
 )
 
 // chunks recycles the chunk buffers between Hashers.
@@ -48,19 +53,22 @@ var chunks = sync.Pool{New: func() any { return new([chunkSize]byte) }}
 
 // Hasher computes every digest of what is written to it, in one pass.
 //
-// The hashes are split into two groups of about equal cost (measured on
-// 2 cores: ssdeep with MD5 against TLSH, SHA3-384, SHA-512, SHA-256 and
-// SHA-1), and each full chunk is hashed by one goroutine per group while
-// the caller fills the next chunk. The goroutines live for one chunk
-// each: a Hasher that is dropped without Sum leaves nothing running once
-// its last chunk is hashed, and one that never fills a chunk starts none.
+// The hashes are split into two groups of about equal cost (measured:
+// ssdeep with MD5 against TLSH, SHA3-384, SHA-512, SHA-256 and SHA-1),
+// and each full chunk is hashed by one goroutine per group, which first
+// waits for its group's goroutine of the chunk before, while the caller
+// fills the next chunk. Each hash thus sees the bytes in order. The
+// goroutines live for one chunk each: a Hasher that is dropped without
+// Sum leaves nothing running once its last chunks are hashed, and one
+// that never fills a chunk starts none. Memory is at most inFlight+1
+// chunks, whatever the size of the input.
 type Hasher struct {
-	size  int64
-	fill  *[chunkSize]byte // the chunk being filled, nil until the first write
-	n     int              // bytes in fill
-	spare *[chunkSize]byte // the chunk last handed out, nil before
-	busy  sync.WaitGroup   // the goroutines hashing spare
-	done  bool
+	size    int64
+	fill    *[chunkSize]byte // the chunk being filled, nil until the first write
+	n       int              // bytes in fill
+	flights []flight         // chunks handed out, oldest first
+	last    [2]chan struct{} // closed when each group has hashed the latest chunk
+	done    bool
 
 	md5, sha1, sha256, sha512, sha3 hash.Hash
 	tlsh                            *tlsh.Hasher
@@ -148,20 +156,43 @@ func (h *Hasher) grow(k int) error {
 	return nil
 }
 
-// handOut waits for the chunk before to be hashed, then starts hashing
-// the full one and takes the free one to fill.
+// flight is a chunk handed out to be hashed.
+type flight struct {
+	chunk *[chunkSize]byte
+	done  [2]chan struct{} // closed when each group has hashed it
+}
+
+func (f *flight) wait() {
+	<-f.done[0]
+	<-f.done[1]
+}
+
+// handOut starts hashing the full chunk and takes a free one to fill,
+// waiting for the oldest chunk handed out if inFlight are.
 func (h *Hasher) handOut() {
-	h.busy.Wait()
+	var free *[chunkSize]byte
+	if len(h.flights) == inFlight {
+		h.flights[0].wait()
+		free = h.flights[0].chunk
+		h.flights = append(h.flights[:0], h.flights[1:]...)
+	}
 	full := h.fill[:h.n]
-	h.fill, h.spare = h.spare, h.fill
-	h.n = 0
-	for _, g := range h.groups {
-		h.busy.Go(func() {
+	f := flight{chunk: h.fill}
+	for i, g := range h.groups {
+		prev, done := h.last[i], make(chan struct{})
+		go func() {
+			if prev != nil {
+				<-prev
+			}
 			for _, w := range g {
 				w.Write(full)
 			}
-		})
+			close(done)
+		}()
+		f.done[i], h.last[i] = done, done
 	}
+	h.flights = append(h.flights, f)
+	h.fill, h.n = free, 0
 }
 
 // Sum returns the digests of everything written. It may be called once;
@@ -169,23 +200,23 @@ func (h *Hasher) handOut() {
 func (h *Hasher) Sum() Digests {
 	if !h.done {
 		h.done = true
-		if h.n >= parallelMin {
+		if h.n >= parallelMin || (h.n > 0 && len(h.flights) > 0) {
 			h.handOut()
 		} else if h.n > 0 {
-			h.busy.Wait()
 			for _, g := range h.groups {
 				for _, w := range g {
 					w.Write(h.fill[:h.n])
 				}
 			}
 		}
-		h.busy.Wait()
-		for _, c := range []*[chunkSize]byte{h.fill, h.spare} {
-			if c != nil {
-				chunks.Put(c)
-			}
+		for _, f := range h.flights {
+			f.wait()
+			chunks.Put(f.chunk)
 		}
-		h.fill, h.spare, h.n = nil, nil, 0
+		if h.fill != nil {
+			chunks.Put(h.fill)
+		}
+		h.fill, h.n, h.flights = nil, 0, nil
 	}
 	return Digests{
 		Size:     h.size,
