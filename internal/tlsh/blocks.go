@@ -1,20 +1,18 @@
 package tlsh
 
-// For small radii a vantage-point tree prunes little: the codes of
-// unrelated digests lie at about 160 from each other, closely gathered,
-// and a ball of 30 about the query cuts no vantage point's sphere. The
-// pigeonhole principle does better. The code's 128 buckets are cut into
-// 16 blocks of 8 (two bytes); two codes within r of each other on the
-// bound metric have at least one block within r/16 (rounded down) of each
-// other, since 16 blocks each at r/16+1 or more would sum past r. A tree
-// also keeps, for each block, its entries sorted by that block's value;
-// a query looks up the values within r/16 of its own in each block, which
-// for r < 48 are at most a few dozen, and measures only the entries found.
+// Within a length, the pigeonhole principle finds the near codes. The
+// code's 128 buckets are cut into 16 blocks of 8 (two bytes). Two codes
+// whose quartile differences sum to at most r (codeBound; Distance's code
+// part is at least that) have a block within r/16, rounded down, of each
+// other: 16 blocks each at r/16+1 or more would sum past r. A part keeps,
+// for each block, its entries sorted by that block's value; a query looks
+// up the values within r/16 of its own in each block, which for r < 48
+// are at most a few dozen, and measures only the entries found.
 
 const (
 	numBlocks = codeSize / 2
 	// maxBlockRadius is the largest r/16 looked up by block; past it a
-	// query enumerates too many values and the tree is searched instead.
+	// query enumerates too many values and the part is scanned instead.
 	maxBlockRadius = 2
 )
 
@@ -27,9 +25,9 @@ func blockDist(a, b *[codeSize]byte, j int) int {
 	return int(codeBound[a[2*j]][b[2*j]]) + int(codeBound[a[2*j+1]][b[2*j+1]])
 }
 
-// buildBlocks sorts, for each block, the tree's entries by that block's
+// buildBlocks sorts, for each block, the part's entries by that block's
 // value: key<<32 | position.
-func (t *vpTree) buildBlocks() {
+func (t *part) buildBlocks() {
 	tmp := make([]uint64, len(t.entries))
 	for j := range t.blocks {
 		b := make([]uint64, len(t.entries))
@@ -89,8 +87,9 @@ func (qk *queryKeys) get(q *entry, radius int) *[numBlocks][]uint16 {
 }
 
 // searchBlocks appends to found the live entries within maxDist of q,
-// which are within r < 16·(maxBlockRadius+1) of it on the bound metric.
-func (t *vpTree) searchBlocks(x *Index, q *entry, qk *queryKeys, r, maxDist int, found []hit) []hit {
+// whose codes are then within r < 16·(maxBlockRadius+1) of q's: r is
+// maxDist less the length's part of Distance.
+func (t *part) searchBlocks(x *Index, q *entry, qk *queryKeys, r, maxDist int, found []hit) []hit {
 	radius := r / numBlocks
 	keys := qk.get(q, radius)
 	for j := range numBlocks {
