@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -320,5 +321,32 @@ func TestBuildBlocksSorted(t *testing.T) {
 				t.Fatalf("block %d: key of %d wrong", j, uint32(v))
 			}
 		}
+	}
+}
+
+// TestIndexConcurrent: additions, removals and queries at once (run with
+// -race).
+func TestIndexConcurrent(t *testing.T) {
+	x := NewIndex()
+	digests := clustered(rand.New(rand.NewPCG(4, 4)), 3000, nil)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(digests); i += 4 {
+				if err := x.Add(int64(i), digests[i]); err != nil {
+					t.Error(err)
+				}
+				if i%7 == 0 {
+					x.Remove(int64(i))
+				}
+				if _, err := x.Within(digests[i], 100, 5); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if want := len(digests) - (len(digests)+6)/7; x.Len() != want {
+		t.Errorf("Len %d, want %d", x.Len(), want)
 	}
 }
