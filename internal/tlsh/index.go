@@ -9,8 +9,8 @@ import (
 // Neighbour is a digest found by Index.Within.
 type Neighbour struct {
 	ID       int64
-	Digest   string
-	Distance int
+	Digest   string // as String writes it, whatever case it was added in
+	Distance int    // Distance, the length term included
 }
 
 // Index finds the digests near a given one without comparing it with
@@ -287,8 +287,8 @@ type hit struct {
 
 // check appends e to found if it is live and within r of q.
 func (x *Index) check(q, e *entry, r int, found []hit) []hit {
-	// Distance's terms but the code first, which are a few operations
-	// and, at large r, rule out most entries before the code is read.
+	// Distance's terms other than the code first: a few operations that,
+	// at a large r, rule out many entries before their code is read.
 	d := lengthDiff(modDiff(int(q.lvalue), int(e.lvalue), 256)) +
 		ratioDiff(modDiff(int(q.q1), int(e.q1), 16)) + ratioDiff(modDiff(int(q.q2), int(e.q2), 16))
 	if q.checksum != e.checksum {
