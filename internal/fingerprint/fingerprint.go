@@ -184,15 +184,28 @@ func (h *Hasher) handOut() {
 			if prev != nil {
 				<-prev
 			}
-			for _, w := range g {
-				w.Write(full)
-			}
+			hashGroup(g, full)
 			close(done)
 		}()
 		f.done[i], h.last[i] = done, done
 	}
 	h.flights = append(h.flights, f)
 	h.fill, h.n = free, 0
+}
+
+// stripe is how much of a chunk each hash of a group takes in turn, small
+// enough that the hashes after the first read it from the core's cache.
+const stripe = 64 << 10
+
+// hashGroup writes p to each hash of a group, a stripe at a time.
+func hashGroup(g []io.Writer, p []byte) {
+	for len(p) > 0 {
+		k := min(stripe, len(p))
+		for _, w := range g {
+			w.Write(p[:k])
+		}
+		p = p[k:]
+	}
 }
 
 // Sum returns the digests of everything written. It may be called once;
@@ -204,9 +217,7 @@ func (h *Hasher) Sum() Digests {
 			h.handOut()
 		} else if h.n > 0 {
 			for _, g := range h.groups {
-				for _, w := range g {
-					w.Write(h.fill[:h.n])
-				}
+				hashGroup(g, h.fill[:h.n])
 			}
 		}
 		for _, f := range h.flights {
