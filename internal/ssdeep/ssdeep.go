@@ -48,11 +48,6 @@ var ErrTooLarge = errors.New("ssdeep: input longer than the largest block size c
 
 func blockSize(i int) uint64 { return uint64(minBlock) << i }
 
-// step adds byte c to a piece hash. The piece hash is FNV-1 style, h·prime
-// xor c from hashInit, of which a digest shows only the low six bits; those
-// depend only on the low six bits of h and c, and prime's are 19.
-func step(h, c byte) byte { return (h*(hashPrime&63) ^ c) & 63 }
-
 const pieceInit = byte(hashInit & 63)
 
 const (
@@ -60,13 +55,9 @@ const (
 	highBits = ^uint64(1<<32 - 1)
 )
 
-// block is the state of one block size.
+// block is the state of one block size, but for its two piece hashes,
+// which the Hasher keeps packed (see lanes).
 type block struct {
-	h byte // hash of the current piece
-	// half is the hash since the 31st boundary, what the second part (at
-	// most 32 characters) ends on. Before that boundary it is h, and only
-	// h is kept.
-	half byte
 	// digest holds the characters of the pieces ended so far, at most 63;
 	// once full, later boundaries no longer start a piece (the rest of the
 	// input becomes the last character) and digest[63] keeps the character
@@ -77,12 +68,35 @@ type block struct {
 	halfChar byte // the character of half at the latest boundary past 31, or 0
 }
 
-// halfHash is the hash the second part would end on now.
-func (b *block) halfHash() byte {
-	if b.n < maxChars/2 {
-		return b.h
+// A piece hash is FNV-1 style, h·prime xor c from hashInit, of which a
+// digest shows only the low six bits; those depend only on the low six
+// bits of h and c, and prime's are 19.
+//
+// lanes holds one 6-bit piece hash per block size, four to a word in
+// 16-bit lanes: the step of every block size followed is then a few word
+// operations per byte (times 19, xor the byte, keep six bits), the
+// product never reaching into the next lane. Lanes of block sizes not
+// followed are stepped too, and set when their block size starts.
+type lanes [(numBlocks + 3) / 4]uint64
+
+const (
+	laneMask = 0x003F003F003F003F
+	laneOnes = 0x0001000100010001
+)
+
+func (l *lanes) get(i int) byte { return byte(l[i/4] >> (16 * (i % 4))) }
+
+func (l *lanes) set(i int, v byte) {
+	sh := 16 * (i % 4)
+	l[i/4] = l[i/4]&^(0xFFFF<<sh) | uint64(v)<<sh
+}
+
+// halfHash is the hash the second part of block size i would end on now.
+func (h *Hasher) halfHash(i int) byte {
+	if h.blocks[i].n < maxChars/2 {
+		return h.piece.get(i)
 	}
-	return b.half
+	return h.half.get(i)
 }
 
 // Hasher computes the ssdeep digest of everything written to it.
@@ -94,8 +108,13 @@ type Hasher struct {
 	h1, h2, h3 uint32
 
 	blocks [numBlocks]block
-	lo, hi int // the block sizes still followed: blocks[lo:hi]
-	size   uint64
+	// piece holds the hash of each block size's current piece; half the
+	// hash since its 31st boundary, what the second part (at most 32
+	// characters) ends on. Before that boundary half is not read: the
+	// piece's hash stands for it.
+	piece, half lanes
+	lo, hi      int // the block sizes still followed: blocks[lo:hi]
+	size        uint64
 }
 
 // New returns an empty Hasher.
@@ -108,7 +127,7 @@ func New() *Hasher {
 // Reset empties the hasher.
 func (h *Hasher) Reset() {
 	*h = Hasher{hi: 1}
-	h.blocks[0].h = pieceInit
+	h.piece.set(0, pieceInit)
 }
 
 // Len is the number of bytes written so far.
@@ -131,7 +150,7 @@ func (h *Hasher) Write(p []byte) (int, error) {
 	// test for dropping a small block size on the safe side.
 	h.size += uint64(len(p))
 	h1, h2, h3, wpos := h.h1, h.h2, h.h3, h.wpos
-	active := h.blocks[h.lo:h.hi]
+	w0, w1 := h.lo/4, (h.hi-1)/4+1
 	boundaryMask := highBits | uint64(1)<<h.lo - 1
 	for _, c := range p {
 		h2 = h2 - h1 + windowSize*uint32(c)
@@ -142,12 +161,10 @@ func (h *Hasher) Write(p []byte) (int, error) {
 		}
 		h3 = h3<<5 ^ uint32(c)
 
-		for i := range active {
-			b := &active[i]
-			b.h = step(b.h, c)
-			if b.n >= maxChars/2 {
-				b.half = step(b.half, c)
-			}
+		cc := uint64(c) * laneOnes
+		for w := w0; w < w1; w++ {
+			h.piece[w] = (h.piece[w]*(hashPrime&63) ^ cc) & laneMask
+			h.half[w] = (h.half[w]*(hashPrime&63) ^ cc) & laneMask
 		}
 		// A piece ends at block size 3·2ⁿ where the rolling hash is −1
 		// modulo it: where q = sum+1 is 3 times a multiple of 2ⁿ. Times the
@@ -158,7 +175,7 @@ func (h *Hasher) Write(p []byte) (int, error) {
 		// of it). No branch on the one-in-three test.
 		if sum := h1 + h2 + h3; (uint64(sum)+1)*inverse3&boundaryMask == 0 {
 			h.boundary(sum)
-			active = h.blocks[h.lo:h.hi]
+			w0, w1 = h.lo/4, (h.hi-1)/4+1
 			boundaryMask = highBits | uint64(1)<<h.lo - 1
 		}
 	}
@@ -177,20 +194,21 @@ func (h *Hasher) boundary(sum uint32) {
 		if b.n == 0 && !b.full && i == h.hi-1 && h.hi < numBlocks {
 			// The first boundary of the largest size followed: start
 			// following twice it, whose pieces so far are this one's.
-			h.blocks[h.hi] = block{h: b.h}
+			h.blocks[h.hi] = block{}
+			h.piece.set(h.hi, h.piece.get(i))
 			h.hi++
 		}
-		c := base64Chars[b.h]
-		half := b.halfHash()
+		c := base64Chars[h.piece.get(i)]
+		half := h.halfHash(i)
 		b.halfChar = base64Chars[half]
 		if b.n < maxChars-1 {
 			b.digest[b.n] = c
 			b.n++
-			b.h = pieceInit
+			h.piece.set(i, pieceInit)
 			if b.n < maxChars/2 {
 				b.halfChar = 0
 			} else {
-				b.half = half
+				h.half.set(i, half)
 			}
 		} else {
 			b.digest[maxChars-1] = c
@@ -227,7 +245,7 @@ func (h *Hasher) String() string {
 	out = append(out, b.digest[:b.n]...)
 	switch {
 	case tail:
-		out = append(out, base64Chars[b.h])
+		out = append(out, base64Chars[h.piece.get(bi)])
 	case b.full:
 		out = append(out, b.digest[maxChars-1])
 	}
@@ -237,13 +255,13 @@ func (h *Hasher) String() string {
 		out = append(out, b2.digest[:min(b2.n, maxChars/2-1)]...)
 		switch {
 		case tail:
-			out = append(out, base64Chars[b2.halfHash()])
+			out = append(out, base64Chars[h.halfHash(bi+1)])
 		case b2.halfChar != 0:
 			out = append(out, b2.halfChar)
 		}
 	} else if tail {
 		// No piece has ended at this size, nor then at twice it.
-		out = append(out, base64Chars[b.h])
+		out = append(out, base64Chars[h.piece.get(bi)])
 	}
 	return string(out)
 }
