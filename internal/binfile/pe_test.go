@@ -117,16 +117,7 @@ func TestImphash(t *testing.T) {
 // it; the hand-worked values of TestSyntheticPE and TestImphash hold them
 // whether or not it does.
 func TestPefile(t *testing.T) {
-	python := ""
-	for _, c := range []string{"python3", "/usr/bin/python3"} { // Debian's python3-pefile lives beside the system python
-		if exec.Command(c, "-c", "import pefile").Run() == nil {
-			python = c
-			break
-		}
-	}
-	if python == "" {
-		t.Skip("python3 with pefile is not installed; TestSyntheticPE checks the hand-worked imphash and Rich hash")
-	}
+	python := pefilePython(t, "TestSyntheticPE checks the hand-worked imphash and Rich hash")
 	synthetic := syntheticPE()
 	files := map[string][]byte{"synthetic": synthetic, "synthetic with overlay": append(bytes.Clone(synthetic), "overlay"...)}
 	for _, target := range []string{"windows/386", "windows/amd64"} {
@@ -153,6 +144,19 @@ func TestPefile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pefilePython is a python3 that has pefile; the test is skipped, saying
+// what checks the values instead, when there is none.
+func pefilePython(t *testing.T, instead string) string {
+	t.Helper()
+	for _, c := range []string{"python3", "/usr/bin/python3"} { // Debian's python3-pefile lives beside the system python
+		if exec.Command(c, "-c", "import pefile").Run() == nil {
+			return c
+		}
+	}
+	t.Skip("python3 with pefile is not installed; " + instead)
+	return ""
 }
 
 func TestGoWindowsBinaries(t *testing.T) {
