@@ -261,7 +261,11 @@ func parseSignedData(der []byte) (*signedData, error) {
 	if !ci.ContentType.Equal(oidSignedData) {
 		return nil, fmt.Errorf("the signature's content type %v is not SignedData", ci.ContentType)
 	}
-	parts, err := elements(ci.Content, 16)
+	sd, err := unwrap(ci.Content)
+	if err != nil {
+		return nil, errors.New("the SignedData is malformed")
+	}
+	parts, err := elements(sd, 16)
 	if err != nil || len(parts) < 4 {
 		return nil, errors.New("the SignedData is malformed")
 	}
@@ -283,7 +287,11 @@ func parseSignedData(der []byte) (*signedData, error) {
 			Digest    []byte
 		}
 	}
-	if _, err := asn1.Unmarshal(inner.Content.FullBytes, &spc); err != nil {
+	content, err := unwrap(inner.Content)
+	if err != nil {
+		return nil, errors.New("the SpcIndirectDataContent is malformed")
+	}
+	if _, err := asn1.Unmarshal(content.FullBytes, &spc); err != nil {
 		return nil, errors.New("the SpcIndirectDataContent is malformed")
 	}
 	s := &signedData{imageDigest: spc.MessageDigest.Digest}
@@ -311,7 +319,7 @@ func parseSignedData(der []byte) (*signedData, error) {
 		s.problem = "the signature has no SignerInfo"
 		return s, nil
 	}
-	s.verified, s.signer, s.problem = verifySigner(infos[0], certs, inner.Content.Bytes)
+	s.verified, s.signer, s.problem = verifySigner(infos[0], certs, content.Bytes)
 	return s, nil
 }
 
@@ -430,6 +438,16 @@ func checkSignature(pub any, alg asn1.ObjectIdentifier, h crypto.Hash, digest, s
 		return nil
 	}
 	return fmt.Errorf("the signer's %T key is not supported", pub)
+}
+
+// unwrap is the value inside an explicit tag, which encoding/asn1 leaves
+// on a RawValue.
+func unwrap(v asn1.RawValue) (asn1.RawValue, error) {
+	var inner asn1.RawValue
+	if _, err := asn1.Unmarshal(v.Bytes, &inner); err != nil {
+		return inner, err
+	}
+	return inner, nil
 }
 
 // elements splits a constructed value into the values it holds, at most

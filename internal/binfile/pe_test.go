@@ -119,7 +119,11 @@ func TestImphash(t *testing.T) {
 func TestPefile(t *testing.T) {
 	python := pefilePython(t, "TestSyntheticPE checks the hand-worked imphash and Rich hash")
 	synthetic := syntheticPE()
-	files := map[string][]byte{"synthetic": synthetic, "synthetic with overlay": append(bytes.Clone(synthetic), "overlay"...)}
+	files := map[string][]byte{
+		"synthetic":              synthetic,
+		"synthetic with overlay": append(bytes.Clone(synthetic), "overlay"...),
+		"synthetic signed":       newTestSigner(t, rsaKey(t), "Koban").sign(t, synthetic),
+	}
 	for _, target := range []string{"windows/386", "windows/amd64"} {
 		files[target] = buildSample(t, target)
 	}
