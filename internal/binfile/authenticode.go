@@ -216,9 +216,13 @@ func imageHash(r io.ReaderAt, size int64, l imageLayout, h hash.Hash) error {
 	secs := append([]pe32Section(nil), l.sections...)
 	sort.SliceStable(secs, func(i, j int) bool { return secs[i].offset < secs[j].offset })
 	end := hdr
+	budget := 4*size + 1<<20 // overlapping sections could make the hash read the file a thousand times
 	for _, s := range secs {
 		if s.size == 0 || s.offset >= size {
 			continue
+		}
+		if budget -= min(s.size, size-s.offset); budget < 0 {
+			return errors.New("the sections overlap too much to hash the image")
 		}
 		if err := put(s.offset, s.offset+s.size); err != nil {
 			return err

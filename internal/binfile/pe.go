@@ -33,7 +33,7 @@ type PE struct {
 	VersionInfo     *VersionInfo  // the first RT_VERSION resource; nil without one
 	Authenticode    *Authenticode // the certificate table; nil when the file has none
 	Hints           []Hint
-	Truncated       bool // a cap was reached: some sections, imports, exports or resources are left out
+	Truncated       bool // a cap was reached: some sections, imports, exports, resources or resource entropies are left out
 }
 
 // Import is one imported library with the functions taken from it.

@@ -303,4 +303,18 @@ func checkBounds(t *testing.T, p *PE) {
 			t.Errorf("entropy %f", s.Entropy)
 		}
 	}
+	if len(p.Resources) > maxResources {
+		t.Errorf("%d resources", len(p.Resources))
+	}
+	for _, r := range p.Resources {
+		if r.Entropy < 0 || r.Entropy > 8 {
+			t.Errorf("resource entropy %f", r.Entropy)
+		}
+	}
+	if v := p.VersionInfo; v != nil && len(v.Strings) > maxVersionStrings {
+		t.Errorf("%d version strings", len(v.Strings))
+	}
+	if a := p.Authenticode; a != nil && (len(a.Certificates) > maxWinCertificates || len(a.Chain) > maxSignedDataCerts) {
+		t.Errorf("%d certificate entries, %d certificates", len(a.Certificates), len(a.Chain))
+	}
 }

@@ -26,9 +26,9 @@ type Resource struct {
 	LanguageName string // "ja-JP", "en-US", … for common LANGIDs, "neutral" for 0, else ""
 	RVA          uint32
 	Size         uint32
-	Offset       int64 // in the file; -1 when the RVA is in no section's raw data
-	Entropy      float64
-	Kind         string // what the first bytes announce: "PE", "ZIP", "PNG", …; "" when nothing known
+	Offset       int64   // in the file; -1 when the RVA is in no section's raw data
+	Entropy      float64 // of the resource's bytes; left 0, and the PE Truncated, once the leaves have claimed twice the file
+	Kind         string  // what the first bytes announce: "PE", "ZIP", "PNG", …; "" when nothing known
 }
 
 var resourceTypes = map[uint32]string{
@@ -60,7 +60,9 @@ func (m *peImage) resources(base uint32) ([]Resource, bool) {
 	if base == 0 {
 		return nil, false
 	}
-	w := resourceWalk{m: m, base: base, seen: map[uint32]bool{}}
+	// Leaves may all claim the same large range: entropy is counted over
+	// at most twice the file, then left at 0.
+	w := resourceWalk{m: m, base: base, seen: map[uint32]bool{}, entropyBudget: 2*m.size + 1<<20}
 	w.dir(0, 0, nil)
 	return w.out, w.cut
 }
@@ -72,6 +74,9 @@ type resourceWalk struct {
 	entries int
 	out     []Resource
 	cut     bool
+
+	entropyBudget int64
+	buf           []byte
 }
 
 // resourceKey is one level's name or id on the way down.
@@ -164,7 +169,15 @@ func (w *resourceWalk) leaf(off uint32, path []resourceKey) {
 	r.LanguageName = languageNames[r.Language]
 	if off, ok := w.m.offset(r.RVA); ok {
 		r.Offset = off
-		r.Entropy = rangeEntropy(w.m.r, w.m.size, uint64(off), uint64(r.Size))
+		if n := min(int64(r.Size), w.m.size-off); n <= w.entropyBudget {
+			w.entropyBudget -= n
+			if w.buf == nil {
+				w.buf = make([]byte, 64<<10)
+			}
+			r.Entropy = rangeEntropyBuf(w.m.r, w.m.size, uint64(off), uint64(r.Size), w.buf)
+		} else {
+			w.cut = true
+		}
 		var head [64]byte
 		k, _ := w.m.r.ReadAt(head[:min(int64(len(head)), int64(r.Size), w.m.size-off)], off)
 		r.Kind = contentKind(head[:k])
