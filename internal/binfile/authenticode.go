@@ -45,7 +45,14 @@ type Authenticode struct {
 	Signer           *CertificateInfo
 	Chain            []CertificateInfo // every certificate the signature carries, in its order
 	Trust            string            // "signed by X, not checked against trust roots"
-	Problem          string            // why part of the signature could not be read or checked; "" when none
+	Problem          string            // why part of the signature could not be read or checked, "; " between reasons; "" when none
+}
+
+func (a *Authenticode) note(problem string) {
+	if a.Problem != "" {
+		a.Problem += "; "
+	}
+	a.Problem += problem
 }
 
 // WinCertificate is one entry of the certificate table.
@@ -121,13 +128,16 @@ type pe32Section struct{ offset, size int64 }
 func authenticode(r io.ReaderAt, size int64, l imageLayout) *Authenticode {
 	a := &Authenticode{}
 	if l.certOffset <= 0 || l.certSize <= 0 || l.certOffset >= size {
-		a.Problem = "the certificate table lies outside the file"
+		a.note("the certificate table lies outside the file")
 		return a
+	}
+	if l.certSize > size-l.certOffset {
+		a.note("the certificate table runs past the end of the file")
 	}
 	n := min(l.certSize, size-l.certOffset, maxCertTable)
 	table := make([]byte, n)
 	if _, err := r.ReadAt(table, l.certOffset); err != nil {
-		a.Problem = "the certificate table cannot be read"
+		a.note("the certificate table cannot be read")
 		return a
 	}
 	var signed []byte
@@ -143,12 +153,12 @@ func authenticode(r io.ReaderAt, size int64, l imageLayout) *Authenticode {
 		off += align8(int(c.Length))
 	}
 	if signed == nil {
-		a.Problem = "no PKCS#7 signature in the certificate table"
+		a.note("no PKCS#7 signature in the certificate table")
 		return a
 	}
 	sig, err := parseSignedData(signed)
 	if err != nil {
-		a.Problem = err.Error()
+		a.note(err.Error())
 		return a
 	}
 	a.DigestAlgorithm, a.SignedDigest, a.Chain, a.Signer = sig.digestName, hex.EncodeToString(sig.imageDigest), sig.chain, sig.signer
@@ -161,7 +171,7 @@ func authenticode(r io.ReaderAt, size int64, l imageLayout) *Authenticode {
 	}
 	a.SignatureValid = sig.verified
 	if sig.problem != "" {
-		a.Problem = sig.problem
+		a.note(sig.problem)
 	}
 	if sig.digestHash != 0 {
 		h := sig.digestHash.New()
@@ -169,8 +179,8 @@ func authenticode(r io.ReaderAt, size int64, l imageLayout) *Authenticode {
 			sum := h.Sum(nil)
 			a.ImageDigest = hex.EncodeToString(sum)
 			a.ImageHashMatches = bytes.Equal(sum, sig.imageDigest)
-		} else if a.Problem == "" {
-			a.Problem = err.Error()
+		} else {
+			a.note(err.Error())
 		}
 	}
 	return a

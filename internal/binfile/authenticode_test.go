@@ -260,6 +260,59 @@ func hasHint(t *testing.T, b []byte, code string) bool {
 	return false
 }
 
+func TestHostileAuthenticode(t *testing.T) {
+	base := newTestSigner(t, rsaKey(t), "Koban").sign(t, syntheticPE())
+	o := peLayout(t, base)
+	entry := o.dirs + 8*4
+	table := int(binary.LittleEndian.Uint32(base[entry:]))
+	mangle := func(f func(b []byte)) []byte {
+		b := bytes.Clone(base)
+		f(b)
+		return b
+	}
+	put32 := func(b []byte, off int, v uint32) { binary.LittleEndian.PutUint32(b[off:], v) }
+	for _, tc := range []struct {
+		name    string
+		b       []byte
+		problem string
+		valid   bool // the signature and the image hash still hold
+	}{
+		{"table past the end", mangle(func(b []byte) { put32(b, entry, 0x7fffff00) }), "the certificate table lies outside the file", false},
+		{"table larger than the file", mangle(func(b []byte) { put32(b, entry+4, 0xffffffff) }), "the certificate table runs past the end of the file", true},
+		{"entry length zero", mangle(func(b []byte) { put32(b, table, 0) }), "no PKCS#7 signature in the certificate table", false},
+		{"entry length huge", mangle(func(b []byte) { put32(b, table, 0xfffffff0) }), "no PKCS#7 signature in the certificate table", false},
+		{"not PKCS#7", mangle(func(b []byte) { b[table+6] = 1 }), "no PKCS#7 signature in the certificate table", false},
+		{"garbage signature", mangle(func(b []byte) { copy(b[table+8:], bytes.Repeat([]byte{0x30, 0x84}, 16)) }), "the signature is no PKCS#7 ContentInfo", false},
+		{"truncated in the table", base[:table+100], "the certificate table runs past the end of the file", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := ParsePE(bytes.NewReader(tc.b), int64(len(tc.b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkBounds(t, p)
+			a := p.Authenticode
+			if a == nil || a.SignatureValid != tc.valid || a.ImageHashMatches != tc.valid && tc.name != "truncated in the table" {
+				t.Fatalf("%+v", a)
+			}
+			if !strings.Contains(a.Problem, tc.problem) || a.Problem == "" {
+				t.Errorf("problem %q, want %q", a.Problem, tc.problem)
+			}
+		})
+	}
+
+	// Sections that all claim the whole file make the hash give up rather
+	// than read it a thousand times.
+	var secs []pe32Section
+	for range 1000 {
+		secs = append(secs, pe32Section{0, int64(len(base))})
+	}
+	l := imageLayout{checksum: int64(o.opt + 64), securityEntry: int64(entry), sizeOfHeaders: 0x400, sections: secs}
+	if err := imageHash(bytes.NewReader(base), int64(len(base)), l, sha256.New()); err == nil {
+		t.Error("a thousand overlapping sections were hashed")
+	}
+}
+
 // TestParseSignedDataHostile damages a SignedData byte by byte and cuts it
 // at every length: the parser never panics.
 func TestParseSignedDataHostile(t *testing.T) {

@@ -472,12 +472,12 @@ func peHints(p *PE) []Hint {
 		hints = append(hints, Hint{"few-imports", fmt.Sprintf("only %d imported functions", n)})
 	}
 	for _, r := range p.Resources {
-		if r.Kind == "PE" {
+		if r.Kind == "PE" || r.Kind == "MZ" {
 			name := r.Name
 			if name == "" {
 				name = fmt.Sprint(r.ID)
 			}
-			hints = append(hints, Hint{"resource-executable", fmt.Sprintf("resource %s/%s holds an executable (%d bytes)", r.Type, name, r.Size)})
+			hints = append(hints, Hint{"resource-executable", fmt.Sprintf("resource %s/%s holds an executable (%s header, %d bytes)", r.Type, name, r.Kind, r.Size)})
 		}
 	}
 	if a := p.Authenticode; a != nil && a.SignedDigest != "" && a.ImageDigest != "" && !a.ImageHashMatches {

@@ -181,6 +181,16 @@ func (w *resourceWalk) leaf(off uint32, path []resourceKey) {
 		var head [64]byte
 		k, _ := w.m.r.ReadAt(head[:min(int64(len(head)), int64(r.Size), w.m.size-off)], off)
 		r.Kind = contentKind(head[:k])
+		if r.Kind == "MZ" && k >= 0x40 {
+			// An executable when its PE header is where the DOS header says.
+			lfanew := int64(le32(head[0x3c:]))
+			var sig [4]byte
+			if lfanew+4 <= int64(r.Size) && lfanew+4 <= w.m.size-off {
+				if _, err := w.m.r.ReadAt(sig[:], off+lfanew); err == nil && string(sig[:]) == "PE\x00\x00" {
+					r.Kind = "PE"
+				}
+			}
+		}
 	}
 	w.out = append(w.out, r)
 }
@@ -191,10 +201,7 @@ func contentKind(b []byte) string {
 	has := func(p string) bool { return bytes.HasPrefix(b, []byte(p)) }
 	switch {
 	case has("MZ"):
-		if len(b) >= 0x40 {
-			return "PE"
-		}
-		return "MZ"
+		return "MZ" // "PE" once the PE header is found, by the caller
 	case has("\x7fELF"):
 		return "ELF"
 	case has("PK\x03\x04"):

@@ -21,8 +21,9 @@ var testVersionStrings = [][2]string{
 	{"Comments", ""},
 }
 
-// testResources are a version resource, an executable hidden in RCDATA, a
-// named type with random bytes, and a manifest.
+// testResources are a version resource, an executable hidden in RCDATA and
+// an MZ header without a PE one beside it, a named type with random bytes,
+// and a manifest.
 func testResources() []testResource {
 	rng := rand.New(rand.NewPCG(3, 4))
 	random := make([]byte, 3000)
@@ -33,6 +34,7 @@ func testResources() []testResource {
 		{typ: uint32(16), name: uint32(1), lang: 0x0411, data: testVersionInfo(testVersionStrings)},
 		{typ: uint32(10), name: "PAYLOAD", lang: 0x0409, data: syntheticPE()},
 		{typ: "CUSTOM", name: uint32(7), lang: 0, data: random},
+		{typ: uint32(10), name: "STUB", lang: 0x0419, data: append([]byte("MZ"), make([]byte, 100)...)},
 		{typ: uint32(24), name: uint32(1), lang: 0x0409, data: []byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><assembly/>`)},
 	}
 }
@@ -61,6 +63,7 @@ func TestResources(t *testing.T) {
 		{"CUSTOM", 0, "", 7, 0, "neutral", ""},
 		{"RT_VERSION", 16, "", 1, 0x0411, "ja-JP", ""},
 		{"RT_RCDATA", 10, "PAYLOAD", 0, 0x0409, "en-US", "PE"},
+		{"RT_RCDATA", 10, "STUB", 0, 0x0419, "ru-RU", "MZ"},
 		{"RT_MANIFEST", 24, "", 1, 0x0409, "en-US", "XML"},
 	}
 	if len(p.Resources) != len(want) {
@@ -82,12 +85,14 @@ func TestResources(t *testing.T) {
 	if e := p.Resources[0].Entropy; e < 7.5 {
 		t.Errorf("random resource entropy %.2f", e)
 	}
-	var hinted bool
+	hinted := 0
 	for _, h := range p.Hints {
-		hinted = hinted || h.Code == "resource-executable"
+		if h.Code == "resource-executable" {
+			hinted++
+		}
 	}
-	if !hinted {
-		t.Errorf("no resource-executable hint in %+v", p.Hints)
+	if hinted != 2 {
+		t.Errorf("%d resource-executable hints, want 2, in %+v", hinted, p.Hints)
 	}
 
 	v := p.VersionInfo
@@ -129,7 +134,7 @@ func TestHostileResources(t *testing.T) {
 	}{
 		{"root points at itself", mangle(func(b []byte) {
 			copy(b[rsrc+16+4:], []byte{0, 0, 0, 0x80}) // the first type's subdirectory is the root
-		}), 4},
+		}), 5},
 		{"huge entry counts", mangle(func(b []byte) {
 			copy(b[rsrc+12:], []byte{0xff, 0xff, 0xff, 0xff})
 		}), maxResources},
@@ -139,14 +144,14 @@ func TestHostileResources(t *testing.T) {
 					copy(b[i:], []byte{0xf0, 0xff, 0xff, 0x7f})
 				}
 			}
-		}), 4},
+		}), 5},
 		{"truncated in the tree", base[:rsrc+40], 0},
 		{"version block lengths", mangle(func(b []byte) {
 			v := p.Resources[1].Offset
 			for i := v + 40; i < v+int64(p.Resources[1].Size); i += 2 {
 				b[i] ^= byte(i)
 			}
-		}), 4},
+		}), 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := ParsePE(bytes.NewReader(tc.b), int64(len(tc.b)))
