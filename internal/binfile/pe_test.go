@@ -154,12 +154,20 @@ func TestPefile(t *testing.T) {
 // what checks the values instead, when there is none.
 func pefilePython(t *testing.T, instead string) string {
 	t.Helper()
+	python := pefilePythonOrEmpty()
+	if python == "" {
+		t.Skip("python3 with pefile is not installed; " + instead)
+	}
+	return python
+}
+
+// pefilePythonOrEmpty is a python3 that has pefile, or "".
+func pefilePythonOrEmpty() string {
 	for _, c := range []string{"python3", "/usr/bin/python3"} { // Debian's python3-pefile lives beside the system python
 		if exec.Command(c, "-c", "import pefile").Run() == nil {
 			return c
 		}
 	}
-	t.Skip("python3 with pefile is not installed; " + instead)
 	return ""
 }
 

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -176,7 +179,14 @@ func TestPefileResources(t *testing.T) {
 			files[target] = withResources(t, buildSample(t, target))
 		}
 	}
-	const script = `import pefile,sys,json
+	for name, b := range files {
+		t.Run(name, func(t *testing.T) { comparePefileResources(t, python, b) })
+	}
+}
+
+// pefileResourceScript prints pefile's resource leaves and version info as
+// JSON.
+const pefileResourceScript = `import pefile,sys,json
 p=pefile.PE(sys.argv[1])
 res=[]
 def key(e):
@@ -199,50 +209,158 @@ for fi in getattr(p,'FileInfo',[[]])[0]:
                 strs.append([st.LangID.decode(),k.decode(),v.decode()])
 print(json.dumps({'res':res,'ver':ver,'strs':strs}))
 `
-	for name, b := range files {
-		t.Run(name, func(t *testing.T) {
-			out, err := exec.Command(python, "-c", script, writeTemp(t, b)).Output()
+
+// comparePefileResources holds b's resource tree and version info to pefile's.
+func comparePefileResources(t *testing.T, python string, b []byte) {
+	t.Helper()
+	out, err := exec.Command(python, "-c", pefileResourceScript, writeTemp(t, b)).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct {
+		Res  [][]any
+		Ver  map[string]string
+		Strs [][3]string
+	}
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	p, err := ParsePE(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]any
+	for _, r := range p.Resources {
+		typ, nm := r.Type, r.Name
+		if r.TypeID != 0 {
+			typ = fmt.Sprint(r.TypeID)
+		}
+		if nm == "" {
+			nm = fmt.Sprint(r.ID)
+		}
+		got = append(got, []any{typ, nm, float64(r.Language), float64(r.RVA), float64(r.Size)})
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want.Res) {
+		t.Errorf("resources\n got %v\npefile %v", got, want.Res)
+	}
+	v := p.VersionInfo
+	if v == nil || v.FileVersion != want.Ver["file"] || v.ProductVersion != want.Ver["product"] {
+		t.Errorf("version %+v, pefile %v", v, want.Ver)
+	}
+	if v != nil {
+		var strs [][3]string
+		for _, s := range v.Strings {
+			strs = append(strs, [3]string{s.Table, s.Key, s.Value})
+		}
+		if fmt.Sprint(strs) != fmt.Sprint(want.Strs) {
+			t.Errorf("strings\n got %q\npefile %q", strs, want.Strs)
+		}
+	}
+}
+
+// windresRC is a resource script as a Windows developer writes it: version
+// info in Japanese (LANG_JAPANESE, SUBLANG_DEFAULT) and a file embedded as
+// RCDATA.
+const windresRC = `LANGUAGE 0x11, 0x01
+1 VERSIONINFO
+FILEVERSION 10,20,30,40
+PRODUCTVERSION 10,20,0,0
+FILEFLAGSMASK 0x3fL
+FILEFLAGS 0x0L
+FILEOS 0x40004L
+FILETYPE 0x1L
+BEGIN
+  BLOCK "StringFileInfo"
+  BEGIN
+    BLOCK "041104b0"
+    BEGIN
+      VALUE "CompanyName", "Koban Project"
+      VALUE "FileDescription", "windres sample"
+      VALUE "FileVersion", "10.20.30.40"
+      VALUE "InternalName", "windres"
+      VALUE "OriginalFilename", "windres.exe"
+      VALUE "ProductName", "Koban"
+      VALUE "ProductVersion", "10.20"
+    END
+  END
+  BLOCK "VarFileInfo"
+  BEGIN
+    VALUE "Translation", 0x411, 1200
+  END
+END
+PAYLOAD RCDATA "payload.bin"
+`
+
+// TestWindresResources links resources that binutils' windres compiled
+// into a Go build (the Go linker takes a .syso object's .rsrc section), so
+// that the parser meets a resource section it did not lay out itself.
+func TestWindresResources(t *testing.T) {
+	if testing.Short() {
+		t.Skip("building samples is skipped in -short mode")
+	}
+	for _, tc := range []struct{ target, windres string }{
+		{"windows/amd64", "x86_64-w64-mingw32-windres"},
+		{"windows/386", "i686-w64-mingw32-windres"},
+	} {
+		t.Run(tc.target, func(t *testing.T) {
+			windres, err := exec.LookPath(tc.windres)
+			if err != nil {
+				t.Skipf("%s is not installed (Debian: binutils-mingw-w64); TestResources checks resources the test lays out itself", tc.windres)
+			}
+			gobin, err := exec.LookPath("go")
+			if err != nil {
+				t.Skip("no go toolchain on PATH")
+			}
+			dir := t.TempDir()
+			goos, goarch, _ := strings.Cut(tc.target, "/")
+			for name, content := range map[string][]byte{
+				"main.go":     []byte("package main\n\nfunc main() {}\n"),
+				"go.mod":      []byte("module sample\n\ngo 1.22\n"),
+				"rsrc.rc":     []byte(windresRC),
+				"payload.bin": syntheticPE(),
+			} {
+				if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command(windres, "-i", "rsrc.rc", "-O", "coff", "-o", "rsrc_"+goos+"_"+goarch+".syso")
+			cmd.Dir = dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("windres: %v\n%s", err, out)
+			}
+			cmd = exec.Command(gobin, "build", "-o", "sample.exe", ".")
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch, "GOFLAGS=", "GOWORK=off")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, out)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "sample.exe"))
 			if err != nil {
 				t.Fatal(err)
-			}
-			var want struct {
-				Res  [][]any
-				Ver  map[string]string
-				Strs [][3]string
-			}
-			if err := json.Unmarshal(out, &want); err != nil {
-				t.Fatalf("%v: %s", err, out)
 			}
 			p, err := ParsePE(bytes.NewReader(b), int64(len(b)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got [][]any
-			for _, r := range p.Resources {
-				typ, nm := r.Type, r.Name
-				if r.TypeID != 0 {
-					typ = fmt.Sprint(r.TypeID)
+			var payload *Resource
+			for i, r := range p.Resources {
+				if r.Type == "RT_RCDATA" && r.Name == "PAYLOAD" {
+					payload = &p.Resources[i]
 				}
-				if nm == "" {
-					nm = fmt.Sprint(r.ID)
-				}
-				got = append(got, []any{typ, nm, float64(r.Language), float64(r.RVA), float64(r.Size)})
 			}
-			if fmt.Sprint(got) != fmt.Sprint(want.Res) {
-				t.Errorf("resources\n got %v\npefile %v", got, want.Res)
+			if payload == nil || payload.Language != 0x0411 || payload.LanguageName != "ja-JP" || payload.Kind != "PE" ||
+				!bytes.Equal(b[payload.Offset:payload.Offset+int64(payload.Size)], syntheticPE()) {
+				t.Errorf("payload %+v among %+v", payload, p.Resources)
 			}
 			v := p.VersionInfo
-			if v == nil || v.FileVersion != want.Ver["file"] || v.ProductVersion != want.Ver["product"] {
-				t.Errorf("version %+v, pefile %v", v, want.Ver)
+			if v == nil || v.FileVersion != "10.20.30.40" || v.ProductVersion != "10.20.0.0" || len(v.Strings) != 7 ||
+				v.Strings[0] != (VersionString{"041104b0", "CompanyName", "Koban Project"}) ||
+				v.Strings[6] != (VersionString{"041104b0", "ProductVersion", "10.20"}) ||
+				len(v.Translations) != 1 || v.Translations[0] != 1200<<16|0x411 {
+				t.Errorf("version info %+v", v)
 			}
-			if v != nil {
-				var strs [][3]string
-				for _, s := range v.Strings {
-					strs = append(strs, [3]string{s.Table, s.Key, s.Value})
-				}
-				if fmt.Sprint(strs) != fmt.Sprint(want.Strs) {
-					t.Errorf("strings\n got %q\npefile %q", strs, want.Strs)
-				}
+			if python := pefilePythonOrEmpty(); python != "" {
+				comparePefileResources(t, python, b)
 			}
 		})
 	}
