@@ -116,12 +116,13 @@ type imageLayout struct {
 	checksum      int64 // offset of the optional header's CheckSum
 	securityEntry int64 // offset of data directory 4
 	sizeOfHeaders int64
-	sections      []pe32Section
+	sections      []rawRange
 	certOffset    int64 // the certificate table, 0 when none
 	certSize      int64
 }
 
-type pe32Section struct{ offset, size int64 }
+// rawRange is a section's raw data in the file.
+type rawRange struct{ offset, size int64 }
 
 // authenticode reads the certificate table and checks its first PKCS#7
 // signature against the file.
@@ -166,6 +167,9 @@ func authenticode(r io.ReaderAt, size int64, l imageLayout) *Authenticode {
 		name := a.Signer.CommonName
 		if name == "" {
 			name = a.Signer.Subject
+		}
+		if name == "" {
+			name = fmt.Sprintf("a certificate the signature lacks (issuer %s, serial %s)", a.Signer.Issuer, a.Signer.Serial)
 		}
 		a.Trust = fmt.Sprintf("signed by %s, not checked against trust roots", name)
 	}
@@ -223,7 +227,7 @@ func imageHash(r io.ReaderAt, size int64, l imageLayout, h hash.Hash) error {
 	if err := put(l.securityEntry+8, hdr); err != nil {
 		return err
 	}
-	secs := append([]pe32Section(nil), l.sections...)
+	secs := append([]rawRange(nil), l.sections...)
 	sort.SliceStable(secs, func(i, j int) bool { return secs[i].offset < secs[j].offset })
 	end := hdr
 	budget := 4*size + 1<<20 // overlapping sections could make the hash read the file a thousand times

@@ -49,8 +49,9 @@ func mustDER(v any) []byte {
 
 // testSigner is a self-signed certificate and its key.
 type testSigner struct {
-	cert *x509.Certificate
-	key  crypto.Signer
+	cert   *x509.Certificate
+	key    crypto.Signer
+	noCert bool // leave the certificate out of the SignedData
 }
 
 func newTestSigner(t testing.TB, key crypto.Signer, cn string) testSigner {
@@ -71,7 +72,7 @@ func newTestSigner(t testing.TB, key crypto.Signer, cn string) testSigner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testSigner{cert, key}
+	return testSigner{cert: cert, key: key}
 }
 
 // contiguousImageHash is the Authenticode hash of a PE without a
@@ -130,11 +131,15 @@ func (s testSigner) sign(t testing.TB, b []byte) []byte {
 		der(0xa0, attrs),
 		sigAlg,
 		der(0x04, sig))
+	certs := der(0xa0, s.cert.Raw)
+	if s.noCert {
+		certs = nil
+	}
 	signedData := der(0x30,
 		mustDER(1),
 		der(0x31, sha256Alg),
 		der(0x30, mustDER(oidSpcIndirectData), der(0xa0, spc)),
-		der(0xa0, s.cert.Raw),
+		certs,
 		der(0x31, signerInfo))
 	ci := der(0x30, mustDER(oidSignedData), der(0xa0, signedData))
 
@@ -301,11 +306,21 @@ func TestHostileAuthenticode(t *testing.T) {
 		})
 	}
 
+	// The signer's certificate left out: the image hash still holds, the
+	// signature cannot be checked, and the signer is named by its issuer.
+	lacking := newTestSigner(t, rsaKey(t), "Koban")
+	lacking.noCert = true
+	a := parseAuthenticode(t, lacking.sign(t, syntheticPE()))
+	if !a.ImageHashMatches || a.SignatureValid || !strings.Contains(a.Problem, "the signer's certificate is not in the signature") ||
+		a.Trust != "signed by a certificate the signature lacks (issuer CN=Koban,O=Koban Test, serial 4b6f62616e), not checked against trust roots" {
+		t.Errorf("without the signer's certificate: %+v", a)
+	}
+
 	// Sections that all claim the whole file make the hash give up rather
 	// than read it a thousand times.
-	var secs []pe32Section
+	var secs []rawRange
 	for range 1000 {
-		secs = append(secs, pe32Section{0, int64(len(base))})
+		secs = append(secs, rawRange{0, int64(len(base))})
 	}
 	l := imageLayout{checksum: int64(o.opt + 64), securityEntry: int64(entry), sizeOfHeaders: 0x400, sections: secs}
 	if err := imageHash(bytes.NewReader(base), int64(len(base)), l, sha256.New()); err == nil {

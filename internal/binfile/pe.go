@@ -211,7 +211,7 @@ func ParsePE(r io.ReaderAt, size int64) (*PE, error) {
 					certSize:      int64(d.Size),
 				}
 				for _, s := range img.sections {
-					l.sections = append(l.sections, pe32Section{int64(s.Offset), int64(s.Size)})
+					l.sections = append(l.sections, rawRange{int64(s.Offset), int64(s.Size)})
 				}
 				p.Authenticode = authenticode(sr, size, l)
 			}

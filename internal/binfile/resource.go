@@ -53,7 +53,7 @@ var languageNames = map[uint16]string{
 	0x0809: "en-GB", 0x0816: "pt-PT", 0x0c04: "zh-HK", 0x0c0a: "es-ES", 0x1004: "zh-SG",
 }
 
-// resources walks the resource tree at dir: type, name, language, three
+// resources walks the resource tree at RVA base: type, name, language, three
 // levels and no deeper. A directory met a second time (a loop, or two
 // entries sharing a subtree) is not entered again.
 func (m *peImage) resources(base uint32) ([]Resource, bool) {
@@ -98,18 +98,10 @@ func (w *resourceWalk) dir(off uint32, depth int, path []resourceKey) {
 	if left := maxResourceEntries - w.entries; n > left {
 		n, w.cut = left, true
 	}
-	if n <= 0 {
-		return
-	}
-	ents, ok := w.m.read(w.base+off+16, n*8)
-	if !ok {
-		// Read what the section holds of a table cut short.
-		for n > 0 && !ok {
-			n /= 2
-			ents, ok = w.m.read(w.base+off+16, n*8)
-		}
-		if !ok {
-			return
+	var ents []byte
+	for ; n > 0; n /= 2 { // of a table cut short, read what the section holds
+		if ents, ok = w.m.read(w.base+off+16, n*8); ok {
+			break
 		}
 	}
 	w.entries += n
