@@ -121,6 +121,11 @@ func entropyOf(counts *[256]uint64, n uint64) float64 {
 // rangeEntropy is the entropy of size bytes at off, read in pieces and cut
 // at the end of the file.
 func rangeEntropy(r io.ReaderAt, fileSize int64, off, size uint64) float64 {
+	return rangeEntropyBuf(r, fileSize, off, size, make([]byte, 64<<10))
+}
+
+// rangeEntropyBuf is rangeEntropy reading through buf.
+func rangeEntropyBuf(r io.ReaderAt, fileSize int64, off, size uint64, buf []byte) float64 {
 	if off >= uint64(fileSize) {
 		return 0
 	}
@@ -128,7 +133,6 @@ func rangeEntropy(r io.ReaderAt, fileSize int64, off, size uint64) float64 {
 		size = uint64(fileSize) - off
 	}
 	var counts [256]uint64
-	buf := make([]byte, 64<<10)
 	var n uint64
 	for n < size {
 		chunk := buf

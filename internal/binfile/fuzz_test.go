@@ -2,6 +2,10 @@ package binfile
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"debug/pe"
 	"testing"
 )
 
@@ -15,6 +19,9 @@ func seeds(f *testing.F, targets ...string) {
 	mangled[0x106] = 0xff // sections
 	copy(mangled[0x400:], bytes.Repeat([]byte{0xff}, 64))
 	f.Add(mangled)
+	res := withResources(f, pe)
+	f.Add(res)
+	f.Add(fuzzSigner(f).sign(f, res))
 	if testing.Short() {
 		return
 	}
@@ -33,6 +40,61 @@ func FuzzParsePE(f *testing.F) {
 			if p.OverlayOffset+p.OverlaySize > int64(len(b)) {
 				t.Errorf("overlay %d+%d past %d", p.OverlayOffset, p.OverlaySize, len(b))
 			}
+		}
+	})
+}
+
+// fuzzSigner is an ECDSA signer, quick to make for every fuzz run.
+func fuzzSigner(f *testing.F) testSigner {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return newTestSigner(f, k, "Koban Fuzz")
+}
+
+// FuzzResources walks a resource tree made of the fuzzer's bytes, mapped
+// as one section at RVA 0x1000, and reads its version info.
+func FuzzResources(f *testing.F) {
+	f.Add(buildResources(0x1000, testResources()))
+	f.Add(buildResources(0x1000, testResources()[:1]))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n := uint32(len(b))
+		img := &peImage{r: bytes.NewReader(b), size: int64(n), sections: []pe.SectionHeader{{VirtualAddress: 0x1000, VirtualSize: n, Offset: 0, Size: n}}}
+		res, _ := img.resources(0x1000)
+		if len(res) > maxResources {
+			t.Errorf("%d resources", len(res))
+		}
+		for _, r := range res {
+			if r.Entropy < 0 || r.Entropy > 8 || r.Offset+int64(min(r.Size, 1)) > int64(n) {
+				t.Errorf("resource %+v", r)
+			}
+		}
+		img.versionResource(res)
+	})
+}
+
+// FuzzVersionInfo parses the fuzzer's bytes as a VS_VERSIONINFO.
+func FuzzVersionInfo(f *testing.F) {
+	f.Add(testVersionInfo(testVersionStrings))
+	f.Add(testVersionInfo(nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, ok := versionInfo(b)
+		if ok && (len(v.Strings) > maxVersionStrings || len(v.Translations) > 64) {
+			t.Errorf("%d strings, %d translations", len(v.Strings), len(v.Translations))
+		}
+	})
+}
+
+// FuzzAuthenticode parses the fuzzer's bytes as a PKCS#7 SignedData.
+func FuzzAuthenticode(f *testing.F) {
+	signed := fuzzSigner(f).sign(f, syntheticPE())
+	f.Add(signed[0xa00+8:])
+	f.Add([]byte{0x30, 0x03, 0x06, 0x01, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := parseSignedData(b)
+		if err == nil && len(s.chain) > maxSignedDataCerts {
+			t.Errorf("%d certificates", len(s.chain))
 		}
 	})
 }

@@ -29,8 +29,11 @@ type PE struct {
 	Rich            []RichEntry
 	OverlayOffset   int64 // where the overlay starts; 0 with OverlaySize 0 when there is none
 	OverlaySize     int64
+	Resources       []Resource    // the leaves of the resource tree, in tree order
+	VersionInfo     *VersionInfo  // the first RT_VERSION resource; nil without one
+	Authenticode    *Authenticode // the certificate table; nil when the file has none
 	Hints           []Hint
-	Truncated       bool // a cap was reached: some sections, imports or exports are left out
+	Truncated       bool // a cap was reached: some sections, imports, exports, resources or resource entropies are left out
 }
 
 // Import is one imported library with the functions taken from it.
@@ -67,7 +70,7 @@ type RichEntry struct {
 // Hint is one sign that a file is packed or protected: a stable code and
 // what it rests on.
 type Hint struct {
-	Code   string // "packer-section", "high-entropy-code", "writable-code", "entry-outside-sections", "entry-in-last-section", "few-imports"
+	Code   string // "packer-section", "high-entropy-code", "writable-code", "entry-outside-sections", "entry-in-last-section", "few-imports", "resource-executable", "signature-mismatch"
 	Detail string
 }
 
@@ -134,14 +137,19 @@ func ParsePE(r io.ReaderAt, size int64) (*PE, error) {
 		IsDLL:           f.Characteristics&pe.IMAGE_FILE_DLL != 0,
 	}
 	var dirs []pe.DataDirectory
+	var sizeOfHeaders uint32
+	dirTable := int64(96) // the data directories' offset in the optional header
 	switch oh := f.OptionalHeader.(type) {
 	case *pe.OptionalHeader32:
 		p.Subsystem, p.ImageBase, p.EntryPoint = oh.Subsystem, uint64(oh.ImageBase), oh.AddressOfEntryPoint
 		dirs = oh.DataDirectory[:min(int(oh.NumberOfRvaAndSizes), 16)]
+		sizeOfHeaders = oh.SizeOfHeaders
 	case *pe.OptionalHeader64:
 		p.Is64 = true
 		p.Subsystem, p.ImageBase, p.EntryPoint = oh.Subsystem, oh.ImageBase, oh.AddressOfEntryPoint
 		dirs = oh.DataDirectory[:min(int(oh.NumberOfRvaAndSizes), 16)]
+		sizeOfHeaders = oh.SizeOfHeaders
+		dirTable = 112
 	default:
 		return nil, fmt.Errorf("%w: pe: no optional header", ErrFormat)
 	}
@@ -183,6 +191,31 @@ func ParsePE(r io.ReaderAt, size int64) (*PE, error) {
 		p.OverlaySize = size - p.OverlayOffset
 	} else {
 		p.OverlayOffset = 0
+	}
+	if len(dirs) > pe.IMAGE_DIRECTORY_ENTRY_RESOURCE {
+		var cut bool
+		p.Resources, cut = img.resources(dirs[pe.IMAGE_DIRECTORY_ENTRY_RESOURCE].VirtualAddress)
+		p.Truncated = p.Truncated || cut
+		p.VersionInfo = img.versionResource(p.Resources)
+	}
+	if len(dirs) > pe.IMAGE_DIRECTORY_ENTRY_SECURITY {
+		if d := dirs[pe.IMAGE_DIRECTORY_ENTRY_SECURITY]; d.VirtualAddress != 0 && d.Size != 0 {
+			var dos [0x40]byte
+			if _, err := sr.ReadAt(dos[:], 0); err == nil {
+				opt := int64(le32(dos[0x3c:])) + 24
+				l := imageLayout{
+					checksum:      opt + 64,
+					securityEntry: opt + dirTable + 8*pe.IMAGE_DIRECTORY_ENTRY_SECURITY,
+					sizeOfHeaders: int64(sizeOfHeaders),
+					certOffset:    int64(d.VirtualAddress), // a file offset, not an RVA
+					certSize:      int64(d.Size),
+				}
+				for _, s := range img.sections {
+					l.sections = append(l.sections, rawRange{int64(s.Offset), int64(s.Size)})
+				}
+				p.Authenticode = authenticode(sr, size, l)
+			}
+		}
 	}
 	p.Hints = peHints(p)
 	return p, nil
@@ -437,6 +470,18 @@ func peHints(p *PE) []Hint {
 	}
 	if !p.IsDLL && len(p.Imports) > 0 && n <= 5 {
 		hints = append(hints, Hint{"few-imports", fmt.Sprintf("only %d imported functions", n)})
+	}
+	for _, r := range p.Resources {
+		if r.Kind == "PE" || r.Kind == "MZ" {
+			name := r.Name
+			if name == "" {
+				name = fmt.Sprint(r.ID)
+			}
+			hints = append(hints, Hint{"resource-executable", fmt.Sprintf("resource %s/%s holds an executable (%s header, %d bytes)", r.Type, name, r.Kind, r.Size)})
+		}
+	}
+	if a := p.Authenticode; a != nil && a.SignedDigest != "" && a.ImageDigest != "" && !a.ImageHashMatches {
+		hints = append(hints, Hint{"signature-mismatch", "the file was changed after it was signed: its image hash differs from the signed one"})
 	}
 	return hints
 }

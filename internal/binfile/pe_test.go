@@ -117,18 +117,13 @@ func TestImphash(t *testing.T) {
 // it; the hand-worked values of TestSyntheticPE and TestImphash hold them
 // whether or not it does.
 func TestPefile(t *testing.T) {
-	python := ""
-	for _, c := range []string{"python3", "/usr/bin/python3"} { // Debian's python3-pefile lives beside the system python
-		if exec.Command(c, "-c", "import pefile").Run() == nil {
-			python = c
-			break
-		}
-	}
-	if python == "" {
-		t.Skip("python3 with pefile is not installed; TestSyntheticPE checks the hand-worked imphash and Rich hash")
-	}
+	python := pefilePython(t, "TestSyntheticPE checks the hand-worked imphash and Rich hash")
 	synthetic := syntheticPE()
-	files := map[string][]byte{"synthetic": synthetic, "synthetic with overlay": append(bytes.Clone(synthetic), "overlay"...)}
+	files := map[string][]byte{
+		"synthetic":              synthetic,
+		"synthetic with overlay": append(bytes.Clone(synthetic), "overlay"...),
+		"synthetic signed":       newTestSigner(t, rsaKey(t), "Koban").sign(t, synthetic),
+	}
 	for _, target := range []string{"windows/386", "windows/amd64"} {
 		files[target] = buildSample(t, target)
 	}
@@ -153,6 +148,27 @@ func TestPefile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pefilePython is a python3 that has pefile; the test is skipped, saying
+// what checks the values instead, when there is none.
+func pefilePython(t *testing.T, instead string) string {
+	t.Helper()
+	python := pefilePythonOrEmpty()
+	if python == "" {
+		t.Skip("python3 with pefile is not installed; " + instead)
+	}
+	return python
+}
+
+// pefilePythonOrEmpty is a python3 that has pefile, or "".
+func pefilePythonOrEmpty() string {
+	for _, c := range []string{"python3", "/usr/bin/python3"} { // Debian's python3-pefile lives beside the system python
+		if exec.Command(c, "-c", "import pefile").Run() == nil {
+			return c
+		}
+	}
+	return ""
 }
 
 func TestGoWindowsBinaries(t *testing.T) {
@@ -294,5 +310,19 @@ func checkBounds(t *testing.T, p *PE) {
 		if s.Entropy < 0 || s.Entropy > 8 {
 			t.Errorf("entropy %f", s.Entropy)
 		}
+	}
+	if len(p.Resources) > maxResources {
+		t.Errorf("%d resources", len(p.Resources))
+	}
+	for _, r := range p.Resources {
+		if r.Entropy < 0 || r.Entropy > 8 {
+			t.Errorf("resource entropy %f", r.Entropy)
+		}
+	}
+	if v := p.VersionInfo; v != nil && len(v.Strings) > maxVersionStrings {
+		t.Errorf("%d version strings", len(v.Strings))
+	}
+	if a := p.Authenticode; a != nil && (len(a.Certificates) > maxWinCertificates || len(a.Chain) > maxSignedDataCerts) {
+		t.Errorf("%d certificate entries, %d certificates", len(a.Certificates), len(a.Chain))
 	}
 }
