@@ -135,7 +135,7 @@ func (a *API) sampleDownload(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.Name}))
-	if err := d.WriteTo(w); err != nil {
+	if err := d.Send(w); err != nil {
 		a.Log.Error("a sample's download stopped", "sample", id, "err", err)
 		panic(http.ErrAbortHandler)
 	}

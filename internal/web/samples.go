@@ -310,7 +310,7 @@ func (s *Server) sampleDownload(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.Name}))
 	w.Header().Set("Cache-Control", "no-store")
-	if err := d.WriteTo(w); err != nil {
+	if err := d.Send(w); err != nil {
 		s.Log.Error("a sample's download stopped", "sample", id, "err", err)
 		panic(http.ErrAbortHandler)
 	}
