@@ -266,6 +266,9 @@ func (p page) SizeU(n uint64) string {
 	return p.Size(int64(n))
 }
 
+// SizeOf is Size for a resource's 32-bit size.
+func (p page) SizeOf(n uint32) string { return p.Size(int64(n)) }
+
 // sectionsPart pairs the page with a file's sections for the
 // "sample_sections" partial.
 type sectionsPart struct {

@@ -3,11 +3,16 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -165,4 +170,68 @@ func TestSamplePages(t *testing.T) {
 		t.Errorf("the intake desk's upload: %d", r.StatusCode)
 	}
 	r.Body.Close()
+}
+
+// TestSamplePagePE: a Windows executable (a Go cross-build, signed with
+// osslsigncode when it and openssl are installed, as CI does) shows its
+// PE structure, sections with their entropy, its imports and, signed, its
+// signer and that it is unchanged since signing.
+func TestSamplePagePE(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	os.WriteFile(src, []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"http://c2.evil-example.jp/beacon\") }\n"), 0o600)
+	exe := filepath.Join(dir, "beacon.exe")
+	build := exec.Command("go", "build", "-o", exe, src)
+	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	signed := false
+	if _, e1 := exec.LookPath("osslsigncode"); e1 == nil {
+		if _, e2 := exec.LookPath("openssl"); e2 == nil {
+			key, cert := filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem")
+			for _, args := range [][]string{
+				{"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "30", "-subj", "/CN=Beacon Soft/O=Example"},
+				{"osslsigncode", "sign", "-certs", cert, "-key", key, "-h", "sha256", "-in", exe, "-out", exe + ".signed"},
+			} {
+				if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+					t.Fatalf("%s: %v\n%s", args[0], err, out)
+				}
+			}
+			exe, signed = exe+".signed", true
+		}
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := apptest.Start(t)
+	s.AddUser(t, "analyst@ncu.example", "ncu", auth.RoleAnalyst, pw)
+	c := s.Login(t, "analyst@ncu.example", pw)
+	resp := uploadSample(t, c, s.URL+"/samples", nil, "beacon.exe", b)
+	resp.Body.Close()
+	m := sampleLink.FindStringSubmatch(resp.Header.Get("Location"))
+	if m == nil {
+		t.Fatalf("upload: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	sum := sha256.Sum256(b)
+	if err := s.App.Malware.Analyse(context.Background(), hex.EncodeToString(sum[:])); err != nil {
+		t.Fatal(err)
+	}
+	page := officerPage(t, c, s.URL+"/samples/"+m[1])
+	want := []string{`id="sample-type">pe<`, "PE の構造", "amd64 (PE32+)", `<code>.text</code>`, `<meter min="0" max="8"`, "<code>kernel32.dll</code>", `id="sample-imphash"`}
+	if signed {
+		want = append(want, `id="sample-signer">Beacon Soft (Example)<`, `id="sample-image-hash">署名後に変更されていません<`)
+	} else {
+		t.Log("osslsigncode or openssl not installed: the signature's display is not checked (CI installs them)")
+	}
+	for _, w := range want {
+		if !strings.Contains(page, w) {
+			t.Errorf("the PE sample's page lacks %q", w)
+		}
+	}
+	if en := officerPage(t, c, s.URL+"/samples/"+m[1]+"?lang=en"); !strings.Contains(en, "PE structure") {
+		t.Error("the English PE section")
+	}
 }
