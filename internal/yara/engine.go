@@ -111,6 +111,13 @@ func (e *Engine) withDefaults() *Engine {
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = defaultMaxBytes
 	}
+	// yara runs in a temporary working directory: a relative cache (a data
+	// folder given as ./koban-data) would point nowhere from there.
+	if c.CacheDir != "" && !filepath.IsAbs(c.CacheDir) {
+		if abs, err := filepath.Abs(c.CacheDir); err == nil {
+			c.CacheDir = abs
+		}
+	}
 	return &c
 }
 

@@ -121,6 +121,22 @@ func TestScanEICAR(t *testing.T) {
 	}
 }
 
+// A data folder given relative to where koban started (./koban-data, as
+// `koban serve` uses by default) still finds its cache and its files:
+// yara runs in a temporary working directory of its own.
+func TestScanRelativePaths(t *testing.T) {
+	e := engine(t)
+	t.Chdir(t.TempDir())
+	e.CacheDir = filepath.Join("koban-data", "yara-cache")
+	if err := os.WriteFile("eicar.com", eicar(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Scan(context.Background(), Builtin(), "eicar.com")
+	if err != nil || len(got) != 1 || got[0].Rule != "eicar_test_file" {
+		t.Fatalf("with relative paths: %+v, %v", got, err)
+	}
+}
+
 func TestScanTwoSets(t *testing.T) {
 	e := engine(t)
 	bench := testSet(t, "bench50.yar")
