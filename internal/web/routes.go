@@ -105,6 +105,7 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("GET /samples/{id}", s.officer(s.sampleDetail))
 		mux.HandleFunc("POST /samples/{id}/family", s.officer(s.sampleFamily))
 		mux.HandleFunc("GET /samples/{id}/download", s.officer(s.sampleDownload))
+		mux.HandleFunc("POST /samples/{id}/analyse", s.officer(s.sampleReanalyse))
 	}
 	if s.Reading != nil {
 		mux.HandleFunc("GET /reading", s.officer(s.readingList))

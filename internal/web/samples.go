@@ -319,6 +319,21 @@ func (s *Server) sampleDownload(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// sampleReanalyse queues the sample's analysis again.
+func (s *Server) sampleReanalyse(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pr, _ := principalFrom(r.Context())
+	if err := s.Malware.Reanalyse(r.Context(), pr, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/samples/%d?done=sample_reanalyse", id), http.StatusSeeOther)
+}
+
 func (s *Server) sampleFamily(w http.ResponseWriter, r *http.Request) {
 	id, err := pathInt(r, "id")
 	if err != nil {
