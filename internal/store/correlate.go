@@ -96,13 +96,19 @@ func (db *DB) Tallies(ctx context.Context, valueID int64, offset time.Duration, 
 }
 
 // labelled is the part of a query that names each record: a report by its
-// receipt and category, intel by its name (or STIX id) and type. The
-// occurrence rows are aliased oc; label and category are the columns.
+// receipt and category, intel by its name (or STIX id) and type, a patrol
+// finding by its URL and category, a sample by its name (or SHA-256) and
+// family. The occurrence rows are aliased oc; label and category are the
+// columns.
 const (
 	labelled = ` LEFT JOIN reports r ON oc.record_type = 'report' AND r.id = oc.record_id
-		LEFT JOIN intel_objects io ON oc.record_type = 'intel' AND io.id = oc.record_id`
-	label    = `COALESCE(r.receipt, CASE WHEN io.name <> '' THEN io.name ELSE io.stix_id END, '')`
-	category = `COALESCE(r.category, io.type, '')`
+		LEFT JOIN intel_objects io ON oc.record_type = 'intel' AND io.id = oc.record_id
+		LEFT JOIN patrol_findings pf ON oc.record_type = 'finding' AND pf.id = oc.record_id
+		LEFT JOIN samples sm ON oc.record_type = 'sample' AND sm.id = oc.record_id
+		LEFT JOIN sample_files smf ON smf.id = sm.file_id`
+	label = `COALESCE(r.receipt, CASE WHEN io.name <> '' THEN io.name ELSE io.stix_id END, pf.url,
+		CASE WHEN sm.name <> '' THEN sm.name ELSE smf.sha256 END, '')`
+	category = `COALESCE(r.category, io.type, pf.category, sm.family, '')`
 )
 
 // Occurrences lists the records in scope holding a value, newest first.
