@@ -234,7 +234,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		log.Info("YARA is not installed: samples are analysed without it (apt-get install yara)", "err", err)
 	} else {
 		eng.CacheDir = filepath.Join(cfg.DataDir, "yara-cache")
-		a.Malware.SetScanner(malware.NewYaraScanner(eng, yara.Builtin(), log))
+		sets := yara.Builtin()
+		if cfg.YaraRules != "" {
+			more, err := yara.LoadFolder(cfg.YaraRules)
+			if err != nil {
+				db.Close()
+				return nil, fmt.Errorf("KOBAN_YARA_RULES: %w", err)
+			}
+			sets = append(sets, more...)
+		}
+		a.Malware.SetScanner(malware.NewYaraScanner(eng, sets, log))
 	}
 	var submit guard.RateLimiter = guard.NewLimiter(cfg.SubmitRate, cfg.SubmitBurst)
 	if db.Shared() {

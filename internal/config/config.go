@@ -57,6 +57,10 @@ type Config struct {
 	// Counterparts (KOBAN_COUNTERPARTS) is the file of countries and
 	// agencies abroad for international requests; "" the shipped list.
 	Counterparts string
+	// YaraRules (KOBAN_YARA_RULES) is a folder of operators' YARA rule sets
+	// (sets.json naming each file with its licence and author), scanned
+	// beside koban's own; "" koban's own alone.
+	YaraRules string
 	// EgressProxy (KOBAN_EGRESS_PROXY; secret, it may hold a password) is
 	// an http(s) proxy every outbound fetch goes through; "" = direct.
 	EgressProxy string
@@ -161,6 +165,7 @@ var settings = []setting{
 		c.StatsK = n
 		return nil
 	}, func(c *Config) string { return strconv.Itoa(c.StatsK) }},
+	{"KOBAN_YARA_RULES", "yara-rules", "folder of YARA rule sets scanned beside koban's own: sets.json lists each .yar file with its name, licence (SPDX), author and source", false, func(c *Config, v string) error { c.YaraRules = v; return nil }, func(c *Config) string { return c.YaraRules }},
 	{"KOBAN_COUNTERPARTS", "counterparts", "JSON file of the countries and agencies abroad (with their 24/7 contacts) for international requests; empty: the list koban ships, without contacts", false, func(c *Config, v string) error { c.Counterparts = v; return nil }, func(c *Config) string { return c.Counterparts }},
 	{"KOBAN_PATROL_QUOTA", "patrol-quota", "bytes patrol captures may take in the file store, e.g. 500MB or 20GB; warned of at 80 %, at 100 % pages that changed are not kept; empty or 0: no quota", false, func(c *Config, v string) error {
 		n, err := ParseBytes(v)

@@ -102,6 +102,7 @@ func (s *Server) Handler() http.Handler {
 	if s.Malware != nil {
 		mux.HandleFunc("GET /samples", s.officer(s.samplesList))
 		mux.HandleFunc("POST /samples", s.officer(s.sampleUpload))
+		mux.HandleFunc("GET /samples/rules", s.officer(s.sampleRules))
 		mux.HandleFunc("GET /samples/{id}", s.officer(s.sampleDetail))
 		mux.HandleFunc("POST /samples/{id}/family", s.officer(s.sampleFamily))
 		mux.HandleFunc("GET /samples/{id}/download", s.officer(s.sampleDownload))

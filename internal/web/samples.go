@@ -18,6 +18,7 @@ import (
 	"github.com/koban-project/koban/internal/malware"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/tlp"
+	"github.com/koban-project/koban/internal/yara"
 )
 
 // Malware samples (検体): the list of the line's samples with a search by
@@ -317,6 +318,23 @@ func (s *Server) sampleDownload(w http.ResponseWriter, r *http.Request) {
 		s.Log.Error("a sample's download stopped", "sample", id, "err", err)
 		panic(http.ErrAbortHandler)
 	}
+}
+
+type rulesPage struct {
+	page
+	Sets []yara.RuleSet
+}
+
+// sampleRules lists the YARA rule sets with their licence, author and
+// source, and the rules yara warns slow every scan down.
+func (s *Server) sampleRules(w http.ResponseWriter, r *http.Request) {
+	p := rulesPage{page: s.newPage(r, "malware.rules.title")}
+	var err error
+	if p.Sets, err = s.Malware.Rules(r.Context(), *p.Principal); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "sample_rules", p)
 }
 
 // sampleReanalyse queues the sample's analysis again.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/config"
 )
 
 // uploadSample sends the upload form as a browser would.
@@ -233,5 +234,34 @@ func TestSamplePagePE(t *testing.T) {
 	}
 	if en := officerPage(t, c, s.URL+"/samples/"+m[1]+"?lang=en"); !strings.Contains(en, "PE structure") {
 		t.Error("the English PE section")
+	}
+}
+
+// TestYaraRulesPage: with Debian's yara, the rules page lists koban's own
+// set (Apache-2.0, author koban) and an operator's set from
+// KOBAN_YARA_RULES with its licence and author, and marks the rule yara
+// warns is slow.
+func TestYaraRulesPage(t *testing.T) {
+	if _, err := exec.LookPath("yara"); err != nil {
+		t.Skip("yara is not installed (CI installs it)")
+	}
+	dir := t.TempDir()
+	// The second rule's regular expression starts with no fixed atom: yara
+	// warns it slows every scan down.
+	slow := "rule quick { strings: $a = \"gate.php?id=\" condition: $a }\n" +
+		"rule crawl { strings: $b = /[A-Za-z0-9+\\/]{200,}/ condition: $b }\n"
+	os.WriteFile(filepath.Join(dir, "bench.yar"), []byte(slow), 0o600)
+	os.WriteFile(filepath.Join(dir, "sets.json"), []byte(`[{"file": "bench.yar", "name": "bench", "licence": "MIT", "author": "Bench Team", "source": "shared/data"}]`), 0o600)
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) { c.YaraRules = dir }))
+	s.AddUser(t, "analyst@ncu.example", "ncu", auth.RoleAnalyst, pw)
+	c := s.Login(t, "analyst@ncu.example", pw)
+	page := officerPage(t, c, s.URL+"/samples/rules")
+	for _, want := range []string{`id="set-koban"`, "<code>eicar_test_file</code>", "Apache-2.0", `id="set-bench"`, "Bench Team", "遅いルール", "<strong>遅い</strong>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the rules page lacks %q", want)
+		}
+	}
+	if strings.Count(page, "<strong>遅い</strong>") != 1 {
+		t.Errorf("%d rules marked slow, want the one", strings.Count(page, "<strong>遅い</strong>"))
 	}
 }
