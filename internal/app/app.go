@@ -87,6 +87,7 @@ type App struct {
 	Metrics    *api.Metrics
 	Anchors    *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree       atomic.Pointer[org.Tree]
+	treeMu     sync.Mutex // serialises ReloadTree
 	instance   string                 // host:pid, who ran a job
 	listsAt    atomic.Value           // the stamp of the warning lists in force (string)
 	dbID       string                 // the database's identity, as the data folder's marker names it
@@ -302,6 +303,13 @@ func (a *App) Tree() *org.Tree { return a.tree.Load() }
 
 // ReloadTree reads the organisations from the database.
 func (a *App) ReloadTree(ctx context.Context) error {
+	// One reload at a time, each reading the database after the one before
+	// it stored its tree: otherwise a reload announced by an earlier change
+	// could read before a later change and store its older tree last (an
+	// administrator's new station missing from the list just after adding
+	// it, seen once in CI).
+	a.treeMu.Lock()
+	defer a.treeMu.Unlock()
 	orgs, err := a.DB.Orgs(ctx)
 	if err != nil {
 		return err
