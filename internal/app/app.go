@@ -87,7 +87,7 @@ type App struct {
 	Metrics    *api.Metrics
 	Anchors    *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree       atomic.Pointer[org.Tree]
-	treeMu     sync.Mutex // serialises ReloadTree
+	treeMu     sync.Mutex             // serialises ReloadTree
 	instance   string                 // host:pid, who ran a job
 	listsAt    atomic.Value           // the stamp of the warning lists in force (string)
 	dbID       string                 // the database's identity, as the data folder's marker names it
