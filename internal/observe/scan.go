@@ -101,14 +101,21 @@ func extract(text string, passes []func(*scanner)) []Observable {
 	s := getScanner()
 	defer s.release()
 	s.reset(text)
+	ms := s.scan(passes)
+	if len(ms) == 0 {
+		return nil
+	}
+	return s.dedup(ms)
+}
+
+// scan runs the passes over the text the scanner was reset to and returns
+// their matches in order (see ordered).
+func (s *scanner) scan(passes []func(*scanner)) []match {
 	for _, pass := range passes {
 		s.runs = append(s.runs, len(s.matches))
 		pass(s)
 	}
-	if len(s.matches) == 0 {
-		return nil
-	}
-	return s.dedup(s.ordered())
+	return s.ordered()
 }
 
 // dedup returns the observables of ms, detached, each once, in order of
