@@ -438,7 +438,7 @@ func (s *scanner) bareDomain(labels []label) int {
 	if titleCase(tld) {
 		return 0 // "home.It was…": a sentence run into the next, not ".it"
 	}
-	d, why := canonicalDomain(t[start:end])
+	d, why := s.domain(t[start:end])
 	if why != "" {
 		return 0
 	}
@@ -470,3 +470,31 @@ func titleCase(w string) bool {
 	}
 	return true
 }
+
+// domainVerdict is what canonicalDomain said of a name.
+type domainVerdict struct{ canon, why string }
+
+// domain is canonicalDomain, remembered for the text being scanned: in
+// feeds and dumps the same hosts come back line after line, and the public
+// suffix lookup is the dearest part. The memory is emptied for each text
+// (its keys are views of the text) and when it holds maxDomainMemo names.
+// With a nil scanner it is canonicalDomain.
+func (s *scanner) domain(name string) (string, string) {
+	if s == nil {
+		return canonicalDomain(name)
+	}
+	if v, ok := s.domains[name]; ok {
+		return v.canon, v.why
+	}
+	d, why := canonicalDomain(name)
+	if s.domains == nil {
+		s.domains = make(map[string]domainVerdict)
+	} else if len(s.domains) >= maxDomainMemo {
+		clear(s.domains)
+	}
+	s.domains[name] = domainVerdict{d, why}
+	return d, why
+}
+
+// maxDomainMemo bounds the names domain remembers.
+const maxDomainMemo = 1 << 13

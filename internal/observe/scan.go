@@ -46,6 +46,9 @@ type scanner struct {
 	names []label
 	// seen is the memory of dedup's table.
 	seen []uint64
+	// domains remembers canonicalDomain's verdicts on the names of the
+	// text (see domain).
+	domains map[string]domainVerdict
 }
 
 // digitRuns returns the digit runs of the text, found on first use, with
@@ -185,6 +188,7 @@ func (s *scanner) reset(text string) {
 	s.runs = s.runs[:0]
 	s.digitsFound = false
 	s.kanjiFound = false
+	clear(s.domains)
 	for k := range s.claims {
 		s.claims[k] = s.claims[k][:0]
 	}
@@ -195,6 +199,7 @@ func (s *scanner) reset(text string) {
 func (s *scanner) release() {
 	clear(s.matches)
 	clear(s.spare)
+	clear(s.domains)
 	if cap(s.buf.norm.out) > maxPooled || cap(s.buf.refanged) > maxPooled {
 		return
 	}

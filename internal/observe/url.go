@@ -92,7 +92,7 @@ func parseURL(t string, start, sep int, s *scanner) (urlMatch, bool) {
 		if name == "" {
 			return m, false
 		}
-		d, why := canonicalDomain(name)
+		d, why := s.domain(name)
 		if why != "" {
 			return m, false
 		}
@@ -132,7 +132,7 @@ func parseURL(t string, start, sep int, s *scanner) (urlMatch, bool) {
 			}
 			m.hostType, m.host = IPv4, ip
 		} else {
-			d, why := canonicalDomain(name)
+			d, why := s.domain(name)
 			if why != "" {
 				return m, false
 			}
