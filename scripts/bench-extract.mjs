@@ -6,7 +6,7 @@
 //       refangs) on the corpus: one warm-up, then RUNS timed runs; prints
 //       JSON {bytes, mbps (median), runs, counts} with the number of
 //       distinct values of each of its types.
-//   node bench-extract.mjs table CORPUS_NAME IOC_JSON KOBAN_JSONL KOBAN_BENCH
+//   node bench-extract.mjs table CORPUS_NAME IOC_JSON[,IOC_JSON…] KOBAN_JSONL KOBAN_BENCH
 //       prints the comparison for the corpus (mixed or dense): throughput,
 //       and per type the counts of each side and of the values both found.
 import { readFileSync } from 'node:fs';
@@ -45,8 +45,11 @@ const corpora = {
   dense: 'indicator-dense feeds, STIX/MISP and iocextract input (BenchmarkExtractDense)',
 };
 
-function table(corpus, iocPath, kobanPath, benchPath) {
-  const ioc = JSON.parse(readFileSync(iocPath, 'utf8'));
+function table(corpus, iocPaths, kobanPath, benchPath) {
+  // One or more results of measure, comma-separated: their runs together.
+  const iocs = iocPaths.split(',').map((p) => JSON.parse(readFileSync(p, 'utf8')));
+  const ioc = { ...iocs[0], runs: iocs.flatMap((r) => r.runs) };
+  ioc.mbps = median(ioc.runs);
   const koban = {};
   for (const line of readFileSync(kobanPath, 'utf8').split('\n')) {
     if (!line) continue;
