@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"hash/maphash"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -471,30 +472,45 @@ func titleCase(w string) bool {
 	return true
 }
 
-// domainVerdict is what canonicalDomain said of a name.
-type domainVerdict struct{ canon, why string }
+// domainMemo is what canonicalDomain said of a name.
+type domainMemo struct{ name, canon, why string }
 
 // domain is canonicalDomain, remembered for the text being scanned: in
 // feeds and dumps the same hosts come back line after line, and the public
-// suffix lookup is the dearest part. The memory is emptied for each text
-// (its keys are views of the text) and when it holds maxDomainMemo names.
-// With a nil scanner it is canonicalDomain.
+// suffix lookup is the dearest part. The memory is a direct-mapped table,
+// emptied of what it holds for each text (see forgetDomains): its names are
+// views of the text. With a nil scanner it is canonicalDomain.
 func (s *scanner) domain(name string) (string, string) {
-	if s == nil {
+	if s == nil || name == "" {
 		return canonicalDomain(name)
 	}
-	if v, ok := s.domains[name]; ok {
-		return v.canon, v.why
+	if s.domains == nil {
+		s.domains = make([]domainMemo, domainMemoSize)
+	}
+	k := maphash.String(domainSeed, name) & (domainMemoSize - 1)
+	e := &s.domains[k]
+	if e.name == name {
+		return e.canon, e.why
 	}
 	d, why := canonicalDomain(name)
-	if s.domains == nil {
-		s.domains = make(map[string]domainVerdict)
-	} else if len(s.domains) >= maxDomainMemo {
-		clear(s.domains)
+	if e.name == "" {
+		s.domainsUsed = append(s.domainsUsed, uint16(k))
 	}
-	s.domains[name] = domainVerdict{d, why}
+	*e = domainMemo{name, d, why}
 	return d, why
 }
 
-// maxDomainMemo bounds the names domain remembers.
-const maxDomainMemo = 1 << 13
+// forgetDomains empties the entries of the domain memory that hold
+// something.
+func (s *scanner) forgetDomains() {
+	for _, k := range s.domainsUsed {
+		s.domains[k] = domainMemo{}
+	}
+	s.domainsUsed = s.domainsUsed[:0]
+}
+
+// domainMemoSize is the number of entries of a scanner's domain memory.
+const domainMemoSize = 1 << 12
+
+// domainSeed seeds the hashes of the domain memory.
+var domainSeed = maphash.MakeSeed()

@@ -47,8 +47,9 @@ type scanner struct {
 	// seen is the memory of dedup's table.
 	seen []uint64
 	// domains remembers canonicalDomain's verdicts on the names of the
-	// text (see domain).
-	domains map[string]domainVerdict
+	// text (see domain), domainsUsed which of its entries are taken.
+	domains     []domainMemo
+	domainsUsed []uint16
 }
 
 // digitRuns returns the digit runs of the text, found on first use, with
@@ -188,7 +189,7 @@ func (s *scanner) reset(text string) {
 	s.runs = s.runs[:0]
 	s.digitsFound = false
 	s.kanjiFound = false
-	clear(s.domains)
+	s.forgetDomains()
 	for k := range s.claims {
 		s.claims[k] = s.claims[k][:0]
 	}
@@ -199,7 +200,7 @@ func (s *scanner) reset(text string) {
 func (s *scanner) release() {
 	clear(s.matches)
 	clear(s.spare)
-	clear(s.domains)
+	s.forgetDomains()
 	if cap(s.buf.norm.out) > maxPooled || cap(s.buf.refanged) > maxPooled {
 		return
 	}
