@@ -36,6 +36,9 @@ var (
 	streamPiece   = 1 << 20 // bytes of text a piece holds, at least
 	streamContext = 8 << 10 // bytes of context on either side
 	streamMaxRun  = 8 << 20 // longest run without white space kept whole
+	// How far a piece may run on to end at a line break rather than at
+	// another white space.
+	streamLineSearch = 64 << 10
 )
 
 // ExtractReader reads text from r and calls emit with each observable of
@@ -44,9 +47,14 @@ var (
 // call. ExtractReader stops at the first error of r or emit and returns it.
 func ExtractReader(r io.Reader, emit func(Observable) error) error {
 	x := &streamer{r: r, emit: emit, seen: make(map[[2]uint64]struct{})}
+	// Room for a piece, its context and the look for a line break after
+	// it and after the context, so that the buffer seldom grows.
+	x.buf = make([]byte, 0, streamPiece+2*streamContext+4*streamLineSearch)
 	for i := range x.seeds {
 		x.seeds[i] = maphash.MakeSeed()
 	}
+	x.s = getScanner()
+	defer x.s.release()
 	return x.run()
 }
 
@@ -60,7 +68,7 @@ type streamer struct {
 	from int
 	eof  bool
 	// s scans every window; aux prepares the parts of a window.
-	s   scanner
+	s   *scanner
 	aux buffers
 	// seen holds two hashes of each observable given (of its value, each
 	// mixed with one of its type).
@@ -119,11 +127,26 @@ func (x *streamer) fill() error {
 // isCutSpace reports whether a piece may be cut before c.
 func isCutSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
-// cut returns the offset of the first white space at or after i (where a
-// piece may end), reading more input as needed; or the end of the input;
-// or, after a run of streamMaxRun bytes without white space, a character
+// cut returns where a piece starting before i may end: the first line
+// break at or after i within streamLineSearch bytes, or else the first
+// white space, reading more input as needed; or the end of the input; or,
+// after a run of streamMaxRun bytes without white space, a character
 // boundary.
 func (x *streamer) cut(i int) (int, error) {
+	for {
+		limit := min(len(x.buf), i+streamLineSearch)
+		if i < limit {
+			if k := bytes.IndexByte(x.buf[i:limit], '\n'); k >= 0 {
+				return i + k, nil
+			}
+		}
+		if limit == i+streamLineSearch || x.eof {
+			break
+		}
+		if err := x.fill(); err != nil {
+			return 0, err
+		}
+	}
 	j := i
 	for {
 		for ; j < len(x.buf); j++ {
@@ -165,10 +188,13 @@ func (x *streamer) cutBefore(i int) int {
 // piece extracts the observables that start in buf[from:to], reading the
 // window buf[start:end], and gives those not given before.
 func (x *streamer) piece(start, from, to, end int) error {
-	s := &x.s
+	s := x.s
 	window := ownString(x.buf[start:end])
 	s.reset(window)
-	lo, hi, ok := x.offsets(s.prepared, window, from-start, to-start)
+	lo, hi, ok := lineOffsets(s.t, window, from-start, to-start)
+	if !ok {
+		lo, hi, ok = x.offsets(s.prepared, window, from-start, to-start)
+	}
 	if !ok {
 		s.reset(ownString(x.buf[from:to]))
 		lo, hi = 0, len(s.t)
@@ -224,4 +250,42 @@ func (x *streamer) offsets(whole prepared, window string, a, b int) (lo, hi int,
 		}
 	}
 	return lo, hi, n == len(whole.text) && defang == len(whole.defangDots) && kuten == len(whole.kutenDots)
+}
+
+// lineOffsets returns where window[a:b] lies in prepared, window's prepared
+// text, when each of a and b is an end of window or a line break: the
+// preparation keeps every line break and makes none (NFKC maps nothing to
+// one, and a defanging marker or a "。" never spans one), so the piece
+// starts and ends at the same line breaks of the prepared text.
+func lineOffsets(prepared, window string, a, b int) (lo, hi int, ok bool) {
+	at := func(i int) (int, bool) {
+		switch {
+		case i == 0:
+			return 0, true
+		case i == len(window):
+			return len(prepared), true
+		case window[i] != '\n':
+			return 0, false
+		}
+		// The line break at i is the n-th of window; find the n-th of prepared.
+		n := strings.Count(window[:i], "\n")
+		p := -1
+		for range n + 1 {
+			k := strings.IndexByte(prepared[p+1:], '\n')
+			if k < 0 {
+				return 0, false
+			}
+			p += 1 + k
+		}
+		return p, true
+	}
+	if strings.Count(prepared, "\n") != strings.Count(window, "\n") {
+		return 0, 0, false
+	}
+	lo, ok = at(a)
+	if !ok {
+		return 0, 0, false
+	}
+	hi, ok = at(b)
+	return lo, hi, ok
 }

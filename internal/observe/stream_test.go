@@ -100,21 +100,24 @@ func firstDiff(got, want []Observable) string {
 }
 
 // BenchmarkExtractReader runs ExtractReader, in one goroutine, over the
-// dense corpus, as koban extract does: the figure to hold beside
-// BenchmarkExtractDense's.
+// mixed and the dense corpus, as koban extract does: the figures to hold
+// beside BenchmarkExtractMixed's and BenchmarkExtractDense's.
 func BenchmarkExtractReader(b *testing.B) {
-	text, err := denseCorpus(denseCorpusSize)
-	if err != nil {
-		b.Skipf("dense corpus: %v", err)
+	texts := []struct{ name, text string }{{"mixed", mixedCorpus(corpusSize)}}
+	if dense, err := denseCorpus(denseCorpusSize); err == nil {
+		texts = append(texts, struct{ name, text string }{"dense", dense})
 	}
-	b.SetBytes(int64(len(text)))
-	b.ResetTimer()
-	for b.Loop() {
-		b.StopTimer()
-		clearPhoneCache()
-		b.StartTimer()
-		if err := ExtractReader(strings.NewReader(text), func(Observable) error { return nil }); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range texts {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.text)))
+			for b.Loop() {
+				b.StopTimer()
+				clearPhoneCache()
+				b.StartTimer()
+				if err := ExtractReader(strings.NewReader(c.text), func(Observable) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
