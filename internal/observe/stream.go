@@ -13,23 +13,25 @@ import (
 // Streaming: ExtractReader reads a text of any size in pieces and gives the
 // observables Extract would give for the whole text, in the same order,
 // from memory bounded by the piece size (and the set of values already
-// given, sixteen bytes a value).
+// given, two 64-bit hashes a value).
 //
-// A piece is cut at white space, and read with context on either side: the
-// observables kept are those that start in the piece, found in a window
-// that also holds the streamContext bytes before and after it, each end
-// again at white space. No observable without white space in it (a URL, an
-// address, a name, a hash) crosses white space, and those with spaces (a
-// phone number, an account with its bank and branch, a handle after its
-// platform's name, an ASN) span a few hundred bytes at most, far less than
-// the context: so each observable is read in a window as it is in the whole
-// text. Text normalisation is local to each side of white space too; the
-// positions of the piece in the window's prepared text are found by
-// preparing its parts, and where the parts do not add up to the whole the
-// piece is read without context. Only a run without white space longer
-// than streamMaxRun is cut inside, at a character boundary; an observable
-// across that cut may be lost or split. TestExtractReader and
-// FuzzExtractReader hold ExtractReader to Extract.
+// A piece is cut at a line break where one comes soon enough, else at other
+// white space, and read with context on either side: the observables kept
+// are those that start in the piece, found in a window that also holds the
+// streamContext bytes before and after it, each end again at white space.
+// No observable without white space in it (a URL, an address, a name, a
+// hash) crosses white space, and those with spaces (a phone number, an
+// account with its bank and branch, a handle after its platform's name, an
+// ASN) span a few hundred bytes at most, far less than the context: so each
+// observable is read in a window as it is in the whole text. Text
+// normalisation is local to each side of white space too. The piece's ends
+// are found in the window's prepared text by counting line breaks, which
+// normalisation keeps one for one; a piece cut at other white space is
+// found by preparing the window's parts one after the other, and where they
+// do not add up to the whole, the piece is read without context. Only a run
+// without white space longer than streamMaxRun is cut inside, at a
+// character boundary; an observable across that cut may be lost or split.
+// TestExtractReader and FuzzExtractReader hold ExtractReader to Extract.
 
 // Sizes of ExtractReader, variables so that tests can make them small.
 var (
@@ -62,8 +64,8 @@ func ExtractReader(r io.Reader, emit func(Observable) error) error {
 type streamer struct {
 	r    io.Reader
 	emit func(Observable) error
-	// buf holds the input from its offset base on; from is where the next
-	// piece starts in buf.
+	// buf holds the input not yet read and the context before it; from is
+	// where the next piece starts in buf.
 	buf  []byte
 	from int
 	eof  bool
@@ -76,6 +78,7 @@ type streamer struct {
 	seen  map[[2]uint64]struct{}
 }
 
+// run reads and extracts piece after piece until the input ends.
 func (x *streamer) run() error {
 	for {
 		for !x.eof && len(x.buf)-x.from < streamPiece+2*streamContext {
