@@ -78,3 +78,16 @@ func TestDedup(t *testing.T) {
 		t.Fatalf("dedup of the dense corpus: %d observables, want %d", len(got), len(want))
 	}
 }
+
+// TestURLByteTables holds the byte tables of the URL loops to the strings
+// they stand for, on every byte.
+func TestURLByteTables(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		if hostEnds[b] != (strings.IndexByte(hostEndBytes, b) >= 0) ||
+			urlTrailing[b] != (strings.IndexByte(urlTrailingBytes, b) >= 0) ||
+			int(bracketAt[b]) != strings.IndexByte(bracketPairs, b) {
+			t.Fatalf("byte %#x: tables disagree with their strings", c)
+		}
+	}
+}
