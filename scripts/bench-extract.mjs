@@ -6,9 +6,9 @@
 //       refangs) on the corpus: one warm-up, then RUNS timed runs; prints
 //       JSON {bytes, mbps (median), runs, counts} with the number of
 //       distinct values of each of its types.
-//   node bench-extract.mjs table IOC_JSON KOBAN_JSONL KOBAN_BENCH
-//       prints the comparison: throughput, and per type the counts of
-//       each side and of the values both found.
+//   node bench-extract.mjs table CORPUS_NAME IOC_JSON[,IOC_JSON…] KOBAN_JSONL KOBAN_BENCH
+//       prints the comparison for the corpus (mixed or dense): throughput,
+//       and per type the counts of each side and of the values both found.
 import { readFileSync } from 'node:fs';
 
 // ioc-extractor's result keys and the koban types they correspond to;
@@ -39,21 +39,30 @@ async function measure(corpusPath, runs) {
   console.log(JSON.stringify({ bytes, mbps: median(mbps), runs: mbps, values }));
 }
 
-function table(iocPath, kobanPath, benchPath) {
-  const ioc = JSON.parse(readFileSync(iocPath, 'utf8'));
+// What each corpus is, for the table's heading.
+const corpora = {
+  mixed: 'mixed Japanese/English reports (BenchmarkExtractMixed)',
+  dense: 'indicator-dense feeds, STIX/MISP and iocextract input (BenchmarkExtractDense)',
+};
+
+function table(corpus, iocPaths, kobanPath, benchPath) {
+  // One or more results of measure, comma-separated: their runs together.
+  const iocs = iocPaths.split(',').map((p) => JSON.parse(readFileSync(p, 'utf8')));
+  const ioc = { ...iocs[0], runs: iocs.flatMap((r) => r.runs) };
+  ioc.mbps = median(ioc.runs);
   const koban = {};
   for (const line of readFileSync(kobanPath, 'utf8').split('\n')) {
     if (!line) continue;
     const { type, value } = JSON.parse(line);
     (koban[type] ??= new Set()).add(value);
   }
-  const kobanRuns = [...readFileSync(benchPath, 'utf8').matchAll(/^BenchmarkExtractMixed\S*\s.*?([\d.]+) MB\/s/gm)]
+  const kobanRuns = [...readFileSync(benchPath, 'utf8').matchAll(/^BenchmarkExtract\w*\s.*?([\d.]+) MB\/s/gm)]
     .map((m) => Number(m[1]));
-  if (kobanRuns.length === 0) throw new Error(`no BenchmarkExtractMixed result in ${benchPath}`);
+  if (kobanRuns.length === 0) throw new Error(`no BenchmarkExtract result in ${benchPath}`);
   const kobanMBps = median(kobanRuns);
 
   const row = (cells, widths) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd();
-  console.log(`corpus: ${(ioc.bytes / 1e6).toFixed(2)} MB, mixed Japanese/English reports\n`);
+  console.log(`corpus ${corpus}: ${(ioc.bytes / 1e6).toFixed(2)} MB, ${corpora[corpus] ?? corpus}\n`);
   const w1 = [34, 12];
   console.log(row(['extractor', 'MB/s'], w1));
   console.log(row(['koban observe.Extract (Go, 1 core)', kobanMBps.toFixed(1)], w1));
@@ -86,8 +95,8 @@ const [cmd, ...args] = process.argv.slice(2);
 if (cmd === 'measure') {
   await measure(args[0], Number(args[1] ?? 5));
 } else if (cmd === 'table') {
-  table(args[0], args[1], args[2]);
+  table(args[0], args[1], args[2], args[3]);
 } else {
-  console.error('usage: bench-extract.mjs measure CORPUS [RUNS] | table IOC_JSON KOBAN_JSONL KOBAN_BENCH');
+  console.error('usage: bench-extract.mjs measure CORPUS [RUNS] | table CORPUS_NAME IOC_JSON KOBAN_JSONL KOBAN_BENCH');
   process.exit(2);
 }

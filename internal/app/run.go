@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,7 +20,6 @@ import (
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/locale"
-	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 )
 
@@ -501,36 +499,4 @@ func anchorsHeld(n int, file, keyFile string) string {
 		s += fmt.Sprintf(", and every one is signed with the key in %s", keyFile)
 	}
 	return s + "."
-}
-
-func runExtract(env Env, files []string) error {
-	enc := json.NewEncoder(env.Stdout)
-	enc.SetEscapeHTML(false)
-	do := func(name string, r io.Reader) error {
-		b, err := io.ReadAll(r)
-		if err != nil {
-			return err
-		}
-		for _, o := range observe.ExtractFile(name, b) {
-			if err := enc.Encode(o); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if len(files) == 0 {
-		return do("", env.Stdin)
-	}
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			return err
-		}
-		err = do(f, fh)
-		fh.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
-		}
-	}
-	return nil
 }

@@ -170,3 +170,34 @@ func TestByLead(t *testing.T) {
 		}
 	}
 }
+
+// TestTelBefore holds telBefore, which lets most positions go on the byte
+// before them, to the plain search for each label.
+func TestTelBefore(t *testing.T) {
+	slow := func(t string, i int) bool {
+		if t[i-1] == '.' {
+			i--
+		}
+		for _, w := range telWords {
+			if strings.HasSuffix(t[:i], w) {
+				k := i - len(w)
+				return k == 0 || !isWordByte(t[k-1])
+			}
+		}
+		return false
+	}
+	pieces := []string{"TEL", "Tel", "tel", "FAX", "Fax", "fax", "TE", "L", "x", "X", "l", "a", ".", " ", "0", "_", "あ"}
+	r := rand.New(rand.NewPCG(17, 1))
+	for range 20000 {
+		var b strings.Builder
+		for n := 1 + r.IntN(6); n > 0; n-- {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		for i := 1; i <= len(s); i++ {
+			if got, want := telBefore(s, i), slow(s, i); got != want {
+				t.Fatalf("telBefore(%q, %d) = %v, want %v", s, i, got, want)
+			}
+		}
+	}
+}

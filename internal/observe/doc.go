@@ -392,9 +392,27 @@
 // long enough run of letters and digits. Numbers of the JP region are
 // checked against its phonenumbers metadata compiled once (phonenational.go),
 // the others by phonenumbers itself. Extract reuses the memory of the
-// normalised text, the matches and the claims from one call to the next,
-// and copies out the values that point into it. Each shortcut has a test
-// or fuzz target that holds it to the slow way (reference_test.go,
-// bytescan_test.go, kanjinum_test.go, nfkc_test.go, phonenational_test.go,
+// normalised text, the matches and the claims from one call to the next
+// (the scanner of the last call is kept through garbage collections, which
+// empty a sync.Pool), and copies out the values that point into it; it
+// deduplicates with a table of small slots in that memory rather than a
+// map, and remembers, for one text, what canonicalDomain said of each name
+// (feeds repeat their hosts). Each shortcut has a test or fuzz target that
+// holds it to the slow way (reference_test.go, bytescan_test.go,
+// kanjinum_test.go, nfkc_test.go, phonenational_test.go, scan_test.go,
 // fuzz_test.go).
+//
+// ExtractReader gives what Extract gives for a whole text, read from a
+// stream in pieces of 1 MB, so that koban extract reads a file of any size
+// in bounded memory (about 65 MB for a 1 GB file; the values already given
+// are remembered as two 64-bit hashes each). A piece is cut at white space
+// and read with 8 KB of context on either side, cut at white space too; the
+// observables kept are those that start in the piece. An observable
+// without white space cannot cross a cut, and those with spaces (a phone
+// number, an account and its bank, a handle after its platform's name, an
+// ASN) span far less than the context. Normalisation does not cross white
+// space either; where preparing a piece's parts one by one would not give
+// the window's prepared text, the piece is read alone. A run of 8 MB
+// without white space is cut inside it, where an observable may be lost.
+// TestExtractReader and FuzzExtractReader hold ExtractReader to Extract.
 package observe

@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"hash/maphash"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -438,7 +439,7 @@ func (s *scanner) bareDomain(labels []label) int {
 	if titleCase(tld) {
 		return 0 // "home.It was…": a sentence run into the next, not ".it"
 	}
-	d, why := canonicalDomain(t[start:end])
+	d, why := s.domain(t[start:end])
 	if why != "" {
 		return 0
 	}
@@ -470,3 +471,46 @@ func titleCase(w string) bool {
 	}
 	return true
 }
+
+// domainMemo is what canonicalDomain said of a name.
+type domainMemo struct{ name, canon, why string }
+
+// domain is canonicalDomain, remembered for the text being scanned: in
+// feeds and dumps the same hosts come back line after line, and the public
+// suffix lookup is the dearest part. The memory is a direct-mapped table,
+// emptied of what it holds for each text (see forgetDomains): its names are
+// views of the text. With a nil scanner it is canonicalDomain.
+func (s *scanner) domain(name string) (string, string) {
+	if s == nil || name == "" {
+		return canonicalDomain(name)
+	}
+	if s.domains == nil {
+		s.domains = make([]domainMemo, domainMemoSize)
+	}
+	k := maphash.String(domainSeed, name) & (domainMemoSize - 1)
+	e := &s.domains[k]
+	if e.name == name {
+		return e.canon, e.why
+	}
+	d, why := canonicalDomain(name)
+	if e.name == "" {
+		s.domainsUsed = append(s.domainsUsed, uint16(k))
+	}
+	*e = domainMemo{name, d, why}
+	return d, why
+}
+
+// forgetDomains empties the entries of the domain memory that hold
+// something.
+func (s *scanner) forgetDomains() {
+	for _, k := range s.domainsUsed {
+		s.domains[k] = domainMemo{}
+	}
+	s.domainsUsed = s.domainsUsed[:0]
+}
+
+// domainMemoSize is the number of entries of a scanner's domain memory.
+const domainMemoSize = 1 << 12
+
+// domainSeed seeds the hashes of the domain memory.
+var domainSeed = maphash.MakeSeed()

@@ -79,7 +79,7 @@ func scanEmails(s *scanner) {
 			continue
 		}
 		end = labels[len(labels)-1].end
-		d, why := canonicalDomain(t[at+1 : end])
+		d, why := s.domain(t[at+1 : end])
 		if why != "" {
 			continue
 		}

@@ -24,6 +24,15 @@ func ExtractHTML(doc string) (ev Evidence) {
 	return r.evidence()
 }
 
+// IsDocument reports whether ExtractFile reads a file of this name, whose
+// first 512 bytes (or fewer, for a shorter file) are head, as an e-mail
+// message or an HTML document, which it needs whole. Any other file is
+// text, which ExtractReader can read in pieces.
+func IsDocument(name string, head []byte) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".eml" || ext == ".html" || ext == ".htm" || strings.HasPrefix(http.DetectContentType(head), "text/html")
+}
+
 // ExtractFile returns the observables of a file of evidence: an e-mail
 // message (by its .eml name) as ExtractEmail reads it, an HTML document (by
 // its name or its content) as ExtractHTML reads it, anything else as text.

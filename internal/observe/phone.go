@@ -238,6 +238,11 @@ func telBefore(t string, i int) bool {
 	if t[i-1] == '.' {
 		i--
 	}
+	// Every label ends in l or x: most glued numbers (pieces of hashes and
+	// identifiers) are let go on that one byte.
+	if i == 0 || t[i-1]|0x20 != 'l' && t[i-1]|0x20 != 'x' {
+		return false
+	}
 	for _, w := range telWords {
 		if strings.HasSuffix(t[:i], w) {
 			k := i - len(w)

@@ -2,10 +2,12 @@ package observe
 
 import (
 	"cmp"
+	"hash/maphash"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -42,6 +44,12 @@ type scanner struct {
 	kanjiFound bool
 	// names is memory for the labels of the name being read.
 	names []label
+	// seen is the memory of dedup's table.
+	seen []uint64
+	// domains remembers canonicalDomain's verdicts on the names of the
+	// text (see domain), domainsUsed which of its entries are taken.
+	domains     []domainMemo
+	domainsUsed []uint16
 }
 
 // digitRuns returns the digit runs of the text, found on first use, with
@@ -94,31 +102,80 @@ func Extract(text string) []Observable { return extract(text, passes) }
 
 // extract is Extract with the given passes.
 func extract(text string, passes []func(*scanner)) []Observable {
-	s := scanners.Get().(*scanner)
+	s := getScanner()
 	defer s.release()
 	s.reset(text)
+	ms := s.scan(passes)
+	if len(ms) == 0 {
+		return nil
+	}
+	return s.dedup(ms)
+}
+
+// scan runs the passes over the text the scanner was reset to and returns
+// their matches in order (see ordered).
+func (s *scanner) scan(passes []func(*scanner)) []match {
 	for _, pass := range passes {
 		s.runs = append(s.runs, len(s.matches))
 		pass(s)
 	}
-	if len(s.matches) == 0 {
-		return nil
-	}
-	ms := s.ordered()
+	return s.ordered()
+}
+
+// dedup returns the observables of ms, detached, each once, in order of
+// first appearance. The set of those seen is an open-addressing table of
+// indexes into the result, each with the top half of its value's hash, in
+// the scanner's memory: on indicator-dense text, where a map's buckets
+// missed the cache on every match, its slots are small and reused.
+func (s *scanner) dedup(ms []match) []Observable {
 	out := make([]Observable, 0, len(ms))
-	seen := make(map[Observable]struct{}, len(ms))
+	size := 64
+	for size < 2*len(ms) {
+		size <<= 1
+	}
+	if cap(s.seen) >= size {
+		s.seen = s.seen[:size]
+		clear(s.seen)
+	} else {
+		s.seen = make([]uint64, size)
+	}
+	mask := uint64(size - 1)
 	for _, m := range ms {
-		if _, ok := seen[m.obs]; ok {
-			continue
+		h := maphash.String(seenSeed, m.obs.Value) ^ uint64(len(m.obs.Type))*0x9e3779b97f4a7c15
+		tag := h &^ (1<<32 - 1)
+		for i := h & mask; ; i = (i + 1) & mask {
+			e := s.seen[i]
+			if e == 0 {
+				out = append(out, s.detach(m.obs))
+				s.seen[i] = tag | uint64(len(out))
+				break
+			}
+			if e&^(1<<32-1) == tag && out[uint32(e)-1] == m.obs {
+				break
+			}
 		}
-		seen[m.obs] = struct{}{}
-		out = append(out, s.detach(m.obs))
 	}
 	return out
 }
 
-// scanners holds scanners between calls of Extract.
-var scanners = sync.Pool{New: func() any { return new(scanner) }}
+// seenSeed seeds the hashes of dedup.
+var seenSeed = maphash.MakeSeed()
+
+// scanners holds scanners between calls of Extract, and last the scanner of
+// the last call: the pool is emptied by garbage collections, which a large
+// text causes several of, and the next text would grow every buffer anew.
+var (
+	scanners = sync.Pool{New: func() any { return new(scanner) }}
+	last     atomic.Pointer[scanner]
+)
+
+// getScanner returns a scanner for a new text.
+func getScanner() *scanner {
+	if s := last.Swap(nil); s != nil {
+		return s
+	}
+	return scanners.Get().(*scanner)
+}
 
 // maxPooled bounds the memory (in bytes of text) a pooled scanner keeps: a
 // huge text's buffers are left to the garbage collector.
@@ -132,6 +189,7 @@ func (s *scanner) reset(text string) {
 	s.runs = s.runs[:0]
 	s.digitsFound = false
 	s.kanjiFound = false
+	s.forgetDomains()
 	for k := range s.claims {
 		s.claims[k] = s.claims[k][:0]
 	}
@@ -142,11 +200,14 @@ func (s *scanner) reset(text string) {
 func (s *scanner) release() {
 	clear(s.matches)
 	clear(s.spare)
+	s.forgetDomains()
 	if cap(s.buf.norm.out) > maxPooled || cap(s.buf.refanged) > maxPooled {
 		return
 	}
 	s.t, s.prepared = "", prepared{}
-	scanners.Put(s)
+	if !last.CompareAndSwap(nil, s) {
+		scanners.Put(s)
+	}
 }
 
 // detach returns ob with a value that does not share memory with the

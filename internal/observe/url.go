@@ -92,7 +92,7 @@ func parseURL(t string, start, sep int, s *scanner) (urlMatch, bool) {
 		if name == "" {
 			return m, false
 		}
-		d, why := canonicalDomain(name)
+		d, why := s.domain(name)
 		if why != "" {
 			return m, false
 		}
@@ -132,7 +132,7 @@ func parseURL(t string, start, sep int, s *scanner) (urlMatch, bool) {
 			}
 			m.hostType, m.host = IPv4, ip
 		} else {
-			d, why := canonicalDomain(name)
+			d, why := s.domain(name)
 			if why != "" {
 				return m, false
 			}
@@ -206,7 +206,7 @@ func parseURL(t string, start, sep int, s *scanner) (urlMatch, bool) {
 // fragment.
 func hostRegion(t string, p int) int {
 	e := p
-	for e < len(t) && isURLByte(t[e]) && strings.IndexByte(":/?#@", t[e]) < 0 {
+	for e < len(t) && isURLByte(t[e]) && !hostEnds[t[e]] {
 		e++
 	}
 	return e
@@ -263,9 +263,8 @@ func mendHost(t string, p int) (string, int) {
 // kind (so "https://ja.wikipedia.org/wiki/Foo_(bar)" keeps its parenthesis).
 func trimURLTail(t string, q, r int) int {
 	var opens, closes [3]int
-	const pairs = "()[]{}"
 	for k := q; k < r; k++ {
-		if i := strings.IndexByte(pairs, t[k]); i >= 0 {
+		if i := bracketAt[t[k]]; i >= 0 {
 			if i%2 == 0 {
 				opens[i/2]++
 			} else {
@@ -275,11 +274,11 @@ func trimURLTail(t string, q, r int) int {
 	}
 	for r > q {
 		c := t[r-1]
-		if strings.IndexByte(".,;:!?'\"", c) >= 0 {
+		if urlTrailing[c] {
 			r--
 			continue
 		}
-		if i := strings.IndexByte(pairs, c); i >= 0 && i%2 == 1 && closes[i/2] > opens[i/2] {
+		if i := bracketAt[c]; i >= 0 && i%2 == 1 && closes[i/2] > opens[i/2] {
 			closes[i/2]--
 			r--
 			continue
@@ -287,6 +286,35 @@ func trimURLTail(t string, q, r int) int {
 		break
 	}
 	return r
+}
+
+// Byte tables of the loops that walk every byte of a URL: whether a byte
+// ends a host (one of ":/?#@"), is punctuation trimmed after a URL (one of
+// urlTrailingBytes), and the index of a bracket in bracketPairs (or -1).
+// TestURLByteTables holds them to the strings they are made from.
+const (
+	hostEndBytes     = ":/?#@"
+	urlTrailingBytes = ".,;:!?'\""
+	bracketPairs     = "()[]{}"
+)
+
+var (
+	hostEnds    = byteSet(hostEndBytes)
+	urlTrailing = byteSet(urlTrailingBytes)
+	bracketAt   = func() (t [256]int8) {
+		for c := range t {
+			t[c] = int8(strings.IndexByte(bracketPairs, byte(c)))
+		}
+		return t
+	}()
+)
+
+// byteSet returns a table of the bytes of s.
+func byteSet(s string) (t [256]bool) {
+	for i := 0; i < len(s); i++ {
+		t[s[i]] = true
+	}
+	return t
 }
 
 // normalizeURL is the URL normaliser: a known scheme, then a host that is

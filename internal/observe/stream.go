@@ -1,0 +1,294 @@
+package observe
+
+import (
+	"bytes"
+	"errors"
+	"hash/maphash"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Streaming: ExtractReader reads a text of any size in pieces and gives the
+// observables Extract would give for the whole text, in the same order,
+// from memory bounded by the piece size (and the set of values already
+// given, two 64-bit hashes a value).
+//
+// A piece is cut at a line break where one comes soon enough, else at other
+// white space, and read with context on either side: the observables kept
+// are those that start in the piece, found in a window that also holds the
+// streamContext bytes before and after it, each end again at white space.
+// No observable without white space in it (a URL, an address, a name, a
+// hash) crosses white space, and those with spaces (a phone number, an
+// account with its bank and branch, a handle after its platform's name, an
+// ASN) span a few hundred bytes at most, far less than the context: so each
+// observable is read in a window as it is in the whole text. Text
+// normalisation is local to each side of white space too. The piece's ends
+// are found in the window's prepared text by counting line breaks, which
+// normalisation keeps one for one; a piece cut at other white space is
+// found by preparing the window's parts one after the other, and where they
+// do not add up to the whole, the piece is read without context. Only a run
+// without white space longer than streamMaxRun is cut inside, at a
+// character boundary; an observable across that cut may be lost or split.
+// TestExtractReader and FuzzExtractReader hold ExtractReader to Extract.
+
+// Sizes of ExtractReader, variables so that tests can make them small.
+var (
+	streamPiece   = 1 << 20 // bytes of text a piece holds, at least
+	streamContext = 8 << 10 // bytes of context on either side
+	streamMaxRun  = 8 << 20 // longest run without white space kept whole
+	// How far a piece may run on to end at a line break rather than at
+	// another white space.
+	streamLineSearch = 64 << 10
+)
+
+// ExtractReader reads text from r and calls emit with each observable of
+// it, as Extract(whole text) would give them: deduplicated, in order of
+// first appearance. The value passed to emit is valid only during the
+// call. ExtractReader stops at the first error of r or emit and returns it.
+func ExtractReader(r io.Reader, emit func(Observable) error) error {
+	x := &streamer{r: r, emit: emit, seen: make(map[[2]uint64]struct{})}
+	// Room for a piece, its context and the look for a line break after
+	// it and after the context, so that the buffer seldom grows.
+	x.buf = make([]byte, 0, streamPiece+2*streamContext+4*streamLineSearch)
+	for i := range x.seeds {
+		x.seeds[i] = maphash.MakeSeed()
+	}
+	x.s = getScanner()
+	defer x.s.release()
+	return x.run()
+}
+
+// streamer is the state of one ExtractReader.
+type streamer struct {
+	r    io.Reader
+	emit func(Observable) error
+	// buf holds the input not yet read and the context before it; from is
+	// where the next piece starts in buf.
+	buf  []byte
+	from int
+	eof  bool
+	// s scans every window; aux prepares the parts of a window.
+	s   *scanner
+	aux buffers
+	// seen holds two hashes of each observable given (of its value, each
+	// mixed with one of its type).
+	seeds [4]maphash.Seed
+	seen  map[[2]uint64]struct{}
+}
+
+// run reads and extracts piece after piece until the input ends.
+func (x *streamer) run() error {
+	for {
+		for !x.eof && len(x.buf)-x.from < streamPiece+2*streamContext {
+			if err := x.fill(); err != nil {
+				return err
+			}
+		}
+		if x.from >= len(x.buf) && x.eof {
+			return nil
+		}
+		to, err := x.cut(x.from + streamPiece)
+		if err != nil {
+			return err
+		}
+		end, err := x.cut(to + streamContext)
+		if err != nil {
+			return err
+		}
+		start := x.cutBefore(x.from - streamContext)
+		if err := x.piece(start, x.from, to, end); err != nil {
+			return err
+		}
+		x.from = to
+		// Keep only the context the next piece needs.
+		if keep := x.cutBefore(x.from - streamContext); keep > 0 {
+			n := copy(x.buf, x.buf[keep:])
+			x.buf = x.buf[:n]
+			x.from -= keep
+		}
+	}
+}
+
+// fill reads more input into buf.
+func (x *streamer) fill() error {
+	if cap(x.buf)-len(x.buf) < 64<<10 {
+		x.buf = slices.Grow(x.buf, max(len(x.buf), 256<<10))
+	}
+	n, err := x.r.Read(x.buf[len(x.buf):cap(x.buf)])
+	x.buf = x.buf[:len(x.buf)+n]
+	switch {
+	case errors.Is(err, io.EOF):
+		x.eof = true
+	case err != nil:
+		return err
+	}
+	return nil
+}
+
+// isCutSpace reports whether a piece may be cut before c.
+func isCutSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+
+// cut returns where a piece starting before i may end: the first line
+// break at or after i within streamLineSearch bytes, or else the first
+// white space, reading more input as needed; or the end of the input; or,
+// after a run of streamMaxRun bytes without white space, a character
+// boundary.
+func (x *streamer) cut(i int) (int, error) {
+	for {
+		limit := min(len(x.buf), i+streamLineSearch)
+		if i < limit {
+			if k := bytes.IndexByte(x.buf[i:limit], '\n'); k >= 0 {
+				return i + k, nil
+			}
+		}
+		if limit == i+streamLineSearch || x.eof {
+			break
+		}
+		if err := x.fill(); err != nil {
+			return 0, err
+		}
+	}
+	j := i
+	for {
+		for ; j < len(x.buf); j++ {
+			if isCutSpace(x.buf[j]) {
+				return j, nil
+			}
+			if j-i >= streamMaxRun {
+				for j > i && !utf8.RuneStart(x.buf[j]) {
+					j--
+				}
+				return j, nil
+			}
+		}
+		if x.eof {
+			return len(x.buf), nil
+		}
+		if err := x.fill(); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// cutBefore returns the offset of the last white space at or before i, or
+// 0, or (after a long run without any) a character boundary.
+func (x *streamer) cutBefore(i int) int {
+	if i <= 0 {
+		return 0
+	}
+	lo := max(0, i-streamMaxRun)
+	if k := bytes.LastIndexFunc(x.buf[lo:i+1], func(r rune) bool { return r < utf8.RuneSelf && isCutSpace(byte(r)) }); k >= 0 {
+		return lo + k
+	}
+	for i > 0 && !utf8.RuneStart(x.buf[i]) {
+		i--
+	}
+	return i
+}
+
+// piece extracts the observables that start in buf[from:to], reading the
+// window buf[start:end], and gives those not given before.
+func (x *streamer) piece(start, from, to, end int) error {
+	s := x.s
+	window := ownString(x.buf[start:end])
+	s.reset(window)
+	lo, hi, ok := lineOffsets(s.t, window, from-start, to-start)
+	if !ok {
+		lo, hi, ok = x.offsets(s.prepared, window, from-start, to-start)
+	}
+	if !ok {
+		s.reset(ownString(x.buf[from:to]))
+		lo, hi = 0, len(s.t)
+	}
+	for _, m := range s.scan(passes) {
+		if m.pos < lo || m.pos >= hi {
+			continue
+		}
+		k := [2]uint64{
+			maphash.String(x.seeds[0], m.obs.Value) ^ maphash.String(x.seeds[1], string(m.obs.Type)),
+			maphash.String(x.seeds[2], m.obs.Value) ^ maphash.String(x.seeds[3], string(m.obs.Type)),
+		}
+		if _, dup := x.seen[k]; dup {
+			continue
+		}
+		x.seen[k] = struct{}{}
+		if err := x.emit(m.obs); err != nil {
+			return err
+		}
+	}
+	clear(s.matches)
+	return nil
+}
+
+// offsets returns where window[a:b] lies in whole, window's prepared text,
+// if preparing window[:a], window[a:b] and window[b:] one after the other
+// gives that text, with the same marks.
+func (x *streamer) offsets(whole prepared, window string, a, b int) (lo, hi int, ok bool) {
+	n, defang, kuten := 0, 0, 0
+	for k, part := range [3]string{window[:a], window[a:b], window[b:]} {
+		p := x.aux.prepare(part)
+		if !strings.HasPrefix(whole.text[n:], p.text) {
+			return 0, 0, false
+		}
+		for _, d := range p.defangDots {
+			if defang >= len(whole.defangDots) || whole.defangDots[defang] != n+d {
+				return 0, 0, false
+			}
+			defang++
+		}
+		for _, d := range p.kutenDots {
+			if kuten >= len(whole.kutenDots) || whole.kutenDots[kuten] != n+d {
+				return 0, 0, false
+			}
+			kuten++
+		}
+		n += len(p.text)
+		switch k {
+		case 0:
+			lo = n
+		case 1:
+			hi = n
+		}
+	}
+	return lo, hi, n == len(whole.text) && defang == len(whole.defangDots) && kuten == len(whole.kutenDots)
+}
+
+// lineOffsets returns where window[a:b] lies in prepared, window's prepared
+// text, when each of a and b is an end of window or a line break: the
+// preparation keeps every line break and makes none (NFKC maps nothing to
+// one, and a defanging marker or a "。" never spans one), so the piece
+// starts and ends at the same line breaks of the prepared text.
+func lineOffsets(prepared, window string, a, b int) (lo, hi int, ok bool) {
+	at := func(i int) (int, bool) {
+		switch {
+		case i == 0:
+			return 0, true
+		case i == len(window):
+			return len(prepared), true
+		case window[i] != '\n':
+			return 0, false
+		}
+		// The line break at i is the n-th of window; find the n-th of prepared.
+		n := strings.Count(window[:i], "\n")
+		p := -1
+		for range n + 1 {
+			k := strings.IndexByte(prepared[p+1:], '\n')
+			if k < 0 {
+				return 0, false
+			}
+			p += 1 + k
+		}
+		return p, true
+	}
+	if strings.Count(prepared, "\n") != strings.Count(window, "\n") {
+		return 0, 0, false
+	}
+	lo, ok = at(a)
+	if !ok {
+		return 0, 0, false
+	}
+	hi, ok = at(b)
+	return lo, hi, ok
+}

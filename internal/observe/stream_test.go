@@ -1,0 +1,123 @@
+package observe
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// streamed returns what ExtractReader gives for text, read through r.
+func streamed(t *testing.T, text string, wrap func(*strings.Reader) any) []Observable {
+	t.Helper()
+	var got []Observable
+	var r any = strings.NewReader(text)
+	if wrap != nil {
+		r = wrap(strings.NewReader(text))
+	}
+	err := ExtractReader(r.(interface{ Read([]byte) (int, error) }), func(o Observable) error {
+		got = append(got, Observable{o.Type, strings.Clone(o.Value)})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// smallPieces makes ExtractReader cut its input every few hundred bytes
+// for the rest of the test.
+func smallPieces(t testing.TB, piece int) {
+	p, c := streamPiece, streamContext
+	t.Cleanup(func() { streamPiece, streamContext = p, c })
+	streamPiece = piece
+}
+
+// TestExtractReader holds ExtractReader, cut into small pieces, to Extract
+// on the whole text: the corpora, the fuzz seeds and iocextract's lines.
+func TestExtractReader(t *testing.T) {
+	inputs := []string{mixedCorpus(512 << 10), benchCorpus(256 << 10), "", "\n", " 192.0.2.1 "}
+	if dense, err := denseCorpus(512 << 10); err == nil {
+		inputs = append(inputs, dense)
+	}
+	inputs = append(inputs, strings.Join(readLines(t, "input.txt"), "\n"), strings.Join(readLines(t, "valid.txt"), " "))
+	for _, piece := range []int{1, 300, 4096} {
+		smallPieces(t, piece)
+		for _, in := range inputs {
+			if piece == 1 {
+				// A window per byte: a few KB are enough.
+				in = in[:strings.LastIndexByte(in[:min(len(in), 6<<10)], '\n')+1]
+			}
+			want := Extract(in)
+			want = slices.Clone(want)
+			if got := streamed(t, in, nil); !slices.Equal(got, want) {
+				t.Fatalf("pieces of %d bytes, %d bytes of text: ExtractReader gives %d observables, Extract %d\n%s", piece, len(in), len(got), len(want), firstDiff(got, want))
+			}
+		}
+	}
+	// A reader that gives a byte at a time, and one that fails.
+	smallPieces(t, 100)
+	in := inputs[0][:64<<10]
+	if got, want := streamed(t, in, func(r *strings.Reader) any { return iotest.OneByteReader(r) }), Extract(in); !slices.Equal(got, want) {
+		t.Fatalf("one byte at a time: %s", firstDiff(got, want))
+	}
+	boom := errors.New("boom")
+	if err := ExtractReader(iotest.ErrReader(boom), func(Observable) error { return nil }); !errors.Is(err, boom) {
+		t.Fatalf("reader error: %v", err)
+	}
+	if err := ExtractReader(strings.NewReader(in), func(Observable) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("emit error: %v", err)
+	}
+}
+
+// FuzzExtractReader holds ExtractReader to Extract on any text, cut into
+// pieces of any size.
+func FuzzExtractReader(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s, uint16(7))
+	}
+	f.Fuzz(func(t *testing.T, text string, piece uint16) {
+		tm := watchdog(text)
+		defer tm.Stop()
+		smallPieces(t, 1+int(piece))
+		want := slices.Clone(Extract(text))
+		if got := streamed(t, text, nil); !slices.Equal(got, want) {
+			t.Fatalf("on %q in pieces of %d: %s", text, 1+int(piece), firstDiff(got, want))
+		}
+	})
+}
+
+// firstDiff says where two results part.
+func firstDiff(got, want []Observable) string {
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			return fmt.Sprintf("first difference at %d: got %v, want %v", i, got[i], want[i])
+		}
+	}
+	return "one is a prefix of the other"
+}
+
+// BenchmarkExtractReader runs ExtractReader, in one goroutine, over the
+// mixed and the dense corpus, as koban extract does: the figures to hold
+// beside BenchmarkExtractMixed's and BenchmarkExtractDense's.
+func BenchmarkExtractReader(b *testing.B) {
+	texts := []struct{ name, text string }{{"mixed", mixedCorpus(corpusSize)}}
+	if dense, err := denseCorpus(denseCorpusSize); err == nil {
+		texts = append(texts, struct{ name, text string }{"dense", dense})
+	}
+	for _, c := range texts {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.text)))
+			for b.Loop() {
+				b.StopTimer()
+				clearPhoneCache()
+				b.StartTimer()
+				if err := ExtractReader(strings.NewReader(c.text), func(Observable) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
