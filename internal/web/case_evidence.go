@@ -13,7 +13,6 @@ import (
 
 	"github.com/koban-project/koban/internal/blob"
 	"github.com/koban-project/koban/internal/cases"
-	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/koban"
 )
 
@@ -159,49 +158,7 @@ func (s *Server) readEvidenceForm(w http.ResponseWriter, r *http.Request) (url.V
 		}
 		return r.PostForm, nil, "", nil
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.Evidence.MaxBytes+maxEvidenceFields+(1<<20))
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return values, nil, "", bodyError(err)
-	}
-	var staged *blob.Staged
-	var fileName string
-	text := 0
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return values, staged, fileName, nil
-		}
-		if err != nil {
-			return values, staged, fileName, bodyError(err)
-		}
-		if part.FormName() != "file" {
-			v, err := io.ReadAll(io.LimitReader(part, int64(maxEvidenceFields-text+1)))
-			if err != nil {
-				return values, staged, fileName, bodyError(err)
-			}
-			if text += len(v); text > maxEvidenceFields {
-				return values, staged, fileName, koban.Errorf(koban.TooLarge, "intake.error.body_too_large")
-			}
-			values.Add(part.FormName(), string(v))
-			continue
-		}
-		if part.FileName() == "" || staged != nil {
-			continue // the empty file input of a form sent without a file; a second file
-		}
-		body := &guard.BodyReader{R: part}
-		st, err := s.Evidence.Stage(body)
-		if body.Err != nil {
-			if st != nil {
-				st.Close()
-			}
-			return values, nil, "", bodyError(body.Err)
-		}
-		if err != nil {
-			return values, nil, "", err
-		}
-		staged, fileName = st, part.FileName()
-	}
+	return readOneUpload(w, r, s.Evidence.MaxBytes+maxEvidenceFields+(1<<20), maxEvidenceFields, s.Evidence.Stage)
 }
 
 type evidencePage struct {

@@ -139,3 +139,51 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request, limit int64) b
 	}
 	return true
 }
+
+// readOneUpload reads a multipart form part by part: its text fields (up
+// to maxText bytes in all, TooLarge beyond) and its first "file" part,
+// handed to stage as it arrives so that no file is held in memory (an
+// empty file input, and any file after the first, are skipped). The body
+// is cut at limit. The staged file comes back whatever else goes wrong,
+// for the caller to close.
+func readOneUpload[T any](w http.ResponseWriter, r *http.Request, limit int64, maxText int, stage func(io.Reader) (T, error)) (values url.Values, staged T, name string, err error) {
+	values = url.Values{}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return values, staged, "", bodyError(err)
+	}
+	text, have := 0, false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return values, staged, name, nil
+		}
+		if err != nil {
+			return values, staged, name, bodyError(err)
+		}
+		if part.FormName() != "file" {
+			v, err := io.ReadAll(io.LimitReader(part, int64(maxText-text+1)))
+			if err != nil {
+				return values, staged, name, bodyError(err)
+			}
+			if text += len(v); text > maxText {
+				return values, staged, name, koban.Errorf(koban.TooLarge, "intake.error.body_too_large")
+			}
+			values.Add(part.FormName(), string(v))
+			continue
+		}
+		if part.FileName() == "" || have {
+			continue // the empty file input of a form sent without a file; a second file
+		}
+		body := &guard.BodyReader{R: part}
+		st, err := stage(body)
+		if body.Err != nil {
+			return values, st, name, bodyError(body.Err)
+		}
+		if err != nil {
+			return values, st, name, err
+		}
+		staged, name, have = st, part.FileName(), true
+	}
+}

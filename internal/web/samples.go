@@ -1,9 +1,7 @@
 package web
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"mime"
 	"net/http"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/binfile"
-	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/malware"
 	"github.com/koban-project/koban/internal/observe"
@@ -133,57 +130,13 @@ func (s *Server) sampleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// readSampleForm reads the upload form part by part: text fields (up to
-// maxSampleFields in all) and one file, staged as it arrives.
+// readSampleForm reads the upload form: its text fields and one file,
+// staged (and hashed) as it arrives.
 func (s *Server) readSampleForm(w http.ResponseWriter, r *http.Request) (url.Values, *malware.Staged, string, error) {
-	values := url.Values{}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "multipart/form-data" {
-		return values, nil, "", koban.FieldError("file", "malware.error.no_file")
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		return url.Values{}, nil, "", koban.FieldError("file", "malware.error.no_file")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.Malware.MaxBytes+maxSampleFields+(1<<20))
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return values, nil, "", bodyError(err)
-	}
-	var staged *malware.Staged
-	var name string
-	text := 0
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return values, staged, name, nil
-		}
-		if err != nil {
-			return values, staged, name, bodyError(err)
-		}
-		if part.FormName() != "file" {
-			v, err := io.ReadAll(io.LimitReader(part, int64(maxSampleFields-text+1)))
-			if err != nil {
-				return values, staged, name, bodyError(err)
-			}
-			if text += len(v); text > maxSampleFields {
-				return values, staged, name, koban.Errorf(koban.TooLarge, "intake.error.body_too_large")
-			}
-			values.Add(part.FormName(), string(v))
-			continue
-		}
-		if part.FileName() == "" || staged != nil {
-			continue
-		}
-		body := &guard.BodyReader{R: part}
-		st, err := s.Malware.Stage(body)
-		if body.Err != nil {
-			if st != nil {
-				st.Close()
-			}
-			return values, nil, "", bodyError(body.Err)
-		}
-		if err != nil {
-			return values, nil, "", err
-		}
-		staged, name = st, part.FileName()
-	}
+	return readOneUpload(w, r, s.Malware.MaxBytes+maxSampleFields+(1<<20), maxSampleFields, s.Malware.Stage)
 }
 
 type samplePage struct {
