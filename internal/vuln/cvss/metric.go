@@ -1,0 +1,95 @@
+package cvss
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Versions as feeds write them.
+const (
+	Version2  = "2.0"
+	Version30 = "3.0"
+	Version31 = "3.1"
+	Version40 = "4.0"
+)
+
+// ErrNotScored is returned by BaseScore for a valid vector koban cannot score
+// (CVSS v4.0).
+var ErrNotScored = errors.New("cvss: version not scored here")
+
+// Metric is one CVSS score as a feed publishes it.
+type Metric struct {
+	Version   string  // Version2, Version30, Version31 or Version40
+	Vector    string  // the vector string as published
+	BaseScore float64 // the base score as published
+	Severity  string  // the rating as published (LOW … CRITICAL)
+	Source    string  // who scored it: "nvd@nist.gov", a CNA's address
+	Type      string  // NVD's "Primary" (the NVD's own analysis) or "Secondary" (another source's)
+}
+
+// versionRank orders versions for Best; an unknown version ranks below all.
+func versionRank(v string) int {
+	switch v {
+	case Version40:
+		return 4
+	case Version31:
+		return 3
+	case Version30:
+		return 2
+	case Version2:
+		return 1
+	}
+	return 0
+}
+
+// Best is the metric a vulnerability is ranked by: the newest CVSS version
+// (v4.0, then v3.1, v3.0, v2.0), and within a version NVD's Primary score
+// (its own analysis) over a Secondary one (a CNA's or another source's); on a
+// tie the earlier metric wins, so the feed's order decides. The metric keeps
+// its Source, so a page can say whose score it shows. With no metric of a
+// known version, Best returns the zero Metric.
+func Best(metrics []Metric) Metric {
+	var best Metric
+	bestRank := 0
+	for _, m := range metrics {
+		r := versionRank(m.Version) * 2
+		if r == 0 {
+			continue
+		}
+		if m.Type == "Primary" {
+			r++
+		}
+		if r > bestRank {
+			best, bestRank = m, r
+		}
+	}
+	return best
+}
+
+// BaseScore computes the base score of vector under version, for checking a
+// published score; v4.0 vectors are validated and give ErrNotScored.
+func BaseScore(version, vector string) (float64, error) {
+	switch version {
+	case Version2:
+		v, err := ParseV2(vector)
+		if err != nil {
+			return 0, err
+		}
+		return v.BaseScore(), nil
+	case Version30, Version31:
+		v, err := ParseV3(vector)
+		if err != nil {
+			return 0, err
+		}
+		if v.Version() != version {
+			return 0, fmt.Errorf("v3 %q: %w: version %s stated", truncate(vector), ErrInvalid, version)
+		}
+		return v.BaseScore(), nil
+	case Version40:
+		if _, err := ParseV4(vector); err != nil {
+			return 0, err
+		}
+		return 0, ErrNotScored
+	}
+	return 0, fmt.Errorf("%w: unknown version %q", ErrInvalid, version)
+}
