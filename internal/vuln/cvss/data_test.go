@@ -32,6 +32,8 @@ type nvdCVSSData struct {
 }
 
 type nvdMetric struct {
+	Source              string      `json:"source"`
+	Type                string      `json:"type"`
 	CVSSData            nvdCVSSData `json:"cvssData"`
 	BaseSeverity        string      `json:"baseSeverity"` // v2 keeps it here
 	ExploitabilityScore *float64    `json:"exploitabilityScore"`
@@ -41,6 +43,7 @@ type nvdMetric struct {
 type nvdPage struct {
 	Vulnerabilities []struct {
 		CVE struct {
+			ID      string                 `json:"id"`
 			Metrics map[string][]nvdMetric `json:"metrics"`
 		} `json:"cve"`
 	} `json:"vulnerabilities"`
@@ -237,4 +240,58 @@ func TestPublishedScores(t *testing.T) {
 	if counts[Version31] == 0 || counts[Version2] == 0 {
 		t.Errorf("too few metrics found: %v", counts)
 	}
+}
+
+// TestBestOnNVD ranks the metrics of every CVE in the shared NVD responses and
+// holds Best to its rule: the newest version present, and a Primary metric
+// when that version has one.
+func TestBestOnNVD(t *testing.T) {
+	if _, err := os.Stat(dataDir); err != nil {
+		t.Skipf("shared test data not present: %v", err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dataDir, "nvd-go/nvd-api/testdata/responses/cves-*.json.gz"))
+	plain, _ := filepath.Glob(filepath.Join(dataDir, "osv.dev/vulnfeeds/test_data/nvdcve-2.0/*.json"))
+	files = append(files, plain...)
+	keys := map[string]string{"cvssMetricV40": Version40, "cvssMetricV31": Version31, "cvssMetricV30": Version30, "cvssMetricV2": Version2}
+	ranked := 0
+	for _, f := range files {
+		var page nvdPage
+		if err := json.Unmarshal(readData(t, f), &page); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, v := range page.Vulnerabilities {
+			var ms []Metric
+			newest := ""
+			for key, list := range v.CVE.Metrics {
+				version, ok := keys[key]
+				if !ok {
+					continue
+				}
+				for _, m := range list {
+					ms = append(ms, Metric{Version: version, Vector: m.CVSSData.VectorString, BaseScore: m.CVSSData.BaseScore,
+						Severity: m.CVSSData.BaseSeverity, Source: m.Source, Type: m.Type})
+					if versionRank(version) > versionRank(newest) {
+						newest = version
+					}
+				}
+			}
+			if len(ms) == 0 {
+				continue
+			}
+			best := Best(ms)
+			if best.Version != newest {
+				t.Errorf("%s: Best chose %s, newest is %s", v.CVE.ID, best.Version, newest)
+			}
+			for _, m := range ms {
+				if m.Version == newest && m.Type == "Primary" && best.Type != "Primary" {
+					t.Errorf("%s: Best chose a %s score from %s over a Primary one", v.CVE.ID, best.Type, best.Source)
+				}
+			}
+			if best.Source == "" {
+				t.Errorf("%s: Best lost the source", v.CVE.ID)
+			}
+			ranked++
+		}
+	}
+	t.Logf("CVEs ranked: %d", ranked)
 }

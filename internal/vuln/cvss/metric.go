@@ -24,7 +24,7 @@ type Metric struct {
 	BaseScore float64 // the base score as published
 	Severity  string  // the rating as published (LOW … CRITICAL)
 	Source    string  // who scored it: "nvd@nist.gov", a CNA's address
-	Type      string  // NVD's "Primary" (the NVD's own analysis) or "Secondary" (another source's)
+	Type      string  // NVD's "Primary" (the score NVD stands behind, mostly its own) or "Secondary"
 }
 
 // versionRank orders versions for Best; an unknown version ranks below all.
@@ -44,8 +44,11 @@ func versionRank(v string) int {
 
 // Best is the metric a vulnerability is ranked by: the newest CVSS version
 // (v4.0, then v3.1, v3.0, v2.0), and within a version NVD's Primary score
-// (its own analysis) over a Secondary one (a CNA's or another source's); on a
-// tie the earlier metric wins, so the feed's order decides. The metric keeps
+// over a Secondary one; on a tie the earlier metric wins, so the feed's order
+// decides. Primary is mostly NVD's own analysis (source nvd@nist.gov), but
+// not always: in the shared NVD data 3 of 220 v3.1 Primary scores are a
+// CNA's and 2 NVD scores are Secondary, so Best follows the type, not the
+// source. The metric keeps
 // its Source, so a page can say whose score it shows. With no metric of a
 // known version, Best returns the zero Metric.
 func Best(metrics []Metric) Metric {
