@@ -43,3 +43,14 @@ func BenchmarkV4Parse(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkV4ParseScore(b *testing.B) {
+	const s = "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N"
+	for b.Loop() {
+		v, err := ParseV4(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = v.Score()
+	}
+}

@@ -227,6 +227,12 @@ func TestPublishedScores(t *testing.T) {
 			if v.String() != p.vector {
 				t.Errorf("%s: String gives %s", name, v.String())
 			}
+			if got := v.Score(); got != p.base {
+				t.Errorf("%s: score %v, published %v", name, got, p.base)
+			}
+			if got := Severity(v.Score()); got != p.severity {
+				t.Errorf("%s: severity %v, published %v", name, got, p.severity)
+			}
 		default:
 			t.Errorf("%s: unexpected version %q", name, p.version)
 			continue

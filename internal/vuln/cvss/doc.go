@@ -8,6 +8,7 @@
 // writes the specification's order, so a parsed vector round-trips.
 //
 // Scores follow the FIRST specifications: v3.1's integer-based Roundup, v3.0's
-// plain ceiling, v2's round to one decimal. v4.0 vectors are parsed and
-// validated; they are not scored here (see V4).
+// plain ceiling, v2's round to one decimal, and for v4.0 the macro vector's
+// score from FIRST's table, interpolated by the vector's distance below the
+// macro vector's most severe vectors.
 package cvss

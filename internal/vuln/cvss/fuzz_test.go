@@ -82,5 +82,8 @@ func FuzzParseV4(f *testing.F) {
 		if w != v {
 			t.Fatalf("String %q of %q parses to another vector", v.String(), s)
 		}
+		if x := v.Score(); !(x >= 0 && x <= 10) {
+			t.Fatalf("%q: score %v out of range", s, x)
+		}
 	})
 }

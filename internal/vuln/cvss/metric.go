@@ -1,9 +1,6 @@
 package cvss
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // Versions as feeds write them.
 const (
@@ -12,10 +9,6 @@ const (
 	Version31 = "3.1"
 	Version40 = "4.0"
 )
-
-// ErrNotScored is returned by BaseScore for a valid vector koban cannot score
-// (CVSS v4.0).
-var ErrNotScored = errors.New("cvss: version not scored here")
 
 // Metric is one CVSS score as a feed publishes it.
 type Metric struct {
@@ -69,8 +62,9 @@ func Best(metrics []Metric) Metric {
 	return best
 }
 
-// BaseScore computes the base score of vector under version, for checking a
-// published score; v4.0 vectors are validated and give ErrNotScored.
+// BaseScore computes the score of vector under version, for checking a
+// published score: the base score for v2 and v3, and for v4.0 the score with
+// whatever threat and environmental metrics the vector carries.
 func BaseScore(version, vector string) (float64, error) {
 	switch version {
 	case Version2:
@@ -89,10 +83,11 @@ func BaseScore(version, vector string) (float64, error) {
 		}
 		return v.BaseScore(), nil
 	case Version40:
-		if _, err := ParseV4(vector); err != nil {
+		v, err := ParseV4(vector)
+		if err != nil {
 			return 0, err
 		}
-		return 0, ErrNotScored
+		return v.Score(), nil
 	}
 	return 0, fmt.Errorf("%w: unknown version %q", ErrInvalid, version)
 }

@@ -45,8 +45,8 @@ func TestBaseScore(t *testing.T) {
 	if _, err := BaseScore(Version30, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"); !errors.Is(err, ErrInvalid) {
 		t.Errorf("stated 3.0 for a 3.1 vector: %v", err)
 	}
-	if _, err := BaseScore(Version40, "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"); !errors.Is(err, ErrNotScored) {
-		t.Errorf("v4: %v, want ErrNotScored", err)
+	if s, err := BaseScore(Version40, "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"); err != nil || s != 9.3 {
+		t.Errorf("v4: %v, %v", s, err)
 	}
 	if _, err := BaseScore(Version40, "CVSS:4.0/AV:N"); !errors.Is(err, ErrInvalid) {
 		t.Errorf("bad v4: %v, want ErrInvalid", err)

@@ -44,10 +44,7 @@ var v4Defs = []metricDef{
 
 const v4Count = 32
 
-// V4 is a parsed and validated CVSS v4.0 vector. It carries no score: v4
-// scores come from the specification's macro-vector table and interpolation,
-// which koban does not implement yet, so a v4 metric is ranked by the score
-// its source published.
+// V4 is a parsed and validated CVSS v4.0 vector; Score (v4score.go) scores it.
 type V4 struct {
 	vals [v4Count]uint8
 }
