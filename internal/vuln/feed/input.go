@@ -13,14 +13,9 @@ import (
 // openJSON returns a reader over r's JSON text, gunzipping it when r starts
 // with gzip's magic, and fails clearly when the text does not start with open.
 func openJSON(r io.Reader, open byte) (*bufio.Reader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	magic, err := br.Peek(2)
-	if err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("open gzip stream: %w", err)
-		}
-		br = bufio.NewReaderSize(zr, 64<<10)
+	br, err := openMaybeGzip(r)
+	if err != nil {
+		return nil, err
 	}
 	for {
 		b, err := br.ReadByte()
@@ -74,4 +69,19 @@ func parseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("time %q is in no known form", s)
+}
+
+// openMaybeGzip returns a reader over r, gunzipped when r starts with gzip's
+// magic bytes.
+func openMaybeGzip(r io.Reader) (*bufio.Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic, err := br.Peek(2)
+	if err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("open gzip stream: %w", err)
+		}
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	return br, nil
 }
