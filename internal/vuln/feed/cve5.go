@@ -79,8 +79,10 @@ type cve5Container struct {
 			CWEID string `json:"cweId"`
 		} `json:"descriptions"`
 	} `json:"problemTypes"`
+	Title      string `json:"title"`
 	References []struct {
 		URL  string   `json:"url"`
+		Name string   `json:"name"`
 		Tags []string `json:"tags"`
 	} `json:"references"`
 	Metrics []map[string]json.RawMessage `json:"metrics"`
@@ -147,13 +149,16 @@ func (v *Vuln) addCVE5Container(c *cve5Container, kind string) error {
 			v.Descriptions[d.Lang] = d.Value
 		}
 	}
+	if v.Title == "" {
+		v.Title = c.Title
+	}
 	for _, p := range c.ProblemTypes {
 		for _, d := range p.Descriptions {
 			v.CWEs = appendUnique(v.CWEs, d.CWEID)
 		}
 	}
 	for _, r := range c.References {
-		v.References = append(v.References, Reference{URL: r.URL, Source: source, Tags: r.Tags})
+		v.References = append(v.References, Reference{URL: r.URL, Name: r.Name, Source: source, Tags: r.Tags})
 	}
 	for _, a := range c.Affected {
 		out := Affected{

@@ -23,6 +23,7 @@ type Vuln struct {
 	Published    time.Time // UTC
 	LastModified time.Time // upstream's, UTC
 	Status       string    // NVD vulnStatus or CVE 5 state
+	Title        string    // CVE 5 and JVN give one; NVD does not
 	// Descriptions maps a language tag (en, ja, es …) to its text.
 	Descriptions   map[string]string
 	CWEs           []string
@@ -36,6 +37,7 @@ type Vuln struct {
 // Reference is one link about a vulnerability.
 type Reference struct {
 	URL    string
+	Name   string // CVE 5's name, JVN's id or title
 	Source string
 	Tags   []string
 }
