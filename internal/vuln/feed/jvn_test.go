@@ -210,3 +210,54 @@ func FuzzVULDEF(f *testing.F) {
 		}
 	})
 }
+
+func TestJVNFeedJSON(t *testing.T) {
+	for _, name := range []string{"oka/dataFeed_jvndb_rss_oka.json", "oka/getVulnOverviewList_oka.json"} {
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			feed, err := ReadJVNFeedJSON(openJVN(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(feed.Vulns) != 3 || feed.Status.TotalRes != 6 {
+				t.Fatalf("feed: %d vulns, status %+v", len(feed.Vulns), feed.Status)
+			}
+			first := feed.Vulns[0]
+			if first.ID != "JVNDB-2025-000000" || first.Descriptions["ja"] != "MyJVN API は、APIを介してセキュリティ情報を提供するシステムです。" {
+				t.Errorf("first = %+v", first)
+			}
+			if len(first.Metrics) != 3 || first.Metrics[0].Version != "4.0" || first.Metrics[2].BaseScore != 10 {
+				t.Errorf("metrics = %+v", first.Metrics)
+			}
+			if first.Affected[1].CPEs[0] != "cpe:2.3:a:dendai.ac.jp:myjvn_api:4.0.0:*:*:*:*:*:*:*" || first.CWEs[0] != "CWE-502" {
+				t.Errorf("affected %+v, cwes %v", first.Affected, first.CWEs)
+			}
+			if second := feed.Vulns[1]; len(second.Aliases) != 1 || second.Aliases[0] != "CVE-2025-31084" {
+				t.Errorf("aliases = %v", second.Aliases)
+			}
+		})
+	}
+}
+
+func TestJVNJSONMalformed(t *testing.T) {
+	// Three MyJVN 4.0 examples are broken upstream ("retMax": ,): each must
+	// fail with the line where it breaks.
+	for name, line := range map[string]string{
+		"oka/dataFeed_jvndb_detail_oka.json":          "line 1377",
+		"oka/dataFeed_myjvn_product_oka.json":         "line 143",
+		"oka/dataFeed_myjvn_product_version_oka.json": "line 178",
+	} {
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			_, err := ReadJVNFeedJSON(openJVN(t, name))
+			if err == nil || !strings.Contains(err.Error(), line) {
+				t.Fatalf("err = %v, want a syntax error at %s", err, line)
+			}
+			t.Log(err)
+		})
+	}
+	if _, err := ReadJVNFeedJSON(strings.NewReader(`{"status":{"retCd":1,"errMsg":"不正"},"feed":{}}`)); err == nil {
+		t.Error("an error status: want an error")
+	}
+	if _, err := ReadJVNFeedJSON(strings.NewReader(`{"type":"bundle"}`)); err == nil {
+		t.Error("no feed: want an error")
+	}
+}
