@@ -1,13 +1,16 @@
 package feed
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 )
+
+// maxNVDRecordBytes bounds one CVE record; the largest real ones (long
+// configuration lists) are under a megabyte.
+const maxNVDRecordBytes = 32 << 20
 
 // Page is the header of one NVD API 2.0 CVE response, used for paging.
 type Page struct {
@@ -23,6 +26,7 @@ type Page struct {
 // page of any size is held in memory one CVE at a time.
 type NVDDecoder struct {
 	dec    *json.Decoder
+	bound  *byteBound
 	page   Page
 	inList bool // inside vulnerabilities[]
 	done   bool
@@ -36,11 +40,10 @@ func NewNVDDecoder(r io.Reader) (*NVDDecoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nvd: %w", err)
 	}
-	return newNVDDecoder(br)
-}
-
-func newNVDDecoder(br *bufio.Reader) (*NVDDecoder, error) {
-	d := &NVDDecoder{dec: json.NewDecoder(br)}
+	// The bound is renewed before each record, so one record (with the
+	// decoder's read-ahead) can hold at most maxNVDRecordBytes in memory.
+	bound := &byteBound{r: br, left: maxNVDRecordBytes, limit: maxNVDRecordBytes}
+	d := &NVDDecoder{dec: json.NewDecoder(bound), bound: bound}
 	if err := d.expectDelim('{'); err != nil {
 		return nil, err
 	}
@@ -77,6 +80,7 @@ func (d *NVDDecoder) Next() (Vuln, error) {
 		d.done = true
 		return Vuln{}, io.EOF
 	}
+	d.bound.left = maxNVDRecordBytes
 	var item nvdItem
 	if err := d.dec.Decode(&item); err != nil {
 		return Vuln{}, fmt.Errorf("nvd: record %d: %w", d.n, err)

@@ -213,3 +213,15 @@ func FuzzNVD(f *testing.F) {
 		}
 	})
 }
+
+func TestNVDRecordBound(t *testing.T) {
+	huge := `{"vulnerabilities":[{"cve":{"id":"CVE-1","descriptions":[{"lang":"en","value":"` +
+		strings.Repeat("a", maxNVDRecordBytes+64<<10) + `"}]}}]}`
+	d, err := NewNVDDecoder(strings.NewReader(huge))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Next(); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("err = %v, want the record bound", err)
+	}
+}

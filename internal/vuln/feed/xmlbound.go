@@ -16,20 +16,21 @@ const (
 // newBoundedXML returns a decoder over r that fails once the input passes
 // maxXMLBytes or nests deeper than maxXMLDepth.
 func newBoundedXML(r io.Reader) *xml.Decoder {
-	inner := xml.NewDecoder(&byteBound{r: r, left: maxXMLBytes})
+	inner := xml.NewDecoder(&byteBound{r: r, left: maxXMLBytes, limit: maxXMLBytes})
 	inner.Strict = true
 	return xml.NewTokenDecoder(&depthBound{d: inner})
 }
 
 // byteBound fails, rather than ending quietly, when its input is too long.
 type byteBound struct {
-	r    io.Reader
-	left int64
+	r     io.Reader
+	left  int64
+	limit int64 // for the message
 }
 
 func (b *byteBound) Read(p []byte) (int, error) {
 	if b.left <= 0 {
-		return 0, fmt.Errorf("input is larger than %d bytes", maxXMLBytes)
+		return 0, fmt.Errorf("input is larger than %d bytes", b.limit)
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
