@@ -33,7 +33,10 @@ type LineError struct {
 	Err  error
 }
 
+// Error says the line and what was wrong with it.
 func (e LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// Unwrap returns the problem without its line.
 func (e LineError) Unwrap() error { return e.Err }
 
 // maxEPSSLine bounds one line; a real one is under 60 bytes.

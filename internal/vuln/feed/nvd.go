@@ -30,7 +30,8 @@ type NVDDecoder struct {
 	page   Page
 	inList bool // inside vulnerabilities[]
 	done   bool
-	n      int // records returned
+	err    error // the first error, returned again by every later Next
+	n      int   // records returned
 }
 
 // NewNVDDecoder starts reading r, gzipped or not. Input that is neither gzip
@@ -54,8 +55,20 @@ func NewNVDDecoder(r io.Reader) (*NVDDecoder, error) {
 // records, so after the first Next they are complete.
 func (d *NVDDecoder) Page() Page { return d.page }
 
-// Next returns the next record, or io.EOF after the last one.
+// Next returns the next record, or io.EOF after the last one. After any
+// other error the stream cannot be resumed: Next returns that error again.
 func (d *NVDDecoder) Next() (Vuln, error) {
+	if d.err != nil {
+		return Vuln{}, d.err
+	}
+	v, err := d.next()
+	if err != nil && !errors.Is(err, io.EOF) {
+		d.err = err
+	}
+	return v, err
+}
+
+func (d *NVDDecoder) next() (Vuln, error) {
 	if d.done {
 		return Vuln{}, io.EOF
 	}

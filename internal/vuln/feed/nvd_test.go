@@ -225,3 +225,15 @@ func TestNVDRecordBound(t *testing.T) {
 		t.Fatalf("err = %v, want the record bound", err)
 	}
 }
+
+func TestNVDErrorIsSticky(t *testing.T) {
+	d, err := NewNVDDecoder(strings.NewReader(`{"vulnerabilities":[{"cve":{}},{"cve":{"id":"CVE-2"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, first := d.Next()
+	_, second := d.Next()
+	if first == nil || second != first {
+		t.Fatalf("first %v, second %v: want the same error twice", first, second)
+	}
+}
