@@ -12,13 +12,16 @@ import (
 	"time"
 )
 
+// vulnData is ../shared/data/vuln seen from the module root.
 const vulnData = "../../../../shared/data/vuln"
 
+// dataPath returns a file or folder in the shared vulnerability data; the
+// data is part of the test, so its absence fails rather than skips.
 func dataPath(t testing.TB, parts ...string) string {
 	t.Helper()
 	p := filepath.Join(append([]string{vulnData}, parts...)...)
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data not present: %v", err)
+		t.Fatalf("the shared vulnerability data is missing: %v", err)
 	}
 	return p
 }
