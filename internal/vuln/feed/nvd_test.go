@@ -240,3 +240,32 @@ func TestNVDErrorIsSticky(t *testing.T) {
 		t.Fatalf("first %v, second %v: want the same error twice", first, second)
 	}
 }
+
+func TestNVDAndConfiguration(t *testing.T) {
+	_, vulns := decodeAllNVD(t, dataPath(t, "nvd-go", "nvd-api", "testdata", "responses", "cves-CVE-2023-0001.json.gz"))
+	v := vulns[0]
+	if got := v.LastModified.Format(time.RFC3339Nano); got != "2023-02-18T20:41:02.46Z" {
+		t.Errorf("lastModified = %s", got)
+	}
+	if len(v.CWEs) != 1 || v.CWEs[0] != "CWE-319" {
+		t.Errorf("cwes = %v (the same CWE from two sources is kept once)", v.CWEs)
+	}
+	cfg := v.Configurations[0]
+	if cfg.Operator != "AND" || len(cfg.Nodes) != 2 {
+		t.Fatalf("configuration = %+v", cfg)
+	}
+	want := CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:a:paloaltonetworks:cortex_xdr_agent:*:*:*:*:critical_environment:*:*:*",
+		VersionStartIncluding: "7.5", VersionEndExcluding: "7.5.101", MatchCriteriaID: "EC5B0E84-B9A5-4FE3-B2E5-A64AEF57BCF3"}
+	if got := cfg.Nodes[0].CPEMatch[0]; got != want {
+		t.Errorf("cpeMatch = %+v", got)
+	}
+	if platform := cfg.Nodes[1].CPEMatch[0]; platform.Vulnerable || platform.Criteria != "cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*" {
+		t.Errorf("platform = %+v", platform)
+	}
+	if m := v.Metrics[0]; m.Source != "nvd@nist.gov" || m.Type != "Primary" || m.BaseScore != 6.7 || m.Vector != "CVSS:3.1/AV:L/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H" {
+		t.Errorf("metric = %+v", m)
+	}
+	if m := v.Metrics[1]; m.Source != "psirt@paloaltonetworks.com" || m.Type != "Secondary" {
+		t.Errorf("secondary metric = %+v", m)
+	}
+}
