@@ -1,0 +1,71 @@
+package version
+
+import (
+	"strings"
+)
+
+// byProduct names the products whose versions need their own scheme,
+// keyed "vendor:product", or "vendor:" for every product of a vendor.
+var byProduct = map[string]Scheme{
+	"openssl:openssl":  OpenSSL,
+	"cisco:ios":        Cisco,
+	"oracle:jdk":       Java,
+	"oracle:jre":       Java,
+	"oracle:openjdk":   Java,
+	"sun:jdk":          Java,
+	"sun:jre":          Java,
+	"debian:":          Debian,
+	"ubuntu:":          Debian,
+	"canonical:ubuntu": Debian,
+	"redhat:":          RPM,
+	"fedoraproject:":   RPM,
+	"centos:":          RPM,
+	"suse:":            RPM,
+	"opensuse:":        RPM,
+	"rockylinux:":      RPM,
+	"almalinux:":       RPM,
+	"oracle:linux":     RPM,
+	"amazon:linux":     RPM,
+	"canonical:":       Debian,
+}
+
+// Guess picks the scheme for versions of vendor:product (CPE attribute
+// values, case folded). The rule, first hit wins:
+//
+//  1. a product known to need its own scheme (OpenSSL, Cisco IOS, Oracle
+//     and Sun Java, Debian/Ubuntu packages, Red Hat family packages);
+//  2. by the shape of all the versions given: every one a date → Date;
+//     every one dotted numbers → Numeric; every one semver → Semver; any with
+//     an epoch ("1:2.2-1") or a tilde → Debian;
+//  3. otherwise Numeric, so that a version of no known shape is reported
+//     unparseable by Compare instead of being ordered by a guess.
+func Guess(vendor, product string, versions ...string) Scheme {
+	vendor, product = strings.ToLower(vendor), strings.ToLower(product)
+	if s, ok := byProduct[vendor+":"+product]; ok {
+		return s
+	}
+	if s, ok := byProduct[vendor+":"]; ok {
+		return s
+	}
+	if len(versions) == 0 {
+		return Numeric
+	}
+	for _, s := range []Scheme{Date, Numeric, Semver} {
+		all := true
+		for _, v := range versions {
+			if !Valid(s, v) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return s
+		}
+	}
+	for _, v := range versions {
+		if i := strings.IndexByte(v, ':'); i > 0 && isDigits(v[:i]) || strings.Contains(v, "~") {
+			return Debian
+		}
+	}
+	return Numeric
+}
