@@ -235,3 +235,17 @@ func checkPart(v Value) error {
 	}
 	return fmt.Errorf("part %q is none of a, o, h", v.Plain())
 }
+
+// Literal returns a string value holding s as it is, every character but
+// letters, digits and "_" quoted: "15.2(4)m3" becomes 15\.2\(4\)m3. An
+// empty s gives ANY.
+func Literal(s string) Value {
+	if s == "" {
+		return Value{Kind: Any}
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		writeQuoted(&b, s[i])
+	}
+	return Value{Kind: Str, S: b.String()}
+}

@@ -93,6 +93,9 @@ func unbindURI(c string) (Value, error) {
 	if err := checkWFN(s); err != nil {
 		return Value{}, err
 	}
+	if s == "*" {
+		return Value{Kind: Any}, nil
+	}
 	return Value{Kind: Str, S: s}, nil
 }
 

@@ -47,6 +47,9 @@ func ParseWFN(s string) (Name, error) {
 				return n, syntaxErr("%s: unterminated quote", a)
 			}
 			v = Value{Kind: Str, S: rest[1:end]}
+			if v.S == "*" {
+				v = Value{Kind: Any} // a lone wildcard is ANY in every binding
+			}
 			if err := checkWFN(v.S); err != nil {
 				return n, syntaxErr("%s %q: %v", a, v.S, err)
 			}
