@@ -20,6 +20,9 @@ func Match(asset cpe.Name, conf Configuration) Result {
 // means the platform is not known (as Match); a non-nil one, even empty,
 // is all there is, so a criterion it does not meet fails.
 func MatchOn(asset cpe.Name, platforms []cpe.Name, conf Configuration) Result {
+	if !concerns(asset, conf) {
+		return no("the configuration names the asset's product in no vulnerable criterion")
+	}
 	m := matcher{asset: asset, platforms: platforms}
 	rs := make([]Result, len(conf.Nodes))
 	for i, n := range conf.Nodes {
@@ -309,4 +312,39 @@ func upstream(scheme version.Scheme, v, bound string) string {
 		}
 	}
 	return v
+}
+
+// concerns reports whether a vulnerable criterion of a node that is not
+// negated could name the asset (part, vendor and product not disjoint):
+// only then can the configuration be anything but No for it, whatever
+// its platform criteria or negations leave open.
+func concerns(asset cpe.Name, conf Configuration) bool {
+	if conf.Negate {
+		return true
+	}
+	for _, n := range conf.Nodes {
+		if n.Negate {
+			continue
+		}
+		for _, m := range n.CPEMatch {
+			if !m.Vulnerable {
+				continue
+			}
+			crit, err := cpe.ParseFS(m.Criteria)
+			if err != nil {
+				return true // One reports the unreadable criterion
+			}
+			ok := true
+			for _, a := range []cpe.Attr{cpe.Part, cpe.Vendor, cpe.Product} {
+				if cpe.CompareValues(crit.Get(a), asset.Get(a)) == cpe.Disjoint {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -1,0 +1,137 @@
+package match
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/koban-project/koban/internal/vuln/cpe"
+)
+
+func single(m CPEMatch) Configuration {
+	return Configuration{Nodes: []Node{{Operator: "OR", CPEMatch: []CPEMatch{m}}}}
+}
+
+func TestUnparseableIsUnknown(t *testing.T) {
+	tests := []struct {
+		name  string
+		asset string
+		m     CPEMatch
+	}{
+		{"asset version", "cpe:2.3:a:example:lib:release_five:*:*:*:*:*:*:*",
+			CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:a:example:lib:*:*:*:*:*:*:*:*", VersionEndExcluding: "2.0"}},
+		{"bound", "cpe:2.3:a:example:lib:1.0:*:*:*:*:*:*:*",
+			CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:a:example:lib:*:*:*:*:*:*:*:*", VersionEndExcluding: "2.0 beta"}},
+		{"openssl suffix", "cpe:2.3:a:openssl:openssl:1.1.1-pre9:*:*:*:*:*:*:*",
+			CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*", VersionEndExcluding: "1.1.1k"}},
+		{"two cisco trains", `cpe:2.3:o:cisco:ios:15.2\(4\)t3:*:*:*:*:*:*:*`,
+			CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:o:cisco:ios:*:*:*:*:*:*:*:*", VersionEndExcluding: "15.2(4)m4"}},
+		{"exact, unreadable", "cpe:2.3:a:example:lib:v-next:*:*:*:*:*:*:*",
+			CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:a:example:lib:2.0:*:*:*:*:*:*:*"}},
+		{"bad criterion", "cpe:2.3:a:example:lib:1.0:*:*:*:*:*:*:*",
+			CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:a:example"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Match(cpe.MustParse(tt.asset), single(tt.m))
+			if r.Matched != Unknown {
+				t.Errorf("got %s (%s), want unknown", r.Matched, r.Reason)
+			}
+		})
+	}
+}
+
+func TestMatchShapes(t *testing.T) {
+	jdk := cpe.MustParse("cpe:2.3:a:oracle:jdk:1.8.0:update_301:*:*:*:*:*:*")
+	r := Match(jdk, single(CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:a:oracle:jdk:*:*:*:*:*:*:*:*", VersionEndIncluding: "8u301"}))
+	if r.Matched != Yes || r.How != VersionRange {
+		t.Errorf("jdk 1.8.0 update_301 <= 8u301: %s %s (%s)", r.Matched, r.How, r.Reason)
+	}
+	// A platform-only configuration never matches the platform itself.
+	win := cpe.MustParse("cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*")
+	r = Match(win, single(CPEMatch{Vulnerable: false, Criteria: "cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*"}))
+	if r.Matched != No {
+		t.Errorf("non-vulnerable criterion alone: %s (%s)", r.Matched, r.Reason)
+	}
+	// Wildcard version in the criterion.
+	ie := cpe.MustParse("cpe:2.3:a:microsoft:internet_explorer:8.0.6001:*:*:*:*:*:*:*")
+	r = Match(ie, single(CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:a:microsoft:internet_explorer:8.*:*:*:*:*:*:*:*"}))
+	if r.Matched != Yes || r.How != Exact {
+		t.Errorf("8.* against 8.0.6001: %s %s (%s)", r.Matched, r.How, r.Reason)
+	}
+	// Asset version not known: a low Yes on condition.
+	r = Match(cpe.MustParse("cpe:2.3:a:apache:http_server:*:*:*:*:*:*:*:*"),
+		single(CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:a:apache:http_server:*:*:*:*:*:*:*:*", VersionEndExcluding: "2.4.52"}))
+	if r.Matched != Yes || r.How != VendorProduct || r.Confidence != Low || len(r.Conditions) != 1 {
+		t.Errorf("asset version ANY: %+v", r)
+	}
+}
+
+// TestNVDResponses decodes real NVD API 2.0 pages and matches an asset
+// built from each vulnerable criterion against its own configuration: each
+// must say yes or unknown, never no, and nothing may panic.
+func TestNVDResponses(t *testing.T) {
+	type page struct {
+		Vulnerabilities []struct {
+			CVE struct {
+				ID             string          `json:"id"`
+				Configurations []Configuration `json:"configurations"`
+			} `json:"cve"`
+		} `json:"vulnerabilities"`
+	}
+	dir := "../../../../shared/data/vuln/nvd-go/nvd-api/testdata/responses/"
+	var confs, criteria int
+	for _, name := range []string{"cves-1999.json.gz", "cves-2023.json.gz", "cves-CVE-2023-0001.json.gz"} {
+		f, err := os.Open(dir + name)
+		if err != nil {
+			t.Skipf("NVD responses not found: %v", err)
+		}
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p page
+		if err := json.NewDecoder(zr).Decode(&p); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		f.Close()
+		for _, v := range p.Vulnerabilities {
+			for _, c := range v.CVE.Configurations {
+				confs++
+				for _, n := range c.Nodes {
+					for _, m := range n.CPEMatch {
+						if !m.Vulnerable || n.Negate || c.Negate {
+							continue
+						}
+						asset, err := cpe.ParseFS(m.Criteria)
+						if err != nil {
+							t.Errorf("%s: %v", v.CVE.ID, err)
+							continue
+						}
+						criteria++
+						if asset.Get(cpe.Version).Kind == cpe.Any {
+							asset.Attr[cpe.Version] = cpe.Literal(firstBound(m))
+						}
+						r := Match(asset, c)
+						if r.Matched == No {
+							t.Errorf("%s: %s against its own configuration: no (%s)", v.CVE.ID, m.describe(), r.Reason)
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d configurations, %d vulnerable criteria matched against their own", confs, criteria)
+}
+
+// firstBound picks a version inside the criterion's range, or "" (ANY).
+func firstBound(m CPEMatch) string {
+	switch {
+	case m.VersionStartIncluding != "":
+		return m.VersionStartIncluding
+	case m.VersionEndIncluding != "":
+		return m.VersionEndIncluding
+	}
+	return ""
+}
