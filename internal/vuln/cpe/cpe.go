@@ -3,6 +3,7 @@ package cpe
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -230,10 +231,30 @@ func checkPart(v Value) error {
 		return nil
 	}
 	switch strings.ToLower(v.S) {
-	case "a", "o", "h":
+	case "a", "o", "h", "?":
 		return nil
 	}
 	return fmt.Errorf("part %q is none of a, o, h", v.Plain())
+}
+
+// A language is an RFC 5646 tag cut down as NISTIR 7695 §5.3.3.3 says:
+// two or three letters, then perhaps a region of two letters or three
+// digits; "?" may stand for a letter or digit, "*" end either part.
+var reLanguage = regexp.MustCompile(`^(?:\*|[A-Za-z?]{2,3}|[A-Za-z?]{0,3}\*)(?:\\-(?:[A-Za-z?]{2}|[0-9?]{3}|[A-Za-z0-9?]{0,3}\*))?$`)
+
+func checkLanguage(v Value) error {
+	if v.Kind != Str || reLanguage.MatchString(v.S) {
+		return nil
+	}
+	return fmt.Errorf("language %q is not a language tag (en, en-us, es-419)", v.Plain())
+}
+
+// checkName holds the attributes with a grammar of their own.
+func checkName(n Name) error {
+	if err := checkPart(n.Attr[Part]); err != nil {
+		return err
+	}
+	return checkLanguage(n.Attr[Language])
 }
 
 // Literal returns a string value holding s as it is, every character but

@@ -29,7 +29,40 @@ var (
 	reNameMatch = regexp.MustCompile(`^(\w+)\.name_match\((\w+)\)$`)
 	reOp        = regexp.MustCompile(`^CPESet2_3\.cpe_(disjoint|superset|subset|equal)\((\w+), (\w+)\)$`)
 	reComment   = regexp.MustCompile(`\s+#[^'"]*$`)
+	reComp      = regexp.MustCompile(`^(\w+) = CPEComponent2_3_(FS|URI|WFN)\((\w+|r?'[^']*'|r?"[^"]*"), (?:CPEComponent2_3\.ATT_(\w+)|'(\w+)'|(\w+))\)$`)
+	reAttVar    = regexp.MustCompile(`^(\w+) = CPEComponent2_3\.ATT_(\w+)$`)
+	reAnyAssign = regexp.MustCompile(`^(\w+) = `)
+	reLogical   = regexp.MustCompile(`^(\w+) = CPEComponent(AnyValue|NotApplicable)\(\)$`)
+	reIn        = regexp.MustCompile(`^(\w+) in (\w+)$`)
+	reStandard  = regexp.MustCompile(`^(\w+)\._standard_value$`)
 )
+
+// component reads one attribute value in the given binding, as the
+// CPEComponent2_3_* classes do.
+func component(binding, attr, val string) (Value, error) {
+	a, ok := attrByName(strings.ToLower(attr))
+	if !ok {
+		return Value{}, errSimple("unknown attribute " + attr)
+	}
+	var v Value
+	var err error
+	switch binding {
+	case "FS":
+		v, err = unbindFS(val)
+	case "URI":
+		v, err = unbindURI(val)
+	default:
+		var n Name
+		n, err = ParseWFN("wfn:[" + a.String() + "=" + val + "]")
+		v = n.Attr[a]
+	}
+	if err == nil {
+		var n Name
+		n.Attr[a] = v
+		err = checkName(n)
+	}
+	return v, err
+}
 
 // pyString reads a Python string literal.
 func pyString(lit string) string {
@@ -119,9 +152,15 @@ func replay(t *testing.T, file string) doctestCounts {
 		t.Helper()
 		t.Errorf("%s:%d %s: "+format, append([]any{base, s.line, s.expr}, args...)...)
 	}
+	comps := map[string]Value{}
+	attrs := map[string]string{}
 	for _, s := range readTranscript(t, file) {
 		want := strings.Join(s.output, "\n")
 		raises := strings.HasPrefix(want, "Traceback")
+		if m := reAttVar.FindStringSubmatch(s.expr); m != nil {
+			attrs[m[1]] = m[2]
+			continue
+		}
 		if m := reAssign.FindStringSubmatch(s.expr); m != nil {
 			strs[m[1]] = pyString(m[2])
 			continue
@@ -133,6 +172,85 @@ func replay(t *testing.T, file string) doctestCounts {
 		if m := reAppend.FindStringSubmatch(s.expr); m != nil {
 			if _, ok := sets[m[1]]; ok {
 				sets[m[1]] = append(sets[m[1]], m[2])
+				continue
+			}
+		}
+		if m := reComp.FindStringSubmatch(s.expr); m != nil {
+			arg, ok := strs[m[3]]
+			if strings.ContainsAny(m[3][:1], `r'"`) {
+				arg, ok = pyString(m[3]), true
+			}
+			if !ok {
+				c.skipped++
+				continue
+			}
+			attr := m[4] + m[5]
+			if m[6] != "" {
+				if attr, ok = attrs[m[6]]; !ok {
+					c.skipped++
+					continue
+				}
+			}
+			v, err := component(m[2], attr, arg)
+			c.checked++
+			delete(comps, m[1])
+			switch {
+			case raises && err == nil:
+				fail(s, "read %q, want an error", arg)
+			case !raises && err != nil:
+				fail(s, "%v", err)
+			case err == nil:
+				comps[m[1]] = v
+			}
+			continue
+		}
+		if m := reLogical.FindStringSubmatch(s.expr); m != nil {
+			comps[m[1]] = Value{Kind: Any}
+			if m[2] == "NotApplicable" {
+				comps[m[1]] = Value{Kind: NA}
+			}
+			continue
+		}
+		if m := reIn.FindStringSubmatch(s.expr); m != nil {
+			a, ok := comps[m[1]]
+			b, ok2 := comps[m[2]]
+			if !ok || !ok2 {
+				c.skipped++
+				continue
+			}
+			c.checked++
+			r := CompareValues(b, a)
+			if got := r == Superset || r == Equal; (want == "True") != got {
+				fail(s, "got %v (%s), want %s", got, r, want)
+			}
+			continue
+		}
+		if m := reStandard.FindStringSubmatch(s.expr); m != nil && len(s.output) == 1 {
+			v, ok := comps[m[1]]
+			if !ok {
+				c.skipped++
+				continue
+			}
+			c.checked++
+			if exp := pyString(s.output[0]); v.S != exp {
+				fail(s, "got %s, want %s", v.S, exp)
+			}
+			continue
+		}
+		if m := reBind.FindStringSubmatch(s.expr); m != nil && len(s.output) == 1 {
+			if v, ok := comps[m[1]]; ok {
+				c.checked++
+				exp := pyString(s.output[0])
+				got := v.S
+				switch m[2] {
+				case "as_fs":
+					got = v.FS()
+				case "as_uri_2_3":
+					got = v.URI()
+				}
+				if got != exp {
+					fail(s, "got %s, want %s", got, exp)
+				}
 				continue
 			}
 		}
@@ -266,8 +384,19 @@ func replay(t *testing.T, file string) doctestCounts {
 			}
 			continue
 		}
+		// An assignment not understood forgets the variable, so that no
+		// later line is checked against a stale value.
+		if m := reAnyAssign.FindStringSubmatch(s.expr); m != nil {
+			delete(strs, m[1])
+			delete(names, m[1])
+			delete(comps, m[1])
+			delete(sets, m[1])
+		}
 		if want != "" {
 			c.skipped++
+			if os.Getenv("KOBAN_DOCTEST_SKIPS") == "1" {
+				t.Logf("skipped %s:%d %s", base, s.line, s.expr)
+			}
 		}
 	}
 	return c

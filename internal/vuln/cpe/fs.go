@@ -1,6 +1,7 @@
 package cpe
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -26,7 +27,7 @@ func ParseFS(s string) (Name, error) {
 		}
 		n.Attr[i] = v
 	}
-	if err := checkPart(n.Attr[Part]); err != nil {
+	if err := checkName(n); err != nil {
 		return n, syntaxErr("%v", err)
 	}
 	return n, nil
@@ -67,8 +68,11 @@ func unbindFS(c string) (Value, error) {
 			writeQuoted(&b, c[i])
 		case ch == '*' || ch == '?':
 			b.WriteByte(ch)
-		default:
+		case isAlnum(ch) || ch == '.' || ch == '-':
 			writeQuoted(&b, ch)
+		default:
+			// Only ".", "-" and "_" may go unquoted in the binding.
+			return Value{}, fmt.Errorf("character %q must be quoted with a backslash", ch)
 		}
 	}
 	s := b.String()
@@ -96,23 +100,34 @@ func (n Name) FS() string {
 	b.WriteString("cpe:2.3")
 	for _, v := range n.Attr {
 		b.WriteByte(':')
-		switch v.Kind {
-		case Any:
-			b.WriteByte('*')
-		case NA:
-			b.WriteByte('-')
-		default:
-			// Quoted ".", "-" and "_" need no backslash in the binding.
-			for i := 0; i < len(v.S); i++ {
-				if v.S[i] == '\\' && i+1 < len(v.S) {
-					switch v.S[i+1] {
-					case '.', '-', '_':
-						i++
-					}
+		writeFS(&b, v)
+	}
+	return b.String()
+}
+
+func writeFS(b *strings.Builder, v Value) {
+	switch v.Kind {
+	case Any:
+		b.WriteByte('*')
+	case NA:
+		b.WriteByte('-')
+	default:
+		// Quoted ".", "-" and "_" need no backslash in the binding.
+		for i := 0; i < len(v.S); i++ {
+			if v.S[i] == '\\' && i+1 < len(v.S) {
+				switch v.S[i+1] {
+				case '.', '-', '_':
+					i++
 				}
-				b.WriteByte(v.S[i])
 			}
+			b.WriteByte(v.S[i])
 		}
 	}
+}
+
+// FS returns the value as the formatted-string binding writes it.
+func (v Value) FS() string {
+	var b strings.Builder
+	writeFS(&b, v)
 	return b.String()
 }

@@ -43,7 +43,7 @@ func ParseURI(s string) (Name, error) {
 		}
 		n.Attr[a] = v
 	}
-	if err := checkPart(n.Attr[Part]); err != nil {
+	if err := checkName(n); err != nil {
 		return n, syntaxErr("%v", err)
 	}
 	return n, nil
@@ -165,3 +165,6 @@ func bindURI(v Value) string {
 	}
 	return b.String()
 }
+
+// URI returns the value as the URI binding writes it (percent-encoded).
+func (v Value) URI() string { return bindURI(v) }

@@ -85,7 +85,7 @@ func ParseWFN(s string) (Name, error) {
 		}
 		body = rest
 	}
-	if err := checkPart(n.Attr[Part]); err != nil {
+	if err := checkName(n); err != nil {
 		return n, syntaxErr("%v", err)
 	}
 	return n, nil
