@@ -135,7 +135,10 @@ func sameProduct(a, crit cpe.Name) bool {
 		strings.EqualFold(a.Get(cpe.Product).S, crit.Get(cpe.Product).S)
 }
 
-var reJavaUpdate = regexp.MustCompile(`^update_?(\d+)$`)
+var (
+	reJavaUpdate    = regexp.MustCompile(`^update_?(\d+)$`)
+	reJavaHasUpdate = regexp.MustCompile(`(?i)^(.*?)(?:_|u| ?update ?_?)\d+(?:-b\d+)?$`)
+)
 
 // One matches a single name (an asset) against one parsed criterion and
 // its version bounds, ignoring the vulnerable flag.
@@ -161,6 +164,12 @@ func One(asset, crit cpe.Name, c CPEMatch) Result {
 		var f bool
 		cv, f = foldJava(cv, crit.Get(cpe.Update))
 		javaFolded = javaFolded || f
+		// A release with every update (1.8.0, update ANY) covers 8u301.
+		if !f && crit.Get(cpe.Update).Kind == cpe.Any && cv.Kind == cpe.Str && !reJavaHasUpdate.MatchString(cv.Plain()) {
+			if m := reJavaHasUpdate.FindStringSubmatch(av.Plain()); m != nil {
+				av = cpe.Literal(m[1])
+			}
+		}
 	}
 
 	var conds []string

@@ -48,6 +48,20 @@ func TestMatchShapes(t *testing.T) {
 	if r.Matched != Yes || r.How != VersionRange {
 		t.Errorf("jdk 1.8.0 update_301 <= 8u301: %s %s (%s)", r.Matched, r.How, r.Reason)
 	}
+	// A release with any update covers each of its updates, not the next release.
+	for _, tt := range []struct {
+		asset string
+		want  Matched
+	}{
+		{"cpe:2.3:a:oracle:jdk:8u301:*:*:*:*:*:*:*", Yes},
+		{"cpe:2.3:a:oracle:jdk:1.8.0_202:*:*:*:*:*:*:*", Yes},
+		{"cpe:2.3:a:oracle:jdk:11.0.2:*:*:*:*:*:*:*", No},
+	} {
+		r := Match(cpe.MustParse(tt.asset), single(CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:a:oracle:jdk:1.8.0:*:*:*:*:*:*:*"}))
+		if r.Matched != tt.want {
+			t.Errorf("%s against jdk 1.8.0, any update: %s (%s)", tt.asset, r.Matched, r.Reason)
+		}
+	}
 	// A platform-only configuration never matches the platform itself.
 	win := cpe.MustParse("cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*")
 	r = Match(win, single(CPEMatch{Vulnerable: false, Criteria: "cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*"}))
