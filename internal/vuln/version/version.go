@@ -72,8 +72,19 @@ func Compare(scheme Scheme, a, b string) (int, error) {
 
 // Valid reports whether v reads under scheme.
 func Valid(scheme Scheme, v string) bool {
-	_, err := Compare(scheme, v, v)
-	return err == nil
+	var why string
+	switch scheme {
+	case Numeric:
+		_, why = parseNumeric(v)
+	case Semver:
+		_, why = parseSemver(v)
+	case Date:
+		_, why = parseDate(v)
+	default:
+		_, err := Compare(scheme, v, v)
+		return err == nil
+	}
+	return why == ""
 }
 
 func compareParsed[T any](s Scheme, a, b string, parse func(string) (T, string), cmp func(T, T) int) (int, error) {
@@ -144,13 +155,16 @@ func parseDotted(v string) ([]num, string) {
 	if v == "" {
 		return nil, "empty"
 	}
-	parts := strings.Split(v, ".")
-	out := make([]num, len(parts))
-	for i, p := range parts {
+	out := make([]num, 0, strings.Count(v, ".")+1)
+	for v != "" || len(out) == 0 {
+		p, rest, more := strings.Cut(v, ".")
 		if !isDigits(p) {
-			return nil, "part " + fmt.Sprint(i+1) + " is not a number"
+			return nil, "a part is not a number"
 		}
-		out[i] = mkNum(p)
+		out = append(out, mkNum(p))
+		if v = rest; more && v == "" {
+			return nil, "a part is empty"
+		}
 	}
 	return out, ""
 }
