@@ -151,65 +151,51 @@ func isAlnum(c byte) bool {
 }
 
 // checkWFN validates a WFN-form string: printable ASCII, no whitespace, a
-// backslash always quoting a character, "*" once and "?" in runs only at
-// either end, never both kinds at the same end, and not only wildcards
-// except a lone "?" run.
+// backslash always quoting a character, and the wildcards only at either
+// end — "*" once or a run of "?", never both kinds at one end. A value of
+// wildcards alone is "*" or a run of "?".
 func checkWFN(s string) error {
 	if s == "" {
 		return errors.New("empty value")
 	}
-	n := len(s)
-	for i := 0; i < n; i++ {
+	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c <= ' ' || c >= 0x7f {
 			return fmt.Errorf("character %q not allowed", c)
 		}
 		if c == '\\' {
-			if i+1 >= n {
+			if i+1 >= len(s) {
 				return errors.New("backslash at end")
 			}
 			i++
-			continue
-		}
-		if c != '*' && c != '?' {
-			continue
 		}
 	}
-	// Wildcards: [*|?+] body [*|?+].
-	i := 0
-	switch {
-	case s[0] == '*':
-		i = 1
-	default:
-		for i < n && s[i] == '?' {
-			i++
+	start := 0
+	if s[0] == '*' {
+		start = 1
+	} else {
+		for start < len(s) && s[start] == '?' {
+			start++
 		}
 	}
-	body := i
-	j := n
-	// Trailing wildcards must be unquoted: count backslashes before them.
-	trail := n
-	for trail > body && (s[trail-1] == '*' || s[trail-1] == '?') && !quoted(s, trail-1) {
-		trail--
+	end := len(s)
+	if end > start && s[end-1] == '*' && !quoted(s, end-1) {
+		end--
+	} else {
+		for end > start && s[end-1] == '?' && !quoted(s, end-1) {
+			end--
+		}
 	}
-	tail := s[trail:]
-	if strings.Contains(tail, "*") && tail != "*" {
-		return errors.New("a wildcard run at the end mixes * and ?, or repeats *")
+	if start >= end && s != "*" && strings.Trim(s, "?") != "" {
+		return errors.New("wildcards alone must be one * or a run of ?")
 	}
-	if i == 1 && s[0] == '*' && n > 1 && (s[1] == '*' || s[1] == '?') {
-		return errors.New("a wildcard run at the start mixes * and ?, or repeats *")
-	}
-	j = trail
-	if body > j {
-		j = body
-	}
-	for k := body; k < j; k++ {
+	for k := start; k < end; k++ {
 		if s[k] == '\\' {
 			k++
 			continue
 		}
 		if s[k] == '*' || s[k] == '?' {
-			return errors.New("unquoted wildcard inside a value")
+			return errors.New("an unquoted wildcard inside a value, or * beside ?")
 		}
 	}
 	return nil

@@ -33,3 +33,15 @@ func FuzzParse(f *testing.F) {
 		_ = Compare(n, n)
 	})
 }
+
+func TestWildcardPlacement(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"*": true, "?": true, "???": true, "8.*": true, "???hp*": true, "?es?": true, `x32\~`: true, `8\*`: true,
+		"**": false, "?*": false, "*?": false, "???hp**": false, "?*nvidia": false, "insight_?diagnostics": false, "h??p": false,
+	} {
+		v, err := unbindFS(s)
+		if (err == nil) != ok {
+			t.Errorf("unbindFS(%q) = %v, %v; want ok=%v", s, v, err, ok)
+		}
+	}
+}
