@@ -13,21 +13,29 @@ import (
 type Index struct {
 	confs  []Configuration
 	byName map[string][]int // "vendor:product", folded; "" for wildcards
+	parsed map[string]parsedCriterion
 }
 
-// NewIndex indexes configurations by the products they name vulnerable.
+// NewIndex indexes configurations by the products they name vulnerable,
+// and parses each criterion once. An Index is read-only once built: any
+// number of goroutines may call Each.
 func NewIndex(confs []Configuration) *Index {
-	ix := &Index{confs: confs, byName: make(map[string][]int)}
+	ix := &Index{confs: confs, byName: make(map[string][]int), parsed: make(map[string]parsedCriterion)}
 	for i, c := range confs {
 		seen := map[string]bool{}
 		for _, n := range c.Nodes {
 			for _, m := range n.CPEMatch {
+				p, ok := ix.parsed[m.Criteria]
+				if !ok {
+					p.name, p.err = cpe.ParseFS(m.Criteria)
+					ix.parsed[m.Criteria] = p
+				}
 				if !m.Vulnerable {
 					continue
 				}
 				key := ""
-				if crit, err := cpe.ParseFS(m.Criteria); err == nil {
-					key = indexKey(crit)
+				if p.err == nil {
+					key = indexKey(p.name)
 				}
 				if !seen[key] {
 					seen[key] = true
@@ -53,9 +61,10 @@ func indexKey(n cpe.Name) string {
 // matches the asset (Yes or Unknown), on the given platforms (nil:
 // unknown).
 func (ix *Index) Each(asset cpe.Name, platforms []cpe.Name, fn func(i int, r Result)) {
+	m := matcher{asset: asset, platforms: platforms, parsed: ix.parsed}
 	try := func(ids []int) {
 		for _, i := range ids {
-			if r := MatchOn(asset, platforms, ix.confs[i]); r.Matched != No {
+			if r := m.configuration(ix.confs[i]); r.Matched != No {
 				fn(i, r)
 			}
 		}

@@ -20,10 +20,13 @@ func Match(asset cpe.Name, conf Configuration) Result {
 // means the platform is not known (as Match); a non-nil one, even empty,
 // is all there is, so a criterion it does not meet fails.
 func MatchOn(asset cpe.Name, platforms []cpe.Name, conf Configuration) Result {
-	if !concerns(asset, conf) {
+	return matcher{asset: asset, platforms: platforms}.configuration(conf)
+}
+
+func (m matcher) configuration(conf Configuration) Result {
+	if !m.concerns(conf) {
 		return no("the configuration names the asset's product in no vulnerable criterion")
 	}
-	m := matcher{asset: asset, platforms: platforms}
 	rs := make([]Result, len(conf.Nodes))
 	for i, n := range conf.Nodes {
 		rs[i] = m.node(n)
@@ -76,6 +79,19 @@ func MatchVendorProduct(asset cpe.Name, vendor, product string) Result {
 type matcher struct {
 	asset     cpe.Name
 	platforms []cpe.Name
+	parsed    map[string]parsedCriterion // from an Index; nil parses each time
+}
+
+type parsedCriterion struct {
+	name cpe.Name
+	err  error
+}
+
+func (m matcher) criterion(s string) (cpe.Name, error) {
+	if p, ok := m.parsed[s]; ok {
+		return p.name, p.err
+	}
+	return cpe.ParseFS(s)
 }
 
 func (m matcher) node(n Node) Result {
@@ -98,7 +114,7 @@ func (m matcher) node(n Node) Result {
 // entry decides one criterion: the asset itself, or else — when the
 // criterion names another product — the platform.
 func (m matcher) entry(c CPEMatch) Result {
-	crit, err := cpe.ParseFS(c.Criteria)
+	crit, err := m.criterion(c.Criteria)
 	if err != nil {
 		return unknown(fmt.Sprintf("criterion %q cannot be read: %v", c.Criteria, err))
 	}
@@ -327,7 +343,7 @@ func upstream(scheme version.Scheme, v, bound string) string {
 // negated could name the asset (part, vendor and product not disjoint):
 // only then can the configuration be anything but No for it, whatever
 // its platform criteria or negations leave open.
-func concerns(asset cpe.Name, conf Configuration) bool {
+func (mt matcher) concerns(conf Configuration) bool {
 	if conf.Negate {
 		return true
 	}
@@ -339,13 +355,13 @@ func concerns(asset cpe.Name, conf Configuration) bool {
 			if !m.Vulnerable {
 				continue
 			}
-			crit, err := cpe.ParseFS(m.Criteria)
+			crit, err := mt.criterion(m.Criteria)
 			if err != nil {
 				return true // One reports the unreadable criterion
 			}
 			ok := true
 			for _, a := range []cpe.Attr{cpe.Part, cpe.Vendor, cpe.Product} {
-				if cpe.CompareValues(crit.Get(a), asset.Get(a)) == cpe.Disjoint {
+				if cpe.CompareValues(crit.Get(a), mt.asset.Get(a)) == cpe.Disjoint {
 					ok = false
 					break
 				}
