@@ -17,8 +17,13 @@ const (
 	Undefined
 )
 
+// String returns the relation's name as NISTIR 7696 writes it.
 func (r Relation) String() string {
-	return [...]string{"DISJOINT", "SUBSET", "SUPERSET", "EQUAL", "UNDEFINED"}[r]
+	names := [...]string{"DISJOINT", "SUBSET", "SUPERSET", "EQUAL", "UNDEFINED"}
+	if int(r) >= len(names) {
+		return "INVALID"
+	}
+	return names[r]
 }
 
 // CompareValues relates a source attribute value to a target one

@@ -90,8 +90,10 @@ func writeQuoted(b *strings.Builder, c byte) {
 	b.WriteByte(c)
 }
 
+// errSimple is a reason without formatting, wrapped into ErrSyntax later.
 type errSimple string
 
+// Error returns the reason.
 func (e errSimple) Error() string { return string(e) }
 
 // FS returns the formatted-string binding.

@@ -149,3 +149,19 @@ func firstBound(m CPEMatch) string {
 	}
 	return ""
 }
+
+func TestResultJSON(t *testing.T) {
+	r := Match(cpe.MustParse("cpe:2.3:a:example:app:2.0:*:*:*:*:*:*:*"), Configuration{Operator: "AND", Nodes: []Node{
+		{Operator: "OR", CPEMatch: []CPEMatch{{Vulnerable: true, Criteria: "cpe:2.3:a:example:app:*:*:*:*:*:*:*:*", VersionEndExcluding: "3.0"}}},
+		{Operator: "OR", CPEMatch: []CPEMatch{{Criteria: "cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*"}}},
+	}})
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"matched":"yes","how":"version-range","confidence":"low","reason":"version 2.0 is \u003c 3.0 (numeric ordering)",` +
+		`"conditions":["runs on cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*"],"criteria":"cpe:2.3:a:example:app:*:*:*:*:*:*:*:*"}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+}

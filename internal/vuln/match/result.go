@@ -13,7 +13,11 @@ const (
 	Unknown
 )
 
-func (m Matched) String() string { return [...]string{"no", "yes", "unknown"}[m] }
+// String returns "no", "yes" or "unknown".
+func (m Matched) String() string { return label(int(m), "no", "yes", "unknown") }
+
+// MarshalText writes the answer as String does, for JSON.
+func (m Matched) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
 // How says what a Yes rests on.
 type How uint8
@@ -26,9 +30,13 @@ const (
 	VendorProduct     // vendor and product agree; the version was not checked
 )
 
+// String returns "none", "exact", "version-range" or "vendor-product-only".
 func (h How) String() string {
-	return [...]string{"none", "exact", "version-range", "vendor-product-only"}[h]
+	return label(int(h), "none", "exact", "version-range", "vendor-product-only")
 }
+
+// MarshalText writes the grounds as String does, for JSON.
+func (h How) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
 
 // Confidence grades a Yes: high when every attribute was checked, medium
 // when NVD itself names every version, low when a condition remains.
@@ -41,21 +49,32 @@ const (
 	High
 )
 
-func (c Confidence) String() string { return [...]string{"low", "medium", "high"}[c] }
+// String returns "low", "medium" or "high".
+func (c Confidence) String() string { return label(int(c), "low", "medium", "high") }
+
+// MarshalText writes the grade as String does, for JSON.
+func (c Confidence) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+func label(i int, names ...string) string {
+	if i < 0 || i >= len(names) {
+		return "invalid"
+	}
+	return names[i]
+}
 
 // Result is the outcome of matching one asset against NVD configurations.
 type Result struct {
-	Matched    Matched
-	How        How
-	Confidence Confidence
+	Matched    Matched    `json:"matched"`
+	How        How        `json:"how"`
+	Confidence Confidence `json:"confidence"`
 	// Reason is one sentence on why, for the analyst.
-	Reason string
+	Reason string `json:"reason"`
 	// Conditions are facts the asset's CPE does not establish and on which
 	// a Yes depends ("runs on cpe:2.3:o:microsoft:windows:-:…"); a Yes with
 	// conditions is what the test cases call "possible", and is low.
-	Conditions []string
+	Conditions []string `json:"conditions,omitempty"`
 	// Criteria is the NVD criterion the asset matched, when it did.
-	Criteria string
+	Criteria string `json:"criteria,omitempty"`
 
 	hit bool // the asset itself matched a vulnerable criterion
 }
