@@ -165,3 +165,37 @@ func TestResultJSON(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
 }
+
+func TestConfigurationShapes(t *testing.T) {
+	firmware := cpe.MustParse("cpe:2.3:o:contec:solarview_compact_firmware:6.00:*:*:*:*:*:*:*")
+	device := cpe.MustParse("cpe:2.3:h:contec:solarview_compact:-:*:*:*:*:*:*:*")
+	other := cpe.MustParse("cpe:2.3:h:contec:solarview_eco:-:*:*:*:*:*:*:*")
+	// CVE-2022-40881 as NVD writes it: the firmware, running on the device.
+	conf := Configuration{Operator: "AND", Nodes: []Node{
+		{Operator: "OR", CPEMatch: []CPEMatch{{Vulnerable: true, Criteria: "cpe:2.3:o:contec:solarview_compact_firmware:6.00:*:*:*:*:*:*:*"}}},
+		{Operator: "OR", CPEMatch: []CPEMatch{{Criteria: "cpe:2.3:h:contec:solarview_compact:-:*:*:*:*:*:*:*"}}},
+	}}
+	tests := []struct {
+		name      string
+		platforms []cpe.Name
+		conf      Configuration
+		want      Matched
+		how       How
+		conf2     Confidence
+	}{
+		{"device known", []cpe.Name{device}, conf, Yes, Exact, High},
+		{"another device", []cpe.Name{other}, conf, No, None, Low},
+		{"device unknown", nil, conf, Yes, Exact, Low},
+		{"AND inside one node, device known", []cpe.Name{device}, Configuration{Nodes: []Node{{Operator: "AND", CPEMatch: append(conf.Nodes[0].CPEMatch, conf.Nodes[1].CPEMatch...)}}}, Yes, Exact, High},
+		{"AND inside one node, other device", []cpe.Name{other}, Configuration{Nodes: []Node{{Operator: "AND", CPEMatch: append(conf.Nodes[0].CPEMatch, conf.Nodes[1].CPEMatch...)}}}, No, None, Low},
+		{"whole configuration negated", []cpe.Name{device}, Configuration{Operator: "AND", Negate: true, Nodes: conf.Nodes}, No, None, Low},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := MatchOn(firmware, tt.platforms, tt.conf)
+			if r.Matched != tt.want || (r.Matched == Yes && (r.How != tt.how || r.Confidence != tt.conf2)) {
+				t.Errorf("got %s %s %s %v (%s), want %s %s %s", r.Matched, r.How, r.Confidence, r.Conditions, r.Reason, tt.want, tt.how, tt.conf2)
+			}
+		})
+	}
+}
