@@ -62,6 +62,20 @@ func TestMatchShapes(t *testing.T) {
 			t.Errorf("%s against jdk 1.8.0, any update: %s (%s)", tt.asset, r.Matched, r.Reason)
 		}
 	}
+	// A distribution's package of an upstream product: the revision is the
+	// package's, the upstream release is what NVD's bounds are about.
+	deb := cpe.MustParse("cpe:2.3:a:apache:http_server:2.4.51-1ubuntu4:*:*:*:*:*:*:*")
+	for _, m := range []CPEMatch{
+		{Vulnerable: true, Criteria: "cpe:2.3:a:apache:http_server:*:*:*:*:*:*:*:*", VersionStartIncluding: "2.4.51", VersionEndExcluding: "2.4.52"},
+		{Vulnerable: true, Criteria: "cpe:2.3:a:apache:http_server:2.4.51:*:*:*:*:*:*:*"},
+	} {
+		if r := Match(deb, single(m)); r.Matched != Yes {
+			t.Errorf("2.4.51-1ubuntu4 against %s: %s (%s)", m.describe(), r.Matched, r.Reason)
+		}
+	}
+	if r := Match(deb, single(CPEMatch{Vulnerable: true, Criteria: "cpe:2.3:a:apache:http_server:*:*:*:*:*:*:*:*", VersionEndExcluding: "2.4.51"})); r.Matched != No {
+		t.Errorf("2.4.51-1ubuntu4 against < 2.4.51: %s (%s)", r.Matched, r.Reason)
+	}
 	// A platform-only configuration never matches the platform itself.
 	win := cpe.MustParse("cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*")
 	r = Match(win, single(CPEMatch{Vulnerable: false, Criteria: "cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*"}))

@@ -35,8 +35,9 @@ var byProduct = map[string]Scheme{
 //  1. a product known to need its own scheme (OpenSSL, Cisco IOS, Oracle
 //     and Sun Java, Debian/Ubuntu packages, Red Hat family packages);
 //  2. by the shape of all the versions given: every one a date → Date;
-//     every one dotted numbers → Numeric; every one semver → Semver; any with
-//     an epoch ("1:2.2-1") or a tilde → Debian;
+//     every one dotted numbers → Numeric; any with an epoch ("1:2.2-1"), a
+//     tilde or a revision starting with a digit ("2.4.51-1ubuntu4") →
+//     Debian; every one semver ("5.0.0-rc1") → Semver;
 //  3. otherwise Numeric, so that a version of no known shape is reported
 //     unparseable by Compare instead of being ordered by a guess.
 func Guess(vendor, product string, versions ...string) Scheme {
@@ -50,22 +51,38 @@ func Guess(vendor, product string, versions ...string) Scheme {
 	if len(versions) == 0 {
 		return Numeric
 	}
-	for _, s := range []Scheme{Date, Numeric, Semver} {
-		all := true
+	all := func(s Scheme) bool {
 		for _, v := range versions {
 			if !Valid(s, v) {
-				all = false
-				break
+				return false
 			}
 		}
-		if all {
-			return s
-		}
+		return true
+	}
+	switch {
+	case all(Date):
+		return Date
+	case all(Numeric):
+		return Numeric
 	}
 	for _, v := range versions {
-		if i := strings.IndexByte(v, ':'); i > 0 && isDigits(v[:i]) || strings.Contains(v, "~") {
-			return Debian
+		if i := strings.IndexByte(v, ':'); i > 0 && isDigits(v[:i]) || strings.Contains(v, "~") || packageRevision(v) {
+			if Valid(Debian, v) {
+				return Debian
+			}
 		}
 	}
+	if all(Semver) {
+		return Semver
+	}
 	return Numeric
+}
+
+// packageRevision reports a suffix that starts with a digit after the last
+// hyphen ("2.4.51-1ubuntu4", "1.1.1k-3.el8"): a distribution's revision,
+// not a semver pre-release, which in practice starts with a letter
+// ("5.0.0-rc1").
+func packageRevision(v string) bool {
+	i := strings.LastIndexByte(v, '-')
+	return i > 0 && i+1 < len(v) && isDigit(v[i+1]) && isDigit(v[0])
 }

@@ -135,6 +135,9 @@ func TestGuess(t *testing.T) {
 		{"example", "tool", []string{"2021-05-01", "2021-04-30"}, Date},
 		{"example", "pkg", []string{"2.3", "1:2.2-1"}, Debian},
 		{"example", "odd", []string{"release five"}, Numeric},
+		{"apache", "http_server", []string{"2.4.51", "2.4.51-1ubuntu4"}, Debian},
+		{"example", "app", []string{"1.0.0-1"}, Debian},
+		{"example", "app", []string{"1.0.0-rc.1", "1.0.0"}, Semver},
 	}
 	for _, tt := range tests {
 		if got := Guess(tt.vendor, tt.product, tt.versions...); got != tt.want {
