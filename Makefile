@@ -24,7 +24,7 @@ test: npm
 	  echo "end-to-end tests again on PostgreSQL"; \
 	  KOBAN_TEST_BACKEND=postgres $(GO) test -count=1 -timeout 20m ./internal/app/... ./internal/web/... ./internal/e2e/...; \
 	else echo "KOBAN_TEST_POSTGRES not set: PostgreSQL tests skipped (CI sets it)"; fi
-	FUZZTIME=5s scripts/fuzz-short
+	FUZZTIME=3s scripts/fuzz-short
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
