@@ -78,7 +78,16 @@ type Staged struct {
 // Stage writes at most limit bytes from r to a temporary file and hashes
 // them. Content over the limit is ErrTooLarge, and a read error is returned
 // as it is (wrapped); either way nothing is left behind.
-func (s *Store) Stage(r io.Reader, limit int64) (st *Staged, err error) {
+func (s *Store) Stage(r io.Reader, limit int64) (*Staged, error) {
+	h := sha256.New()
+	return s.StageHashed(io.TeeReader(r, h), limit, func() string { return hex.EncodeToString(h.Sum(nil)) })
+}
+
+// StageHashed is Stage for a caller that hashes the content itself on the
+// way (a malware sample, whose one pass gives its SHA-256 among six other
+// hashes): sum is asked for the SHA-256 once r has been read to its end,
+// and names the file. Commit stores it under that name.
+func (s *Store) StageHashed(r io.Reader, limit int64, sum func() string) (st *Staged, err error) {
 	f, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
 	if err != nil {
 		return nil, fmt.Errorf("blob stage: %w", err)
@@ -89,16 +98,19 @@ func (s *Store) Stage(r io.Reader, limit int64) (st *Staged, err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	h := sha256.New()
 	// One byte past the limit tells "too large" from "exactly the limit".
-	size, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, min(limit, math.MaxInt64-1)+1))
+	size, err := io.Copy(f, io.LimitReader(r, min(limit, math.MaxInt64-1)+1))
 	if err != nil {
 		return nil, fmt.Errorf("blob stage: %w", err)
 	}
 	if size > limit {
 		return nil, ErrTooLarge
 	}
-	return &Staged{s: s, f: f, Sum: hex.EncodeToString(h.Sum(nil)), Size: size}, nil
+	got := sum()
+	if !validSum.MatchString(got) {
+		return nil, fmt.Errorf("blob stage: malformed sum %q", got)
+	}
+	return &Staged{s: s, f: f, Sum: got, Size: size}, nil
 }
 
 // Head returns the first n bytes of the staged content (fewer when it is

@@ -263,3 +263,23 @@ func TestWalkInOrderAndRemoveIfOlder(t *testing.T) {
 		t.Fatalf("young file: removed %v, %v", ok, err)
 	}
 }
+
+// StageHashed names the file by the caller's sum, and refuses a sum that
+// is no SHA-256 rather than store a file under it.
+func TestStageHashed(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.StageHashed(strings.NewReader("sample"), 100, func() string { return strings.Repeat("ab", 32) })
+	if err != nil || st.Sum != strings.Repeat("ab", 32) || st.Size != 6 {
+		t.Fatalf("staged %+v %v", st, err)
+	}
+	st.Close()
+	if _, err := s.StageHashed(strings.NewReader("sample"), 100, func() string { return "../x" }); err == nil {
+		t.Error("a malformed sum was taken")
+	}
+	if _, err := s.StageHashed(strings.NewReader("sample"), 3, func() string { t.Error("asked for a sum past the limit"); return "" }); err != ErrTooLarge {
+		t.Errorf("over the limit: %v", err)
+	}
+}
