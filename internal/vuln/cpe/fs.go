@@ -114,7 +114,12 @@ func writeFS(b *strings.Builder, v Value) {
 	case NA:
 		b.WriteByte('-')
 	default:
-		// Quoted ".", "-" and "_" need no backslash in the binding.
+		// Quoted ".", "-" and "_" need no backslash in the binding,
+		// except a lone hyphen, which unquoted would read as NA.
+		if v.S == `\-` {
+			b.WriteString(v.S)
+			return
+		}
 		for i := 0; i < len(v.S); i++ {
 			if v.S[i] == '\\' && i+1 < len(v.S) {
 				switch v.S[i+1] {

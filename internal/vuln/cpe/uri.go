@@ -143,6 +143,10 @@ func bindURI(v Value) string {
 	case NA:
 		return "-"
 	}
+	if v.S == `\-` {
+		// A lone literal hyphen written plain would read back as NA.
+		return "%2d"
+	}
 	var b strings.Builder
 	for i := 0; i < len(v.S); i++ {
 		c := v.S[i]
