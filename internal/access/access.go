@@ -110,6 +110,11 @@ func needsFor(objectType string, right Right) auth.Permission {
 			return auth.PermReportRead
 		}
 		return auth.PermAdvisoryWrite
+	case "asset":
+		if right == View {
+			return auth.PermVulnRead
+		}
+		return auth.PermVulnManage
 	}
 	return needs[right]
 }

@@ -50,6 +50,7 @@ import (
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/taxii"
+	"github.com/koban-project/koban/internal/vuln"
 	"github.com/koban-project/koban/internal/warnlist"
 	"github.com/koban-project/koban/internal/web"
 	"github.com/koban-project/koban/internal/yara"
@@ -81,6 +82,7 @@ type App struct {
 	Advisories *advisory.Service      // advisories to the public: pages and feeds
 	Reading    *reading.Service       // other bodies' advisories (JPCERT/CC, IPA) in one list, newest first
 	Malware    *malware.Service       // malware samples: a store of their own, static analysis, YARA, similarity
+	Vuln       *vuln.Service          // vulnerability information: NVD, JVN, KEV, EPSS against the inventory of police IT
 	Samples    *blob.Store            // the samples' files, apart from evidence (KOBAN_DATA_DIR/samples)
 	Stats      *stats.Service         // the public statistics, small counts suppressed
 	Dash       *dashboard.Service     // supervisors' view of their line
@@ -165,6 +167,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		patrol.Options{Contact: cfg.BaseURL, Version: Version, Proxied: cfg.EgressProxyURL != nil})
 	a.Patrol.SetReporter(a.Intake) // a confirmed finding becomes a report
 	a.Reading = reading.NewService(db, a.Jobs, a.Egress, a.Tree, o.Clock, log, reading.Options{Zone: cfg.Location})
+	a.Vuln = vuln.NewService(db, a.Jobs, a.Egress, a.Access, o.Clock, log)
 	a.Patrol.SetQuota(cfg.PatrolQuota)
 	if c := patrol.FindChromium(); c != nil {
 		a.Patrol.SetShooter(c) // screenshots of HTML captures, rendered offline
@@ -180,6 +183,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		a.Intake.SetNotifier(n)
 		a.Requests.SetNotifier(n)
 		a.Search.SetNotifier(n)
+		a.Vuln.SetNotifier(vulnAlerts{m: n, users: db})
 	}
 	cats, err := locale.Load()
 	if err != nil {

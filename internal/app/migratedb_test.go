@@ -56,7 +56,8 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"taxii_collection_objects", "taxii_status", "audit_log", "rate_limits", "jobs", "job_queue", "job_attempts",
 	"patrol_items", "patrol_hosts", "patrol_captures", "patrol_findings", "patrol_tag_retention", "patrol_usage", "takedown_requests", "takedown_checks",
 	"foreign_requests", "advisories", "advisory_versions", "reading_feeds", "reading_items",
-	"sample_files", "samples", "sample_cases"}
+	"sample_files", "samples", "sample_cases",
+	"vuln_sources", "vulns", "vuln_products", "vuln_kev", "vuln_epss", "assets", "vuln_findings", "vuln_alerts"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {

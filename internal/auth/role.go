@@ -85,6 +85,15 @@ const (
 	// PermMalwareDownload lets a user take a sample out, as a ZIP
 	// encrypted with the password "infected".
 	PermMalwareDownload Permission = "malware.download"
+	// PermVulnRead lets a user read the vulnerability dictionary and the
+	// asset inventory and findings of their line.
+	PermVulnRead Permission = "vuln.read"
+	// PermVulnManage lets a user add and import assets of their line,
+	// change a finding's status and export advisories as CSAF.
+	PermVulnManage Permission = "vuln.manage"
+	// PermVulnFeeds lets a user choose the vulnerability feeds koban
+	// imports (NVD, JVN, KEV, EPSS) for the whole installation.
+	PermVulnFeeds Permission = "vuln.feeds"
 )
 
 // roles lists every role in display order, from least to most privileged
@@ -97,7 +106,7 @@ var permissions = []Permission{
 	PermReportReply, PermReportTransfer, PermReportSubmit, PermUserAdmin, PermAuditRead,
 	PermObservableRead, PermClusterRead, PermIntelRead, PermIntelManage,
 	PermPatrolRead, PermPatrolManage, PermPatrolCovert, PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage, PermDashboardRead,
-	PermMalwareRead, PermMalwareSubmit, PermMalwareDownload,
+	PermMalwareRead, PermMalwareSubmit, PermMalwareDownload, PermVulnRead, PermVulnManage, PermVulnFeeds,
 }
 
 // grants is the permission matrix. It is built by adding to the role below so
@@ -119,7 +128,7 @@ var grants = func() map[Role]map[Permission]bool {
 		PermReportTriage, PermReportReply, PermReportTransfer, PermObservableRead, PermIntelRead)
 	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermPatrolCovert,
 		PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage, PermDashboardRead,
-		PermMalwareRead, PermMalwareSubmit, PermMalwareDownload)
+		PermMalwareRead, PermMalwareSubmit, PermMalwareDownload, PermVulnRead, PermVulnManage)
 	return map[Role]map[Permission]bool{
 		RoleIntake: intake,
 		// Investigators bring samples in from their cases and read what the
@@ -129,9 +138,9 @@ var grants = func() map[Role]map[Permission]bool {
 		// who reported, so they get no personal data and cannot reply.
 		RoleAnalyst: set(nil, PermQueueRead, PermReportRead, PermObservableRead, PermClusterRead,
 			PermIntelRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermAdvisoryWrite,
-			PermMalwareRead, PermMalwareSubmit, PermMalwareDownload),
+			PermMalwareRead, PermMalwareSubmit, PermMalwareDownload, PermVulnRead, PermVulnManage),
 		RoleSupervisor: supervisor,
-		RoleAdmin:      set(supervisor, PermUserAdmin),
+		RoleAdmin:      set(supervisor, PermUserAdmin, PermVulnFeeds),
 		// Partners are machines submitting reports; they read no report
 		// back, only the intel shared with them (TAXII collections).
 		RolePartner: set(nil, PermReportSubmit, PermIntelRead),

@@ -29,14 +29,14 @@ func TestRoleMatrix(t *testing.T) {
 		{RoleInvestigator, investigator, true},
 		{RoleAnalyst, perms{PermQueueRead: true, PermReportRead: true, PermObservableRead: true, PermClusterRead: true,
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermAdvisoryWrite: true,
-			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true}, true},
+			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true, PermVulnRead: true, PermVulnManage: true}, true},
 		{RoleSupervisor, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
 			PermReportTriage: true, PermReportReply: true, PermReportTransfer: true,
 			PermAuditRead: true, PermObservableRead: true, PermClusterRead: true,
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
 			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermReadingManage: true, PermDashboardRead: true,
-			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true,
+			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true, PermVulnRead: true, PermVulnManage: true,
 		}, true},
 		{RoleAdmin, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
@@ -44,7 +44,7 @@ func TestRoleMatrix(t *testing.T) {
 			PermAuditRead: true, PermUserAdmin: true, PermObservableRead: true, PermClusterRead: true,
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
 			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermReadingManage: true, PermDashboardRead: true,
-			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true,
+			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true, PermVulnRead: true, PermVulnManage: true, PermVulnFeeds: true,
 		}, true},
 		{RolePartner, perms{PermReportSubmit: true, PermIntelRead: true}, false},
 		{Role(""), perms{}, false},
@@ -70,8 +70,8 @@ func TestRolesAndPermissionsComplete(t *testing.T) {
 	if len(Roles()) != 6 {
 		t.Errorf("Roles() has %d entries, want 6", len(Roles()))
 	}
-	if len(Permissions()) != 23 {
-		t.Errorf("Permissions() has %d entries, want 23", len(Permissions()))
+	if len(Permissions()) != 26 {
+		t.Errorf("Permissions() has %d entries, want 26", len(Permissions()))
 	}
 	for _, r := range Roles() {
 		if !r.Valid() {

@@ -141,6 +141,16 @@ var plan = []planEntry{
 	{"sample_files", "", []string{"id"}},
 	{"samples", "", []string{"id"}},
 	{"sample_cases", "", []string{"sample_id", "case_id"}},
+	// Vulnerability information: the sources, the dictionary (records,
+	// their products, KEV, EPSS), the inventory, its findings and alerts.
+	{"vuln_sources", "", []string{"id"}},
+	{"vulns", "", []string{"id"}},
+	{"vuln_products", "", []string{"product", "vuln_id"}},
+	{"vuln_kev", "", []string{"cve_id"}},
+	{"vuln_epss", "", []string{"cve_id"}},
+	{"assets", "", []string{"id"}},
+	{"vuln_findings", "", []string{"id"}},
+	{"vuln_alerts", "", []string{"id"}},
 	{"audit_log", "", []string{"id"}},
 	// State shared by several servers on PostgreSQL (rate-limit buckets, job
 	// schedules): a SQLite koban keeps little or nothing here; copied all

@@ -23,6 +23,7 @@ const (
 	colInt  = "bigint"
 	colText = "text"
 	colBool = "boolean"
+	colReal = "double precision"
 )
 
 // perStatement is how many rows of n columns one statement carries: under
@@ -133,6 +134,16 @@ func columns(types []string, args []any) ([]any, error) {
 				v, ok := args[i*n+j].(string)
 				if !ok {
 					return nil, fmt.Errorf("column %d: %T is not text", j+1, args[i*n+j])
+				}
+				col[i] = v
+			}
+			out[j] = col
+		case colReal:
+			col := make([]float64, rows)
+			for i := range rows {
+				v, ok := args[i*n+j].(float64)
+				if !ok {
+					return nil, fmt.Errorf("column %d: %T is not a float", j+1, args[i*n+j])
 				}
 				col[i] = v
 			}
