@@ -388,3 +388,17 @@ func TestProblemError(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// A long unclosed <text> is read in one pass: refused at once, not after
+// one scan of the text so far per line.
+func TestReadSPDXLongText(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("SPDXVersion: SPDX-2.3\nPackageComment: <text>\n")
+	for b.Len() < 8<<20 {
+		b.WriteString("x\n")
+	}
+	_, _, err := ReadSPDX(&b)
+	if err == nil || !strings.Contains(err.Error(), "never closed") {
+		t.Fatalf("err = %v, want an unclosed <text>", err)
+	}
+}

@@ -227,18 +227,22 @@ func parseSPDXTag(data []byte) ([]Asset, []Problem, error) {
 		}
 		value = strings.TrimSpace(value)
 		if rest, ok := strings.CutPrefix(value, "<text>"); ok {
+			// Only each new line is searched for </text>, so a long
+			// unclosed text costs one pass, not one per line.
 			var b strings.Builder
-			b.WriteString(rest)
-			for !strings.Contains(b.String(), "</text>") {
+			part, _, closed := strings.Cut(rest, "</text>")
+			b.WriteString(part)
+			for !closed {
 				if !sc.Scan() {
 					return nil, nil, fmt.Errorf("SPDX tag-value line %d: <text> is never closed", line)
 				}
 				line++
+				var next string
+				next, _, closed = strings.Cut(sc.Text(), "</text>")
 				b.WriteByte('\n')
-				b.WriteString(sc.Text())
+				b.WriteString(next)
 			}
-			value, _, _ = strings.Cut(b.String(), "</text>")
-			value = strings.TrimSpace(value)
+			value = strings.TrimSpace(b.String())
 		}
 		switch tag {
 		case "SPDXVersion":
