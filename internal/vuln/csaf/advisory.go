@@ -61,7 +61,7 @@ type Product struct {
 type Vuln struct {
 	// CVE is the CVE ID; LocalID a koban ID for a finding without one.
 	CVE, LocalID string
-	Title       string
+	Title        string
 	// CWE is the weakness, ID "CWE-79" and name; empty ID for none.
 	CWE CWE
 	// Description is the vulnerability's description note.

@@ -120,9 +120,9 @@ type ProductTree struct {
 // Branch is one level of the vendor → product → version tree; a leaf
 // carries the product.
 type Branch struct {
-	Branches []Branch        `json:"branches,omitempty"`
-	Category string          `json:"category"`
-	Name     string          `json:"name"`
+	Branches []Branch         `json:"branches,omitempty"`
+	Category string           `json:"category"`
+	Name     string           `json:"name"`
 	Product  *FullProductName `json:"product,omitempty"`
 }
 
@@ -135,14 +135,14 @@ type FullProductName struct {
 
 // ProductIdentificationHelper holds the ways to recognise a product.
 type ProductIdentificationHelper struct {
-	CPE           string         `json:"cpe,omitempty"`
-	Hashes        []FileHashes   `json:"hashes,omitempty"`
-	ModelNumbers  []string       `json:"model_numbers,omitempty"`
-	PURL          string         `json:"purl,omitempty"`
-	SBOMURLs      []string       `json:"sbom_urls,omitempty"`
-	SerialNumbers []string       `json:"serial_numbers,omitempty"`
-	SKUs          []string       `json:"skus,omitempty"`
-	XGenericURIs  []GenericURI   `json:"x_generic_uris,omitempty"`
+	CPE           string       `json:"cpe,omitempty"`
+	Hashes        []FileHashes `json:"hashes,omitempty"`
+	ModelNumbers  []string     `json:"model_numbers,omitempty"`
+	PURL          string       `json:"purl,omitempty"`
+	SBOMURLs      []string     `json:"sbom_urls,omitempty"`
+	SerialNumbers []string     `json:"serial_numbers,omitempty"`
+	SKUs          []string     `json:"skus,omitempty"`
+	XGenericURIs  []GenericURI `json:"x_generic_uris,omitempty"`
 }
 
 // FileHashes are the hashes of one file.
@@ -172,10 +172,10 @@ type ProductGroup struct {
 
 // Relationship defines a product made of two others ("installed_on" …).
 type Relationship struct {
-	Category                   string          `json:"category"`
-	FullProductName            FullProductName `json:"full_product_name"`
-	ProductReference           string          `json:"product_reference"`
-	RelatesToProductReference  string          `json:"relates_to_product_reference"`
+	Category                  string          `json:"category"`
+	FullProductName           FullProductName `json:"full_product_name"`
+	ProductReference          string          `json:"product_reference"`
+	RelatesToProductReference string          `json:"relates_to_product_reference"`
 }
 
 // Vulnerability is one vulnerability and how it touches the products.

@@ -19,7 +19,7 @@ var words = map[string]phrases{
 		nvd:         "%s at NVD",
 		kev:         "Listed in CISA's Known Exploited Vulnerabilities catalog: exploited in the wild.",
 		kevDue:      " Remediation due by %s.",
-		epss:        "EPSS probability of exploitation in the next 30 days: %.5f (percentile %.5f).",
+		epss:        "EPSS probability of exploitation in the next 30 days: %g (percentile %g).",
 		epssDate:    " Scored on %s.",
 	},
 	"ja": {
@@ -32,7 +32,7 @@ var words = map[string]phrases{
 		nvd:         "NVD の %s",
 		kev:         "CISA の既知の悪用された脆弱性カタログ（KEV）に掲載されており、実際に悪用されている。",
 		kevDue:      "対応期限は %s。",
-		epss:        "EPSS（今後30日間に悪用される確率）：%.5f（パーセンタイル %.5f）。",
+		epss:        "EPSS（今後30日間に悪用される確率）：%g（パーセンタイル %g）。",
 		epssDate:    "%s 時点。",
 	},
 }
