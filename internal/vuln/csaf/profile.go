@@ -7,11 +7,11 @@ import (
 
 // The document categories with a profile (section 4 of the specification).
 const (
-	CategoryBase             = "csaf_base"
-	CategorySecurityAdvisory = "csaf_security_advisory"
-	CategoryVEX              = "csaf_vex"
-	CategoryInformational    = "csaf_informational_advisory"
-	CategoryIncidentResponse = "csaf_security_incident_response"
+	CategoryBase                     = "csaf_base"
+	CategorySecurityAdvisory         = "csaf_security_advisory"
+	CategoryVEX                      = "csaf_vex"
+	CategoryInformational            = "csaf_informational_advisory"
+	CategorySecurityIncidentResponse = "csaf_security_incident_response"
 )
 
 // profile runs the profile tests 6.1.27.1 to 6.1.27.11 that apply to the
@@ -19,7 +19,7 @@ const (
 func (c *checker) profile() {
 	d := c.d
 	cat := d.Document.Category
-	informative := cat == CategoryInformational || cat == CategoryIncidentResponse
+	informative := cat == CategoryInformational || cat == CategorySecurityIncidentResponse
 	vexOrAdvisory := cat == CategorySecurityAdvisory || cat == CategoryVEX
 
 	if informative {

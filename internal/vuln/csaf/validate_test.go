@@ -122,6 +122,8 @@ func TestValidateMutations(t *testing.T) {
 		{"6.1.10 v2 metric", false, func(d *Document) { d.Vulnerabilities[2].Scores[0].CVSSV2.Authentication = "SINGLE" }, []string{"6.1.10"}},
 		{"6.1.11 CWE ID", false, func(d *Document) { d.Vulnerabilities[1].CWE.ID = "CWE-0502" }, []string{"6.1.11"}},
 		{"6.1.11 CWE name", false, func(d *Document) { d.Vulnerabilities[1].CWE.Name = "" }, []string{"6.1.11"}},
+		{"6.1.12 unknown language", false, func(d *Document) { d.Document.Lang = "en-EN" }, []string{"6.1.12"}},
+		{"6.1.12 ill-formed source language", false, func(d *Document) { d.Document.SourceLang = "japanese" }, []string{"6.1.12"}},
 		{"6.1.13 purl encoding", false, func(d *Document) {
 			d.ProductTree.Branches[1].Branches[0].Branches[0].Product.ProductIdentificationHelper.PURL = "pkg:maven/org.apache/log4j%zz@2"
 		}, []string{"6.1.13"}},
@@ -144,6 +146,19 @@ func TestValidateMutations(t *testing.T) {
 			*history(d) = append(*history(d), (*history(d))[2])
 		}, []string{"6.1.22"}},
 		{"6.1.23 CVE twice", false, func(d *Document) { d.Vulnerabilities[1].CVE = d.Vulnerabilities[0].CVE }, []string{"6.1.23"}},
+		{"6.1.24 involvement twice", false, func(d *Document) {
+			inv := Involvement{Party: "vendor", Status: "contact_attempted", Date: "2026-01-02T00:00:00Z"}
+			d.Vulnerabilities[0].Involvements = []Involvement{inv, {Party: "vendor", Status: "completed"}, inv}
+		}, []string{"6.1.24"}},
+		{"6.1.25 hash algorithm twice", false, func(d *Document) {
+			h := d.ProductTree.Branches[1].Branches[0].Branches[0].Product.ProductIdentificationHelper
+			h.Hashes = []FileHashes{{Filename: "log4j-core-2.14.1.jar", FileHashes: []FileHash{
+				{Algorithm: "sha256", Value: "ade7402a70667a727635d5c4c29495f4ff96f061f12539763f6f123973b465b0"},
+				{Algorithm: "sha256", Value: "bde7402a70667a727635d5c4c29495f4ff96f061f12539763f6f123973b465b0"},
+			}}}
+		}, []string{"6.1.25"}},
+		{"6.1.26 a profile's name", false, func(d *Document) { d.Document.Category = "Security-Advisory" }, []string{"6.1.26"}},
+		{"6.1.26 reserved prefix", false, func(d *Document) { d.Document.Category = "csaf_police_notice" }, []string{"6.1.26"}},
 		{"6.1.27.1 informational without notes", false, func(d *Document) {
 			d.Document.Category, d.Vulnerabilities, d.Document.Notes = CategoryInformational, nil, nil
 		}, []string{"6.1.27.1"}},
@@ -164,13 +179,24 @@ func TestValidateMutations(t *testing.T) {
 		{"6.1.27.9 VEX without impact statement", true, func(d *Document) { d.Vulnerabilities[0].Flags = nil }, []string{"6.1.27.9"}},
 		{"6.1.27.10 VEX without action statement", true, func(d *Document) { d.Vulnerabilities[1].Remediations = nil }, []string{"6.1.27.10"}},
 		{"6.1.27.11 advisory without vulnerabilities", false, func(d *Document) { d.Vulnerabilities = nil }, []string{"6.1.27.11"}},
+		{"6.1.28 translation into the same language", false, func(d *Document) { d.Document.SourceLang = "EN" }, []string{"6.1.28"}},
 		{"6.1.29 remediation without products", false, func(d *Document) { d.Vulnerabilities[0].Remediations[0].ProductIDs = nil }, []string{"6.1.29"}},
 		{"6.1.30 integer and semantic versions", false, func(d *Document) {
 			*history(d) = append(*history(d), Revision{Date: "2026-01-10T09:00:00Z", Number: "1", Summary: "Old numbering."})
 		}, []string{"6.1.30"}},
+		{"6.1.31 version range in product_version", false, func(d *Document) {
+			d.ProductTree.Branches[0].Branches[0].Branches[2].Name = "prior to 4.0"
+		}, []string{"6.1.31"}},
+		{"6.1.31 version operator", false, func(d *Document) {
+			d.ProductTree.Branches[0].Branches[0].Branches[2].Name = "<4.0"
+		}, []string{"6.1.31"}},
 		{"6.1.32 flag without products", false, func(d *Document) {
 			d.Vulnerabilities[0].Flags = []Flag{{Label: "component_not_present"}}
 		}, []string{"6.1.32"}},
+		{"6.1.33 two justifications for a product", true, func(d *Document) {
+			d.ProductTree.ProductGroups = []ProductGroup{{GroupID: "G1", ProductIDs: []string{"P2", "P3"}}}
+			d.Vulnerabilities[0].Flags = append(d.Vulnerabilities[0].Flags, Flag{Label: "component_not_present", GroupIDs: []string{"G1"}})
+		}, []string{"6.1.33"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := base(t)
