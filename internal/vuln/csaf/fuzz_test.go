@@ -2,6 +2,7 @@ package csaf
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -29,6 +30,9 @@ func FuzzValidate(f *testing.F) {
 		for _, p := range Validate(data) {
 			if p.Test == "" || p.Message == "" {
 				t.Fatalf("problem without a test or message: %+v", p)
+			}
+			if p.Test != "json" && !strings.HasPrefix(p.Path, "/") {
+				t.Fatalf("problem without a JSON Pointer: %+v", p)
 			}
 		}
 	})

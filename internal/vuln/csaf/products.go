@@ -211,26 +211,23 @@ func (c *checker) contradictingStatus() {
 	}
 }
 
-// helpers lists each product identification helper with its path.
-func (c *checker) helpers() []struct {
+// helperAt is a product identification helper and its path.
+type helperAt struct {
 	h    *ProductIdentificationHelper
 	path string
-} {
-	var out []struct {
-		h    *ProductIdentificationHelper
-		path string
-	}
-	add := func(f *FullProductName, path string) {
-		if f != nil && f.ProductIdentificationHelper != nil {
-			out = append(out, struct {
-				h    *ProductIdentificationHelper
-				path string
-			}{f.ProductIdentificationHelper, path + "/product_identification_helper"})
-		}
-	}
+}
+
+// helpers lists each product identification helper with its path.
+func (c *checker) helpers() []helperAt {
 	pt := c.d.ProductTree
 	if pt == nil {
 		return nil
+	}
+	var out []helperAt
+	add := func(f *FullProductName, path string) {
+		if f != nil && f.ProductIdentificationHelper != nil {
+			out = append(out, helperAt{f.ProductIdentificationHelper, path + "/product_identification_helper"})
+		}
 	}
 	var walk func(bs []Branch, path string)
 	walk = func(bs []Branch, path string) {

@@ -23,6 +23,9 @@ func (p Problem) String() string { return p.Test + " " + p.Path + ": " + p.Messa
 // Validate runs the implemented mandatory tests on a CSAF JSON document.
 // It reads nothing but data: no network, no catalogue.
 func Validate(data []byte) []Problem {
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return []Problem{{Test: "json", Path: "", Message: "not a CSAF document: not a JSON object"}}
+	}
 	var d Document
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&d); err != nil {
