@@ -2,7 +2,6 @@ package csaf
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 )
 
@@ -18,6 +17,7 @@ type Problem struct {
 	Message string
 }
 
+// String is the problem on one line: test, path and message.
 func (p Problem) String() string { return p.Test + " " + p.Path + ": " + p.Message }
 
 // Validate runs the implemented mandatory tests on a CSAF JSON document.
@@ -26,13 +26,9 @@ func Validate(data []byte) []Problem {
 	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return []Problem{{Test: "json", Path: "", Message: "not a CSAF document: not a JSON object"}}
 	}
-	var d Document
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&d); err != nil {
+	d, err := Read(bytes.NewReader(data))
+	if err != nil {
 		return []Problem{{Test: "json", Path: "", Message: "not a CSAF document: " + err.Error()}}
-	}
-	if dec.More() {
-		return []Problem{{Test: "json", Path: "", Message: "not a CSAF document: data after the JSON value"}}
 	}
 	return Check(d)
 }

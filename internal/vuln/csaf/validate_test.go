@@ -212,7 +212,7 @@ func TestValidateMutations(t *testing.T) {
 }
 
 func TestValidateNotJSON(t *testing.T) {
-	for _, in := range []string{"", "null", " 1", "{", `{"document": 1}`, `{} {}`, "[]"} {
+	for _, in := range []string{"", "null", " 1", "{", `{"document": 1}`, `{} {}`, `{}]`, "[]"} {
 		ps := Validate([]byte(in))
 		if len(ps) != 1 || ps[0].Test != "json" {
 			t.Errorf("%q: %v", in, ps)
