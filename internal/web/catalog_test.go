@@ -18,6 +18,8 @@ import (
 	"github.com/koban-project/koban/internal/stats"
 	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/taxonomy"
+	"github.com/koban-project/koban/internal/vuln"
+	"github.com/koban-project/koban/internal/vuln/feed"
 )
 
 // Every key a template names, and every key built from an enumeration, must
@@ -68,6 +70,7 @@ func TestTemplateKeysExist(t *testing.T) {
 	}
 	keys = append(keys, caseKeys(t)...)
 	keys = append(keys, takedownKeys()...)
+	keys = append(keys, vulnKeys()...)
 	// The statistics' buckets and the dashboard's age buckets, named by code.
 	for _, b := range stats.Buckets {
 		keys = append(keys, b.Key())
@@ -181,6 +184,46 @@ func takedownKeys() []string {
 		for _, r := range takedown.Reasons(k) {
 			keys = append(keys, "takedown.reason."+r, "takedown.letter.reason."+r)
 		}
+	}
+	return keys
+}
+
+// vulnKeys are the keys the vulnerability pages build from the vuln
+// package's enumerations and the matcher's words.
+func vulnKeys() []string {
+	var keys []string
+	for _, sev := range severities {
+		keys = append(keys, "vulns.severity."+strings.ToLower(sev))
+	}
+	for i := range len(vuln.Counts{}.ByAge) {
+		keys = append(keys, "vulns.age."+strconv.Itoa(i))
+	}
+	for _, st := range vuln.Statuses() {
+		keys = append(keys, "vulns.status."+string(st))
+	}
+	for _, k := range vuln.Kinds() {
+		keys = append(keys, "vulns.kind."+string(k))
+	}
+	for _, e := range []vuln.Exposure{vuln.Internet, vuln.Internal} {
+		keys = append(keys, "vulns.exposure."+string(e))
+	}
+	for _, h := range []string{"none", "exact", "version_range", "vendor_product_only", "unknown"} {
+		keys = append(keys, "vulns.how."+h)
+	}
+	for _, c := range []string{"low", "medium", "high", "unknown"} {
+		keys = append(keys, "vulns.confidence."+c)
+	}
+	for _, o := range []string{"manual", "csv", "cyclonedx", "spdx"} {
+		keys = append(keys, "vulns.origin."+o)
+	}
+	for _, f := range []feed.Source{feed.SourceNVD, feed.SourceCVE5, feed.SourceJVN} {
+		keys = append(keys, "vulns.feed."+string(f))
+	}
+	for _, a := range []string{"kev", "epss"} {
+		keys = append(keys, "vulns.alert."+a)
+	}
+	for _, n := range []string{"vuln_asset_added", "vuln_asset_removed", "vuln_status", "vuln_source_added", "vuln_source_enabled", "vuln_source_disabled"} {
+		keys = append(keys, "notice."+n)
 	}
 	return keys
 }

@@ -73,6 +73,9 @@ func parseTemplates() (*templates, error) {
 		"hidden": func(p any, h correlate.Hidden) hiddenCounts { return hiddenCounts{P: p, H: h} },
 		"hops":   func() []int { return []int{1, 2, 3, 4} },
 		"tel":    telLinks,
+		// statusForm pairs a findings table with one of its findings for the
+		// "vulnstatusform" partial (vuln_assets.go).
+		"statusForm": statusFormOf,
 	}
 	// partials*.html and part_*.html hold partials of their own (a page includes them by name).
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", "templates/part_*.html")
@@ -190,6 +193,8 @@ type page struct {
 	foreignDir *foreign.Directory
 	// reading says the reading list is served (reading.go).
 	reading bool
+	// vulns says the vulnerability room is served (vuln.go).
+	vulns bool
 }
 
 // fieldProblem is one line of the error summary: the field, its message
@@ -431,6 +436,7 @@ func (s *Server) newPageIn(r *http.Request, title, lang string) page {
 		p.foreignDir = s.Foreign.Directory()
 	}
 	p.reading = s.Reading != nil
+	p.vulns = s.Vuln != nil
 	if pr, ok := principalFrom(r.Context()); ok {
 		p.Principal = &pr
 	}

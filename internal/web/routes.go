@@ -114,6 +114,19 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("POST /reading/feeds", s.officer(s.readingFeedAdd))
 		mux.HandleFunc("POST /reading/feeds/{id}/{action}", s.officer(s.readingFeedAction))
 	}
+	if s.Vuln != nil {
+		mux.HandleFunc("GET /vulns", s.officer(s.vulns))
+		mux.HandleFunc("GET /vulns/search", s.officer(s.vulnSearch))
+		mux.HandleFunc("GET /vulns/assets", s.officer(s.vulnAssets))
+		mux.HandleFunc("POST /vulns/assets", s.officer(s.vulnAssetAdd))
+		mux.HandleFunc("GET /vulns/assets/{id}", s.officer(s.vulnAsset))
+		mux.HandleFunc("POST /vulns/assets/{id}/remove", s.officer(s.vulnAssetRemove))
+		mux.HandleFunc("POST /vulns/findings/{id}/status", s.officer(s.vulnFindingStatus))
+		mux.HandleFunc("GET /vulns/cve/{id}", s.officer(s.vulnRecord))
+		mux.HandleFunc("GET /vulns/sources", s.officer(s.vulnSources))
+		mux.HandleFunc("POST /vulns/sources", s.officer(s.vulnSourceAdd))
+		mux.HandleFunc("POST /vulns/sources/{id}/{action}", s.officer(s.vulnSourceAction))
+	}
 	mux.HandleFunc("POST /cases/{id}/tasks/{tid}/{state}", s.officer(s.caseTaskState))
 	mux.HandleFunc("POST /cases/{id}/reports/{rid}/unlink", s.officer(s.caseUnlink))
 	mux.HandleFunc("POST /cases/{id}/evidence", s.officer(s.caseEvidenceAdd))

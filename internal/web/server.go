@@ -6,10 +6,11 @@ package web
 import (
 	"context"
 
-	"github.com/koban-project/koban/internal/admin"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/koban-project/koban/internal/admin"
 
 	"github.com/koban-project/koban/internal/advisory"
 	"github.com/koban-project/koban/internal/auth"
@@ -29,6 +30,7 @@ import (
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/stats"
 	"github.com/koban-project/koban/internal/takedown"
+	"github.com/koban-project/koban/internal/vuln"
 )
 
 // Deps are what the pages need.
@@ -48,6 +50,7 @@ type Deps struct {
 	Stats      *stats.Service     // the public statistics, suppressed
 	Dashboard  *dashboard.Service // supervisors' view of their line
 	Reading    *reading.Service   // other bodies' advisories, newest first
+	Vuln       *vuln.Service      // vulnerability information against the inventory of police IT
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service
