@@ -73,7 +73,8 @@ func (p page) DueDay(f *vuln.Finding) string {
 	if f.KEV {
 		return p.Day(f.Due)
 	}
-	return p.Day(time.Date(f.Due.In(p.loc).Year(), f.Due.In(p.loc).Month(), f.Due.In(p.loc).Day(), 0, 0, 0, 0, time.UTC))
+	y, m, d := f.Due.In(p.loc).Date()
+	return p.Day(time.Date(y, m, d, 0, 0, 0, 0, time.UTC))
 }
 
 // Late tells whether an open finding is past its due date.
