@@ -35,6 +35,7 @@ func TestBrowserVulns(t *testing.T) {
 		t.Errorf("the dashboard is titled %q", got)
 	}
 	p.checkAxe("vulnerabilities (/vulns)")
+	p.shot("vulns")
 	p.open("/vulns/assets", http.StatusOK)
 	p.checkAxe("inventory (/vulns/assets)")
 	p.do("fill in the asset", chromedp.SetValue(chromedp.CSS("#name"), "ソースコード管理サーバ"),
@@ -48,9 +49,11 @@ func TestBrowserVulns(t *testing.T) {
 		t.Errorf("the asset's findings %q lack CVE-2022-43781", got)
 	}
 	p.checkAxe("an asset (/vulns/assets/{id})")
+	p.shot("vuln-asset")
 	p.open("/vulns/cve/CVE-2022-43781", http.StatusOK)
 	if got := p.text("#record-cvss"); !strings.Contains(got, "9.8") {
 		t.Errorf("the CVE's score %q", got)
 	}
 	p.checkAxe("a vulnerability (/vulns/cve/{id})")
+	p.shot("vuln-record")
 }

@@ -135,7 +135,7 @@ func (s *Server) vulns(w http.ResponseWriter, r *http.Request) {
 	}
 	p.AgeChart = chart{ID: "chart-age", Title: p.T("vulns.chart.age_title"), Desc: p.T("vulns.chart.age_desc"),
 		Bars: bars, Number: num}.Rows()
-	p.Top = findingsTable{P: p.page, ID: "top-findings", Caption: p.T("vulns.top.caption"), Rows: o.Top, Asset: true}
+	p.Top = findingsTable{P: p.page, ID: "top-findings", Caption: p.T("vulns.top.caption"), Rows: o.Top, CVE: true, Asset: true}
 	s.render(w, r, http.StatusOK, "vulns", p)
 }
 
@@ -174,6 +174,7 @@ type findingsTable struct {
 	ID      string // the table's id
 	Caption string
 	Rows    []*vuln.Finding
+	CVE     bool // a column naming each finding's vulnerability
 	Asset   bool // a column naming each finding's asset
 	Forms   bool // a status form per finding
 	// For is the finding whose status form came back refused, with the

@@ -107,7 +107,7 @@ func (s *Server) showVulnAsset(w http.ResponseWriter, r *http.Request, status in
 	}
 	p := vulnAssetPage{page: s.newPage(r, "vulns.asset.title"), A: a}
 	p.TitleText = a.Name
-	p.Findings = findingsTable{ID: "asset-findings", Caption: p.T("vulns.asset.findings_caption", "name", a.Name), Rows: fs,
+	p.Findings = findingsTable{ID: "asset-findings", Caption: p.T("vulns.asset.findings_caption", "name", a.Name), Rows: fs, CVE: true,
 		Forms: p.CanVulnManage(), For: id, Note: note}
 	if problem != nil {
 		p.setProblems(problem)
