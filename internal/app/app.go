@@ -168,6 +168,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Patrol.SetReporter(a.Intake) // a confirmed finding becomes a report
 	a.Reading = reading.NewService(db, a.Jobs, a.Egress, a.Tree, o.Clock, log, reading.Options{Zone: cfg.Location})
 	a.Vuln = vuln.NewService(db, a.Jobs, a.Egress, a.Access, o.Clock, log)
+	a.Vuln.SetTree(a.Tree)
+	if cfg.BaseURL != "" {
+		a.Vuln.SetNamespace(cfg.BaseURL)
+	}
 	a.Patrol.SetQuota(cfg.PatrolQuota)
 	if c := patrol.FindChromium(); c != nil {
 		a.Patrol.SetShooter(c) // screenshots of HTML captures, rendered offline

@@ -492,7 +492,7 @@ func (db *DB) AssetsFor(ctx context.Context, products []string, vulnIDs []string
 	var conds []string
 	var args []any
 	if slices.Contains(products, "") {
-		conds = append(conds, `a.cpe <> ''`)
+		conds = append(conds, `a.product <> ''`)
 	} else if len(products) > 0 {
 		in, pargs, err := db.d.in(colText, anySlice(products))
 		if err != nil {
