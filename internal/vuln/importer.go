@@ -280,7 +280,7 @@ func (im *importer) path(path string) error {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".") {
+		if d.Type().IsRegular() && dataFile(d.Name()) {
 			files = append(files, p)
 		}
 		return nil
@@ -295,6 +295,22 @@ func (im *importer) path(path string) error {
 		}
 	}
 	return nil
+}
+
+// dataFile tells whether a folder's file is data to import: JSON, CSV,
+// XML or RSS, gzipped or not, or a tarball — not a README beside them.
+func dataFile(name string) bool {
+	name = strings.ToLower(name)
+	if strings.HasPrefix(name, ".") {
+		return false
+	}
+	name = strings.TrimSuffix(name, ".gz")
+	for _, ext := range []string{".json", ".csv", ".xml", ".rdf", ".tar", ".tgz"} {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 func (im *importer) file(path string) error {
