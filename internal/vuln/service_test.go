@@ -462,3 +462,56 @@ func TestExportCSAF(t *testing.T) {
 		t.Errorf("Osaka's export: %v, want not found", err)
 	}
 }
+
+// CVE 5 is the fallback while NVD has no configurations: its affected
+// products match vendor-product only; NVD's record without
+// configurations keeps them; once NVD has analysed the CVE, a CVE 5
+// record no longer replaces it.
+func TestCVE5Fallback(t *testing.T) {
+	e := newEnv(t, "")
+	cve5 := func() vuln.ImportStats {
+		t.Helper()
+		st, err := e.svc.Import(e.ctx, vuln.KindCVE5, open(t, "osv.dev", "vulnfeeds", "test_data", "cvelistV5", "cves", "2024", "21xxx", "CVE-2024-21634.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	nvd := func(configs string) vuln.ImportStats {
+		t.Helper()
+		page := `{"resultsPerPage":1,"startIndex":0,"totalResults":1,"format":"NVD_CVE","version":"2.0","timestamp":"2026-12-07T00:00:00.000","vulnerabilities":[{"cve":{"id":"CVE-2024-21634","sourceIdentifier":"security-advisories@github.com","published":"2024-01-03T23:15:08.527","lastModified":"2024-01-10T15:00:00.000","vulnStatus":"Awaiting Analysis","descriptions":[{"lang":"en","value":"Amazon Ion is a Java implementation of the Ion data notation."}],"metrics":{}` + configs + `,"references":[]}}]}`
+		st, err := e.svc.Import(e.ctx, vuln.KindNVD, strings.NewReader(page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := cve5(); st.Changed != 1 {
+		t.Fatalf("CVE 5 import: %+v", st)
+	}
+	p := e.officer(t, "pref-13", auth.RoleAnalyst)
+	a, err := e.svc.AddAsset(e.ctx, p, vuln.AssetInput{Name: "ion", CPE: "cpe:2.3:a:amazon-ion:ion-java:1.10.0:*:*:*:*:*:*:*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(when, how string) {
+		t.Helper()
+		fs, _ := e.svc.Findings(e.ctx, p, vuln.FindingQuery{AssetID: a.ID})
+		if f := find(fs, "CVE-2024-21634"); f == nil || f.How != how {
+			t.Errorf("%s: finding %+v, want %s", when, f, how)
+		}
+	}
+	check("from CVE 5", "vendor-product-only")
+	if st := nvd(""); st.Changed != 1 {
+		t.Errorf("NVD without configurations: %+v", st)
+	}
+	check("NVD not analysed yet", "vendor-product-only")
+	if st := nvd(`,"configurations":[{"nodes":[{"operator":"OR","negate":false,"cpeMatch":[{"vulnerable":true,"criteria":"cpe:2.3:a:amazon-ion:ion-java:*:*:*:*:*:*:*:*","versionEndExcluding":"1.10.5","matchCriteriaId":"0B3D0F59-0000-0000-0000-000000000000"}]}]}]`); st.Changed != 1 {
+		t.Errorf("NVD analysed: %+v", st)
+	}
+	check("NVD analysed", "version-range")
+	if st := cve5(); st.Changed != 0 {
+		t.Errorf("CVE 5 again after NVD's analysis: %+v, want nothing written", st)
+	}
+	check("after CVE 5 again", "version-range")
+}

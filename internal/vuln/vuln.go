@@ -313,6 +313,9 @@ type Store interface {
 	UpsertKEV(ctx context.Context, entries []*KEV) ([]string, error)
 	UpsertEPSS(ctx context.Context, scores []*EPSS) ([]string, error)
 	Vuln(ctx context.Context, id string) (*Record, error)
+	// VulnRecords returns the stored records among ids (without KEV and
+	// EPSS).
+	VulnRecords(ctx context.Context, ids []string) (map[string]*Record, error)
 	SearchVulns(ctx context.Context, q string, limit int) ([]*Record, error)
 	VulnCount(ctx context.Context) (vulns, kev, epss int, err error)
 
