@@ -18,7 +18,7 @@ func TestVulnImportCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "200 read, 0 written") {
 		t.Fatalf("second import: exit %d, %q %q", code, out, errOut)
 	}
-	if code, _, errOut := run(t, env, "", "vuln", "import", "cvrf", page); code != 2 || !strings.Contains(errOut, "usage: koban vuln import nvd|cve5") {
+	if code, _, errOut := run(t, env, "", "vuln", "import", "cvrf", page); code != 2 || !strings.Contains(errOut, "usage: koban vuln import nvd|cve5|jvnrss") {
 		t.Errorf("unknown kind: exit %d, %q", code, errOut)
 	}
 	if code, _, errOut := run(t, env, "", "vuln", "import", "kev", page); code != 1 || !strings.Contains(errOut, "kev") {

@@ -187,10 +187,13 @@ func (im *importer) read(r io.Reader) error {
 			return err
 		}
 		return im.addVuln(v)
-	case KindJVNRSS, KindVULDEF:
+	case KindJVNRSS, KindVULDEF, KindMyJVN:
 		read := feed.ReadJVNRSS
-		if im.kind == KindVULDEF {
+		switch im.kind {
+		case KindVULDEF:
 			read = feed.ReadVULDEF
+		case KindMyJVN:
+			read = feed.ReadJVNFeedJSON
 		}
 		f, err := read(r)
 		if err != nil {

@@ -515,3 +515,34 @@ func TestCVE5Fallback(t *testing.T) {
 	}
 	check("after CVE 5 again", "version-range")
 }
+
+// JVN iPedia's three forms import as JVN records, in Japanese, with the
+// CVEs they name as aliases.
+func TestJVNImports(t *testing.T) {
+	e := newEnv(t, "")
+	p := e.officer(t, "pref-13", auth.RoleAnalyst)
+	for _, c := range []struct {
+		kind vuln.Kind
+		path []string
+	}{
+		{vuln.KindJVNRSS, []string{"myjvn", "examples", "hnd", "getVulnOverviewList_hnd.xml"}},
+		{vuln.KindVULDEF, []string{"myjvn", "examples", "hnd", "getVulnDetailInfo_hnd_JVNDB-2022-000097.xml"}},
+		{vuln.KindMyJVN, []string{"myjvn", "examples", "oka", "dataFeed_jvndb_rss_oka.json"}},
+	} {
+		st, err := e.svc.Import(e.ctx, c.kind, open(t, c.path...))
+		if err != nil || st.Read == 0 || st.Problems != 0 {
+			t.Errorf("%s %s: %+v, %v", c.kind, c.path[len(c.path)-1], st, err)
+		}
+	}
+	r, err := e.svc.Vuln(e.ctx, p, "JVNDB-2022-000097")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Source != "jvn" || r.Title == "" || len(r.Aliases) == 0 || !strings.HasPrefix(r.Aliases[0], "CVE-") {
+		t.Errorf("JVNDB-2022-000097: %+v", r)
+	}
+	found, err := e.svc.Search(e.ctx, p, "jvndb-2022")
+	if err != nil || len(found) == 0 {
+		t.Errorf("search by id: %v, %v", found, err)
+	}
+}

@@ -51,12 +51,15 @@ const (
 	KindCVE5   Kind = "cve5"   // CVE JSON 5 records, one per file
 	KindJVNRSS Kind = "jvnrss" // JVNRSS 3.x (JVN iPedia's overview feed)
 	KindVULDEF Kind = "vuldef" // VULDEF 3.2 (JVN iPedia's detail feed)
+	KindMyJVN  Kind = "myjvn"  // MyJVN API 4.0 feeds in JSON
 	KindKEV    Kind = "kev"    // CISA KEV, JSON or CSV
 	KindEPSS   Kind = "epss"   // FIRST EPSS CSV
 )
 
 // Kinds lists the source kinds in display order.
-func Kinds() []Kind { return []Kind{KindNVD, KindCVE5, KindJVNRSS, KindVULDEF, KindKEV, KindEPSS} }
+func Kinds() []Kind {
+	return []Kind{KindNVD, KindCVE5, KindJVNRSS, KindVULDEF, KindMyJVN, KindKEV, KindEPSS}
+}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
