@@ -24,6 +24,7 @@ import (
 	"github.com/koban-project/koban/internal/malware"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/search"
+	"github.com/koban-project/koban/internal/vuln"
 )
 
 // Deps are what the API needs.
@@ -37,6 +38,7 @@ type Deps struct {
 	Index      *correlate.Service
 	Exports    *intel.Exporter  // reports and cases as STIX and MISP for partners
 	Malware    *malware.Service // malware samples
+	Vuln       *vuln.Service    // vulnerability information: the inventory, findings, the dictionary
 	Auth       *auth.Service
 	Catalogs   *locale.Catalogs
 	Tree       func() *org.Tree
@@ -96,6 +98,14 @@ func (a *API) Handler() http.Handler {
 		mux.HandleFunc("GET /api/v1/samples", a.token(a.samples))
 		mux.HandleFunc("GET /api/v1/samples/{id}", a.token(a.sample))
 		mux.HandleFunc("GET /api/v1/samples/{id}/download", a.token(a.sampleDownload))
+	}
+	if a.Vuln != nil {
+		mux.HandleFunc("POST /api/v1/assets", a.token(a.assetsAdd))
+		mux.HandleFunc("GET /api/v1/assets", a.token(a.assets))
+		mux.HandleFunc("GET /api/v1/findings", a.token(a.findings))
+		mux.HandleFunc("POST /api/v1/findings/{id}/status", a.token(a.findingStatus))
+		mux.HandleFunc("GET /api/v1/vulns/{id}", a.token(a.vulnRecord))
+		mux.HandleFunc("GET /api/v1/vulns/{id}/csaf", a.token(a.vulnCSAF))
 	}
 	a.betweenRoutes(mux) // referrals, parties, support, access requests (case_between.go)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -168,6 +168,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Patrol.SetReporter(a.Intake) // a confirmed finding becomes a report
 	a.Reading = reading.NewService(db, a.Jobs, a.Egress, a.Tree, o.Clock, log, reading.Options{Zone: cfg.Location})
 	a.Vuln = vuln.NewService(db, a.Jobs, a.Egress, a.Access, o.Clock, log)
+	a.Vuln.SetTree(a.Tree)
+	if cfg.BaseURL != "" {
+		a.Vuln.SetNamespace(cfg.BaseURL)
+	}
 	a.Patrol.SetQuota(cfg.PatrolQuota)
 	if c := patrol.FindChromium(); c != nil {
 		a.Patrol.SetShooter(c) // screenshots of HTML captures, rendered offline
@@ -284,7 +288,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Metrics = api.NewMetrics()
 	a.Metrics.WatchFallbacks(db.GroupFallbacks)
 	a.Metrics.WatchPatrolQuota(func() int64 { return a.Patrol.Quota().Used }, func() int64 { return a.Patrol.Quota().Limit })
-	jsonAPI := api.New(api.Deps{Malware: a.Malware, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Requests: a.Requests, Accounts: db, Index: a.Index, Exports: a.Exports, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
+	jsonAPI := api.New(api.Deps{Malware: a.Malware, Vuln: a.Vuln, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Requests: a.Requests, Accounts: db, Index: a.Index, Exports: a.Exports, Auth: a.Auth, Catalogs: cats, Tree: a.Tree, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL,
 		Submit: submit, Log: log, Now: now, Metrics: a.Metrics, Location: cfg.Location})
 	root := http.NewServeMux()
 	root.Handle("/api/", jsonAPI.Handler())

@@ -103,3 +103,16 @@ func TestBenchIntelSmall(t *testing.T) {
 		t.Errorf("bench intel: %+v; want 3000 objects stored and indexed, none rejected, sightings found", res)
 	}
 }
+
+// TestBenchVulnSmall keeps `koban bench vuln` working: every generated CVE
+// written once and not again, and the generated inventory finding some of
+// them (each product is named by about 20 of the CVEs here).
+func TestBenchVulnSmall(t *testing.T) {
+	res, err := app.BenchVuln(context.Background(), app.VulnBenchOptions{CVEs: 2000, Assets: 300, Products: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CVEs != 2000 || res.Written != 2000 || res.Again != 0 || res.Assets != 300 || res.Findings == 0 {
+		t.Errorf("bench vuln: %+v; want 2000 CVEs written once, 0 again, findings for the assets", res)
+	}
+}

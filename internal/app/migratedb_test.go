@@ -43,6 +43,7 @@ import (
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/store/pgtest"
 	"github.com/koban-project/koban/internal/takedown"
+	"github.com/koban-project/koban/internal/vuln"
 	"github.com/koban-project/koban/internal/warnlist"
 )
 
@@ -357,6 +358,19 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	must(err)
 	sst.Close()
 	must(a.Malware.Analyse(ctx, sm.File.SHA256))
+	// Vulnerability information: a source, the dictionary from an NVD
+	// page, KEV and EPSS, an asset whose finding KEV and EPSS alert on.
+	vs := &vuln.Source{Kind: vuln.KindNVD, Location: "/var/lib/koban/nvd", Name: "NVD (offline)", Every: 24 * time.Hour, Enabled: true,
+		CreatedBy: ap.UserID, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	must(a.DB.CreateVulnSource(ctx, vs, audit.Entry{Actor: ap.Actor(), Action: "vuln.source_add"}))
+	_, err = a.Vuln.ImportPath(ctx, vuln.KindNVD, "../../../shared/data/vuln/nvd-go/nvd-api/testdata/responses/cves-2023.json.gz")
+	must(err)
+	_, err = a.Vuln.ImportPath(ctx, vuln.KindKEV, "../../../shared/data/vuln/kev-data/known_exploited_vulnerabilities.csv")
+	must(err)
+	_, err = a.Vuln.Import(ctx, vuln.KindEPSS, strings.NewReader("cve,epss,percentile\nCVE-2022-43781,0.94,0.999\n"))
+	must(err)
+	_, err = a.Vuln.AddAsset(ctx, ap, vuln.AssetInput{Name: "Bitbucket", CPE: "cpe:2.3:a:atlassian:bitbucket:7.6.5:*:*:*:*:*:*:*", Exposure: "internet"})
+	must(err)
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

@@ -64,6 +64,8 @@ Usage:
                                    measure intake throughput (public API, or partner NDJSON) on a fresh database
   koban bench index [-n N] [-per P] [-q Q] [-adds A] [-database-url URL]
                                    load N generated reports into the national index, then time lookups and additions
+  koban vuln import KIND PATH…     import vulnerability data carried in (KIND nvd, cve5, jvnrss, vuldef, myjvn, kev, epss;
+                                   files, folders or tarballs) and match it against the asset inventory
   koban config                     print the settings in force, secrets masked
   koban version
 
@@ -105,6 +107,8 @@ func Run(ctx context.Context, env Env) int {
 		err = runMigrateDB(ctx, env, rest)
 	case "warninglists":
 		err = runWarningLists(ctx, env, rest)
+	case "vuln":
+		err = runVuln(ctx, env, rest)
 	case "observables":
 		err = runObservables(ctx, env, rest)
 	case "files":

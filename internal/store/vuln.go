@@ -373,6 +373,37 @@ func (db *DB) Vuln(ctx context.Context, id string) (*vuln.Record, error) {
 	return &r, nil
 }
 
+// VulnRecords implements vuln.Store.
+func (db *DB) VulnRecords(ctx context.Context, ids []string) (map[string]*vuln.Record, error) {
+	out := make(map[string]*vuln.Record, len(ids))
+	per := db.d.perStatement(1, 5000)
+	for start := 0; start < len(ids); start += per {
+		in, args, err := db.d.in(colText, anySlice(ids[start:min(start+per, len(ids))]))
+		if err != nil {
+			return nil, err
+		}
+		recs, err := collect(ctx, db.read, func(s scanner) (*vuln.Record, error) {
+			var body string
+			var r vuln.Record
+			if err := s.Scan(&body, &r.Digest); err != nil {
+				return nil, err
+			}
+			if err := json.Unmarshal([]byte(body), &r); err != nil {
+				return nil, err
+			}
+			vuln.Derive(&r)
+			return &r, nil
+		}, `SELECT body, digest FROM vulns WHERE id `+in, args...)
+		if err != nil {
+			return nil, fmt.Errorf("vuln records: %w", err)
+		}
+		for _, r := range recs {
+			out[r.ID] = r
+		}
+	}
+	return out, nil
+}
+
 // SearchVulns implements vuln.Store: an id (or its start), else words of
 // the title.
 func (db *DB) SearchVulns(ctx context.Context, q string, limit int) ([]*vuln.Record, error) {
@@ -492,7 +523,7 @@ func (db *DB) AssetsFor(ctx context.Context, products []string, vulnIDs []string
 	var conds []string
 	var args []any
 	if slices.Contains(products, "") {
-		conds = append(conds, `a.cpe <> ''`)
+		conds = append(conds, `a.product <> ''`)
 	} else if len(products) > 0 {
 		in, pargs, err := db.d.in(colText, anySlice(products))
 		if err != nil {

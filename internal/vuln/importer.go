@@ -36,14 +36,19 @@ func record(v feed.Vuln) (*Record, error) {
 	if r.ID == "" {
 		return nil, errors.New("a record without an id")
 	}
+	return r, r.seal()
+}
+
+// seal sets the record's derived fields and its digest.
+func (r *Record) seal() error {
 	Derive(r)
 	body, err := json.Marshal(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sum := sha256.Sum256(body)
 	r.Digest = hex.EncodeToString(sum[:])
-	return r, nil
+	return nil
 }
 
 // Derive sets what a record's stored JSON implies: the best score (its
@@ -93,7 +98,50 @@ func (im *importer) addVuln(v feed.Vuln) error {
 	return nil
 }
 
+// fallback keeps NVD's analysis and CVE 5's affected products together
+// under one id: a CVE 5 record does not replace an NVD record that has
+// configurations (NVD's analysis is what matching trusts), and an NVD
+// record still without configurations (NVD's backlog) keeps the affected
+// products a CVE 5 record brought, for the vendor-product fallback.
+func (im *importer) fallback() error {
+	var ask []string
+	for _, r := range im.vulns {
+		if r.Source == feed.SourceCVE5 || (r.Source == feed.SourceNVD && len(r.Configurations) == 0) {
+			ask = append(ask, r.ID)
+		}
+	}
+	if len(ask) == 0 {
+		return nil
+	}
+	held, err := im.s.store.VulnRecords(im.ctx, ask)
+	if err != nil {
+		return err
+	}
+	keep := im.vulns[:0]
+	for _, r := range im.vulns {
+		h := held[r.ID]
+		switch {
+		case h == nil:
+		case r.Source == feed.SourceCVE5 && h.Source == feed.SourceNVD && len(h.Configurations) > 0:
+			continue // NVD's analysis stays
+		case r.Source == feed.SourceNVD && len(r.Configurations) == 0 && len(r.Affected) == 0 && len(h.Affected) > 0:
+			r.Affected = h.Affected
+			if err := r.seal(); err != nil {
+				return err
+			}
+		}
+		keep = append(keep, r)
+	}
+	im.vulns = keep
+	return nil
+}
+
 func (im *importer) flush() error {
+	if len(im.vulns) > 0 {
+		if err := im.fallback(); err != nil {
+			return err
+		}
+	}
 	if len(im.vulns) > 0 {
 		ids, err := im.s.store.UpsertVulns(im.ctx, im.vulns)
 		if err != nil {
@@ -139,10 +187,13 @@ func (im *importer) read(r io.Reader) error {
 			return err
 		}
 		return im.addVuln(v)
-	case KindJVNRSS, KindVULDEF:
+	case KindJVNRSS, KindVULDEF, KindMyJVN:
 		read := feed.ReadJVNRSS
-		if im.kind == KindVULDEF {
+		switch im.kind {
+		case KindVULDEF:
 			read = feed.ReadVULDEF
+		case KindMyJVN:
+			read = feed.ReadJVNFeedJSON
 		}
 		f, err := read(r)
 		if err != nil {
@@ -280,7 +331,7 @@ func (im *importer) path(path string) error {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".") {
+		if d.Type().IsRegular() && dataFile(d.Name()) {
 			files = append(files, p)
 		}
 		return nil
@@ -295,6 +346,22 @@ func (im *importer) path(path string) error {
 		}
 	}
 	return nil
+}
+
+// dataFile tells whether a folder's file is data to import: JSON, CSV,
+// XML or RSS, gzipped or not, or a tarball — not a README beside them.
+func dataFile(name string) bool {
+	name = strings.ToLower(name)
+	if strings.HasPrefix(name, ".") {
+		return false
+	}
+	name = strings.TrimSuffix(name, ".gz")
+	for _, ext := range []string{".json", ".csv", ".xml", ".rdf", ".tar", ".tgz"} {
+		if strings.HasSuffix(name, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 func (im *importer) file(path string) error {

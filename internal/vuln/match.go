@@ -125,20 +125,24 @@ func (s *Service) rematch(ctx context.Context, assets []*Asset, cands []*Candida
 	now := s.clock.Now()
 	var found []*Finding
 	for _, a := range assets {
-		if a.CPE == "" {
-			continue
-		}
-		name, err := cpe.Parse(a.CPE)
-		if err != nil {
+		name, guessed, ok := matchName(a)
+		if !ok {
 			continue
 		}
 		for _, c := range cands {
 			if !slices.Contains(c.Products, a.Product) && !slices.Contains(c.Products, "") {
 				continue
 			}
-			if r := matchOne(name, c); r.Matched != match.No {
-				found = append(found, finding(a, c, r, now))
+			r := matchOne(name, c)
+			if r.Matched == match.No {
+				continue
 			}
+			if guessed {
+				// A CPE made from a purl: the vendor is a guess.
+				r.Confidence = match.Low
+				r.Conditions = append(r.Conditions, "CPE guessed from the purl "+a.PURL)
+			}
+			found = append(found, finding(a, c, r, now))
 		}
 	}
 	ids := make([]int64, len(assets))
@@ -192,7 +196,7 @@ func (s *Service) rematchVulns(ctx context.Context, ids []string) (int, error) {
 func (s *Service) rematchAssets(ctx context.Context, assets []*Asset) (int, error) {
 	byProduct := map[string][]*Asset{}
 	for _, a := range assets {
-		if a.CPE != "" {
+		if a.Product != "" {
 			byProduct[a.Product] = append(byProduct[a.Product], a)
 		}
 	}

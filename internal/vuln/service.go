@@ -14,7 +14,9 @@ import (
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/vuln/cpe"
+	"github.com/koban-project/koban/internal/vuln/inventory"
 )
 
 // Notifier tells an organisation's people of new alerts (the app's mail
@@ -32,6 +34,9 @@ type Service struct {
 	clock    koban.Clock
 	log      *slog.Logger
 	notifier Notifier
+	tree     func() *org.Tree
+	// namespace is the CSAF publisher namespace (SetNamespace).
+	namespace string
 }
 
 // NewService returns a Service and registers its import job with the
@@ -111,6 +116,17 @@ func checkAsset(in AssetInput, bad *koban.Problems) *Asset {
 			a.CPE, a.Product = n.FS(), productKey(n)
 			if a.Version == "" {
 				a.Version = n.Get(cpe.Version).Plain()
+			}
+		}
+	}
+	if a.CPE == "" && a.PURL != "" {
+		if v, p := inventory.CPECandidate(a.PURL); v != "" && p != "" {
+			a.Product = strings.ToLower(v + ":" + p)
+		}
+		if a.Version == "" {
+			if _, ver, ok := strings.Cut(a.PURL, "@"); ok {
+				ver, _, _ = strings.Cut(ver, "?")
+				a.Version, _, _ = strings.Cut(ver, "#")
 			}
 		}
 	}

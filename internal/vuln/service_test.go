@@ -21,6 +21,7 @@ import (
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/store/pgtest"
 	"github.com/koban-project/koban/internal/vuln"
+	"github.com/koban-project/koban/internal/vuln/csaf"
 )
 
 const vulnData = "../../../shared/data/vuln"
@@ -69,6 +70,7 @@ func newEnv(t testing.TB, databaseURL string) *env {
 	d := access.New(db, func() *org.Tree { return e.tree }, clock)
 	e.svc = vuln.NewService(db, nil, nil, d, clock, nil)
 	e.svc.SetNotifier(e.told)
+	e.svc.SetTree(func() *org.Tree { return e.tree })
 	return e
 }
 
@@ -374,4 +376,173 @@ func ids(fs []*vuln.Finding) []string {
 		out = append(out, f.VulnID)
 	}
 	return out
+}
+
+// An inventory file adds what it can read, to the organisations its owner
+// column names within the officer's line, and says why it left the rest
+// out; a purl-only component matches by a guessed CPE, low.
+func TestImportAssets(t *testing.T) {
+	both(t, func(t *testing.T, e *env) {
+		if _, err := e.svc.ImportPath(e.ctx, vuln.KindNVD, nvdPage(t)); err != nil {
+			t.Fatal(err)
+		}
+		kanto := e.officer(t, "rpb-kanto", auth.RoleAnalyst)
+		csv := "name,cpe,purl,owner,exposure\n" +
+			"Bitbucket,cpe:2.3:a:atlassian:bitbucket:7.6.5:*:*:*:*:*:*:*,,pref-11,internet\n" +
+			"Bitbucket purl,,pkg:generic/atlassian/bitbucket@7.6.5,,\n" +
+			"Osaka's,cpe:2.3:a:atlassian:bitbucket:7.6.5:*:*:*:*:*:*:*,,pref-27,\n" +
+			"broken,cpe:2.3:q:x,,,\n"
+		res, err := e.svc.ImportAssets(e.ctx, kanto, "inventory.csv", strings.NewReader(csv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Added) != 2 || len(res.Problems) != 2 {
+			t.Fatalf("import: %d added, problems %v; want 2 and 2 (another prefecture's owner, a bad CPE)", len(res.Added), res.Problems)
+		}
+		saitama, _ := e.tree.ByCode("pref-11")
+		if res.Added[0].OrgID != saitama.ID || res.Added[0].Origin != "csv" || res.Added[1].OrgID != kanto.OrgID {
+			t.Errorf("owners %d, %d; want Saitama %d and the bureau %d", res.Added[0].OrgID, res.Added[1].OrgID, saitama.ID, kanto.OrgID)
+		}
+		local := e.officer(t, "pref-11", auth.RoleAnalyst)
+		if fs, _ := e.svc.Findings(e.ctx, local, vuln.FindingQuery{AssetID: res.Added[0].ID}); find(fs, "CVE-2022-43781") == nil {
+			t.Errorf("Saitama does not see its asset's finding")
+		}
+		fs, _ := e.svc.Findings(e.ctx, kanto, vuln.FindingQuery{AssetID: res.Added[1].ID})
+		f := find(fs, "CVE-2022-43781")
+		if f == nil || f.Confidence != "low" || !strings.Contains(strings.Join(f.Conditions, " "), "purl") {
+			t.Errorf("purl-only asset: %+v, want a low match whose condition names the purl", f)
+		}
+		bad, err := e.svc.ImportAssets(e.ctx, kanto, "x.json", strings.NewReader(`{"bomFormat":"Nonsense"}`))
+		if err != nil || len(bad.Added) != 0 || len(bad.Problems) != 1 || bad.Problems[0].Reason == "" {
+			t.Errorf("unreadable file: %+v, %v; want one problem saying why", bad, err)
+		}
+	})
+}
+
+// The CSAF advisory of a CVE names the line's affected and fixed assets
+// and passes koban's CSAF checks; a line without the CVE gets not found.
+func TestExportCSAF(t *testing.T) {
+	e := newEnv(t, "")
+	if _, err := e.svc.ImportPath(e.ctx, vuln.KindNVD, nvdPage(t)); err != nil {
+		t.Fatal(err)
+	}
+	tokyo := e.officer(t, "pref-13", auth.RoleAnalyst)
+	for _, v := range []string{"7.6.5", "7.17.1"} {
+		if _, err := e.svc.AddAsset(e.ctx, tokyo, vuln.AssetInput{Name: "bb " + v, CPE: "cpe:2.3:a:atlassian:bitbucket:" + v + ":*:*:*:*:*:*:*"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fs, _ := e.svc.Findings(e.ctx, tokyo, vuln.FindingQuery{VulnID: "CVE-2022-43781"})
+	if len(fs) != 2 {
+		t.Fatalf("%d findings, want 2", len(fs))
+	}
+	if _, err := e.svc.SetStatus(e.ctx, tokyo, fs[0].ID, vuln.Fixed, ""); err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.svc.ExportCSAF(e.ctx, tokyo, "cve-2022-43781", "ja")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := csaf.Validate(b); len(p) != 0 {
+		t.Fatalf("exported CSAF fails its checks: %v", p)
+	}
+	doc, err := csaf.Read(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := doc.Vulnerabilities[0]
+	if v.CVE != "CVE-2022-43781" || len(v.ProductStatus.KnownAffected) != 1 || len(v.ProductStatus.Fixed) != 1 {
+		t.Errorf("vulnerability %+v, want one affected and one fixed asset", v)
+	}
+	if doc.Document.Distribution.TLP.Label != "AMBER" || doc.Document.Publisher.Name != "警視庁" {
+		t.Errorf("distribution %+v publisher %+v", doc.Document.Distribution.TLP, doc.Document.Publisher)
+	}
+	osaka := e.officer(t, "pref-27", auth.RoleAnalyst)
+	if _, err := e.svc.ExportCSAF(e.ctx, osaka, "CVE-2022-43781", "en"); koban.ErrorCode(err) != koban.NotFound {
+		t.Errorf("Osaka's export: %v, want not found", err)
+	}
+}
+
+// CVE 5 is the fallback while NVD has no configurations: its affected
+// products match vendor-product only; NVD's record without
+// configurations keeps them; once NVD has analysed the CVE, a CVE 5
+// record no longer replaces it.
+func TestCVE5Fallback(t *testing.T) {
+	e := newEnv(t, "")
+	cve5 := func() vuln.ImportStats {
+		t.Helper()
+		st, err := e.svc.Import(e.ctx, vuln.KindCVE5, open(t, "osv.dev", "vulnfeeds", "test_data", "cvelistV5", "cves", "2024", "21xxx", "CVE-2024-21634.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	nvd := func(configs string) vuln.ImportStats {
+		t.Helper()
+		page := `{"resultsPerPage":1,"startIndex":0,"totalResults":1,"format":"NVD_CVE","version":"2.0","timestamp":"2026-12-07T00:00:00.000","vulnerabilities":[{"cve":{"id":"CVE-2024-21634","sourceIdentifier":"security-advisories@github.com","published":"2024-01-03T23:15:08.527","lastModified":"2024-01-10T15:00:00.000","vulnStatus":"Awaiting Analysis","descriptions":[{"lang":"en","value":"Amazon Ion is a Java implementation of the Ion data notation."}],"metrics":{}` + configs + `,"references":[]}}]}`
+		st, err := e.svc.Import(e.ctx, vuln.KindNVD, strings.NewReader(page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := cve5(); st.Changed != 1 {
+		t.Fatalf("CVE 5 import: %+v", st)
+	}
+	p := e.officer(t, "pref-13", auth.RoleAnalyst)
+	a, err := e.svc.AddAsset(e.ctx, p, vuln.AssetInput{Name: "ion", CPE: "cpe:2.3:a:amazon-ion:ion-java:1.10.0:*:*:*:*:*:*:*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(when, how string) {
+		t.Helper()
+		fs, _ := e.svc.Findings(e.ctx, p, vuln.FindingQuery{AssetID: a.ID})
+		if f := find(fs, "CVE-2024-21634"); f == nil || f.How != how {
+			t.Errorf("%s: finding %+v, want %s", when, f, how)
+		}
+	}
+	check("from CVE 5", "vendor-product-only")
+	if st := nvd(""); st.Changed != 1 {
+		t.Errorf("NVD without configurations: %+v", st)
+	}
+	check("NVD not analysed yet", "vendor-product-only")
+	if st := nvd(`,"configurations":[{"nodes":[{"operator":"OR","negate":false,"cpeMatch":[{"vulnerable":true,"criteria":"cpe:2.3:a:amazon-ion:ion-java:*:*:*:*:*:*:*:*","versionEndExcluding":"1.10.5","matchCriteriaId":"0B3D0F59-0000-0000-0000-000000000000"}]}]}]`); st.Changed != 1 {
+		t.Errorf("NVD analysed: %+v", st)
+	}
+	check("NVD analysed", "version-range")
+	if st := cve5(); st.Changed != 0 {
+		t.Errorf("CVE 5 again after NVD's analysis: %+v, want nothing written", st)
+	}
+	check("after CVE 5 again", "version-range")
+}
+
+// JVN iPedia's three forms import as JVN records, in Japanese, with the
+// CVEs they name as aliases.
+func TestJVNImports(t *testing.T) {
+	e := newEnv(t, "")
+	p := e.officer(t, "pref-13", auth.RoleAnalyst)
+	for _, c := range []struct {
+		kind vuln.Kind
+		path []string
+	}{
+		{vuln.KindJVNRSS, []string{"myjvn", "examples", "hnd", "getVulnOverviewList_hnd.xml"}},
+		{vuln.KindVULDEF, []string{"myjvn", "examples", "hnd", "getVulnDetailInfo_hnd_JVNDB-2022-000097.xml"}},
+		{vuln.KindMyJVN, []string{"myjvn", "examples", "oka", "dataFeed_jvndb_rss_oka.json"}},
+	} {
+		st, err := e.svc.Import(e.ctx, c.kind, open(t, c.path...))
+		if err != nil || st.Read == 0 || st.Problems != 0 {
+			t.Errorf("%s %s: %+v, %v", c.kind, c.path[len(c.path)-1], st, err)
+		}
+	}
+	r, err := e.svc.Vuln(e.ctx, p, "JVNDB-2022-000097")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Source != "jvn" || r.Title == "" || len(r.Aliases) == 0 || !strings.HasPrefix(r.Aliases[0], "CVE-") {
+		t.Errorf("JVNDB-2022-000097: %+v", r)
+	}
+	found, err := e.svc.Search(e.ctx, p, "jvndb-2022")
+	if err != nil || len(found) == 0 {
+		t.Errorf("search by id: %v, %v", found, err)
+	}
 }

@@ -51,12 +51,15 @@ const (
 	KindCVE5   Kind = "cve5"   // CVE JSON 5 records, one per file
 	KindJVNRSS Kind = "jvnrss" // JVNRSS 3.x (JVN iPedia's overview feed)
 	KindVULDEF Kind = "vuldef" // VULDEF 3.2 (JVN iPedia's detail feed)
+	KindMyJVN  Kind = "myjvn"  // MyJVN API 4.0 feeds in JSON
 	KindKEV    Kind = "kev"    // CISA KEV, JSON or CSV
 	KindEPSS   Kind = "epss"   // FIRST EPSS CSV
 )
 
 // Kinds lists the source kinds in display order.
-func Kinds() []Kind { return []Kind{KindNVD, KindCVE5, KindJVNRSS, KindVULDEF, KindKEV, KindEPSS} }
+func Kinds() []Kind {
+	return []Kind{KindNVD, KindCVE5, KindJVNRSS, KindVULDEF, KindMyJVN, KindKEV, KindEPSS}
+}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
@@ -313,6 +316,9 @@ type Store interface {
 	UpsertKEV(ctx context.Context, entries []*KEV) ([]string, error)
 	UpsertEPSS(ctx context.Context, scores []*EPSS) ([]string, error)
 	Vuln(ctx context.Context, id string) (*Record, error)
+	// VulnRecords returns the stored records among ids (without KEV and
+	// EPSS).
+	VulnRecords(ctx context.Context, ids []string) (map[string]*Record, error)
 	SearchVulns(ctx context.Context, q string, limit int) ([]*Record, error)
 	VulnCount(ctx context.Context) (vulns, kev, epss int, err error)
 

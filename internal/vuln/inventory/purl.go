@@ -52,7 +52,7 @@ func CPECandidate(purl string) (vendor, product string) {
 			return v, name
 		}
 		return name, name
-	case "github", "gitlab", "bitbucket", "composer":
+	case "github", "gitlab", "bitbucket", "composer", "generic":
 		if ns != "" {
 			return lastSegment(ns), name
 		}
