@@ -1,9 +1,15 @@
 package web
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
+	"path/filepath"
+	"strings"
 
+	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/vuln"
@@ -158,4 +164,83 @@ func (s *Server) vulnAssetRemove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/vulns/assets?done=vuln_asset_removed", http.StatusSeeOther)
+}
+
+// maxInventoryForm caps the upload: the inventory file and the form's
+// little else.
+const maxInventoryForm = inventory.MaxBytes + 64<<10
+
+// vulnAssetImport takes an inventory file (CSV, CycloneDX, SPDX), read as
+// it arrives, and shows what it gave on the inventory's page: the assets
+// added and each record left out with why.
+func (s *Server) vulnAssetImport(w http.ResponseWriter, r *http.Request) {
+	pr, _ := principalFrom(r.Context())
+	if !pr.Can(auth.PermVulnManage) {
+		s.fail(w, r, koban.Errorf(koban.Forbidden, "error.forbidden"))
+		return
+	}
+	p := vulnAssetsPage{page: s.newPage(r, "vulns.assets.title")}
+	res, name, err := s.readInventory(w, r, pr)
+	switch code := koban.ErrorCode(err); {
+	case err == nil:
+		p.Imported = &importResult{Name: name, Format: string(res.Format), Added: len(res.Added), Problems: res.Problems}
+		status := http.StatusOK
+		if len(res.Added) == 0 {
+			status = http.StatusUnprocessableEntity
+		}
+		s.renderVulnAssets(w, r, status, p)
+	case code == koban.Invalid:
+		p.setProblems(err)
+		s.renderVulnAssets(w, r, http.StatusUnprocessableEntity, p)
+	case code == koban.TooLarge:
+		p.setProblems(koban.FieldError("file", "vuln.error.too_large"))
+		s.renderVulnAssets(w, r, http.StatusRequestEntityTooLarge, p)
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// readInventory reads the upload form part by part and hands its file
+// to the service as it arrives; the file's name only labels the result.
+func (s *Server) readInventory(w http.ResponseWriter, r *http.Request, pr auth.Principal) (*vuln.AssetImport, string, error) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		return nil, "", koban.FieldError("file", "vulns.import.no_file")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxInventoryForm)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, "", bodyError(err)
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, "", koban.FieldError("file", "vulns.import.no_file")
+		}
+		if err != nil {
+			return nil, "", bodyError(err)
+		}
+		if part.FormName() != "file" || part.FileName() == "" {
+			continue
+		}
+		name := filepath.Base(strings.ReplaceAll(part.FileName(), `\`, "/"))
+		body := &guard.BodyReader{R: part}
+		res, err := s.Vuln.ImportAssets(r.Context(), pr, name, body)
+		if body.Err != nil {
+			return nil, name, bodyError(body.Err)
+		}
+		return res, name, err
+	}
+}
+
+// ReasonText says why an inventory record was left out: the service's
+// message in the page's language, or the reader's own sentence.
+func (p vulnAssetsPage) ReasonText(reason string) string { return p.Said(reason) }
+
+// ReasonLang is the language of a reason ReasonText does not translate
+// (the inventory reader writes English), "" for one it does.
+func (p vulnAssetsPage) ReasonLang(reason string) string {
+	if p.cats.Has(p.Lang, reason) {
+		return ""
+	}
+	return "en"
 }

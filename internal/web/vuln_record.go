@@ -1,9 +1,12 @@
 package web
 
 import (
+	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/koban-project/koban/internal/vuln"
 	"github.com/koban-project/koban/internal/vuln/feed"
@@ -15,6 +18,9 @@ type vulnRecordPage struct {
 	page
 	V        *vuln.Record
 	Findings findingsTable
+	// CanCSAF offers the advisory: the officer manages the line's assets
+	// and some of them have the vulnerability.
+	CanCSAF bool
 }
 
 // description is one of a record's descriptions and its language.
@@ -70,5 +76,21 @@ func (s *Server) vulnRecord(w http.ResponseWriter, r *http.Request) {
 	p := vulnRecordPage{page: s.newPage(r, "vulns.record.title"), V: v}
 	p.TitleText = v.ID
 	p.Findings = findingsTable{P: p.page, ID: "record-findings", Caption: p.T("vulns.record.findings_caption", "id", v.ID), Rows: fs, Asset: true}
+	p.CanCSAF = p.CanVulnManage() && slices.ContainsFunc(fs, func(f *vuln.Finding) bool { return !f.Gone })
 	s.render(w, r, http.StatusOK, "vuln_record", p)
+}
+
+// vulnCSAF serves a CSAF 2.0 advisory about a vulnerability and the
+// line's assets it affects, in the page's language, as a download.
+func (s *Server) vulnCSAF(w http.ResponseWriter, r *http.Request) {
+	pr, _ := principalFrom(r.Context())
+	b, err := s.Vuln.ExportCSAF(r.Context(), pr, r.PathValue("id"), s.lang(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := strings.ToUpper(strings.TrimSpace(r.PathValue("id"))) + ".csaf.json"
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Write(b)
 }

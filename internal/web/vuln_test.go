@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -241,5 +243,70 @@ func TestVulnSources(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("an analyst adding a source: %d, want 403", resp.StatusCode)
+	}
+}
+
+// TestVulnInventoryImport: an analyst uploads a CSV inventory; the page
+// says how many assets were added and lists each record left out with
+// its line, field and reason; the added asset's vulnerability offers its
+// CSAF advisory, served as a JSON attachment; another prefecture, with no
+// asset affected, is not offered one.
+func TestVulnInventoryImport(t *testing.T) {
+	s := vulnServer(t)
+	c := s.Login(t, "analyst@mpd.example", pw)
+	csv := "名称,バージョン,CPE,公開,備考\n" +
+		"ソースコード管理," + "7.6.5,\"" + bitbucket + "\",公開,本庁\n" +
+		"壊れた行,1.0,cpe:2.3:a:broken,,\n" +
+		",2.0,cpe:2.3:a:example:thing:2.0:*:*:*:*:*:*:*,,\n"
+	resp := uploadSample(t, c, s.URL+"/vulns/assets/import?lang=en", nil, "台帳.csv", []byte(csv))
+	page := html.UnescapeString(body(t, resp))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("import: %d\n%s", resp.StatusCode, page)
+	}
+	for _, want := range []string{"Import of 台帳.csv", `id="import-added" role="status">1 asset added (read as csv).`, "2 records left out", `id="import-problems"`,
+		"ソースコード管理</a>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the import's page lacks %q", want)
+		}
+	}
+	if rows := strings.Count(page[strings.Index(page, `id="import-problems"`):], "<tr><td>line "); rows != 2 {
+		t.Errorf("%d problem rows naming their line, want 2", rows)
+	}
+	if resp := uploadSample(t, c, s.URL+"/vulns/assets/import", nil, "empty.csv", nil); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("an empty file: %d, want 422", resp.StatusCode)
+	} else {
+		resp.Body.Close()
+	}
+	desk := s.Login(t, "desk@mpd.example", pw)
+	if resp := uploadSample(t, desk, s.URL+"/vulns/assets/import", nil, "台帳.csv", []byte(csv)); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("the intake desk importing: %d, want 403", resp.StatusCode)
+	} else {
+		resp.Body.Close()
+	}
+
+	page = officerPage(t, c, s.URL+"/vulns/cve/CVE-2022-43781")
+	if !strings.Contains(page, `id="record-csaf"`) {
+		t.Fatal("the CVE page offers no CSAF advisory")
+	}
+	resp = must(c.Get(s.URL + "/vulns/cve/CVE-2022-43781/csaf?lang=en"))
+	doc := body(t, resp)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" ||
+		resp.Header.Get("Content-Disposition") != `attachment; filename=CVE-2022-43781.csaf.json` {
+		t.Fatalf("CSAF: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+	}
+	var adv struct {
+		Document struct{ Category string } `json:"document"`
+	}
+	if err := json.Unmarshal([]byte(doc), &adv); err != nil || adv.Document.Category != "csaf_security_advisory" {
+		t.Errorf("CSAF document: %v, category %q", err, adv.Document.Category)
+	}
+	osaka := s.Login(t, "osaka@osaka.example", pw)
+	if page := officerPage(t, osaka, s.URL+"/vulns/cve/CVE-2022-43781"); strings.Contains(page, `id="record-csaf"`) {
+		t.Error("Osaka, with no asset affected, is offered a CSAF advisory")
+	}
+	if resp := must(osaka.Get(s.URL + "/vulns/cve/CVE-2022-43781/csaf")); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("Osaka's CSAF: %d, want 404", resp.StatusCode)
+	} else {
+		resp.Body.Close()
 	}
 }
