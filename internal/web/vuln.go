@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -178,8 +179,9 @@ type findingsTable struct {
 	Asset   bool // a column naming each finding's asset
 	Forms   bool // a status form per finding
 	// For is the finding whose status form came back refused, with the
-	// note typed and the problem.
+	// status chosen, the note typed and the problem.
 	For           int64
+	Status        vuln.Status
 	Note, Problem string
 }
 
@@ -188,13 +190,17 @@ type statusForm struct {
 	P             page
 	F             *vuln.Finding
 	Statuses      []vuln.Status
+	Chosen        vuln.Status // the status selected
 	Note, Problem string
 }
 
 func statusFormOf(t findingsTable, f *vuln.Finding) statusForm {
-	sf := statusForm{P: t.P, F: f, Statuses: vuln.Statuses()}
+	sf := statusForm{P: t.P, F: f, Statuses: vuln.Statuses(), Chosen: f.Status}
 	if f.ID == t.For {
 		sf.Note, sf.Problem = t.Note, t.Problem
+		if slices.Contains(sf.Statuses, t.Status) {
+			sf.Chosen = t.Status
+		}
 	}
 	return sf
 }

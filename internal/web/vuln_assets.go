@@ -89,12 +89,12 @@ type vulnAssetPage struct {
 }
 
 func (s *Server) vulnAsset(w http.ResponseWriter, r *http.Request) {
-	s.showVulnAsset(w, r, http.StatusOK, 0, "", nil)
+	s.showVulnAsset(w, r, http.StatusOK, 0, "", "", nil)
 }
 
 // showVulnAsset renders an asset's page; a refused status change comes
 // back on the form of its finding (id) with the note typed.
-func (s *Server) showVulnAsset(w http.ResponseWriter, r *http.Request, status int, id int64, note string, problem error) {
+func (s *Server) showVulnAsset(w http.ResponseWriter, r *http.Request, status int, id int64, chosen vuln.Status, note string, problem error) {
 	aid, err := pathInt(r, "id")
 	if err != nil {
 		s.fail(w, r, err)
@@ -114,10 +114,17 @@ func (s *Server) showVulnAsset(w http.ResponseWriter, r *http.Request, status in
 	p := vulnAssetPage{page: s.newPage(r, "vulns.asset.title"), A: a}
 	p.TitleText = a.Name
 	p.Findings = findingsTable{ID: "asset-findings", Caption: p.T("vulns.asset.findings_caption", "name", a.Name), Rows: fs, CVE: true,
-		Forms: p.CanVulnManage(), For: id, Note: note}
+		Forms: p.CanVulnManage(), For: id, Status: chosen, Note: note}
 	if problem != nil {
 		p.setProblems(problem)
-		p.Findings.Problem = p.Problems["note"] + p.Problems["status"]
+		p.Findings.Problem = strings.TrimSpace(p.Problems["status"] + " " + p.Problems["note"])
+		// The summary's links go to the refused finding's form.
+		for i, sp := range p.Summary {
+			p.Summary[i].Anchor = fmt.Sprintf("status-%d-note", id)
+			if sp.Field == "status" {
+				p.Summary[i].Anchor = fmt.Sprintf("status-%d-to", id)
+			}
+		}
 	}
 	p.Findings.P = p.page
 	s.render(w, r, status, "vuln_asset", p)
@@ -134,12 +141,13 @@ func (s *Server) vulnFindingStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	pr, _ := principalFrom(r.Context())
 	note := r.PostForm.Get("note")
-	f, err := s.Vuln.SetStatus(r.Context(), pr, id, vuln.Status(r.PostForm.Get("status")), note)
+	chosen := vuln.Status(r.PostForm.Get("status"))
+	f, err := s.Vuln.SetStatus(r.Context(), pr, id, chosen, note)
 	if koban.ErrorCode(err) == koban.Invalid {
 		// Back to the asset's page (the form names it; the page asks
 		// the access decision again), this finding's form refused.
 		r.SetPathValue("id", r.PostForm.Get("asset"))
-		s.showVulnAsset(w, r, http.StatusUnprocessableEntity, id, note, err)
+		s.showVulnAsset(w, r, http.StatusUnprocessableEntity, id, chosen, note, err)
 		return
 	}
 	if err != nil {

@@ -124,7 +124,8 @@ func TestVulnPages(t *testing.T) {
 	status := s.URL + "/vulns/findings/" + fid[1] + "/status?lang=en"
 	resp = must(c.PostForm(status, url.Values{"status": {"accepted"}, "note": {"  "}, "asset": {strings.TrimPrefix(assetPath, "/vulns/assets/")}}))
 	page = body(t, resp)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Accepting a risk needs a reason.") || !strings.Contains(page, `id="e-status-`+fid[1]+`"`) {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Accepting a risk needs a reason.") || !strings.Contains(page, `id="e-status-`+fid[1]+`"`) ||
+		!strings.Contains(page, `href="#status-`+fid[1]+`-note"`) || !strings.Contains(page, `<option value="accepted" selected>`) {
 		t.Errorf("accepted without a note: %d", resp.StatusCode)
 	}
 	resp = must(c.PostForm(status, url.Values{"status": {"accepted"}, "note": {"閉域網でのみ使用"}, "asset": {strings.TrimPrefix(assetPath, "/vulns/assets/")}}))
