@@ -17,7 +17,8 @@ import (
 // TestBrowserVulns: an analyst in Chromium opens the vulnerability room,
 // adds an asset (Bitbucket 7.6.5) through the inventory's form, lands on
 // its page and sees CVE-2022-43781 found; axe-core on the dashboard, the
-// inventory, the asset's page and the CVE's page.
+// inventory, the asset's page, the CVE's page and, for an administrator,
+// the feeds' page.
 func TestBrowserVulns(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
@@ -27,6 +28,8 @@ func TestBrowserVulns(t *testing.T) {
 	}
 	const analyst, password = "vuln.analyst@mpd.example.jp", "sakura-kaede-momiji-2024"
 	s.AddUser(t, analyst, "pref-13", auth.RoleAnalyst, password)
+	const admin = "vuln.admin@mpd.example.jp"
+	s.AddUser(t, admin, "pref-13", auth.RoleAdmin, password)
 
 	p := browserStart(t, ctx, s.URL)
 	browserOfficerSignIn(t, p, s, analyst, password)
@@ -56,4 +59,12 @@ func TestBrowserVulns(t *testing.T) {
 	}
 	p.checkAxe("a vulnerability (/vulns/cve/{id})")
 	p.shot("vuln-record")
+
+	// The administrator's feeds page, with its forms.
+	browserOfficerSignIn(t, p, s, admin, password)
+	p.open("/vulns/sources", http.StatusOK)
+	if got := p.text("#source-form-heading"); got == "" {
+		t.Error("the administrator is not offered the feed form")
+	}
+	p.checkAxe("feeds (/vulns/sources)")
 }
