@@ -169,6 +169,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Reading = reading.NewService(db, a.Jobs, a.Egress, a.Tree, o.Clock, log, reading.Options{Zone: cfg.Location})
 	a.Vuln = vuln.NewService(db, a.Jobs, a.Egress, a.Access, o.Clock, log)
 	a.Vuln.SetTree(a.Tree)
+	// Vulnerability data carried in for offline sources goes in feeds/;
+	// a source never names a path elsewhere.
+	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "feeds"), 0o750); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Vuln.SetFeedDir(filepath.Join(cfg.DataDir, "feeds"))
 	if cfg.BaseURL != "" {
 		a.Vuln.SetNamespace(cfg.BaseURL)
 	}

@@ -592,11 +592,15 @@ func scanCandidate(s scanner) (*vuln.Candidate, error) {
 }
 
 // CandidatesFor implements vuln.Store.
-func (db *DB) CandidatesFor(ctx context.Context, product string) ([]*vuln.Candidate, error) {
-	out, err := collect(ctx, db.read, scanCandidate, `SELECT `+candidateCols+candidateFrom+`
-		WHERE v.id IN (SELECT vuln_id FROM vuln_products WHERE product = ? OR product = '') ORDER BY v.id`, product)
+func (db *DB) CandidatesFor(ctx context.Context, products []string) ([]*vuln.Candidate, error) {
+	in, args, err := db.d.in(colText, anySlice(append([]string{""}, products...)))
 	if err != nil {
-		return nil, fmt.Errorf("candidates of %s: %w", product, err)
+		return nil, err
+	}
+	out, err := collect(ctx, db.read, scanCandidate, `SELECT `+candidateCols+candidateFrom+`
+		WHERE v.id IN (SELECT vuln_id FROM vuln_products WHERE product `+in+`) ORDER BY v.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("candidates of %d products: %w", len(products), err)
 	}
 	return out, nil
 }

@@ -192,19 +192,32 @@ func (s *Service) rematchVulns(ctx context.Context, ids []string) (int, error) {
 	return total, nil
 }
 
-// rematchAssets matches assets against every record naming their product.
+// rematchAssets matches assets against every record naming their
+// product, a few hundred products at a time (one query and one
+// transaction each, whatever the number of assets).
 func (s *Service) rematchAssets(ctx context.Context, assets []*Asset) (int, error) {
 	byProduct := map[string][]*Asset{}
+	var prods []string
 	for _, a := range assets {
-		if a.Product != "" {
-			byProduct[a.Product] = append(byProduct[a.Product], a)
+		if a.Product == "" {
+			continue
 		}
+		if _, ok := byProduct[a.Product]; !ok {
+			prods = append(prods, a.Product)
+		}
+		byProduct[a.Product] = append(byProduct[a.Product], a)
 	}
+	slices.Sort(prods)
 	total := 0
-	for p, as := range byProduct {
-		cands, err := s.store.CandidatesFor(ctx, p)
+	for start := 0; start < len(prods); start += productBatch {
+		part := prods[start:min(start+productBatch, len(prods))]
+		cands, err := s.store.CandidatesFor(ctx, part)
 		if err != nil {
 			return total, err
+		}
+		var as []*Asset
+		for _, p := range part {
+			as = append(as, byProduct[p]...)
 		}
 		n, err := s.rematch(ctx, as, cands)
 		total += n
@@ -214,3 +227,6 @@ func (s *Service) rematchAssets(ctx context.Context, assets []*Asset) (int, erro
 	}
 	return total, nil
 }
+
+// productBatch is how many products one round of rematchAssets takes.
+const productBatch = 200

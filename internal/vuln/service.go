@@ -37,6 +37,8 @@ type Service struct {
 	tree     func() *org.Tree
 	// namespace is the CSAF publisher namespace (SetNamespace).
 	namespace string
+	// feedDir is the folder local sources lie in (SetFeedDir).
+	feedDir string
 }
 
 // NewService returns a Service and registers its import job with the

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -75,10 +74,11 @@ func (s *Service) AddSource(ctx context.Context, p auth.Principal, in SourceInpu
 	loc := strings.TrimSpace(in.Location)
 	switch {
 	case strings.HasPrefix(loc, "/"):
-		if _, err := os.Stat(loc); err != nil {
+		if p, ok := s.inFeedDir(loc); ok {
+			src.Location = p
+		} else {
 			bad.Add("location", "vuln.error.path")
 		}
-		src.Location = filepath.Clean(loc)
 	default:
 		u, err := url.Parse(loc)
 		switch {
@@ -147,6 +147,32 @@ func (s *Service) Sources(ctx context.Context, p auth.Principal) ([]*Source, err
 	return s.store.VulnSources(ctx)
 }
 
+// SetFeedDir names the folder local sources must lie in (the data
+// folder's feeds/, where an offline installation puts what it carries
+// in): a source is never a path elsewhere on the server.
+func (s *Service) SetFeedDir(dir string) { s.feedDir = dir }
+
+// inFeedDir resolves a local location (symbolic links followed) and tells
+// whether it exists within the feed folder.
+func (s *Service) inFeedDir(loc string) (string, bool) {
+	if s.feedDir == "" {
+		return "", false
+	}
+	root, err := filepath.EvalSymlinks(s.feedDir)
+	if err != nil {
+		return "", false
+	}
+	p, err := filepath.EvalSymlinks(filepath.Clean(loc))
+	if err != nil {
+		return "", false
+	}
+	rel, err := filepath.Rel(root, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", false
+	}
+	return p, true
+}
+
 type importPayload struct {
 	Source int64 `json:"source"`
 	Gen    int64 `json:"gen"`
@@ -194,7 +220,11 @@ func (s *Service) RunSource(ctx context.Context, src *Source) error {
 	up := *src
 	switch {
 	case strings.HasPrefix(src.Location, "/"):
-		st, err = s.ImportPath(ctx, src.Kind, src.Location)
+		if p, ok := s.inFeedDir(src.Location); ok {
+			st, err = s.ImportPath(ctx, src.Kind, p)
+		} else {
+			err = fmt.Errorf("%s is not within the feed folder", src.Location)
+		}
 	case src.Kind == KindNVD:
 		st, err = s.importNVD(ctx, &up)
 	default:

@@ -172,3 +172,39 @@ func port(t *testing.T, u string) uint16 {
 	}
 	return uint16(p)
 }
+
+// A local source must lie within the feed folder: a path elsewhere, or a
+// link out of it, is refused; one inside imports from the job.
+func TestLocalSources(t *testing.T) {
+	e := newEnv(t, "")
+	dir := t.TempDir()
+	runner := jobs.NewRunner(e.db, "test", e.clock, nil)
+	svc := vuln.NewService(e.db, runner, nil, access.New(e.db, func() *org.Tree { return e.tree }, e.clock), e.clock, nil)
+	svc.SetFeedDir(dir)
+	admin := e.officer(t, "npa", auth.RoleAdmin)
+	kev, err := os.ReadFile(filepath.Join(vulnData, "kev-data", "known_exploited_vulnerabilities.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kev.csv"), kev, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "out.csv")); err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range []string{"/etc/passwd", filepath.Join(dir, "out.csv"), filepath.Join(dir, "../x"), filepath.Join(dir, "missing.csv")} {
+		if _, err := svc.AddSource(e.ctx, admin, vuln.SourceInput{Kind: "kev", Location: loc}); koban.ErrorCode(err) != koban.Invalid {
+			t.Errorf("%s: %v, want refused", loc, err)
+		}
+	}
+	src, err := svc.AddSource(e.ctx, admin, vuln.SourceInput{Kind: "kev", Location: filepath.Join(dir, "kev.csv")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.RunOnce(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := sources(t, svc, admin)[src.ID]; s.Records != 1404 || s.LastError != "" {
+		t.Errorf("the local KEV source: %+v", s)
+	}
+}

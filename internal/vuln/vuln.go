@@ -332,9 +332,9 @@ type Store interface {
 	AssetsFor(ctx context.Context, products []string, vulnIDs []string) ([]*Asset, error)
 	// WithFindings returns those of ids that some finding names.
 	WithFindings(ctx context.Context, ids []string) ([]string, error)
-	// CandidatesFor returns the records that name the product vulnerable,
-	// or name a wildcard.
-	CandidatesFor(ctx context.Context, product string) ([]*Candidate, error)
+	// CandidatesFor returns the records that name one of the products
+	// vulnerable, or name a wildcard.
+	CandidatesFor(ctx context.Context, products []string) ([]*Candidate, error)
 	// Candidates returns the records with these ids.
 	Candidates(ctx context.Context, ids []string) ([]*Candidate, error)
 
