@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -192,8 +193,8 @@ func TestVulnPages(t *testing.T) {
 	}
 }
 
-// TestVulnSources: an administrator follows a feed from a file on the
-// server; an analyst sees the feeds but is offered no form, and a post of
+// TestVulnSources: an administrator follows a feed from a file carried
+// into the data folder's feeds/ (a path elsewhere refused); an analyst sees the feeds but is offered no form, and a post of
 // it is refused.
 func TestVulnSources(t *testing.T) {
 	s := vulnServer(t)
@@ -202,11 +203,26 @@ func TestVulnSources(t *testing.T) {
 	if !strings.Contains(page, "Follow CISA KEV") || !strings.Contains(page, `id="source-form"`) {
 		t.Error("the administrator is not offered the feeds' forms")
 	}
-	path, err := filepath.Abs(nvdPage)
+	// Offline data is carried into the data folder's feeds/; a path
+	// elsewhere on the server is refused, and the form keeps what was typed.
+	outside, err := filepath.Abs(nvdPage)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp := must(admin.PostForm(s.URL+"/vulns/sources?lang=en", url.Values{"kind": {"nvd"}, "location": {"relative/path"}, "name": {"NVD offline"}}))
+	data, err := os.ReadFile(outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(s.App.Config.DataDir, "feeds", "cves-2023.json.gz")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resp := must(admin.PostForm(s.URL+"/vulns/sources?lang=en", url.Values{"kind": {"nvd"}, "location": {outside}, "name": {"NVD offline"}}))
+	page = body(t, resp)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `value="`+outside+`"`) || !strings.Contains(page, `id="e-location"`) {
+		t.Errorf("a path outside feeds/: %d", resp.StatusCode)
+	}
+	resp = must(admin.PostForm(s.URL+"/vulns/sources?lang=en", url.Values{"kind": {"nvd"}, "location": {"relative/path"}, "name": {"NVD offline"}}))
 	page = body(t, resp)
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `value="relative/path"`) || !strings.Contains(page, "Enter an http(s) address or an absolute path") {
 		t.Errorf("a relative path: %d", resp.StatusCode)
