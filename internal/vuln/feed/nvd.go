@@ -43,7 +43,7 @@ func NewNVDDecoder(r io.Reader) (*NVDDecoder, error) {
 	}
 	// The bound is renewed before each record, so one record (with the
 	// decoder's read-ahead) can hold at most maxNVDRecordBytes in memory.
-	bound := &byteBound{r: br, left: maxNVDRecordBytes, limit: maxNVDRecordBytes}
+	bound := &byteBound{R: br, Left: maxNVDRecordBytes, Limit: maxNVDRecordBytes}
 	d := &NVDDecoder{dec: json.NewDecoder(bound), bound: bound}
 	if err := d.expectDelim('{'); err != nil {
 		return nil, err
@@ -93,7 +93,7 @@ func (d *NVDDecoder) next() (Vuln, error) {
 		d.done = true
 		return Vuln{}, io.EOF
 	}
-	d.bound.left = maxNVDRecordBytes
+	d.bound.Left = maxNVDRecordBytes
 	var item nvdItem
 	if err := d.dec.Decode(&item); err != nil {
 		return Vuln{}, fmt.Errorf("nvd: record %d: %w", d.n, err)
