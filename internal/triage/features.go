@@ -1,5 +1,10 @@
 package triage
 
+import (
+	"cmp"
+	"slices"
+)
+
 // gram is one character n-gram of a normalised text: where it starts, how
 // many runes it has, and its bucket in the hashed feature space.
 type gram struct {
@@ -33,6 +38,27 @@ func grams(dst []gram, runes []rune, bits uint) []gram {
 		}
 	}
 	return dst
+}
+
+// distinct sorts gs by bucket and keeps the first occurrence of each: a
+// text counts as having an n-gram or not, however often it repeats it.
+// Short reports are classified better that way, and a pasted text that
+// repeats one line cannot outvote the rest.
+func distinct(gs []gram) []gram {
+	slices.SortFunc(gs, func(a, b gram) int {
+		if a.bucket != b.bucket {
+			return cmp.Compare(a.bucket, b.bucket)
+		}
+		return cmp.Compare(a.pos, b.pos)
+	})
+	out := gs[:0]
+	for i, g := range gs {
+		if i > 0 && g.bucket == gs[i-1].bucket {
+			continue
+		}
+		out = append(out, g)
+	}
+	return out
 }
 
 // FNV-1a constants.

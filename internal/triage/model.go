@@ -23,13 +23,13 @@ type Options struct {
 	// Bits sets the hashed feature space to 1<<Bits buckets (8 to 20;
 	// 0 means 17).
 	Bits uint
-	// Alpha is the additive smoothing of the n-gram counts (0 means 0.1).
+	// Alpha is the additive smoothing of the n-gram counts (0 means 1, Laplace).
 	Alpha float64
 }
 
 const (
 	defaultBits  = 17
-	defaultAlpha = 0.1
+	defaultAlpha = 1.0
 	minBits      = 8
 	maxBits      = 20
 	// temper divides the summed log-likelihoods: each character is counted
@@ -122,7 +122,7 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		docs[c]++
 		udocs[u]++
 		runes = n.run(runes[:0], ex.Text)
-		gs = grams(gs[:0], runes, bits)
+		gs = distinct(grams(gs[:0], runes, bits))
 		for _, g := range gs {
 			counts[int(g.bucket)*C+c]++
 			ucounts[int(g.bucket)*2+u]++
@@ -183,9 +183,13 @@ func (m *Model) derive() error {
 	return nil
 }
 
-// logProbs turns counts into log priors (add-one over documents) and
-// log P(bucket | class) with additive smoothing over the buckets seen in
-// training.
+// logProbs turns counts into log priors (add-one over documents) and one
+// weight per bucket and class, larger when the bucket speaks for the class.
+// With more than two classes it is complement naive Bayes (Rennie et al.,
+// 2003): minus the log-probability of the bucket in every other class's
+// text, which a class with few examples estimates better than its own; with
+// two (urgency) it is the multinomial log P(bucket | class). Both are
+// smoothed additively over the buckets seen in training.
 func logProbs(docs []uint32, entries []entry, C, B int, alpha float64) ([]float64, []float32) {
 	totals := make([]float64, C)
 	seen := 0
@@ -212,6 +216,38 @@ func logProbs(docs []uint32, entries []entry, C, B int, alpha float64) ([]float6
 		unseen[c] = float32(math.Log(alpha / denom[c]))
 	}
 	theta := make([]float32, B*C)
+	if C > 2 {
+		var all float64
+		for _, t := range totals {
+			all += t
+		}
+		cden := make([]float64, C)
+		for c := range C {
+			cden[c] = all - totals[c] + alpha*float64(max(seen, 1))
+			unseen[c] = float32(-math.Log(alpha / cden[c]))
+		}
+		for b := range B {
+			copy(theta[b*C:b*C+C], unseen)
+		}
+		for i := 0; i < len(entries); {
+			j := i
+			var sum float64
+			for j < len(entries) && entries[j].bucket == entries[i].bucket {
+				sum += float64(entries[j].count)
+				j++
+			}
+			row := make([]float64, C)
+			for _, e := range entries[i:j] {
+				row[e.class] = float64(e.count)
+			}
+			b := int(entries[i].bucket)
+			for c := range C {
+				theta[b*C+c] = float32(-math.Log((sum - row[c] + alpha) / cden[c]))
+			}
+			i = j
+		}
+		return prior, theta
+	}
 	for b := range B {
 		copy(theta[b*C:b*C+C], unseen)
 	}

@@ -140,7 +140,9 @@ func (e *emitter) rune(r rune) {
 	if len(e.out) > 0 {
 		last = e.out[len(e.out)-1]
 	}
-	if r == '0' && last == '0' && !e.pending {
+	if r == '0' && last == '0' {
+		// 50,000 and 5.000 are one number.
+		e.pending = false
 		return
 	}
 	if e.pending && isASCIIWord(last) && isASCIIWord(r) {

@@ -54,7 +54,7 @@ func (m *Model) Suggest(text string) Suggestion {
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	s.runes = s.norm.run(s.runes[:0], text)
-	s.grams = grams(s.grams[:0], s.runes, m.bits)
+	s.grams = distinct(grams(s.grams[:0], s.runes, m.bits))
 	out := Suggestion{Category: taxonomy.OT, Model: m.version}
 	if len(s.grams) == 0 {
 		return out
