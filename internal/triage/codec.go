@@ -18,7 +18,7 @@ const magic = "KOBANNB1"
 var ErrFormat = errors.New("triage: malformed model")
 
 // MarshalBinary writes the model: the options, the class codes, the
-// document counts and the non-zero n-gram counts of both models, as
+// document counts (all and urgent) and the non-zero n-gram counts of both models, as
 // varints. Only counts are kept (the log-probabilities are derived on
 // load), so the file is small and a later version can keep learning from
 // it by adding counts.
@@ -31,6 +31,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 		b = binary.AppendUvarint(b, uint64(len(c)))
 		b = append(b, c...)
 		b = binary.AppendUvarint(b, uint64(m.docs[i]))
+		b = binary.AppendUvarint(b, uint64(m.udocsByClass[i]))
 	}
 	b = appendEntries(b, m.entries)
 	b = binary.AppendUvarint(b, uint64(m.udocs[0]))
@@ -77,6 +78,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	}
 	classes := make([]taxonomy.Code, 0, nc)
 	docs := make([]uint32, 0, nc)
+	udocsByClass := make([]uint32, 0, nc)
 	for i := uint64(0); i < nc && r.err == nil; i++ {
 		l := r.uvarint()
 		code := string(r.bytes(l))
@@ -85,6 +87,10 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		}
 		classes = append(classes, taxonomy.Code(code))
 		docs = append(docs, r.uint32())
+		udocsByClass = append(udocsByClass, r.uint32())
+		if r.err == nil && udocsByClass[i] > docs[i] {
+			return fmt.Errorf("%w: more urgent examples than examples", ErrFormat)
+		}
 	}
 	if r.err == nil && len(classIndex(classes)) != len(classes) {
 		return fmt.Errorf("%w: a category twice", ErrFormat)
@@ -100,7 +106,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if len(r.b) != 0 {
 		return fmt.Errorf("%w: %d bytes after the end", ErrFormat, len(r.b))
 	}
-	*m = Model{bits: uint(bits), alpha: alpha, classes: classes, docs: docs, entries: entries, udocs: udocs, uentries: uentries}
+	*m = Model{bits: uint(bits), alpha: alpha, classes: classes, docs: docs, udocsByClass: udocsByClass, entries: entries, udocs: udocs, uentries: uentries}
 	return m.derive()
 }
 

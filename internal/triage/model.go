@@ -49,6 +49,9 @@ type Model struct {
 	// n-gram counts, in (bucket, class) order.
 	docs    []uint32
 	entries []entry
+	// udocsByClass counts the urgent examples of each class: the urgency
+	// model is heard only for a category that has had urgent examples.
+	udocsByClass []uint32
 	// The urgency model: the same, with class 0 "not urgent", 1 "urgent".
 	udocs    [2]uint32
 	uentries []entry
@@ -105,6 +108,7 @@ func Train(examples []Example, opts Options) (*Model, error) {
 	counts := make([]uint32, B*C)
 	ucounts := make([]uint32, B*2)
 	docs := make([]uint32, C)
+	udocsByClass := make([]uint32, C)
 	var udocs [2]uint32
 
 	var n normalizer
@@ -118,6 +122,7 @@ func Train(examples []Example, opts Options) (*Model, error) {
 		u := 0
 		if ex.Urgent {
 			u = 1
+			udocsByClass[c]++
 		}
 		docs[c]++
 		udocs[u]++
@@ -128,7 +133,7 @@ func Train(examples []Example, opts Options) (*Model, error) {
 			ucounts[int(g.bucket)*2+u]++
 		}
 	}
-	m := &Model{bits: bits, alpha: alpha, classes: classes, docs: docs, udocs: udocs}
+	m := &Model{bits: bits, alpha: alpha, classes: classes, docs: docs, udocsByClass: udocsByClass, udocs: udocs}
 	m.entries = sparse(counts, C)
 	m.uentries = sparse(ucounts, 2)
 	if err := m.derive(); err != nil {

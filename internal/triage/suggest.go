@@ -77,8 +77,9 @@ func (m *Model) Suggest(text string) Suggestion {
 		ulik[0] += float64(m.ulogTheta[int(g.bucket)*2])
 		ulik[1] += float64(m.ulogTheta[int(g.bucket)*2+1])
 	}
+	scale := evidence(len(s.grams))
 	for c := range score {
-		score[c] = m.logPrior[c] + score[c]/temper
+		score[c] = m.logPrior[c] + score[c]*scale
 	}
 	best := 0
 	for c := range score {
@@ -88,12 +89,12 @@ func (m *Model) Suggest(text string) Suggestion {
 	}
 	out.Category = m.classes[best]
 	out.Score = softmaxAt(score, best)
-	u := [2]float64{m.ulogPrior[0] + ulik[0]/temper, m.ulogPrior[1] + ulik[1]/temper}
+	u := [2]float64{m.ulogPrior[0] + ulik[0]*scale, m.ulogPrior[1] + ulik[1]*scale}
 	out.UrgentScore = softmaxAt(u[:], 1)
-	out.Urgent = out.UrgentScore >= 0.5 ||
+	out.Urgent = urgentPhrase(s.runes) ||
 		(lifeSafety(out.Category) && out.Score >= 0.5) ||
-		urgentPhrase(s.runes)
-	out.Features = m.explain(s, best)
+		(out.UrgentScore >= 0.5 && m.udocsByClass[best] > 0)
+	out.Features = m.explain(s, best, scale)
 	return out
 }
 
@@ -120,7 +121,7 @@ func lifeSafety(c taxonomy.Code) bool {
 }
 
 // explain picks the MaxFeatures n-grams that most favoured class best.
-func (m *Model) explain(s *scratch, best int) []Feature {
+func (m *Model) explain(s *scratch, best int, scale float64) []Feature {
 	C := len(m.classes)
 	type pick struct {
 		w float64
@@ -136,7 +137,7 @@ func (m *Model) explain(s *scratch, best int) []Feature {
 				others += float64(v)
 			}
 		}
-		w := (float64(row[best]) - others/float64(C-1)) / temper
+		w := (float64(row[best]) - others/float64(C-1)) * scale
 		if w <= 0 {
 			continue
 		}
@@ -185,4 +186,17 @@ func gramText(rs []rune) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// evidence is what each n-gram's weight is multiplied by: 1/temper, and
+// for a text of more than evidenceCap distinct n-grams less, so that a long
+// text is as sure of itself as one of evidenceCap n-grams. Naive Bayes
+// takes every n-gram as independent evidence; they are not, and without
+// the cap every report of a few lines would score 0.9999.
+func evidence(n int) float64 {
+	const evidenceCap = 150
+	if n <= evidenceCap {
+		return 1.0 / temper
+	}
+	return float64(evidenceCap) / float64(n) / temper
 }

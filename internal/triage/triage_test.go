@@ -190,6 +190,7 @@ func TestSuggestObvious(t *testing.T) {
 		{"suicide inducement", "一緒に死ねる人を探しています。練炭と車は用意します、今週末に決行しましょう。", taxonomy.SU, true},
 		{"yamibaito", "即日即金のホワイト案件!荷物を受け取るだけで日給5万、詳しくはテレグラムで", taxonomy.SC, true},
 		{"investment fraud", "SNSの投資グループで勧められたアプリに入金したが、出金しようとすると手数料を求められる", taxonomy.FR, false},
+		{"ordinary job ad", "駅前のカフェでアルバイト募集、時給1100円、交通費支給、シフトは相談できます。応募しても大丈夫なお店でしょうか", taxonomy.OT, false},
 	}
 	m := seedModel()
 	for _, tt := range tests {
@@ -198,8 +199,8 @@ func TestSuggestObvious(t *testing.T) {
 			if s.Category != tt.want {
 				t.Errorf("category %s (%.2f), want %s; features %v", s.Category, s.Score, tt.want, s.Features)
 			}
-			if tt.urgent && !s.Urgent {
-				t.Errorf("not urgent (%.2f)", s.UrgentScore)
+			if s.Urgent != tt.urgent {
+				t.Errorf("urgent %v (%.2f), want %v", s.Urgent, s.UrgentScore, tt.urgent)
 			}
 			if s.Model != m.Version() {
 				t.Errorf("model %q, want %q", s.Model, m.Version())
