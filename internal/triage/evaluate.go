@@ -2,6 +2,7 @@ package triage
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 
@@ -25,6 +26,11 @@ type Report struct {
 	// Yamibaito is the recall of SC on the examples tagged yamibaito.
 	Yamibaito      float64
 	YamibaitoTotal int
+
+	// Calibration is the expected calibration error of Score: over ten
+	// bins of score, the mean gap between score and share right, weighted
+	// by the examples in each bin.
+	Calibration float64
 
 	// Urgency, on the examples labelled urgent.
 	UrgentPrecision, UrgentRecall float64
@@ -72,6 +78,10 @@ func EvaluateWith(examples []Example, k int, seed uint64, opts Options) Report {
 	}
 
 	var urgentTP, urgentFP, urgentFN, yamiHit int
+	var bins [10]struct {
+		n, right int
+		score    float64
+	}
 	for f := range k {
 		var train []Example
 		for i, ex := range examples {
@@ -93,6 +103,12 @@ func EvaluateWith(examples []Example, k int, seed uint64, opts Options) Report {
 				continue
 			}
 			rep.Confusion[t][index[s.Category]]++
+			bin := &bins[min(int(s.Score*10), 9)]
+			bin.n++
+			bin.score += s.Score
+			if s.Category == ex.Category {
+				bin.right++
+			}
 			if ex.Tag == TagYamibaito {
 				rep.YamibaitoTotal++
 				if s.Category == taxonomy.SC {
@@ -136,6 +152,11 @@ func EvaluateWith(examples []Example, k int, seed uint64, opts Options) Report {
 		rep.MacroF1 /= float64(present)
 	}
 	rep.Accuracy = ratio(correct, total)
+	for _, b := range bins {
+		if b.n > 0 {
+			rep.Calibration += math.Abs(b.score-float64(b.right)) / float64(max(total, 1))
+		}
+	}
 	rep.Yamibaito = ratio(yamiHit, rep.YamibaitoTotal)
 	rep.UrgentTotal = urgentTP + urgentFN
 	rep.UrgentPrecision = ratio(urgentTP, urgentTP+urgentFP)
@@ -171,7 +192,7 @@ func (r Report) String() string {
 		}
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "\naccuracy %.3f  macro-F1 %.3f\n", r.Accuracy, r.MacroF1)
+	fmt.Fprintf(&b, "\naccuracy %.3f  macro-F1 %.3f  calibration error %.3f\n", r.Accuracy, r.MacroF1, r.Calibration)
 	fmt.Fprintf(&b, "yamibaito recall %.3f (%d examples)\n", r.Yamibaito, r.YamibaitoTotal)
 	fmt.Fprintf(&b, "urgent precision %.3f recall %.3f (%d urgent examples)\n", r.UrgentPrecision, r.UrgentRecall, r.UrgentTotal)
 	return b.String()
