@@ -38,7 +38,8 @@ const (
 	temper = maxOrder
 )
 
-// Model is a trained classifier. It is safe for concurrent use; nothing
+// Model is a trained classifier, made by Train or UnmarshalBinary (the zero
+// value is not usable). It is safe for concurrent use; nothing
 // changes it after Train or UnmarshalBinary.
 type Model struct {
 	bits    uint

@@ -78,8 +78,13 @@ func (n *normalizer) run(dst []rune, text string) []rune {
 			continue
 		}
 		r, size := utf8.DecodeRune(b[i:])
-		e.rune(r)
 		i += size
+		if tokURL <= r && r <= tokPhone {
+			// The text's own private-use characters are not placeholders.
+			e.pending = true
+			continue
+		}
+		e.rune(r)
 	}
 	return e.out
 }

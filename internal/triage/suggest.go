@@ -26,9 +26,9 @@ type Suggestion struct {
 	Model string
 }
 
-// Feature is one n-gram and how much it moved the decision: its
-// log-likelihood for the chosen category above the mean of the others,
-// tempered as the score is.
+// Feature is one n-gram and how much it moved the decision: its weight for
+// the chosen category above the mean of its weights for the others, scaled
+// as the score is.
 type Feature struct {
 	Text   string
 	Weight float64

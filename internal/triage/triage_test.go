@@ -76,7 +76,7 @@ func TestNormalize(t *testing.T) {
 		{"url", []string{"https://bank.example.jp/login", "http://x.example.com", "www.example.jp", "example.jp/abc", "ｈｔｔｐｓ://example.com"}, "<URL>"},
 		{"email", []string{"info@example.jp", "ＩＮＦＯ＠ＥＸＡＭＰＬＥ．ＪＰ"}, "<EMAIL>"},
 		{"ascii words keep one space", []string{"Contact  on   Telegram!", "contact on telegram"}, "contact on telegram"},
-		{"empty", []string{"", "   ", "!!!", "🌙🌙"}, ""},
+		{"empty", []string{"", "   ", "!!!", "🌙🌙", "\ue000"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
