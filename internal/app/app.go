@@ -22,6 +22,7 @@ import (
 	"github.com/koban-project/koban/internal/admin"
 	"github.com/koban-project/koban/internal/advisory"
 	"github.com/koban-project/koban/internal/api"
+	"github.com/koban-project/koban/internal/assist"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/blob"
@@ -83,6 +84,7 @@ type App struct {
 	Reading    *reading.Service       // other bodies' advisories (JPCERT/CC, IPA) in one list, newest first
 	Malware    *malware.Service       // malware samples: a store of their own, static analysis, YARA, similarity
 	Vuln       *vuln.Service          // vulnerability information: NVD, JVN, KEV, EPSS against the inventory of police IT
+	Assist     *assist.Service        // AI assistance: triage suggestions from the local model, after a report is stored
 	Samples    *blob.Store            // the samples' files, apart from evidence (KOBAN_DATA_DIR/samples)
 	Stats      *stats.Service         // the public statistics, small counts suppressed
 	Dash       *dashboard.Service     // supervisors' view of their line
@@ -168,6 +170,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Patrol.SetReporter(a.Intake) // a confirmed finding becomes a report
 	a.Reading = reading.NewService(db, a.Jobs, a.Egress, a.Tree, o.Clock, log, reading.Options{Zone: cfg.Location})
 	a.Vuln = vuln.NewService(db, a.Jobs, a.Egress, a.Access, o.Clock, log)
+	a.Assist = assist.NewService(db, a.Jobs, o.Clock, log)
 	a.Vuln.SetTree(a.Tree)
 	// Vulnerability data carried in for offline sources goes in feeds/;
 	// a source never names a path elsewhere.
@@ -420,6 +423,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// Background work stops, and is waited for, before Serve returns: the
 	// caller closes the database next, and the last anchor must come after
 	// every other write.
+	// Triage suggestions for new reports: one recurring job across servers.
+	if err := a.Assist.Start(ctx); err != nil {
+		return err
+	}
 	work, stopWork := context.WithCancel(ctx)
 	anchorTicks := time.NewTicker(a.Config.AuditAnchorInterval)
 	var background sync.WaitGroup

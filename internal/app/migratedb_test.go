@@ -58,7 +58,8 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"patrol_items", "patrol_hosts", "patrol_captures", "patrol_findings", "patrol_tag_retention", "patrol_usage", "takedown_requests", "takedown_checks",
 	"foreign_requests", "advisories", "advisory_versions", "reading_feeds", "reading_items",
 	"sample_files", "samples", "sample_cases",
-	"vuln_sources", "vulns", "vuln_products", "vuln_kev", "vuln_epss", "assets", "vuln_findings", "vuln_alerts"}
+	"vuln_sources", "vulns", "vuln_products", "vuln_kev", "vuln_epss", "assets", "vuln_findings", "vuln_alerts",
+	"triage_models", "triage_suggestions"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {
@@ -371,6 +372,14 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	must(err)
 	_, err = a.Vuln.AddAsset(ctx, ap, vuln.AssetInput{Name: "Bitbucket", CPE: "cpe:2.3:a:atlassian:bitbucket:7.6.5:*:*:*:*:*:*:*", Exposure: "internet"})
 	must(err)
+	// Triage suggestions for every report, from the first model version.
+	for {
+		n, err := a.Assist.SuggestPending(ctx)
+		must(err)
+		if n == 0 {
+			break
+		}
+	}
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

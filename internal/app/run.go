@@ -66,6 +66,8 @@ Usage:
                                    load N generated reports into the national index, then time lookups and additions
   koban vuln import KIND PATH…     import vulnerability data carried in (KIND nvd, cve5, jvnrss, vuldef, myjvn, kev, epss;
                                    files, folders or tarballs) and match it against the asset inventory
+  koban model train|eval|list      the triage model: train a new active version from the seed set and officers'
+                                   confirmed categories, print its stratified 5-fold evaluation, list the versions
   koban config                     print the settings in force, secrets masked
   koban version
 
@@ -109,6 +111,8 @@ func Run(ctx context.Context, env Env) int {
 		err = runWarningLists(ctx, env, rest)
 	case "vuln":
 		err = runVuln(ctx, env, rest)
+	case "model":
+		err = runModel(ctx, env, rest)
 	case "observables":
 		err = runObservables(ctx, env, rest)
 	case "files":

@@ -151,6 +151,9 @@ var plan = []planEntry{
 	{"assets", "", []string{"id"}},
 	{"vuln_findings", "", []string{"id"}},
 	{"vuln_alerts", "", []string{"id"}},
+	// AI assistance: the triage model's versions and the suggestions made.
+	{"triage_models", "", []string{"version"}},
+	{"triage_suggestions", "", []string{"id"}},
 	{"audit_log", "", []string{"id"}},
 	// State shared by several servers on PostgreSQL (rate-limit buckets, job
 	// schedules): a SQLite koban keeps little or nothing here; copied all

@@ -1,0 +1,228 @@
+package assist
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/jobs"
+	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/triage"
+)
+
+// SuggestJob is the kind of the recurring job that suggests for new reports.
+const SuggestJob = "assist.triage"
+
+// Pace of the suggestion job.
+const (
+	// batch is how many reports one run suggests for.
+	batch = 500
+	// every is how long the job waits when it has caught up.
+	every = 30 * time.Second
+)
+
+// Service is the assistance room's one way in.
+type Service struct {
+	store Store
+	jobs  *jobs.Runner
+	clock koban.Clock
+	log   *slog.Logger
+
+	mu         sync.Mutex
+	model      *triage.Model // the active version, loaded once
+	lastReport triage.Report // the evaluation of the last model trained
+}
+
+// NewService returns a Service and registers its job with the runner.
+func NewService(st Store, r *jobs.Runner, clock koban.Clock, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Service{store: st, jobs: r, clock: clock, log: log}
+	if r != nil {
+		r.Handle(SuggestJob, s.suggestJob)
+	}
+	return s
+}
+
+// Start queues the suggestion job (once across servers: its key is taken
+// while it lives).
+func (s *Service) Start(ctx context.Context) error {
+	_, err := s.jobs.Enqueue(ctx, jobs.New{Kind: SuggestJob, Key: "triage", RunAt: s.clock.Now()})
+	return err
+}
+
+// Model returns the active model: the stored active version, or, when
+// none is stored, one trained from the seed set and stored as the first.
+func (s *Service) Model(ctx context.Context) (*triage.Model, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	row, err := s.store.ActiveTriageModel(ctx)
+	switch {
+	case err != nil && koban.ErrorCode(err) == koban.NotFound:
+		m, _, err := s.train(ctx, audit.System, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.model = m
+		return m, nil
+	case err != nil:
+		return nil, err
+	}
+	if s.model != nil && s.model.Version() == row.Version {
+		return s.model, nil
+	}
+	m := new(triage.Model)
+	if err := m.UnmarshalBinary(row.Body); err != nil {
+		return nil, fmt.Errorf("triage model %s: %w", row.Version, err)
+	}
+	s.model = m
+	return m, nil
+}
+
+// Examples returns what a model is trained on: the seed set and the
+// categories officers confirmed.
+func (s *Service) Examples(ctx context.Context) ([]triage.Example, int, error) {
+	confirmed, err := s.store.ConfirmedExamples(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	return append(triage.Seed(), confirmed...), len(confirmed), nil
+}
+
+// Evaluate runs stratified 5-fold cross-validation over the seed set and
+// the confirmed categories.
+func (s *Service) Evaluate(ctx context.Context) (triage.Report, error) {
+	ex, _, err := s.Examples(ctx)
+	if err != nil {
+		return triage.Report{}, err
+	}
+	return triage.Evaluate(ex, 5, 1), nil
+}
+
+// Train trains a model on the seed set and the confirmed categories,
+// evaluates it, stores it and makes it the active one; audited as
+// triage.model_train.
+func (s *Service) Train(ctx context.Context, actor audit.Actor) (*ModelRow, triage.Report, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ex, n, err := s.Examples(ctx)
+	if err != nil {
+		return nil, triage.Report{}, err
+	}
+	m, row, err := s.train(ctx, actor, ex)
+	if err != nil {
+		return nil, triage.Report{}, err
+	}
+	s.model = m
+	row.Confirmed = n
+	return row, s.lastReport, nil
+}
+
+// seed is the model of the seed set alone and its evaluation, made once
+// per process: the seed set is embedded, so they never differ.
+var seed = sync.OnceValues(func() (*trained, error) {
+	return trainOn(triage.Seed())
+})
+
+// trained is a model, its bytes and its 5-fold evaluation.
+type trained struct {
+	model  *triage.Model
+	body   []byte
+	report triage.Report
+}
+
+func trainOn(ex []triage.Example) (*trained, error) {
+	m, err := triage.Train(ex, triage.Options{})
+	if err != nil {
+		return nil, err
+	}
+	body, err := m.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return &trained{model: m, body: body, report: triage.Evaluate(ex, 5, 1)}, nil
+}
+
+// train trains on ex (nil: the seed set alone), evaluates, stores and
+// activates. The caller holds mu.
+func (s *Service) train(ctx context.Context, actor audit.Actor, ex []triage.Example) (*triage.Model, *ModelRow, error) {
+	confirmed := len(ex) - len(triage.Seed())
+	var t *trained
+	var err error
+	if ex == nil {
+		ex, confirmed = triage.Seed(), 0
+		t, err = seed()
+	} else {
+		t, err = trainOn(ex)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	m, body, rep := t.model, t.body, t.report
+	s.lastReport = rep
+	row := &ModelRow{Version: m.Version(), CreatedAt: s.clock.Now(), CreatedBy: actor.UserID, Examples: len(ex), Confirmed: confirmed,
+		MacroF1: rep.MacroF1, Yamibaito: rep.Yamibaito, Active: true, Body: body}
+	e := audit.Entry{Actor: actor, Action: "triage.model_train", ObjectType: "triage_model", ObjectID: row.Version,
+		Detail: map[string]any{"examples": row.Examples, "confirmed": row.Confirmed, "macro_f1": row.MacroF1, "yamibaito_recall": row.Yamibaito}}
+	if err := s.store.SaveTriageModel(ctx, row, true, e); err != nil {
+		return nil, nil, err
+	}
+	return m, row, nil
+}
+
+// suggestJob suggests for the reports that have no suggestion yet, a
+// batch at a time; it comes back at once while there are more, else after
+// a while.
+func (s *Service) suggestJob(ctx context.Context, _ jobs.Job) (jobs.Result, error) {
+	n, err := s.SuggestPending(ctx)
+	if err != nil {
+		return jobs.Result{}, err
+	}
+	next := s.clock.Now().Add(every)
+	if n == batch {
+		next = s.clock.Now()
+	}
+	return jobs.Result{Next: next}, nil
+}
+
+// SuggestPending suggests for up to one batch of reports without a
+// suggestion and returns how many.
+func (s *Service) SuggestPending(ctx context.Context) (int, error) {
+	pending, err := s.store.UnsuggestedReports(ctx, batch)
+	if err != nil || len(pending) == 0 {
+		return 0, err
+	}
+	m, err := s.Model(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.clock.Now()
+	out := make([]*Suggestion, len(pending))
+	for i, p := range pending {
+		sg := m.Suggest(p.Text)
+		out[i] = &Suggestion{RecordType: "report", RecordID: p.ID, Category: sg.Category, Score: sg.Score, Urgent: sg.Urgent,
+			UrgentScore: sg.UrgentScore, Features: sg.Features, Model: sg.Model, CreatedAt: now}
+	}
+	if err := s.store.SaveSuggestions(ctx, out); err != nil {
+		return 0, err
+	}
+	return len(out), nil
+}
+
+// ReportSuggestions returns the stored suggestions of reports the caller
+// has already read (the caller decides access by reading them).
+func (s *Service) ReportSuggestions(ctx context.Context, ids []int64) (map[int64]*Suggestion, error) {
+	if len(ids) == 0 {
+		return map[int64]*Suggestion{}, nil
+	}
+	ids = slices.Clone(ids)
+	return s.store.Suggestions(ctx, "report", ids)
+}
+
+// Models lists the stored model versions, newest first.
+func (s *Service) Models(ctx context.Context) ([]*ModelRow, error) { return s.store.TriageModels(ctx) }
