@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/koban-project/koban/internal/assist"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/taxonomy"
 )
@@ -19,6 +20,8 @@ type queuePage struct {
 	Categories []taxonomy.Category
 	Prev, Next string
 	From, To   int // the rows shown, counted from 1
+	// Suggested are the triage suggestions of the rows shown, by report.
+	Suggested map[int64]*assist.Suggestion
 }
 
 type queueInput struct {
@@ -56,6 +59,17 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Items, p.Total = items, total
+	if s.Assist != nil && len(items) > 0 {
+		ids := make([]int64, len(items))
+		for i, it := range items {
+			ids[i] = it.ID
+		}
+		// The rows are the ones the officer may see: their suggestions too.
+		if p.Suggested, err = s.Assist.ReportSuggestions(r.Context(), ids); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if len(items) > 0 {
 		p.From, p.To = f.Offset+1, f.Offset+len(items)
 	}

@@ -10,6 +10,7 @@ import (
 	"html"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"net/url"
 	"path"
@@ -60,10 +61,11 @@ type hiddenCounts struct {
 // parseTemplates parses each page together with the layout.
 func parseTemplates() (*templates, error) {
 	funcs := template.FuncMap{
-		"add":   func(a, b int) int { return a + b },
-		"lines": func(s string) []string { return strings.Split(s, "\n") },
-		"str":   func(v any) string { return fmt.Sprint(v) },
-		"list":  func(v ...string) []string { return v },
+		"add":     func(a, b int) int { return a + b },
+		"percent": func(f float64) string { return strconv.Itoa(int(math.Round(f*100))) + "%" },
+		"lines":   func(s string) []string { return strings.Split(s, "\n") },
+		"str":     func(v any) string { return fmt.Sprint(v) },
+		"list":    func(v ...string) []string { return v },
 		// row pairs the page with one report for the "reportcells" partial.
 		"row": func(p any, it intake.QueueItem) reportRow { return reportRow{P: p, I: it} },
 		// notes pairs the page with a value's warning lists and common mark

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/koban-project/koban/internal/assist"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/blob"
@@ -36,9 +37,12 @@ type detailPage struct {
 	CanPersonal  bool
 	CanShare     bool            // may export the report for partners (intel.manage)
 	Contact      *intake.Contact // shown after the officer asked for it; nil until then
-	Mails        bool            // replies are sent by e-mail (SMTP is set up)
-	Reply        string
-	Links        *correlate.Links // nil when the officer may not read the index
+	// Suggestion is the triage model's suggestion for the report; nil
+	// when there is none yet.
+	Suggestion *assist.Suggestion
+	Mails      bool // replies are sent by e-mail (SMTP is set up)
+	Reply      string
+	Links      *correlate.Links // nil when the officer may not read the index
 	// RelPrev and RelNext page through the related records (?page=N).
 	RelPrev, RelNext string
 	// requests are the draft forms of requests to providers for the
@@ -217,6 +221,14 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, st
 		CanTransfer: pr.Can(auth.PermReportTransfer), CanPersonal: pr.Can(auth.PermReportPersonal), CanShare: pr.Can(auth.PermIntelManage), Reply: reply,
 		Contact: contact, Mails: s.Intake.Notifies(), people: people}
 	d.TitleText = rep.Receipt
+	if s.Assist != nil {
+		sg, err := s.Assist.ReportSuggestions(r.Context(), []int64{id})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Suggestion = sg[id]
+	}
 	if pr.Can(auth.PermObservableRead) {
 		n, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		n = max(n, 1)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/koban-project/koban/internal/admin"
+	"github.com/koban-project/koban/internal/assist"
 
 	"github.com/koban-project/koban/internal/advisory"
 	"github.com/koban-project/koban/internal/auth"
@@ -50,6 +51,7 @@ type Deps struct {
 	Stats      *stats.Service     // the public statistics, suppressed
 	Dashboard  *dashboard.Service // supervisors' view of their line
 	Reading    *reading.Service   // other bodies' advisories, newest first
+	Assist     *assist.Service    // triage suggestions (nil: none shown)
 	Vuln       *vuln.Service      // vulnerability information against the inventory of police IT
 	Index      *correlate.Service
 	Auth       *auth.Service
