@@ -40,7 +40,7 @@ type ModelRow struct {
 
 // Suggestion is a record's stored suggestion.
 type Suggestion struct {
-	RecordType  string // "report"
+	RecordType  string // "report" or "finding" (a cyber patrol finding)
 	RecordID    int64
 	Category    taxonomy.Code
 	Score       float64
@@ -67,9 +67,10 @@ type Store interface {
 	ActiveTriageModel(ctx context.Context) (*ModelRow, error)
 	// TriageModels lists the versions, newest first, without bodies.
 	TriageModels(ctx context.Context) ([]*ModelRow, error)
-	// UnsuggestedReports returns up to limit reports without a
-	// suggestion, oldest first: their id and description.
-	UnsuggestedReports(ctx context.Context, limit int) ([]Pending, error)
+	// Unsuggested returns up to limit records of a type ("report": their
+	// description; "finding", cyber patrol's: its excerpt) without a
+	// suggestion, oldest first.
+	Unsuggested(ctx context.Context, recordType string, limit int) ([]Pending, error)
 	// SaveSuggestions stores suggestions; a record that has one keeps it.
 	SaveSuggestions(ctx context.Context, s []*Suggestion) error
 	// Suggestions returns the stored suggestions of records of a type.

@@ -190,28 +190,36 @@ func (s *Service) suggestJob(ctx context.Context, _ jobs.Job) (jobs.Result, erro
 	return jobs.Result{Next: next}, nil
 }
 
-// SuggestPending suggests for up to one batch of reports without a
-// suggestion and returns how many.
+// SuggestPending suggests for up to one batch of reports and one of
+// patrol findings without a suggestion, and returns how many of the
+// larger batch (batch when there may be more).
 func (s *Service) SuggestPending(ctx context.Context) (int, error) {
-	pending, err := s.store.UnsuggestedReports(ctx, batch)
-	if err != nil || len(pending) == 0 {
-		return 0, err
+	most := 0
+	for _, typ := range []string{"report", "finding"} {
+		pending, err := s.store.Unsuggested(ctx, typ, batch)
+		if err != nil {
+			return 0, err
+		}
+		if len(pending) == 0 {
+			continue
+		}
+		m, err := s.Model(ctx)
+		if err != nil {
+			return 0, err
+		}
+		now := s.clock.Now()
+		out := make([]*Suggestion, len(pending))
+		for i, p := range pending {
+			sg := m.Suggest(p.Text)
+			out[i] = &Suggestion{RecordType: typ, RecordID: p.ID, Category: sg.Category, Score: sg.Score, Urgent: sg.Urgent,
+				UrgentScore: sg.UrgentScore, Features: sg.Features, Model: sg.Model, CreatedAt: now}
+		}
+		if err := s.store.SaveSuggestions(ctx, out); err != nil {
+			return 0, err
+		}
+		most = max(most, len(out))
 	}
-	m, err := s.Model(ctx)
-	if err != nil {
-		return 0, err
-	}
-	now := s.clock.Now()
-	out := make([]*Suggestion, len(pending))
-	for i, p := range pending {
-		sg := m.Suggest(p.Text)
-		out[i] = &Suggestion{RecordType: "report", RecordID: p.ID, Category: sg.Category, Score: sg.Score, Urgent: sg.Urgent,
-			UrgentScore: sg.UrgentScore, Features: sg.Features, Model: sg.Model, CreatedAt: now}
-	}
-	if err := s.store.SaveSuggestions(ctx, out); err != nil {
-		return 0, err
-	}
-	return len(out), nil
+	return most, nil
 }
 
 // ReportSuggestions returns the stored suggestions of reports the caller
@@ -222,6 +230,16 @@ func (s *Service) ReportSuggestions(ctx context.Context, ids []int64) (map[int64
 	}
 	ids = slices.Clone(ids)
 	return s.store.Suggestions(ctx, "report", ids)
+}
+
+// FindingSuggestion returns the stored suggestion of a patrol finding the
+// caller has already read; nil when there is none.
+func (s *Service) FindingSuggestion(ctx context.Context, id int64) (*Suggestion, error) {
+	m, err := s.store.Suggestions(ctx, "finding", []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	return m[id], nil
 }
 
 // Models lists the stored model versions, newest first.

@@ -66,9 +66,16 @@ func TestBrowserPatrolToRemoval(t *testing.T) {
 		t.Fatalf("no finding: %q", href)
 	}
 	p.checkAxe("patrol findings (/patrol/findings)")
+	// The triage model reads the excerpt too (the job would in a while).
+	if _, err := s.App.Assist.SuggestPending(ctx); err != nil {
+		t.Fatal(err)
+	}
 	p.open(href, http.StatusOK)
 	if got := p.text("#hits"); !strings.Contains(got, "即日即金") {
 		t.Errorf("hits %q", got)
+	}
+	if got := p.text(".suggestion"); !strings.Contains(got, "重大な犯罪につながる情報") {
+		t.Errorf("the finding's suggestion %q", got)
 	}
 	p.checkAxe("a finding (/patrol/findings/{id})")
 	p.do("confirm", chromedp.Click(chromedp.CSS("#state-confirmed")))

@@ -76,16 +76,27 @@ func (db *DB) TriageModels(ctx context.Context) ([]*assist.ModelRow, error) {
 	return out, nil
 }
 
-// UnsuggestedReports implements assist.Store.
-func (db *DB) UnsuggestedReports(ctx context.Context, limit int) ([]assist.Pending, error) {
+// unsuggested is, per record type, the table and the text a suggestion
+// reads.
+var unsuggested = map[string]struct{ table, text string }{
+	"report":  {"reports", "description"},
+	"finding": {"patrol_findings", "excerpt"},
+}
+
+// Unsuggested implements assist.Store.
+func (db *DB) Unsuggested(ctx context.Context, recordType string, limit int) ([]assist.Pending, error) {
+	src, ok := unsuggested[recordType]
+	if !ok {
+		return nil, fmt.Errorf("no suggestions for %q", recordType)
+	}
 	out, err := collect(ctx, db.read, func(s scanner) (assist.Pending, error) {
 		var p assist.Pending
 		return p, s.Scan(&p.ID, &p.Text)
-	}, `SELECT r.id, r.description FROM reports r
-		WHERE NOT EXISTS (SELECT 1 FROM triage_suggestions t WHERE t.record_type = 'report' AND t.record_id = r.id)
-		ORDER BY r.id LIMIT ?`, limit)
+	}, `SELECT r.id, r.`+src.text+` FROM `+src.table+` r
+		WHERE NOT EXISTS (SELECT 1 FROM triage_suggestions t WHERE t.record_type = ? AND t.record_id = r.id)
+		ORDER BY r.id LIMIT ?`, recordType, limit)
 	if err != nil {
-		return nil, fmt.Errorf("reports without a suggestion: %w", err)
+		return nil, fmt.Errorf("%ss without a suggestion: %w", recordType, err)
 	}
 	return out, nil
 }

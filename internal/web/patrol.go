@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/koban-project/koban/internal/assist"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/guard"
@@ -226,6 +227,9 @@ type patrolFindingPage struct {
 	// Cases are the officer's own cases not closed, which a confirmed
 	// finding may join.
 	Cases []cases.Row
+	// Suggestion is the triage model's reading of the excerpt; nil when
+	// there is none yet.
+	Suggestion *assist.Suggestion
 }
 
 func (s *Server) patrolFinding(w http.ResponseWriter, r *http.Request) {
@@ -245,6 +249,12 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, id int64,
 		return
 	}
 	p.CanReview = p.V.State == patrol.FindingNew && p.Principal.Can(auth.PermPatrolManage)
+	if s.Assist != nil {
+		if p.Suggestion, err = s.Assist.FindingSuggestion(r.Context(), id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if p.V.State == patrol.FindingConfirmed && p.Principal.Can(auth.PermPatrolManage) {
 		mine, _, err := s.Cases.List(r.Context(), *p.Principal, cases.Filter{Mine: p.Principal.UserID, Limit: 100})
 		if err != nil {
