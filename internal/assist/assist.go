@@ -27,15 +27,15 @@ import (
 
 // ModelRow is a stored version of the triage model.
 type ModelRow struct {
-	Version    string
-	CreatedAt  time.Time
-	CreatedBy  int64
-	Examples   int // trained on
-	Confirmed  int // of which officers' confirmed categories
-	MacroF1    float64
-	Yamibaito  float64 // 闇バイト recall, 5-fold
-	Active     bool
-	Body       []byte // triage.Model.MarshalBinary; nil when listed
+	Version   string
+	CreatedAt time.Time
+	CreatedBy int64
+	Examples  int // trained on
+	Confirmed int // of which officers' confirmed categories
+	MacroF1   float64
+	Yamibaito float64 // 闇バイト recall, 5-fold
+	Active    bool
+	Body      []byte // triage.Model.MarshalBinary; nil when listed
 }
 
 // Suggestion is a record's stored suggestion.

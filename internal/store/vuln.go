@@ -904,4 +904,5 @@ type rowsPrefix struct {
 }
 
 func (r rowsPrefix) Scan(dest ...any) error { return r.s.Scan(append(r.prefix, dest...)...) }
+
 var _ vuln.Store = (*DB)(nil)

@@ -25,8 +25,8 @@ func Rank(kev bool, epss, score float64) int64 {
 	if kev {
 		r = 1 << 40
 	}
-	e := int64(math.Round(math.Max(0, math.Min(1, epss)) * 1e6)) // 0 … 1e6, 20 bits
-	s := int64(math.Round(math.Max(0, math.Min(10, score)) * 10))   // 0 … 100, 7 bits
+	e := int64(math.Round(math.Max(0, math.Min(1, epss)) * 1e6))  // 0 … 1e6, 20 bits
+	s := int64(math.Round(math.Max(0, math.Min(10, score)) * 10)) // 0 … 100, 7 bits
 	return r | e<<8 | s
 }
 

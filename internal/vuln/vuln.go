@@ -1,5 +1,5 @@
 // Package vuln is vulnerability information for police IT (ぜい弱性情報の
-//集約・組織的管理): the dictionary imported from NVD, CVE 5, JVN, CISA KEV
+// 集約・組織的管理): the dictionary imported from NVD, CVE 5, JVN, CISA KEV
 // and EPSS; the inventory of police systems, each asset belonging to an
 // organisation and seen through the access rules like every record; the
 // findings that matching gives (an asset and a vulnerability, how they
