@@ -1,0 +1,201 @@
+package llm
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/koban-project/koban/internal/observe"
+)
+
+// The placeholders' labels: what the model may know of what was masked.
+const (
+	labelPhone = "電話番号"
+	labelEmail = "メール"
+	labelName  = "氏名"
+)
+
+// hidden replaces a whole text whose phone numbers or e-mail addresses
+// could not be masked one by one. No test or fuzz input has reached it; it
+// is there so that Mask's promise holds whatever the text.
+const hidden = "[非表示]"
+
+// Mask replaces every phone number and e-mail address in text by a
+// placeholder ([電話番号1], [メール1]; the same value written twice gets
+// the same number) and returns the masked text and the number of
+// replacements. What counts as a phone number or an e-mail address is what
+// observe.Extract finds (Japanese forms, full-width digits, kanji numerals,
+// defanged addresses), so the result has none that it finds.
+func Mask(text string) (masked string, n int) { return MaskNames(text, nil) }
+
+// MaskNames is Mask that also replaces each of the given personal names by
+// [氏名1], [氏名2] … in the order given. A name is matched as written, with
+// its spaces removed, and with its spaces as one ASCII or one ideographic
+// space ("山田 太郎" also matches "山田太郎" and "山田　太郎"); other spellings
+// (kana readings, romaji, the family name alone) are masked only when the
+// caller passes them too.
+func MaskNames(text string, names []string) (masked string, n int) {
+	m := &masker{seen: map[string]string{}, count: map[string]int{}}
+	out := m.names(text, names)
+	for range 3 {
+		out = m.observables(out)
+		if len(targets(observe.Extract(out))) == 0 {
+			return out, m.n
+		}
+	}
+	return hidden, m.n + 1
+}
+
+// masker numbers the placeholders of one text.
+type masker struct {
+	seen  map[string]string // label and value → placeholder
+	count map[string]int    // label → placeholders given
+	n     int               // replacements made
+}
+
+// placeholder returns the placeholder of value under label and counts one
+// replacement.
+func (m *masker) placeholder(label, value string) string {
+	m.n++
+	key := label + "\x00" + value
+	if p, ok := m.seen[key]; ok {
+		return p
+	}
+	m.count[label]++
+	p := "[" + label + strconv.Itoa(m.count[label]) + "]"
+	m.seen[key] = p
+	return p
+}
+
+// targets returns the phone numbers and e-mail addresses among obs.
+func targets(obs []observe.Observable) []observe.Observable {
+	var out []observe.Observable
+	for _, o := range obs {
+		if o.Type == observe.Phone || o.Type == observe.Email {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// holds reports whether text has, by observe.Extract, one of want.
+func holds(text string, want []observe.Observable) (observe.Observable, bool) {
+	for _, o := range observe.Extract(text) {
+		if slices.Contains(want, o) {
+			return o, true
+		}
+	}
+	return observe.Observable{}, false
+}
+
+// observables masks the phone numbers and e-mail addresses of text.
+//
+// observe.Extract says what is in a text but not where, and the text's
+// own spelling (full-width, kanji numerals, "[at]") is not the canonical
+// value, so the place is found by asking Extract about pieces of the text
+// rather than by a second, diverging set of patterns: from a cursor, the
+// shortest prefix of the rest that still yields one of the rest's phones
+// or addresses ends an occurrence, and the shortest suffix of that prefix
+// that still yields it starts it. Both are found by bisection over rune
+// boundaries, so an occurrence costs about 2·log2(n) calls of Extract.
+func (m *masker) observables(text string) string {
+	var b strings.Builder
+	c := 0
+	for c < len(text) {
+		rest := text[c:]
+		want := targets(observe.Extract(rest))
+		if len(want) == 0 {
+			break
+		}
+		bounds := runeBounds(rest)
+		// hit(lo) is false (the empty prefix), hit(hi) true (the whole rest).
+		lo, hi := 0, len(bounds)-1
+		for hi-lo > 1 {
+			mid := (lo + hi) / 2
+			if _, ok := holds(rest[:bounds[mid]], want); ok {
+				hi = mid
+			} else {
+				lo = mid
+			}
+		}
+		end := bounds[hi]
+		o, _ := holds(rest[:end], want)
+		one := []observe.Observable{o}
+		// has(lo) is true (the whole prefix), has(hi) false (empty).
+		lo, hi = 0, hi
+		for hi-lo > 1 {
+			mid := (lo + hi) / 2
+			if _, ok := holds(rest[bounds[mid]:end], one); ok {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		label := labelEmail
+		if o.Type == observe.Phone {
+			label = labelPhone
+		}
+		b.WriteString(rest[:bounds[lo]])
+		b.WriteString(m.placeholder(label, o.Value))
+		c += end
+	}
+	if c == 0 {
+		return text
+	}
+	b.WriteString(text[c:])
+	return b.String()
+}
+
+// runeBounds returns the offsets of s where a rune starts, and len(s).
+func runeBounds(s string) []int {
+	out := make([]int, 0, len(s)+1)
+	for i := range s {
+		out = append(out, i)
+	}
+	return append(out, len(s))
+}
+
+// names masks the given names in text, longer names first so that a full
+// name is not masked as its family name.
+func (m *masker) names(text string, names []string) string {
+	type variant struct {
+		s     string
+		index int // in names
+	}
+	var vs []variant
+	for i, name := range names {
+		fields := strings.Fields(name)
+		if len(fields) == 0 {
+			continue
+		}
+		for _, v := range []string{strings.TrimSpace(name), strings.Join(fields, ""), strings.Join(fields, " "), strings.Join(fields, "\u3000")} {
+			if !slices.ContainsFunc(vs, func(x variant) bool { return x.s == v }) {
+				vs = append(vs, variant{v, i})
+			}
+		}
+	}
+	if len(vs) == 0 {
+		return text
+	}
+	slices.SortStableFunc(vs, func(a, b variant) int { return utf8.RuneCountInString(b.s) - utf8.RuneCountInString(a.s) })
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(text); {
+		k := slices.IndexFunc(vs, func(v variant) bool { return strings.HasPrefix(text[i:], v.s) })
+		if k < 0 {
+			_, size := utf8.DecodeRuneInString(text[i:])
+			i += size
+			continue
+		}
+		b.WriteString(text[last:i])
+		b.WriteString(m.placeholder(labelName, strconv.Itoa(vs[k].index)))
+		i += len(vs[k].s)
+		last = i
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
