@@ -123,7 +123,7 @@ func (m *masker) observables(text string) string {
 		o, _ := holds(rest[:end], want)
 		one := []observe.Observable{o}
 		// has(lo) is true (the whole prefix), has(hi) false (empty).
-		lo, hi = 0, hi
+		lo = 0
 		for hi-lo > 1 {
 			mid := (lo + hi) / 2
 			if _, ok := holds(rest[bounds[mid]:end], one); ok {
