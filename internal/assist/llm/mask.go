@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/koban-project/koban/internal/observe"
@@ -30,11 +31,10 @@ const hidden = "[非表示]"
 func Mask(text string) (masked string, n int) { return MaskNames(text, nil) }
 
 // MaskNames is Mask that also replaces each of the given personal names by
-// [氏名1], [氏名2] … in the order given. A name is matched as written, with
-// its spaces removed, and with its spaces as one ASCII or one ideographic
-// space ("山田 太郎" also matches "山田太郎" and "山田　太郎"); other spellings
-// (kana readings, romaji, the family name alone) are masked only when the
-// caller passes them too.
+// [氏名1], [氏名2] … in the order given. A name matches whatever white
+// space stands between its characters ("山田太郎" also matches "山田 太郎"
+// and "山田　太郎"); other spellings (kana readings, romaji, the family
+// name alone) are masked only when the caller passes them too.
 func MaskNames(text string, names []string) (masked string, n int) {
 	m := &masker{seen: map[string]string{}, count: map[string]int{}}
 	out := m.names(text, names)
@@ -157,40 +157,36 @@ func runeBounds(s string) []int {
 }
 
 // names masks the given names in text, longer names first so that a full
-// name is not masked as its family name.
+// name is not masked as its family name. White space in a name and in the
+// text is ignored between the name's characters.
 func (m *masker) names(text string, names []string) string {
-	type variant struct {
-		s     string
-		index int // in names
+	type name struct {
+		s     string // without white space
+		index int    // in names
 	}
-	var vs []variant
-	for i, name := range names {
-		fields := strings.Fields(name)
-		if len(fields) == 0 {
-			continue
-		}
-		for _, v := range []string{strings.TrimSpace(name), strings.Join(fields, ""), strings.Join(fields, " "), strings.Join(fields, "\u3000")} {
-			if !slices.ContainsFunc(vs, func(x variant) bool { return x.s == v }) {
-				vs = append(vs, variant{v, i})
-			}
+	var ns []name
+	for i, n := range names {
+		if s := strings.Join(strings.Fields(n), ""); s != "" {
+			ns = append(ns, name{s, i})
 		}
 	}
-	if len(vs) == 0 {
+	if len(ns) == 0 {
 		return text
 	}
-	slices.SortStableFunc(vs, func(a, b variant) int { return utf8.RuneCountInString(b.s) - utf8.RuneCountInString(a.s) })
+	slices.SortStableFunc(ns, func(a, b name) int { return utf8.RuneCountInString(b.s) - utf8.RuneCountInString(a.s) })
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(text); {
-		k := slices.IndexFunc(vs, func(v variant) bool { return strings.HasPrefix(text[i:], v.s) })
+		size := 0
+		k := slices.IndexFunc(ns, func(n name) bool { size = matchName(text[i:], n.s); return size > 0 })
 		if k < 0 {
-			_, size := utf8.DecodeRuneInString(text[i:])
+			_, size = utf8.DecodeRuneInString(text[i:])
 			i += size
 			continue
 		}
 		b.WriteString(text[last:i])
-		b.WriteString(m.placeholder(labelName, strconv.Itoa(vs[k].index)))
-		i += len(vs[k].s)
+		b.WriteString(m.placeholder(labelName, strconv.Itoa(ns[k].index)))
+		i += size
 		last = i
 	}
 	if last == 0 {
@@ -198,4 +194,27 @@ func (m *masker) names(text string, names []string) string {
 	}
 	b.WriteString(text[last:])
 	return b.String()
+}
+
+// matchName returns the length of the prefix of text that is name with
+// any white space between its characters, or 0.
+func matchName(text, name string) int {
+	i := 0
+	for k, r := range name {
+		if k > 0 {
+			for i < len(text) {
+				c, size := utf8.DecodeRuneInString(text[i:])
+				if !unicode.IsSpace(c) {
+					break
+				}
+				i += size
+			}
+		}
+		c, size := utf8.DecodeRuneInString(text[i:])
+		if c != r || size == 0 {
+			return 0
+		}
+		i += size
+	}
+	return i
 }

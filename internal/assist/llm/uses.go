@@ -58,7 +58,7 @@ func object(props map[string]any) map[string]any {
 	return map[string]any{"type": "object", "properties": props, "required": req, "additionalProperties": false}
 }
 
-// text returns s masked, refusing an empty text.
+// prepareText returns s masked, refusing an empty text.
 func prepareText(s string) (string, error) {
 	if strings.TrimSpace(s) == "" {
 		return "", fmt.Errorf("%w: empty text", ErrInput)
@@ -163,7 +163,7 @@ func (c *Client) Translate(ctx context.Context, text string, level tlp.Level, to
 		Translation    string `json:"translation"`
 		SourceLanguage string `json:"source_language"`
 	}
-	max := 4*utf8.RuneCountInString(user) + 1000
+	limit := 4*utf8.RuneCountInString(user) + 1000
 	err = c.do(ctx, level, call{
 		use:    "translate",
 		system: fmt.Sprintf(translatePrompt, name),
@@ -176,7 +176,7 @@ func (c *Client) Translate(ctx context.Context, text string, level tlp.Level, to
 		if len(ans.SourceLanguage) != 2 || strings.Trim(ans.SourceLanguage, "abcdefghijklmnopqrstuvwxyz") != "" {
 			return errors.New("source_language is not a two-letter code")
 		}
-		return filled("translation", ans.Translation, max)
+		return filled("translation", ans.Translation, limit)
 	})
 	if err != nil {
 		return "", err
