@@ -95,38 +95,59 @@ func holds(text string, want []observe.Observable) (observe.Observable, bool) {
 // own spelling (full-width, kanji numerals, "[at]") is not the canonical
 // value, so the place is found by asking Extract about pieces of the text
 // rather than by a second, diverging set of patterns: from a cursor, the
-// shortest prefix of the rest that still yields one of the rest's phones
-// or addresses ends an occurrence, and the shortest suffix of that prefix
-// that still yields it starts it. Both are found by bisection over rune
-// boundaries, so an occurrence costs about 2·log2(n) calls of Extract.
+// shortest piece of the rest that yields one of the values sought ends an
+// occurrence, and the shortest suffix of that piece that still yields it
+// starts it. Both are found by bisection over rune boundaries, after a
+// gallop from the cursor (occurrences are mostly near it), so an
+// occurrence costs about 2·log2(d) calls of Extract on pieces of about d
+// bytes, d its distance from the cursor. The values sought are the
+// text's and those of the first few hundred bytes after the cursor (the
+// cut may change what the text around it reads as); anything else left
+// is for the caller's next round.
 func (m *masker) observables(text string) string {
+	all := targets(observe.Extract(text))
+	if len(all) == 0 {
+		return text
+	}
+	bounds := runeBounds(text)
 	var b strings.Builder
-	c := 0
-	for c < len(text) {
-		rest := text[c:]
-		want := targets(observe.Extract(rest))
-		if len(want) == 0 {
+	c := 0 // index in bounds of the cursor
+	last := len(bounds) - 1
+	for c < last {
+		near := bounds[min(c+256, last)]
+		want := append(slices.Clone(all), targets(observe.Extract(text[bounds[c]:near]))...)
+		// hit(lo) is false (the empty piece); gallop to a piece with a hit.
+		lo, hi := c, -1
+		for step := 256; ; step *= 4 {
+			k := min(c+step, last)
+			if _, ok := holds(text[bounds[c]:bounds[k]], want); ok {
+				hi = k
+				break
+			}
+			if k == last {
+				break
+			}
+			lo = k
+		}
+		if hi < 0 {
 			break
 		}
-		bounds := runeBounds(rest)
-		// hit(lo) is false (the empty prefix), hit(hi) true (the whole rest).
-		lo, hi := 0, len(bounds)-1
 		for hi-lo > 1 {
 			mid := (lo + hi) / 2
-			if _, ok := holds(rest[:bounds[mid]], want); ok {
+			if _, ok := holds(text[bounds[c]:bounds[mid]], want); ok {
 				hi = mid
 			} else {
 				lo = mid
 			}
 		}
-		end := bounds[hi]
-		o, _ := holds(rest[:end], want)
+		endIdx, end := hi, bounds[hi]
+		o, _ := holds(text[bounds[c]:end], want)
 		one := []observe.Observable{o}
-		// has(lo) is true (the whole prefix), has(hi) false (empty).
-		lo = 0
+		// has(lo) is true (the whole piece), has(hi) false (empty).
+		lo = c
 		for hi-lo > 1 {
 			mid := (lo + hi) / 2
-			if _, ok := holds(rest[bounds[mid]:end], one); ok {
+			if _, ok := holds(text[bounds[mid]:end], one); ok {
 				lo = mid
 			} else {
 				hi = mid
@@ -136,14 +157,11 @@ func (m *masker) observables(text string) string {
 		if o.Type == observe.Phone {
 			label = labelPhone
 		}
-		b.WriteString(rest[:bounds[lo]])
+		b.WriteString(text[bounds[c]:bounds[lo]])
 		b.WriteString(m.placeholder(label, o.Value))
-		c += end
+		c = endIdx
 	}
-	if c == 0 {
-		return text
-	}
-	b.WriteString(text[c:])
+	b.WriteString(text[bounds[c]:])
 	return b.String()
 }
 

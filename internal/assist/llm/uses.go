@@ -58,10 +58,14 @@ func object(props map[string]any) map[string]any {
 	return map[string]any{"type": "object", "properties": props, "required": req, "additionalProperties": false}
 }
 
-// prepareText returns s masked, refusing an empty text.
+// prepareText returns s masked, refusing an empty text and one longer
+// than MaxText before masking it.
 func prepareText(s string) (string, error) {
 	if strings.TrimSpace(s) == "" {
 		return "", fmt.Errorf("%w: empty text", ErrInput)
+	}
+	if len(s) > MaxText {
+		return "", fmt.Errorf("%w: text of %d bytes, at most %d are sent", ErrInput, len(s), MaxText)
 	}
 	m, _ := Mask(s)
 	return m, nil
