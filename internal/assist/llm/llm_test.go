@@ -11,12 +11,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/taxonomy"
@@ -454,5 +456,42 @@ func TestLog(t *testing.T) {
 		if strings.Contains(buf.String(), s) {
 			t.Errorf("log holds %q: %s", s, buf.String())
 		}
+	}
+}
+
+func TestThroughEgress(t *testing.T) {
+	f := newFake(t)
+	f.set(content(`{"category":"FR","reason":"投資詐欺の典型的な手口"}`))
+	hc := egress.New(egress.Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Timeout: 5 * time.Second})
+	c, err := New(Options{Endpoint: f.srv.URL, Model: "m", Allow: []string{"127.0.0.1"}, HTTP: hc,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := c.Classify(context.Background(), "SNSで知り合った人に投資を勧められた", tlp.Green, cats); err != nil || got != taxonomy.FR {
+		t.Errorf("Classify through egress = %q, %v", got, err)
+	}
+
+	// Without the egress allow list, loopback is refused before any request.
+	c, _ = New(Options{Endpoint: f.srv.URL, Model: "m", Allow: []string{"127.0.0.1"}, HTTP: egress.New(egress.Config{}),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if _, _, err := c.Classify(context.Background(), "text", tlp.Green, cats); !errors.Is(err, egress.ErrRefused) || f.requests() != 1 {
+		t.Errorf("loopback not allowed by egress: %v, %d requests", err, f.requests())
+	}
+}
+
+func TestCancelNotCounted(t *testing.T) {
+	f := newFake(t)
+	f.set(content(`{"category":"PH","reason":"x"}`))
+	c := f.client(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 5 {
+		if _, _, err := c.Classify(ctx, report, tlp.Green, cats); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled call: %v", err)
+		}
+	}
+	if _, _, err := c.Classify(context.Background(), report, tlp.Green, cats); err != nil {
+		t.Errorf("after the caller's own cancels: %v; the breaker should stay closed", err)
 	}
 }
