@@ -43,6 +43,25 @@ const explainPrompt = "あなたは警察のマルウェア解析担当者を補
 	"これらの文字列から推測できる検体の機能（通信先、永続化、情報窃取、暗号化、検知回避など）、" +
 	"注目すべき文字列とその理由を、日本語で 2000 字以内にまとめる。推測であることが分かる書き方をし、一覧にない事実を作らないこと。" + guard
 
+// codeMeaning tells the model what each category is; the page shows its own
+// names from the locale catalogs.
+var codeMeaning = map[taxonomy.Code]string{
+	taxonomy.UA: "不正アクセス（アカウント乗っ取り、不正送金、侵入）",
+	taxonomy.MW: "マルウェア（ランサムウェア、情報窃取型、不正アプリ）",
+	taxonomy.AV: "DDoS など可用性への攻撃",
+	taxonomy.DL: "情報漏えい",
+	taxonomy.PH: "フィッシング（メール、SMS、電話、偽サイト）",
+	taxonomy.FR: "詐欺（投資、ロマンス、偽ショップ、サポート詐欺、ビジネスメール詐欺、暗号資産など）",
+	taxonomy.HR: "誹謗中傷、脅迫、ストーカー、性的画像、セクストーション",
+	taxonomy.CS: "児童の性的搾取に関わる画像や勧誘",
+	taxonomy.IL: "違法情報",
+	taxonomy.SC: "重要犯罪に密接に関連する情報（闇バイトの募集など）",
+	taxonomy.SU: "自殺の誘引",
+	taxonomy.CI: "犯罪インフラ（ドメイン、ホスティング、口座、SIM、ウォレット）",
+	taxonomy.SP: "迷惑メール",
+	taxonomy.OT: "その他",
+}
+
 // languages are the languages Summarise writes and Translate translates
 // into, by ISO 639-1 code, as named in a prompt.
 var languages = map[string]string{"ja": "日本語", "en": "英語"}
@@ -98,8 +117,10 @@ func (c *Client) Classify(ctx context.Context, text string, level tlp.Level, cat
 		return "", "", err
 	}
 	enum := make([]string, len(categories))
+	var list strings.Builder
 	for i, k := range categories {
 		enum[i] = string(k)
+		fmt.Fprintf(&list, "\n%s: %s", k, codeMeaning[k])
 	}
 	var ans struct {
 		Category string `json:"category"`
@@ -107,7 +128,7 @@ func (c *Client) Classify(ctx context.Context, text string, level tlp.Level, cat
 	}
 	err = c.do(ctx, level, call{
 		use:    "classify",
-		system: classifyPrompt + "\n分類コード: " + strings.Join(enum, ", "),
+		system: classifyPrompt + "\n分類コード:" + list.String(),
 		user:   user,
 		schema: object(map[string]any{
 			"category": map[string]any{"type": "string", "enum": enum},
