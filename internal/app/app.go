@@ -23,6 +23,7 @@ import (
 	"github.com/koban-project/koban/internal/advisory"
 	"github.com/koban-project/koban/internal/api"
 	"github.com/koban-project/koban/internal/assist"
+	"github.com/koban-project/koban/internal/assist/llm"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/blob"
@@ -171,6 +172,22 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Reading = reading.NewService(db, a.Jobs, a.Egress, a.Tree, o.Clock, log, reading.Options{Zone: cfg.Location})
 	a.Vuln = vuln.NewService(db, a.Jobs, a.Egress, a.Access, o.Clock, log)
 	a.Assist = assist.NewService(db, a.Jobs, o.Clock, log)
+	if cfg.LLMURL != "" {
+		// Off unless set: an LLM gives a second opinion on triage, asked
+		// through the egress client (whose allow list must reach it).
+		var allow []string
+		for _, h := range strings.Split(cfg.LLMAllow, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				allow = append(allow, h)
+			}
+		}
+		c, err := llm.New(llm.Options{Endpoint: cfg.LLMURL, Model: cfg.LLMModel, APIKey: cfg.LLMKey, Allow: allow, HTTP: a.Egress, Log: log, Clock: o.Clock})
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("KOBAN_LLM_URL: %w", err)
+		}
+		a.Assist.SetLLM(c, cfg.LLMModel)
+	}
 	a.Vuln.SetTree(a.Tree)
 	// Vulnerability data carried in for offline sources goes in feeds/;
 	// a source never names a path elsewhere.

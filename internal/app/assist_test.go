@@ -2,9 +2,19 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/koban-project/koban/internal/app"
+	"github.com/koban-project/koban/internal/app/apptest"
+	"github.com/koban-project/koban/internal/config"
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
@@ -90,5 +100,76 @@ func TestTriageSuggestions(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "* ") || strings.HasPrefix(lines[1], "* ") {
 		t.Errorf("model list: %d\n%s", code, out)
+	}
+}
+
+// With an LLM set up (a fake OpenAI-compatible endpoint on loopback), a
+// suggestion keeps the LLM's second opinion beside the local model's; the
+// report's text reaches it with the reporter's name, phone and e-mail
+// masked. With the endpoint down, the local suggestion stands alone.
+func TestTriageSecondOpinion(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	down := false
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		isDown := down
+		mu.Unlock()
+		if isDown || r.URL.Path != "/v1/chat/completions" {
+			http.Error(w, "down", http.StatusBadGateway)
+			return
+		}
+		answer, _ := json.Marshal(map[string]string{"category": "PH", "reason": "宅配業者を装うSMSのリンクで認証情報を入力させている"})
+		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"role": "assistant", "content": string(answer)}}}})
+	}))
+	defer fake.Close()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir, cfg.LLMURL, cfg.LLMModel, cfg.LLMAllow, cfg.EgressAllow = dir, fake.URL, "qwen-test", "127.0.0.1", "127.0.0.0/8"
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(context.Background(), cfg, slog.New(slog.DiscardHandler), app.Options{HasherParams: &apptest.TestHasher})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	submit := func(d string) int64 {
+		rc, err := a.Intake.Submit(ctx, intake.Submission{Kind: intake.KindReport, Description: d, Language: "ja", Prefecture: "13", Consent: true,
+			Contact: intake.Contact{Name: "山田花子", Email: "hanako@example.jp"}}, intake.Origin{Source: "web", IP: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rc.ReportID
+	}
+	id := submit("山田花子です。宅配業者を名乗るSMSが 090-1234-5678 から届き、hanako@example.jp のパスワードを入力しました")
+	if _, err := a.Assist.SuggestPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := a.Assist.ReportSuggestions(ctx, []int64{id})
+	if sg := got[id]; sg == nil || sg.LLMCategory != "PH" || sg.LLMModel != "qwen-test" || sg.LLMReason == "" || sg.Model == "" {
+		t.Fatalf("suggestion with a second opinion: %+v", sg)
+	}
+	mu.Lock()
+	sent := strings.Join(bodies, "\n")
+	mu.Unlock()
+	for _, secret := range []string{"山田花子", "090-1234-5678", "hanako@example.jp"} {
+		if strings.Contains(sent, secret) {
+			t.Errorf("%q reached the LLM", secret)
+		}
+	}
+	mu.Lock()
+	down = true
+	mu.Unlock()
+	other := submit("投資の儲け話でUSDTを送金させられました")
+	if _, err := a.Assist.SuggestPending(ctx); err != nil {
+		t.Fatalf("the job failed with the LLM down: %v", err)
+	}
+	got, _ = a.Assist.ReportSuggestions(ctx, []int64{other})
+	if sg := got[other]; sg == nil || sg.LLMCategory != "" || sg.Category == "" {
+		t.Errorf("with the LLM down: %+v, want the local suggestion alone", sg)
 	}
 }

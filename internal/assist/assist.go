@@ -22,6 +22,7 @@ import (
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/taxonomy"
+	"github.com/koban-project/koban/internal/tlp"
 	"github.com/koban-project/koban/internal/triage"
 )
 
@@ -48,13 +49,21 @@ type Suggestion struct {
 	UrgentScore float64
 	Features    []triage.Feature
 	Model       string
+	// LLMCategory, LLMReason and LLMModel are the LLM's second opinion,
+	// when one is set up (KOBAN_LLM_URL) and answered within the rules.
+	LLMCategory taxonomy.Code
+	LLMReason   string
+	LLMModel    string
 	CreatedAt   time.Time
 }
 
-// Pending is a record waiting for its suggestion: its id and text.
+// Pending is a record waiting for its suggestion: its id, text and TLP,
+// and the names to mask before the text leaves for an LLM (a reporter's).
 type Pending struct {
-	ID   int64
-	Text string
+	ID    int64
+	Text  string
+	TLP   tlp.Level
+	Names []string
 }
 
 // Store keeps model versions and suggestions.

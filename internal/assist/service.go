@@ -2,12 +2,14 @@ package assist
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/koban-project/koban/internal/assist/llm"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/koban"
@@ -32,6 +34,9 @@ type Service struct {
 	clock koban.Clock
 	log   *slog.Logger
 
+	llm      *llm.Client // nil: no second opinion
+	llmModel string
+
 	mu         sync.Mutex
 	model      *triage.Model // the active version, loaded once
 	lastReport triage.Report // the evaluation of the last model trained
@@ -48,6 +53,13 @@ func NewService(st Store, r *jobs.Runner, clock koban.Clock, log *slog.Logger) *
 	}
 	return s
 }
+
+// SetLLM makes suggestions ask an LLM for a second opinion on the
+// category (c nil: none). What it says is kept beside the local model's
+// suggestion, never instead of it; when it cannot answer (off, down, its
+// breaker open, an answer outside the rules, a record above its TLP
+// ceiling) the local suggestion stands alone.
+func (s *Service) SetLLM(c *llm.Client, model string) { s.llm, s.llmModel = c, model }
 
 // Start queues the suggestion job (once across servers: its key is taken
 // while it lives).
@@ -209,10 +221,23 @@ func (s *Service) SuggestPending(ctx context.Context) (int, error) {
 		}
 		now := s.clock.Now()
 		out := make([]*Suggestion, len(pending))
+		ask := s.llm.Enabled()
 		for i, p := range pending {
 			sg := m.Suggest(p.Text)
 			out[i] = &Suggestion{RecordType: typ, RecordID: p.ID, Category: sg.Category, Score: sg.Score, Urgent: sg.Urgent,
 				UrgentScore: sg.UrgentScore, Features: sg.Features, Model: sg.Model, CreatedAt: now}
+			if ask {
+				// The client masks phone numbers and e-mail addresses; the
+				// reporter's name is masked here, as only koban knows it.
+				text, _ := llm.MaskNames(p.Text, p.Names)
+				cat, why, err := s.llm.Classify(ctx, text, p.TLP, m.Classes())
+				switch {
+				case err == nil:
+					out[i].LLMCategory, out[i].LLMReason, out[i].LLMModel = cat, why, s.llmModel
+				case errors.Is(err, llm.ErrUnavailable):
+					ask = false // down or its breaker open: the rest of the batch goes without
+				}
+			}
 		}
 		if err := s.store.SaveSuggestions(ctx, out); err != nil {
 			return 0, err

@@ -64,6 +64,12 @@ type Config struct {
 	// EgressProxy (KOBAN_EGRESS_PROXY; secret, it may hold a password) is
 	// an http(s) proxy every outbound fetch goes through; "" = direct.
 	EgressProxy string
+	// LLMURL (KOBAN_LLM_URL) is an OpenAI-compatible endpoint (a local vLLM
+	// or Ollama) asked for a second opinion on triage; "" = off, the
+	// default. LLMModel names its model, LLMKey (secret) is its bearer
+	// token, LLMAllow lists the hosts it may be on (the URL's host must be
+	// one; on a private network KOBAN_EGRESS_ALLOW must reach it too).
+	LLMURL, LLMModel, LLMKey, LLMAllow string
 	// EgressAllow (KOBAN_EGRESS_ALLOW) lists CIDRs outbound fetches may reach
 	// although they are not public addresses (partners on a private network).
 	EgressAllow string
@@ -138,6 +144,10 @@ var settings = []setting{
 		return nil
 	}, func(c *Config) string { return c.AuditAnchorInterval.String() }},
 	{"KOBAN_EGRESS_PROXY", "egress-proxy", "http(s) proxy for koban's outbound fetches (TAXII polls, feeds), e.g. http://proxy.example:3128; empty: direct", true, func(c *Config, v string) error { c.EgressProxy = v; return nil }, func(c *Config) string { return c.EgressProxy }},
+	{"KOBAN_LLM_URL", "llm-url", "OpenAI-compatible endpoint (local vLLM or Ollama) for a second opinion on triage, e.g. http://10.0.0.5:8000; empty: off", false, func(c *Config, v string) error { c.LLMURL = v; return nil }, func(c *Config) string { return c.LLMURL }},
+	{"KOBAN_LLM_MODEL", "llm-model", "the endpoint's model name, e.g. qwen2.5-7b-instruct", false, func(c *Config, v string) error { c.LLMModel = v; return nil }, func(c *Config) string { return c.LLMModel }},
+	{"KOBAN_LLM_KEY", "llm-key", "bearer token of the LLM endpoint, if it wants one", true, func(c *Config, v string) error { c.LLMKey = v; return nil }, func(c *Config) string { return c.LLMKey }},
+	{"KOBAN_LLM_ALLOW", "llm-allow", "comma-separated hosts the LLM endpoint may be on (its host must be one)", false, func(c *Config, v string) error { c.LLMAllow = v; return nil }, func(c *Config) string { return c.LLMAllow }},
 	{"KOBAN_EGRESS_PORTS", "egress-ports", "comma-separated ports outbound fetches may reach on public addresses besides 80 and 443, e.g. 8443", false, func(c *Config, v string) error { c.EgressPorts = v; return nil }, func(c *Config) string { return c.EgressPorts }},
 	{"KOBAN_EGRESS_ALLOW", "egress-allow", "comma-separated CIDRs outbound fetches may reach although private, e.g. 10.20.0.0/16", false, func(c *Config, v string) error { c.EgressAllow = v; return nil }, func(c *Config) string { return c.EgressAllow }},
 	{"KOBAN_EGRESS_TIMEOUT", "egress-timeout", "time limit of one outbound fetch, body included, e.g. 60s", false, func(c *Config, v string) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/koban-project/koban/internal/assist"
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/taxonomy"
+	"github.com/koban-project/koban/internal/tlp"
 	"github.com/koban-project/koban/internal/triage"
 )
 
@@ -78,9 +79,9 @@ func (db *DB) TriageModels(ctx context.Context) ([]*assist.ModelRow, error) {
 
 // unsuggested is, per record type, the table and the text a suggestion
 // reads.
-var unsuggested = map[string]struct{ table, text string }{
-	"report":  {"reports", "description"},
-	"finding": {"patrol_findings", "excerpt"},
+var unsuggested = map[string]struct{ table, text, name string }{
+	"report":  {"reports", "description", "contact_name"},
+	"finding": {"patrol_findings", "excerpt", "''"},
 }
 
 // Unsuggested implements assist.Store.
@@ -91,8 +92,14 @@ func (db *DB) Unsuggested(ctx context.Context, recordType string, limit int) ([]
 	}
 	out, err := collect(ctx, db.read, func(s scanner) (assist.Pending, error) {
 		var p assist.Pending
-		return p, s.Scan(&p.ID, &p.Text)
-	}, `SELECT r.id, r.`+src.text+` FROM `+src.table+` r
+		var level, name string
+		err := s.Scan(&p.ID, &p.Text, &level, &name)
+		p.TLP = tlp.Level(level)
+		if name != "" {
+			p.Names = []string{name}
+		}
+		return p, err
+	}, `SELECT r.id, r.`+src.text+`, r.tlp, `+src.name+` FROM `+src.table+` r
 		WHERE NOT EXISTS (SELECT 1 FROM triage_suggestions t WHERE t.record_type = ? AND t.record_id = r.id)
 		ORDER BY r.id LIMIT ?`, recordType, limit)
 	if err != nil {
@@ -115,11 +122,13 @@ func (db *DB) SaveSuggestions(ctx context.Context, ss []*assist.Suggestion) erro
 		if s.Features == nil {
 			f = []byte("[]")
 		}
-		rows = append(rows, s.RecordType, s.RecordID, string(s.Category), s.Score, s.Urgent, s.UrgentScore, string(f), s.Model, ts(s.CreatedAt))
+		rows = append(rows, s.RecordType, s.RecordID, string(s.Category), s.Score, s.Urgent, s.UrgentScore, string(f), s.Model,
+			string(s.LLMCategory), s.LLMReason, s.LLMModel, ts(s.CreatedAt))
 	}
-	types := []string{colText, colInt, colText, colReal, colBool, colReal, colText, colText, colInt}
+	types := []string{colText, colInt, colText, colReal, colBool, colReal, colText, colText, colText, colText, colText, colInt}
 	return db.inTx(ctx, func(tx *txn) error {
-		if err := tx.insertEach(ctx, `INSERT INTO triage_suggestions (record_type, record_id, category, score, urgent, urgent_score, features, model, created_at) `,
+		if err := tx.insertEach(ctx, `INSERT INTO triage_suggestions (record_type, record_id, category, score, urgent, urgent_score, features, model,
+			llm_category, llm_reason, llm_model, created_at) `,
 			types, rows, ` ON CONFLICT (record_type, record_id) DO NOTHING`); err != nil {
 			return fmt.Errorf("save suggestions: %w", err)
 		}
@@ -139,14 +148,16 @@ func (db *DB) Suggestions(ctx context.Context, recordType string, ids []int64) (
 	}
 	list, err := collect(ctx, db.read, func(s scanner) (*assist.Suggestion, error) {
 		var sg assist.Suggestion
-		var cat, feats string
+		var cat, feats, llmCat string
 		var at int64
-		if err := s.Scan(&sg.RecordType, &sg.RecordID, &cat, &sg.Score, &sg.Urgent, &sg.UrgentScore, &feats, &sg.Model, &at); err != nil {
+		if err := s.Scan(&sg.RecordType, &sg.RecordID, &cat, &sg.Score, &sg.Urgent, &sg.UrgentScore, &feats, &sg.Model,
+			&llmCat, &sg.LLMReason, &sg.LLMModel, &at); err != nil {
 			return nil, err
 		}
-		sg.Category, sg.CreatedAt = taxonomy.Code(cat), tm(at)
+		sg.Category, sg.LLMCategory, sg.CreatedAt = taxonomy.Code(cat), taxonomy.Code(llmCat), tm(at)
 		return &sg, json.Unmarshal([]byte(feats), &sg.Features)
-	}, `SELECT record_type, record_id, category, score, urgent, urgent_score, features, model, created_at FROM triage_suggestions
+	}, `SELECT record_type, record_id, category, score, urgent, urgent_score, features, model, llm_category, llm_reason, llm_model, created_at
+		FROM triage_suggestions
 		WHERE record_type = ? AND record_id `+in, append([]any{recordType}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("suggestions: %w", err)

@@ -22,6 +22,9 @@ CREATE TABLE triage_suggestions (
     urgent_score  DOUBLE PRECISION NOT NULL DEFAULT 0,
     features      TEXT    NOT NULL DEFAULT '[]',
     model         TEXT    NOT NULL,
+    llm_category  TEXT    NOT NULL DEFAULT '',  -- the LLM's second opinion, when one is set up and answered
+    llm_reason    TEXT    NOT NULL DEFAULT '',
+    llm_model     TEXT    NOT NULL DEFAULT '',
     created_at    BIGINT  NOT NULL
 );
 CREATE UNIQUE INDEX triage_suggestions_record ON triage_suggestions(record_type, record_id);
