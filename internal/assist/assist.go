@@ -84,6 +84,11 @@ type Store interface {
 	SaveSuggestions(ctx context.Context, s []*Suggestion) error
 	// Suggestions returns the stored suggestions of records of a type.
 	Suggestions(ctx context.Context, recordType string, ids []int64) (map[int64]*Suggestion, error)
+	// ReporterName returns the name a report's reporter gave ("" none), to
+	// mask before the report's text leaves for an LLM.
+	ReporterName(ctx context.Context, reportID int64) (string, error)
+	// Audit writes one audit row.
+	Audit(ctx context.Context, e audit.Entry) error
 	// ConfirmedExamples returns the reports whose category an officer set
 	// (a report.category audit row), with their description.
 	ConfirmedExamples(ctx context.Context) ([]triage.Example, error)

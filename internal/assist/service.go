@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/tlp"
 	"github.com/koban-project/koban/internal/triage"
 )
 
@@ -255,6 +257,43 @@ func (s *Service) ReportSuggestions(ctx context.Context, ids []int64) (map[int64
 	}
 	ids = slices.Clone(ids)
 	return s.store.Suggestions(ctx, "report", ids)
+}
+
+// LLMEnabled tells whether an LLM is set up (the pages offer its uses).
+func (s *Service) LLMEnabled() bool { return s.llm.Enabled() }
+
+// TranslateReport asks the LLM for a Japanese translation of a report's
+// text, the caller having read the report (access is theirs to decide):
+// the reporter's name, phones and e-mail masked, within the report's TLP;
+// audited as assist.translate with the model. ErrUnavailable (wrapped in a
+// koban error) when no LLM is set up or it cannot answer.
+func (s *Service) TranslateReport(ctx context.Context, actor audit.Actor, id int64, text string, level tlp.Level) (string, error) {
+	if !s.llm.Enabled() {
+		return "", koban.Errorf(koban.Unavailable, "assist.error.no_llm")
+	}
+	name, err := s.store.ReporterName(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	if name != "" {
+		names = []string{name}
+	}
+	masked, _ := llm.MaskNames(text, names)
+	out, err := s.llm.Translate(ctx, masked, level, "ja")
+	if err != nil {
+		key := "assist.error.llm_failed"
+		if errors.Is(err, llm.ErrTLP) {
+			key = "assist.error.tlp"
+		}
+		return "", &koban.Error{Code: koban.Unavailable, Key: key, Err: err}
+	}
+	e := audit.Entry{Actor: actor, Action: "assist.translate", ObjectType: "report", ObjectID: strconv.FormatInt(id, 10),
+		Detail: map[string]any{"model": s.llmModel, "to": "ja"}}
+	if err := s.store.Audit(ctx, e); err != nil {
+		return "", err
+	}
+	return out, nil
 }
 
 // FindingSuggestion returns the stored suggestion of a patrol finding the

@@ -168,6 +168,16 @@ func (db *DB) Suggestions(ctx context.Context, recordType string, ids []int64) (
 	return out, nil
 }
 
+// ReporterName implements assist.Store.
+func (db *DB) ReporterName(ctx context.Context, reportID int64) (string, error) {
+	var name string
+	err := db.read.QueryRowContext(ctx, `SELECT contact_name FROM reports WHERE id = ?`, reportID).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", notFound("error.not_found")
+	}
+	return name, err
+}
+
 // ConfirmedExamples implements assist.Store: the latest category an
 // officer set on each report that still has it.
 func (db *DB) ConfirmedExamples(ctx context.Context) ([]triage.Example, error) {

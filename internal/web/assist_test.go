@@ -2,10 +2,16 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/koban-project/koban/internal/config"
 
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/auth"
@@ -57,5 +63,68 @@ func TestTriageSuggestionShownAndAccepted(t *testing.T) {
 	}
 	if page := body(t, must(c.Get(fmt.Sprintf("%s/reports/%d", s.URL, rc.ReportID)))); strings.Contains(page, "この分類を採用する") {
 		t.Error("the accept button stays once the category is the suggested one")
+	}
+}
+
+// A report in English gets a Japanese translation from the LLM when an
+// officer asks (a POST, audited), its reporter's name masked on the way;
+// with no LLM set up the button is not offered.
+func TestReportTranslation(t *testing.T) {
+	var mu sync.Mutex
+	var sent []string
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		sent = append(sent, string(b))
+		mu.Unlock()
+		answer, _ := json.Marshal(map[string]string{"translation": "偽の配送通知のSMSでカード番号を入力してしまいました。", "source_language": "en"})
+		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"role": "assistant", "content": string(answer)}}}})
+	}))
+	defer fake.Close()
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) {
+		c.LLMURL, c.LLMModel, c.LLMAllow, c.EgressAllow = fake.URL, "qwen-test", "127.0.0.1", "127.0.0.0/8"
+	}))
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleIntake, pw)
+	ctx := context.Background()
+	rc, err := s.App.Intake.Submit(ctx, intake.Submission{Kind: intake.KindReport, Prefecture: "13", Language: "en", Consent: true,
+		Contact:     intake.Contact{Name: "John Smith", Email: "john@example.com"},
+		Description: "I am John Smith. A fake delivery SMS made me enter my card number."}, intake.Origin{Source: "web", IP: "192.0.2.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Login(t, "tokyo@mpd.example", pw)
+	page := body(t, must(c.Get(fmt.Sprintf("%s/reports/%d", s.URL, rc.ReportID))))
+	if !strings.Contains(page, "LLM で日本語に訳す") {
+		t.Fatal("the translate button is not offered for an English report")
+	}
+	resp := formPost(t, c, fmt.Sprintf("%s/reports/%d/translate", s.URL, rc.ReportID), nil, "", nil)
+	page = body(t, resp)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "偽の配送通知のSMSでカード番号を入力してしまいました。") {
+		t.Fatalf("translate: %d", resp.StatusCode)
+	}
+	mu.Lock()
+	all := strings.Join(sent, "\n")
+	mu.Unlock()
+	if strings.Contains(all, "John Smith") || strings.Contains(all, "john@example.com") || !strings.Contains(all, "fake delivery SMS") {
+		t.Errorf("what reached the LLM: %s", all)
+	}
+	rows, _ := s.App.DB.AuditOf(ctx, "report", fmt.Sprint(rc.ReportID))
+	found := false
+	for _, r := range rows {
+		found = found || r.Action == "assist.translate"
+	}
+	if !found {
+		t.Error("no assist.translate audit row")
+	}
+
+	plain := apptest.Start(t)
+	plain.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleIntake, pw)
+	rc2, err := plain.App.Intake.Submit(ctx, intake.Submission{Kind: intake.KindTip, Prefecture: "13", Language: "en", Description: "fake SMS"},
+		intake.Origin{Source: "web", IP: "192.0.2.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := body(t, must(plain.Login(t, "tokyo@mpd.example", pw).Get(fmt.Sprintf("%s/reports/%d", plain.URL, rc2.ReportID)))); strings.Contains(page, "LLM で日本語に訳す") {
+		t.Error("the translate button is offered with no LLM set up")
 	}
 }

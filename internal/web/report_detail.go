@@ -21,6 +21,7 @@ import (
 	"github.com/koban-project/koban/internal/observe"
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/taxonomy"
+	"github.com/koban-project/koban/internal/tlp"
 )
 
 type detailPage struct {
@@ -40,9 +41,15 @@ type detailPage struct {
 	// Suggestion is the triage model's suggestion for the report; nil
 	// when there is none yet.
 	Suggestion *assist.Suggestion
-	Mails      bool // replies are sent by e-mail (SMTP is set up)
-	Reply      string
-	Links      *correlate.Links // nil when the officer may not read the index
+	// CanTranslate offers the LLM's translation of a report not written
+	// in Japanese; Translation is it, once asked for, or TranslationKey
+	// the catalog key of why there is none.
+	CanTranslate   bool
+	Translation    string
+	TranslationKey string
+	Mails          bool // replies are sent by e-mail (SMTP is set up)
+	Reply          string
+	Links          *correlate.Links // nil when the officer may not read the index
 	// RelPrev and RelNext page through the related records (?page=N).
 	RelPrev, RelNext string
 	// requests are the draft forms of requests to providers for the
@@ -154,7 +161,7 @@ func (s *Server) reportDetail(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.showReport(w, r, id, http.StatusOK, nil, "", false)
+	s.showReport(w, r, id, http.StatusOK, nil, "", false, nil)
 }
 
 // reportContact shows the report with the reporter's contact details, as
@@ -167,10 +174,43 @@ func (s *Server) reportContact(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.showReport(w, r, id, http.StatusOK, nil, "", true)
+	s.showReport(w, r, id, http.StatusOK, nil, "", true, nil)
 }
 
-func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, status int, problem error, reply string, reveal bool) {
+// reportTranslate shows the report with a Japanese translation of its
+// text by the LLM (set up with KOBAN_LLM_URL), at the officer's request:
+// a POST, audited as assist.translate.
+func (s *Server) reportTranslate(w http.ResponseWriter, r *http.Request) {
+	id, err := reportID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, _ := principalFrom(r.Context())
+	rep, err := s.Intake.Get(r.Context(), p, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	level := tlp.Level(rep.TLP)
+	if level == "" {
+		level = tlp.Amber
+	}
+	text, err := s.Assist.TranslateReport(r.Context(), p.Actor(), id, rep.Description, level)
+	if err != nil && koban.ErrorCode(err) != koban.Unavailable {
+		s.fail(w, r, err)
+		return
+	}
+	s.showReport(w, r, id, http.StatusOK, nil, "", false, func(d *detailPage) {
+		d.Translation = text
+		var ke *koban.Error
+		if errors.As(err, &ke) {
+			d.TranslationKey = ke.Key
+		}
+	})
+}
+
+func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, status int, problem error, reply string, reveal bool, extra func(*detailPage)) {
 	p := s.newPage(r, "detail.title")
 	p.Path = "/reports/" + strconv.FormatInt(id, 10) // also after a POST: the language switch leads back here
 	pr := *p.Principal
@@ -221,6 +261,7 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, st
 		CanTransfer: pr.Can(auth.PermReportTransfer), CanPersonal: pr.Can(auth.PermReportPersonal), CanShare: pr.Can(auth.PermIntelManage), Reply: reply,
 		Contact: contact, Mails: s.Intake.Notifies(), people: people}
 	d.TitleText = rep.Receipt
+	d.CanTranslate = s.Assist != nil && s.Assist.LLMEnabled() && rep.Language != "ja"
 	if s.Assist != nil {
 		sg, err := s.Assist.ReportSuggestions(r.Context(), []int64{id})
 		if err != nil {
@@ -253,6 +294,9 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, id int64, st
 	}
 	if problem != nil {
 		d.setProblems(problem)
+	}
+	if extra != nil {
+		extra(&d)
 	}
 	s.render(w, r, status, "detail", d)
 }
@@ -301,7 +345,7 @@ func (s *Server) reportAction(w http.ResponseWriter, r *http.Request) {
 			if action == "reply" {
 				reply = r.FormValue("body")
 			}
-			s.showReport(w, r, id, http.StatusUnprocessableEntity, err, reply, false)
+			s.showReport(w, r, id, http.StatusUnprocessableEntity, err, reply, false, nil)
 			return
 		}
 		s.fail(w, r, err)

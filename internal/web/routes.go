@@ -79,6 +79,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /reports/{id}", s.officer(s.reportDetail))
 	mux.HandleFunc("GET /reports/{id}/files/{fid}", s.officer(s.reportFile))
 	mux.HandleFunc("POST /reports/{id}/contact", s.officer(s.reportContact))
+	if s.Assist != nil {
+		mux.HandleFunc("POST /reports/{id}/translate", s.officer(s.reportTranslate))
+	}
 	mux.HandleFunc("POST /reports/{id}/export/{format}", s.officer(s.recordExport("report")))
 	mux.HandleFunc("POST /reports/{id}/{action}", s.officer(s.reportAction))
 	mux.HandleFunc("GET "+ObservablePrefix+"{type}/{value...}", s.officer(s.observablePage))
