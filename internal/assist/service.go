@@ -296,6 +296,29 @@ func (s *Service) TranslateReport(ctx context.Context, actor audit.Actor, id int
 	return out, nil
 }
 
+// ExplainStrings asks the LLM what a malware sample's strings suggest
+// (the caller having read the sample), within the sample's TLP; audited
+// as assist.explain_strings.
+func (s *Service) ExplainStrings(ctx context.Context, actor audit.Actor, sampleID int64, strs []string, level tlp.Level) (string, error) {
+	if !s.llm.Enabled() {
+		return "", koban.Errorf(koban.Unavailable, "assist.error.no_llm")
+	}
+	out, err := s.llm.ExplainStrings(ctx, strs, level)
+	if err != nil {
+		key := "assist.error.llm_failed"
+		if errors.Is(err, llm.ErrTLP) {
+			key = "assist.error.tlp"
+		}
+		return "", &koban.Error{Code: koban.Unavailable, Key: key, Err: err}
+	}
+	e := audit.Entry{Actor: actor, Action: "assist.explain_strings", ObjectType: "sample", ObjectID: strconv.FormatInt(sampleID, 10),
+		Detail: map[string]any{"model": s.llmModel, "strings": len(strs)}}
+	if err := s.store.Audit(ctx, e); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
 // FindingSuggestion returns the stored suggestion of a patrol finding the
 // caller has already read; nil when there is none.
 func (s *Service) FindingSuggestion(ctx context.Context, id int64) (*Suggestion, error) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -126,5 +127,59 @@ func TestReportTranslation(t *testing.T) {
 	}
 	if page := body(t, must(plain.Login(t, "tokyo@mpd.example", pw).Get(fmt.Sprintf("%s/reports/%d", plain.URL, rc2.ReportID)))); strings.Contains(page, "LLM で日本語に訳す") {
 		t.Error("the translate button is offered with no LLM set up")
+	}
+}
+
+// An analysed sample's strings can be read by the LLM at an analyst's
+// request (a POST, audited); what reached the LLM is the strings.
+func TestSampleStringsExplained(t *testing.T) {
+	var mu sync.Mutex
+	var sent []string
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		sent = append(sent, string(b))
+		mu.Unlock()
+		answer, _ := json.Marshal(map[string]string{"explanation": "外部の C2 サーバーに情報を送る機能を示す文字列があります。"})
+		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"role": "assistant", "content": string(answer)}}}})
+	}))
+	defer fake.Close()
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) {
+		c.LLMURL, c.LLMModel, c.LLMAllow, c.EgressAllow = fake.URL, "qwen-test", "127.0.0.1", "127.0.0.0/8"
+	}))
+	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleAnalyst, pw)
+	c := s.Login(t, "tokyo@mpd.example", pw)
+	resp := uploadSample(t, c, s.URL+"/samples", map[string]string{"tlp": "amber"}, "stealer.exe", sampleFile(2))
+	resp.Body.Close()
+	m := sampleLink.FindStringSubmatch(resp.Header.Get("Location"))
+	if m == nil {
+		t.Fatalf("upload: %d", resp.StatusCode)
+	}
+	page := officerPage(t, c, s.URL+"/samples/"+m[1])
+	sha := regexp.MustCompile(`<th scope="row">SHA-256</th><td><code class="hash">([0-9a-f]{64})</code>`).FindStringSubmatch(page)
+	if err := s.App.Malware.Analyse(context.Background(), sha[1]); err != nil {
+		t.Fatal(err)
+	}
+	if page := officerPage(t, c, s.URL+"/samples/"+m[1]); !strings.Contains(page, "LLM に文字列を読み解かせる") {
+		t.Fatal("the explain button is not offered")
+	}
+	resp = formPost(t, c, s.URL+"/samples/"+m[1]+"/explain", nil, "", nil)
+	page = body(t, resp)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "外部の C2 サーバーに情報を送る機能を示す文字列があります。") {
+		t.Fatalf("explain: %d", resp.StatusCode)
+	}
+	mu.Lock()
+	all := strings.Join(sent, "")
+	mu.Unlock()
+	if !strings.Contains(all, "c2.evil-example.jp/gate.php") {
+		t.Errorf("the strings did not reach the LLM: %.300s", all)
+	}
+	rows, _ := s.App.DB.AuditOf(context.Background(), "sample", m[1])
+	found := false
+	for _, r := range rows {
+		found = found || r.Action == "assist.explain_strings"
+	}
+	if !found {
+		t.Error("no assist.explain_strings audit row")
 	}
 }

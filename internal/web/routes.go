@@ -110,6 +110,7 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("POST /samples/{id}/family", s.officer(s.sampleFamily))
 		mux.HandleFunc("GET /samples/{id}/download", s.officer(s.sampleDownload))
 		mux.HandleFunc("POST /samples/{id}/analyse", s.officer(s.sampleReanalyse))
+		mux.HandleFunc("POST /samples/{id}/explain", s.officer(s.sampleExplain))
 	}
 	if s.Reading != nil {
 		mux.HandleFunc("GET /reading", s.officer(s.readingList))

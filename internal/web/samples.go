@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"mime"
@@ -145,6 +146,11 @@ type samplePage struct {
 	Find    string                // the strings search
 	Strings []binfile.FoundString // the strings shown
 	More    int                   // strings matching beyond those shown
+	// CanExplain offers the LLM's reading of the strings (KOBAN_LLM_URL);
+	// Explanation is it, once asked for, or ExplainKey why there is none.
+	CanExplain  bool
+	Explanation string
+	ExplainKey  string
 }
 
 // stringsShown bounds the strings a sample's page lists.
@@ -160,11 +166,49 @@ func (s *Server) sampleDetail(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderSample(w http.ResponseWriter, r *http.Request, id int64, status int, problem error) {
+	s.renderSampleWith(w, r, id, status, problem, false)
+}
+
+// sampleExplain shows the sample with the LLM's reading of its strings,
+// at the analyst's request (a POST, audited as assist.explain_strings).
+func (s *Server) sampleExplain(w http.ResponseWriter, r *http.Request) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderSampleWith(w, r, id, http.StatusOK, nil, true)
+}
+
+func (s *Server) renderSampleWith(w http.ResponseWriter, r *http.Request, id int64, status int, problem error, explain bool) {
 	p := samplePage{page: s.newPage(r, "malware.sample_title"), Find: strings.TrimSpace(r.URL.Query().Get("s"))}
 	var err error
 	if p.V, err = s.Malware.Get(r.Context(), *p.Principal, id); err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	p.CanExplain = s.Assist != nil && s.Assist.LLMEnabled() && len(p.V.Sample.File.Strings) > 0
+	if explain && p.CanExplain {
+		// The first strings, up to 16 KiB: what the LLM takes at once.
+		var strs []string
+		size := 0
+		for _, st := range p.V.Sample.File.Strings {
+			if size += len(st.Text) + 1; size > 16<<10 {
+				break
+			}
+			strs = append(strs, st.Text)
+		}
+		text, err := s.Assist.ExplainStrings(r.Context(), p.Principal.Actor(), id, strs, p.V.Sample.TLP)
+		var ke *koban.Error
+		switch {
+		case err == nil:
+			p.Explanation = text
+		case errors.As(err, &ke) && ke.Code == koban.Unavailable:
+			p.ExplainKey = ke.Key
+		default:
+			s.fail(w, r, err)
+			return
+		}
 	}
 	find := strings.ToLower(p.Find)
 	for _, st := range p.V.Sample.File.Strings {
