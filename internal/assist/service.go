@@ -319,6 +319,41 @@ func (s *Service) ExplainStrings(ctx context.Context, actor audit.Actor, sampleI
 	return out, nil
 }
 
+// SummariseCase asks the LLM for a summary of a case for a supervisor,
+// from its title, summary, linked reports (their start, the reporters'
+// names masked) and notes, as the caller read them; a case is AMBER.
+// Audited as assist.summarise.
+func (s *Service) SummariseCase(ctx context.Context, actor audit.Actor, caseID int64, text string, reportIDs []int64, lang string) (string, error) {
+	if !s.llm.Enabled() {
+		return "", koban.Errorf(koban.Unavailable, "assist.error.no_llm")
+	}
+	var names []string
+	for _, id := range reportIDs {
+		n, err := s.store.ReporterName(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	masked, _ := llm.MaskNames(text, names)
+	out, err := s.llm.Summarise(ctx, masked, tlp.Amber, lang)
+	if err != nil {
+		key := "assist.error.llm_failed"
+		if errors.Is(err, llm.ErrTLP) {
+			key = "assist.error.tlp"
+		}
+		return "", &koban.Error{Code: koban.Unavailable, Key: key, Err: err}
+	}
+	e := audit.Entry{Actor: actor, Action: "assist.summarise", ObjectType: "case", ObjectID: strconv.FormatInt(caseID, 10),
+		Detail: map[string]any{"model": s.llmModel, "lang": lang}}
+	if err := s.store.Audit(ctx, e); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
 // FindingSuggestion returns the stored suggestion of a patrol finding the
 // caller has already read; nil when there is none.
 func (s *Service) FindingSuggestion(ctx context.Context, id int64) (*Suggestion, error) {

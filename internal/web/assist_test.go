@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -181,5 +182,65 @@ func TestSampleStringsExplained(t *testing.T) {
 	}
 	if !found {
 		t.Error("no assist.explain_strings audit row")
+	}
+}
+
+// A supervisor gets the LLM's summary of a case (a POST, audited); the
+// linked report's reporter is masked on the way; an investigator is not
+// offered it.
+func TestCaseSummary(t *testing.T) {
+	var mu sync.Mutex
+	var sent []string
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		sent = append(sent, string(b))
+		mu.Unlock()
+		answer, _ := json.Marshal(map[string]string{"summary": "宅配業者を装うSMSによるフィッシング被害。被害者1名、カード情報が入力された。"})
+		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"role": "assistant", "content": string(answer)}}}})
+	}))
+	defer fake.Close()
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) {
+		c.LLMURL, c.LLMModel, c.LLMAllow, c.EgressAllow = fake.URL, "qwen-test", "127.0.0.1", "127.0.0.0/8"
+	}))
+	s.AddUser(t, "boss@mpd.example", "pref-13", auth.RoleSupervisor, pw)
+	s.AddUser(t, "inv@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	rc, err := s.App.Intake.Submit(context.Background(), intake.Submission{Kind: intake.KindReport, Prefecture: "13", Language: "ja", Consent: true,
+		Contact: intake.Contact{Name: "佐藤一郎", Email: "ichiro@example.jp"}, Description: "佐藤一郎です。宅配業者を名乗るSMSからカード番号を入力しました"},
+		intake.Origin{Source: "web", IP: "192.0.2.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boss := s.Login(t, "boss@mpd.example", pw)
+	status, loc, _ := postCase(t, boss, s.URL+"/cases", url.Values{"title": {"偽SMS"}, "category": {"PH"}, "severity": {"high"}, "reports": {rc.Receipt}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("open case: %d", status)
+	}
+	casePath := strings.Split(loc, "?")[0]
+	if page := officerPage(t, boss, s.URL+casePath); !strings.Contains(page, "LLM で要約する") {
+		t.Fatal("the supervisor is not offered the summary")
+	}
+	resp := formPost(t, boss, s.URL+casePath+"/summarise", nil, "", nil)
+	page := body(t, resp)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "宅配業者を装うSMSによるフィッシング被害。") {
+		t.Fatalf("summarise: %d", resp.StatusCode)
+	}
+	mu.Lock()
+	all := strings.Join(sent, "")
+	mu.Unlock()
+	if strings.Contains(all, "佐藤一郎") || !strings.Contains(all, "偽SMS") {
+		t.Errorf("what reached the LLM: %.400s", all)
+	}
+	rows, _ := s.App.DB.AuditOf(context.Background(), "case", strings.TrimPrefix(casePath, "/cases/"))
+	found := false
+	for _, r := range rows {
+		found = found || r.Action == "assist.summarise"
+	}
+	if !found {
+		t.Error("no assist.summarise audit row")
+	}
+	inv := s.Login(t, "inv@mpd.example", pw)
+	if page := officerPage(t, inv, s.URL+casePath); strings.Contains(page, "LLM で要約する") {
+		t.Error("an investigator is offered the supervisor's summary")
 	}
 }

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
@@ -13,6 +16,11 @@ import (
 
 type casePage struct {
 	page
+	// CanSummarise offers a supervisor the LLM's summary of the case;
+	// AISummary is it, once asked for, or AISummaryKey why there is none.
+	CanSummarise bool
+	AISummary    string
+	AISummaryKey string
 	V            *cases.View
 	C            *cases.Case
 	Candidates   []cases.Person // who may be given a task
@@ -90,6 +98,45 @@ func caseID(r *http.Request) (int64, error) {
 
 // caseDetail is the case page: facts, status, reports, tasks, notes and
 // the timeline.
+// caseSummarise shows the case with the LLM's summary of it, at a
+// supervisor's request (a POST, audited as assist.summarise).
+func (s *Server) caseSummarise(w http.ResponseWriter, r *http.Request) {
+	id, err := caseID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.showCase(w, r, id, http.StatusOK, caseInput{}, nil, func(p *casePage) {
+		if !p.CanSummarise {
+			return
+		}
+		var b strings.Builder
+		var ids []int64
+		fmt.Fprintf(&b, "件名: %s\n概要: %s\n", p.C.Title, p.C.Summary)
+		for _, rep := range p.V.Reports {
+			fmt.Fprintf(&b, "通報 %s（%s）: %s\n", rep.Receipt, rep.Category, rep.Summary)
+			ids = append(ids, rep.ReportID)
+		}
+		for _, n := range p.V.Notes {
+			fmt.Fprintf(&b, "メモ: %s\n", n.Body)
+		}
+		text := b.String()
+		if len(text) > 24<<10 { // what the LLM takes at once, cut at a rune
+			text = strings.ToValidUTF8(text[:24<<10], "")
+		}
+		sum, err := s.Assist.SummariseCase(r.Context(), p.Principal.Actor(), id, text, ids, p.Lang)
+		var ke *koban.Error
+		switch {
+		case err == nil:
+			p.AISummary = sum
+		case errors.As(err, &ke):
+			p.AISummaryKey = ke.Key
+		default:
+			p.AISummaryKey = "assist.error.llm_failed"
+		}
+	})
+}
+
 func (s *Server) caseDetail(w http.ResponseWriter, r *http.Request) {
 	id, err := caseID(r)
 	if err != nil {
@@ -112,6 +159,7 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, stat
 	p.V, p.C = v, v.Case
 	p.Title = v.Case.Number
 	p.CanShare = pr.Can(auth.PermIntelManage)
+	p.CanSummarise = s.Assist != nil && s.Assist.LLMEnabled() && pr.Can(auth.PermDashboardRead)
 	if v.CanEdit {
 		if p.Candidates, err = s.Cases.Candidates(r.Context(), pr, v.Case); err != nil {
 			s.fail(w, r, err)

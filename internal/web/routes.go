@@ -94,6 +94,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /cases/new", s.officer(s.caseNew))
 	mux.HandleFunc("POST /cases", s.officer(s.caseOpen))
 	mux.HandleFunc("GET /cases/{id}", s.officer(s.caseDetail))
+	if s.Assist != nil {
+		mux.HandleFunc("POST /cases/{id}/summarise", s.officer(s.caseSummarise))
+	}
 	mux.HandleFunc("POST /cases/{id}/{action}", s.officer(s.caseUpdate))
 	if s.Foreign != nil {
 		mux.HandleFunc("GET /cases/{id}/foreign/new", s.officer(s.foreignNew))
