@@ -321,9 +321,11 @@ func (s *Service) ExplainStrings(ctx context.Context, actor audit.Actor, sampleI
 
 // SummariseCase asks the LLM for a summary of a case for a supervisor,
 // from its title, summary, linked reports (their start, the reporters'
-// names masked) and notes, as the caller read them; a case is AMBER.
-// Audited as assist.summarise.
-func (s *Service) SummariseCase(ctx context.Context, actor audit.Actor, caseID int64, text string, reportIDs []int64, lang string) (string, error) {
+// names masked) and notes, as the caller read them, at level: the
+// strictest of AMBER (a case's own) and its reports' markings, so that
+// nothing leaves above what the endpoint may receive. Audited as
+// assist.summarise.
+func (s *Service) SummariseCase(ctx context.Context, actor audit.Actor, caseID int64, text string, reportIDs []int64, level tlp.Level, lang string) (string, error) {
 	if !s.llm.Enabled() {
 		return "", koban.Errorf(koban.Unavailable, "assist.error.no_llm")
 	}
@@ -338,7 +340,7 @@ func (s *Service) SummariseCase(ctx context.Context, actor audit.Actor, caseID i
 		}
 	}
 	masked, _ := llm.MaskNames(text, names)
-	out, err := s.llm.Summarise(ctx, masked, tlp.Amber, lang)
+	out, err := s.llm.Summarise(ctx, masked, level, lang)
 	if err != nil {
 		key := "assist.error.llm_failed"
 		if errors.Is(err, llm.ErrTLP) {

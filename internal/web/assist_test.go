@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/koban-project/koban/internal/config"
+	"github.com/koban-project/koban/internal/tlp"
 
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/auth"
@@ -242,5 +243,27 @@ func TestCaseSummary(t *testing.T) {
 	inv := s.Login(t, "inv@mpd.example", pw)
 	if page := officerPage(t, inv, s.URL+casePath); strings.Contains(page, "LLM で要約する") {
 		t.Error("an investigator is offered the supervisor's summary")
+	}
+
+	// A case holding an AMBER+STRICT report is not sent at all (the
+	// endpoint takes up to AMBER).
+	red, err := s.App.Intake.Submit(context.Background(), intake.Submission{Kind: intake.KindTip, Prefecture: "13", Language: "ja",
+		Description: "パートナーからの限定情報"}, intake.Origin{Source: "api", IP: "192.0.2.7", TLP: tlp.AmberStrict})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, loc, _ = postCase(t, boss, s.URL+"/cases", url.Values{"title": {"限定"}, "category": {"PH"}, "severity": {"high"}, "reports": {red.Receipt}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("open the second case: %d", status)
+	}
+	mu.Lock()
+	before := len(sent)
+	mu.Unlock()
+	page = body(t, formPost(t, boss, s.URL+strings.Split(loc, "?")[0]+"/summarise", nil, "", nil))
+	mu.Lock()
+	after := len(sent)
+	mu.Unlock()
+	if after != before || !strings.Contains(page, "TLP により、この記録は LLM に送れません。") {
+		t.Errorf("a case with an AMBER+STRICT report: %d requests, page says the TLP refusal: %v", after-before, strings.Contains(page, "TLP により"))
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/markdown"
+	"github.com/koban-project/koban/internal/tlp"
 )
 
 type casePage struct {
@@ -112,10 +113,11 @@ func (s *Server) caseSummarise(w http.ResponseWriter, r *http.Request) {
 		}
 		var b strings.Builder
 		var ids []int64
+		var levels []tlp.Level
 		fmt.Fprintf(&b, "件名: %s\n概要: %s\n", p.C.Title, p.C.Summary)
 		for _, rep := range p.V.Reports {
 			fmt.Fprintf(&b, "通報 %s（%s）: %s\n", rep.Receipt, rep.Category, rep.Summary)
-			ids = append(ids, rep.ReportID)
+			ids, levels = append(ids, rep.ReportID), append(levels, rep.TLP)
 		}
 		for _, n := range p.V.Notes {
 			fmt.Fprintf(&b, "メモ: %s\n", n.Body)
@@ -124,7 +126,7 @@ func (s *Server) caseSummarise(w http.ResponseWriter, r *http.Request) {
 		if len(text) > 24<<10 { // what the LLM takes at once, cut at a rune
 			text = strings.ToValidUTF8(text[:24<<10], "")
 		}
-		sum, err := s.Assist.SummariseCase(r.Context(), p.Principal.Actor(), id, text, ids, p.Lang)
+		sum, err := s.Assist.SummariseCase(r.Context(), p.Principal.Actor(), id, text, ids, tlp.Strictest(tlp.Amber, append(levels, tlp.Amber)...), p.Lang)
 		var ke *koban.Error
 		switch {
 		case err == nil:
