@@ -259,6 +259,16 @@ func (s *Service) ReportSuggestions(ctx context.Context, ids []int64) (map[int64
 	return s.store.Suggestions(ctx, "report", ids)
 }
 
+// unavailable is an LLM call's failure as officers are told it: the
+// record's TLP, or no answer.
+func unavailable(err error) error {
+	key := "assist.error.llm_failed"
+	if errors.Is(err, llm.ErrTLP) {
+		key = "assist.error.tlp"
+	}
+	return &koban.Error{Code: koban.Unavailable, Key: key, Err: err}
+}
+
 // LLMEnabled tells whether an LLM is set up (the pages offer its uses).
 func (s *Service) LLMEnabled() bool { return s.llm.Enabled() }
 
@@ -282,11 +292,7 @@ func (s *Service) TranslateReport(ctx context.Context, actor audit.Actor, id int
 	masked, _ := llm.MaskNames(text, names)
 	out, err := s.llm.Translate(ctx, masked, level, "ja")
 	if err != nil {
-		key := "assist.error.llm_failed"
-		if errors.Is(err, llm.ErrTLP) {
-			key = "assist.error.tlp"
-		}
-		return "", &koban.Error{Code: koban.Unavailable, Key: key, Err: err}
+		return "", unavailable(err)
 	}
 	e := audit.Entry{Actor: actor, Action: "assist.translate", ObjectType: "report", ObjectID: strconv.FormatInt(id, 10),
 		Detail: map[string]any{"model": s.llmModel, "to": "ja"}}
@@ -305,11 +311,7 @@ func (s *Service) ExplainStrings(ctx context.Context, actor audit.Actor, sampleI
 	}
 	out, err := s.llm.ExplainStrings(ctx, strs, level)
 	if err != nil {
-		key := "assist.error.llm_failed"
-		if errors.Is(err, llm.ErrTLP) {
-			key = "assist.error.tlp"
-		}
-		return "", &koban.Error{Code: koban.Unavailable, Key: key, Err: err}
+		return "", unavailable(err)
 	}
 	e := audit.Entry{Actor: actor, Action: "assist.explain_strings", ObjectType: "sample", ObjectID: strconv.FormatInt(sampleID, 10),
 		Detail: map[string]any{"model": s.llmModel, "strings": len(strs)}}
@@ -342,11 +344,7 @@ func (s *Service) SummariseCase(ctx context.Context, actor audit.Actor, caseID i
 	masked, _ := llm.MaskNames(text, names)
 	out, err := s.llm.Summarise(ctx, masked, level, lang)
 	if err != nil {
-		key := "assist.error.llm_failed"
-		if errors.Is(err, llm.ErrTLP) {
-			key = "assist.error.tlp"
-		}
-		return "", &koban.Error{Code: koban.Unavailable, Key: key, Err: err}
+		return "", unavailable(err)
 	}
 	e := audit.Entry{Actor: actor, Action: "assist.summarise", ObjectType: "case", ObjectID: strconv.FormatInt(caseID, 10),
 		Detail: map[string]any{"model": s.llmModel, "lang": lang}}

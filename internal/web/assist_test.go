@@ -56,12 +56,7 @@ func TestTriageSuggestionShownAndAccepted(t *testing.T) {
 	if err != nil || rep.Category != "SC" {
 		t.Fatalf("after accepting: %v, %v", rep, err)
 	}
-	rows, _ := s.App.DB.AuditOf(ctx, "report", fmt.Sprint(rc.ReportID))
-	found := false
-	for _, r := range rows {
-		found = found || r.Action == "report.category"
-	}
-	if !found {
+	if !audited(t, s, "report", fmt.Sprint(rc.ReportID), "report.category") {
 		t.Error("accepting the suggestion left no report.category audit row")
 	}
 	if page := body(t, must(c.Get(fmt.Sprintf("%s/reports/%d", s.URL, rc.ReportID)))); strings.Contains(page, "この分類を採用する") {
@@ -73,20 +68,8 @@ func TestTriageSuggestionShownAndAccepted(t *testing.T) {
 // officer asks (a POST, audited), its reporter's name masked on the way;
 // with no LLM set up the button is not offered.
 func TestReportTranslation(t *testing.T) {
-	var mu sync.Mutex
-	var sent []string
-	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		sent = append(sent, string(b))
-		mu.Unlock()
-		answer, _ := json.Marshal(map[string]string{"translation": "偽の配送通知のSMSでカード番号を入力してしまいました。", "source_language": "en"})
-		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"role": "assistant", "content": string(answer)}}}})
-	}))
-	defer fake.Close()
-	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) {
-		c.LLMURL, c.LLMModel, c.LLMAllow, c.EgressAllow = fake.URL, "qwen-test", "127.0.0.1", "127.0.0.0/8"
-	}))
+	fake := newFakeLLM(t, map[string]string{"translation": "偽の配送通知のSMSでカード番号を入力してしまいました。", "source_language": "en"})
+	s := apptest.Start(t, apptest.WithConfig(fake.configure))
 	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleIntake, pw)
 	ctx := context.Background()
 	rc, err := s.App.Intake.Submit(ctx, intake.Submission{Kind: intake.KindReport, Prefecture: "13", Language: "en", Consent: true,
@@ -105,18 +88,11 @@ func TestReportTranslation(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "偽の配送通知のSMSでカード番号を入力してしまいました。") {
 		t.Fatalf("translate: %d", resp.StatusCode)
 	}
-	mu.Lock()
-	all := strings.Join(sent, "\n")
-	mu.Unlock()
+	all, _ := fake.received()
 	if strings.Contains(all, "John Smith") || strings.Contains(all, "john@example.com") || !strings.Contains(all, "fake delivery SMS") {
 		t.Errorf("what reached the LLM: %s", all)
 	}
-	rows, _ := s.App.DB.AuditOf(ctx, "report", fmt.Sprint(rc.ReportID))
-	found := false
-	for _, r := range rows {
-		found = found || r.Action == "assist.translate"
-	}
-	if !found {
+	if !audited(t, s, "report", fmt.Sprint(rc.ReportID), "assist.translate") {
 		t.Error("no assist.translate audit row")
 	}
 
@@ -135,20 +111,8 @@ func TestReportTranslation(t *testing.T) {
 // An analysed sample's strings can be read by the LLM at an analyst's
 // request (a POST, audited); what reached the LLM is the strings.
 func TestSampleStringsExplained(t *testing.T) {
-	var mu sync.Mutex
-	var sent []string
-	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		sent = append(sent, string(b))
-		mu.Unlock()
-		answer, _ := json.Marshal(map[string]string{"explanation": "外部の C2 サーバーに情報を送る機能を示す文字列があります。"})
-		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"role": "assistant", "content": string(answer)}}}})
-	}))
-	defer fake.Close()
-	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) {
-		c.LLMURL, c.LLMModel, c.LLMAllow, c.EgressAllow = fake.URL, "qwen-test", "127.0.0.1", "127.0.0.0/8"
-	}))
+	fake := newFakeLLM(t, map[string]string{"explanation": "外部の C2 サーバーに情報を送る機能を示す文字列があります。"})
+	s := apptest.Start(t, apptest.WithConfig(fake.configure))
 	s.AddUser(t, "tokyo@mpd.example", "pref-13", auth.RoleAnalyst, pw)
 	c := s.Login(t, "tokyo@mpd.example", pw)
 	resp := uploadSample(t, c, s.URL+"/samples", map[string]string{"tlp": "amber"}, "stealer.exe", sampleFile(2))
@@ -170,18 +134,11 @@ func TestSampleStringsExplained(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "外部の C2 サーバーに情報を送る機能を示す文字列があります。") {
 		t.Fatalf("explain: %d", resp.StatusCode)
 	}
-	mu.Lock()
-	all := strings.Join(sent, "")
-	mu.Unlock()
+	all, _ := fake.received()
 	if !strings.Contains(all, "c2.evil-example.jp/gate.php") {
 		t.Errorf("the strings did not reach the LLM: %.300s", all)
 	}
-	rows, _ := s.App.DB.AuditOf(context.Background(), "sample", m[1])
-	found := false
-	for _, r := range rows {
-		found = found || r.Action == "assist.explain_strings"
-	}
-	if !found {
+	if !audited(t, s, "sample", m[1], "assist.explain_strings") {
 		t.Error("no assist.explain_strings audit row")
 	}
 }
@@ -190,20 +147,8 @@ func TestSampleStringsExplained(t *testing.T) {
 // linked report's reporter is masked on the way; an investigator is not
 // offered it.
 func TestCaseSummary(t *testing.T) {
-	var mu sync.Mutex
-	var sent []string
-	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		sent = append(sent, string(b))
-		mu.Unlock()
-		answer, _ := json.Marshal(map[string]string{"summary": "宅配業者を装うSMSによるフィッシング被害。被害者1名、カード情報が入力された。"})
-		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"role": "assistant", "content": string(answer)}}}})
-	}))
-	defer fake.Close()
-	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) {
-		c.LLMURL, c.LLMModel, c.LLMAllow, c.EgressAllow = fake.URL, "qwen-test", "127.0.0.1", "127.0.0.0/8"
-	}))
+	fake := newFakeLLM(t, map[string]string{"summary": "宅配業者を装うSMSによるフィッシング被害。被害者1名、カード情報が入力された。"})
+	s := apptest.Start(t, apptest.WithConfig(fake.configure))
 	s.AddUser(t, "boss@mpd.example", "pref-13", auth.RoleSupervisor, pw)
 	s.AddUser(t, "inv@mpd.example", "pref-13", auth.RoleInvestigator, pw)
 	rc, err := s.App.Intake.Submit(context.Background(), intake.Submission{Kind: intake.KindReport, Prefecture: "13", Language: "ja", Consent: true,
@@ -226,18 +171,11 @@ func TestCaseSummary(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "宅配業者を装うSMSによるフィッシング被害。") {
 		t.Fatalf("summarise: %d", resp.StatusCode)
 	}
-	mu.Lock()
-	all := strings.Join(sent, "")
-	mu.Unlock()
+	all, _ := fake.received()
 	if strings.Contains(all, "佐藤一郎") || !strings.Contains(all, "偽SMS") {
 		t.Errorf("what reached the LLM: %.400s", all)
 	}
-	rows, _ := s.App.DB.AuditOf(context.Background(), "case", strings.TrimPrefix(casePath, "/cases/"))
-	found := false
-	for _, r := range rows {
-		found = found || r.Action == "assist.summarise"
-	}
-	if !found {
+	if !audited(t, s, "case", strings.TrimPrefix(casePath, "/cases/"), "assist.summarise") {
 		t.Error("no assist.summarise audit row")
 	}
 	inv := s.Login(t, "inv@mpd.example", pw)
@@ -256,14 +194,60 @@ func TestCaseSummary(t *testing.T) {
 	if status != http.StatusSeeOther {
 		t.Fatalf("open the second case: %d", status)
 	}
-	mu.Lock()
-	before := len(sent)
-	mu.Unlock()
+	_, before := fake.received()
 	page = body(t, formPost(t, boss, s.URL+strings.Split(loc, "?")[0]+"/summarise", nil, "", nil))
-	mu.Lock()
-	after := len(sent)
-	mu.Unlock()
+	_, after := fake.received()
 	if after != before || !strings.Contains(page, "TLP により、この記録は LLM に送れません。") {
 		t.Errorf("a case with an AMBER+STRICT report: %d requests, page says the TLP refusal: %v", after-before, strings.Contains(page, "TLP により"))
 	}
+}
+
+// fakeLLM is an OpenAI-compatible endpoint on loopback that answers every
+// call with answer (as the content of its one choice) and keeps what it
+// was sent; configure sets koban up to use it.
+type fakeLLM struct {
+	*httptest.Server
+	mu   sync.Mutex
+	sent []string
+}
+
+func newFakeLLM(t *testing.T, answer map[string]string) *fakeLLM {
+	t.Helper()
+	f := &fakeLLM{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		f.sent = append(f.sent, string(b))
+		f.mu.Unlock()
+		content, _ := json.Marshal(answer)
+		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"role": "assistant", "content": string(content)}}}})
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeLLM) configure(c *config.Config) {
+	c.LLMURL, c.LLMModel, c.LLMAllow, c.EgressAllow = f.URL, "qwen-test", "127.0.0.1", "127.0.0.0/8"
+}
+
+// received returns everything sent so far, and how many requests.
+func (f *fakeLLM) received() (string, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return strings.Join(f.sent, "\n"), len(f.sent)
+}
+
+// audited tells whether a record has an audit row of action.
+func audited(t *testing.T, s *apptest.Server, typ, id, action string) bool {
+	t.Helper()
+	rows, err := s.App.DB.AuditOf(context.Background(), typ, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Action == action {
+			return true
+		}
+	}
+	return false
 }
