@@ -47,7 +47,7 @@ func (r *Record) seal() error {
 		return err
 	}
 	sum := sha256.Sum256(body)
-	r.Digest = hex.EncodeToString(sum[:])
+	r.Digest, r.body = hex.EncodeToString(sum[:]), body
 	return nil
 }
 
@@ -67,8 +67,14 @@ func Derive(r *Record) {
 	r.Products = products(r.Configurations, r.Affected)
 }
 
-// Body is the JSON the store keeps of a record, which digest covers.
-func (r *Record) Body() ([]byte, error) { return json.Marshal(r) }
+// Body is the JSON the store keeps of a record, which its digest covers:
+// the bytes seal hashed, so an import marshals each record once.
+func (r *Record) Body() ([]byte, error) {
+	if r.body != nil {
+		return r.body, nil
+	}
+	return json.Marshal(r)
+}
 
 // importer gathers one import's records into batches and stores them.
 type importer struct {

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/koban-project/koban/internal/access"
@@ -340,6 +339,3 @@ func (s *Service) Overview(ctx context.Context, p auth.Principal) (*Overview, er
 	}
 	return &o, nil
 }
-
-// nowDay is the start of t's day in UTC (KEV's dates are days).
-func nowDay(t time.Time) time.Time { return t.UTC().Truncate(24 * time.Hour) }

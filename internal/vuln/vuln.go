@@ -126,6 +126,7 @@ type Record struct {
 	// Digest is the SHA-256 of the record's JSON.
 	Digest    string    `json:"-"`
 	ChangedAt time.Time `json:"-"`
+	body      []byte    // what Digest covers, kept by seal
 
 	// KEV and EPSS, when read with them.
 	KEV  *KEV  `json:"-"`
