@@ -21,7 +21,10 @@ import (
 )
 
 // Store is a folder of content-addressed files.
-type Store struct{ dir string }
+type Store struct {
+	dir  string
+	seal Sealer // nil: files are stored plain
+}
 
 // StaleAfter is the age at which a temporary file can only be the remains of
 // an upload that a crash interrupted: a live upload writes to its temporary
@@ -138,10 +141,14 @@ func (st *Staged) Commit() (repaired bool, err error) {
 	}
 	st.committed = true
 	final := st.s.path(st.Sum)
-	switch intact, err := hasSum(final, st.Sum); {
+	switch intact, err := st.s.hasSum(st.Sum); {
 	case err == nil && intact:
 		now := time.Now()
-		if err := os.Chtimes(final, now, now); err != nil {
+		p, _, err := st.s.locate(st.Sum)
+		if err == nil {
+			err = os.Chtimes(p, now, now)
+		}
+		if err != nil {
 			return false, fmt.Errorf("blob commit: %w", err)
 		}
 		st.kept = true
@@ -167,7 +174,7 @@ func (st *Staged) Close() error {
 	st.closed = true
 	if st.kept {
 		final := st.s.path(st.Sum)
-		if _, err := os.Stat(final); errors.Is(err, os.ErrNotExist) {
+		if _, _, err := st.s.locate(st.Sum); errors.Is(err, os.ErrNotExist) {
 			if err := st.s.place(st.f, final); err != nil {
 				return fmt.Errorf("blob restore %s: %w", st.Sum, err)
 			}
@@ -181,10 +188,39 @@ func (st *Staged) Close() error {
 	return nil
 }
 
-// place syncs the temporary file f, closes it and renames it to final,
-// syncing the folders so that the name survives a power cut too.
+// place stores the content of the temporary file f as final: sealed into
+// final+SealedSuffix when the store seals (the plain temporary file then
+// removed), else f itself; synced, renamed, and the folders synced so that
+// the name survives a power cut too.
 func (s *Store) place(f *os.File, final string) error {
+	if s.seal != nil {
+		out, err := s.writeSealed(f)
+		f.Close()
+		os.Remove(f.Name())
+		if err != nil {
+			return err
+		}
+		if err := s.rename(out, final+SealedSuffix); err != nil {
+			return err
+		}
+		if err := os.Remove(final); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	if err := s.rename(f, final); err != nil {
+		return err
+	}
+	if err := os.Remove(final + SealedSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// rename syncs and closes f and renames it to final.
+func (s *Store) rename(f *os.File, final string) error {
 	if err := f.Sync(); err != nil {
+		f.Close()
 		return err
 	}
 	if err := f.Close(); err != nil {
@@ -235,15 +271,27 @@ func (s *Store) PutAs(r io.Reader, want string, limit int64) error {
 	return nil
 }
 
-// hasSum reports whether the file at path hashes to sum.
-func hasSum(path, sum string) (bool, error) {
-	f, err := os.Open(path)
+// hasSum reports whether the file stored under sum hashes to it. A sealed
+// file that does not decrypt (damaged, or sealed to a key no longer held)
+// is not intact: storing the content again replaces it.
+func (s *Store) hasSum(sum string) (bool, error) {
+	_, sealed, err := s.locate(sum)
 	if err != nil {
+		return false, err
+	}
+	r, f, err := s.content(sum)
+	if err != nil {
+		if sealed && !errors.Is(err, os.ErrNotExist) {
+			return false, nil
+		}
 		return false, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.Copy(h, r); err != nil {
+		if sealed {
+			return false, nil
+		}
 		return false, err
 	}
 	return hex.EncodeToString(h.Sum(nil)) == sum, nil
@@ -254,11 +302,11 @@ func (s *Store) Open(sum string) (*Reader, error) {
 	if !validSum.MatchString(sum) {
 		return nil, fmt.Errorf("blob open: malformed sum %q", sum)
 	}
-	f, err := os.Open(s.path(sum))
+	r, f, err := s.content(sum)
 	if err != nil {
 		return nil, err
 	}
-	return &Reader{f: f, h: sha256.New(), want: sum}, nil
+	return &Reader{r: r, f: f, h: sha256.New(), want: sum}, nil
 }
 
 // Path is where a stored file lies, for a tool that reads files by name
@@ -267,6 +315,9 @@ func (s *Store) Open(sum string) (*Reader, error) {
 func (s *Store) Path(sum string) (string, error) {
 	if !validSum.MatchString(sum) {
 		return "", fmt.Errorf("blob path: malformed sum %q", sum)
+	}
+	if _, sealed, err := s.locate(sum); err == nil && sealed {
+		return "", fmt.Errorf("blob path %s: %w", sum, ErrSealed)
 	}
 	return s.path(sum), nil
 }
@@ -277,6 +328,7 @@ func (s *Store) Path(sum string) (string, error) {
 // instead. Whoever copies a Reader out (an HTTP download of a known length)
 // therefore never delivers a complete copy of damaged evidence.
 type Reader struct {
+	r       io.Reader // the plain content
 	f       *os.File
 	h       hash.Hash
 	want    string
@@ -296,7 +348,7 @@ func (r *Reader) Read(p []byte) (int, error) {
 			r.hi = copy(r.buf[:], r.buf[r.lo:r.hi])
 			r.lo = 0
 		}
-		n, err := r.f.Read(r.buf[r.hi:])
+		n, err := r.r.Read(r.buf[r.hi:])
 		r.h.Write(r.buf[r.hi : r.hi+n])
 		r.hi += n
 		if errors.Is(err, io.EOF) {
@@ -329,7 +381,7 @@ func (s *Store) Has(sum string) bool {
 	if !validSum.MatchString(sum) {
 		return false
 	}
-	_, err := os.Stat(s.path(sum))
+	_, _, err := s.locate(sum)
 	return err == nil
 }
 

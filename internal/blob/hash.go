@@ -20,7 +20,7 @@ func (s *Store) Hash(sum string) (string, int64, error) {
 	if !validSum.MatchString(sum) {
 		return "", 0, fmt.Errorf("blob hash: malformed sum %q", sum)
 	}
-	f, err := os.Open(s.path(sum))
+	r, f, err := s.content(sum)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", 0, ErrMissing
 	}
@@ -29,7 +29,7 @@ func (s *Store) Hash(sum string) (string, int64, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.Copy(h, r)
 	if err != nil {
 		return "", 0, fmt.Errorf("blob hash %s: %w", sum, err)
 	}

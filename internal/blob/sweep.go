@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -33,7 +34,7 @@ func (s *Store) Walk(fn func(sum string, modTime time.Time) error) error {
 				return fmt.Errorf("blob walk: %w", err)
 			}
 			for _, f := range files {
-				sum := f.Name()
+				sum := strings.TrimSuffix(f.Name(), SealedSuffix)
 				if !f.Type().IsRegular() || !validSum.MatchString(sum) || sum[:2] != top.Name() || sum[2:4] != mid.Name() {
 					continue
 				}
@@ -67,7 +68,14 @@ func (s *Store) RemoveIfOlder(sum string, cutoff time.Time) (bool, error) {
 	if !validSum.MatchString(sum) {
 		return false, fmt.Errorf("blob remove: malformed sum %q", sum)
 	}
-	info, err := os.Stat(s.path(sum))
+	p, _, err := s.locate(sum)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("blob remove: %w", err)
+	}
+	info, err := os.Stat(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
@@ -77,7 +85,7 @@ func (s *Store) RemoveIfOlder(sum string, cutoff time.Time) (bool, error) {
 	if !info.ModTime().Before(cutoff) {
 		return false, nil
 	}
-	if err := os.Remove(s.path(sum)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return false, fmt.Errorf("blob remove: %w", err)
 	}
 	return true, nil
