@@ -93,8 +93,11 @@ func (db *DB) Unsuggested(ctx context.Context, recordType string, limit int) ([]
 	out, err := collect(ctx, db.read, func(s scanner) (assist.Pending, error) {
 		var p assist.Pending
 		var level, name string
-		err := s.Scan(&p.ID, &p.Text, &level, &name)
+		if err := s.Scan(&p.ID, &p.Text, &level, &name); err != nil {
+			return p, err
+		}
 		p.TLP = tlp.Level(level)
+		name, err := db.keys.OpenField("contact_name", name)
 		if name != "" {
 			p.Names = []string{name}
 		}
@@ -175,7 +178,10 @@ func (db *DB) ReporterName(ctx context.Context, reportID int64) (string, error) 
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", notFound("error.not_found")
 	}
-	return name, err
+	if err != nil {
+		return "", err
+	}
+	return db.keys.OpenField("contact_name", name)
 }
 
 // ConfirmedExamples implements assist.Store: the latest category an

@@ -181,11 +181,23 @@ const reportInsertCols = `receipt, token_hash, kind, category, reported_category
 	duplicate_of, assignee_id, contact_name, contact_email, contact_phone, consent, language, source, submitted_by,
 	external_id, created_at, updated_at, tlp`
 
-func reportValues(r *intake.Report) []any {
+func (db *DB) reportValues(r *intake.Report) ([]any, error) {
+	name, err := db.sealContact("contact_name", r.Contact.Name)
+	if err != nil {
+		return nil, err
+	}
+	email, err := db.sealContact("contact_email", r.Contact.Email)
+	if err != nil {
+		return nil, err
+	}
+	phone, err := db.sealContact("contact_phone", r.Contact.Phone)
+	if err != nil {
+		return nil, err
+	}
 	return []any{r.Receipt, r.TokenHash, string(r.Kind), r.Category, r.ReportedCategory, r.Description,
 		ts(r.OccurredAt), r.Prefecture, r.OrgID, r.Money.AmountJPY, ts(r.Money.SentAt), ts(r.FreezeDeadline), r.Urgent,
-		string(r.Status), r.CloseReason, nullID(r.DuplicateOf), nullID(r.AssigneeID), r.Contact.Name, r.Contact.Email,
-		r.Contact.Phone, r.Consent, r.Language, r.Source, nullID(r.SubmittedBy), r.ExternalID, ts(r.CreatedAt), ts(r.UpdatedAt), cmp.Or(r.TLP, correlate.DefaultTLP)}
+		string(r.Status), r.CloseReason, nullID(r.DuplicateOf), nullID(r.AssigneeID), name, email,
+		phone, r.Consent, r.Language, r.Source, nullID(r.SubmittedBy), r.ExternalID, ts(r.CreatedAt), ts(r.UpdatedAt), cmp.Or(r.TLP, correlate.DefaultTLP)}, nil
 }
 
 // values returns "(?,?,…),(?,?,…)…" for rows of n columns.
@@ -210,7 +222,11 @@ func (db *DB) insertMany(ctx context.Context, tx *txn, rs []*intake.Report, entr
 				return errors.New("receipt drawn twice in one batch")
 			}
 			byReceipt[r.Receipt] = r
-			args = append(args, reportValues(r)...)
+			vals, err := db.reportValues(r)
+			if err != nil {
+				return err
+			}
+			args = append(args, vals...)
 		}
 		rows, err := tx.QueryContext(ctx, `INSERT INTO reports (`+reportInsertCols+`) VALUES `+values(len(part), 28)+
 			` ON CONFLICT (receipt) DO NOTHING RETURNING id, receipt`, args...)
@@ -282,8 +298,12 @@ func (db *DB) insertReport(ctx context.Context, tx *txn, r *intake.Report, text 
 	// itself is the check: ON CONFLICT returns no row, and a new number is drawn.
 	for attempt := 0; ; attempt++ {
 		r.Receipt = intake.NewReceipt()
-		err := tx.QueryRowContext(ctx, `INSERT INTO reports (`+reportInsertCols+`) VALUES `+values(1, 28)+
-			` ON CONFLICT (receipt) DO NOTHING RETURNING id`, reportValues(r)...).Scan(&r.ID)
+		vals, err := db.reportValues(r)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO reports (`+reportInsertCols+`) VALUES `+values(1, 28)+
+			` ON CONFLICT (receipt) DO NOTHING RETURNING id`, vals...).Scan(&r.ID)
 		if err == nil {
 			break
 		}
@@ -333,7 +353,7 @@ const reportCols = `id, receipt, token_hash, kind, category, reported_category, 
 
 type scanner interface{ Scan(...any) error }
 
-func scanReport(s scanner) (*intake.Report, error) {
+func (db *DB) scanReport(s scanner) (*intake.Report, error) {
 	var r intake.Report
 	var kind, status string
 	var occurred, sent, deadline, created, updated int64
@@ -346,6 +366,9 @@ func scanReport(s scanner) (*intake.Report, error) {
 	}
 	r.Kind, r.Status = intake.Kind(kind), intake.Status(status)
 	r.OccurredAt, r.Money.SentAt, r.FreezeDeadline, r.CreatedAt, r.UpdatedAt = tm(occurred), tm(sent), tm(deadline), tm(created), tm(updated)
+	if err := db.openContact(&r.Contact); err != nil {
+		return nil, fmt.Errorf("report %d: %w", r.ID, err)
+	}
 	return &r, nil
 }
 
@@ -375,7 +398,7 @@ type querier interface {
 }
 
 func (db *DB) loadReport(ctx context.Context, q querier, where string, arg any) (*intake.Report, error) {
-	r, err := scanReport(q.QueryRowContext(ctx, `SELECT `+reportCols+` FROM reports WHERE `+where, arg))
+	r, err := db.scanReport(q.QueryRowContext(ctx, `SELECT `+reportCols+` FROM reports WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("error.not_found")
 	}
@@ -507,7 +530,7 @@ func placeholders(n int) string {
 // and the audit entry in one transaction.
 func (db *DB) UpdateReport(ctx context.Context, id int64, fn func(*intake.Report) (audit.Entry, error)) error {
 	return db.inTx(ctx, func(tx *txn) error {
-		r, err := scanReport(tx.QueryRowContext(ctx, `SELECT `+reportCols+` FROM reports WHERE id = ?`+db.d.forUpdate, id))
+		r, err := db.scanReport(tx.QueryRowContext(ctx, `SELECT `+reportCols+` FROM reports WHERE id = ?`+db.d.forUpdate, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("error.not_found")
 		}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/correlate"
+	"github.com/koban-project/koban/internal/keyring"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/store/postgres"
 	"github.com/koban-project/koban/internal/store/sqlite"
@@ -50,6 +51,7 @@ type DB struct {
 	listening       chan struct{} // closed at the first LISTEN (announce.go)
 	listened        sync.Once
 	policy          atomic.Pointer[correlate.Policy]
+	keys            *keyring.Ring // nil: contact fields stored in the clear (contact.go)
 	fallbacks       atomic.Int64 // see GroupFallbacks
 
 	id atomic.Pointer[string] // the identity read at start (EnsureIdentity)

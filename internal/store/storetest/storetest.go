@@ -59,6 +59,7 @@ func Run(t *testing.T, h Harness) {
 		{"CreateOrg", testCreateOrg},
 		{"SetRequireTOTP", testSetRequireTOTP},
 		{"ReportRoundTrip", testReportRoundTrip},
+		{"ContactSealed", testContactSealed},
 		{"ReceiptsUnique", testReceiptsUnique},
 		{"BatchAtomic", testBatchAtomic},
 		{"BatchLengthMismatch", testBatchLengthMismatch},
