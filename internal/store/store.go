@@ -52,7 +52,7 @@ type DB struct {
 	listened        sync.Once
 	policy          atomic.Pointer[correlate.Policy]
 	keys            *keyring.Ring // nil: contact fields stored in the clear (contact.go)
-	fallbacks       atomic.Int64 // see GroupFallbacks
+	fallbacks       atomic.Int64  // see GroupFallbacks
 
 	id atomic.Pointer[string] // the identity read at start (EnsureIdentity)
 
