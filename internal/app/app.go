@@ -38,6 +38,7 @@ import (
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/intel"
 	"github.com/koban-project/koban/internal/jobs"
+	"github.com/koban-project/koban/internal/keyring"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/live"
 	"github.com/koban-project/koban/internal/locale"
@@ -65,6 +66,7 @@ type App struct {
 	Clock      koban.Clock
 	DB         *store.DB
 	Blobs      *blob.Store
+	Keys       *keyring.Ring // KOBAN_ENCRYPTION_KEYS; nil: evidence and contact details in the clear
 	Intake     *intake.Service
 	Auth       *auth.Service
 	Admin      *admin.Service
@@ -145,6 +147,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	if a.Keys, err = openKeys(cfg.DataDir, cfg.EncryptionKeys); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if a.Keys != nil {
+		a.Blobs.SetSealer(a.Keys)
+		db.SetKeys(a.Keys)
 	}
 	a.Intake = intake.NewService(db, a.Blobs, a.Tree, o.Clock, log)
 	a.Intake.SetZone(cfg.Location)
@@ -451,6 +461,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	background.Go(func() { a.Anchors.Run(work, anchorTicks.C) })
 	background.Go(func() { a.watch(work) })
 	background.Go(func() { a.Jobs.Run(work) })
+	background.Go(func() { a.watchKeys(work, 30*time.Second) })
 	defer func() {
 		stopWork()
 		anchorTicks.Stop()

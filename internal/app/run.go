@@ -68,6 +68,8 @@ Usage:
                                    files, folders or tarballs) and match it against the asset inventory
   koban model train|eval|list      the triage model: train a new active version from the seed set and officers'
                                    confirmed categories, print its stratified 5-fold evaluation, list the versions
+  koban keys generate|status|rotate  encryption at rest (KOBAN_ENCRYPTION_KEYS): print a new key; the keys in use;
+                                   seal every evidence file and contact field again under the key file's first key
   koban config                     print the settings in force, secrets masked
   koban version
 
@@ -119,6 +121,8 @@ func Run(ctx context.Context, env Env) int {
 		err = runFiles(ctx, env, rest)
 	case "evidence":
 		err = runEvidence(ctx, env, rest)
+	case "keys":
+		err = runKeys(ctx, env, rest)
 	case "export":
 		err = runExport(ctx, env, rest)
 	case "stix":

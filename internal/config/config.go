@@ -51,6 +51,11 @@ type Config struct {
 	// AuditAnchorInterval (KOBAN_AUDIT_ANCHOR_INTERVAL) is how often the
 	// audit chain's head is written outside the database.
 	AuditAnchorInterval time.Duration
+	// EncryptionKeys (KOBAN_ENCRYPTION_KEYS) is the path of the key file
+	// (age secret keys, one a line, the first current) that evidence files
+	// and reporters' contact fields are encrypted with at rest; "" leaves
+	// them in the clear. koban re-reads the file when it changes.
+	EncryptionKeys string
 	// PDFFont (KOBAN_PDF_FONT) is a TrueType font with Japanese glyphs
 	// for the court bundle's PDF; "" looks where Debian puts IPA Gothic.
 	PDFFont string
@@ -185,6 +190,7 @@ var settings = []setting{
 		c.PatrolQuota = n
 		return nil
 	}, func(c *Config) string { return FormatBytes(c.PatrolQuota) }},
+	{"KOBAN_ENCRYPTION_KEYS", "encryption-keys", "key file (age secret keys, one a line, the first current; `koban keys generate` makes one) that evidence files and reporters' contact details are encrypted with at rest; empty: not encrypted", false, func(c *Config, v string) error { c.EncryptionKeys = v; return nil }, func(c *Config) string { return c.EncryptionKeys }},
 	{"KOBAN_PDF_FONT", "pdf-font", "TrueType font (.ttf) with Japanese glyphs for court bundle PDFs; empty: IPA Gothic where Debian installs it", false, func(c *Config, v string) error { c.PDFFont = v; return nil }, func(c *Config) string { return c.PDFFont }},
 }
 
