@@ -68,6 +68,9 @@ Usage:
                                    files, folders or tarballs) and match it against the asset inventory
   koban model train|eval|list      the triage model: train a new active version from the seed set and officers'
                                    confirmed categories, print its stratified 5-fold evaluation, list the versions
+  koban backup [--out FILE]        one archive of the data folder (and a consistent copy of a SQLite database) with a
+                                   manifest of every file's SHA-256, every table's digest and the audit chain's head
+  koban restore --from FILE        restore an archive into an empty KOBAN_DATA_DIR, checking all of that
   koban keys generate|status|rotate  encryption at rest (KOBAN_ENCRYPTION_KEYS): print a new key; the keys in use;
                                    seal every evidence file and contact field again under the key file's first key
   koban config                     print the settings in force, secrets masked
@@ -123,6 +126,10 @@ func Run(ctx context.Context, env Env) int {
 		err = runEvidence(ctx, env, rest)
 	case "keys":
 		err = runKeys(ctx, env, rest)
+	case "backup":
+		err = runBackup(ctx, env, rest)
+	case "restore":
+		err = runRestore(ctx, env, rest)
 	case "export":
 		err = runExport(ctx, env, rest)
 	case "stix":

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/koban-project/koban/internal/store/sqlite"
 )
 
 // Allow takes one token from the bucket named key (perSecond refill, burst
@@ -70,3 +73,16 @@ func (db *DB) SweepRateLimits(ctx context.Context, before time.Time) (int64, err
 // Shared reports whether several koban processes may use this database at
 // once (PostgreSQL), so that limits and jobs must be kept in it.
 func (db *DB) Shared() bool { return db.d.name == "postgres" }
+
+// SnapshotTo writes a consistent copy of a SQLite database to file (which
+// must not exist), as of one moment, while writers go on: VACUUM INTO reads
+// in one transaction. PostgreSQL is backed up by its own tools.
+func (db *DB) SnapshotTo(ctx context.Context, file string) error {
+	if db.Shared() {
+		return errors.New("snapshot: PostgreSQL is backed up with pg_basebackup and WAL archiving (docs/operations.md)")
+	}
+	if err := sqlite.Snapshot(ctx, db.path, file); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	return nil
+}

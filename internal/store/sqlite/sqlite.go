@@ -3,6 +3,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"embed"
 	"fmt"
@@ -84,4 +85,21 @@ func Open(path string) (write, read *sql.DB, err error) {
 		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return write, read, nil
+}
+
+// Snapshot writes a consistent copy of the database at path to out (which
+// must not exist) with VACUUM INTO, on a connection of its own: it reads in
+// one transaction, so writers on the other connections go on meanwhile.
+func Snapshot(ctx context.Context, path, out string) error {
+	q := url.Values{}
+	q.Set("mode", "rw")
+	q.Add("_pragma", "busy_timeout(10000)")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	_, err = db.ExecContext(ctx, `VACUUM INTO ?`, out)
+	return err
 }
