@@ -88,8 +88,8 @@ func Skip(rel string) bool {
 	case base == "tmp" || base == "held" || strings.Contains(rel, "/tmp/") || strings.HasPrefix(rel, "tmp/") ||
 		strings.Contains(rel, "/held/") || strings.HasPrefix(rel, "held/"):
 		return true
-	case strings.HasPrefix(base, ".") || strings.HasSuffix(base, ".lock"):
-		return true
+	case strings.HasPrefix(rel, ".") || strings.Contains(rel, "/.") || strings.HasSuffix(base, ".lock"):
+		return true // hidden: koban's own work in progress (.backup-*, .keys-*)
 	}
 	return false
 }
