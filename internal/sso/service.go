@@ -306,7 +306,7 @@ func tokenProblem(err error) string {
 		return "expired"
 	case strings.Contains(msg, "audience"):
 		return "audience"
-	case strings.Contains(msg, "issuer"):
+	case strings.Contains(msg, "issuer"), strings.Contains(msg, "different provider"):
 		return "issuer"
 	case strings.Contains(msg, "signature"):
 		return "signature"
