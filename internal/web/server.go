@@ -29,6 +29,7 @@ import (
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/reading"
 	"github.com/koban-project/koban/internal/search"
+	"github.com/koban-project/koban/internal/sso"
 	"github.com/koban-project/koban/internal/stats"
 	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/vuln"
@@ -55,6 +56,7 @@ type Deps struct {
 	Vuln       *vuln.Service      // vulnerability information against the inventory of police IT
 	Index      *correlate.Service
 	Auth       *auth.Service
+	SSO        *sso.Service // single sign-on through the force's OpenID Connect provider; nil: off
 	Admin      *admin.Service
 	Users      UserDirectory
 	Catalogs   *locale.Catalogs
