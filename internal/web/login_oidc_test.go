@@ -75,7 +75,7 @@ func TestOIDCSignInThroughPages(t *testing.T) {
 	s, idp := startWithSSO(t)
 	c := s.Client()
 	page := body(t, must(c.Get(s.URL+"/login?lang=ja")))
-	for _, want := range []string{`action="/login/oidc"`, "警察庁IDでログイン", "二要素認証は警察庁IDで行います"} {
+	for _, want := range []string{`href="/login/oidc"`, "警察庁IDでログイン", "二要素認証は警察庁IDで行います"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("login page lacks %q", want)
 		}
