@@ -158,3 +158,36 @@ func TestNoSSOWithoutIssuer(t *testing.T) {
 		}
 	}
 }
+
+func TestOIDCCallbackAddress(t *testing.T) {
+	idp := ssotest.Start(t, "koban-web", "web-client-secret")
+	rules := filepath.Join(t.TempDir(), "rules.json")
+	if err := os.WriteFile(rules, []byte(oidcRules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) {
+		c.OIDCIssuer, c.OIDCClientID, c.OIDCClientSecret, c.OIDCRules = idp.URL, "koban-web", "web-client-secret", rules
+		c.EgressAllow, c.BaseURL = "127.0.0.0/8", "https://koban.example.jp"
+	}))
+	// The callback comes from KOBAN_BASE_URL, and the binding cookie is
+	// Secure when the request came over HTTPS (through a proxy here).
+	req, _ := http.NewRequest("GET", s.URL+"/login/oidc", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	resp := must(s.Client().Do(req))
+	resp.Body.Close()
+	au, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || au.Query().Get("redirect_uri") != "https://koban.example.jp/login/oidc/callback" {
+		t.Errorf("sent to %q", resp.Header.Get("Location"))
+	}
+	var secure bool
+	for _, ck := range resp.Cookies() {
+		secure = secure || (ck.Name == "koban_oidc" && ck.Secure)
+	}
+	if !secure {
+		t.Error("the binding cookie is not Secure over HTTPS")
+	}
+	// Without a name set, the button names the protocol.
+	if page := body(t, must(s.Client().Get(s.URL+"/login?lang=en"))); !strings.Contains(page, "Sign in with OpenID Connect") {
+		t.Error("the button lacks the default name")
+	}
+}
