@@ -48,6 +48,9 @@ type Store interface {
 	// with the audit entry; an e-mail in use is an Invalid error on "email".
 	CreateOIDCUser(ctx context.Context, u *auth.User, issuer, subject string, e audit.Entry) error
 	TouchOIDCLink(ctx context.Context, issuer, subject, email string, at time.Time) error
+	// SetUserEmail changes an account's e-mail address, with the audit
+	// entry; an address in use is an Invalid error on "email".
+	SetUserEmail(ctx context.Context, userID int64, email string, e audit.Entry) error
 	// SetUserRoleOrg changes an account's role and organisation and ends
 	// its sessions, with the audit entry.
 	SetUserRoleOrg(ctx context.Context, userID int64, role auth.Role, orgID int64, e audit.Entry) (int, error)
@@ -410,6 +413,20 @@ func (s *Service) signIn(ctx context.Context, id *Identity, ip string) (string, 
 		return "", err
 	}
 	detail := map[string]any{"issuer": id.Issuer, "subject": id.Subject, "rule": out.Rule, "second_factor": "provider"}
+	if linked && id.EmailVerified && id.Email != "" && id.Email != u.Email {
+		// The address changed at the provider: koban's mail follows it,
+		// unless another account has it, which an administrator sorts out.
+		err := s.store.SetUserEmail(ctx, u.ID, id.Email, audit.Entry{Actor: actor, Action: "auth.oidc_email_changed", ObjectType: "user",
+			ObjectID: strconv.FormatInt(u.ID, 10), Detail: map[string]any{"from": u.Email, "to": id.Email}})
+		switch {
+		case err == nil:
+			actor.Label = id.Email
+		case koban.ErrorCode(err) == koban.Invalid:
+			detail["email_kept"] = "taken"
+		default:
+			return "", err
+		}
+	}
 	if id.ACR != "" {
 		detail["acr"] = id.ACR
 	}

@@ -212,12 +212,15 @@ func TestLaterSignInFollowsRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	npa, _ := e.tree.ByCode("npa-cab")
-	if p2.UserID != p1.UserID || p2.Role != auth.RoleSupervisor || p2.OrgID != npa.ID {
+	if p2.UserID != p1.UserID || p2.Role != auth.RoleSupervisor || p2.OrgID != npa.ID || p2.Email != "a.new@npa.example.jp" {
 		t.Errorf("after the move: %+v (first %+v)", p2, p1)
 	}
 	_, d := e.lastAudit(p1.UserID, "auth.oidc_role_changed")
 	if d["from_role"] != "investigator" || d["to_role"] != "supervisor" || d["from_org"] != "pref-13" || d["to_org"] != "npa-cab" {
 		t.Errorf("role change detail %v", d)
+	}
+	if _, d := e.lastAudit(p1.UserID, "auth.oidc_email_changed"); d["from"] != "a@pref13.example.jp" || d["to"] != "a.new@npa.example.jp" {
+		t.Errorf("e-mail change detail %v", d)
 	}
 	if _, err := e.auth.Authenticate(e.ctx, first, ""); err == nil {
 		t.Error("the session from before the role change still works")
@@ -432,5 +435,40 @@ func TestProviderOutOfEgressReach(t *testing.T) {
 	_, _, err = s.Begin(e.ctx, callback)
 	if koban.ErrorKey(err) != "auth.oidc.error.unreachable" || !strings.Contains(err.Error(), "refused") {
 		t.Errorf("Begin: %v", err)
+	}
+}
+
+func TestNewAddressTakenKeepsOld(t *testing.T) {
+	e := newEnv(t)
+	token, err := e.signIn(officer("u-40", "old@pref13.example.jp", "pref13-cyber"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := e.auth.Authenticate(e.ctx, token, "")
+	if _, err := e.auth.CreateUser(e.ctx, audit.System, auth.NewUser{Email: "new@pref13.example.jp", OrgCode: "pref-13", Role: auth.RoleIntake,
+		Password: "correct horse battery staple"}); err != nil {
+		t.Fatal(err)
+	}
+	// The provider now gives an address a local account holds: the sign-in
+	// goes ahead on the linked account, whose address stays as it was.
+	token, err = e.signIn(officer("u-40", "new@pref13.example.jp", "pref13-cyber"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, _ := e.auth.Authenticate(e.ctx, token, "")
+	if p2.UserID != p.UserID || p2.Email != "old@pref13.example.jp" {
+		t.Errorf("after the change: %+v", p2)
+	}
+	if _, d := e.lastAudit(p.UserID, "auth.oidc_login"); d["email_kept"] != "taken" {
+		t.Errorf("login detail %v", d)
+	}
+	// An unverified new address is not taken either.
+	claims := officer("u-40", "other@pref13.example.jp", "pref13-cyber")
+	claims["email_verified"] = false
+	if _, err := e.signIn(claims); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := e.db.User(e.ctx, p.UserID); u.Email != "old@pref13.example.jp" {
+		t.Errorf("an unverified address replaced the account's: %s", u.Email)
 	}
 }

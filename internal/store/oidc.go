@@ -91,3 +91,21 @@ func (db *DB) TakeOIDCFlow(ctx context.Context, idHash string) (sso.Flow, error)
 	f.CreatedAt, f.ExpiresAt = tm(c), tm(e)
 	return f, nil
 }
+
+// SetUserEmail gives an account a new e-mail address, with the audit entry;
+// an address in use by another account is an Invalid field error on "email".
+func (db *DB) SetUserEmail(ctx context.Context, userID int64, email string, e audit.Entry) error {
+	return db.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET email = ? WHERE id = ?`, email, userID)
+		if isUnique(err) {
+			return koban.FieldError("email", "auth.error.email_taken")
+		}
+		if err != nil {
+			return fmt.Errorf("set user email: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return notFound("error.not_found")
+		}
+		return db.appendAudit(ctx, tx, e)
+	})
+}
