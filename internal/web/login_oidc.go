@@ -44,6 +44,10 @@ func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
+	if ok, _ := s.oidcStarts.Allow(s.clientIP(r), s.Now()); !ok {
+		s.oidcProblem(w, r, koban.Errorf(koban.TooMany, "auth.oidc.error.too_many"))
+		return
+	}
 	authURL, binding, err := s.SSO.Begin(r.Context(), s.oidcRedirect(r))
 	if err != nil {
 		s.oidcProblem(w, r, err)

@@ -191,3 +191,26 @@ func TestOIDCCallbackAddress(t *testing.T) {
 		t.Error("the button lacks the default name")
 	}
 }
+
+func TestOIDCStartsLimited(t *testing.T) {
+	s, _ := startWithSSO(t)
+	c := s.Client()
+	// Twenty starts in a row go through; soon after, one is turned away.
+	var last *http.Response
+	n := 0
+	for range 40 {
+		last = must(c.Get(s.URL + "/login/oidc?lang=en"))
+		last.Body.Close()
+		if last.StatusCode != http.StatusSeeOther {
+			break
+		}
+		n++
+	}
+	if n < 20 || last.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("after %d starts: %d", n, last.StatusCode)
+	}
+	page := body(t, must(c.Get(s.URL+"/login/oidc?lang=en")))
+	if !strings.Contains(page, "Too many sign-ins were started in a short time.") {
+		t.Errorf("page:\n%s", page)
+	}
+}

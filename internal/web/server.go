@@ -82,6 +82,9 @@ type Server struct {
 	Deps
 	tmpl   *templates
 	assets *assets
+	// oidcStarts bounds how often one client may start a sign-in through
+	// the provider: each start stores a flow.
+	oidcStarts guard.RateLimiter
 }
 
 // New parses the templates and hashes the assets; a broken template fails
@@ -95,7 +98,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Deps: d, tmpl: t, assets: a}, nil
+	return &Server{Deps: d, tmpl: t, assets: a, oidcStarts: guard.NewLimiter(0.5, 20)}, nil
 }
 
 func (s *Server) clientIP(r *http.Request) string { return guard.ClientIP(r, s.TrustProxy) }
