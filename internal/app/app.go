@@ -49,6 +49,7 @@ import (
 	"github.com/koban-project/koban/internal/rdap"
 	"github.com/koban-project/koban/internal/reading"
 	"github.com/koban-project/koban/internal/search"
+	"github.com/koban-project/koban/internal/sso"
 	"github.com/koban-project/koban/internal/stats"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/takedown"
@@ -91,6 +92,7 @@ type App struct {
 	Samples    *blob.Store            // the samples' files, apart from evidence (KOBAN_DATA_DIR/samples)
 	Stats      *stats.Service         // the public statistics, small counts suppressed
 	Dash       *dashboard.Service     // supervisors' view of their line
+	SSO        *sso.Service           // single sign-on through the force's OpenID Connect provider; nil: off
 	Metrics    *api.Metrics
 	Anchors    *audit.Anchorer // writes the audit chain's head outside the database while serving
 	tree       atomic.Pointer[org.Tree]
@@ -316,12 +318,19 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Advisories = advisory.NewService(db, a.Access, a.Tree, o.Clock, log)
 	a.Stats = stats.NewService(db, o.Clock, cfg.Location, cfg.StatsK)
 	a.Dash = dashboard.NewService(db, a.Access, a.Takedown, a.Tree, o.Clock, cfg.Location)
+	if cfg.OIDCIssuer != "" {
+		if a.SSO, err = a.openSSO(cfg, log, o.Clock); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	pages, err := web.New(web.Deps{Assist: a.Assist, Stats: a.Stats, Dashboard: a.Dash, Advisories: a.Advisories, Instance: instance, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Foreign: a.Foreign, Malware: a.Malware, Reading: a.Reading, Vuln: a.Vuln, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	pages.SSO = a.SSO // nil: the sign-in page offers passwords alone
 	a.Metrics = api.NewMetrics()
 	a.Metrics.WatchFallbacks(db.GroupFallbacks)
 	a.Metrics.WatchPatrolQuota(func() int64 { return a.Patrol.Quota().Used }, func() int64 { return a.Patrol.Quota().Limit })

@@ -40,6 +40,7 @@ import (
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/reading"
 	"github.com/koban-project/koban/internal/search"
+	"github.com/koban-project/koban/internal/sso"
 	"github.com/koban-project/koban/internal/store"
 	"github.com/koban-project/koban/internal/store/pgtest"
 	"github.com/koban-project/koban/internal/takedown"
@@ -59,7 +60,7 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"foreign_requests", "advisories", "advisory_versions", "reading_feeds", "reading_items",
 	"sample_files", "samples", "sample_cases",
 	"vuln_sources", "vulns", "vuln_products", "vuln_kev", "vuln_epss", "assets", "vuln_findings", "vuln_alerts",
-	"triage_models", "triage_suggestions"}
+	"triage_models", "triage_suggestions", "oidc_links", "oidc_flows"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {
@@ -380,6 +381,12 @@ func buildSource(t testing.TB, n int) *kobanSource {
 			break
 		}
 	}
+	// Single sign-on: an account made through the provider, linked to its
+	// subject, and a sign-in on its way there.
+	ou := &auth.User{Email: "sso@pref13.example.jp", OrgID: ap.OrgID, Role: auth.RoleInvestigator, CreatedAt: time.Now()}
+	must(a.DB.CreateOIDCUser(ctx, ou, "https://id.police.example.jp", "sub-1", audit.Entry{Actor: audit.System, Action: "auth.oidc_account_created", ObjectType: "user"}))
+	must(a.DB.CreateOIDCFlow(ctx, sso.Flow{IDHash: "flow-1", State: "s", Nonce: "n", Verifier: "v", RedirectURL: "https://koban.example.jp/login/oidc/callback",
+		CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}))
 	// A duplicate pointing forward (an early report marked as a duplicate
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))

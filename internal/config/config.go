@@ -93,6 +93,12 @@ type Config struct {
 	// StatsK (KOBAN_STATS_K) is the smallest count the public statistics
 	// publish: smaller counts, and what would give them away, are hidden.
 	StatsK int
+	// OIDCIssuer (KOBAN_OIDC_ISSUER) turns on single sign-on through the
+	// force's OpenID Connect provider; "" = off, local accounts alone.
+	// OIDCClientID and OIDCClientSecret (secret) are koban's registration
+	// there, OIDCRules the JSON rule table from claims to organisation and
+	// role, OIDCName the provider's name on the sign-in button.
+	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCRules, OIDCName string
 
 	Location       *time.Location     // TimeZone, loaded
 	AuditSigner    ed25519.PrivateKey // AuditKey, read; nil without one
@@ -191,6 +197,11 @@ var settings = []setting{
 		return nil
 	}, func(c *Config) string { return FormatBytes(c.PatrolQuota) }},
 	{"KOBAN_ENCRYPTION_KEYS", "encryption-keys", "key file (age secret keys, one a line, the first current; `koban keys generate` makes one) that evidence files and reporters' contact details are encrypted with at rest; empty: not encrypted", false, func(c *Config, v string) error { c.EncryptionKeys = v; return nil }, func(c *Config) string { return c.EncryptionKeys }},
+	{"KOBAN_OIDC_ISSUER", "oidc-issuer", "issuer URL of the OpenID Connect provider for single sign-on, e.g. https://id.police.example.jp/realms/koban; empty: off", false, func(c *Config, v string) error { c.OIDCIssuer = strings.TrimSpace(v); return nil }, func(c *Config) string { return c.OIDCIssuer }},
+	{"KOBAN_OIDC_CLIENT_ID", "oidc-client-id", "koban's client id at the OpenID Connect provider", false, func(c *Config, v string) error { c.OIDCClientID = v; return nil }, func(c *Config) string { return c.OIDCClientID }},
+	{"KOBAN_OIDC_CLIENT_SECRET", "oidc-client-secret", "koban's client secret at the OpenID Connect provider; give it as KOBAN_OIDC_CLIENT_SECRET_FILE", true, func(c *Config, v string) error { c.OIDCClientSecret = v; return nil }, func(c *Config) string { return c.OIDCClientSecret }},
+	{"KOBAN_OIDC_RULES", "oidc-rules", "JSON file of the rules from the provider's claims to organisation and role (docs/operations.md)", false, func(c *Config, v string) error { c.OIDCRules = v; return nil }, func(c *Config) string { return c.OIDCRules }},
+	{"KOBAN_OIDC_NAME", "oidc-name", "the provider's name on the sign-in button, e.g. 警察庁ID; empty: OpenID Connect", false, func(c *Config, v string) error { c.OIDCName = v; return nil }, func(c *Config) string { return c.OIDCName }},
 	{"KOBAN_PDF_FONT", "pdf-font", "TrueType font (.ttf) with Japanese glyphs for court bundle PDFs; empty: IPA Gothic where Debian installs it", false, func(c *Config, v string) error { c.PDFFont = v; return nil }, func(c *Config) string { return c.PDFFont }},
 }
 
@@ -343,6 +354,7 @@ func (c *Config) Validate() error {
 	if c.EgressTimeout < time.Second {
 		errs = append(errs, fmt.Errorf("KOBAN_EGRESS_TIMEOUT %s: want a second or more", c.EgressTimeout))
 	}
+	errs = append(errs, c.validateOIDC()...)
 	c.AuditSigner = nil
 	if c.AuditKey != "" {
 		key, err := parseAuditKey(c.AuditKey)
@@ -353,6 +365,30 @@ func (c *Config) Validate() error {
 		c.AuditSigner = key
 	}
 	return errors.Join(errs...)
+}
+
+// validateOIDC checks the single sign-on settings: all or nothing. The rule
+// table is read and checked against the organisations when koban opens.
+func (c *Config) validateOIDC() []error {
+	if c.OIDCIssuer == "" {
+		if c.OIDCClientID != "" || c.OIDCClientSecret != "" || c.OIDCRules != "" {
+			return []error{errors.New("KOBAN_OIDC_ISSUER is empty but other KOBAN_OIDC_* settings are set: set the issuer too, or none of them")}
+		}
+		return nil
+	}
+	var errs []error
+	if u, err := url.Parse(c.OIDCIssuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		errs = append(errs, fmt.Errorf("KOBAN_OIDC_ISSUER %q: want https://host[/path], as the provider's discovery document names it", c.OIDCIssuer))
+	}
+	if c.OIDCClientID == "" {
+		errs = append(errs, errors.New("KOBAN_OIDC_CLIENT_ID is empty: the provider knows koban by it"))
+	}
+	if c.OIDCRules == "" {
+		errs = append(errs, errors.New("KOBAN_OIDC_RULES is empty: without a rule table no one can be given a role"))
+	} else if fi, err := os.Stat(c.OIDCRules); err != nil || !fi.Mode().IsRegular() {
+		errs = append(errs, fmt.Errorf("KOBAN_OIDC_RULES %q: not a readable file", c.OIDCRules))
+	}
+	return errs
 }
 
 // byteUnits are the suffixes ParseBytes reads, upper-cased: powers of 1000

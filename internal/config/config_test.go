@@ -273,3 +273,48 @@ func TestPatrolQuota(t *testing.T) {
 		}
 	}
 }
+
+func TestOIDCSettings(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.json")
+	secret := filepath.Join(dir, "secret")
+	os.WriteFile(rules, []byte(`{"rules": []}`), 0o600)
+	os.WriteFile(secret, []byte("client-secret-from-a-file\n"), 0o600)
+	get, list := env(map[string]string{"KOBAN_OIDC_ISSUER": "https://id.police.example.jp/realms/koban", "KOBAN_OIDC_CLIENT_ID": "koban",
+		"KOBAN_OIDC_CLIENT_SECRET_FILE": secret, "KOBAN_OIDC_RULES": rules, "KOBAN_OIDC_NAME": "警察庁ID"})
+	c, _, err := Load(nil, get, list, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.OIDCClientSecret != "client-secret-from-a-file" || c.OIDCName != "警察庁ID" || c.OIDCRules != rules {
+		t.Errorf("read %+v", c)
+	}
+	var out bytes.Buffer
+	c.Print(&out)
+	if strings.Contains(out.String(), "client-secret-from-a-file") {
+		t.Error("the client secret is printed")
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"issuer not a URL", map[string]string{"KOBAN_OIDC_ISSUER": "id.police.example.jp", "KOBAN_OIDC_CLIENT_ID": "koban", "KOBAN_OIDC_RULES": rules},
+			[]string{"KOBAN_OIDC_ISSUER"}},
+		{"client id and rules missing", map[string]string{"KOBAN_OIDC_ISSUER": "https://id.example.jp"},
+			[]string{"KOBAN_OIDC_CLIENT_ID is empty", "KOBAN_OIDC_RULES is empty"}},
+		{"rules not a file", map[string]string{"KOBAN_OIDC_ISSUER": "https://id.example.jp", "KOBAN_OIDC_CLIENT_ID": "koban", "KOBAN_OIDC_RULES": dir},
+			[]string{"KOBAN_OIDC_RULES", "not a readable file"}},
+		{"half set up", map[string]string{"KOBAN_OIDC_CLIENT_ID": "koban"}, []string{"KOBAN_OIDC_ISSUER is empty"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			get, list := env(tc.env)
+			_, _, err := Load(nil, get, list, io.Discard)
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("error %v lacks %q", err, w)
+				}
+			}
+		})
+	}
+}

@@ -61,6 +61,9 @@ var plan = []planEntry{
 	{"users", "", []string{"id"}},
 	{"sessions", "", []string{"id_hash"}},
 	{"api_tokens", "", []string{"id"}},
+	// Single sign-on: accounts linked to the identity provider, sign-ins on their way.
+	{"oidc_links", "", []string{"issuer", "subject"}},
+	{"oidc_flows", "", []string{"id_hash"}},
 	{"reports", "duplicate_of", []string{"id"}},
 	{"report_files", "", []string{"id"}},
 	{"report_messages", "", []string{"id"}},

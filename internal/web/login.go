@@ -14,11 +14,12 @@ type loginPage struct {
 	Email  string
 	Secret string
 	QR     template.URL
+	SSO    string // the provider's name when single sign-on is on
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	s.render(w, r, http.StatusOK, "login", loginPage{page: s.newPage(r, "login.title")})
+	s.render(w, r, http.StatusOK, "login", loginPage{page: s.newPage(r, "login.title"), SSO: s.ssoName()})
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -26,7 +27,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	email := r.FormValue("email")
 	token, stage, err := s.Auth.Login(r.Context(), email, r.FormValue("password"), s.clientIP(r))
 	if err != nil {
-		p := loginPage{page: s.newPage(r, "login.title"), Email: email}
+		p := loginPage{page: s.newPage(r, "login.title"), Email: email, SSO: s.ssoName()}
 		p.setProblems(err)
 		status := http.StatusUnauthorized
 		if koban.ErrorCode(err) == koban.TooMany {

@@ -37,6 +37,8 @@ func (s *Server) Handler() http.Handler {
 	// Officers.
 	mux.HandleFunc("GET /login", s.loginForm)
 	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("GET /login/oidc", s.oidcStart)
+	mux.HandleFunc("GET /login/oidc/callback", s.oidcCallback)
 	mux.HandleFunc("GET /login/totp", s.totpForm)
 	mux.HandleFunc("POST /login/totp", s.totp)
 	mux.HandleFunc("GET /login/enroll", s.enrollForm)

@@ -29,6 +29,7 @@ import (
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/reading"
 	"github.com/koban-project/koban/internal/search"
+	"github.com/koban-project/koban/internal/sso"
 	"github.com/koban-project/koban/internal/stats"
 	"github.com/koban-project/koban/internal/takedown"
 	"github.com/koban-project/koban/internal/vuln"
@@ -55,6 +56,7 @@ type Deps struct {
 	Vuln       *vuln.Service      // vulnerability information against the inventory of police IT
 	Index      *correlate.Service
 	Auth       *auth.Service
+	SSO        *sso.Service // single sign-on through the force's OpenID Connect provider; nil: off
 	Admin      *admin.Service
 	Users      UserDirectory
 	Catalogs   *locale.Catalogs
@@ -80,6 +82,9 @@ type Server struct {
 	Deps
 	tmpl   *templates
 	assets *assets
+	// oidcStarts bounds how often one client may start a sign-in through
+	// the provider: each start stores a flow.
+	oidcStarts guard.RateLimiter
 }
 
 // New parses the templates and hashes the assets; a broken template fails
@@ -93,7 +98,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Deps: d, tmpl: t, assets: a}, nil
+	return &Server{Deps: d, tmpl: t, assets: a, oidcStarts: guard.NewLimiter(0.5, 20)}, nil
 }
 
 func (s *Server) clientIP(r *http.Request) string { return guard.ClientIP(r, s.TrustProxy) }
