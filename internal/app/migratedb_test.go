@@ -48,7 +48,7 @@ import (
 )
 
 // migTables are every table migrate-db copies.
-var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", "reports", "report_files", "report_messages",
+var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", "passkeys", "passkey_challenges", "reports", "report_files", "report_messages",
 	"observables", "occurrences", "clusters", "cluster_members", "cluster_growth", "warninglists", "access_requests", "grants",
 	"case_numbers", "cases", "case_members", "case_reports", "case_tasks", "case_notes", "case_events", "case_evidence", "evidence_custody",
 	"case_referrals", "case_parties", "support_requests", "access_answers", "access_request_grants",

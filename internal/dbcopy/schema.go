@@ -61,6 +61,9 @@ var plan = []planEntry{
 	{"users", "", []string{"id"}},
 	{"sessions", "", []string{"id_hash"}},
 	{"api_tokens", "", []string{"id"}},
+	// Passkeys and the challenges of ceremonies under way (on sessions).
+	{"passkeys", "", []string{"id"}},
+	{"passkey_challenges", "", []string{"session_hash"}},
 	{"reports", "duplicate_of", []string{"id"}},
 	{"report_files", "", []string{"id"}},
 	{"report_messages", "", []string{"id"}},
