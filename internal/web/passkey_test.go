@@ -186,4 +186,27 @@ func TestPasskeyPagesWithoutJavaScript(t *testing.T) {
 	if keys, _ := s.App.DB.Passkeys(ctx, u.ID); len(keys) != 1 {
 		t.Errorf("the other officer's passkey went too: %v", keys)
 	}
+
+	// An administrator sees the passkey as a second factor and the reset
+	// removes it: the next sign-in enrols again.
+	s.AddUser(t, "admin@mpd.example", "pref-13", auth.RoleAdmin, pw)
+	ac := s.Login(t, "admin@mpd.example", pw)
+	userPage := "/admin/users/" + strconv.FormatInt(u.ID, 10)
+	page = body(t, must(ac.Get(s.URL+userPage)))
+	if !strings.Contains(page, `action="`+userPage+`/totp"`) || !strings.Contains(page, "認証アプリとパスキーを解除") {
+		t.Fatalf("the admin page offers no reset for a passkey-only account:\n%s", page)
+	}
+	resp = must(ac.PostForm(s.URL+userPage+"/totp", nil))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reset: %d", resp.StatusCode)
+	}
+	if keys, _ := s.App.DB.Passkeys(ctx, u.ID); len(keys) != 0 {
+		t.Errorf("passkeys after the reset: %v", keys)
+	}
+	resp = must(s.Client().PostForm(s.URL+"/login", url.Values{"email": {u.Email}, "password": {pw}}))
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "/login/enroll" {
+		t.Errorf("after the reset, sign-in went to %q", loc)
+	}
 }
