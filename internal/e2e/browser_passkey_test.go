@@ -19,7 +19,8 @@ import (
 // TestBrowserPasskey registers a passkey on the account page with
 // Chromium's virtual authenticator (CTAP2, built in, with user
 // verification), signs out, and signs in again with the password and the
-// passkey as the second step, landing on the queue.
+// passkey as the second step, landing on the queue; then a new officer
+// enrols a passkey instead of an authenticator app.
 //
 // WebAuthn needs a secure context and a relying party ID that is a host
 // name: the browser reaches koban as http://localhost:port (a secure
@@ -119,6 +120,23 @@ func TestBrowserPasskey(t *testing.T) {
 	}
 	if !signedIn {
 		t.Error("no auth.passkey_login in the audit log")
+	}
+
+	// A new officer whose organisation requires a second factor enrols a
+	// passkey instead of an authenticator app, and is signed in.
+	const newcomer = "new.passkey.officer@example.jp"
+	nu := s.AddUserToEnrol(t, newcomer, "pref-13", auth.RoleIntake, password)
+	passkeyClick(t, p, "sign out", `form[action="/logout"] button`, "/login?done=logged_out")
+	p.open("/login", http.StatusOK)
+	p.do("e-mail and password",
+		chromedp.SendKeys(chromedp.CSS("#email"), newcomer),
+		chromedp.SendKeys(chromedp.CSS("#password"), password))
+	passkeyClick(t, p, "sign in with the password", `form[action="/login"] button[type="submit"]`, "/login/enroll")
+	p.checkAxe("enrolment with an app or a passkey (/login/enroll)")
+	p.do("name the passkey", chromedp.SendKeys(chromedp.CSS("#passkey-name"), "私物のスマートフォン"))
+	passkeyClick(t, p, "register the passkey at enrolment", "#passkey-register", "/queue")
+	if keys, err := s.App.DB.Passkeys(context.Background(), nu.ID); err != nil || len(keys) != 1 || keys[0].Name != "私物のスマートフォン" {
+		t.Errorf("the newcomer's passkeys: %+v %v", keys, err)
 	}
 }
 
