@@ -359,7 +359,7 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, token string, rp Relyin
 		return nil, err
 	}
 	if len(keys) == 0 {
-		return nil, errPasskeyUnavailable
+		return nil, koban.Errorf(koban.Invalid, "auth.error.passkey_none")
 	}
 	assertion, data, err := w.BeginLogin(webauthnUser{u: u, keys: keys}, webauthn.WithUserVerification(protocol.VerificationPreferred))
 	if err != nil {

@@ -358,6 +358,17 @@ func TestPasskeyChallengeBoundToSession(t *testing.T) {
 	if _, err := e.svc.FinishPasskeyLogin(e.ctx, a, rp, k.get(opts), "192.0.2.70"); err == nil {
 		t.Fatal("an expired challenge was accepted")
 	}
+	// An account without passkeys is not offered a ceremony.
+	plain := e.user("plain@example.jp", "pref-13", auth.RoleInvestigator)
+	if _, err := e.svc.BeginPasskeyLogin(e.ctx, e.login(plain.Email, "192.0.2.73", auth.StageFull), rp); koban.ErrorCode(err) != koban.Unauthorized {
+		t.Errorf("a full session began a passkey sign-in: %v", err)
+	}
+	secret, _, _, _ := auth.NewTOTPKey("koban", plain.Email)
+	if err := e.db.SetTOTP(e.ctx, plain.ID, secret, 0, audit.Entry{Actor: audit.System, Action: "auth.totp_enrolled"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.BeginPasskeyLogin(e.ctx, e.login(plain.Email, "192.0.2.74", auth.StageTOTP), rp)
+	wantErr(t, "an app-only account", err, koban.Invalid, "auth.error.passkey_none")
 	// A registration challenge does not answer a sign-in.
 	a = e.login(u.Email, "192.0.2.72", auth.StageTOTP)
 	if _, err := e.svc.BeginPasskeyRegistration(e.ctx, p, a, rp); koban.ErrorCode(err) != koban.Unauthorized {
