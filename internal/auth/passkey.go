@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -100,20 +101,13 @@ func passkeyUserHandle(id int64) []byte { return []byte("koban-user-" + strconv.
 
 func (w webauthnUser) WebAuthnID() []byte          { return passkeyUserHandle(w.u.ID) }
 func (w webauthnUser) WebAuthnName() string        { return w.u.Email }
-func (w webauthnUser) WebAuthnDisplayName() string { return cmpOr(w.u.Name, w.u.Email) }
+func (w webauthnUser) WebAuthnDisplayName() string { return cmp.Or(w.u.Name, w.u.Email) }
 func (w webauthnUser) WebAuthnCredentials() []webauthn.Credential {
 	out := make([]webauthn.Credential, len(w.keys))
 	for i, k := range w.keys {
 		out[i] = k.credential()
 	}
 	return out
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func (k Passkey) credential() webauthn.Credential {
@@ -428,11 +422,8 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, token string, rp Relyi
 	cred, err := w.ValidateLogin(webauthnUser{u: u, keys: keys}, data, parsed)
 	if err != nil {
 		reason := "invalid"
-		var perr *protocol.Error
-		if errors.As(err, &perr) && perr.DevInfo != "" {
-			reason = "invalid: " + perr.DevInfo
-		} else if errors.As(err, &perr) {
-			reason = "invalid: " + perr.Details
+		if perr := (*protocol.Error)(nil); errors.As(err, &perr) {
+			reason = "invalid: " + cmp.Or(perr.DevInfo, perr.Details)
 		}
 		return fail(reason, nil)
 	}
