@@ -104,6 +104,23 @@ func TestBrowserPasskey(t *testing.T) {
 	}
 	p.shot("passkey-second-step")
 	p.checkAxe("second step with a passkey (/login/totp)")
+
+	// A forged signature (the authenticator's answer overridden): refused,
+	// the page says so, and the passkey can be tried again.
+	bogus := true
+	p.do("a bogus signature", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, webauthn.SetResponseOverrideBits, webauthn.SetResponseOverrideBitsParams{AuthenticatorID: authenticator, IsBogusSignature: &bogus})
+		return err
+	}))
+	passkeyClick(t, p, "use the passkey (bogus signature)", "#passkey-use", "/login/passkey")
+	if got := p.text(".error-summary"); !strings.Contains(got, "パスキーを確認できませんでした") {
+		t.Errorf("after a bogus signature the page says %q", got)
+	}
+	p.checkAxe("second step after a refused passkey (/login/passkey)")
+	p.do("signatures as made", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, webauthn.SetResponseOverrideBits, webauthn.SetResponseOverrideBitsParams{AuthenticatorID: authenticator})
+		return err
+	}))
 	passkeyClick(t, p, "use the passkey", "#passkey-use", "/queue")
 
 	keys, err := s.App.DB.Passkeys(context.Background(), u.ID)
