@@ -49,7 +49,7 @@ import (
 )
 
 // migTables are every table migrate-db copies.
-var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", "reports", "report_files", "report_messages",
+var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", "passkeys", "passkey_challenges", "reports", "report_files", "report_messages",
 	"observables", "occurrences", "clusters", "cluster_members", "cluster_growth", "warninglists", "access_requests", "grants",
 	"case_numbers", "cases", "case_members", "case_reports", "case_tasks", "case_notes", "case_events", "case_evidence", "evidence_custody",
 	"case_referrals", "case_parties", "support_requests", "access_answers", "access_request_grants",
@@ -134,9 +134,19 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	_, old, err := a.Auth.CreateToken(ctx, audit.Actor{Label: "cli"}, partner.Email, "old feed")
 	must(err)
 	must(a.Auth.RevokeToken(ctx, audit.Actor{Label: "cli"}, old.ID))
+	// A passkey (binary values, booleans, a counter), and a sign-in
+	// waiting for it with its challenge kept on the session.
+	must(a.DB.AddPasskey(ctx, &auth.Passkey{UserID: officer.ID, CredentialID: []byte{0, 1, 2, 0xfe, 0xff}, PublicKey: []byte("cose key"),
+		SignCount: 41, Transports: []string{"internal", "hybrid"}, AAGUID: make([]byte, 16), Attestation: "none", UserPresent: true,
+		UserVerified: true, BackupEligible: true, BackupState: true, Name: "署のパソコン", CreatedAt: time.Now(), LastUsedAt: time.Now()},
+		audit.Entry{Actor: op.Actor(), Action: "auth.passkey_added"}))
 	for _, email := range []string{officer.Email, adm.Email} {
-		_, _, err := a.Auth.Login(ctx, email, migPassword, "198.51.100.7")
+		token, _, err := a.Auth.Login(ctx, email, migPassword, "198.51.100.7")
 		must(err)
+		if email == officer.Email {
+			_, err = a.Auth.BeginPasskeyLogin(ctx, token, auth.RelyingParty{ID: "koban.example.jp", Origin: "https://koban.example.jp"})
+			must(err)
+		}
 	}
 	if _, _, err := a.Auth.Login(ctx, officer.Email, "wrong password!", "198.51.100.8"); err == nil {
 		t.Fatal("wrong password accepted")
@@ -616,6 +626,11 @@ func TestMigrateDB(t *testing.T) {
 		tt, _ := tdb.Tokens(ctx, id)
 		if !reflect.DeepEqual(st, tt) {
 			t.Fatalf("tokens of user %d differ", id)
+		}
+		sk, _ := sdb.Passkeys(ctx, id)
+		tk, _ := tdb.Passkeys(ctx, id)
+		if !reflect.DeepEqual(sk, tk) {
+			t.Fatalf("passkeys of user %d differ: %+v vs %+v", id, sk, tk)
 		}
 	}
 	if u, _ := tdb.UserByEmail(ctx, "retired@shinjuku.example"); u == nil || !u.Disabled {

@@ -17,6 +17,13 @@ type Account struct {
 	Current      string    // the id hash of the session asking
 	SecondFactor bool      // an authenticator app is enrolled
 	Required     bool      // their organisation (or their role) requires one
+	Passkeys     []Passkey // oldest first
+}
+
+// LastFactor reports whether removing one passkey would leave an account
+// that must have a second factor without any.
+func (a *Account) LastFactor() bool {
+	return a.Required && !a.SecondFactor && len(a.Passkeys) <= 1
 }
 
 // Account returns the account of the officer signed in with token.
@@ -29,7 +36,13 @@ func (s *Service) Account(ctx context.Context, p Principal, token string) (*Acco
 	if err != nil {
 		return nil, err
 	}
-	return &Account{User: u, Sessions: sessions, Current: HashToken(token), SecondFactor: u.TOTPSecret != "", Required: s.needsTOTP(u)}, nil
+	a := &Account{User: u, Sessions: sessions, Current: HashToken(token), SecondFactor: u.TOTPSecret != "", Required: s.needsTOTP(u)}
+	if ps, ok := s.passkeys(); ok {
+		if a.Passkeys, err = ps.Passkeys(ctx, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // ChangePassword replaces the officer's password after checking the

@@ -30,14 +30,20 @@ type User struct {
 	// MustChangePassword is set when an administrator has reset the
 	// password: the one-time password opens the account page alone.
 	MustChangePassword bool
+	// Passkeys is how many passkeys the account has registered.
+	Passkeys int
 }
+
+// HasSecondFactor reports whether the account has an authenticator app or
+// a passkey.
+func (u *User) HasSecondFactor() bool { return u.TOTPSecret != "" || u.Passkeys > 0 }
 
 // Session stages: a password alone gives a session that can only finish the
 // second factor.
 const (
 	StageFull   = "full"
-	StageTOTP   = "totp"   // must enter a TOTP code
-	StageEnroll = "enroll" // must set up TOTP first
+	StageTOTP   = "totp"   // must enter a TOTP code or use a passkey
+	StageEnroll = "enroll" // must set up TOTP (or a passkey) first
 )
 
 // Session is a signed-in browser.
@@ -187,7 +193,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (token,
 	}
 	s.ips.Reset(ip)
 	stage = StageFull
-	if u.TOTPSecret != "" {
+	if u.HasSecondFactor() {
 		stage = StageTOTP
 	} else if s.needsTOTP(u) {
 		stage = StageEnroll

@@ -64,6 +64,9 @@ var plan = []planEntry{
 	// Single sign-on: accounts linked to the identity provider, sign-ins on their way.
 	{"oidc_links", "", []string{"issuer", "subject"}},
 	{"oidc_flows", "", []string{"id_hash"}},
+	// Passkeys and the challenges of ceremonies under way (on sessions).
+	{"passkeys", "", []string{"id"}},
+	{"passkey_challenges", "", []string{"session_hash"}},
 	{"reports", "duplicate_of", []string{"id"}},
 	{"report_files", "", []string{"id"}},
 	{"report_messages", "", []string{"id"}},

@@ -34,14 +34,15 @@ func (db *DB) CreateUser(ctx context.Context, u *auth.User, e audit.Entry) error
 	})
 }
 
-const userCols = `id, email, name, org_id, role, password_hash, totp_secret, totp_last_step, failed_logins, locked_until, disabled, created_at, must_change_password`
+const userCols = `id, email, name, org_id, role, password_hash, totp_secret, totp_last_step, failed_logins, locked_until, disabled, created_at, must_change_password,
+	(SELECT COUNT(*) FROM passkeys WHERE passkeys.user_id = users.id)`
 
 func scanUser(s scanner) (*auth.User, error) {
 	var u auth.User
 	var role string
 	var locked, created int64
 	err := s.Scan(&u.ID, &u.Email, &u.Name, &u.OrgID, &role, &u.PasswordHash, &u.TOTPSecret, &u.TOTPLastStep, &u.FailedLogins, &locked, &u.Disabled, &created,
-		&u.MustChangePassword)
+		&u.MustChangePassword, &u.Passkeys)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("error.not_found")
 	}
@@ -234,11 +235,35 @@ func (db *DB) ResetPassword(ctx context.Context, userID int64, hash string, e au
 		hash, true, userID)
 }
 
-// ResetTOTP removes the user's authenticator key, so that their next
-// sign-in enrols a new one, and ends every session of the user, with the
-// audit entry (its detail gains the number of sessions ended).
+// ResetTOTP removes the user's second factors, the authenticator key and
+// every passkey, so that their next sign-in enrols a new one, and ends
+// every session of the user, with the audit entry (its detail gains the
+// number of sessions ended and of passkeys removed).
 func (db *DB) ResetTOTP(ctx context.Context, userID int64, e audit.Entry) (int, error) {
-	return db.updateEndingSessions(ctx, userID, e, `UPDATE users SET totp_secret = '', totp_last_step = 0 WHERE id = ?`, userID)
+	var n int64
+	err := db.inTx(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = '', totp_last_step = 0 WHERE id = ?`, userID)
+		if err != nil {
+			return fmt.Errorf("update user %d: %w", userID, err)
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return notFound("error.not_found")
+		}
+		res, err = tx.ExecContext(ctx, `DELETE FROM passkeys WHERE user_id = ?`, userID)
+		if err != nil {
+			return fmt.Errorf("remove passkeys of user %d: %w", userID, err)
+		}
+		keys, _ := res.RowsAffected()
+		if n, err = endSessions(ctx, tx, userID); err != nil {
+			return err
+		}
+		if e.Detail == nil {
+			e.Detail = map[string]any{}
+		}
+		e.Detail["sessions_ended"], e.Detail["passkeys_removed"] = n, keys
+		return db.appendAudit(ctx, tx, e)
+	})
+	return int(n), err
 }
 
 // updateEndingSessions runs the update of one user, ends the user's

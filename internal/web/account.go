@@ -73,7 +73,7 @@ func (s *Server) accountAction(w http.ResponseWriter, r *http.Request) {
 		_, err = s.Auth.EndOtherSessions(r.Context(), pr, token)
 		done = "sessions_ended"
 	default:
-		err = koban.Errorf(koban.NotFound, "error.not_found")
+		done, err = s.passkeyAccountAction(w, r, pr, r.PathValue("action"))
 	}
 	if err == nil {
 		http.Redirect(w, r, "/account?done="+done, http.StatusSeeOther)

@@ -59,7 +59,7 @@ func sessionToken(r *http.Request) string {
 
 func (s *Server) totpForm(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	s.render(w, r, http.StatusOK, "totp", loginPage{page: s.newPage(r, "login.totp_title")})
+	s.render(w, r, http.StatusOK, "totp", s.secondStep(r, loginPage{page: s.newPage(r, "login.totp_title")}))
 }
 
 func (s *Server) totp(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +71,7 @@ func (s *Server) totp(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
-		p := loginPage{page: s.newPage(r, "login.totp_title")}
+		p := s.secondStep(r, loginPage{page: s.newPage(r, "login.totp_title")})
 		p.setProblems(err)
 		s.render(w, r, http.StatusUnprocessableEntity, "totp", p)
 		return

@@ -84,7 +84,7 @@ func testAdminResets(t *testing.T, f *fixture) {
 			done = append(done, r.Action+" "+r.Detail)
 		}
 	}
-	want := []string{`user.reset_password {"sessions_ended":2}`, `user.reset_totp {"sessions_ended":1}`, `user.update {"sessions_ended":1}`}
+	want := []string{`user.reset_password {"sessions_ended":2}`, `user.reset_totp {"passkeys_removed":0,"sessions_ended":1}`, `user.update {"sessions_ended":1}`}
 	if strings.Join(done, "|") != strings.Join(want, "|") {
 		t.Errorf("audit rows %q, want %q", done, want)
 	}

@@ -78,6 +78,7 @@ func Run(t *testing.T, h Harness) {
 		{"DuplicateEmail", testDuplicateEmail},
 		{"SetUserDisabled", testSetUserDisabled},
 		{"AdminResets", testAdminResets},
+		{"Passkeys", testPasskeys},
 		{"LoginFailedLocking", testLoginFailed},
 		{"TOTPStepReplay", testTOTPStep},
 		{"Sessions", testSessions},
