@@ -59,6 +59,8 @@ Usage:
   koban stix validate [FILE…]      check STIX 2.1 files (bundles, arrays, objects; stdin when no file or -): each
                                    problem on its own line; exit 0 when every object is valid, 1 on problems
   koban files sweep [-older-than 1h]  remove evidence files that no report or case names (the server does this hourly)
+  koban retention plan|run         what the retention policy (KOBAN_RETENTION_POLICY) says is due now (plan: nothing
+                                   changed), or delete it under tombstones and prune the audit log (the server does this daily)
   koban migrate-db --from sqlite:PATH --to postgres://… [--files-to DIR]  copy SQLite into PostgreSQL (resumable), then verify
   koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url URL]
                                    measure intake throughput (public API, or partner NDJSON) on a fresh database
@@ -119,6 +121,8 @@ func Run(ctx context.Context, env Env) int {
 		err = runFiles(ctx, env, rest)
 	case "evidence":
 		err = runEvidence(ctx, env, rest)
+	case "retention":
+		err = runRetentionCmd(ctx, env, rest)
 	case "export":
 		err = runExport(ctx, env, rest)
 	case "stix":

@@ -70,8 +70,8 @@ func TestRolesAndPermissionsComplete(t *testing.T) {
 	if len(Roles()) != 6 {
 		t.Errorf("Roles() has %d entries, want 6", len(Roles()))
 	}
-	if len(Permissions()) != 26 {
-		t.Errorf("Permissions() has %d entries, want 26", len(Permissions()))
+	if len(Permissions()) != 27 {
+		t.Errorf("Permissions() has %d entries, want 27", len(Permissions()))
 	}
 	for _, r := range Roles() {
 		if !r.Valid() {

@@ -85,6 +85,10 @@ type Config struct {
 	// captures may take in the file store before pages that changed are
 	// no longer kept (a warning from 80 %); 0: no quota.
 	PatrolQuota int64
+	// RetentionPolicy (KOBAN_RETENTION_POLICY) is the operator's JSON file
+	// of retention periods laid over koban's defaults (docs/operations.md,
+	// "Retention"); empty: the defaults.
+	RetentionPolicy string
 	// StatsK (KOBAN_STATS_K) is the smallest count the public statistics
 	// publish: smaller counts, and what would give them away, are hidden.
 	StatsK int
@@ -185,6 +189,7 @@ var settings = []setting{
 		c.PatrolQuota = n
 		return nil
 	}, func(c *Config) string { return FormatBytes(c.PatrolQuota) }},
+	{"KOBAN_RETENTION_POLICY", "retention-policy", "JSON file of retention periods (reports by kind and category, patrol captures, cases, evidence, audit) over koban's defaults; empty: the defaults", false, func(c *Config, v string) error { c.RetentionPolicy = v; return nil }, func(c *Config) string { return c.RetentionPolicy }},
 	{"KOBAN_PDF_FONT", "pdf-font", "TrueType font (.ttf) with Japanese glyphs for court bundle PDFs; empty: IPA Gothic where Debian installs it", false, func(c *Config, v string) error { c.PDFFont = v; return nil }, func(c *Config) string { return c.PDFFont }},
 }
 
