@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
@@ -476,6 +477,14 @@ func runAuditVerify(ctx context.Context, env Env, args []string) error {
 		return errors.New("the audit log does not match its anchors")
 	}
 	fmt.Fprintf(env.Stdout, "audit log intact: %d rows, head %s\n", res.Rows, res.Head)
+	if cp := res.Checkpoint; cp != nil {
+		fmt.Fprintf(env.Stdout, "Rows up to id %d (the last written %s) were pruned by retention at %s; the chain is verified from the checkpoint's hash %s on.\n",
+			cp.LastID, cp.LastAt.Format(time.RFC3339), cp.At.Format(time.RFC3339), cp.LastHash)
+		if res.Covered > 0 {
+			fmt.Fprintf(env.Stdout, "%d %s on pruned rows %s covered by the checkpoint and cannot be checked against rows that are gone.\n",
+				res.Covered, map[bool]string{true: "anchor", false: "anchors"}[res.Covered == 1], map[bool]string{true: "is", false: "are"}[res.Covered == 1])
+		}
+	}
 	if expect != nil {
 		fmt.Fprintf(env.Stdout, "Row %d still has hash %s, so no row up to it was rewritten or removed.\n", expect.ID, expect.Hash)
 	}

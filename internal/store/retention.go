@@ -242,7 +242,6 @@ func (db *DB) deleteReport(ctx context.Context, tx *txn, d retention.Deletion) (
 		`DELETE FROM grants WHERE object_type = 'report' AND object_id = ?`,
 		`DELETE FROM report_files WHERE report_id = ?`,
 		`DELETE FROM report_messages WHERE report_id = ?`,
-		`DELETE FROM report_observables WHERE report_id = ?`,
 		`DELETE FROM report_search WHERE `+db.kindSQL(search.Report).key+` = ?`,
 		`UPDATE reports SET duplicate_of = NULL WHERE duplicate_of = ?`,
 		`UPDATE patrol_findings SET report_id = NULL WHERE report_id = ?`,
