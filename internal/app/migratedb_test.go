@@ -59,7 +59,7 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"foreign_requests", "advisories", "advisory_versions", "reading_feeds", "reading_items",
 	"sample_files", "samples", "sample_cases",
 	"vuln_sources", "vulns", "vuln_products", "vuln_kev", "vuln_epss", "assets", "vuln_findings", "vuln_alerts",
-	"triage_models", "triage_suggestions"}
+	"triage_models", "triage_suggestions", "retention_tombstones", "audit_checkpoints"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {

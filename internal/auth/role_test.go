@@ -37,6 +37,7 @@ func TestRoleMatrix(t *testing.T) {
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
 			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermReadingManage: true, PermDashboardRead: true,
 			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true, PermVulnRead: true, PermVulnManage: true,
+			PermCaseHold: true,
 		}, true},
 		{RoleAdmin, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
@@ -45,6 +46,7 @@ func TestRoleMatrix(t *testing.T) {
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
 			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermReadingManage: true, PermDashboardRead: true,
 			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true, PermVulnRead: true, PermVulnManage: true, PermVulnFeeds: true,
+			PermCaseHold: true,
 		}, true},
 		{RolePartner, perms{PermReportSubmit: true, PermIntelRead: true}, false},
 		{Role(""), perms{}, false},
