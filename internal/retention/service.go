@@ -19,8 +19,8 @@ type Store interface {
 	RetentionFacts(ctx context.Context, reportsBefore, casesBefore time.Time) ([]CaseFacts, []ReportFacts, error)
 	// ExpirableCaptures lists at most limit patrol captures past their
 	// retention at now (def is the default period, see patrol.Retain) that
-	// nothing keeps, after the capture id after.
-	ExpirableCaptures(ctx context.Context, now time.Time, def Period, after int64, limit int) ([]int64, error)
+	// nothing keeps, by id.
+	ExpirableCaptures(ctx context.Context, now time.Time, def Period, limit int) ([]int64, error)
 	// DeleteRecord deletes one record and everything under it in one
 	// transaction, writing its tombstone and a retention.delete audit row
 	// first. It checks again that nothing keeps it (deleted false when
@@ -92,8 +92,9 @@ func (s Summary) Counts() map[string]int {
 	return out
 }
 
-// captureBatch is how many captures one look-up lists.
-const captureBatch = 1000
+// maxCaptures bounds the captures one plan lists (their ids alone; the
+// next day's run takes the rest).
+const maxCaptures = 1_000_000
 
 // Plan says what would go now, changing nothing.
 func (s *Service) Plan(ctx context.Context) (Summary, error) {
@@ -112,19 +113,12 @@ func (s *Service) Plan(ctx context.Context) (Summary, error) {
 	}
 	sum.Items, sum.Kept = s.policy.Plan(now, cases, reports)
 	if !s.policy.PatrolCaptures.IsForever() {
-		var after int64
-		for {
-			ids, err := s.store.ExpirableCaptures(ctx, now, s.policy.PatrolCaptures, after, captureBatch)
-			if err != nil {
-				return sum, fmt.Errorf("retention plan: %w", err)
-			}
-			for _, id := range ids {
-				sum.Items = append(sum.Items, Item{Type: TypeCapture, ID: id, Rule: "patrol_capture", Category: "patrol_capture"})
-			}
-			if len(ids) < captureBatch {
-				break
-			}
-			after = ids[len(ids)-1]
+		ids, err := s.store.ExpirableCaptures(ctx, now, s.policy.PatrolCaptures, maxCaptures)
+		if err != nil {
+			return sum, fmt.Errorf("retention plan: %w", err)
+		}
+		for _, id := range ids {
+			sum.Items = append(sum.Items, Item{Type: TypeCapture, ID: id, Rule: "patrol_capture", Category: "patrol_capture"})
 		}
 	}
 	if cutoff, ok := s.policy.AuditCutoff(now); ok {

@@ -22,7 +22,7 @@ func TestExpireCapturesPlan(t *testing.T) {
 		args []any
 		want []string
 	}{
-		{sqliteDialect.expireCaptures(), []any{90, false, 0, 86400000000, 0, 5000},
+		{sqliteDialect.expireCaptures(), []any{90, false, 0, 86400000000, 5000},
 			[]string{"MATERIALIZE k", "SEARCH c USING COVERING INDEX patrol_captures_item (item_id=? AND fetched_at<?)", "patrol_findings_capture (capture_id=?)"}},
 		{patrolUsage, nil, []string{"patrol_captures_sha256", "patrol_captures_screenshot"}},
 	} {

@@ -23,7 +23,7 @@ const microsPerDay = int64(24*time.Hour) / 1000
 // a batch comes back full. koban's own sweep is retention's run, which
 // deletes the same captures (ExpirableCaptures) with the policy's default.
 func (db *DB) ExpireCaptures(ctx context.Context, now time.Time, def time.Duration, limit int, e audit.Entry) (int, error) {
-	ids, err := db.ExpirableCaptures(ctx, now, retention.Period{Days: int(def / (24 * time.Hour))}, 0, limit)
+	ids, err := db.ExpirableCaptures(ctx, now, retention.Period{Days: int(def / (24 * time.Hour))}, limit)
 	if err != nil {
 		return 0, err
 	}
@@ -50,8 +50,8 @@ func (db *DB) ExpireCaptures(ctx context.Context, now time.Time, def time.Durati
 // their item is not under legal hold. An item's retention follows
 // patrol.Retain: its own retention_days, else the longest retention its
 // organisation set for one of its tags, else the default. Its arguments
-// are the default retention in days, false (no hold), now, a day, the id
-// to list after and the limit. Each item's retention is worked out once
+// are the default retention in days, false (no hold), now, a day and the
+// limit. Each item's retention is worked out once
 // (MATERIALIZED: inlined, the planner may work it out again for every
 // capture); the captures past it are found along patrol_captures_item; the
 // checks that a finding does not name one and that it is not its item's
@@ -66,8 +66,7 @@ func (d *dialect) expireCaptures() string {
 		SELECT c.id FROM k JOIN patrol_captures c ON c.item_id = k.item_id AND c.fetched_at < CAST(? AS BIGINT) - k.days * CAST(? AS BIGINT)
 			WHERE NOT EXISTS (SELECT 1 FROM patrol_findings f WHERE f.capture_id = c.id)
 				AND c.id <> (SELECT MAX(l.id) FROM patrol_captures l WHERE l.item_id = c.item_id)
-				AND c.id > ?
-			ORDER BY c.id LIMIT ?`
+			LIMIT ?`
 }
 
 // TagRetentions implements patrol.Store.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -91,12 +92,13 @@ func (db *DB) RetentionFacts(ctx context.Context, reportsBefore, casesBefore tim
 // ExpirableCaptures implements retention.Store through expireCaptures, the
 // patrol retention rules (an item's own period, its tags', else def; legal
 // hold, a finding and being the item's latest keep a capture).
-func (db *DB) ExpirableCaptures(ctx context.Context, now time.Time, def retention.Period, after int64, limit int) ([]int64, error) {
+func (db *DB) ExpirableCaptures(ctx context.Context, now time.Time, def retention.Period, limit int) ([]int64, error) {
 	days := int64(now.Sub(now.AddDate(-def.Years, -def.Months, -def.Days)) / (24 * time.Hour))
-	ids, err := collect(ctx, db.read, scanID, db.d.expireCaptures(), days, false, ts(now), microsPerDay, after, limit)
+	ids, err := collect(ctx, db.read, scanID, db.d.expireCaptures(), days, false, ts(now), microsPerDay, limit)
 	if err != nil {
 		return nil, fmt.Errorf("expirable captures: %w", err)
 	}
+	slices.Sort(ids)
 	return ids, nil
 }
 
@@ -202,7 +204,8 @@ func execAll(ctx context.Context, tx *txn, id int64, stmts ...string) error {
 // the national index: each value's count goes down by one, a value no
 // record holds any more goes (unless an access request or a sighting names
 // it), and the report leaves its cluster, whose size goes down (a cluster
-// left empty goes; clusters are not split).
+// left with one record goes; clusters are not split: what linked the rest
+// through this report keeps them together until the clusters are rebuilt).
 func (db *DB) deleteReport(ctx context.Context, tx *txn, d retention.Deletion) (bool, []string, error) {
 	var status string
 	var linked int
@@ -262,8 +265,10 @@ func (db *DB) deleteReport(ctx context.Context, tx *txn, d retention.Deletion) (
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cluster_members WHERE cluster_id = ?`, cluster).Scan(&left); err != nil {
 			return false, nil, fmt.Errorf("delete report %d: cluster: %w", d.ID, err)
 		}
-		if left == 0 {
-			if err := execAll(ctx, tx, cluster, `UPDATE observables SET cluster_id = 0 WHERE cluster_id = ?`, dropGrowth, `DELETE FROM clusters WHERE id = ?`); err != nil {
+		if left < 2 {
+			// One record alone is no cluster.
+			if err := execAll(ctx, tx, cluster, `UPDATE observables SET cluster_id = 0 WHERE cluster_id = ?`, `DELETE FROM cluster_members WHERE cluster_id = ?`,
+				dropGrowth, `DELETE FROM clusters WHERE id = ?`); err != nil {
 				return false, nil, fmt.Errorf("delete report %d: cluster: %w", d.ID, err)
 			}
 		} else if _, err := tx.ExecContext(ctx, `UPDATE clusters SET size = ?, updated_at = ? WHERE id = ?`, left, ts(d.At), cluster); err != nil {
