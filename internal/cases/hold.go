@@ -27,7 +27,7 @@ func (s *Service) SetHold(ctx context.Context, p auth.Principal, id int64, hold 
 		return nil, err
 	}
 	var pr koban.Problems
-	reason = s.text(&pr, "reason", reason, maxText, true, false)
+	reason = s.text(&pr, "hold_reason", reason, maxText, true, true)
 	if err := pr.Err(); err != nil {
 		return nil, err
 	}
