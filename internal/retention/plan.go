@@ -23,6 +23,9 @@ type ReportFacts struct {
 	Updated        time.Time
 	FreezeDeadline time.Time // the 72-hour freeze window's end; zero without one
 	Cases          []int64   // the cases it is linked to
+	// Linked says that another module's record names the report (a
+	// takedown request made from it): it is kept until that goes.
+	Linked bool
 }
 
 // CaseFacts is what the planner needs to know of a case.
@@ -101,6 +104,8 @@ func (p Policy) Plan(now time.Time, cases []CaseFacts, reports []ReportFacts) ([
 			reason = "not_closed"
 		case !r.FreezeDeadline.IsZero() && now.Before(r.FreezeDeadline):
 			reason = "freeze_window"
+		case r.Linked:
+			reason = "linked_records"
 		}
 		for _, id := range r.Cases {
 			if reason != "" {

@@ -136,7 +136,8 @@ func TestPlan(t *testing.T) {
 		{ID: 16, Kind: "tip", Status: "closed", Updated: ago(2), Cases: []int64{1}},                  // its case goes too
 		{ID: 17, Kind: "tip", Status: "closed", Updated: ago(2), Cases: []int64{1, 4}},               // one of its cases is held
 		{ID: 18, Kind: "tip", Status: "closed", Updated: ago(2), Cases: []int64{7}},                  // its case stays
-		{ID: 19, Kind: "tip", Status: "closed", Updated: now.AddDate(-1, 0, 1)},                      // a day short
+		{ID: 19, Kind: "tip", Status: "closed", Updated: now.AddDate(-1, 0, 1)},
+		{ID: 20, Kind: "tip", Status: "closed", Updated: ago(2), Linked: true}, // a day short
 	}
 	due, kept := p.Plan(now, cases, reports)
 	var got []string
@@ -152,7 +153,7 @@ func TestPlan(t *testing.T) {
 		got = append(got, k.Type+" "+itoa(k.ID)+" "+k.Reason)
 	}
 	want = []string{"case 4 legal_hold", "case 5 not_closed", "case 6 linked_records", "report 14 not_closed", "report 15 freeze_window",
-		"report 17 legal_hold", "report 18 linked_case"}
+		"report 17 legal_hold", "report 18 linked_case", "report 20 linked_records"}
 	if strings.Join(got, "; ") != strings.Join(want, "; ") {
 		t.Errorf("kept:\n  %s\nwant\n  %s", strings.Join(got, "; "), strings.Join(want, "; "))
 	}

@@ -58,7 +58,8 @@ func (db *DB) RetentionFacts(ctx context.Context, reportsBefore, casesBefore tim
 	}
 	var rs []retention.ReportFacts
 	if !reportsBefore.IsZero() {
-		rows, err := db.read.QueryContext(ctx, `SELECT r.id, r.kind, r.category, r.status, r.updated_at, r.freeze_deadline, COALESCE(cr.case_id, 0)
+		rows, err := db.read.QueryContext(ctx, `SELECT r.id, r.kind, r.category, r.status, r.updated_at, r.freeze_deadline, COALESCE(cr.case_id, 0),
+			CASE WHEN EXISTS (`+reportNamed+`) THEN 1 ELSE 0 END
 			FROM reports r LEFT JOIN case_reports cr ON cr.report_id = r.id
 			WHERE r.updated_at < ? ORDER BY r.id, cr.case_id`, ts(reportsBefore))
 		if err != nil {
@@ -67,7 +68,8 @@ func (db *DB) RetentionFacts(ctx context.Context, reportsBefore, casesBefore tim
 		for rows.Next() {
 			var r retention.ReportFacts
 			var at, freeze, caseID int64
-			if err := rows.Scan(&r.ID, &r.Kind, &r.Category, &r.Status, &at, &freeze, &caseID); err != nil {
+			var named int
+			if err := rows.Scan(&r.ID, &r.Kind, &r.Category, &r.Status, &at, &freeze, &caseID, &named); err != nil {
 				rows.Close()
 				return nil, nil, fmt.Errorf("retention facts: reports: %w", err)
 			}
@@ -75,7 +77,7 @@ func (db *DB) RetentionFacts(ctx context.Context, reportsBefore, casesBefore tim
 				rs[n-1].Cases = append(rs[n-1].Cases, caseID)
 				continue
 			}
-			r.Updated, r.FreezeDeadline = tm(at), tm(freeze)
+			r.Updated, r.FreezeDeadline, r.Linked = tm(at), tm(freeze), named != 0
 			if caseID != 0 {
 				r.Cases = []int64{caseID}
 			}
@@ -88,6 +90,10 @@ func (db *DB) RetentionFacts(ctx context.Context, reportsBefore, casesBefore tim
 	}
 	return cs, rs, nil
 }
+
+// reportNamed finds what names report r outside its own rows and keeps it:
+// a takedown request made from it.
+const reportNamed = `SELECT 1 FROM takedown_requests x WHERE x.source_type = 'report' AND x.source_id = r.id`
 
 // ExpirableCaptures implements retention.Store through expireCaptures, the
 // patrol retention rules (an item's own period, its tags', else def; legal
@@ -199,7 +205,8 @@ func execAll(ctx context.Context, tx *txn, id int64, stmts ...string) error {
 	return nil
 }
 
-// deleteReport deletes a closed report no case links to, with its files'
+// deleteReport deletes a closed report no case links to (nor a takedown
+// request names), with its files'
 // rows, messages, search row, suggestions and grants, and takes it out of
 // the national index: each value's count goes down by one, a value no
 // record holds any more goes (unless an access request or a sighting names
@@ -209,7 +216,8 @@ func execAll(ctx context.Context, tx *txn, id int64, stmts ...string) error {
 func (db *DB) deleteReport(ctx context.Context, tx *txn, d retention.Deletion) (bool, []string, error) {
 	var status string
 	var linked int
-	err := tx.QueryRowContext(ctx, `SELECT status, (SELECT COUNT(*) FROM case_reports WHERE report_id = reports.id) FROM reports WHERE id = ?`+db.d.forUpdate, d.ID).Scan(&status, &linked)
+	err := tx.QueryRowContext(ctx, `SELECT r.status, (SELECT COUNT(*) FROM case_reports WHERE report_id = r.id)
+		+ CASE WHEN EXISTS (`+reportNamed+`) THEN 1 ELSE 0 END FROM reports r WHERE r.id = ?`+db.d.forUpdate, d.ID).Scan(&status, &linked)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (status != "closed" || linked > 0) {
 		return false, nil, nil
 	}
@@ -346,7 +354,7 @@ func (db *DB) deleteCase(ctx context.Context, tx *txn, d retention.Deletion) (bo
 }
 
 // deleteCapture deletes one patrol capture that the patrol rules still let
-// go, with its triage suggestion.
+// go.
 func (db *DB) deleteCapture(ctx context.Context, tx *txn, d retention.Deletion) (bool, []string, error) {
 	var body, shot string
 	var item int64
@@ -374,9 +382,7 @@ func (db *DB) deleteCapture(ctx context.Context, tx *txn, d retention.Deletion) 
 	if err := db.tombstone(ctx, tx, retention.TypeCapture, d.ID, hash, d); err != nil {
 		return false, nil, err
 	}
-	if err := execAll(ctx, tx, d.ID,
-		`DELETE FROM triage_suggestions WHERE record_type = 'capture' AND record_id = ?`,
-		`DELETE FROM patrol_captures WHERE id = ?`); err != nil {
+	if err := execAll(ctx, tx, d.ID, `DELETE FROM patrol_captures WHERE id = ?`); err != nil {
 		return false, nil, fmt.Errorf("delete capture %d: %w", d.ID, err)
 	}
 	files := []string{body}

@@ -10,6 +10,7 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/cases"
+	"github.com/koban-project/koban/internal/correlate"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/retention"
 )
@@ -49,7 +50,8 @@ func (f *fixture) tombstoneOf(typ string, id int64) retention.Deletion {
 	return retention.Deletion{}
 }
 
-// Deleting reports: an open report and one a case links stay; a closed
+// Deleting reports: an open report, one a case links and one a takedown
+// request was made from stay; a closed
 // one goes with its files' rows, its tombstone holding the hash of its row
 // and its retention.delete audit row; the national index stays
 // consistent: the value two reports held counts one, their cluster
@@ -71,8 +73,15 @@ func testRetentionReports(t *testing.T, f *fixture) {
 	open := f.indexed("pref-13", phone("09055556666"))
 	linked := closed()
 	f.newCase("pref-13", "2026-13", linked.ID)
+	taken := closed()
+	f.newTakedown("pref-13", 0, correlate.Key{Type: correlate.Report, ID: taken.ID})
 	f.deleted(retention.TypeReport, open.ID, false)
 	f.deleted(retention.TypeReport, linked.ID, false)
+	f.deleted(retention.TypeReport, taken.ID, false)
+	if _, rs, err := f.db.RetentionFacts(f.ctx, f.clock.Now().Add(time.Hour), time.Time{}); err != nil || len(rs) != 5 || !rs[4].Linked || rs[3].Linked ||
+		!slices.Equal(rs[3].Cases, []int64{1}) || rs[2].Status != "new" {
+		t.Errorf("RetentionFacts = %+v, %v", rs, err)
+	}
 
 	want, err := f.db.RowHash(f.ctx, "reports", a.ID)
 	if err != nil {
@@ -112,8 +121,8 @@ func testRetentionReports(t *testing.T, f *fixture) {
 		t.Errorf("the value the open report holds counts %d, want 1", v.Records)
 	}
 	var reports, occurrences, values int
-	if err := f.db.Stats(f.ctx, &reports, &occurrences, &values); err != nil || reports != 2 || occurrences != 1 || values != 1 {
-		t.Errorf("Stats = %d reports, %d occurrences, %d values, %v; want 2, 1, 1", reports, occurrences, values, err)
+	if err := f.db.Stats(f.ctx, &reports, &occurrences, &values); err != nil || reports != 3 || occurrences != 1 || values != 1 {
+		t.Errorf("Stats = %d reports, %d occurrences, %d values, %v; want 3, 1, 1", reports, occurrences, values, err)
 	}
 	// Deleting it again is nothing to do, and the chain holds.
 	f.deleted(retention.TypeReport, a.ID, false)
