@@ -314,7 +314,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Advisories = advisory.NewService(db, a.Access, a.Tree, o.Clock, log)
 	a.Stats = stats.NewService(db, o.Clock, cfg.Location, cfg.StatsK)
 	a.Dash = dashboard.NewService(db, a.Access, a.Takedown, a.Tree, o.Clock, cfg.Location)
-	pages, err := web.New(web.Deps{Assist: a.Assist, Stats: a.Stats, Dashboard: a.Dash, Advisories: a.Advisories, Instance: instance, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Foreign: a.Foreign, Malware: a.Malware, Reading: a.Reading, Vuln: a.Vuln, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	pages, err := web.New(web.Deps{Retention: a.Retention, Assist: a.Assist, Stats: a.Stats, Dashboard: a.Dash, Advisories: a.Advisories, Instance: instance, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Foreign: a.Foreign, Malware: a.Malware, Reading: a.Reading, Vuln: a.Vuln, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()

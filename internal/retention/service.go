@@ -35,6 +35,28 @@ type Store interface {
 	PruneAudit(ctx context.Context, lastID int64, at time.Time, e audit.Entry) (audit.Checkpoint, error)
 	// FileNamed reports whether any row still names the stored file.
 	FileNamed(ctx context.Context, sha256 string) (bool, error)
+	// RetentionRuns lists the last limit runs that deleted something,
+	// newest first; AuditCheckpoints the last limit checkpoints.
+	RetentionRuns(ctx context.Context, limit int) ([]Run, error)
+	AuditCheckpoints(ctx context.Context, limit int) ([]audit.Checkpoint, error)
+}
+
+// Run is one past run: when, under which policy, how many records of each
+// type it deleted.
+type Run struct {
+	At      time.Time
+	Version string
+	Deleted map[string]int
+}
+
+// History is what the last runs deleted and the audit log's checkpoints.
+func (s *Service) History(ctx context.Context, limit int) ([]Run, []audit.Checkpoint, error) {
+	runs, err := s.store.RetentionRuns(ctx, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	cps, err := s.store.AuditCheckpoints(ctx, limit)
+	return runs, cps, err
 }
 
 // Deletion is one record to delete and why.

@@ -527,3 +527,41 @@ func scanString(s scanner) (string, error) {
 	err := s.Scan(&v)
 	return v, err
 }
+
+// RetentionRuns implements retention.Store: the tombstones grouped by the
+// run that wrote them (a run writes every tombstone with its plan's time),
+// newest first.
+func (db *DB) RetentionRuns(ctx context.Context, limit int) ([]retention.Run, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT deleted_at, policy_version, record_type, COUNT(*) FROM retention_tombstones
+		WHERE deleted_at IN (SELECT DISTINCT deleted_at FROM retention_tombstones ORDER BY deleted_at DESC LIMIT ?)
+		GROUP BY deleted_at, policy_version, record_type ORDER BY deleted_at DESC, policy_version, record_type`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("retention runs: %w", err)
+	}
+	defer rows.Close()
+	var out []retention.Run
+	for rows.Next() {
+		var at int64
+		var version, typ string
+		var n int
+		if err := rows.Scan(&at, &version, &typ, &n); err != nil {
+			return nil, fmt.Errorf("retention runs: %w", err)
+		}
+		if k := len(out); k == 0 || !out[k-1].At.Equal(tm(at)) || out[k-1].Version != version {
+			out = append(out, retention.Run{At: tm(at), Version: version, Deleted: map[string]int{}})
+		}
+		out[len(out)-1].Deleted[typ] += n
+	}
+	return out, rows.Err()
+}
+
+// AuditCheckpoints implements retention.Store, newest first.
+func (db *DB) AuditCheckpoints(ctx context.Context, limit int) ([]audit.Checkpoint, error) {
+	return collect(ctx, db.read, func(s scanner) (audit.Checkpoint, error) {
+		var cp audit.Checkpoint
+		var lastAt, at int64
+		err := s.Scan(&cp.LastID, &cp.LastHash, &lastAt, &cp.Pruned, &at)
+		cp.LastAt, cp.At = tm(lastAt), tm(at)
+		return cp, err
+	}, `SELECT last_id, last_hash, last_at, pruned, created_at FROM audit_checkpoints ORDER BY last_id DESC LIMIT ?`, limit)
+}

@@ -28,6 +28,7 @@ import (
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/reading"
+	"github.com/koban-project/koban/internal/retention"
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/stats"
 	"github.com/koban-project/koban/internal/takedown"
@@ -53,6 +54,7 @@ type Deps struct {
 	Reading    *reading.Service   // other bodies' advisories, newest first
 	Assist     *assist.Service    // triage suggestions (nil: none shown)
 	Vuln       *vuln.Service      // vulnerability information against the inventory of police IT
+	Retention  *retention.Service // the retention policy and its last runs (administrators)
 	Index      *correlate.Service
 	Auth       *auth.Service
 	Admin      *admin.Service
