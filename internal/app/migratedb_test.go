@@ -33,6 +33,7 @@ import (
 	"github.com/koban-project/koban/internal/dbcopy"
 	"github.com/koban-project/koban/internal/foreign"
 	"github.com/koban-project/koban/internal/intake"
+	"github.com/koban-project/koban/internal/retention"
 	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/malware"
 	"github.com/koban-project/koban/internal/observe"
@@ -384,6 +385,20 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))
 	must(a.Intake.MarkDuplicate(ctx, ap, id(n-1), strconv.FormatInt(id(0), 10)))
+	// Retention: one more report, closed and deleted under its tombstone,
+	// and the audit log's first rows pruned behind a checkpoint (the copy
+	// verifies the source's chain from it).
+	rc, err := a.Intake.Submit(ctx, intake.Submission{Kind: intake.KindTip, Description: "保存期間を過ぎる通報", Language: "ja", Prefecture: "13"},
+		intake.Origin{Source: "web", IP: "192.0.2.1"})
+	must(err)
+	must(a.Intake.Close(ctx, ap, rc.ReportID, "resolved", ""))
+	goneOK, _, err := a.DB.DeleteRecord(ctx, retention.Deletion{Type: retention.TypeReport, ID: rc.ReportID, Rule: "report.tip", Version: "test", At: time.Now()})
+	must(err)
+	if !goneOK {
+		t.Fatal("the extra report was not deleted")
+	}
+	_, err = a.DB.PruneAudit(ctx, 5, time.Now(), audit.Entry{Actor: audit.System, Action: "retention.audit_pruned", ObjectType: "audit_log", ObjectID: "5"})
+	must(err)
 	must(a.Close())
 
 	// Re-parent the first station under the second, as a later "move
@@ -791,9 +806,10 @@ func TestMigrateDBVerifyFindsDifferences(t *testing.T) {
 	if code, out, errs := migrate(t, "--from", "sqlite:"+src.dir, "--to", pg); code != 0 {
 		t.Fatalf("migrate-db: exit %d\n%s\n%s", code, out, errs)
 	}
-	// Someone changes a report and an audit row in the target.
+	// Someone changes a report and an audit row in the target (one after
+	// the source's checkpoint: rows up to 5 were pruned).
 	pgExec(t, pg, `UPDATE reports SET description = 'changed' WHERE id = 2`)
-	pgExec(t, pg, `ALTER TABLE audit_log DISABLE TRIGGER USER`, `UPDATE audit_log SET actor = 'someone else' WHERE id = 4`,
+	pgExec(t, pg, `ALTER TABLE audit_log DISABLE TRIGGER USER`, `UPDATE audit_log SET actor = 'someone else' WHERE id = 8`,
 		`ALTER TABLE audit_log ENABLE TRIGGER USER`)
 	code, out, errs := migrate(t, "--from", "sqlite:"+src.dir, "--to", pg, "--verify-only")
 	if code != 1 || !strings.Contains(errs, "verification failed") {
@@ -801,8 +817,8 @@ func TestMigrateDBVerifyFindsDifferences(t *testing.T) {
 	}
 	for _, want := range []string{
 		"MISMATCH (id=2: column description differs)",
-		"MISMATCH (id=4: column actor differs)",
-		"target BROKEN at row 4",
+		"MISMATCH (id=8: column actor differs)",
+		"target BROKEN at row 8",
 		"result: MISMATCH",
 	} {
 		if !strings.Contains(out, want) {
