@@ -469,7 +469,9 @@ func (db *DB) AuditPrunable(ctx context.Context, cutoff time.Time) (int64, int64
 	return last, n, nil
 }
 
-// PruneAudit implements retention.Store: under the chain's lock, the
+// PruneAudit implements retention.Store: when a checkpoint already covers
+// lastID it returns that one and changes nothing; otherwise, under the
+// chain's lock, the
 // checkpoint (the last pruned row's id, hash and time) is written, the rows
 // up to it are deleted (the database lets an audit row go only once a
 // checkpoint covers it) and retention.audit_pruned is appended, all in one
@@ -479,6 +481,14 @@ func (db *DB) PruneAudit(ctx context.Context, lastID int64, at time.Time, e audi
 	err := db.inTx(ctx, func(tx *txn) error {
 		if err := db.holdChain(ctx, tx); err != nil {
 			return err
+		}
+		// Another server (or koban retention run by hand) pruned as far
+		// already: nothing to do.
+		if prev, ok, err := latestCheckpoint(ctx, tx); err != nil {
+			return err
+		} else if ok && prev.LastID >= lastID {
+			cp = prev
+			return nil
 		}
 		var rowAt int64
 		if err := tx.QueryRowContext(ctx, `SELECT hash, at FROM audit_log WHERE id = ?`, lastID).Scan(&cp.LastHash, &rowAt); err != nil {
