@@ -385,17 +385,22 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))
 	must(a.Intake.MarkDuplicate(ctx, ap, id(n-1), strconv.FormatInt(id(0), 10)))
-	// Retention: one more report, closed and deleted under its tombstone,
-	// and the audit log's first rows pruned behind a checkpoint (the copy
-	// verifies the source's chain from it).
-	rc, err := a.Intake.Submit(ctx, intake.Submission{Kind: intake.KindTip, Description: "保存期間を過ぎる通報", Language: "ja", Prefecture: "13"},
-		intake.Origin{Source: "web", IP: "192.0.2.1"})
-	must(err)
-	must(a.Intake.Close(ctx, ap, rc.ReportID, "resolved", ""))
-	goneOK, _, err := a.DB.DeleteRecord(ctx, retention.Deletion{Type: retention.TypeReport, ID: rc.ReportID, Rule: "report.tip", Version: "test", At: time.Now()})
+	// Retention: two more captures of the patrol item (the same page), the
+	// earlier deleted under its tombstone, and the audit log's first rows
+	// pruned behind a checkpoint (the copy verifies the source's chain
+	// from it).
+	var extra []int64
+	for range 2 {
+		c := &patrol.Capture{ItemID: item.ID, OrgID: item.OrgID, URL: item.Target, FinalURL: item.Target, Status: 200,
+			Headers: []byte(`{"Content-Type":["text/html"]}`), SHA256: sum, Size: size, Profile: patrol.ProfileDefault, UserAgent: "koban/test",
+			Route: "direct", FetchedAt: time.Now(), Duration: time.Second}
+		must(a.DB.AddCapture(ctx, c))
+		extra = append(extra, c.ID)
+	}
+	goneOK, _, err := a.DB.DeleteRecord(ctx, retention.Deletion{Type: retention.TypeCapture, ID: extra[0], Rule: "patrol_capture", Version: "test", At: time.Now()})
 	must(err)
 	if !goneOK {
-		t.Fatal("the extra report was not deleted")
+		t.Fatal("the extra capture was not deleted")
 	}
 	_, err = a.DB.PruneAudit(ctx, 5, time.Now(), audit.Entry{Actor: audit.System, Action: "retention.audit_pruned", ObjectType: "audit_log", ObjectID: "5"})
 	must(err)

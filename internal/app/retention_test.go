@@ -71,26 +71,38 @@ func TestRetentionPlanAndRun(t *testing.T) {
 		return rc.ReportID, rc.Receipt
 	}
 	lone, _ := report("単独の通報", true)
-	open, _ := report("未処理の通報", false)
 	heldRep, heldReceipt := report("保全事件の通報", true)
 	goneRep, goneReceipt := report("終結事件の通報", true)
+	// Last, so that the reports' highest id (which stays) is one kept anyway.
+	open, _ := report("未処理の通報", false)
 	openCase := func(title, receipt string) *cases.Case {
-		c, err := a.Cases.Open(ctx, inv, cases.Opening{Title: title, Category: "FR", Severity: "high", Reports: []string{receipt}})
+		var reports []string
+		if receipt != "" {
+			reports = []string{receipt}
+		}
+		c, err := a.Cases.Open(ctx, inv, cases.Opening{Title: title, Category: "FR", Severity: "high", Reports: reports})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
 	held, gone := openCase("保全する事件", heldReceipt), openCase("終結する事件", goneReceipt)
-	st, err := a.Evidence.Stage(strings.NewReader("振込明細"))
-	if err != nil {
-		t.Fatal(err)
+	evidence := func(c *cases.Case, content string) *cases.Evidence {
+		st, err := a.Evidence.Stage(strings.NewReader(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		ev, err := a.Evidence.AddFile(ctx, inv, c.ID, "meisai.txt", cases.NewEvidence{}, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
 	}
-	ev, err := a.Evidence.AddFile(ctx, inv, gone.ID, "meisai.txt", cases.NewEvidence{}, st)
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := evidence(gone, "振込明細")
+	// The cases' and the evidence's highest ids stay: a case still open
+	// holds them.
+	evidence(openCase("捜査中の事件", ""), "別件の資料")
 	for _, c := range []*cases.Case{held, gone} {
 		if _, err := a.Cases.SetStatus(ctx, inv, c.ID, cases.StatusClosed, "arrested", ""); err != nil {
 			t.Fatal(err)
@@ -149,6 +161,7 @@ func TestRetentionPlanAndRun(t *testing.T) {
 		"4 records are past their retention period and would be deleted (policy test@",
 		"case / case.evidence: 1 (ids " + strconv.FormatInt(gone.ID, 10) + ")",
 		"report / report.tip: 2 (ids " + strconv.FormatInt(lone, 10) + ", " + strconv.FormatInt(goneRep, 10) + ")",
+		"case: not closed: 1 (ids 3)",
 		"patrol_capture / patrol_capture: 1 (ids " + strconv.FormatInt(capIDs[0], 10) + ")",
 		"report: its case is on legal hold: 1 (ids " + strconv.FormatInt(heldRep, 10) + ")",
 		"case: its case is on legal hold: 1 (ids " + strconv.FormatInt(held.ID, 10) + ")",

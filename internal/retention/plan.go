@@ -26,6 +26,9 @@ type ReportFacts struct {
 	// Linked says that another module's record names the report (a
 	// takedown request made from it): it is kept until that goes.
 	Linked bool
+	// Newest says the report has the table's highest id, which stays so
+	// that SQLite never hands a deleted report's id to a new one.
+	Newest bool
 }
 
 // CaseFacts is what the planner needs to know of a case.
@@ -39,6 +42,9 @@ type CaseFacts struct {
 	// case (a referral, a partner party, a support or foreign request, a
 	// malware sample, a takedown): such a case is kept until they go.
 	Linked bool
+	// Newest says the case, or one of its evidence items, has its table's
+	// highest id (see ReportFacts.Newest).
+	Newest bool
 }
 
 // Item is one record due to go and the rule that makes it due.
@@ -54,7 +60,7 @@ type Item struct {
 type Kept struct {
 	Type   string
 	ID     int64
-	Reason string // legal_hold, linked_case, freeze_window, not_closed, linked_records
+	Reason string // legal_hold, linked_case, freeze_window, not_closed, linked_records, newest_id
 }
 
 // Plan decides which cases and reports are due at now under p. A case is
@@ -88,6 +94,8 @@ func (p Policy) Plan(now time.Time, cases []CaseFacts, reports []ReportFacts) ([
 			kept = append(kept, Kept{TypeCase, c.ID, "not_closed"})
 		case c.Linked:
 			kept = append(kept, Kept{TypeCase, c.ID, "linked_records"})
+		case c.Newest:
+			kept = append(kept, Kept{TypeCase, c.ID, "newest_id"})
 		default:
 			caseDue[c.ID] = true
 			due = append(due, Item{Type: TypeCase, ID: c.ID, Rule: rule, DueAt: per.After(c.Updated)})
@@ -106,6 +114,8 @@ func (p Policy) Plan(now time.Time, cases []CaseFacts, reports []ReportFacts) ([
 			reason = "freeze_window"
 		case r.Linked:
 			reason = "linked_records"
+		case r.Newest:
+			reason = "newest_id"
 		}
 		for _, id := range r.Cases {
 			if reason != "" {

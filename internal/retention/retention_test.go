@@ -125,6 +125,7 @@ func TestPlan(t *testing.T) {
 		{ID: 5, Status: "suspended", Updated: ago(20)},            // not closed
 		{ID: 6, Status: "closed", Updated: ago(20), Linked: true}, // a referral names it
 		{ID: 7, Status: "closed", Updated: ago(1)},                // recent
+		{ID: 8, Status: "closed", Updated: ago(20), Newest: true}, // the table's highest id
 	}
 	reports := []ReportFacts{
 		{ID: 10, Kind: "tip", Status: "closed", Updated: ago(2)},                                     // due
@@ -137,7 +138,8 @@ func TestPlan(t *testing.T) {
 		{ID: 17, Kind: "tip", Status: "closed", Updated: ago(2), Cases: []int64{1, 4}},               // one of its cases is held
 		{ID: 18, Kind: "tip", Status: "closed", Updated: ago(2), Cases: []int64{7}},                  // its case stays
 		{ID: 19, Kind: "tip", Status: "closed", Updated: now.AddDate(-1, 0, 1)},
-		{ID: 20, Kind: "tip", Status: "closed", Updated: ago(2), Linked: true}, // a day short
+		{ID: 20, Kind: "tip", Status: "closed", Updated: ago(2), Linked: true},
+		{ID: 21, Kind: "tip", Status: "closed", Updated: ago(2), Newest: true}, // a day short
 	}
 	due, kept := p.Plan(now, cases, reports)
 	var got []string
@@ -152,8 +154,8 @@ func TestPlan(t *testing.T) {
 	for _, k := range kept {
 		got = append(got, k.Type+" "+itoa(k.ID)+" "+k.Reason)
 	}
-	want = []string{"case 4 legal_hold", "case 5 not_closed", "case 6 linked_records", "report 14 not_closed", "report 15 freeze_window",
-		"report 17 legal_hold", "report 18 linked_case", "report 20 linked_records"}
+	want = []string{"case 4 legal_hold", "case 5 not_closed", "case 6 linked_records", "case 8 newest_id", "report 14 not_closed", "report 15 freeze_window",
+		"report 17 legal_hold", "report 18 linked_case", "report 20 linked_records", "report 21 newest_id"}
 	if strings.Join(got, "; ") != strings.Join(want, "; ") {
 		t.Errorf("kept:\n  %s\nwant\n  %s", strings.Join(got, "; "), strings.Join(want, "; "))
 	}

@@ -30,7 +30,8 @@ func (db *DB) RetentionFacts(ctx context.Context, reportsBefore, casesBefore tim
 				OR EXISTS (SELECT 1 FROM support_requests x WHERE x.case_id = c.id)
 				OR EXISTS (SELECT 1 FROM foreign_requests x WHERE x.case_id = c.id)
 				OR EXISTS (SELECT 1 FROM sample_cases x WHERE x.case_id = c.id)
-				OR EXISTS (SELECT 1 FROM takedown_requests x WHERE x.case_id = c.id) THEN 1 ELSE 0 END
+				OR EXISTS (SELECT 1 FROM takedown_requests x WHERE x.case_id = c.id) THEN 1 ELSE 0 END,
+			CASE WHEN `+caseNewest+` THEN 1 ELSE 0 END
 			FROM cases c WHERE c.updated_at < ? OR c.hold = ? ORDER BY c.id`, ts(casesBefore), true)
 		if err != nil {
 			return nil, nil, fmt.Errorf("retention facts: cases: %w", err)
@@ -38,12 +39,12 @@ func (db *DB) RetentionFacts(ctx context.Context, reportsBefore, casesBefore tim
 		for rows.Next() {
 			var c retention.CaseFacts
 			var at int64
-			var linked int
-			if err := rows.Scan(&c.ID, &c.Status, &at, &c.Hold, &c.Evidence, &linked); err != nil {
+			var linked, newest int
+			if err := rows.Scan(&c.ID, &c.Status, &at, &c.Hold, &c.Evidence, &linked, &newest); err != nil {
 				rows.Close()
 				return nil, nil, fmt.Errorf("retention facts: cases: %w", err)
 			}
-			c.Updated, c.Linked = tm(at), linked != 0
+			c.Updated, c.Linked, c.Newest = tm(at), linked != 0, newest != 0
 			if c.Hold && !c.Updated.Before(casesBefore) {
 				// Newer than any period: listed for its hold alone, with a
 				// status that keeps it.
@@ -59,7 +60,7 @@ func (db *DB) RetentionFacts(ctx context.Context, reportsBefore, casesBefore tim
 	var rs []retention.ReportFacts
 	if !reportsBefore.IsZero() {
 		rows, err := db.read.QueryContext(ctx, `SELECT r.id, r.kind, r.category, r.status, r.updated_at, r.freeze_deadline, COALESCE(cr.case_id, 0),
-			CASE WHEN EXISTS (`+reportNamed+`) THEN 1 ELSE 0 END
+			CASE WHEN EXISTS (`+reportNamed+`) THEN 1 ELSE 0 END, CASE WHEN `+reportNewest+` THEN 1 ELSE 0 END
 			FROM reports r LEFT JOIN case_reports cr ON cr.report_id = r.id
 			WHERE r.updated_at < ? ORDER BY r.id, cr.case_id`, ts(reportsBefore))
 		if err != nil {
@@ -68,8 +69,8 @@ func (db *DB) RetentionFacts(ctx context.Context, reportsBefore, casesBefore tim
 		for rows.Next() {
 			var r retention.ReportFacts
 			var at, freeze, caseID int64
-			var named int
-			if err := rows.Scan(&r.ID, &r.Kind, &r.Category, &r.Status, &at, &freeze, &caseID, &named); err != nil {
+			var named, newest int
+			if err := rows.Scan(&r.ID, &r.Kind, &r.Category, &r.Status, &at, &freeze, &caseID, &named, &newest); err != nil {
 				rows.Close()
 				return nil, nil, fmt.Errorf("retention facts: reports: %w", err)
 			}
@@ -77,7 +78,7 @@ func (db *DB) RetentionFacts(ctx context.Context, reportsBefore, casesBefore tim
 				rs[n-1].Cases = append(rs[n-1].Cases, caseID)
 				continue
 			}
-			r.Updated, r.FreezeDeadline, r.Linked = tm(at), tm(freeze), named != 0
+			r.Updated, r.FreezeDeadline, r.Linked, r.Newest = tm(at), tm(freeze), named != 0, newest != 0
 			if caseID != 0 {
 				r.Cases = []int64{caseID}
 			}
@@ -94,6 +95,15 @@ func (db *DB) RetentionFacts(ctx context.Context, reportsBefore, casesBefore tim
 // reportNamed finds what names report r outside its own rows and keeps it:
 // a takedown request made from it.
 const reportNamed = `SELECT 1 FROM takedown_requests x WHERE x.source_type = 'report' AND x.source_id = r.id`
+
+// The row with a table's highest id stays: SQLite gives a new row the
+// successor of the highest id held, so deleting it would hand its id (and
+// the audit rows and tombstone that name it) to the next record. These
+// tell whether report r or case c (or one of its evidence items) is it.
+const (
+	reportNewest = `r.id = (SELECT MAX(id) FROM reports)`
+	caseNewest   = `(c.id = (SELECT MAX(id) FROM cases) OR EXISTS (SELECT 1 FROM case_evidence e WHERE e.case_id = c.id AND e.id = (SELECT MAX(id) FROM case_evidence)))`
+)
 
 // ExpirableCaptures implements retention.Store through expireCaptures, the
 // patrol retention rules (an item's own period, its tags', else def; legal
@@ -217,7 +227,7 @@ func (db *DB) deleteReport(ctx context.Context, tx *txn, d retention.Deletion) (
 	var status string
 	var linked int
 	err := tx.QueryRowContext(ctx, `SELECT r.status, (SELECT COUNT(*) FROM case_reports WHERE report_id = r.id)
-		+ CASE WHEN EXISTS (`+reportNamed+`) THEN 1 ELSE 0 END FROM reports r WHERE r.id = ?`+db.d.forUpdate, d.ID).Scan(&status, &linked)
+		+ CASE WHEN EXISTS (`+reportNamed+`) OR `+reportNewest+` THEN 1 ELSE 0 END FROM reports r WHERE r.id = ?`+db.d.forUpdate, d.ID).Scan(&status, &linked)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && (status != "closed" || linked > 0) {
 		return false, nil, nil
 	}
@@ -294,8 +304,10 @@ func (db *DB) deleteReport(ctx context.Context, tx *txn, d retention.Deletion) (
 func (db *DB) deleteCase(ctx context.Context, tx *txn, d retention.Deletion) (bool, []string, error) {
 	var status string
 	var hold bool
-	err := tx.QueryRowContext(ctx, `SELECT status, hold FROM cases WHERE id = ?`+db.d.forUpdate, d.ID).Scan(&status, &hold)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && (status != "closed" || hold) {
+	var newest int
+	err := tx.QueryRowContext(ctx, `SELECT c.status, c.hold, CASE WHEN `+caseNewest+` THEN 1 ELSE 0 END FROM cases c WHERE c.id = ?`+db.d.forUpdate, d.ID).
+		Scan(&status, &hold, &newest)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (status != "closed" || hold || newest != 0) {
 		return false, nil, nil
 	}
 	if err != nil {
@@ -372,6 +384,8 @@ func (db *DB) deleteCapture(ctx context.Context, tx *txn, d retention.Deletion) 
 		d.ID, item).Scan(&named, &latest); err != nil {
 		return false, nil, fmt.Errorf("delete capture %d: %w", d.ID, err)
 	}
+	// The latest capture of its item stays, and with it the table's
+	// highest id (see reportNewest).
 	if hold || named > 0 || latest == d.ID {
 		return false, nil, nil
 	}

@@ -126,6 +126,18 @@ func testRetentionReports(t *testing.T, f *fixture) {
 	}
 	// Deleting it again is nothing to do, and the chain holds.
 	f.deleted(retention.TypeReport, a.ID, false)
+	// The report with the highest id stays, so that SQLite never gives its
+	// id to the next report; once a later one is stored, it may go.
+	last := closed()
+	if _, rs, err := f.db.RetentionFacts(f.ctx, f.clock.Now().Add(time.Hour), time.Time{}); err != nil || !rs[len(rs)-1].Newest || rs[0].Newest {
+		t.Errorf("RetentionFacts does not mark the newest report: %+v, %v", rs, err)
+	}
+	f.deleted(retention.TypeReport, last.ID, false)
+	later := closed()
+	f.deleted(retention.TypeReport, last.ID, true)
+	if later.ID <= last.ID {
+		t.Errorf("ids went back: %d after %d", later.ID, last.ID)
+	}
 	f.verified()
 }
 
@@ -169,6 +181,9 @@ func testRetentionCases(t *testing.T, f *fixture) {
 	}
 	f.deleted(retention.TypeCase, open.ID, false)
 	f.deleted(retention.TypeCase, held.ID, false)
+	// other has the highest id of cases and of evidence: it stays whatever.
+	closeCase(other, false)
+	f.deleted(retention.TypeCase, other.ID, false)
 	hash, err := f.db.RowHash(f.ctx, "case_evidence", ev.ID)
 	if err != nil {
 		t.Fatal(err)
