@@ -9,7 +9,6 @@ import (
 	"github.com/koban-project/koban/internal/retention"
 )
 
-
 // BenchmarkRetentionDeleteReport deletes closed reports one by one as the
 // retention run does: the tombstone with the row's hash, the audit row, the
 // report's rows, its three values out of the national index (the phone
