@@ -147,6 +147,12 @@ func TestRetentionPlanAndRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A head noted early on (row 3), and one noted now.
+	early, err := a.DB.AuditOf(ctx, "user", strconv.FormatInt(sup.UserID, 10))
+	if err != nil || len(early) == 0 {
+		t.Fatalf("audit of the supervisor: %+v, %v", early, err)
+	}
+	earlyHead := strconv.FormatInt(early[0].ID, 10) + ":" + early[0].Hash
 	a.Close()
 
 	env := map[string]string{"KOBAN_DATA_DIR": dir, "KOBAN_RETENTION_POLICY": policy}
@@ -194,10 +200,16 @@ func TestRetentionPlanAndRun(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "4 records past their retention period were deleted") {
 		t.Fatalf("retention run: %d %q %q", code, out, errs)
 	}
-	code, out, errs = run(t, env, "", "audit", "verify")
+	code, out, errs = run(t, env, "", "audit", "verify", "--expect-head", earlyHead)
 	if code != 0 || !strings.Contains(out, "intact") || !strings.Contains(out, "Rows up to id "+strconv.FormatInt(auditHead-1, 10)+" ") ||
-		!strings.Contains(out, "pruned by retention") {
+		!strings.Contains(out, "pruned by retention") || !strings.Contains(out, "1 anchor on pruned rows is covered by the checkpoint") ||
+		!strings.Contains(out, "Row "+strconv.FormatInt(early[0].ID, 10)+" was pruned by retention") {
 		t.Fatalf("audit verify after the run: %d %q %q", code, out, errs)
+	}
+	// An expected head that was never in the chain still fails when it
+	// is on the checkpoint's own row.
+	if code, out, _ := run(t, env, "", "audit", "verify", "--expect-head", strconv.FormatInt(auditHead-1, 10)+":"+strings.Repeat("0", 64)); code == 0 {
+		t.Errorf("a wrong head on the checkpoint's row passed: %q", out)
 	}
 
 	b, err = app.Open(ctx, cfg, slog.New(slog.DiscardHandler), app.Options{HasherParams: &apptest.TestHasher})

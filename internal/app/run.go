@@ -486,7 +486,11 @@ func runAuditVerify(ctx context.Context, env Env, args []string) error {
 		}
 	}
 	if expect != nil {
-		fmt.Fprintf(env.Stdout, "Row %d still has hash %s, so no row up to it was rewritten or removed.\n", expect.ID, expect.Hash)
+		if cp := res.Checkpoint; cp != nil && expect.ID < cp.LastID {
+			fmt.Fprintf(env.Stdout, "Row %d was pruned by retention; the checkpoint at row %d stands for it and every row before.\n", expect.ID, cp.LastID)
+		} else {
+			fmt.Fprintf(env.Stdout, "Row %d still has hash %s, so no row up to it was rewritten or removed.\n", expect.ID, expect.Hash)
+		}
 	}
 	if anchorsFile != "" {
 		fmt.Fprintln(env.Stdout, anchorsHeld(len(fileAnchors), anchorsFile, keyFile))
