@@ -79,6 +79,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/cases", a.token(a.openCase))
 	mux.HandleFunc("GET /api/v1/cases/{id}", a.token(a.caseView))
 	mux.HandleFunc("POST /api/v1/cases/{id}/status", a.token(a.caseStatus))
+	mux.HandleFunc("POST /api/v1/cases/{id}/hold", a.token(a.caseHold))
 	mux.HandleFunc("POST /api/v1/cases/{id}/tasks", a.token(a.caseTask))
 	mux.HandleFunc("POST /api/v1/cases/{id}/tasks/{tid}", a.token(a.caseTaskState))
 	mux.HandleFunc("POST /api/v1/cases/{id}/notes", a.token(a.caseNote))

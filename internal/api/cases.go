@@ -102,6 +102,16 @@ type CaseOut struct {
 	Members     []string `json:"members"`
 	CreatedAt   string   `json:"created_at"`
 	UpdatedAt   string   `json:"updated_at"`
+	// LegalHold is present while the case is on legal hold: retention
+	// deletes nothing of it or under it.
+	LegalHold *HoldOut `json:"legal_hold,omitempty"`
+}
+
+// HoldOut is a case's legal hold: why, who set it and when.
+type HoldOut struct {
+	Reason string `json:"reason"`
+	By     string `json:"by"`
+	At     string `json:"at"`
 }
 
 // CaseRowOut is a case in a list.
@@ -178,6 +188,9 @@ func (a *API) caseOut(c *cases.Case, who *emails) CaseOut {
 		Lead: who.of(c.LeadID), Members: []string{}, CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt)}
 	for _, m := range c.Members {
 		o.Members = append(o.Members, who.of(m))
+	}
+	if c.Hold {
+		o.LegalHold = &HoldOut{Reason: c.HoldReason, By: who.of(c.HoldBy), At: stamp(c.HoldAt)}
 	}
 	return o
 }
@@ -338,6 +351,30 @@ func (a *API) caseStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := a.Cases.SetStatus(r.Context(), principal(r), id, cases.Status(in.Status), in.Reason, in.Note)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a.caseOut(c, a.emails(r.Context(), nil)))
+}
+
+// caseHold answers POST /api/v1/cases/{id}/hold: {"hold": true|false,
+// "reason": "…"} sets or lifts the legal hold (the case.hold permission).
+func (a *API) caseHold(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Hold   bool   `json:"hold"`
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		a.badJSON(w, r, err)
+		return
+	}
+	c, err := a.Cases.SetHold(r.Context(), principal(r), id, in.Hold, in.Reason)
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -186,3 +186,46 @@ func TestCasesAPI(t *testing.T) {
 		t.Errorf("missing case: %d", code)
 	}
 }
+
+// TestCaseHoldAPI: a supervisor sets a legal hold with a reason (none is a
+// problem on the field) and the case says so; an investigator is refused;
+// lifting it takes it off the case.
+func TestCaseHoldAPI(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "inv@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	s.AddUser(t, "sup@mpd.example", "pref-13", auth.RoleSupervisor, pw)
+	inv := client{t, s.URL, s.Token(t, "inv@mpd.example")}
+	sup := client{t, s.URL, s.Token(t, "sup@mpd.example")}
+	code, out := inv.do("POST", "/api/v1/cases", `{"title":"投資詐欺","category":"FR","severity":"high"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("open: %d %v", code, out)
+	}
+	path := fmt.Sprintf("/api/v1/cases/%d", int64(out["id"].(float64)))
+	if _, held := out["legal_hold"]; held {
+		t.Errorf("a new case is on hold: %v", out)
+	}
+	if code, out = inv.do("POST", path+"/hold", `{"hold":true,"reason":"公判"}`); code != http.StatusForbidden {
+		t.Errorf("an investigator set a hold: %d %v", code, out)
+	}
+	if code, out = sup.do("POST", path+"/hold", `{"hold":true}`); code != http.StatusUnprocessableEntity || firstProblem(out) != "hold_reason:case.error.hold_reason_required" {
+		t.Errorf("no reason: %d %v", code, out)
+	}
+	code, out = sup.do("POST", path+"/hold", `{"hold":true,"reason":"公判係属中"}`)
+	hold, _ := out["legal_hold"].(map[string]any)
+	if code != http.StatusOK || hold["reason"] != "公判係属中" || hold["by"] != "sup@mpd.example" || hold["at"] == "" {
+		t.Fatalf("set hold: %d %v", code, out)
+	}
+	code, out = inv.do("GET", path, "")
+	c, _ := out["case"].(map[string]any)
+	hold, _ = c["legal_hold"].(map[string]any)
+	if code != http.StatusOK || hold["reason"] != "公判係属中" {
+		t.Errorf("the case after the hold: %d %v", code, out)
+	}
+	timeline, _ := out["timeline"].([]any)
+	if last, _ := timeline[len(timeline)-1].(map[string]any); last["kind"] != "hold" || last["reason"] != "公判係属中" {
+		t.Errorf("the timeline's last entry: %v", last)
+	}
+	if code, out = sup.do("POST", path+"/hold", `{"hold":false,"reason":"判決確定"}`); code != http.StatusOK || out["legal_hold"] != nil {
+		t.Errorf("lift hold: %d %v", code, out)
+	}
+}

@@ -48,6 +48,7 @@ import (
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/rdap"
 	"github.com/koban-project/koban/internal/reading"
+	"github.com/koban-project/koban/internal/retention"
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/sso"
 	"github.com/koban-project/koban/internal/stats"
@@ -89,6 +90,7 @@ type App struct {
 	Malware    *malware.Service       // malware samples: a store of their own, static analysis, YARA, similarity
 	Vuln       *vuln.Service          // vulnerability information: NVD, JVN, KEV, EPSS against the inventory of police IT
 	Assist     *assist.Service        // AI assistance: triage suggestions from the local model, after a report is stored
+	Retention  *retention.Service     // retention: what is due under the policy, deleted under tombstones, the audit log pruned behind checkpoints
 	Samples    *blob.Store            // the samples' files, apart from evidence (KOBAN_DATA_DIR/samples)
 	Stats      *stats.Service         // the public statistics, small counts suppressed
 	Dash       *dashboard.Service     // supervisors' view of their line
@@ -184,6 +186,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Reading = reading.NewService(db, a.Jobs, a.Egress, a.Tree, o.Clock, log, reading.Options{Zone: cfg.Location})
 	a.Vuln = vuln.NewService(db, a.Jobs, a.Egress, a.Access, o.Clock, log)
 	a.Assist = assist.NewService(db, a.Jobs, o.Clock, log)
+	policy, err := retention.Load(cfg.RetentionPolicy)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Retention = retention.NewService(db, a.Blobs, policy, o.Clock)
 	if cfg.LLMURL != "" {
 		// Off unless set: an LLM gives a second opinion on triage, asked
 		// through the egress client (whose allow list must reach it).
@@ -324,7 +332,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			return nil, err
 		}
 	}
-	pages, err := web.New(web.Deps{Assist: a.Assist, Stats: a.Stats, Dashboard: a.Dash, Advisories: a.Advisories, Instance: instance, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Foreign: a.Foreign, Malware: a.Malware, Reading: a.Reading, Vuln: a.Vuln, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
+	pages, err := web.New(web.Deps{Retention: a.Retention, Assist: a.Assist, Stats: a.Stats, Dashboard: a.Dash, Advisories: a.Advisories, Instance: instance, Live: hub, Changes: changes, Requests: a.Requests, Intake: a.Intake, Cases: a.Cases, Evidence: a.Evidence, Search: a.Search, Intel: a.Intel, Exports: a.Exports, Patrol: a.Patrol, Takedown: a.Takedown, Foreign: a.Foreign, Malware: a.Malware, Reading: a.Reading, Vuln: a.Vuln, Index: a.Index, Auth: a.Auth, Admin: a.Admin, Users: db, Catalogs: cats, Tree: a.Tree,
 		Location: cfg.Location, TrustProxy: cfg.TrustProxy, BaseURL: cfg.BaseURL, Submit: submit, Log: log, Now: now})
 	if err != nil {
 		db.Close()
@@ -588,10 +596,13 @@ func (a *App) sweep(ctx context.Context) {
 		if err := a.LoadWarningLists(ctx); err != nil && ctx.Err() == nil {
 			a.Log.Warn("warning lists", "err", err)
 		}
-		// Patrol captures past their retention that nothing holds to (last:
-		// the saved searches' first pass at start keeps its moment).
-		if _, err := a.RunJob(ctx, "patrol-retention", 6*time.Hour, a.expireCaptures); err != nil && ctx.Err() == nil {
-			a.Log.Warn("patrol retention", "err", err)
+		// Retention, once a day on one server: reports, cases with their
+		// evidence and patrol captures past their periods that nothing
+		// keeps, each under a tombstone, and the audit log's oldest rows
+		// behind a checkpoint (last: the saved searches' first pass at
+		// start keeps its moment).
+		if _, err := a.RunJob(ctx, "retention", 24*time.Hour, a.runRetention); err != nil && ctx.Err() == nil {
+			a.Log.Warn("retention", "err", err)
 		}
 		// What patrol's captures take against KOBAN_PATROL_QUOTA: measured
 		// by one server (a crossing is logged once), read by every server
@@ -615,25 +626,14 @@ func (a *App) sweep(ctx context.Context) {
 // on SQLite), while each server also counts the files it keeps in between.
 const patrolUsageEvery = 5 * time.Minute
 
-// expireBatch is how many patrol captures one statement of the retention
-// sweep deletes at most, so that no transaction grows with the backlog.
-const expireBatch = 5000
-
-// expireCaptures deletes the patrol captures past their retention, a batch
-// at a time, each batch audited.
-func (a *App) expireCaptures(ctx context.Context) error {
-	now, total := a.Clock.Now(), 0
-	for {
-		n, err := a.DB.ExpireCaptures(ctx, now, patrol.CaptureRetention, expireBatch,
-			audit.Entry{Actor: audit.System, Action: "patrol.captures_expired", ObjectType: "patrol_capture"})
-		total += n
-		if err != nil || n < expireBatch || ctx.Err() != nil {
-			if total > 0 {
-				a.Log.Info("patrol captures expired", "deleted", total)
-			}
-			return err
-		}
+// runRetention deletes what the retention policy says is due.
+func (a *App) runRetention(ctx context.Context) error {
+	sum, err := a.Retention.Run(ctx)
+	if n := len(sum.Items); n > 0 || sum.AuditRows > 0 {
+		a.Log.Info("retention", "deleted", n, "kept_since_planned", len(sum.Skipped), "files_removed", sum.FilesFreed,
+			"audit_rows_pruned", sum.AuditRows, "policy", sum.Version)
 	}
+	return err
 }
 
 func (a *App) sweepOnce(ctx context.Context) error {

@@ -39,6 +39,7 @@ import (
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/reading"
+	"github.com/koban-project/koban/internal/retention"
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/sso"
 	"github.com/koban-project/koban/internal/store"
@@ -60,7 +61,7 @@ var migTables = []string{"instance", "orgs", "users", "sessions", "api_tokens", 
 	"foreign_requests", "advisories", "advisory_versions", "reading_feeds", "reading_items",
 	"sample_files", "samples", "sample_cases",
 	"vuln_sources", "vulns", "vuln_products", "vuln_kev", "vuln_epss", "assets", "vuln_findings", "vuln_alerts",
-	"triage_models", "triage_suggestions", "oidc_links", "oidc_flows"}
+	"triage_models", "triage_suggestions", "oidc_links", "oidc_flows", "retention_tombstones", "audit_checkpoints"}
 
 // kobanSource is a SQLite koban built through koban's own services.
 type kobanSource struct {
@@ -401,6 +402,25 @@ func buildSource(t testing.TB, n int) *kobanSource {
 	// of a later one) and one pointing back.
 	must(a.Intake.MarkDuplicate(ctx, ap, id(2), src.receipts[n-3]))
 	must(a.Intake.MarkDuplicate(ctx, ap, id(n-1), strconv.FormatInt(id(0), 10)))
+	// Retention: two more captures of the patrol item (the same page), the
+	// earlier deleted under its tombstone, and the audit log's first rows
+	// pruned behind a checkpoint (the copy verifies the source's chain
+	// from it).
+	var extra []int64
+	for range 2 {
+		c := &patrol.Capture{ItemID: item.ID, OrgID: item.OrgID, URL: item.Target, FinalURL: item.Target, Status: 200,
+			Headers: []byte(`{"Content-Type":["text/html"]}`), SHA256: sum, Size: size, Profile: patrol.ProfileDefault, UserAgent: "koban/test",
+			Route: "direct", FetchedAt: time.Now(), Duration: time.Second}
+		must(a.DB.AddCapture(ctx, c))
+		extra = append(extra, c.ID)
+	}
+	goneOK, _, err := a.DB.DeleteRecord(ctx, retention.Deletion{Type: retention.TypeCapture, ID: extra[0], Rule: "patrol_capture", Version: "test", At: time.Now()})
+	must(err)
+	if !goneOK {
+		t.Fatal("the extra capture was not deleted")
+	}
+	_, err = a.DB.PruneAudit(ctx, 5, time.Now(), audit.Entry{Actor: audit.System, Action: "retention.audit_pruned", ObjectType: "audit_log", ObjectID: "5"})
+	must(err)
 	must(a.Close())
 
 	// Re-parent the first station under the second, as a later "move
@@ -573,6 +593,20 @@ func TestMigrateDB(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("report %d differs:\nsource %+v\ntarget %+v", id, want, got)
+		}
+	}
+	// A row hashes alike on both databases, as retention's tombstones take
+	// it (booleans as 0 and 1, text as strings, NULL as null).
+	for _, row := range []struct {
+		table string
+		id    int64
+	}{{"reports", 1}, {"reports", 2}, {"cases", 1}, {"case_evidence", 1}, {"patrol_captures", 1}, {"users", 1}} {
+		want, err := sdb.RowHash(ctx, row.table, row.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := tdb.RowHash(ctx, row.table, row.id); err != nil || got != want {
+			t.Errorf("%s %d hashes to %s on PostgreSQL, %s on SQLite (%v)", row.table, row.id, got, want, err)
 		}
 	}
 	// The search index came along: the same searches find the same reports.
@@ -813,9 +847,10 @@ func TestMigrateDBVerifyFindsDifferences(t *testing.T) {
 	if code, out, errs := migrate(t, "--from", "sqlite:"+src.dir, "--to", pg); code != 0 {
 		t.Fatalf("migrate-db: exit %d\n%s\n%s", code, out, errs)
 	}
-	// Someone changes a report and an audit row in the target.
+	// Someone changes a report and an audit row in the target (one after
+	// the source's checkpoint: rows up to 5 were pruned).
 	pgExec(t, pg, `UPDATE reports SET description = 'changed' WHERE id = 2`)
-	pgExec(t, pg, `ALTER TABLE audit_log DISABLE TRIGGER USER`, `UPDATE audit_log SET actor = 'someone else' WHERE id = 4`,
+	pgExec(t, pg, `ALTER TABLE audit_log DISABLE TRIGGER USER`, `UPDATE audit_log SET actor = 'someone else' WHERE id = 8`,
 		`ALTER TABLE audit_log ENABLE TRIGGER USER`)
 	code, out, errs := migrate(t, "--from", "sqlite:"+src.dir, "--to", pg, "--verify-only")
 	if code != 1 || !strings.Contains(errs, "verification failed") {
@@ -823,8 +858,8 @@ func TestMigrateDBVerifyFindsDifferences(t *testing.T) {
 	}
 	for _, want := range []string{
 		"MISMATCH (id=2: column description differs)",
-		"MISMATCH (id=4: column actor differs)",
-		"target BROKEN at row 4",
+		"MISMATCH (id=8: column actor differs)",
+		"target BROKEN at row 8",
 		"result: MISMATCH",
 	} {
 		if !strings.Contains(out, want) {

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
@@ -59,6 +60,8 @@ Usage:
   koban stix validate [FILE…]      check STIX 2.1 files (bundles, arrays, objects; stdin when no file or -): each
                                    problem on its own line; exit 0 when every object is valid, 1 on problems
   koban files sweep [-older-than 1h]  remove evidence files that no report or case names (the server does this hourly)
+  koban retention plan|run         what the retention policy (KOBAN_RETENTION_POLICY) says is due now (plan: nothing
+                                   changed), or delete it under tombstones and prune the audit log (the server does this daily)
   koban migrate-db --from sqlite:PATH --to postgres://… [--files-to DIR]  copy SQLite into PostgreSQL (resumable), then verify
   koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url URL]
                                    measure intake throughput (public API, or partner NDJSON) on a fresh database
@@ -130,6 +133,8 @@ func Run(ctx context.Context, env Env) int {
 		err = runBackup(ctx, env, rest)
 	case "restore":
 		err = runRestore(ctx, env, rest)
+	case "retention":
+		err = runRetentionCmd(ctx, env, rest)
 	case "export":
 		err = runExport(ctx, env, rest)
 	case "stix":
@@ -483,8 +488,20 @@ func runAuditVerify(ctx context.Context, env Env, args []string) error {
 		return errors.New("the audit log does not match its anchors")
 	}
 	fmt.Fprintf(env.Stdout, "audit log intact: %d rows, head %s\n", res.Rows, res.Head)
+	if cp := res.Checkpoint; cp != nil {
+		fmt.Fprintf(env.Stdout, "Rows up to id %d (the last written %s) were pruned by retention at %s; the chain is verified from the checkpoint's hash %s on.\n",
+			cp.LastID, cp.LastAt.Format(time.RFC3339), cp.At.Format(time.RFC3339), cp.LastHash)
+		if res.Covered > 0 {
+			fmt.Fprintf(env.Stdout, "%d %s on pruned rows %s covered by the checkpoint and cannot be checked against rows that are gone.\n",
+				res.Covered, map[bool]string{true: "anchor", false: "anchors"}[res.Covered == 1], map[bool]string{true: "is", false: "are"}[res.Covered == 1])
+		}
+	}
 	if expect != nil {
-		fmt.Fprintf(env.Stdout, "Row %d still has hash %s, so no row up to it was rewritten or removed.\n", expect.ID, expect.Hash)
+		if cp := res.Checkpoint; cp != nil && expect.ID < cp.LastID {
+			fmt.Fprintf(env.Stdout, "Row %d was pruned by retention; the checkpoint at row %d stands for it and every row before.\n", expect.ID, cp.LastID)
+		} else {
+			fmt.Fprintf(env.Stdout, "Row %d still has hash %s, so no row up to it was rewritten or removed.\n", expect.ID, expect.Hash)
+		}
 	}
 	if anchorsFile != "" {
 		fmt.Fprintln(env.Stdout, anchorsHeld(len(fileAnchors), anchorsFile, keyFile))

@@ -107,6 +107,23 @@ type Result struct {
 	// Anchor is the first anchor, in row order, that the chain does not
 	// bear out; nil when every anchor given holds.
 	Anchor *AnchorFailure
+	// Checkpoint is where the walk started when retention pruned the
+	// log's oldest rows; nil when it started at the first row.
+	Checkpoint *Checkpoint
+	// Covered counts the anchors on rows the checkpoint's pruning removed:
+	// they cannot be checked against rows that are gone.
+	Covered int
+}
+
+// Checkpoint stands for the rows retention pruned from the start of the
+// log: the last pruned row's id, hash and time. The first row left must
+// name LastHash as its previous hash.
+type Checkpoint struct {
+	LastID   int64
+	LastHash string
+	LastAt   time.Time // when the last pruned row was written
+	Pruned   int64     // rows this pruning removed
+	At       time.Time // when they were pruned
 }
 
 // OK reports whether the chain is intact and holds every anchor given.
@@ -127,6 +144,31 @@ func NewVerifier(anchors ...Anchor) *Verifier {
 	as := slices.Clone(anchors)
 	slices.SortStableFunc(as, func(a, b Anchor) int { return cmp.Compare(a.ID, b.ID) })
 	return &Verifier{prev: Genesis, anchors: as}
+}
+
+// NewVerifierAfter starts a verification at the row after a checkpoint.
+// Anchors on pruned rows are covered by the checkpoint, not checked, except
+// one on the checkpoint's own row, whose hash the checkpoint keeps.
+func NewVerifierAfter(cp Checkpoint, anchors ...Anchor) *Verifier {
+	v := NewVerifier()
+	v.prev, v.lastID = cp.LastHash, cp.LastID
+	v.res.Checkpoint = &cp
+	for _, a := range anchors {
+		switch {
+		case a.ID < cp.LastID:
+			v.res.Covered++
+		case a.ID == cp.LastID && a.Hash != cp.LastHash:
+			if v.res.Anchor == nil {
+				v.res.Anchor = &AnchorFailure{a, fmt.Sprintf("row %d was pruned with hash %s, not %s, so the chain was rewritten at or before that row", a.ID, cp.LastHash, a.Hash)}
+			}
+		case a.ID == cp.LastID:
+			v.res.Anchors++
+		default:
+			v.anchors = append(v.anchors, a)
+		}
+	}
+	slices.SortStableFunc(v.anchors, func(a, b Anchor) int { return cmp.Compare(a.ID, b.ID) })
+	return v
 }
 
 // Check takes the next row and reports false once the chain is broken or

@@ -94,6 +94,9 @@ const (
 	// PermVulnFeeds lets a user choose the vulnerability feeds koban
 	// imports (NVD, JVN, KEV, EPSS) for the whole installation.
 	PermVulnFeeds Permission = "vuln.feeds"
+	// PermCaseHold lets a user set and lift a legal hold on a case they
+	// may edit: while it is set, retention deletes nothing of the case.
+	PermCaseHold Permission = "case.hold"
 )
 
 // roles lists every role in display order, from least to most privileged
@@ -106,7 +109,7 @@ var permissions = []Permission{
 	PermReportReply, PermReportTransfer, PermReportSubmit, PermUserAdmin, PermAuditRead,
 	PermObservableRead, PermClusterRead, PermIntelRead, PermIntelManage,
 	PermPatrolRead, PermPatrolManage, PermPatrolCovert, PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage, PermDashboardRead,
-	PermMalwareRead, PermMalwareSubmit, PermMalwareDownload, PermVulnRead, PermVulnManage, PermVulnFeeds,
+	PermMalwareRead, PermMalwareSubmit, PermMalwareDownload, PermVulnRead, PermVulnManage, PermVulnFeeds, PermCaseHold,
 }
 
 // grants is the permission matrix. It is built by adding to the role below so
@@ -128,7 +131,7 @@ var grants = func() map[Role]map[Permission]bool {
 		PermReportTriage, PermReportReply, PermReportTransfer, PermObservableRead, PermIntelRead)
 	supervisor := set(intake, PermAuditRead, PermClusterRead, PermIntelManage, PermPatrolRead, PermPatrolManage, PermPatrolCovert,
 		PermAdvisoryWrite, PermAdvisoryPublish, PermReadingManage, PermDashboardRead,
-		PermMalwareRead, PermMalwareSubmit, PermMalwareDownload, PermVulnRead, PermVulnManage)
+		PermMalwareRead, PermMalwareSubmit, PermMalwareDownload, PermVulnRead, PermVulnManage, PermCaseHold)
 	return map[Role]map[Permission]bool{
 		RoleIntake: intake,
 		// Investigators bring samples in from their cases and read what the

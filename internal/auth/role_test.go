@@ -37,6 +37,7 @@ func TestRoleMatrix(t *testing.T) {
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
 			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermReadingManage: true, PermDashboardRead: true,
 			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true, PermVulnRead: true, PermVulnManage: true,
+			PermCaseHold: true,
 		}, true},
 		{RoleAdmin, perms{
 			PermQueueRead: true, PermReportRead: true, PermReportPersonal: true,
@@ -45,6 +46,7 @@ func TestRoleMatrix(t *testing.T) {
 			PermIntelRead: true, PermIntelManage: true, PermPatrolRead: true, PermPatrolManage: true, PermPatrolCovert: true,
 			PermAdvisoryWrite: true, PermAdvisoryPublish: true, PermReadingManage: true, PermDashboardRead: true,
 			PermMalwareRead: true, PermMalwareSubmit: true, PermMalwareDownload: true, PermVulnRead: true, PermVulnManage: true, PermVulnFeeds: true,
+			PermCaseHold: true,
 		}, true},
 		{RolePartner, perms{PermReportSubmit: true, PermIntelRead: true}, false},
 		{Role(""), perms{}, false},
@@ -70,8 +72,8 @@ func TestRolesAndPermissionsComplete(t *testing.T) {
 	if len(Roles()) != 6 {
 		t.Errorf("Roles() has %d entries, want 6", len(Roles()))
 	}
-	if len(Permissions()) != 26 {
-		t.Errorf("Permissions() has %d entries, want 26", len(Permissions()))
+	if len(Permissions()) != 27 {
+		t.Errorf("Permissions() has %d entries, want 27", len(Permissions()))
 	}
 	for _, r := range Roles() {
 		if !r.Valid() {

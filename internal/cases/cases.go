@@ -96,6 +96,13 @@ type Case struct {
 	CreatedBy   int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Hold is a legal hold: retention deletes nothing of the case or under
+	// it (its reports, evidence, notes) while it is set. HoldReason, HoldBy
+	// and HoldAt say why, who and when it was last set or lifted.
+	Hold       bool
+	HoldReason string
+	HoldBy     int64
+	HoldAt     time.Time
 }
 
 // Object is the case as the access decision sees it.
@@ -214,6 +221,8 @@ const (
 	EventReportLinked     EventKind = "report_linked"
 	EventReportUnlinked   EventKind = "report_unlinked"
 	EventStatus           EventKind = "status"
+	EventHold             EventKind = "hold"        // legal hold set, with the reason
+	EventHoldLifted       EventKind = "hold_lifted" // legal hold lifted, with the reason
 	EventTaskAdded        EventKind = "task_added"
 	EventTaskDone         EventKind = "task_done"
 	EventTaskReopened     EventKind = "task_reopened"

@@ -90,6 +90,10 @@ type Config struct {
 	// captures may take in the file store before pages that changed are
 	// no longer kept (a warning from 80 %); 0: no quota.
 	PatrolQuota int64
+	// RetentionPolicy (KOBAN_RETENTION_POLICY) is the operator's JSON file
+	// of retention periods laid over koban's defaults (docs/operations.md,
+	// "Retention"); empty: the defaults.
+	RetentionPolicy string
 	// StatsK (KOBAN_STATS_K) is the smallest count the public statistics
 	// publish: smaller counts, and what would give them away, are hidden.
 	StatsK int
@@ -202,6 +206,7 @@ var settings = []setting{
 	{"KOBAN_OIDC_CLIENT_SECRET", "oidc-client-secret", "koban's client secret at the OpenID Connect provider; give it as KOBAN_OIDC_CLIENT_SECRET_FILE", true, func(c *Config, v string) error { c.OIDCClientSecret = v; return nil }, func(c *Config) string { return c.OIDCClientSecret }},
 	{"KOBAN_OIDC_RULES", "oidc-rules", "JSON file of the rules from the provider's claims to organisation and role (docs/operations.md)", false, func(c *Config, v string) error { c.OIDCRules = v; return nil }, func(c *Config) string { return c.OIDCRules }},
 	{"KOBAN_OIDC_NAME", "oidc-name", "the provider's name on the sign-in button, e.g. 警察庁ID; empty: OpenID Connect", false, func(c *Config, v string) error { c.OIDCName = v; return nil }, func(c *Config) string { return c.OIDCName }},
+	{"KOBAN_RETENTION_POLICY", "retention-policy", "JSON file of retention periods (reports by kind and category, patrol captures, cases, evidence, audit) over koban's defaults; empty: the defaults", false, func(c *Config, v string) error { c.RetentionPolicy = v; return nil }, func(c *Config) string { return c.RetentionPolicy }},
 	{"KOBAN_PDF_FONT", "pdf-font", "TrueType font (.ttf) with Japanese glyphs for court bundle PDFs; empty: IPA Gothic where Debian installs it", false, func(c *Config, v string) error { c.PDFFont = v; return nil }, func(c *Config) string { return c.PDFFont }},
 }
 

@@ -388,12 +388,23 @@ func verify(ctx context.Context, c *copier, db *store.DB, tables []*table, res *
 // verifySourceAudit walks the source's audit chain as store.VerifyAudit
 // walks the target's.
 func verifySourceAudit(ctx context.Context, src *sql.Tx) (audit.Result, error) {
+	v := audit.NewVerifier()
+	// A log retention pruned verifies from its newest checkpoint.
+	var cp audit.Checkpoint
+	var lastAt int64
+	err := src.QueryRowContext(ctx, `SELECT last_id, last_hash, last_at FROM audit_checkpoints ORDER BY last_id DESC LIMIT 1`).Scan(&cp.LastID, &cp.LastHash, &lastAt)
+	switch {
+	case err == nil:
+		cp.LastAt = time.UnixMicro(lastAt).UTC()
+		v = audit.NewVerifierAfter(cp)
+	case !errors.Is(err, sql.ErrNoRows):
+		return audit.Result{}, fmt.Errorf("verify source audit chain: %w", err)
+	}
 	rows, err := src.QueryContext(ctx, `SELECT id, at, actor_id, actor, org_id, action, object_type, object_id, detail, ip, prev_hash, hash FROM audit_log ORDER BY id`)
 	if err != nil {
 		return audit.Result{}, fmt.Errorf("verify source audit chain: %w", err)
 	}
 	defer rows.Close()
-	v := audit.NewVerifier()
 	for rows.Next() {
 		var r audit.Row
 		var at int64

@@ -160,6 +160,11 @@ var plan = []planEntry{
 	// AI assistance: the triage model's versions and the suggestions made.
 	{"triage_models", "", []string{"version"}},
 	{"triage_suggestions", "", []string{"id"}},
+	// Retention: the tombstones of deleted records and the audit log's
+	// checkpoints (the copy's chain verifies from the newest, as the
+	// source's does).
+	{"retention_tombstones", "", []string{"id"}},
+	{"audit_checkpoints", "", []string{"id"}},
 	{"audit_log", "", []string{"id"}},
 	// State shared by several servers on PostgreSQL (rate-limit buckets, job
 	// schedules): a SQLite koban keeps little or nothing here; copied all

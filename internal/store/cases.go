@@ -23,14 +23,14 @@ import (
 // copied: the national index is not touched.
 
 const caseCols = `id, number, title, summary, category, law, severity, status, close_reason, org_id, COALESCE(lead_id, 0),
-	COALESCE(created_by, 0), created_at, updated_at`
+	COALESCE(created_by, 0), created_at, updated_at, hold, hold_reason, COALESCE(hold_by, 0), hold_at`
 
 func scanCase(s scanner) (*cases.Case, error) {
 	var c cases.Case
 	var law, severity, status string
-	var created, updated int64
+	var created, updated, holdAt int64
 	err := s.Scan(&c.ID, &c.Number, &c.Title, &c.Summary, &c.Category, &law, &severity, &status, &c.CloseReason, &c.OrgID,
-		&c.LeadID, &c.CreatedBy, &created, &updated)
+		&c.LeadID, &c.CreatedBy, &created, &updated, &c.Hold, &c.HoldReason, &c.HoldBy, &holdAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("error.not_found")
 	}
@@ -38,7 +38,7 @@ func scanCase(s scanner) (*cases.Case, error) {
 		return nil, fmt.Errorf("load case: %w", err)
 	}
 	c.Law, c.Severity, c.Status = taxonomy.LawBucket(law), cases.Severity(severity), cases.Status(status)
-	c.CreatedAt, c.UpdatedAt = tm(created), tm(updated)
+	c.CreatedAt, c.UpdatedAt, c.HoldAt = tm(created), tm(updated), tm(holdAt)
 	return &c, nil
 }
 
@@ -179,9 +179,9 @@ func (db *DB) lockCase(ctx context.Context, tx *txn, id int64) (*cases.Case, err
 func (db *DB) saveCase(ctx context.Context, tx *txn, c *cases.Case, before []int64) error {
 	id := c.ID
 	_, err := tx.ExecContext(ctx, `UPDATE cases SET title = ?, summary = ?, category = ?, law = ?, severity = ?, status = ?,
-		close_reason = ?, org_id = ?, lead_id = ?, updated_at = ? WHERE id = ?`,
+		close_reason = ?, org_id = ?, lead_id = ?, updated_at = ?, hold = ?, hold_reason = ?, hold_by = ?, hold_at = ? WHERE id = ?`,
 		c.Title, c.Summary, c.Category, string(c.Law), string(c.Severity), string(c.Status), c.CloseReason, c.OrgID,
-		nullID(c.LeadID), ts(c.UpdatedAt), id)
+		nullID(c.LeadID), ts(c.UpdatedAt), c.Hold, c.HoldReason, nullID(c.HoldBy), ts(c.HoldAt), id)
 	if err != nil {
 		return fmt.Errorf("update case %d: %w", id, err)
 	}

@@ -9,45 +9,53 @@ import (
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/patrol"
+	"github.com/koban-project/koban/internal/retention"
 )
 
 // microsPerDay is a day in the stored unit of time (microseconds).
 const microsPerDay = int64(24*time.Hour) / 1000
 
 // ExpireCaptures deletes at most limit captures that are past their item's
-// retention, that no finding names, that are not their item's latest (the
-// latest says what the page is now and whether the next one changed) and
-// whose item is not under legal hold, with one audit entry saying how many
-// went; their bodies are then swept from the file store as orphans. It
-// returns how many went: the caller asks again while a batch comes back
-// full.
-//
-// An item's retention follows patrol.Retain: its own retention_days, else
-// the longest retention its organisation set for one of its tags, else
-// def. One statement does it for every item (see expireCaptures).
+// retention (see expireCaptures), each under a tombstone with the hash of
+// its row as retention deletes every record (DeleteRecord), with one audit
+// entry e saying how many went; their bodies are then swept from the file
+// store as orphans. It returns how many went: the caller asks again while
+// a batch comes back full. koban's own sweep is retention's run, which
+// deletes the same captures (ExpirableCaptures) with the policy's default.
 func (db *DB) ExpireCaptures(ctx context.Context, now time.Time, def time.Duration, limit int, e audit.Entry) (int, error) {
-	var n int64
-	err := db.inTx(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, db.d.expireCaptures(), int64(def/(24*time.Hour)), false, ts(now), microsPerDay, limit)
+	ids, err := db.ExpirableCaptures(ctx, now, retention.Period{Days: int(def / (24 * time.Hour))}, limit)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		ok, _, err := db.DeleteRecord(ctx, retention.Deletion{Type: retention.TypeCapture, ID: id, Rule: "patrol_capture", Version: "patrol", At: now})
 		if err != nil {
-			return fmt.Errorf("expire captures: %w", err)
+			return n, err
 		}
-		n, _ = res.RowsAffected()
-		if n == 0 {
-			return nil
+		if ok {
+			n++
 		}
+	}
+	if n > 0 {
 		e.Detail = mergeDetail(e.Detail, map[string]any{"deleted": n})
-		return db.appendAudit(ctx, tx, e)
-	})
-	return int(n), err
+		err = db.Audit(ctx, e)
+	}
+	return n, err
 }
 
-// expireCaptures is ExpireCaptures' statement; its arguments are the
-// default retention in days, false (no hold), now, a day and the limit.
-// Each item's retention is worked out once (MATERIALIZED: inlined, the
-// planner may work it out again for every capture); the captures past it
-// are found along patrol_captures_item; the checks that a finding does not
-// name one and that it is not its item's latest are made for those alone.
+// expireCaptures lists the captures past their retention that nothing
+// keeps: they are not their item's latest (the latest says what the page
+// is now and whether the next one changed), no finding names them and
+// their item is not under legal hold. An item's retention follows
+// patrol.Retain: its own retention_days, else the longest retention its
+// organisation set for one of its tags, else the default. Its arguments
+// are the default retention in days, false (no hold), now, a day and the
+// limit. Each item's retention is worked out once
+// (MATERIALIZED: inlined, the planner may work it out again for every
+// capture); the captures past it are found along patrol_captures_item; the
+// checks that a finding does not name one and that it is not its item's
+// latest are made for those alone.
 func (d *dialect) expireCaptures() string {
 	return `WITH k AS MATERIALIZED (
 			SELECT i.id AS item_id,
@@ -55,11 +63,10 @@ func (d *dialect) expireCaptures() string {
 					ELSE COALESCE((SELECT MAX(t.days) FROM patrol_tag_retention t
 						WHERE t.org_id = i.org_id AND ` + d.strpos + `(' ' || i.tags || ' ', ' ' || t.tag || ' ') > 0), CAST(? AS BIGINT)) END AS days
 			FROM patrol_items i WHERE i.hold = ?)
-		DELETE FROM patrol_captures WHERE id IN (
-			SELECT c.id FROM k JOIN patrol_captures c ON c.item_id = k.item_id AND c.fetched_at < CAST(? AS BIGINT) - k.days * CAST(? AS BIGINT)
+		SELECT c.id FROM k JOIN patrol_captures c ON c.item_id = k.item_id AND c.fetched_at < CAST(? AS BIGINT) - k.days * CAST(? AS BIGINT)
 			WHERE NOT EXISTS (SELECT 1 FROM patrol_findings f WHERE f.capture_id = c.id)
 				AND c.id <> (SELECT MAX(l.id) FROM patrol_captures l WHERE l.item_id = c.item_id)
-			LIMIT ?)`
+			LIMIT ?`
 }
 
 // TagRetentions implements patrol.Store.

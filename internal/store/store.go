@@ -447,14 +447,23 @@ func (db *DB) AuditOf(ctx context.Context, objectType, objectID string) ([]audit
 }
 
 // VerifyAudit walks the whole chain and reports the first broken row, or
-// the first anchor whose row is missing or carries another hash.
+// the first anchor whose row is missing or carries another hash. When
+// retention pruned the log's oldest rows, the walk starts after the newest
+// checkpoint: the first row left must name its hash.
 func (db *DB) VerifyAudit(ctx context.Context, anchors ...audit.Anchor) (audit.Result, error) {
+	cp, pruned, err := latestCheckpoint(ctx, db.read)
+	if err != nil {
+		return audit.Result{}, fmt.Errorf("verify audit: %w", err)
+	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log ORDER BY id`)
 	if err != nil {
 		return audit.Result{}, fmt.Errorf("verify audit: %w", err)
 	}
 	defer rows.Close()
 	v := audit.NewVerifier(anchors...)
+	if pruned {
+		v = audit.NewVerifierAfter(cp, anchors...)
+	}
 	for rows.Next() {
 		r, err := scanAudit(rows)
 		if err != nil {

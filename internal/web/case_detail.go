@@ -28,6 +28,7 @@ type casePage struct {
 	CloseReasons []string
 	In           caseInput
 	CanShare     bool // may export the case for partners (intel.manage)
+	CanHold      bool // may set or lift a legal hold (case.hold, and may edit)
 	caseBetween       // referrals, parties, support requests (case_referral.go)
 	evidencePart      // the case's evidence (case_evidence.go)
 	foreignPart       // the case's international requests (foreign.go)
@@ -42,6 +43,7 @@ type caseInput struct {
 	TaskTitle, TaskDue         string
 	TaskAssignee               int64
 	Note, Report               string
+	HoldReason                 string
 }
 
 // Who names an account of the case.
@@ -161,6 +163,7 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, id int64, stat
 	p.V, p.C = v, v.Case
 	p.Title = v.Case.Number
 	p.CanShare = pr.Can(auth.PermIntelManage)
+	p.CanHold = v.CanEdit && pr.Can(auth.PermCaseHold)
 	p.CanSummarise = s.Assist != nil && s.Assist.LLMEnabled() && pr.Can(auth.PermDashboardRead)
 	if v.CanEdit {
 		if p.Candidates, err = s.Cases.Candidates(r.Context(), pr, v.Case); err != nil {

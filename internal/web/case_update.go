@@ -10,8 +10,8 @@ import (
 	"github.com/koban-project/koban/internal/koban"
 )
 
-// caseUpdate takes the case page's forms: status, tasks (add), notes and
-// reports (link).
+// caseUpdate takes the case page's forms: status, tasks (add), notes,
+// reports (link) and the legal hold (set or lift, with a reason).
 func (s *Server) caseUpdate(w http.ResponseWriter, r *http.Request) {
 	id, err := caseID(r)
 	if err != nil {
@@ -39,6 +39,14 @@ func (s *Server) caseUpdate(w http.ResponseWriter, r *http.Request) {
 		in.Note = f.Get("body")
 		_, err = s.Cases.AddNote(ctx, pr, id, in.Note)
 		done = "case_note"
+	case "hold":
+		in.HoldReason = f.Get("reason")
+		hold := f.Get("hold") == "on"
+		_, err = s.Cases.SetHold(ctx, pr, id, hold, in.HoldReason)
+		done = "case_hold"
+		if !hold {
+			done = "case_hold_lifted"
+		}
 	case "reports":
 		in.Report = f.Get("report")
 		_, err = s.Cases.LinkReport(ctx, pr, id, in.Report)

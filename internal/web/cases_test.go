@@ -203,3 +203,58 @@ func TestCasePages(t *testing.T) {
 		t.Error("a note's script reached the page")
 	}
 }
+
+// TestCaseLegalHold: an investigator sees whether a case is on legal hold
+// but has no form and is refused; a supervisor sets it with a reason (none
+// is refused, the form marked), sees it on the page and in the timeline,
+// and lifts it.
+func TestCaseLegalHold(t *testing.T) {
+	s := apptest.Start(t)
+	s.AddUser(t, "inv@mpd.example", "pref-13", auth.RoleInvestigator, pw)
+	s.AddUser(t, "sup@mpd.example", "pref-13", auth.RoleSupervisor, pw)
+	inv, sup := s.Login(t, "inv@mpd.example", pw), s.Login(t, "sup@mpd.example", pw)
+	_, receipt := fileReport(t, s, "13", "投資詐欺の勧誘")
+	status, loc, _ := postCase(t, inv, s.URL+"/cases", url.Values{"title": {"投資詐欺事件"}, "category": {"FR"}, "severity": {"high"}, "reports": {receipt}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("open: %d", status)
+	}
+	casePath := strings.TrimSuffix(loc, "?done=case_opened")
+	page := body(t, must(inv.Get(s.URL+casePath)))
+	if !strings.Contains(page, "訴訟ホールドは設定されていません") || strings.Contains(page, `id="f-hold"`) {
+		t.Errorf("the investigator's page: hold state or form wrong")
+	}
+	if status, _, _ := postCase(t, inv, s.URL+casePath+"/hold", url.Values{"hold": {"on"}, "reason": {"公判"}}); status != http.StatusForbidden {
+		t.Errorf("an investigator set a hold: %d", status)
+	}
+	page = body(t, must(sup.Get(s.URL+casePath)))
+	if !strings.Contains(page, `id="f-hold"`) || !strings.Contains(page, `name="hold" value="on"`) || !strings.Contains(page, "訴訟ホールドを設定</button>") {
+		t.Fatalf("the supervisor has no hold form:\n%s", page)
+	}
+	status, _, page = postCase(t, sup, s.URL+casePath+"/hold", url.Values{"hold": {"on"}, "reason": {" "}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, "訴訟ホールドの理由を入力してください") ||
+		!strings.Contains(page, `aria-invalid="true" aria-describedby="e-hold-reason"`) {
+		t.Errorf("a hold without a reason: %d", status)
+	}
+	status, loc, _ = postCase(t, sup, s.URL+casePath+"/hold", url.Values{"hold": {"on"}, "reason": {"公判係属中のため保全"}})
+	if status != http.StatusSeeOther || !strings.HasSuffix(loc, "?done=case_hold") {
+		t.Fatalf("set hold: %d %q", status, loc)
+	}
+	page = body(t, must(inv.Get(s.URL+loc)))
+	for _, want := range []string{"訴訟ホールドを設定しました", "訴訟ホールド中", "公判係属中のため保全", "訴訟ホールドを設定した: 公判係属中のため保全"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page after the hold lacks %q", want)
+		}
+	}
+	if status, _, page = postCase(t, sup, s.URL+casePath+"/hold", url.Values{"hold": {"on"}, "reason": {"二重"}}); status != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, "すでに訴訟ホールド中です") {
+		t.Errorf("a second hold: %d", status)
+	}
+	status, loc, _ = postCase(t, sup, s.URL+casePath+"/hold", url.Values{"hold": {"off"}, "reason": {"判決確定"}})
+	if status != http.StatusSeeOther || !strings.HasSuffix(loc, "?done=case_hold_lifted") {
+		t.Fatalf("lift hold: %d %q", status, loc)
+	}
+	page = body(t, must(sup.Get(s.URL+loc)))
+	if !strings.Contains(page, "訴訟ホールドを解除した: 判決確定") || !strings.Contains(page, "訴訟ホールドは設定されていません") {
+		t.Errorf("the page after lifting lacks the timeline entry or the state")
+	}
+}

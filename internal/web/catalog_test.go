@@ -101,7 +101,7 @@ func caseKeys(t *testing.T) []string {
 		keys = append(keys, "case.close."+r)
 	}
 	for _, k := range []cases.EventKind{cases.EventOpened, cases.EventReportLinked, cases.EventReportUnlinked, cases.EventStatus, cases.EventTaskAdded,
-		cases.EventTaskDone, cases.EventTaskReopened, cases.EventNote, cases.EventReferred, cases.EventReferralAnswered} {
+		cases.EventTaskDone, cases.EventTaskReopened, cases.EventNote, cases.EventReferred, cases.EventReferralAnswered, cases.EventHold, cases.EventHoldLifted} {
 		keys = append(keys, "case.event."+string(k))
 	}
 	for _, o := range []string{"accepted", "declined", "withdrawn"} {
@@ -111,10 +111,10 @@ func caseKeys(t *testing.T) []string {
 		keys = append(keys, "case.task."+string(ts))
 	}
 	for _, a := range []string{"open", "view", "status", "link_report", "unlink_report", "task_add", "task_done", "task_reopen", "note", "refused",
-		"referred", "referral_answered"} {
+		"referred", "referral_answered", "hold", "hold_lifted"} {
 		keys = append(keys, "audit.case."+a)
 	}
-	for _, n := range []string{"case_opened", "case_status", "case_task", "case_task_done", "case_task_reopen", "case_note", "case_link", "case_unlink"} {
+	for _, n := range []string{"case_opened", "case_status", "case_task", "case_task_done", "case_task_reopen", "case_note", "case_link", "case_unlink", "case_hold", "case_hold_lifted"} {
 		keys = append(keys, "notice."+n)
 	}
 	keys = append(keys, cases.ChecklistKeys()...)

@@ -163,6 +163,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /admin/users/{id}", s.officer(s.adminUser))
 	mux.HandleFunc("POST /admin/users/{id}/{action}", s.officer(s.adminUserAction))
 	mux.HandleFunc("GET /admin/orgs", s.officer(s.adminOrgs))
+	mux.HandleFunc("GET /admin/retention", s.officer(s.adminRetention))
 	mux.HandleFunc("POST /admin/orgs", s.officer(s.adminOrgCreate))
 	mux.HandleFunc("GET /admin/orgs/{id}/totp/{rule}", s.officer(s.adminOrgTOTPConfirm))
 	mux.HandleFunc("POST /admin/orgs/{id}/totp", s.officer(s.adminOrgTOTP))

@@ -28,6 +28,7 @@ import (
 	"github.com/koban-project/koban/internal/org"
 	"github.com/koban-project/koban/internal/patrol"
 	"github.com/koban-project/koban/internal/reading"
+	"github.com/koban-project/koban/internal/retention"
 	"github.com/koban-project/koban/internal/search"
 	"github.com/koban-project/koban/internal/sso"
 	"github.com/koban-project/koban/internal/stats"
@@ -54,6 +55,7 @@ type Deps struct {
 	Reading    *reading.Service   // other bodies' advisories, newest first
 	Assist     *assist.Service    // triage suggestions (nil: none shown)
 	Vuln       *vuln.Service      // vulnerability information against the inventory of police IT
+	Retention  *retention.Service // the retention policy and its last runs (administrators)
 	Index      *correlate.Service
 	Auth       *auth.Service
 	SSO        *sso.Service // single sign-on through the force's OpenID Connect provider; nil: off

@@ -155,6 +155,9 @@ func Run(t *testing.T, h Harness) {
 		{"TakedownMeasure", testTakedownMeasure},
 		{"ReportTally", testReportTally},
 		{"DashboardCounts", testDashboardCounts},
+		{"RetentionReports", testRetentionReports},
+		{"RetentionCases", testRetentionCases},
+		{"RetentionAuditPrune", testRetentionAuditPrune},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
