@@ -688,6 +688,9 @@ func (h *latencyHist) quantile(q float64) time.Duration {
 	if h.n == 0 {
 		return 0
 	}
+	if q >= 1 {
+		return h.max
+	}
 	rank := uint64(math.Ceil(q * float64(h.n)))
 	var seen uint64
 	for i, c := range h.counts {

@@ -64,6 +64,9 @@ Usage:
                                    measure intake throughput (public API, or partner NDJSON) on a fresh database
   koban bench index [-n N] [-per P] [-q Q] [-adds A] [-database-url URL]
                                    load N generated reports into the national index, then time lookups and additions
+  koban bench load [-duration 10m] [-rate R] [-mix public=30,bulk=5,…] [-c C] [-every 30s] [-backend sqlite|postgres]
+                                   hold mixed traffic (public and partner intake, officer reads) against koban started in this
+                                   process; print latency per class, RSS and heap every interval; exit 1 on any failed request
   koban vuln import KIND PATH…     import vulnerability data carried in (KIND nvd, cve5, jvnrss, vuldef, myjvn, kev, epss;
                                    files, folders or tarballs) and match it against the asset inventory
   koban model train|eval|list      the triage model: train a new active version from the seed set and officers'
