@@ -17,6 +17,7 @@ import (
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/buildinfo"
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/locale"
@@ -72,14 +73,12 @@ Usage:
   koban model train|eval|list      the triage model: train a new active version from the seed set and officers'
                                    confirmed categories, print its stratified 5-fold evaluation, list the versions
   koban config                     print the settings in force, secrets masked
-  koban version
+  koban version [-json]           koban's version, the Go it was built with, its VCS revision, build settings and every
+                                   module in the binary
 
 Roles: intake, investigator, analyst, supervisor, admin, partner.
 Settings come from KOBAN_* environment variables or the flags of the same name (koban config -h).
 `
-
-// Version is set at build time.
-var Version = "dev"
 
 // Run runs one koban command and returns the process exit code.
 func Run(ctx context.Context, env Env) int {
@@ -132,7 +131,7 @@ func Run(ctx context.Context, env Env) int {
 			cfg.Print(env.Stdout)
 		}
 	case "version":
-		fmt.Fprintln(env.Stdout, "koban", Version)
+		err = runVersion(env, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 	default:
@@ -281,7 +280,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a.Log.Info("koban listening", "addr", "http://"+ln.Addr().String(), "data", a.Config.DataDir, "anchors", a.Anchors.Path, "version", Version)
+	a.Log.Info("koban listening", "addr", "http://"+ln.Addr().String(), "data", a.Config.DataDir, "anchors", a.Anchors.Path, "version", buildinfo.Version())
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())
 	}
