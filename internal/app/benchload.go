@@ -384,7 +384,7 @@ func BenchLoad(ctx context.Context, o LoadOptions) (LoadResult, error) {
 		fmt.Fprintf(o.Out, "%s %.2f/s", c.name, c.rate)
 	}
 	fmt.Fprintf(o.Out, "), %d clients, %d reports per bulk request, GOMAXPROCS %d\n", o.Clients, o.BulkLines, runtime.GOMAXPROCS(0))
-	fmt.Fprintln(o.Out, "each line: class requests/errors p50/p99 over the interval; rss of this process (koban runs in it); Go heap in use")
+	fmt.Fprintln(o.Out, "each line: class requests/errors p50/p99 over the interval, requests not sent on time (missed: every client busy); rss of this process (koban runs in it); Go heap in use; the machine's 1-minute load average")
 
 	start := time.Now()
 	report := func(at time.Time) {
@@ -405,6 +405,10 @@ func BenchLoad(ctx context.Context, o LoadOptions) (LoadResult, error) {
 			c.mu.Unlock()
 		}
 		fmt.Fprintf(&b, " | rss %s heap %s", fmtMiB(sampleRSS()), fmtMiB(ms.HeapAlloc))
+		if l, err := os.ReadFile("/proc/loadavg"); err == nil {
+			// The machine's load: other work on it slows koban too.
+			fmt.Fprintf(&b, " load %s", strings.Fields(string(l))[0])
+		}
 		fmt.Fprintln(o.Out, b.String())
 	}
 
