@@ -15,7 +15,6 @@ BUILD_FLAGS = -trimpath -buildvcs=$(BUILDVCS) \
 	-ldflags "-s -w -buildid= -X github.com/koban-project/koban/internal/buildinfo.version=$(VERSION)"
 OUT ?= koban
 CYCLONEDX_GOMOD = github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@v1.10.0
-GOVULNCHECK = golang.org/x/vuln/cmd/govulncheck@v1.9.0
 
 .PHONY: run test bench vet build sbom repro vulncheck npm fuzz
 
@@ -37,6 +36,11 @@ sbom:
 	$(GO) run $(CYCLONEDX_GOMOD) bin -json -licenses -std -noserial -notimestamp \
 	  -version $(VERSION) -output $(OUT).cdx.json $(OUT)
 	scripts/sbom-check $(OUT) $(OUT).cdx.json
+
+# govulncheck on every package against a local copy of the Go
+# vulnerability database from the module proxy (scripts/govulncheck).
+vulncheck:
+	scripts/govulncheck
 
 # Build twice from clean clones of HEAD in different folders; the two
 # binaries must be the same bytes.
