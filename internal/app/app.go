@@ -27,6 +27,7 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/blob"
+	"github.com/koban-project/koban/internal/buildinfo"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/correlate"
@@ -173,7 +174,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Requests = correlate.NewRequests(db, a.Access, a.Tree, o.Clock, log)
 	a.Search = search.NewService(db, a.Access, a.Tree, o.Clock, cfg.Location, log)
 	a.Intel = intel.NewService(db, a.Access, a.Tree, o.Clock, log)
-	a.Egress = egress.New(egress.Config{Allow: cfg.EgressAllowed, Ports: cfg.EgressPortList, Proxy: cfg.EgressProxyURL, Timeout: cfg.EgressTimeout, UserAgent: "koban"})
+	a.Egress = egress.New(egress.Config{Allow: cfg.EgressAllowed, Ports: cfg.EgressPortList, Proxy: cfg.EgressProxyURL, Timeout: cfg.EgressTimeout, UserAgent: buildinfo.UserAgent()})
 	if o.HasherParams != nil {
 		a.Auth.SetHasherParams(*o.HasherParams)
 	}
@@ -181,7 +182,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	var mailOut takedown.Mailer // set when mail is set up
 	var mails *mailer           // likewise
 	a.Patrol = patrol.NewService(db, a.Access, a.Jobs, a.Blobs, a.Egress, a.Tree, o.Clock, log,
-		patrol.Options{Contact: cfg.BaseURL, Version: Version, Proxied: cfg.EgressProxyURL != nil})
+		patrol.Options{Contact: cfg.BaseURL, Version: buildinfo.Version(), Proxied: cfg.EgressProxyURL != nil})
 	a.Patrol.SetReporter(a.Intake) // a confirmed finding becomes a report
 	a.Reading = reading.NewService(db, a.Jobs, a.Egress, a.Tree, o.Clock, log, reading.Options{Zone: cfg.Location})
 	a.Vuln = vuln.NewService(db, a.Jobs, a.Egress, a.Access, o.Clock, log)

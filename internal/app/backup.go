@@ -13,6 +13,7 @@ import (
 
 	"github.com/koban-project/koban/internal/backup"
 	"github.com/koban-project/koban/internal/blob"
+	"github.com/koban-project/koban/internal/buildinfo"
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/store"
 )
@@ -63,7 +64,7 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 // the copied database names must be in the archive, or the backup fails.
 func (a *App) Backup(ctx context.Context, file string) (*backup.Manifest, error) {
 	dir := a.Config.DataDir
-	m := &backup.Manifest{CreatedAt: a.Clock.Now().UTC(), Version: Version, Identity: a.dbID, Database: "sqlite"}
+	m := &backup.Manifest{CreatedAt: a.Clock.Now().UTC(), Version: buildinfo.Version(), Identity: a.dbID, Database: "sqlite"}
 	src := a.DB // what the archive's referenced files and audit head are read from
 	var snapFile string
 	if a.DB.Shared() {

@@ -35,11 +35,14 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 && args[0] == "vuln" {
 		return runBenchVuln(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "load" {
+		return runBenchLoad(ctx, env, args[1:])
+	}
 	if len(args) > 0 && args[0] == "cases" {
 		return runBenchCases(ctx, env, args[1:])
 	}
 	if len(args) == 0 || (args[0] != "intake" && args[0] != "bulk") {
-		return usageError("koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url postgres://…] | koban bench index [-n N] [-per P] [-q Q] [-adds A] | koban bench cases [-n CASES] [-reports R] [-notes N] [-q Q] [-database-url postgres://…] | koban bench intel [-n OBJECTS] [-reports R] [-database-url postgres://…] | koban bench vuln [-n CVES] [-assets A] [-products P] [-database-url postgres://…]")
+		return usageError("koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url postgres://…] | koban bench index [-n N] [-per P] [-q Q] [-adds A] | koban bench cases [-n CASES] [-reports R] [-notes N] [-q Q] [-database-url postgres://…] | koban bench intel [-n OBJECTS] [-reports R] [-database-url postgres://…] | koban bench vuln [-n CVES] [-assets A] [-products P] [-database-url postgres://…] | koban bench load [-duration D] [-rate R] [-mix class=share,…] [-c C] [-every E] [-backend sqlite|postgres] [-database-url postgres://…]")
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -98,37 +101,12 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 	if o.Servers > 1 && o.DatabaseURL == "" {
 		return BenchResult{}, errors.New("several servers need one PostgreSQL database: give -database-url")
 	}
-	dir, err := os.MkdirTemp("", "koban-bench-")
+	apps, urls, stop, err := startBenchServers(ctx, o.Servers, o.DatabaseURL)
 	if err != nil {
 		return BenchResult{}, err
 	}
-	defer os.RemoveAll(dir)
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var urls []string
-	var first *App
-	for i := 0; i < o.Servers; i++ {
-		cfg := config.Default()
-		cfg.DataDir, cfg.Addr, cfg.SubmitRate, cfg.SubmitBurst, cfg.LogLevel = dir, "127.0.0.1:0", 1e9, 1e9, "error"
-		cfg.DatabaseURL = o.DatabaseURL
-		if err := cfg.Validate(); err != nil {
-			return BenchResult{}, err
-		}
-		a, err := Open(ctx, cfg, newLogger(io.Discard, "error"), Options{HasherParams: &auth.Params{Memory: 64, Time: 1, Threads: 1}})
-		if err != nil {
-			return BenchResult{}, err
-		}
-		defer a.Close()
-		if first == nil {
-			first = a
-		}
-		ln, err := net.Listen("tcp", cfg.Addr)
-		if err != nil {
-			return BenchResult{}, err
-		}
-		go a.Serve(sctx, ln)
-		urls = append(urls, "http://"+ln.Addr().String())
-	}
+	defer stop()
+	first := apps[0]
 	rng := rand.New(rand.NewPCG(1, 2))
 	var bodies [][]byte
 	path, ctype, token := "/api/v1/public/reports", "application/json", ""
@@ -205,6 +183,48 @@ func Bench(ctx context.Context, o BenchOptions) (BenchResult, error) {
 		return res, fmt.Errorf("every request failed: %v", e)
 	}
 	return res, nil
+}
+
+// startBenchServers starts n koban servers on loopback, in this process,
+// with a fresh data folder on SQLite (n must be 1) or on the PostgreSQL
+// database url names, with no limit on public submissions and a cheap
+// password hash; stop shuts them down and removes the folder.
+func startBenchServers(ctx context.Context, n int, url string) (apps []*App, urls []string, stop func(), err error) {
+	dir, err := os.MkdirTemp("", "koban-bench-")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	stop = func() {
+		cancel()
+		for _, a := range apps {
+			a.Close()
+		}
+		os.RemoveAll(dir)
+	}
+	for i := 0; i < n; i++ {
+		cfg := config.Default()
+		cfg.DataDir, cfg.Addr, cfg.SubmitRate, cfg.SubmitBurst, cfg.LogLevel = dir, "127.0.0.1:0", 1e9, 1e9, "error"
+		cfg.DatabaseURL = url
+		if err := cfg.Validate(); err != nil {
+			stop()
+			return nil, nil, nil, err
+		}
+		a, err := Open(ctx, cfg, newLogger(io.Discard, "error"), Options{HasherParams: &auth.Params{Memory: 64, Time: 1, Threads: 1}})
+		if err != nil {
+			stop()
+			return nil, nil, nil, err
+		}
+		apps = append(apps, a)
+		ln, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			stop()
+			return nil, nil, nil, err
+		}
+		go a.Serve(sctx, ln)
+		urls = append(urls, "http://"+ln.Addr().String())
+	}
+	return apps, urls, stop, nil
 }
 
 // BenchReport makes a realistic public report: mixed Japanese and English

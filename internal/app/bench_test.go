@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/koban-project/koban/internal/app"
 	"github.com/koban-project/koban/internal/store/pgtest"
@@ -114,5 +115,31 @@ func TestBenchVulnSmall(t *testing.T) {
 	}
 	if res.CVEs != 2000 || res.Written != 2000 || res.Again != 0 || res.Assets != 300 || res.Findings == 0 {
 		t.Errorf("bench vuln: %+v; want 2000 CVEs written once, 0 again, findings for the assets", res)
+	}
+}
+
+// TestBenchLoadShort keeps `koban bench load` honest: a few seconds of the
+// mixed traffic on SQLite, every class sending requests, none failing.
+func TestBenchLoadShort(t *testing.T) {
+	var out strings.Builder
+	res, err := app.BenchLoad(context.Background(), app.LoadOptions{Duration: 3 * time.Second, Every: time.Second, Rate: 30, Clients: 4,
+		BulkLines: 20, Seed: 200, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(out.String())
+	if len(res.Classes) != 6 {
+		t.Fatalf("%d classes, want 6: %+v", len(res.Classes), res.Classes)
+	}
+	for _, c := range res.Classes {
+		if c.Requests == 0 || c.Errors != 0 || c.P50 <= 0 {
+			t.Errorf("%s: %d requests, %d errors (first: %s), p50 %v", c.Name, c.Requests, c.Errors, c.FirstError, c.P50)
+		}
+	}
+	if res.Errors != 0 || res.RSSMax == 0 || res.RSSMin > res.RSSMax {
+		t.Errorf("errors %d, rss %d..%d", res.Errors, res.RSSMin, res.RSSMax)
+	}
+	if !strings.Contains(out.String(), "summary after") || strings.Count(out.String(), "| rss ") < 3 {
+		t.Errorf("output lacks the interval lines or the summary:\n%s", out.String())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/koban-project/koban/internal/buildinfo"
 	"github.com/koban-project/koban/internal/bundle"
 	"github.com/koban-project/koban/internal/cases"
 	"github.com/koban-project/koban/internal/config"
@@ -58,7 +59,7 @@ func (a *App) exportConfig(cats *locale.Catalogs) cases.ExportConfig {
 			return os.ReadFile(p)
 		},
 		T:         func(key string, pairs ...string) string { return cats.T("ja", key, pairs...) },
-		Generator: "koban " + Version,
+		Generator: "koban " + buildinfo.Version(),
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/buildinfo"
 	"github.com/koban-project/koban/internal/config"
 	"github.com/koban-project/koban/internal/koban"
 	"github.com/koban-project/koban/internal/locale"
@@ -67,6 +68,9 @@ Usage:
                                    measure intake throughput (public API, or partner NDJSON) on a fresh database
   koban bench index [-n N] [-per P] [-q Q] [-adds A] [-database-url URL]
                                    load N generated reports into the national index, then time lookups and additions
+  koban bench load [-duration 10m] [-rate R] [-mix public=30,bulk=5,…] [-c C] [-every 30s] [-backend sqlite|postgres]
+                                   hold mixed traffic (public and partner intake, officer reads) against koban started in this
+                                   process; print latency per class, RSS and heap every interval; exit 1 on any failed request
   koban vuln import KIND PATH…     import vulnerability data carried in (KIND nvd, cve5, jvnrss, vuldef, myjvn, kev, epss;
                                    files, folders or tarballs) and match it against the asset inventory
   koban model train|eval|list      the triage model: train a new active version from the seed set and officers'
@@ -77,14 +81,12 @@ Usage:
   koban keys generate|status|rotate  encryption at rest (KOBAN_ENCRYPTION_KEYS): print a new key; the keys in use;
                                    seal every evidence file and contact field again under the key file's first key
   koban config                     print the settings in force, secrets masked
-  koban version
+  koban version [-json]           koban's version, the Go it was built with, its VCS revision, build settings and every
+                                   module in the binary
 
 Roles: intake, investigator, analyst, supervisor, admin, partner.
 Settings come from KOBAN_* environment variables or the flags of the same name (koban config -h).
 `
-
-// Version is set at build time.
-var Version = "dev"
 
 // Run runs one koban command and returns the process exit code.
 func Run(ctx context.Context, env Env) int {
@@ -145,7 +147,7 @@ func Run(ctx context.Context, env Env) int {
 			cfg.Print(env.Stdout)
 		}
 	case "version":
-		fmt.Fprintln(env.Stdout, "koban", Version)
+		err = runVersion(env, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 	default:
@@ -294,7 +296,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a.Log.Info("koban listening", "addr", "http://"+ln.Addr().String(), "data", a.Config.DataDir, "anchors", a.Anchors.Path, "version", Version)
+	a.Log.Info("koban listening", "addr", "http://"+ln.Addr().String(), "data", a.Config.DataDir, "anchors", a.Anchors.Path, "version", buildinfo.Version())
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())
 	}

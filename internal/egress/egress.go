@@ -39,6 +39,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/koban-project/koban/internal/buildinfo"
 )
 
 // Config sets up a Client. The zero value is usable: the defaults below
@@ -62,7 +64,8 @@ type Config struct {
 	// (a partner's TAXII server on 8443). Destinations in Allow are
 	// reached on any port.
 	Ports []uint16
-	// UserAgent is sent when a request sets none. Default "koban/dev".
+	// UserAgent is sent when a request sets none. Default
+	// buildinfo.UserAgent(): "koban/<version>".
 	UserAgent string
 	// Resolve looks a host name up. Default: the system resolver. Tests
 	// set it to make a name resolve to an address of their choosing.
@@ -96,7 +99,7 @@ func New(cfg Config) *Client {
 		cfg.MaxRedirects = DefaultMaxRedirects
 	}
 	if cfg.UserAgent == "" {
-		cfg.UserAgent = "koban/dev"
+		cfg.UserAgent = buildinfo.UserAgent()
 	}
 	if cfg.Resolve == nil {
 		cfg.Resolve = func(ctx context.Context, host string) ([]netip.Addr, error) {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/koban-project/koban/internal/buildinfo"
 )
 
 var loopback = netip.MustParsePrefix("127.0.0.1/32")
@@ -441,5 +443,17 @@ func TestCheckURL(t *testing.T) {
 		case !errors.As(err, &ref) || ref.Reason != tc.reason:
 			t.Errorf("%s: %v, want a %s refusal", tc.url, err, tc.reason)
 		}
+	}
+}
+
+// TestDefaultUserAgent: with none configured, koban names itself with the
+// version the binary carries.
+func TestDefaultUserAgent(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.UserAgent() }))
+	defer srv.Close()
+	get(t, New(Config{Allow: []netip.Prefix{loopback}}), srv.URL)
+	if want := "koban/" + buildinfo.Version(); got != want {
+		t.Errorf("User-Agent %q, want %q", got, want)
 	}
 }

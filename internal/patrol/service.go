@@ -15,6 +15,7 @@ import (
 	"github.com/koban-project/koban/internal/audit"
 	"github.com/koban-project/koban/internal/auth"
 	"github.com/koban-project/koban/internal/blob"
+	"github.com/koban-project/koban/internal/buildinfo"
 	"github.com/koban-project/koban/internal/egress"
 	"github.com/koban-project/koban/internal/jobs"
 	"github.com/koban-project/koban/internal/koban"
@@ -40,7 +41,7 @@ type Options struct {
 	// Contact is the address koban's User-Agent names, for a site's
 	// operator to reach the police (KOBAN_BASE_URL, else the project).
 	Contact string
-	// Version is koban's version, in the User-Agent.
+	// Version is koban's version, in the User-Agent (default: buildinfo.Version()).
 	Version string
 	// Proxied says fetches go through KOBAN_EGRESS_PROXY (the capture's
 	// route).
@@ -76,7 +77,7 @@ func NewService(st Store, d *access.Decider, r *jobs.Runner, blobs *blob.Store, 
 		o.Contact = "https://github.com/koban-project/koban"
 	}
 	if o.Version == "" {
-		o.Version = "dev"
+		o.Version = buildinfo.Version()
 	}
 	s := &Service{store: st, findings: st, matchers: map[int64]compiled{}, access: d, jobs: r, blobs: blobs, egress: eg, tree: tree, clock: clock, log: log, opts: o}
 	r.Handle(FetchJob, s.fetchJob)
