@@ -3,6 +3,10 @@
 # fonts-ipafont-gothic for the browser test: `.ci/run` installs them).
 
 GO ?= go
+# Go 1.27.3, fetched once by the go command from the module proxy: the
+# machine's Go 1.26.8 lacks 12 standard-library security fixes that
+# govulncheck finds reached by koban (docs/operations.md).
+export GOTOOLCHAIN ?= go1.27.3
 
 # The release build (docs/operations.md, "Version and supply chain"): pure
 # Go (modernc SQLite needs no cgo), no local paths or build ID in the
