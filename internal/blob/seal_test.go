@@ -16,15 +16,7 @@ import (
 
 func ring(t *testing.T, keys ...string) *keyring.Ring {
 	t.Helper()
-	var ids []keyring.Identity
-	for _, k := range keys {
-		id, err := keyring.ParseIdentity(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	r, err := keyring.New(ids...)
+	r, err := keyring.FromKeys(keys...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,6 +109,20 @@ func New(ids ...Identity) (*Ring, error) {
 	return r, nil
 }
 
+// FromKeys is a ring of the given secret keys, the first current, with no
+// file behind it.
+func FromKeys(keys ...string) (*Ring, error) {
+	var ids []Identity
+	for i, k := range keys {
+		id, err := ParseIdentity(k)
+		if err != nil {
+			return nil, fmt.Errorf("key %d: %w", i+1, err)
+		}
+		ids = append(ids, id)
+	}
+	return New(ids...)
+}
+
 func newKey(id Identity) *Key {
 	secret, err := hkdf.Key(sha256.New, id.FieldSecret(), nil, "koban contact fields v1", chacha20poly1305.KeySize)
 	if err != nil {

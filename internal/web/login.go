@@ -97,27 +97,32 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	token, err := s.Auth.ConfirmEnroll(r.Context(), sessionToken(r), r.FormValue("code"), s.clientIP(r))
 	if err != nil {
-		if koban.ErrorCode(err) == koban.Unauthorized {
-			clearSession(w, r)
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
-			return
-		}
-		// A wrong code: the same key again (the user has just scanned it),
-		// with the error beside the code field.
-		secret, _, png, berr := s.Auth.BeginEnroll(r.Context(), sessionToken(r))
-		if berr != nil {
-			clearSession(w, r)
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
-			return
-		}
-		p := loginPage{page: s.newPage(r, "login.enroll_title"), Secret: secret,
-			QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))}
-		p.setProblems(err)
-		s.render(w, r, http.StatusUnprocessableEntity, "enroll", p)
+		s.enrollFailed(w, r, err)
 		return
 	}
 	setSession(w, r, token)
 	http.Redirect(w, r, "/queue", http.StatusSeeOther)
+}
+
+// enrollFailed answers a failed enrolment (a wrong code, a refused
+// passkey): a session that is no longer at the enrolment stage goes back to
+// the sign-in page; otherwise the enrolment page again, with the same key
+// (the user has just scanned it) and the problem beside its form.
+func (s *Server) enrollFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if koban.ErrorCode(err) == koban.Unauthorized {
+		clearSession(w, r)
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	secret, _, png, berr := s.Auth.BeginEnroll(r.Context(), sessionToken(r))
+	if berr != nil {
+		clearSession(w, r)
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	p := enrollPage(s.newPage(r, "login.enroll_title"), secret, png)
+	p.setProblems(err)
+	s.render(w, r, http.StatusUnprocessableEntity, "enroll", p)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

@@ -136,22 +136,7 @@ func (s *Server) passkeyEnroll(w http.ResponseWriter, r *http.Request) {
 	answer := passkeyAnswer(w, r)
 	token, err := s.Auth.FinishEnrollPasskey(r.Context(), sessionToken(r), s.relyingParty(r), r.FormValue("name"), answer, s.clientIP(r))
 	if err != nil {
-		if koban.ErrorCode(err) == koban.Unauthorized {
-			clearSession(w, r)
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
-			return
-		}
-		// The enrolment page again, its key unchanged, the problem beside
-		// the passkey form.
-		secret, _, png, berr := s.Auth.BeginEnroll(r.Context(), sessionToken(r))
-		if berr != nil {
-			clearSession(w, r)
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
-			return
-		}
-		p := enrollPage(s.newPage(r, "login.enroll_title"), secret, png)
-		p.setProblems(err)
-		s.render(w, r, http.StatusUnprocessableEntity, "enroll", p)
+		s.enrollFailed(w, r, err)
 		return
 	}
 	setSession(w, r, token)
