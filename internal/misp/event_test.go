@@ -295,7 +295,8 @@ func TestReadErrorsSayWhere(t *testing.T) {
 		{"bad token after a byte-order mark", "\ufeff{\"info\" \"x\"}", CodeJSONSyntax, "line 1, column 12"},
 		{"list as value", `{"info":["x"]}`, CodeJSONShape, ""},
 		{"attributes as object", `{"info":"x","Attribute":{"type":"ip-dst"}}`, CodeJSONShape, "Attribute"},
-		{"tag as string", `[{"info":"x"},{"info":"y","Attribute":[{"Tag":"tlp:red"}]}]`, CodeJSONShape, "[1].Attribute.Tag"},
+		// Go 1.27's encoding/json names the element ("Attribute.0.Tag"); 1.26 did not.
+		{"tag as string", `[{"info":"x"},{"info":"y","Attribute":[{"Tag":"tlp:red"}]}]`, CodeJSONShape, "[1].Attribute.0.Tag|[1].Attribute.Tag"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.in))
@@ -303,7 +304,7 @@ func TestReadErrorsSayWhere(t *testing.T) {
 			if !errors.As(err, &p) {
 				t.Fatalf("error %v is not a Problem", err)
 			}
-			if p.Code != tc.code || p.Path != tc.path {
+			if p.Code != tc.code || !slices.Contains(strings.Split(tc.path, "|"), p.Path) {
 				t.Errorf("got %s at %q (%v), want %s at %q", p.Code, p.Path, p, tc.code, tc.path)
 			}
 			if !strings.HasPrefix(p.Error(), "misp: ") {
