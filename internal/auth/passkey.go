@@ -212,20 +212,29 @@ func (s *Service) BeginEnrollPasskey(ctx context.Context, token string, rp Relyi
 	return s.beginRegistration(ctx, sess, u, rp)
 }
 
-func (s *Service) beginRegistration(ctx context.Context, sess *Session, u *User, rp RelyingParty) ([]byte, error) {
+// ceremony is what a registration or a sign-in starts from: the store of
+// passkeys, the relying party and the account with the passkeys it has.
+func (s *Service) ceremony(ctx context.Context, u *User, rp RelyingParty) (PasskeyStore, *webauthn.WebAuthn, webauthnUser, error) {
 	ps, ok := s.passkeys()
 	if !ok {
-		return nil, errPasskeyUnavailable
+		return nil, nil, webauthnUser{}, errPasskeyUnavailable
 	}
 	w, err := rp.webauthn()
 	if err != nil {
-		return nil, err
+		return nil, nil, webauthnUser{}, err
 	}
 	keys, err := ps.Passkeys(ctx, u.ID)
 	if err != nil {
+		return nil, nil, webauthnUser{}, err
+	}
+	return ps, w, webauthnUser{u: u, keys: keys}, nil
+}
+
+func (s *Service) beginRegistration(ctx context.Context, sess *Session, u *User, rp RelyingParty) ([]byte, error) {
+	ps, w, wu, err := s.ceremony(ctx, u, rp)
+	if err != nil {
 		return nil, err
 	}
-	wu := webauthnUser{u: u, keys: keys}
 	creation, data, err := w.BeginRegistration(wu, webauthn.WithExclusions(webauthn.Credentials(wu.WebAuthnCredentials()).CredentialDescriptors()))
 	if err != nil {
 		return nil, fmt.Errorf("auth: begin passkey registration: %w", err)
@@ -340,22 +349,14 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, token string, rp Relyin
 	if err != nil {
 		return nil, err
 	}
-	ps, ok := s.passkeys()
-	if !ok {
-		return nil, errPasskeyUnavailable
-	}
-	w, err := rp.webauthn()
+	ps, w, wu, err := s.ceremony(ctx, u, rp)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := ps.Passkeys(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	if len(keys) == 0 {
+	if len(wu.keys) == 0 {
 		return nil, koban.Errorf(koban.Invalid, "auth.error.passkey_none")
 	}
-	assertion, data, err := w.BeginLogin(webauthnUser{u: u, keys: keys}, webauthn.WithUserVerification(protocol.VerificationPreferred))
+	assertion, data, err := w.BeginLogin(wu, webauthn.WithUserVerification(protocol.VerificationPreferred))
 	if err != nil {
 		return nil, fmt.Errorf("auth: begin passkey sign-in: %w", err)
 	}

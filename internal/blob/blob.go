@@ -275,11 +275,7 @@ func (s *Store) PutAs(r io.Reader, want string, limit int64) error {
 // file that does not decrypt (damaged, or sealed to a key no longer held)
 // is not intact: storing the content again replaces it.
 func (s *Store) hasSum(sum string) (bool, error) {
-	_, sealed, err := s.locate(sum)
-	if err != nil {
-		return false, err
-	}
-	r, f, err := s.content(sum)
+	r, f, sealed, err := s.content(sum)
 	if err != nil {
 		if sealed && !errors.Is(err, os.ErrNotExist) {
 			return false, nil
@@ -302,7 +298,7 @@ func (s *Store) Open(sum string) (*Reader, error) {
 	if !validSum.MatchString(sum) {
 		return nil, fmt.Errorf("blob open: malformed sum %q", sum)
 	}
-	r, f, err := s.content(sum)
+	r, f, _, err := s.content(sum)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,7 @@ func (s *Store) Hash(sum string) (string, int64, error) {
 	if !validSum.MatchString(sum) {
 		return "", 0, fmt.Errorf("blob hash: malformed sum %q", sum)
 	}
-	r, f, err := s.content(sum)
+	r, f, _, err := s.content(sum)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", 0, ErrMissing
 	}

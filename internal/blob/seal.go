@@ -49,29 +49,31 @@ func (s *Store) locate(sum string) (string, bool, error) {
 	return p, false, nil
 }
 
-// content opens the file stored under sum and gives its plain content.
-func (s *Store) content(sum string) (io.Reader, *os.File, error) {
+// content opens the file stored under sum and gives its plain content, the
+// file to close, and whether it is sealed (also when the error is about
+// unsealing it).
+func (s *Store) content(sum string) (io.Reader, *os.File, bool, error) {
 	p, sealed, err := s.locate(sum)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, sealed, err
 	}
 	if !sealed {
-		return f, f, nil
+		return f, f, false, nil
 	}
 	if s.seal == nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("blob %s: %w, and KOBAN_ENCRYPTION_KEYS is not set", sum, ErrSealed)
+		return nil, nil, true, fmt.Errorf("blob %s: %w, and KOBAN_ENCRYPTION_KEYS is not set", sum, ErrSealed)
 	}
 	r, err := s.seal.Unseal(f)
 	if err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("blob %s: %w", sum, err)
+		return nil, nil, true, fmt.Errorf("blob %s: %w", sum, err)
 	}
-	return r, f, nil
+	return r, f, true, nil
 }
 
 // writeSealed seals the plain content of f into a new temporary file and
@@ -129,7 +131,7 @@ func (s *Store) Reseal(sum string) (bool, error) {
 			return false, nil
 		}
 	}
-	r, f, err := s.content(sum)
+	r, f, _, err := s.content(sum)
 	if err != nil {
 		return false, err
 	}
