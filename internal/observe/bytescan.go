@@ -34,6 +34,17 @@ func digitMask(w uint64) uint64 {
 	return (swarOnes*(127+('9'+1)) - x) & ^w & (x + swarOnes*(127-('0'-1))) & swarHighs
 }
 
+// mayHoldDigit is not zero if a byte of w is 0x30–0x3F (the digits and
+// ":;<=>?"), and zero otherwise: a quicker test than digitMask for skipping
+// text without digits. The bytes are XORed with 0x30, which makes those
+// sixteen, and only those, less than 0x10; a byte less than 0x10 borrows
+// from its high bit when 0x10 is taken from it, and a byte with its high
+// bit set is left out by the AND with the complement.
+func mayHoldDigit(w uint64) uint64 {
+	x := w ^ (swarOnes * 0x30)
+	return (x - swarOnes*0x10) & ^x & swarHighs
+}
+
 // nextDigit returns the offset of the first ASCII digit at or after t[i],
 // or len(t).
 func nextDigit(t string, i int) int {
@@ -84,7 +95,7 @@ func (d *digitRuns) find(t string) {
 	b := bytesOf(t)
 	for ; i+8 <= len(b); i += 8 {
 		// Most text has no digit for a while: skip sixteen bytes at a time.
-		for !in && i+16 <= len(b) && digitMask(word(b, i))|digitMask(word(b, i+8)) == 0 {
+		for !in && i+16 <= len(b) && mayHoldDigit(word(b, i))|mayHoldDigit(word(b, i+8)) == 0 {
 			i += 16
 		}
 		if i+8 > len(b) {

@@ -201,3 +201,26 @@ func TestTelBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestMayHoldDigit checks mayHoldDigit on every byte at every place of a
+// word, among bytes that are and are not in 0x30–0x3F.
+func TestMayHoldDigit(t *testing.T) {
+	for _, fill := range []byte{0x00, 0x2F, 0x40, 0x7F, 0x80, 0xB0, 0xFF, 0x35} {
+		for v := 0; v < 256; v++ {
+			for p := 0; p < 8; p++ {
+				var w uint64
+				for k := 0; k < 8; k++ {
+					b := fill
+					if k == p {
+						b = byte(v)
+					}
+					w |= uint64(b) << (8 * k)
+				}
+				want := v>>4 == 3 || fill>>4 == 3
+				if got := mayHoldDigit(w) != 0; got != want {
+					t.Fatalf("mayHoldDigit(%#016x) = %v, want %v", w, got, want)
+				}
+			}
+		}
+	}
+}

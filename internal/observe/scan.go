@@ -16,6 +16,21 @@ import (
 type match struct {
 	pos int
 	obs Observable
+	// hash is obs's hash for dedup (see matchHash), taken when the match
+	// is added, while its value is in the cache: by the time dedup reads
+	// a few thousand matches later, the values are spread over the text.
+	hash uint64
+}
+
+// newMatch returns the match of t and v at pos.
+func newMatch(pos int, t Type, v string) match {
+	return match{pos, Observable{t, v}, matchHash(t, v)}
+}
+
+// matchHash hashes an observable for dedup's table: its value, mixed
+// with its type.
+func matchHash(t Type, v string) uint64 {
+	return maphash.String(seenSeed, v) ^ uint64(len(t))*0x9e3779b97f4a7c15
 }
 
 // span is a half-open byte range of the prepared text.
@@ -141,7 +156,7 @@ func (s *scanner) dedup(ms []match) []Observable {
 	}
 	mask := uint64(size - 1)
 	for _, m := range ms {
-		h := maphash.String(seenSeed, m.obs.Value) ^ uint64(len(m.obs.Type))*0x9e3779b97f4a7c15
+		h := m.hash
 		tag := h &^ (1<<32 - 1)
 		for i := h & mask; ; i = (i + 1) & mask {
 			e := s.seen[i]
@@ -286,7 +301,7 @@ func mergeRuns(dst, a, b []match) {
 
 // add records an observable found at pos.
 func (s *scanner) add(pos int, t Type, v string) {
-	s.matches = append(s.matches, match{pos, Observable{t, v}})
+	s.matches = append(s.matches, newMatch(pos, t, v))
 }
 
 // claim records that [start, end) belongs to an observable of claim set k.

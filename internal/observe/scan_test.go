@@ -58,7 +58,7 @@ func TestDedup(t *testing.T) {
 		var ms []match
 		for range n % 300 {
 			v := fmt.Sprint(r.IntN(1 + n/4))
-			ms = append(ms, match{obs: Observable{types[r.IntN(len(types))], v}})
+			ms = append(ms, newMatch(0, types[r.IntN(len(types))], v))
 		}
 		if got, want := s.dedup(ms), simple(ms); !slices.Equal(got, want) {
 			t.Fatalf("dedup of %v:\n%v\nwant %v", ms, got, want)

@@ -72,9 +72,9 @@ type streamer struct {
 	// s scans every window; aux prepares the parts of a window.
 	s   *scanner
 	aux buffers
-	// seen holds two hashes of each observable given (of its value, each
-	// mixed with one of its type).
-	seeds [4]maphash.Seed
+	// seen holds two hashes of each observable given: the match's own
+	// (see matchHash) and one of its value and type under seeds.
+	seeds [2]maphash.Seed
 	seen  map[[2]uint64]struct{}
 }
 
@@ -206,10 +206,9 @@ func (x *streamer) piece(start, from, to, end int) error {
 		if m.pos < lo || m.pos >= hi {
 			continue
 		}
-		k := [2]uint64{
-			maphash.String(x.seeds[0], m.obs.Value) ^ maphash.String(x.seeds[1], string(m.obs.Type)),
-			maphash.String(x.seeds[2], m.obs.Value) ^ maphash.String(x.seeds[3], string(m.obs.Type)),
-		}
+		// The match's own hash (taken by the pass that found it) and one
+		// more, of the value and the whole type, seeded apart.
+		k := [2]uint64{m.hash, maphash.String(x.seeds[0], m.obs.Value) ^ maphash.String(x.seeds[1], string(m.obs.Type))}
 		if _, dup := x.seen[k]; dup {
 			continue
 		}
