@@ -50,3 +50,15 @@ func TestDecodeRune(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNormalise runs the normaliser over the mixed corpus, which is
+// Japanese prose for the most part.
+func BenchmarkNormalise(b *testing.B) {
+	text := mixedCorpus(corpusSize)
+	var n normaliser
+	n.normalise(text)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		n.normalise(text)
+	}
+}
