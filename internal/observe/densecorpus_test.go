@@ -146,7 +146,11 @@ var denseOut = flag.String("dense-out", "", "write the dense benchmark corpus to
 // TestDenseCorpus writes the dense corpus to -dense-out; without the flag
 // it checks that the corpus is as dense as intended.
 func TestDenseCorpus(t *testing.T) {
-	text, err := denseCorpus(denseCorpusSize)
+	size := denseCorpusSize
+	if *denseOut != "" {
+		size = outSize(size)
+	}
+	text, err := denseCorpus(size)
 	if err != nil {
 		t.Skipf("dense corpus: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"io"
 	"slices"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -48,13 +49,11 @@ var (
 // first appearance. The value passed to emit is valid only during the
 // call. ExtractReader stops at the first error of r or emit and returns it.
 func ExtractReader(r io.Reader, emit func(Observable) error) error {
-	x := &streamer{r: r, emit: emit, seen: make(map[[2]uint64]struct{})}
+	x := &streamer{r: r, emit: emit}
 	// Room for a piece, its context and the look for a line break after
 	// it and after the context, so that the buffer seldom grows.
 	x.buf = make([]byte, 0, streamPiece+2*streamContext+4*streamLineSearch)
-	for i := range x.seeds {
-		x.seeds[i] = maphash.MakeSeed()
-	}
+	x.seed = maphash.MakeSeed()
 	x.s = getScanner()
 	defer x.s.release()
 	return x.run()
@@ -73,9 +72,74 @@ type streamer struct {
 	s   *scanner
 	aux buffers
 	// seen holds two hashes of each observable given: the match's own
-	// (see matchHash) and one of its value and type under seeds.
-	seeds [2]maphash.Seed
-	seen  map[[2]uint64]struct{}
+	// (see matchHash) and one of it under seed. keys is memory for those
+	// of a piece's matches.
+	seed maphash.Seed
+	seen hashSet
+	keys [][2]uint64
+}
+
+// hashSet is a set of pairs of hashes: an open-addressing table, slotted by
+// the first hash, that doubles when half full. A Go map did the same work
+// at about twice the cost, as it hashed the pair of hashes again. The
+// second hash of each pair is stored with its lowest bit set, so that a
+// zero marks an empty slot.
+type hashSet struct {
+	slots [][2]uint64
+	n     int
+	sink  uint64 // what prefetch read, kept so that the reads are not left out
+}
+
+// add puts k in the set and reports whether it was there already.
+func (h *hashSet) add(k [2]uint64) (dup bool) {
+	k[1] |= 1
+	if 2*(h.n+1) > len(h.slots) {
+		h.grow()
+	}
+	mask := uint64(len(h.slots) - 1)
+	for i := k[0] & mask; ; i = (i + 1) & mask {
+		switch h.slots[i] {
+		case k:
+			return true
+		case [2]uint64{}:
+			h.slots[i] = k
+			h.n++
+			return false
+		}
+	}
+}
+
+// prefetch makes room for keys, then reads the slot each would take first,
+// so that add finds them in the cache: the reads do not depend on one
+// another, and the processor overlaps their misses.
+func (h *hashSet) prefetch(keys [][2]uint64) {
+	for 2*(h.n+len(keys)) > len(h.slots) {
+		h.grow()
+	}
+	mask := uint64(len(h.slots) - 1)
+	var sum uint64
+	for _, k := range keys {
+		sum += h.slots[k[0]&mask][1]
+	}
+	h.sink = sum
+}
+
+// grow doubles the table (to 4,096 slots at first) and puts back what it
+// held.
+func (h *hashSet) grow() {
+	old := h.slots
+	h.slots = make([][2]uint64, max(2*len(old), 1<<12))
+	mask := uint64(len(h.slots) - 1)
+	for _, k := range old {
+		if k == ([2]uint64{}) {
+			continue
+		}
+		i := k[0] & mask
+		for h.slots[i] != ([2]uint64{}) {
+			i = (i + 1) & mask
+		}
+		h.slots[i] = k
+	}
 }
 
 // run reads and extracts piece after piece until the input ends.
@@ -202,19 +266,33 @@ func (x *streamer) piece(start, from, to, end int) error {
 		s.reset(ownString(x.buf[from:to]))
 		lo, hi = 0, len(s.t)
 	}
-	for _, m := range s.scan(passes) {
-		if m.pos < lo || m.pos >= hi {
-			continue
+	// The matches are in order of position: those that start in the piece
+	// are one run of them.
+	ms := s.scan(passes)
+	ms = ms[sort.Search(len(ms), func(i int) bool { return ms[i].pos >= lo }):]
+	ms = ms[:sort.Search(len(ms), func(i int) bool { return ms[i].pos >= hi })]
+	// Each match's key: its own hash (taken by the pass that found it) and
+	// one more, of the whole observable under a seed of the stream's. The
+	// keys of a block of matches are made first and their slots looked at,
+	// so that the cache misses of a table far larger than the cache overlap
+	// rather than come one after the other; the block is small enough for
+	// the slots to be in the cache still when the keys are added.
+	const block = 256
+	for b := 0; b < len(ms); b += block {
+		part := ms[b:min(b+block, len(ms))]
+		keys := x.keys[:0]
+		for _, m := range part {
+			keys = append(keys, [2]uint64{m.hash, maphash.Comparable(x.seed, m.obs)})
 		}
-		// The match's own hash (taken by the pass that found it) and one
-		// more, of the value and the whole type, seeded apart.
-		k := [2]uint64{m.hash, maphash.String(x.seeds[0], m.obs.Value) ^ maphash.String(x.seeds[1], string(m.obs.Type))}
-		if _, dup := x.seen[k]; dup {
-			continue
-		}
-		x.seen[k] = struct{}{}
-		if err := x.emit(m.obs); err != nil {
-			return err
+		x.keys = keys
+		x.seen.prefetch(keys)
+		for i, m := range part {
+			if x.seen.add(keys[i]) {
+				continue
+			}
+			if err := x.emit(m.obs); err != nil {
+				return err
+			}
 		}
 	}
 	clear(s.matches)

@@ -3,6 +3,7 @@ package observe
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -119,5 +120,27 @@ func BenchmarkExtractReader(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestHashSet holds hashSet to a map on pairs drawn from a small range (so
+// that many repeat, and first hashes collide in the table) through several
+// doublings.
+func TestHashSet(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var h hashSet
+	want := make(map[[2]uint64]bool)
+	for range 50000 {
+		k := [2]uint64{r.Uint64N(20000) << 1, r.Uint64N(3) << 1}
+		// The set stores the second hash with its lowest bit set: pairs
+		// that differ only there are one to it, and so to the map here.
+		norm := [2]uint64{k[0], k[1] | 1}
+		if got := h.add(k); got != want[norm] {
+			t.Fatalf("add(%v) = %v, want %v", k, got, want[norm])
+		}
+		want[norm] = true
+	}
+	if h.n != len(want) {
+		t.Errorf("%d pairs held, want %d", h.n, len(want))
 	}
 }
