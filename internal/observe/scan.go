@@ -59,8 +59,10 @@ type scanner struct {
 	kanjiFound bool
 	// names is memory for the labels of the name being read.
 	names []label
-	// seen is the memory of dedup's table.
+	// seen is the memory of dedup's table; sink keeps what dedup read
+	// ahead, so that the reads are not left out.
 	seen []uint64
+	sink uint64
 	// domains remembers canonicalDomain's verdicts on the names of the
 	// text (see domain), domainsUsed which of its entries are taken.
 	domains     []domainMemo
@@ -155,21 +157,33 @@ func (s *scanner) dedup(ms []match) []Observable {
 		s.seen = make([]uint64, size)
 	}
 	mask := uint64(size - 1)
-	for _, m := range ms {
-		h := m.hash
-		tag := h &^ (1<<32 - 1)
-		for i := h & mask; ; i = (i + 1) & mask {
-			e := s.seen[i]
-			if e == 0 {
-				out = append(out, s.detach(m.obs))
-				s.seen[i] = tag | uint64(len(out))
-				break
-			}
-			if e&^(1<<32-1) == tag && out[uint32(e)-1] == m.obs {
-				break
+	// A block of matches at a time, their slots read first: on text with
+	// many observables the table outgrows the cache, and reads that do not
+	// depend on one another let the processor overlap their misses.
+	const block = 256
+	var sink uint64
+	for b := 0; b < len(ms); b += block {
+		part := ms[b:min(b+block, len(ms))]
+		for _, m := range part {
+			sink += s.seen[m.hash&mask]
+		}
+		for _, m := range part {
+			h := m.hash
+			tag := h &^ (1<<32 - 1)
+			for i := h & mask; ; i = (i + 1) & mask {
+				e := s.seen[i]
+				if e == 0 {
+					out = append(out, s.detach(m.obs))
+					s.seen[i] = tag | uint64(len(out))
+					break
+				}
+				if e&^(1<<32-1) == tag && out[uint32(e)-1] == m.obs {
+					break
+				}
 			}
 		}
 	}
+	s.sink = sink
 	return out
 }
 
