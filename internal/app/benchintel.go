@@ -292,8 +292,12 @@ func sampleMemory(stop <-chan struct{}) [2]uint64 {
 
 // cpuTime is the CPU time the process has used (user and system), read
 // from /proc/self/stat; 0 where there is none.
-func cpuTime() time.Duration {
-	b, err := os.ReadFile("/proc/self/stat")
+func cpuTime() time.Duration { return processCPU("self") }
+
+// processCPU is the CPU time (user and system) of the process /proc names
+// pid ("self" for this one); 0 where there is none.
+func processCPU(pid string) time.Duration {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
 	if err != nil {
 		return 0
 	}
