@@ -301,82 +301,98 @@ func (w *floorSQLite) count(ctx context.Context) (int, int, int, error) {
 const floorRowsPerInsert = 100
 
 // write stores a batch in one transaction, each table by INSERTs of up to
-// floorRowsPerInsert rows. A statement is prepared once per transaction
-// (database/sql cannot keep it across transactions on koban's pool of
-// one connection without holding that connection).
+// floorRowsPerInsert rows.
 func (w *floorSQLite) write(ctx context.Context, b []floorIndicator) error {
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	prepared := map[string]*sql.Stmt{}
-	stmt := func(q string) (*sql.Stmt, error) {
-		if st, ok := prepared[q]; ok {
-			return st, nil
-		}
-		st, err := tx.PrepareContext(ctx, q)
-		if err == nil {
-			prepared[q] = st
-		}
-		return st, err
+	st := &floorStatements{ctx: ctx, tx: tx, prepared: map[string]*sql.Stmt{}}
+	defer st.close()
+	exec := func(s *sql.Stmt, args []any) error {
+		_, err := s.ExecContext(ctx, args...)
+		return err
 	}
-	args := make([]any, 0, floorRowsPerInsert*8)
 	if w.shape.objects {
-		for _, c := range chunks(b, floorRowsPerInsert) {
-			st, err := stmt(w.objectsInsert(len(c)))
-			if err != nil {
-				return err
+		err := st.each(b, w.objectsInsert, func(args []any, x *floorIndicator) []any {
+			args = append(args, x.id, x.stixID, "indicator", x.orgID, x.addedAt, x.body)
+			if w.shape.koban {
+				args = append(args, x.id)
 			}
-			args = args[:0]
-			for _, x := range c {
-				args = append(args, x.id, x.stixID, "indicator", x.orgID, x.addedAt, x.body)
-				if w.shape.koban {
-					args = append(args, x.id)
-				}
-			}
-			if _, err := st.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("insert objects: %w", err)
-			}
+			return args
+		}, exec)
+		if err != nil {
+			return fmt.Errorf("insert objects: %w", err)
 		}
 	}
 	if w.shape.values {
 		ids := make(map[string]int64, len(b))
-		for _, c := range chunks(b, floorRowsPerInsert) {
-			st, err := stmt(w.valuesUpsert(len(c)))
-			if err != nil {
-				return err
-			}
-			args = args[:0]
-			for _, x := range c {
-				args = append(args, x.value)
-			}
-			rows, err := st.QueryContext(ctx, args...)
-			if err == nil {
-				err = readValueIDs(rows, ids)
-			}
-			if err != nil {
-				return fmt.Errorf("upsert values: %w", err)
-			}
+		err := st.each(b, w.valuesUpsert, func(args []any, x *floorIndicator) []any { return append(args, x.value) },
+			func(s *sql.Stmt, args []any) error {
+				rows, err := s.QueryContext(ctx, args...)
+				if err != nil {
+					return err
+				}
+				return readValueIDs(rows, ids)
+			})
+		if err != nil {
+			return fmt.Errorf("upsert values: %w", err)
 		}
-		for _, c := range chunks(b, floorRowsPerInsert) {
-			st, err := stmt(`INSERT INTO occurrences (record_type, record_id, observable_id, org_id, tlp, at) VALUES ` + placeholders("('intel',?,?,?,'amber',?)", len(c)))
-			if err != nil {
-				return err
-			}
-			args = args[:0]
-			for _, x := range c {
-				args = append(args, x.id, ids[x.value], x.orgID, x.addedAt)
-			}
-			if _, err := st.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("insert occurrences: %w", err)
-			}
+		occurrences := func(rows int) string {
+			return `INSERT INTO occurrences (record_type, record_id, observable_id, org_id, tlp, at) VALUES ` + placeholders("('intel',?,?,?,'amber',?)", rows)
 		}
-	}
-	for _, st := range prepared {
-		st.Close()
+		err = st.each(b, occurrences, func(args []any, x *floorIndicator) []any {
+			return append(args, x.id, ids[x.value], x.orgID, x.addedAt)
+		}, exec)
+		if err != nil {
+			return fmt.Errorf("insert occurrences: %w", err)
+		}
 	}
 	return tx.Commit()
+}
+
+// floorStatements are one transaction's statements, each prepared once
+// in it: database/sql cannot keep a statement across transactions on
+// koban's pool of one connection without holding that connection.
+type floorStatements struct {
+	ctx      context.Context
+	tx       *sql.Tx
+	prepared map[string]*sql.Stmt
+	args     []any
+}
+
+// each runs do once for every floorRowsPerInsert indicators of b, with
+// the statement query makes for that many rows and row's arguments for
+// each of them.
+func (f *floorStatements) each(b []floorIndicator, query func(rows int) string,
+	row func(args []any, x *floorIndicator) []any, do func(*sql.Stmt, []any) error) error {
+	for off := 0; off < len(b); off += floorRowsPerInsert {
+		c := b[off:min(off+floorRowsPerInsert, len(b))]
+		q := query(len(c))
+		st, ok := f.prepared[q]
+		if !ok {
+			var err error
+			if st, err = f.tx.PrepareContext(f.ctx, q); err != nil {
+				return err
+			}
+			f.prepared[q] = st
+		}
+		f.args = f.args[:0]
+		for i := range c {
+			f.args = row(f.args, &c[i])
+		}
+		if err := do(st, f.args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *floorStatements) close() {
+	for _, st := range f.prepared {
+		st.Close()
+	}
 }
 
 func (w *floorSQLite) objectsInsert(rows int) string {
@@ -415,15 +431,6 @@ func readValueIDs(rows valueRows, ids map[string]int64) error {
 		ids[v] = id
 	}
 	return rows.Err()
-}
-
-// chunks cuts b into slices of at most size.
-func chunks(b []floorIndicator, size int) [][]floorIndicator {
-	var out [][]floorIndicator
-	for off := 0; off < len(b); off += size {
-		out = append(out, b[off:min(off+size, len(b))])
-	}
-	return out
 }
 
 // placeholders is the VALUES list of rows copies of row.
