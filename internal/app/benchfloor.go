@@ -115,7 +115,7 @@ func BenchFloor(ctx context.Context, o FloorBenchOptions) (FloorBenchResult, err
 	}
 	defer w.close()
 
-	server0 := w.serverCPU()
+	server0, serverKnown := w.serverCPU()
 	cpu0 := cpuTime()
 	start := time.Now()
 	for off := 0; off < len(inds); off += o.Batch {
@@ -125,8 +125,8 @@ func BenchFloor(ctx context.Context, o FloorBenchOptions) (FloorBenchResult, err
 	}
 	res.Elapsed = time.Since(start)
 	res.CPU = cpuTime() - cpu0
-	if server0 > 0 {
-		res.ServerCPU = w.serverCPU() - server0
+	if server1, ok := w.serverCPU(); ok && serverKnown {
+		res.ServerCPU = server1 - server0
 	}
 	res.Objects, res.Observables, res.Occurrences, err = w.count(ctx)
 	return res, err
@@ -193,7 +193,7 @@ func newFloorShape(parts string) (floorShape, bool) {
 type floorWriter interface {
 	write(ctx context.Context, b []floorIndicator) error
 	count(ctx context.Context) (objects, observables, occurrences int, err error)
-	serverCPU() time.Duration // 0 where there is none to read
+	serverCPU() (time.Duration, bool) // false where there is none to read
 	close()
 }
 
@@ -289,7 +289,7 @@ func (w *floorSQLite) close() {
 	os.RemoveAll(w.dir)
 }
 
-func (w *floorSQLite) serverCPU() time.Duration { return 0 }
+func (w *floorSQLite) serverCPU() (time.Duration, bool) { return 0, false }
 
 func (w *floorSQLite) count(ctx context.Context) (int, int, int, error) {
 	return countFloorRows(func(q string, n *int) error { return w.db.QueryRowContext(ctx, q).Scan(n) })
@@ -485,12 +485,12 @@ func (w *floorPostgres) close() {
 // serverCPU reads the backend's CPU time from /proc, which holds it only
 // when the server runs on this machine: a process of that id that is not
 // named postgres is someone else's.
-func (w *floorPostgres) serverCPU() time.Duration {
+func (w *floorPostgres) serverCPU() (time.Duration, bool) {
 	comm, err := os.ReadFile("/proc/" + w.backend + "/comm")
 	if w.backend == "" || err != nil || strings.TrimSpace(string(comm)) != "postgres" {
-		return 0
+		return 0, false
 	}
-	return processCPU(w.backend)
+	return processCPU(w.backend), true
 }
 
 func (w *floorPostgres) count(ctx context.Context) (int, int, int, error) {
