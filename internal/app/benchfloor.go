@@ -88,6 +88,9 @@ func runBenchFloor(ctx context.Context, env Env, args []string) error {
 // left is the floor under `koban bench intel` on this machine.
 func BenchFloor(ctx context.Context, o FloorBenchOptions) (FloorBenchResult, error) {
 	var res FloorBenchResult
+	if o.Indicators < 1 {
+		return res, fmt.Errorf("-n %d: want at least one indicator", o.Indicators)
+	}
 	if o.Batch < 1 {
 		o.Batch = 2000
 	}
@@ -164,7 +167,6 @@ func floorIndicators(n int, keys *benchKeys) []floorIndicator {
 
 // floorShape is what the chosen parts write.
 type floorShape struct {
-	name            string
 	objects, values bool // values: the value's upsert and the occurrence
 	unique          bool // the objects' STIX id and the values' (type, value) unique
 	byValue         bool // the occurrences' index by value
@@ -172,7 +174,7 @@ type floorShape struct {
 }
 
 func newFloorShape(parts string) (floorShape, bool) {
-	s := floorShape{name: parts, objects: true, values: true, unique: true, byValue: true}
+	s := floorShape{objects: true, values: true, unique: true, byValue: true}
 	switch parts {
 	case "a":
 		s.values, s.byValue = false, false
