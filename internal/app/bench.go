@@ -32,6 +32,9 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 && args[0] == "intel" {
 		return runBenchIntel(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "floor" {
+		return runBenchFloor(ctx, env, args[1:])
+	}
 	if len(args) > 0 && args[0] == "vuln" {
 		return runBenchVuln(ctx, env, args[1:])
 	}
@@ -42,7 +45,7 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		return runBenchCases(ctx, env, args[1:])
 	}
 	if len(args) == 0 || (args[0] != "intake" && args[0] != "bulk") {
-		return usageError("koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url postgres://…] | koban bench index [-n N] [-per P] [-q Q] [-adds A] | koban bench cases [-n CASES] [-reports R] [-notes N] [-q Q] [-database-url postgres://…] | koban bench intel [-n OBJECTS] [-reports R] [-database-url postgres://…] | koban bench vuln [-n CVES] [-assets A] [-products P] [-database-url postgres://…] | koban bench load [-duration D] [-rate R] [-mix class=share,…] [-c C] [-every E] [-backend sqlite|postgres] [-database-url postgres://…]")
+		return usageError("koban bench intake|bulk [-n N] [-c C] [-servers S] [-database-url postgres://…] | koban bench index [-n N] [-per P] [-q Q] [-adds A] | koban bench cases [-n CASES] [-reports R] [-notes N] [-q Q] [-database-url postgres://…] | koban bench intel [-n OBJECTS] [-reports R] [-keys random|ascending] [-database-url postgres://…] | " + floorUsage + " | koban bench vuln [-n CVES] [-assets A] [-products P] [-database-url postgres://…] | koban bench load [-duration D] [-rate R] [-mix class=share,…] [-c C] [-every E] [-backend sqlite|postgres] [-database-url postgres://…]")
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)

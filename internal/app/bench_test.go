@@ -105,6 +105,32 @@ func TestBenchIntelSmall(t *testing.T) {
 	}
 }
 
+// TestBenchFloorSmall keeps `koban bench floor` honest: on both
+// databases every indicator asked for leaves its object, its value and
+// its occurrence in the tables, with the unique indexes (abc) and without
+// (append), with random keys and with ascending ones.
+func TestBenchFloorSmall(t *testing.T) {
+	run := func(t *testing.T, url string) {
+		for _, c := range []struct{ parts, keys string }{{"abc", "random"}, {"append", "random"}, {"abc", "ascending"}} {
+			o := app.FloorBenchOptions{Indicators: 3000, Batch: 700, Parts: c.parts, Keys: c.keys, DatabaseURL: url}
+			res, err := app.BenchFloor(context.Background(), o)
+			if err != nil {
+				t.Fatalf("%+v: %v", o, err)
+			}
+			if res.Objects != 3000 || res.Observables != 3000 || res.Occurrences != 3000 || res.Elapsed <= 0 {
+				t.Errorf("%s, %s keys: %+v; want 3000 objects, values and occurrences", c.parts, c.keys, res)
+			}
+		}
+		// Parts a writes the objects alone.
+		res, err := app.BenchFloor(context.Background(), app.FloorBenchOptions{Indicators: 500, Parts: "a", DatabaseURL: url})
+		if err != nil || res.Objects != 500 || res.Observables != 0 || res.Occurrences != 0 {
+			t.Errorf("parts a: %+v, %v; want 500 objects and nothing else", res, err)
+		}
+	}
+	t.Run("SQLite", func(t *testing.T) { run(t, "") })
+	t.Run("PostgreSQL", func(t *testing.T) { run(t, pgtest.Database(t)) })
+}
+
 // TestBenchVulnSmall keeps `koban bench vuln` working: every generated CVE
 // written once and not again, and the generated inventory finding some of
 // them (each product is named by about 20 of the CVEs here).

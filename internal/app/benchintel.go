@@ -33,6 +33,7 @@ type IntelBenchOptions struct {
 	Reports     int // reports loaded first, some holding values the indicators name
 	DatabaseURL string
 	Dir         string
+	Keys        string // "random" (the default) or "ascending": see benchKeys
 	Progress    io.Writer
 	// CPUProfile, when set, receives a CPU profile of the import alone
 	// (the reports loaded first are bench index's to measure).
@@ -59,6 +60,7 @@ func runBenchIntel(ctx context.Context, env Env, args []string) error {
 	fs.IntVar(&o.Reports, "reports", 20000, "reports loaded first, whose values some indicators name")
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "empty: a fresh SQLite; postgres://…: that (empty) PostgreSQL database")
 	fs.StringVar(&o.Dir, "dir", "", "data folder to keep (default: a temporary one)")
+	fs.StringVar(&o.Keys, "keys", "random", "random: UUIDv4 ids and values in no order, as a feed's; ascending: both in order, as the generator made them before")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the import (not of the reports loaded first) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -96,6 +98,10 @@ func BenchIntel(ctx context.Context, o IntelBenchOptions) (IntelBenchResult, err
 	var res IntelBenchResult
 	if o.Progress == nil {
 		o.Progress = io.Discard
+	}
+	keys, err := newBenchKeys(o.Keys)
+	if err != nil {
+		return res, err
 	}
 	db, tree, closeDB, err := benchDB(ctx, "intel", o.Dir, o.DatabaseURL)
 	if err != nil {
@@ -136,7 +142,7 @@ func BenchIntel(ctx context.Context, o IntelBenchOptions) (IntelBenchResult, err
 
 	pr, pw := io.Pipe()
 	counted := &countingReader{r: pr}
-	go func() { pw.CloseWithError(writeBenchBundle(pw, o.Objects, reported)) }()
+	go func() { pw.CloseWithError(writeBenchBundle(pw, o.Objects, reported, keys)) }()
 	stop := make(chan struct{})
 	peak := make(chan [2]uint64)
 	go func() { peak <- sampleMemory(stop) }()
@@ -189,21 +195,24 @@ func BenchIntel(ctx context.Context, o IntelBenchOptions) (IntelBenchResult, err
 // under example.jp (reserved for examples by JPRS, and a real public
 // suffix): under .example, which is no ICANN top-level domain, koban
 // indexes nothing, and seven objects in ten were stored without the index
-// work the benchmark is there to measure.
-func writeBenchBundle(w io.Writer, n int, reported []observe.Observable) error {
+// work the benchmark is there to measure. keys makes the ids and the
+// numbers in the names and addresses (a bijection of i: as distinct as
+// ever, in the order keys chooses).
+func writeBenchBundle(w io.Writer, n int, reported []observe.Observable, keys *benchKeys) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	fmt.Fprint(bw, `{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[`)
 	for i := range n {
 		if i > 0 {
 			bw.WriteByte(',')
 		}
-		id := fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", i, i%0xffff, i%0xfff, (i/7)%0xfff, i*7919)
+		id := keys.id(i)
+		name := keys.number(i, 32)
 		marking := ""
 		if i%8 == 0 {
 			marking = `,"object_marking_refs":["` + stix.TLP1Green + `"]`
 		}
 		if i%4 == 3 {
-			fmt.Fprintf(bw, `{"type":"domain-name","spec_version":"2.1","id":"domain-name--%s","value":"host-%d.bench.example.jp"%s}`, id, i, marking)
+			fmt.Fprintf(bw, `{"type":"domain-name","spec_version":"2.1","id":"domain-name--%s","value":"host-%d.bench.example.jp"%s}`, id, name, marking)
 			continue
 		}
 		var p string
@@ -221,17 +230,29 @@ func writeBenchBundle(w io.Writer, n int, reported []observe.Observable) error {
 				p = "[url:value = '" + v.Value + "']"
 			}
 		case i%3 == 0:
-			p = fmt.Sprintf("[ipv4-addr:value = '198.%d.%d.%d']", 18+i%2, (i/256)%256, i%256)
+			p = "[ipv4-addr:value = '" + benchAddress(i, keys) + "']"
 		case i%3 == 1:
-			p = fmt.Sprintf("[url:value = 'https://login-%d.bench.example.jp/verify']", i)
+			p = fmt.Sprintf("[url:value = 'https://login-%d.bench.example.jp/verify']", name)
 		default:
-			p = fmt.Sprintf("[domain-name:value = 'phish-%d.bench.example.jp']", i)
+			p = fmt.Sprintf("[domain-name:value = 'phish-%d.bench.example.jp']", name)
 		}
 		fmt.Fprintf(bw, `{"type":"indicator","spec_version":"2.1","id":"indicator--%s","created":"2026-11-01T00:00:00.000Z","modified":"2026-11-01T00:00:00.000Z","name":"bench %d","pattern":%s,"pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"%s}`,
 			id, i, jsonText(p), marking)
 	}
 	fmt.Fprint(bw, `]}`)
 	return bw.Flush()
+}
+
+// benchAddress is indicator i's address in 198.18.0.0/15 (the range set
+// aside for benchmarks). Ascending keys keep the generator's old formula;
+// random ones scatter i's low 17 bits over the range, so addresses repeat
+// no more often than before.
+func benchAddress(i int, keys *benchKeys) string {
+	if keys.ascending {
+		return fmt.Sprintf("198.%d.%d.%d", 18+i%2, (i/256)%256, i%256)
+	}
+	a := scatter(uint64(i), 17)
+	return fmt.Sprintf("198.%d.%d.%d", 18+a>>16, a>>8&0xff, a&0xff)
 }
 
 func jsonText(s string) []byte {
@@ -271,8 +292,12 @@ func sampleMemory(stop <-chan struct{}) [2]uint64 {
 
 // cpuTime is the CPU time the process has used (user and system), read
 // from /proc/self/stat; 0 where there is none.
-func cpuTime() time.Duration {
-	b, err := os.ReadFile("/proc/self/stat")
+func cpuTime() time.Duration { return processCPU("self") }
+
+// processCPU is the CPU time (user and system) of the process /proc names
+// pid ("self" for this one); 0 where there is none.
+func processCPU(pid string) time.Duration {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
 	if err != nil {
 		return 0
 	}
