@@ -87,6 +87,7 @@ bench:
 	$(GO) run ./cmd/koban bench index -n 100000
 	$(GO) run ./cmd/koban bench cases -n 20000 -q 50
 	$(GO) run ./cmd/koban bench intel -n 100000
+	$(GO) run ./cmd/koban bench floor -n 200000
 	$(GO) run ./cmd/koban bench vuln -n 300000 -assets 10000
 	$(GO) run ./cmd/koban bench load -duration 20s -every 5s -rate 30
 	scripts/bench-extract
