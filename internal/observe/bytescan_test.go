@@ -224,3 +224,13 @@ func TestMayHoldDigit(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDigitRuns finds the digit runs of the mixed corpus.
+func BenchmarkDigitRuns(b *testing.B) {
+	text := mixedCorpus(corpusSize)
+	var d digitRuns
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		d.find(text)
+	}
+}
