@@ -80,7 +80,8 @@ type streamer struct {
 }
 
 // hashSet is a set of pairs of hashes: an open-addressing table, slotted by
-// the first hash, that doubles when half full. A Go map did the same work
+// the first hash, that doubles when three quarters full (21 to 43 bytes a
+// pair held). A Go map did the same work
 // at about twice the cost, as it hashed the pair of hashes again. The
 // second hash of each pair is stored with its lowest bit set, so that a
 // zero marks an empty slot.
@@ -93,7 +94,7 @@ type hashSet struct {
 // add puts k in the set and reports whether it was there already.
 func (h *hashSet) add(k [2]uint64) (dup bool) {
 	k[1] |= 1
-	if 2*(h.n+1) > len(h.slots) {
+	if 4*(h.n+1) > 3*len(h.slots) {
 		h.grow()
 	}
 	mask := uint64(len(h.slots) - 1)
@@ -113,7 +114,7 @@ func (h *hashSet) add(k [2]uint64) (dup bool) {
 // so that add finds them in the cache: the reads do not depend on one
 // another, and the processor overlaps their misses.
 func (h *hashSet) prefetch(keys [][2]uint64) {
-	for 2*(h.n+len(keys)) > len(h.slots) {
+	for 4*(h.n+len(keys)) > 3*len(h.slots) {
 		h.grow()
 	}
 	mask := uint64(len(h.slots) - 1)
