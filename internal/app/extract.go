@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"unicode/utf8"
 
 	"github.com/koban-project/koban/internal/observe"
@@ -16,6 +17,15 @@ import (
 // any size takes bounded memory and its first values come out at once; an
 // e-mail message or an HTML document is read whole, as it must be parsed.
 func runExtract(env Env, files []string) error {
+	// On a large file most of what the command keeps is the table of
+	// values given, which holds no pointers: collecting garbage at 50%
+	// growth instead of 100% keeps the peak nearer that table (for 1 GB of
+	// indicator-dense text, 639 MB instead of 829, at the same speed). At
+	// 25% the peak was 535 MB, but report prose ran up to 9% slower.
+	// GOGC, if set, decides.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(50))
+	}
 	w := bufio.NewWriterSize(env.Stdout, 64<<10)
 	var line []byte
 	emit := func(o observe.Observable) error {
