@@ -85,9 +85,57 @@ type digitRuns struct {
 	k    int // runs[:k] end at or before the offset last asked for
 }
 
-// find lists the digit runs of t. It reads t eight bytes at a time and
-// takes the runs' starts and ends from where the digit mask changes.
+// find lists the digit runs of t: from a bitmap of its digits where
+// digitBitmap is written in assembly (findBitmap), else eight bytes at a
+// time (findSWAR).
 func (d *digitRuns) find(t string) {
+	if haveDigitBitmap {
+		d.findBitmap(t)
+	} else {
+		d.findSWAR(t)
+	}
+}
+
+// findBitmap lists the digit runs of t from digitBitmap's words, 4 KB of
+// text at a time, and takes the runs' starts and ends from where the bits
+// change; the bytes after the last whole 64 are read one by one.
+func (d *digitRuns) findBitmap(t string) {
+	d.runs, d.k = d.runs[:0], 0
+	start := 0
+	in := false // whether the byte before t[i] is a digit
+	i := 0
+	b := bytesOf(t)
+	var words [64]uint64
+	for len(b)-i >= 64 {
+		n := min((len(b)-i)/64, len(words))
+		digitBitmap(&words[0], &b[i], n)
+		for k, m := range words[:n] {
+			if m == 0 && !in {
+				continue
+			}
+			base := i + 64*k
+			before := m << 1 // each byte's bit says whether the one before it is a digit
+			if in {
+				before |= 1
+			}
+			in = m>>63 != 0
+			for tr := m ^ before; tr != 0; tr &= tr - 1 {
+				bit := bits.TrailingZeros64(tr)
+				if m&(1<<bit) != 0 {
+					start = base + bit
+				} else {
+					d.runs = append(d.runs, span{start, base + bit})
+				}
+			}
+		}
+		i += 64 * n
+	}
+	d.finish(t, i, start, in)
+}
+
+// findSWAR lists the digit runs of t. It reads t eight bytes at a time and
+// takes the runs' starts and ends from where the digit mask changes.
+func (d *digitRuns) findSWAR(t string) {
 	d.runs, d.k = d.runs[:0], 0
 	start := 0
 	in := false // whether the byte before t[i] is a digit
@@ -119,6 +167,12 @@ func (d *digitRuns) find(t string) {
 			}
 		}
 	}
+	d.finish(t, i, start, in)
+}
+
+// finish reads t from i one byte at a time, with start the start of the run
+// i is in if in, and lists the runs it finds and the last one.
+func (d *digitRuns) finish(t string, i, start int, in bool) {
 	for ; i < len(t); i++ {
 		switch digit := isDigit(t[i]); {
 		case digit && !in:

@@ -40,11 +40,9 @@ func TestByteScans(t *testing.T) {
 			want = append(want, span{i, j})
 			i = j
 		}
+		checkDigitRuns(t, s, want)
 		var d digitRuns
 		d.find(s)
-		if !slices.Equal(d.runs, want) {
-			t.Fatalf("digit runs of %q: %v, want %v", s, d.runs, want)
-		}
 		for i := 0; i <= len(s); i++ {
 			nd, ae := len(s), len(s)
 			for k := len(s) - 1; k >= i; k-- {
@@ -232,5 +230,76 @@ func BenchmarkDigitRuns(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		d.find(text)
+	}
+}
+
+// checkDigitRuns checks find and both of its ways against want, the digit
+// runs of s.
+func checkDigitRuns(t *testing.T, s string, want []span) {
+	t.Helper()
+	for _, f := range []struct {
+		name string
+		find func(*digitRuns, string)
+	}{{"find", (*digitRuns).find}, {"findSWAR", (*digitRuns).findSWAR}, {"findBitmap", (*digitRuns).findBitmap}} {
+		var d digitRuns
+		f.find(&d, s)
+		if !slices.Equal(d.runs, want) {
+			t.Fatalf("%s: digit runs of %q: %v, want %v", f.name, s, d.runs, want)
+		}
+	}
+}
+
+// TestDigitRunsLong checks the digit runs of long texts, whose runs cross
+// the 64-byte words and the 4 KB blocks of findBitmap, against a byte loop.
+func TestDigitRunsLong(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	pieces := []string{"0123456789", "5", "x", "漢字", " ", "。", "\xff", strings.Repeat("9", 70)}
+	for range 300 {
+		var b strings.Builder
+		for n := r.IntN(9000); b.Len() < n; {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		var want []span
+		for i := 0; i < len(s); i++ {
+			if isDigit(s[i]) && (i == 0 || !isDigit(s[i-1])) {
+				want = append(want, span{i, i})
+			}
+			if isDigit(s[i]) && (i+1 == len(s) || !isDigit(s[i+1])) {
+				want[len(want)-1].end = i + 1
+			}
+		}
+		checkDigitRuns(t, s, want)
+	}
+}
+
+// TestDigitBitmap checks digitBitmap against a byte loop on every byte
+// value at every place of a word, among digits and among other bytes.
+func TestDigitBitmap(t *testing.T) {
+	for _, fill := range []byte{'5', 'a', 0x80, 0xFF, 0x2F, 0x3A} {
+		src := make([]byte, 64*3)
+		for i := range src {
+			src[i] = fill
+		}
+		for v := 0; v < 256; v++ {
+			for p := 0; p < len(src); p += 7 {
+				old := src[p]
+				src[p] = byte(v)
+				var got [3]uint64
+				digitBitmap(&got[0], &src[0], 3)
+				for k := range got {
+					var want uint64
+					for j := range 64 {
+						if isDigit(src[64*k+j]) {
+							want |= 1 << j
+						}
+					}
+					if got[k] != want {
+						t.Fatalf("byte %#02x at %d among %#02x: word %d is %#016x, want %#016x", v, p, fill, k, got[k], want)
+					}
+				}
+				src[p] = old
+			}
+		}
 	}
 }
