@@ -34,17 +34,6 @@ func digitMask(w uint64) uint64 {
 	return (swarOnes*(127+('9'+1)) - x) & ^w & (x + swarOnes*(127-('0'-1))) & swarHighs
 }
 
-// mayHoldDigit is not zero if a byte of w is 0x30–0x3F (the digits and
-// ":;<=>?"), and zero otherwise: a quicker test than digitMask for skipping
-// text without digits. The bytes are XORed with 0x30, which makes those
-// sixteen, and only those, less than 0x10; a byte less than 0x10 borrows
-// from its high bit when 0x10 is taken from it, and a byte with its high
-// bit set is left out by the AND with the complement.
-func mayHoldDigit(w uint64) uint64 {
-	x := w ^ (swarOnes * 0x30)
-	return (x - swarOnes*0x10) & ^x & swarHighs
-}
-
 // nextDigit returns the offset of the first ASCII digit at or after t[i],
 // or len(t).
 func nextDigit(t string, i int) int {
@@ -85,21 +74,13 @@ type digitRuns struct {
 	k    int // runs[:k] end at or before the offset last asked for
 }
 
-// find lists the digit runs of t: from a bitmap of its digits where
-// digitBitmap is written in assembly (findBitmap), else eight bytes at a
-// time (findSWAR).
-func (d *digitRuns) find(t string) {
-	if haveDigitBitmap {
-		d.findBitmap(t)
-	} else {
-		d.findSWAR(t)
-	}
-}
+// find lists the digit runs of t, from digitBitmap's bitmap of its digits.
+func (d *digitRuns) find(t string) { d.findWith(t, digitBitmap) }
 
-// findBitmap lists the digit runs of t from digitBitmap's words, 4 KB of
+// findWith lists the digit runs of t from the words bitmap writes, 4 KB of
 // text at a time, and takes the runs' starts and ends from where the bits
 // change; the bytes after the last whole 64 are read one by one.
-func (d *digitRuns) findBitmap(t string) {
+func (d *digitRuns) findWith(t string, bitmap func(dst *uint64, src *byte, n int)) {
 	d.runs, d.k = d.runs[:0], 0
 	start := 0
 	in := false // whether the byte before t[i] is a digit
@@ -108,7 +89,7 @@ func (d *digitRuns) findBitmap(t string) {
 	var words [64]uint64
 	for len(b)-i >= 64 {
 		n := min((len(b)-i)/64, len(words))
-		digitBitmap(&words[0], &b[i], n)
+		bitmap(&words[0], &b[i], n)
 		for k, m := range words[:n] {
 			if m == 0 && !in {
 				continue
@@ -133,41 +114,22 @@ func (d *digitRuns) findBitmap(t string) {
 	d.finish(t, i, start, in)
 }
 
-// findSWAR lists the digit runs of t. It reads t eight bytes at a time and
-// takes the runs' starts and ends from where the digit mask changes.
-func (d *digitRuns) findSWAR(t string) {
-	d.runs, d.k = d.runs[:0], 0
-	start := 0
-	in := false // whether the byte before t[i] is a digit
-	i := 0
-	b := bytesOf(t)
-	for ; i+8 <= len(b); i += 8 {
-		// Most text has no digit for a while: skip sixteen bytes at a time.
-		for !in && i+16 <= len(b) && mayHoldDigit(word(b, i))|mayHoldDigit(word(b, i+8)) == 0 {
-			i += 16
+// digitBitmapGo is digitBitmap in Go, eight bytes at a time: each byte's
+// digit bit from digitMask, the eight gathered into one byte by a multiply
+// (each bit lands in its own place of the top byte, and no sums carry).
+// Processors without the assembly use it; the tests hold it to the same
+// bits.
+func digitBitmapGo(dst *uint64, src *byte, n int) {
+	out := unsafe.Slice(dst, n)
+	in := unsafe.Slice(src, 64*n)
+	for k := range out {
+		var w uint64
+		for j := 0; j < 64; j += 8 {
+			m := digitMask(word(in, 64*k+j)) >> 7 // bit 8i for byte i
+			w |= (m * 0x0102040810204080 >> 56) << j
 		}
-		if i+8 > len(b) {
-			break
-		}
-		m := digitMask(word(b, i))
-		if m == 0 && !in {
-			continue
-		}
-		before := m << 8 // each byte's bit says whether the one before it is a digit
-		if in {
-			before |= 0x80
-		}
-		in = m>>63 != 0
-		for tr := m ^ before; tr != 0; tr &= tr - 1 {
-			bit := bits.TrailingZeros64(tr)
-			if m&(1<<bit) != 0 {
-				start = i + bit/8
-			} else {
-				d.runs = append(d.runs, span{start, i + bit/8})
-			}
-		}
+		out[k] = w
 	}
-	d.finish(t, i, start, in)
 }
 
 // finish reads t from i one byte at a time, with start the start of the run

@@ -200,29 +200,6 @@ func TestTelBefore(t *testing.T) {
 	}
 }
 
-// TestMayHoldDigit checks mayHoldDigit on every byte at every place of a
-// word, among bytes that are and are not in 0x30–0x3F.
-func TestMayHoldDigit(t *testing.T) {
-	for _, fill := range []byte{0x00, 0x2F, 0x40, 0x7F, 0x80, 0xB0, 0xFF, 0x35} {
-		for v := 0; v < 256; v++ {
-			for p := 0; p < 8; p++ {
-				var w uint64
-				for k := 0; k < 8; k++ {
-					b := fill
-					if k == p {
-						b = byte(v)
-					}
-					w |= uint64(b) << (8 * k)
-				}
-				want := v>>4 == 3 || fill>>4 == 3
-				if got := mayHoldDigit(w) != 0; got != want {
-					t.Fatalf("mayHoldDigit(%#016x) = %v, want %v", w, got, want)
-				}
-			}
-		}
-	}
-}
-
 // BenchmarkDigitRuns finds the digit runs of the mixed corpus.
 func BenchmarkDigitRuns(b *testing.B) {
 	text := mixedCorpus(corpusSize)
@@ -233,14 +210,17 @@ func BenchmarkDigitRuns(b *testing.B) {
 	}
 }
 
-// checkDigitRuns checks find and both of its ways against want, the digit
-// runs of s.
+// checkDigitRuns checks find, and find with the Go bitmap (which other
+// processors use), against want, the digit runs of s.
 func checkDigitRuns(t *testing.T, s string, want []span) {
 	t.Helper()
 	for _, f := range []struct {
 		name string
 		find func(*digitRuns, string)
-	}{{"find", (*digitRuns).find}, {"findSWAR", (*digitRuns).findSWAR}, {"findBitmap", (*digitRuns).findBitmap}} {
+	}{
+		{"find", (*digitRuns).find},
+		{"findWith(digitBitmapGo)", func(d *digitRuns, s string) { d.findWith(s, digitBitmapGo) }},
+	} {
 		var d digitRuns
 		f.find(&d, s)
 		if !slices.Equal(d.runs, want) {
@@ -250,7 +230,7 @@ func checkDigitRuns(t *testing.T, s string, want []span) {
 }
 
 // TestDigitRunsLong checks the digit runs of long texts, whose runs cross
-// the 64-byte words and the 4 KB blocks of findBitmap, against a byte loop.
+// the 64-byte words and the 4 KB blocks of findWith, against a byte loop.
 func TestDigitRunsLong(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	pieces := []string{"0123456789", "5", "x", "漢字", " ", "。", "\xff", strings.Repeat("9", 70)}
@@ -285,8 +265,12 @@ func TestDigitBitmap(t *testing.T) {
 			for p := 0; p < len(src); p += 7 {
 				old := src[p]
 				src[p] = byte(v)
-				var got [3]uint64
+				var got, gotGo [3]uint64
 				digitBitmap(&got[0], &src[0], 3)
+				digitBitmapGo(&gotGo[0], &src[0], 3)
+				if got != gotGo {
+					t.Fatalf("byte %#02x at %d among %#02x: digitBitmap %#x, digitBitmapGo %#x", v, p, fill, got, gotGo)
+				}
 				for k := range got {
 					var want uint64
 					for j := range 64 {

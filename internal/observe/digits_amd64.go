@@ -1,8 +1,5 @@
 package observe
 
-// haveDigitBitmap says that digitBitmap is written in assembly here.
-const haveDigitBitmap = true
-
 // digitBitmap writes n words to dst, one for each 64 bytes from src: bit j
 // of word k is set if byte 64k+j is an ASCII digit. It compares sixteen
 // bytes at once (SSE2, which every amd64 processor has).
