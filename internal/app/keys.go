@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/koban-project/koban/internal/audit"
+	"github.com/koban-project/koban/internal/datadir"
 	"github.com/koban-project/koban/internal/keyring"
 )
 
@@ -46,23 +47,7 @@ func readKeysUsed(dir string) ([]string, error) {
 
 func writeKeysUsed(dir string, ids []string) error {
 	b, _ := json.MarshalIndent(keysUsed{Keys: ids}, "", "  ")
-	tmp, err := os.CreateTemp(dir, ".keys-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, KeysUsedFile))
+	return datadir.WriteFile(dir, KeysUsedFile, append(b, '\n'))
 }
 
 // openKeys loads KOBAN_ENCRYPTION_KEYS, checks it against the keys the data

@@ -34,6 +34,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/koban-project/koban/internal/datadir"
 )
 
 // Format names the archive layout.
@@ -252,7 +254,7 @@ func Restore(ctx context.Context, r io.Reader, dir string) (*Manifest, error) {
 		return nil, err
 	}
 	done = true
-	return m, syncDir(parent)
+	return m, datadir.SyncDir(parent)
 }
 
 func sortedKeys(a, b map[string]Table) []string {
@@ -374,15 +376,6 @@ func writeEntry(dst string, r io.Reader, h hash.Hash) (File, error) {
 		return File{}, err
 	}
 	return File{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // TableDigests reads every table of a SQLite database (opened read-only)

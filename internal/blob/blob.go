@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/koban-project/koban/internal/datadir"
 )
 
 // Store is a folder of content-addressed files.
@@ -232,7 +234,7 @@ func (s *Store) rename(f *os.File, final string) error {
 	if err := os.Rename(f.Name(), final); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(final))
+	return datadir.SyncDir(filepath.Dir(final))
 }
 
 // Put stores at most limit bytes from r and returns their SHA-256 (hex) and
@@ -381,15 +383,6 @@ func (s *Store) Has(sum string) bool {
 	return err == nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // mkdirs creates the two levels of fan-out folders below the store and syncs
 // each parent after creating a child, so that a new folder survives a power
 // cut along with the file inside it.
@@ -403,7 +396,7 @@ func (s *Store) mkdirs(dir string) error {
 		if err != nil {
 			return err
 		}
-		if err := syncDir(filepath.Dir(d)); err != nil {
+		if err := datadir.SyncDir(filepath.Dir(d)); err != nil {
 			return err
 		}
 	}

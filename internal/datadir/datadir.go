@@ -46,32 +46,47 @@ func ReadMarker(dir string) (string, error) {
 	return id, nil
 }
 
-// WriteMarker records id as the database the folder belongs to: written to
-// a temporary file, synced and renamed, so that a crash leaves either no
-// marker or a whole one.
+// WriteMarker records id as the database the folder belongs to (see
+// WriteFile: a crash leaves either no marker or a whole one).
 func WriteMarker(dir, id string) error {
-	tmp, err := os.CreateTemp(dir, MarkerName+".*")
-	if err != nil {
+	if err := WriteFile(dir, MarkerName, []byte(id+"\n")); err != nil {
 		return fmt.Errorf("write %s: %w", MarkerName, err)
 	}
+	return nil
+}
+
+// WriteFile writes data to the file name in dir so that a crash leaves the
+// old file or the whole new one: to a temporary file beside it, synced,
+// renamed over it, and the folder synced so that the new name lasts too.
+func WriteFile(dir, name string, data []byte) error {
+	tmp, err := os.CreateTemp(dir, "."+name+"-*")
+	if err != nil {
+		return err
+	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(id + "\n"); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", MarkerName, err)
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", MarkerName, err)
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", MarkerName, err)
+		return err
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, MarkerName)); err != nil {
-		return fmt.Errorf("write %s: %w", MarkerName, err)
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		return err
 	}
+	return SyncDir(dir)
+}
+
+// SyncDir syncs the folder dir, so that the files created, renamed or
+// removed in it stay so after a crash.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", MarkerName, err)
+		return err
 	}
 	defer d.Close()
 	return d.Sync()
