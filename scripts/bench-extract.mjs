@@ -6,11 +6,12 @@
 //       refangs) on the corpus: one warm-up, then RUNS timed runs; prints
 //       JSON {bytes, mbps (median), runs, counts} with the number of
 //       distinct values of each of its types.
-//   node bench-extract.mjs table CORPUS_NAME IOC_JSON[,IOC_JSON…] KOBAN_JSONL KOBAN_BENCH [COMMAND_MBPS]
+//   node bench-extract.mjs table CORPUS_NAME IOC_JSON[,IOC_JSON…] KOBAN_JSONL KOBAN_BENCH [COMMAND_MBPS [COMMAND_ALL_MBPS CORES]]
 //       prints the comparison for the corpus (mixed or dense): throughput,
 //       and per type the counts of each side and of the values both found;
-//       COMMAND_MBPS, if given, holds the `koban extract` command's MB/s,
-//       one run a line.
+//       COMMAND_MBPS, if given, holds the `koban extract` command's MB/s on
+//       one core, one run a line, and COMMAND_ALL_MBPS its MB/s on all
+//       CORES of the machine.
 import { readFileSync } from 'node:fs';
 
 // ioc-extractor's result keys and the koban types they correspond to;
@@ -47,7 +48,7 @@ const corpora = {
   dense: 'indicator-dense feeds, STIX/MISP and iocextract input (BenchmarkExtractDense)',
 };
 
-function table(corpus, iocPaths, kobanPath, benchPath, commandPath) {
+function table(corpus, iocPaths, kobanPath, benchPath, commandPath, commandAllPath, cores) {
   // One or more results of measure, comma-separated: their runs together.
   const iocs = iocPaths.split(',').map((p) => JSON.parse(readFileSync(p, 'utf8')));
   const ioc = { ...iocs[0], runs: iocs.flatMap((r) => r.runs) };
@@ -71,12 +72,14 @@ function table(corpus, iocPaths, kobanPath, benchPath, commandPath) {
   console.log(row(['ioc-extractor (Node, refang on)', ioc.mbps.toFixed(1)], w1));
   console.log(row(['ratio koban / ioc-extractor', (kobanMBps / ioc.mbps).toFixed(2) + '×'], w1));
   console.log(`(median of ${kobanRuns.length} and ${ioc.runs.length} runs)`);
-  if (commandPath) {
-    const cmdRuns = readFileSync(commandPath, 'utf8').split('\n').filter(Boolean).map(Number);
+  const command = (path, label) => {
+    const cmdRuns = readFileSync(path, 'utf8').split('\n').filter(Boolean).map(Number);
     const cmd = median(cmdRuns);
-    console.log(row(['koban extract command (1 core)', cmd.toFixed(1)], w1));
-    console.log(`(median of ${cmdRuns.length} runs on a 40 MB corpus of the same making, start-up and output included: ${(cmd / kobanMBps * 100).toFixed(0)}% of the library)`);
-  }
+    console.log(row([label, cmd.toFixed(1)], w1));
+    console.log(`(median of ${cmdRuns.length} runs on a 40 MB corpus of the same making, start-up and output included: ${(cmd / kobanMBps * 100).toFixed(0)}% of the library on 1 core)`);
+  };
+  if (commandPath) command(commandPath, 'koban extract command (1 core)');
+  if (commandAllPath) command(commandAllPath, `koban extract command (${cores} cores)`);
   console.log();
 
   const w2 = [14, 8, 15, 16];
@@ -104,7 +107,7 @@ const [cmd, ...args] = process.argv.slice(2);
 if (cmd === 'measure') {
   await measure(args[0], Number(args[1] ?? 5));
 } else if (cmd === 'table') {
-  table(args[0], args[1], args[2], args[3], args[4]);
+  table(...args);
 } else {
   console.error('usage: bench-extract.mjs measure CORPUS [RUNS] | table CORPUS_NAME IOC_JSON KOBAN_JSONL KOBAN_BENCH');
   process.exit(2);

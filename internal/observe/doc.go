@@ -414,5 +414,9 @@
 // space either; where preparing a piece's parts one by one would not give
 // the window's prepared text, the piece is read alone. A run of 8 MB
 // without white space is cut inside it, where an observable may be lost.
+// Pieces are read on a goroutine a processor (at most eight), each with a
+// scanner of its own, while the caller's goroutine reads the input and
+// gives the observables of the pieces in order: the result is the same on
+// any number of processors.
 // TestExtractReader and FuzzExtractReader hold ExtractReader to Extract.
 package observe

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"hash/maphash"
 	"io"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -42,21 +44,50 @@ var (
 	// How far a piece may run on to end at a line break rather than at
 	// another white space.
 	streamLineSearch = 64 << 10
+	// Goroutines that read pieces: GOMAXPROCS when 0, and never more than
+	// streamMaxWorkers, for each holds a scanner's memory.
+	streamWorkers    = 0
+	streamMaxWorkers = 8
 )
 
 // ExtractReader reads text from r and calls emit with each observable of
 // it, as Extract(whole text) would give them: deduplicated, in order of
 // first appearance. The value passed to emit is valid only during the
 // call. ExtractReader stops at the first error of r or emit and returns it.
+//
+// Pieces are read on as many goroutines as GOMAXPROCS allows (at most
+// streamMaxWorkers); emit is called from the caller's goroutine alone, in
+// the order of the text.
 func ExtractReader(r io.Reader, emit func(Observable) error) error {
-	x := &streamer{r: r, emit: emit}
-	// Room for a piece, its context and the look for a line break after
-	// it and after the context, so that the buffer seldom grows.
-	x.buf = make([]byte, 0, streamPiece+2*streamContext+4*streamLineSearch)
-	x.seed = maphash.MakeSeed()
-	x.s = getScanner()
-	defer x.s.release()
-	return x.run()
+	workers := streamWorkers
+	if workers <= 0 {
+		workers = min(runtime.GOMAXPROCS(0), streamMaxWorkers)
+	}
+	x := &streamer{r: r, emit: emit, seed: maphash.MakeSeed(), work: make(chan *piece)}
+	// A piece being read in, one being read by each worker, and one whose
+	// observables are being given while the others are read.
+	x.pieces = make([]*piece, workers+2)
+	for k := range x.pieces {
+		x.pieces[k] = &piece{done: make(chan struct{}, 1)}
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for p := range x.work {
+				p.read(x.seed)
+				p.done <- struct{}{}
+			}
+		})
+	}
+	err := x.run()
+	close(x.work)
+	wg.Wait()
+	for _, p := range x.pieces {
+		if p.s != nil {
+			p.s.release()
+		}
+	}
+	return err
 }
 
 // streamer is the state of one ExtractReader.
@@ -64,19 +95,31 @@ type streamer struct {
 	r    io.Reader
 	emit func(Observable) error
 	// buf holds the input not yet read and the context before it; from is
-	// where the next piece starts in buf.
+	// where the next piece starts in buf. It is the buffer of the piece
+	// being read in, handed on with that piece.
 	buf  []byte
 	from int
 	eof  bool
-	// s scans every window; aux prepares the parts of a window.
-	s   *scanner
-	aux buffers
+	// pieces are the pieces in their ring: queued, from next, the n that
+	// workers were given, oldest first; work gives a piece to a worker.
+	pieces  []*piece
+	next, n int
+	work    chan *piece
 	// seen holds two hashes of each observable given: the match's own
-	// (see matchHash) and one of it under seed. keys is memory for those
-	// of a piece's matches.
+	// (see matchHash) and one of it under seed.
 	seed maphash.Seed
 	seen hashSet
-	keys [][2]uint64
+}
+
+// piece is a window of the input and what a worker found in it.
+type piece struct {
+	buf                  []byte
+	start, from, to, end int // the window is buf[start:end], the piece buf[from:to]
+	s                    *scanner
+	aux                  buffers // prepares the parts of a window
+	matches              []match // those that start in the piece, in order
+	keys                 [][2]uint64
+	done                 chan struct{}
 }
 
 // hashSet is a set of pairs of hashes: an open-addressing table, slotted by
@@ -143,8 +186,10 @@ func (h *hashSet) grow() {
 	}
 }
 
-// run reads and extracts piece after piece until the input ends.
+// run reads the input piece after piece, hands each to a worker, and
+// gives the observables of the oldest while the others are read.
 func (x *streamer) run() error {
+	x.buf = x.free().buf
 	for {
 		for !x.eof && len(x.buf)-x.from < streamPiece+2*streamContext {
 			if err := x.fill(); err != nil {
@@ -152,7 +197,7 @@ func (x *streamer) run() error {
 			}
 		}
 		if x.from >= len(x.buf) && x.eof {
-			return nil
+			break
 		}
 		to, err := x.cut(x.from + streamPiece)
 		if err != nil {
@@ -162,18 +207,74 @@ func (x *streamer) run() error {
 		if err != nil {
 			return err
 		}
-		start := x.cutBefore(x.from - streamContext)
-		if err := x.piece(start, x.from, to, end); err != nil {
+		p := x.pieces[(x.next+x.n)%len(x.pieces)]
+		p.buf, p.start, p.from, p.to, p.end = x.buf, x.cutBefore(x.from-streamContext), x.from, to, end
+		x.n++
+		x.work <- p
+		// The next piece's buffer starts with the context it needs.
+		next, err := x.freeGiving()
+		if err != nil {
 			return err
 		}
-		x.from = to
-		// Keep only the context the next piece needs.
-		if keep := x.cutBefore(x.from - streamContext); keep > 0 {
-			n := copy(x.buf, x.buf[keep:])
-			x.buf = x.buf[:n]
-			x.from -= keep
+		keep := x.cutBefore(to - streamContext)
+		next.buf = append(next.buf[:0], x.buf[keep:]...)
+		x.buf, x.from = next.buf, to-keep
+	}
+	for x.n > 0 {
+		if err := x.give(); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// free returns the piece after the queued ones, with room in its buffer
+// for a piece, its context and the look for a line break after it and
+// after the context, so that the buffer seldom grows.
+func (x *streamer) free() *piece {
+	p := x.pieces[(x.next+x.n)%len(x.pieces)]
+	if p.buf == nil {
+		p.buf = make([]byte, 0, streamPiece+2*streamContext+4*streamLineSearch)
+	}
+	return p
+}
+
+// freeGiving is free, once the oldest piece has been given if every piece
+// is queued (one stays free to read into).
+func (x *streamer) freeGiving() (*piece, error) {
+	if x.n == len(x.pieces)-1 {
+		if err := x.give(); err != nil {
+			return nil, err
+		}
+	}
+	return x.free(), nil
+}
+
+// give waits for the oldest piece and gives its observables not given
+// before. The keys of a block of matches had their slots looked at first,
+// so that the cache misses of a table far larger than the cache overlap
+// rather than come one after the other; the block is small enough for the
+// slots to be in the cache still when the keys are added.
+func (x *streamer) give() error {
+	p := x.pieces[x.next]
+	<-p.done
+	x.next, x.n = (x.next+1)%len(x.pieces), x.n-1
+	defer clear(p.matches)
+	const block = 256
+	for b := 0; b < len(p.matches); b += block {
+		part := p.matches[b:min(b+block, len(p.matches))]
+		keys := p.keys[b : b+len(part)]
+		x.seen.prefetch(keys)
+		for i, m := range part {
+			if x.seen.add(keys[i]) {
+				continue
+			}
+			if err := x.emit(m.obs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // fill reads more input into buf.
@@ -253,60 +354,44 @@ func (x *streamer) cutBefore(i int) int {
 	return i
 }
 
-// piece extracts the observables that start in buf[from:to], reading the
-// window buf[start:end], and gives those not given before.
-func (x *streamer) piece(start, from, to, end int) error {
-	s := x.s
-	window := ownString(x.buf[start:end])
+// read finds the observables that start in the piece, reading the whole
+// window, and the keys they are deduplicated by: each match's own hash
+// (taken by the pass that found it) and one more, of the whole observable
+// under seed.
+func (p *piece) read(seed maphash.Seed) {
+	if p.s == nil {
+		p.s = getScanner()
+	}
+	s := p.s
+	window := ownString(p.buf[p.start:p.end])
+	a, b := p.from-p.start, p.to-p.start
 	s.reset(window)
-	lo, hi, ok := lineOffsets(s.t, window, from-start, to-start)
+	lo, hi, ok := lineOffsets(s.t, window, a, b)
 	if !ok {
-		lo, hi, ok = x.offsets(s.prepared, window, from-start, to-start)
+		lo, hi, ok = p.offsets(s.prepared, window, a, b)
 	}
 	if !ok {
-		s.reset(ownString(x.buf[from:to]))
+		s.reset(window[a:b])
 		lo, hi = 0, len(s.t)
 	}
 	// The matches are in order of position: those that start in the piece
 	// are one run of them.
 	ms := s.scan(passes)
 	ms = ms[sort.Search(len(ms), func(i int) bool { return ms[i].pos >= lo }):]
-	ms = ms[:sort.Search(len(ms), func(i int) bool { return ms[i].pos >= hi })]
-	// Each match's key: its own hash (taken by the pass that found it) and
-	// one more, of the whole observable under a seed of the stream's. The
-	// keys of a block of matches are made first and their slots looked at,
-	// so that the cache misses of a table far larger than the cache overlap
-	// rather than come one after the other; the block is small enough for
-	// the slots to be in the cache still when the keys are added.
-	const block = 256
-	for b := 0; b < len(ms); b += block {
-		part := ms[b:min(b+block, len(ms))]
-		keys := x.keys[:0]
-		for _, m := range part {
-			keys = append(keys, [2]uint64{m.hash, maphash.Comparable(x.seed, m.obs)})
-		}
-		x.keys = keys
-		x.seen.prefetch(keys)
-		for i, m := range part {
-			if x.seen.add(keys[i]) {
-				continue
-			}
-			if err := x.emit(m.obs); err != nil {
-				return err
-			}
-		}
+	p.matches = ms[:sort.Search(len(ms), func(i int) bool { return ms[i].pos >= hi })]
+	p.keys = p.keys[:0]
+	for _, m := range p.matches {
+		p.keys = append(p.keys, [2]uint64{m.hash, maphash.Comparable(seed, m.obs)})
 	}
-	clear(s.matches)
-	return nil
 }
 
 // offsets returns where window[a:b] lies in whole, window's prepared text,
 // if preparing window[:a], window[a:b] and window[b:] one after the other
 // gives that text, with the same marks.
-func (x *streamer) offsets(whole prepared, window string, a, b int) (lo, hi int, ok bool) {
+func (p *piece) offsets(whole prepared, window string, a, b int) (lo, hi int, ok bool) {
 	n, defang, kuten := 0, 0, 0
 	for k, part := range [3]string{window[:a], window[a:b], window[b:]} {
-		p := x.aux.prepare(part)
+		p := p.aux.prepare(part)
 		if !strings.HasPrefix(whole.text[n:], p.text) {
 			return 0, 0, false
 		}

@@ -3,7 +3,9 @@ package observe
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -36,9 +38,27 @@ func smallPieces(t testing.TB, piece int) {
 	streamPiece = piece
 }
 
-// TestExtractReader holds ExtractReader, cut into small pieces, to Extract
-// on the whole text: the corpora, the fuzz seeds and iocextract's lines.
+// withWorkers makes ExtractReader read pieces on n goroutines for the rest
+// of the test.
+func withWorkers(t testing.TB, n int) {
+	w := streamWorkers
+	t.Cleanup(func() { streamWorkers = w })
+	streamWorkers = n
+}
+
+// TestExtractReader holds ExtractReader, cut into small pieces and read by
+// one worker or several, to Extract on the whole text: the corpora, the
+// fuzz seeds and iocextract's lines.
 func TestExtractReader(t *testing.T) {
+	for _, workers := range []int{1, 3} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			withWorkers(t, workers)
+			testExtractReader(t)
+		})
+	}
+}
+
+func testExtractReader(t *testing.T) {
 	inputs := []string{mixedCorpus(512 << 10), benchCorpus(256 << 10), "", "\n", " 192.0.2.1 "}
 	if dense, err := denseCorpus(512 << 10); err == nil {
 		inputs = append(inputs, dense)
@@ -71,6 +91,34 @@ func TestExtractReader(t *testing.T) {
 	if err := ExtractReader(strings.NewReader(in), func(Observable) error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("emit error: %v", err)
 	}
+	// A reader that fails after many pieces were handed to workers.
+	if err := ExtractReader(io.MultiReader(strings.NewReader(in), iotest.ErrReader(boom)), func(Observable) error { return nil }); !errors.Is(err, boom) {
+		t.Fatalf("reader error after %d bytes: %v", len(in), err)
+	}
+}
+
+// TestExtractReaderStops checks that ExtractReader leaves no goroutine
+// behind when emit fails while workers are reading pieces.
+func TestExtractReaderStops(t *testing.T) {
+	withWorkers(t, 4)
+	smallPieces(t, 200)
+	in := mixedCorpus(64 << 10)
+	before := runtime.NumGoroutine()
+	boom := errors.New("boom")
+	calls := 0
+	err := ExtractReader(strings.NewReader(in), func(Observable) error {
+		calls++
+		if calls == 10 {
+			return boom
+		}
+		return nil
+	})
+	if !errors.Is(err, boom) || calls != 10 {
+		t.Fatalf("got %v after %d calls of emit, want boom after 10", err, calls)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after ExtractReader, %d before", n, before)
+	}
 }
 
 // FuzzExtractReader holds ExtractReader to Extract on any text, cut into
@@ -83,6 +131,7 @@ func FuzzExtractReader(f *testing.F) {
 		tm := watchdog(text)
 		defer tm.Stop()
 		smallPieces(t, 1+int(piece))
+		withWorkers(t, 1+int(piece%3))
 		want := slices.Clone(Extract(text))
 		if got := streamed(t, text, nil); !slices.Equal(got, want) {
 			t.Fatalf("on %q in pieces of %d: %s", text, 1+int(piece), firstDiff(got, want))
@@ -100,9 +149,10 @@ func firstDiff(got, want []Observable) string {
 	return "one is a prefix of the other"
 }
 
-// BenchmarkExtractReader runs ExtractReader, in one goroutine, over the
-// mixed and the dense corpus, as koban extract does: the figures to hold
-// beside BenchmarkExtractMixed's and BenchmarkExtractDense's.
+// BenchmarkExtractReader runs ExtractReader over the mixed and the dense
+// corpus, as koban extract does, with a worker a processor
+// (-test.cpu 1 gives the figures to hold beside BenchmarkExtractMixed's and
+// BenchmarkExtractDense's).
 func BenchmarkExtractReader(b *testing.B) {
 	texts := []struct{ name, text string }{{"mixed", mixedCorpus(corpusSize)}}
 	if dense, err := denseCorpus(denseCorpusSize); err == nil {
