@@ -59,9 +59,6 @@ func TestByteScans(t *testing.T) {
 			if got := asciiEnd(s, i); got != ae {
 				t.Fatalf("asciiEnd(%q, %d) = %d, want %d", s, i, got, ae)
 			}
-			if got := nextV(s, i); got != min(len(s), i+indexAny(s[i:], "vV")) {
-				t.Fatalf("nextV(%q, %d) = %d", s, i, got)
-			}
 			// next, asked in order and out of order.
 			if got := d.next(i, len(s)); got != nd {
 				t.Fatalf("digitRuns.next(%d) on %q = %d, want %d", i, s, got, nd)
@@ -73,14 +70,6 @@ func TestByteScans(t *testing.T) {
 			}
 		}
 	}
-}
-
-// indexAny is strings.IndexAny, with len(s) for none.
-func indexAny(s, chars string) int {
-	if i := strings.IndexAny(s, chars); i >= 0 {
-		return i
-	}
-	return len(s)
 }
 
 // TestDigitChain checks that scanPhones may skip what digitRuns.chain says

@@ -1,7 +1,5 @@
 package observe
 
-import "strings"
-
 // normalizeCVE is the CVE normaliser: "CVE-", a four-digit year from 1999
 // and a sequence number of four digits or of more without a leading zero.
 // Any case and any dash are read; the canonical form is upper case with '-'.
@@ -49,37 +47,35 @@ func readCVE(t string, i int) (string, int) {
 }
 
 // scanCVEs finds CVE ids: "cve" in any case, not glued to a letter or digit
-// on either side. It looks for the 'v' and 'V' with the vectorised
-// strings.IndexByte: they are rare in English and absent from Japanese.
+// on either side. It looks only at the digit runs of four digits (the
+// year) with a dash and "cve" before them: the runs are found once for
+// the passes that read digits.
 func scanCVEs(s *scanner) {
 	t := s.t
-	for i := 1; i < len(t); {
-		v := nextV(t, i)
-		if v == len(t) {
-			return
+	done := 0 // where the last id found ends
+	for _, r := range s.digitRuns().runs {
+		if r.end-r.start != 4 || r.start < done {
+			continue
 		}
-		i = v + 1
-		c := v - 1
-		if t[c]|0x20 != 'c' || c > 0 && isASCIIAlnum(t[c-1]) {
+		c := cveBefore(t, r.start)
+		if c < 0 || c > 0 && isASCIIAlnum(t[c-1]) {
 			continue
 		}
 		if id, end := readCVE(t, c); end >= 0 && (end == len(t) || !isASCIIAlnum(t[end])) {
 			s.add(c, CVE, id)
-			i = end
+			done = end
 		}
 	}
 }
 
-// nextV returns the offset of the first 'v' or 'V' at or after t[i], or
-// len(t).
-func nextV(t string, i int) int {
-	lo := strings.IndexByte(t[i:], 'v')
-	if lo < 0 {
-		lo = len(t) - i
+// cveBefore returns where "cve" and a dash (isDash) end at the year t[y],
+// or -1.
+func cveBefore(t string, y int) int {
+	for _, w := range [2]int{1, 3} {
+		d := y - w
+		if d >= 3 && isDash(t, d) == w && t[d-3]|0x20 == 'c' && t[d-2]|0x20 == 'v' && t[d-1]|0x20 == 'e' {
+			return d - 3
+		}
 	}
-	// Only the part before the 'v' can hold an earlier 'V'.
-	if up := strings.IndexByte(t[i:i+lo], 'V'); up >= 0 {
-		return i + up
-	}
-	return i + lo
+	return -1
 }
