@@ -76,7 +76,7 @@ function table(corpus, iocPaths, kobanPath, benchPath, commandPath, commandAllPa
     const cmdRuns = readFileSync(path, 'utf8').split('\n').filter(Boolean).map(Number);
     const cmd = median(cmdRuns);
     console.log(row([label, cmd.toFixed(1)], w1));
-    console.log(`(median of ${cmdRuns.length} runs on a 40 MB corpus of the same making, start-up and output included: ${(cmd / kobanMBps * 100).toFixed(0)}% of the library on 1 core)`);
+    console.log(`(median of ${cmdRuns.length} runs on a 200 MB corpus of the same making, start-up and output included: ${(cmd / kobanMBps * 100).toFixed(0)}% of the library on 1 core)`);
   };
   if (commandPath) command(commandPath, 'koban extract command (1 core)');
   if (commandAllPath) command(commandAllPath, `koban extract command (${cores} cores)`);
