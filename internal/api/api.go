@@ -187,12 +187,15 @@ func (a *API) problems(err error, lang string) []Problem {
 }
 
 // fail writes an error response; only internal errors are logged.
-func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) { a.failIn(w, r, err, lang(r)) }
+
+// failIn is fail with the messages in language l.
+func (a *API) failIn(w http.ResponseWriter, r *http.Request, err error, l string) {
 	code := koban.ErrorCode(err)
 	if code == koban.Internal || code == koban.Unavailable {
 		a.Log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, guard.Status(code), map[string]any{"errors": a.problems(err, lang(r))})
+	writeJSON(w, guard.Status(code), map[string]any{"errors": a.problems(err, l)})
 }
 
 // malformed is the 400 for a body that cannot be read at all.

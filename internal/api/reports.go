@@ -16,6 +16,7 @@ import (
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
+	"github.com/koban-project/koban/internal/locale"
 )
 
 // ReportIn is the JSON body of a report. Field names are a public contract.
@@ -159,15 +160,22 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request, o intake.Origin) {
 		a.fail(w, r, err)
 		return
 	}
+	// Once the report is read, its errors are in the language it asks for
+	// (a client that sends no Accept-Language still says "language"); a
+	// ?lang= in the URL decides before it.
+	l := lang(r)
+	if r.URL.Query().Get("lang") == "" && locale.Supported(in.Language) {
+		l = in.Language
+	}
 	sub, err := in.submission(bad)
 	sub.Files = ups
 	if err != nil {
-		a.fail(w, r, err)
+		a.failIn(w, r, err, l)
 		return
 	}
 	rc, err := a.Intake.Submit(r.Context(), sub, o)
 	if err != nil {
-		a.fail(w, r, err)
+		a.failIn(w, r, err, l)
 		return
 	}
 	a.Metrics.received(o.Source, 1)

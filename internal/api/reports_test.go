@@ -14,6 +14,7 @@ import (
 
 	"github.com/koban-project/koban/internal/app/apptest"
 	"github.com/koban-project/koban/internal/auth"
+	"github.com/koban-project/koban/internal/locale"
 )
 
 const pw = "correct horse battery staple"
@@ -285,5 +286,37 @@ func TestDeepNestingIsMalformed(t *testing.T) {
 	body := `{"kind":"tip","description":"x","contact":` + strings.Repeat("[", 500_000) + strings.Repeat("]", 500_000) + `}`
 	if a := postJSON(t, s.URL+"/api/v1/public/reports", "", body); a.Status != http.StatusBadRequest {
 		t.Errorf("half a million nested arrays: %d %+v, want 400", a.Status, a.Errors)
+	}
+}
+
+// A refused report's errors are in the language the report asks for when
+// the client sends no Accept-Language (scripts seldom do); ?lang= decides
+// before the report.
+func TestErrorsInTheReportsLanguage(t *testing.T) {
+	s := start(t)
+	cat, err := locale.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ query, language, want string }{
+		{"", "en", "en"},
+		{"", "ja", "ja"},
+		{"", "", "ja"},
+		{"?lang=ja", "en", "ja"},
+		{"?lang=en", "ja", "en"},
+	} {
+		body := `{"kind":"tip","consent":true}`
+		if c.language != "" {
+			body = `{"kind":"tip","consent":true,"language":"` + c.language + `"}`
+		}
+		a := postJSON(t, s.URL+"/api/v1/public/reports"+c.query, "", body)
+		if a.Status != http.StatusUnprocessableEntity || len(a.Errors) == 0 {
+			t.Fatalf("%s %s: %d %+v, want 422", c.query, body, a.Status, a.Errors)
+		}
+		for _, p := range a.Errors {
+			if want := cat.T(c.want, p.Code); p.Message != want {
+				t.Errorf("%s %s: %s says %q, want %q (%s)", c.query, body, p.Code, p.Message, want, c.want)
+			}
+		}
 	}
 }
