@@ -72,9 +72,9 @@ func scanCVEs(s *scanner) {
 // or -1.
 func cveBefore(t string, y int) int {
 	for _, w := range [2]int{1, 3} {
-		d := y - w
-		if d >= 3 && isDash(t, d) == w && t[d-3]|0x20 == 'c' && t[d-2]|0x20 == 'v' && t[d-1]|0x20 == 'e' {
-			return d - 3
+		c := y - w - 3
+		if c >= 0 && t[c]|0x20 == 'c' && t[c+1]|0x20 == 'v' && t[c+2]|0x20 == 'e' && isDash(t, c+3) == w {
+			return c
 		}
 	}
 	return -1
