@@ -2,8 +2,10 @@ package observe
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -146,6 +148,26 @@ func (n *normaliser) invalid(s string, out []byte) string {
 // stableRune, or that is not valid UTF-8, and notes the offsets of the "。"
 // before it in n.seen.
 func (n *normaliser) skipStable(s string, i int) int {
+	// Sixty-four bytes at a time, where the processor can: stableBlock
+	// gives the places of the ASCII bytes and of the stable three-byte
+	// runes; the bytes they cover are stable, and the first place neither
+	// covers is where to stop. The rest goes rune by rune.
+	b := bytesOf(s)
+	for haveStableBlock && i+66 <= len(b) {
+		ascii, lead, kuten := stableBlock(&b[i])
+		stop := 64
+		if other := ^(ascii | lead | lead<<1 | lead<<2); other != 0 {
+			stop = bits.TrailingZeros64(other)
+		}
+		for kuten &= 1<<stop - 1; kuten != 0; kuten &= kuten - 1 {
+			n.seen = append(n.seen, i+bits.TrailingZeros64(kuten))
+		}
+		if stop < 64 {
+			return i + stop
+		}
+		// A rune that starts at place 62 or 63 ends in the next block.
+		i += 64 + int(lead>>62&1) + 2*int(lead>>63)
+	}
 	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -193,6 +215,30 @@ func (n *normaliser) skipCJK(s string, i int) int {
 		i += 3
 	}
 	return i // the last three bytes go the general way
+}
+
+// stableBlockGo is stableBlock in Go, place by place with skipCJK's test:
+// what the tests hold the assembly to.
+func stableBlockGo(p *byte) (ascii, lead, kuten uint64) {
+	b := unsafe.Slice(p, 66)
+	for j := range 64 {
+		if b[j] < utf8.RuneSelf {
+			ascii |= 1 << j
+			continue
+		}
+		x := uint32(b[j]) | uint32(b[j+1])<<8 | uint32(b[j+2])<<16
+		if x&0xFF-0xE3 > 0xE9-0xE3 || x&0xC0C000 != 0x808000 {
+			continue
+		}
+		switch {
+		case x == 0x8280E3:
+			kuten |= 1 << j
+		case x&0xFF == 0xE3 && stableE3[x>>8&0x3F]>>(x>>16&0x3F)&1 == 0:
+			continue
+		}
+		lead |= 1 << j
+	}
+	return ascii, lead, kuten
 }
 
 // decodeRune is utf8.DecodeRuneInString(s[i:]), with the three-byte runes
