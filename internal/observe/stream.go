@@ -79,15 +79,18 @@ func ExtractReader(r io.Reader, emit func(Observable) error) error {
 			}
 		})
 	}
-	err := x.run()
-	close(x.work)
-	wg.Wait()
-	for _, p := range x.pieces {
-		if p.s != nil {
-			p.s.release()
+	// The workers stop however run ends, a panic in emit included, and only
+	// then do their scanners go back.
+	defer func() {
+		close(x.work)
+		wg.Wait()
+		for _, p := range x.pieces {
+			if p.s != nil {
+				p.s.release()
+			}
 		}
-	}
-	return err
+	}()
+	return x.run()
 }
 
 // streamer is the state of one ExtractReader.

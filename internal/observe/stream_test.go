@@ -98,7 +98,7 @@ func testExtractReader(t *testing.T) {
 }
 
 // TestExtractReaderStops checks that ExtractReader leaves no goroutine
-// behind when emit fails while workers are reading pieces.
+// behind when emit fails, or panics, while workers are reading pieces.
 func TestExtractReaderStops(t *testing.T) {
 	withWorkers(t, 4)
 	smallPieces(t, 200)
@@ -118,6 +118,18 @@ func TestExtractReaderStops(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Fatalf("%d goroutines after ExtractReader, %d before", n, before)
+	}
+	// Nor when emit panics.
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("emit's panic was lost")
+			}
+		}()
+		ExtractReader(strings.NewReader(in), func(Observable) error { panic("emit") })
+	}()
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after a panic in emit, %d before", n, before)
 	}
 }
 
