@@ -123,7 +123,7 @@ func TestReadingThroughPages(t *testing.T) {
 		strings.Contains(list, "alert(1)") || strings.Contains(list, "<strong>認証回避") {
 		t.Error("a summary is not plain text")
 	}
-	if !strings.Contains(list, `lang="ja"`) || !strings.Contains(list, "他機関の注意喚起・セキュリティ情報") || !strings.Contains(list, `href="/reading">注意喚起</a>`) {
+	if !strings.Contains(list, `lang="ja"`) || !strings.Contains(list, "他機関の注意喚起・セキュリティ情報") || !strings.Contains(list, `href="/reading">他機関の注意喚起</a>`) {
 		t.Error("the list is not in Japanese, or the menu lacks it")
 	}
 
@@ -146,7 +146,7 @@ func TestReadingThroughPages(t *testing.T) {
 	getPage(t, sup, s.URL+"/reading?feed=99999", http.StatusNotFound)
 
 	en := getPage(t, sup, s.URL+"/reading?lang=en", http.StatusOK)
-	for _, want := range []string{`<html lang="en">`, "Advisories and security information from other bodies", `href="/reading">Advisories</a>`, "See and add the feeds followed"} {
+	for _, want := range []string{`<html lang="en">`, "Advisories and security information from other bodies", `href="/reading">External advisories</a>`, "See and add the feeds followed"} {
 		if !strings.Contains(en, want) {
 			t.Errorf("the English list lacks %q", want)
 		}

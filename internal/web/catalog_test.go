@@ -227,3 +227,38 @@ func vulnKeys() []string {
 	}
 	return keys
 }
+
+// The header menu names each page once: two links with the same label
+// (the reading list and the advisory desk were both "注意喚起") leave an
+// officer guessing which is which.
+func TestMenuLabelsDiffer(t *testing.T) {
+	cats, err := locale.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := templateFS.ReadFile("templates/layout.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nav := string(b)
+	start, end := strings.Index(nav, "<nav"), strings.Index(nav, "</nav>")
+	if start < 0 || end < start {
+		t.Fatal("layout.html has no <nav>")
+	}
+	// The officer's menu and the public one are the two branches of
+	// {{if .Principal}}; each is checked on its own.
+	menus := strings.Split(nav[start:end], "{{else}}")
+	keys := regexp.MustCompile(`\bT "(nav\.[a-z0-9_.]+)"`)
+	for _, lang := range locale.Languages {
+		for _, menu := range menus {
+			seen := map[string]string{}
+			for _, m := range keys.FindAllStringSubmatch(menu, -1) {
+				label := cats.T(lang, m[1])
+				if other, ok := seen[label]; ok && other != m[1] {
+					t.Errorf("%s: %s and %s are both %q", lang, other, m[1], label)
+				}
+				seen[label] = m[1]
+			}
+		}
+	}
+}
