@@ -16,6 +16,7 @@ type Account struct {
 	Sessions     []Session // newest first
 	Current      string    // the id hash of the session asking
 	SecondFactor bool      // an authenticator app is enrolled
+	Password     bool      // it has a password of its own (one made by single sign-on has none)
 	Required     bool      // their organisation (or their role) requires one
 	Passkeys     []Passkey // oldest first
 }
@@ -36,7 +37,8 @@ func (s *Service) Account(ctx context.Context, p Principal, token string) (*Acco
 	if err != nil {
 		return nil, err
 	}
-	a := &Account{User: u, Sessions: sessions, Current: HashToken(token), SecondFactor: u.TOTPSecret != "", Required: s.needsTOTP(u)}
+	a := &Account{User: u, Sessions: sessions, Current: HashToken(token), SecondFactor: u.TOTPSecret != "", Password: u.PasswordHash != "",
+		Required: s.needsTOTP(u)}
 	if ps, ok := s.passkeys(); ok {
 		if a.Passkeys, err = ps.Passkeys(ctx, u.ID); err != nil {
 			return nil, err
@@ -48,11 +50,17 @@ func (s *Service) Account(ctx context.Context, p Principal, token string) (*Acco
 // ChangePassword replaces the officer's password after checking the
 // current one, and ends their other sessions: whoever knew the old password
 // is signed out everywhere but here. A wrong current password counts as a
-// failed sign-in (lock-out included), since it is as good a guess.
+// failed sign-in (lock-out included), since it is as good a guess. An
+// account made by single sign-on has no password to change.
 func (s *Service) ChangePassword(ctx context.Context, p Principal, token, current, next string) error {
 	u, err := s.store.User(ctx, p.UserID)
 	if err != nil {
 		return err
+	}
+	if u.PasswordHash == "" {
+		// An account made by single sign-on signs in at its provider; a
+		// password typed here is no guess at anything, and no failure.
+		return koban.FieldError("current", "auth.error.password_none")
 	}
 	now := s.clock.Now()
 	if ok, _ := s.ips.Check(p.IP, now); !ok {

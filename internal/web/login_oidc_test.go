@@ -100,6 +100,24 @@ func TestOIDCSignInThroughPages(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("password sign-in of an SSO account: %d", resp.StatusCode)
 	}
+	// Nor does the account page offer to change one, and a change asked
+	// for anyway is refused without counting as a failed sign-in.
+	page = body(t, must(c.Get(s.URL+"/account")))
+	if !strings.Contains(page, `id="password-none"`) || !strings.Contains(page, "シングルサインオン") || strings.Contains(page, `id="f-password-form"`) {
+		t.Error("the account page of an SSO account offers a password change")
+	}
+	before, err := s.App.DB.UserByEmail(t.Context(), "kato@pref13.example.jp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp = must(c.PostForm(s.URL+"/account/password", url.Values{"current": {"anything at all here"}, "password": {"a brand new passphrase"}, "password2": {"a brand new passphrase"}}))
+	page = body(t, resp)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "koban にパスワードはありません") {
+		t.Errorf("password change of an SSO account: %d", resp.StatusCode)
+	}
+	if u, err := s.App.DB.UserByEmail(t.Context(), "kato@pref13.example.jp"); err != nil || u.FailedLogins != before.FailedLogins || u.PasswordHash != "" {
+		t.Errorf("after the refused change: %d failures (%d before), password set %v, %v", u.FailedLogins, before.FailedLogins, u.PasswordHash != "", err)
+	}
 }
 
 func TestOIDCErrorsShownInOwnWords(t *testing.T) {
