@@ -144,9 +144,16 @@ func principal(r *http.Request) auth.Principal {
 }
 
 // lang is the language of error messages: ?lang=, then Accept-Language.
-func lang(r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); locale.Supported(l) {
-		return l
+func lang(r *http.Request) string { return langSaid(r, "") }
+
+// langSaid is lang for a request whose body said which language it wants
+// (a report's "language"): ?lang=, then that, then Accept-Language. A
+// script seldom sends Accept-Language.
+func langSaid(r *http.Request, said string) string {
+	for _, l := range [2]string{r.URL.Query().Get("lang"), said} {
+		if locale.Supported(l) {
+			return l
+		}
 	}
 	return locale.Match(r.Header.Get("Accept-Language"))
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/koban-project/koban/internal/guard"
 	"github.com/koban-project/koban/internal/intake"
 	"github.com/koban-project/koban/internal/koban"
-	"github.com/koban-project/koban/internal/locale"
 )
 
 // ReportIn is the JSON body of a report. Field names are a public contract.
@@ -160,13 +159,8 @@ func (a *API) submit(w http.ResponseWriter, r *http.Request, o intake.Origin) {
 		a.fail(w, r, err)
 		return
 	}
-	// Once the report is read, its errors are in the language it asks for
-	// (a client that sends no Accept-Language still says "language"); a
-	// ?lang= in the URL decides before it.
-	l := lang(r)
-	if r.URL.Query().Get("lang") == "" && locale.Supported(in.Language) {
-		l = in.Language
-	}
+	// Once the report is read, its errors are in the language it asks for.
+	l := langSaid(r, in.Language)
 	sub, err := in.submission(bad)
 	sub.Files = ups
 	if err != nil {
