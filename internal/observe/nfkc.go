@@ -198,23 +198,34 @@ func (n *normaliser) skipStable(s string, i int) int {
 func (n *normaliser) skipCJK(s string, i int) int {
 	b := bytesOf(s)
 	for i+4 <= len(b) {
-		x := binary.LittleEndian.Uint32(b[i : i+4])
-		lead := x&0xFF - 0xE3
-		// Two continuation bytes make a valid rune with a lead byte E3–E9.
-		if lead > 0xE9-0xE3 || x&0xC0C000 != 0x808000 {
+		stable, kuten := cjkRune(binary.LittleEndian.Uint32(b[i : i+4]))
+		if !stable {
 			return i
 		}
-		// E4–E9 are ideographs (and Yijing symbols), all stable; E3 is
-		// kana and CJK punctuation, looked up.
-		if lead == 0 && stableE3[x>>8&0x3F]>>(x>>16&0x3F)&1 == 0 {
-			if x&0xFFFFFF != 0x8280E3 { // "。", left out of stableE3
-				return i
-			}
+		if kuten {
 			n.seen = append(n.seen, i)
 		}
 		i += 3
 	}
 	return i // the last three bytes go the general way
+}
+
+// cjkRune reports whether the three bytes x holds (the first in the lowest
+// byte; the fourth is not looked at) are a stable rune of U+3000–U+9FFF,
+// and whether that rune is "。" (stable, but noted).
+func cjkRune(x uint32) (stable, kuten bool) {
+	lead := x&0xFF - 0xE3
+	// Two continuation bytes make a valid rune with a lead byte E3–E9.
+	if lead > 0xE9-0xE3 || x&0xC0C000 != 0x808000 {
+		return false, false
+	}
+	// E4–E9 are ideographs (and Yijing symbols), all stable; E3 is kana
+	// and CJK punctuation, looked up.
+	if lead == 0 && stableE3[x>>8&0x3F]>>(x>>16&0x3F)&1 == 0 {
+		kuten = x&0xFFFFFF == 0x8280E3 // "。", left out of stableE3
+		return kuten, kuten
+	}
+	return true, false
 }
 
 // stableBlockGo is stableBlock in Go, place by place with skipCJK's test:
@@ -226,17 +237,13 @@ func stableBlockGo(p *byte) (ascii, lead, kuten uint64) {
 			ascii |= 1 << j
 			continue
 		}
-		x := uint32(b[j]) | uint32(b[j+1])<<8 | uint32(b[j+2])<<16
-		if x&0xFF-0xE3 > 0xE9-0xE3 || x&0xC0C000 != 0x808000 {
-			continue
+		stable, k := cjkRune(uint32(b[j]) | uint32(b[j+1])<<8 | uint32(b[j+2])<<16)
+		if stable {
+			lead |= 1 << j
 		}
-		switch {
-		case x == 0x8280E3:
+		if k {
 			kuten |= 1 << j
-		case x&0xFF == 0xE3 && stableE3[x>>8&0x3F]>>(x>>16&0x3F)&1 == 0:
-			continue
 		}
-		lead |= 1 << j
 	}
 	return ascii, lead, kuten
 }
