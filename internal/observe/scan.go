@@ -227,8 +227,7 @@ func (s *scanner) reset(text string) {
 // release gives the scanner back to scanners, unless its buffers grew too
 // big to keep. The matches are cleared so that they hold on to nothing.
 func (s *scanner) release() {
-	clear(s.matches)
-	clear(s.spare)
+	s.forgetMatches()
 	s.forgetDomains()
 	if cap(s.buf.norm.out) > maxPooled || cap(s.buf.refanged) > maxPooled {
 		return
@@ -237,6 +236,13 @@ func (s *scanner) release() {
 	if !last.CompareAndSwap(nil, s) {
 		scanners.Put(s)
 	}
+}
+
+// forgetMatches clears the matches of the last text, so that they hold on
+// to nothing.
+func (s *scanner) forgetMatches() {
+	clear(s.matches)
+	clear(s.spare)
 }
 
 // detach returns ob with a value that does not share memory with the

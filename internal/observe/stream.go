@@ -210,7 +210,7 @@ func (x *streamer) run() error {
 		if err != nil {
 			return err
 		}
-		p := x.pieces[(x.next+x.n)%len(x.pieces)]
+		p := x.free()
 		p.buf, p.start, p.from, p.to, p.end = x.buf, x.cutBefore(x.from-streamContext), x.from, to, end
 		x.n++
 		x.work <- p
@@ -262,7 +262,7 @@ func (x *streamer) give() error {
 	p := x.pieces[x.next]
 	<-p.done
 	x.next, x.n = (x.next+1)%len(x.pieces), x.n-1
-	defer clear(p.matches)
+	defer p.s.forgetMatches()
 	const block = 256
 	for b := 0; b < len(p.matches); b += block {
 		part := p.matches[b:min(b+block, len(p.matches))]
@@ -394,23 +394,23 @@ func (p *piece) read(seed maphash.Seed) {
 func (p *piece) offsets(whole prepared, window string, a, b int) (lo, hi int, ok bool) {
 	n, defang, kuten := 0, 0, 0
 	for k, part := range [3]string{window[:a], window[a:b], window[b:]} {
-		p := p.aux.prepare(part)
-		if !strings.HasPrefix(whole.text[n:], p.text) {
+		q := p.aux.prepare(part)
+		if !strings.HasPrefix(whole.text[n:], q.text) {
 			return 0, 0, false
 		}
-		for _, d := range p.defangDots {
+		for _, d := range q.defangDots {
 			if defang >= len(whole.defangDots) || whole.defangDots[defang] != n+d {
 				return 0, 0, false
 			}
 			defang++
 		}
-		for _, d := range p.kutenDots {
+		for _, d := range q.kutenDots {
 			if kuten >= len(whole.kutenDots) || whole.kutenDots[kuten] != n+d {
 				return 0, 0, false
 			}
 			kuten++
 		}
-		n += len(p.text)
+		n += len(q.text)
 		switch k {
 		case 0:
 			lo = n
